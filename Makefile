@@ -1,0 +1,48 @@
+# Two commands for a fresh machine:
+#   make run   - set up, migrate SQLite, seed the demo city if empty, serve on 127.0.0.1:8000
+#   make test  - set up and run the whole suite (SQLite, or PostgreSQL when DATABASE_URL is set)
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+SCALE ?= city
+
+.PHONY: run test venv lint fmt ci seed bench clean
+
+$(VENV)/.installed: requirements.txt
+	$(PYTHON) -c 'import sys; sys.exit("FedOrg needs Python 3.11 or newer") if sys.version_info < (3, 11) else None'
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --upgrade pip
+	$(VENV)/bin/pip install --quiet -r requirements.txt
+	touch $@
+
+venv: $(VENV)/.installed
+
+run: venv
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py seed_demo --scale $(SCALE) --if-empty
+	$(PY) manage.py demo_logins
+	$(PY) manage.py runserver 127.0.0.1:8000
+
+test: venv
+	FEDORG_ENV=test $(VENV)/bin/pytest $(PYTEST_ARGS)
+
+lint: venv
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+fmt: venv
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+seed: venv
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py seed_demo --scale $(SCALE)
+
+bench: venv
+	$(PY) bench/run.py
+
+ci:
+	bash .ci/run
+
+clean:
+	rm -rf $(VENV) fedorg.sqlite3 media staticfiles

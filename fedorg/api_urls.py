@@ -1,0 +1,11 @@
+"""The JSON API: every app registers its routes here, behind the same access rule."""
+
+from django.urls import path
+
+from orgtree import api as orgtree_api
+
+urlpatterns = [
+    path("units/", orgtree_api.UnitList.as_view(), name="api-unit-list"),
+    path("units/<int:pk>/", orgtree_api.UnitDetail.as_view(), name="api-unit-detail"),
+    path("units/<int:pk>/children/", orgtree_api.UnitChildren.as_view(), name="api-unit-children"),
+]

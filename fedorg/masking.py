@@ -1,0 +1,19 @@
+"""Masking of personal data for users who may not see it (pages and exports alike)."""
+
+
+def mask_id_number(value):
+    """230102199001010026 -> 230102********0026."""
+    if not value:
+        return ""
+    if len(value) <= 10:
+        return "*" * len(value)
+    return value[:6] + "*" * (len(value) - 10) + value[-4:]
+
+
+def mask_mobile(value):
+    """13812341234 -> 138****1234."""
+    if not value:
+        return ""
+    if len(value) < 8:
+        return "*" * len(value)
+    return value[:3] + "*" * (len(value) - 7) + value[-4:]

@@ -1,0 +1,21 @@
+from django.conf import settings
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from django.views.static import serve
+
+from . import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("password/", auth_views.PasswordChangeView.as_view(success_url="/"), name="password_change"),
+    path("", include("orgtree.urls")),
+    path("", include("members.urls")),
+    path("", include("reports.urls")),
+    path("api/", include("fedorg.api_urls")),
+    path("django-admin/", admin.site.urls),
+    # Seal images are small and only shown to logged-in pages; in production a web server may take this over.
+    path("media/<path:path>", serve, {"document_root": settings.MEDIA_ROOT}),
+]

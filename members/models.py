@@ -1,0 +1,148 @@
+"""People and the posts (任职) they hold in federation units."""
+
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+
+from . import codes
+
+
+class Person(models.Model):
+    """A person exists once, however many posts she holds."""
+
+    class Gender(models.TextChoices):
+        FEMALE = "F", "女"
+        MALE = "M", "男"
+
+    name = models.CharField("姓名", max_length=50)
+    gender = models.CharField("性别", max_length=1, choices=Gender.choices, default=Gender.FEMALE)
+    ethnicity = models.CharField("民族", max_length=2, choices=codes.ETHNICITY, default=codes.HAN)
+    birth_date = models.DateField("出生年月", help_text="只用到年和月，日固定为 1 日。")
+    id_number = models.CharField("身份证号", max_length=18, null=True, blank=True, unique=True)
+    political_status = models.CharField("政治面貌", max_length=2, choices=codes.POLITICAL_STATUS, default="13")
+    education = models.CharField("文化程度", max_length=2, choices=codes.EDUCATION, default="21")
+    workplace_title = models.CharField("工作单位及职务", max_length=200, blank=True)
+    mobile = models.CharField("手机号码", max_length=11, blank=True)
+    source = models.CharField("来源类别", max_length=2, choices=codes.SOURCE, default=codes.SOURCE_OTHER)
+    sector = models.CharField("界别", max_length=50, blank=True)
+    is_frontline = models.BooleanField("基层一线", default=False)
+    is_women_worker = models.BooleanField("专职妇女工作者", default=False)
+    name_initials = models.CharField("拼音首字母", max_length=50, blank=True, editable=False)
+    note = models.CharField("备注", max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "人员"
+        verbose_name_plural = "人员"
+        indexes = [
+            # person search: name / pinyin initials / phone prefix
+            models.Index(fields=["name", "birth_date"], name="person_name_birth"),
+            models.Index(fields=["name_initials"], name="person_initials"),
+            models.Index(fields=["mobile"], name="person_mobile"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("members:person", args=[self.pk])
+
+
+class PostQuerySet(models.QuerySet):
+    def current(self, *, on):
+        """Posts held on `on`: started on or before it and not ended by it (FORMS.md as-of rule)."""
+        return self.filter(start_date__lte=on).filter(Q(end_date__isnull=True) | Q(end_date__gt=on))
+
+    def leadership(self):
+        return self.exclude(role=Post.Role.DELEGATE)
+
+
+class Post(models.Model):
+    """One person holding one role in one unit from start_date until end_date (null while current)."""
+
+    class Role(models.TextChoices):
+        CHAIR = "chair", "主席"
+        VICE_CHAIR = "vice_chair", "副主席"
+        STANDING = "standing", "常委"
+        EXECUTIVE = "executive", "执委"
+        DELEGATE = "delegate", "代表"
+        DIRECTOR = "director", "主任"
+        DEPUTY_DIRECTOR = "deputy_director", "副主任"
+        MEMBER = "member", "委员"
+
+    class Mode(models.TextChoices):
+        FULL_TIME = "full_time", "专职"
+        PART_TIME = "part_time", "兼职"
+        SECONDED = "seconded", "挂职"
+        VOLUNTEER = "volunteer", "志愿者"
+
+    class Method(models.TextChoices):
+        SELF = "self", "个人自荐"
+        MASSES = "masses", "群众举荐"
+        UNIT = "unit", "单位推荐"
+        DIRECT = "direct", "直接选拔"
+
+    class TwoCommittees(models.TextChoices):
+        NONE = "", "无"
+        BRANCH = "branch", "支委"
+        COMMITTEE = "committee", "村(居)委"
+        BOTH = "both", "交叉任职"
+
+    person = models.ForeignKey(Person, verbose_name="人员", on_delete=models.PROTECT, related_name="posts")
+    unit = models.ForeignKey("orgtree.Unit", verbose_name="组织", on_delete=models.PROTECT, related_name="posts")
+    role = models.CharField("妇联职务", max_length=20, choices=Role.choices)
+    mode = models.CharField("任职方式", max_length=20, choices=Mode.choices, default=Mode.PART_TIME)
+    method = models.CharField("产生方式", max_length=20, choices=Method.choices, default=Method.UNIT)
+    term = models.ForeignKey(
+        "orgtree.Congress", verbose_name="届次", null=True, blank=True, on_delete=models.SET_NULL, related_name="posts"
+    )
+    start_date = models.DateField("任职时间")
+    end_date = models.DateField("离任时间", null=True, blank=True)
+    end_reason = models.CharField("离任原因", max_length=200, blank=True)
+    certificate_no = models.CharField("证书编号", max_length=50, blank=True)
+    certificate_date = models.DateField("发证日期", null=True, blank=True)
+    two_committees = models.CharField("进两委", max_length=10, choices=TwoCommittees.choices, blank=True, default="")
+    note = models.CharField("备注", max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = PostQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "任职"
+        verbose_name_plural = "任职"
+        indexes = [
+            # roster page and every report: unit_id IN (subtree) AND start_date <= d AND (end_date ...)
+            models.Index(fields=["unit", "start_date", "end_date"], name="post_unit_dates"),
+            # the person page: person_id = %s
+            models.Index(fields=["person", "start_date"], name="post_person"),
+        ]
+
+    def __str__(self):
+        return f"{self.person} {self.get_role_display()}"
+
+    # Highest post first (FORMS.md "Counting a person once").
+    RANK = {
+        Role.CHAIR: 1,
+        Role.DIRECTOR: 1,
+        Role.VICE_CHAIR: 2,
+        Role.DEPUTY_DIRECTOR: 2,
+        Role.STANDING: 3,
+        Role.EXECUTIVE: 4,
+        Role.MEMBER: 4,
+        Role.DELEGATE: 9,
+    }
+    FEDERATION_ROLES = [Role.CHAIR, Role.VICE_CHAIR, Role.STANDING, Role.EXECUTIVE, Role.DELEGATE]
+    CONGRESS_ROLES = [Role.DIRECTOR, Role.DEPUTY_DIRECTOR, Role.MEMBER]
+
+    @property
+    def rank(self):
+        return self.RANK[self.role]
+
+    @property
+    def is_leadership(self):
+        return self.role != self.Role.DELEGATE
+
+    def is_current_on(self, day):
+        return self.start_date <= day and (self.end_date is None or self.end_date > day)

@@ -1,0 +1,58 @@
+"""THE access rule: a user acts only inside the subtree of the unit her account is bound to.
+
+Every view, API view, export and import fetches units through these helpers. Outside the
+subtree, and for a missing object, they raise Http404, so an outsider cannot even learn
+that a unit exists. Inside the subtree, a role that may not do the thing gets 403.
+"""
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+
+from .models import Unit
+
+
+def visible_units(user):
+    """All units the user may see, archived ones included (filter `.active()` for lists)."""
+    return Unit.objects.visible_to(user)
+
+
+def get_unit_for_user(user, pk, *, write=False, manage=False):
+    """The unit with primary key `pk` if it is in the user's subtree, else 404.
+
+    write=True also requires a role that may edit (admin, staff); manage=True requires an
+    admin. Either failing inside the subtree raises PermissionDenied (403).
+    """
+    try:
+        unit = visible_units(user).get(pk=pk)
+    except (Unit.DoesNotExist, ValueError, TypeError):
+        raise Http404("组织不存在或不在您的管辖范围内。") from None
+    check_unit_permission(user, unit, write=write, manage=manage)
+    return unit
+
+
+def get_unit_by_code_for_user(user, code, *, write=False, manage=False):
+    """Like get_unit_for_user, by 组织代码."""
+    unit = visible_units(user).filter(code=code).first()
+    if unit is None:
+        raise Http404("组织不存在或不在您的管辖范围内。")
+    check_unit_permission(user, unit, write=write, manage=manage)
+    return unit
+
+
+def check_unit_permission(user, unit, *, write=False, manage=False):
+    if manage and not user.can_manage_tree:
+        raise PermissionDenied("只有管理员可以调整组织机构。")
+    if write and not user.can_edit:
+        raise PermissionDenied("您的账号只能查看，不能修改。")
+
+
+def is_strictly_below_user_unit(user, unit):
+    """True when `unit` is a proper descendant of the user's unit (a root user owns everything)."""
+    if user.unit_id is None:
+        return user.is_superuser
+    return unit.pk != user.unit_id and visible_units(user).filter(pk=unit.pk).exists()
+
+
+def can_see_personal_data(user, unit):
+    """Full ID numbers and phones: editors of the unit's subtree only."""
+    return user.can_see_personal_data and visible_units(user).filter(pk=unit.pk).exists()

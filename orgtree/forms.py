@@ -1,0 +1,132 @@
+from django import forms
+from django.core.exceptions import ValidationError
+
+from .access import visible_units
+from .models import Contact, Unit, User
+
+
+class UnitCodeField(forms.CharField):
+    """A unit chosen by its 组织代码, looked up only inside the user's subtree."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("max_length", 20)
+        super().__init__(*args, **kwargs)
+        self.user = None
+
+    def clean(self, value):
+        code = super().clean(value)
+        if not code:
+            return None
+        unit = visible_units(self.user).filter(code=code.strip()).first()
+        if unit is None:
+            raise ValidationError(f"找不到组织代码为 {code} 的组织，或它不在您的管辖范围内。")
+        return unit
+
+
+class ScopedFormMixin:
+    """Gives every UnitCodeField the acting user, so lookups stay inside her subtree."""
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        for field in self.fields.values():
+            if isinstance(field, UnitCodeField):
+                field.user = user
+
+
+class UnitCreateForm(forms.Form):
+    name = forms.CharField(label="组织名称", max_length=100)
+    code = forms.CharField(label="组织代码", max_length=20, help_text="统计用区划代码，例如 230102001001。")
+    kind = forms.ChoiceField(label="类型")
+    org_form = forms.ChoiceField(label="组织形式", choices=Unit.OrgForm.choices, initial=Unit.OrgForm.FEDERATION)
+    is_pilot = forms.BooleanField(label="示范点", required=False)
+
+    def __init__(self, *args, parent, **kwargs):
+        super().__init__(*args, **kwargs)
+        kinds = Unit.child_kinds_of(parent.kind)
+        self.fields["kind"].choices = [(k, Unit.Kind(k).label) for k in kinds]
+        if parent.tier < 3:
+            self.fields["org_form"].choices = [(Unit.OrgForm.FEDERATION, Unit.OrgForm.FEDERATION.label)]
+
+
+class UnitRenameForm(forms.Form):
+    name = forms.CharField(label="组织名称", max_length=100)
+    code = forms.CharField(label="组织代码", max_length=20)
+
+
+class UnitMoveForm(ScopedFormMixin, forms.Form):
+    new_parent = UnitCodeField(label="新上级组织代码", help_text="填写新上级组织的组织代码。")
+
+
+class UnitMergeForm(ScopedFormMixin, forms.Form):
+    target = UnitCodeField(label="并入组织代码", help_text="本组织的下级组织和在任人员将转入该组织，本组织随后撤销。")
+    reason = forms.CharField(label="原因", max_length=200, required=False)
+
+
+class UnitArchiveForm(forms.Form):
+    reason = forms.CharField(label="撤销原因", max_length=200)
+
+
+class ConvertForm(forms.Form):
+    effective_date = forms.DateField(label="改建日期", widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class ContactForm(forms.ModelForm):
+    class Meta:
+        model = Contact
+        fields = ["name", "title", "office_phone", "mobile", "email_qq"]
+
+    def clean_mobile(self):
+        mobile = self.cleaned_data["mobile"].strip()
+        if mobile and not (len(mobile) == 11 and mobile.isdigit() and mobile.startswith("1")):
+            raise ValidationError("手机号码应为 11 位数字，以 1 开头。")
+        return mobile
+
+
+class SealForm(forms.Form):
+    image = forms.ImageField(label="公章图片（PNG）")
+
+    def clean_image(self):
+        image = self.cleaned_data["image"]
+        if getattr(image, "image", None) is not None and image.image.format != "PNG":
+            raise ValidationError("公章图片须为 PNG 格式（建议透明背景）。")
+        if image.size > 2 * 1024 * 1024:
+            raise ValidationError("公章图片不能超过 2 MB。")
+        return image
+
+
+class AccountForm(ScopedFormMixin, forms.ModelForm):
+    unit = UnitCodeField(label="所属组织代码")
+    password = forms.CharField(
+        label="密码",
+        widget=forms.PasswordInput(render_value=False),
+        required=False,
+        min_length=8,
+        help_text="新建账号必填；修改账号时留空表示不改密码。",
+    )
+
+    class Meta:
+        model = User
+        fields = ["username", "full_name", "role", "phone", "is_active"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk and not self.is_bound:
+            self.initial["unit"] = self.instance.unit.code if self.instance.unit else ""
+        if not self.instance.pk:
+            self.fields["password"].required = True
+
+    def clean_role(self):
+        role = self.cleaned_data["role"]
+        if role == User.Role.ADMIN and not self.user.can_manage_tree:
+            raise ValidationError("您不能创建管理员账号。")
+        return role
+
+    def save(self, commit=True):
+        user = super().save(commit=False)
+        user.unit = self.cleaned_data["unit"]
+        if self.cleaned_data.get("password"):
+            user.set_password(self.cleaned_data["password"])
+        if commit:
+            user.save()
+        return user

@@ -1,0 +1,322 @@
+"""Federation units (one MPTT tree per city), their contacts and congresses, accounts, audit."""
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.urls import reverse
+from mptt.managers import TreeManager
+from mptt.models import MPTTModel, TreeForeignKey
+from mptt.querysets import TreeQuerySet
+
+
+class UnitQuerySet(TreeQuerySet):
+    def active(self):
+        return self.filter(archived_at__isnull=True)
+
+    def visible_to(self, user):
+        """Units in the subtree of the user's unit (archived included); none for anonymous users.
+
+        Reads the user's unit bounds fresh from the database, so it is never fooled by a
+        stale in-memory instance after a tree write.
+        """
+        if not user.is_authenticated or not user.is_active:
+            return self.none()
+        if user.unit_id is None:
+            return self if user.is_superuser else self.none()
+        bounds = Unit.objects.filter(pk=user.unit_id).values_list("tree_id", "lft", "rght").first()
+        if bounds is None:
+            return self.none()
+        tree_id, lft, rght = bounds
+        return self.filter(tree_id=tree_id, lft__gte=lft, rght__lte=rght)
+
+    def subtree_of(self, unit):
+        """The unit and all its descendants, by the unit's bounds as stored now."""
+        tree_id, lft, rght = Unit.objects.filter(pk=unit.pk).values_list("tree_id", "lft", "rght").get()
+        return self.filter(tree_id=tree_id, lft__gte=lft, rght__lte=rght)
+
+    def of_tier(self, tier):
+        return self.filter(kind__in=Unit.KINDS_BY_TIER[tier])
+
+
+class Unit(MPTTModel):
+    class Kind(models.TextChoices):
+        CITY = "city", "市"
+        DISTRICT = "district", "区"
+        COUNTY = "county", "县"
+        COUNTY_CITY = "county_city", "县级市"
+        STREET = "street", "街道"
+        TOWNSHIP = "township", "乡镇"
+        TOWN = "town", "镇"
+        COMMUNITY = "community", "社区"
+        VILLAGE = "village", "村"
+        OTHER = "other", "新领域"
+
+    class OrgForm(models.TextChoices):
+        FEDERATION = "federation", "妇联"
+        CONGRESS = "congress", "妇代会"
+
+    name = models.CharField("组织名称", max_length=100)
+    code = models.CharField("组织代码", max_length=20, unique=True)
+    kind = models.CharField("类型", max_length=20, choices=Kind.choices)
+    org_form = models.CharField("组织形式", max_length=20, choices=OrgForm.choices, default=OrgForm.FEDERATION)
+    parent = TreeForeignKey(
+        "self", verbose_name="上级组织", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
+    is_pilot = models.BooleanField("示范点", default=False)
+    archived_at = models.DateTimeField("撤销时间", null=True, blank=True)
+    merged_into = models.ForeignKey(
+        "self", verbose_name="并入", null=True, blank=True, on_delete=models.PROTECT, related_name="merged_from"
+    )
+    seal = models.ImageField("公章图片", upload_to="seals/", blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = TreeManager.from_queryset(UnitQuerySet)()
+
+    class MPTTMeta:
+        order_insertion_by = ["code"]
+
+    class Meta:
+        verbose_name = "组织"
+        verbose_name_plural = "组织"
+        indexes = [
+            # visible_to / subtree_of: tree_id = %s AND lft BETWEEN ... (every scoped query)
+            models.Index(fields=["tree_id", "lft", "rght"], name="unit_tree_range"),
+            # the navigator's search box: name LIKE %s
+            models.Index(fields=["name"], name="unit_name"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("orgtree:unit", args=[self.pk])
+
+    # Tier 1 city, 2 district/county, 3 street/township, 4 community/village (FORMS.md "Tiers").
+    KINDS_BY_TIER = {
+        1: [Kind.CITY],
+        2: [Kind.DISTRICT, Kind.COUNTY, Kind.COUNTY_CITY],
+        3: [Kind.STREET, Kind.TOWNSHIP, Kind.TOWN],
+        4: [Kind.COMMUNITY, Kind.VILLAGE],
+    }
+    VALID_PARENT_KINDS = {
+        Kind.CITY: [],
+        Kind.DISTRICT: [Kind.CITY],
+        Kind.COUNTY: [Kind.CITY],
+        Kind.COUNTY_CITY: [Kind.CITY],
+        Kind.STREET: [Kind.DISTRICT, Kind.COUNTY, Kind.COUNTY_CITY],
+        Kind.TOWNSHIP: [Kind.DISTRICT, Kind.COUNTY, Kind.COUNTY_CITY],
+        Kind.TOWN: [Kind.DISTRICT, Kind.COUNTY, Kind.COUNTY_CITY],
+        Kind.COMMUNITY: [Kind.STREET, Kind.TOWN],
+        Kind.VILLAGE: [Kind.TOWNSHIP, Kind.TOWN],
+        Kind.OTHER: [
+            Kind.CITY,
+            Kind.DISTRICT,
+            Kind.COUNTY,
+            Kind.COUNTY_CITY,
+            Kind.STREET,
+            Kind.TOWNSHIP,
+            Kind.TOWN,
+        ],
+    }
+
+    @property
+    def tier(self):
+        for tier, kinds in self.KINDS_BY_TIER.items():
+            if self.kind in kinds:
+                return tier
+        return min(self.level + 1, 4)
+
+    @property
+    def is_archived(self):
+        return self.archived_at is not None
+
+    @property
+    def is_village_level(self):
+        return self.tier == 4
+
+    @property
+    def is_congress(self):
+        return self.org_form == self.OrgForm.CONGRESS
+
+    @classmethod
+    def child_kinds_of(cls, kind):
+        return [child for child, parents in cls.VALID_PARENT_KINDS.items() if kind in parents]
+
+    def check_parent(self, parent):
+        """Raise ValidationError unless `parent` may hold a unit of this kind."""
+        allowed = self.VALID_PARENT_KINDS[self.kind]
+        if parent is None:
+            if allowed:
+                raise ValidationError(f"{self.get_kind_display()}级组织必须有上级组织。")
+            return
+        if parent.kind not in allowed:
+            names = "、".join(str(self.Kind(k).label) for k in allowed) or "无"
+            raise ValidationError(
+                f"{self.get_kind_display()}不能设在{parent.get_kind_display()}（{parent.name}）之下，"
+                f"上级只能是：{names}。"
+            )
+        if parent.is_archived:
+            raise ValidationError(f"上级组织“{parent.name}”已撤销，不能在其下设立或迁入组织。")
+
+
+class Contact(models.Model):
+    """附表1 contacts: each unit has one 分管领导 and one 具体联系人."""
+
+    class Role(models.TextChoices):
+        LEADER = "leader", "分管领导"
+        CONTACT = "contact", "具体联系人"
+
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="contacts")
+    role = models.CharField("类别", max_length=10, choices=Role.choices)
+    name = models.CharField("姓名", max_length=50, blank=True)
+    title = models.CharField("职务", max_length=100, blank=True)
+    office_phone = models.CharField("办公电话", max_length=30, blank=True)
+    mobile = models.CharField("手机", max_length=20, blank=True)
+    email_qq = models.CharField("电子邮箱/QQ", max_length=100, blank=True)
+
+    class Meta:
+        verbose_name = "联系人"
+        verbose_name_plural = "联系人"
+        constraints = [models.UniqueConstraint(fields=["unit", "role"], name="contact_one_per_role")]
+        ordering = ["unit", "role"]
+
+    def __str__(self):
+        return f"{self.get_role_display()} {self.name}"
+
+    @property
+    def is_empty(self):
+        return not (self.name and (self.mobile or self.office_phone))
+
+
+class Congress(models.Model):
+    """A women's congress (妇女代表大会) of a unit: 第N届, when held, when its term runs out."""
+
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="congresses")
+    number = models.PositiveSmallIntegerField("届次")
+    held_on = models.DateField("召开时间")
+    term_years = models.PositiveSmallIntegerField("任期（年）", default=5)
+    expires_on = models.DateField("届满时间")
+    next_planned_on = models.DateField("计划换届时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "妇女代表大会"
+        verbose_name_plural = "妇女代表大会"
+        constraints = [models.UniqueConstraint(fields=["unit", "number"], name="congress_unique_number")]
+        ordering = ["unit", "-number"]
+
+    def __str__(self):
+        return f"{self.unit.name}第{self.number}届妇女代表大会"
+
+    def is_expired_on(self, day):
+        return self.expires_on <= day
+
+
+class User(AbstractUser):
+    """An account bound to one unit; it acts only inside that unit's subtree."""
+
+    class Role(models.TextChoices):
+        ADMIN = "admin", "管理员"
+        REVIEWER = "reviewer", "审核员"
+        STAFF = "staff", "填报员"
+        VIEWER = "viewer", "查看员"
+
+    full_name = models.CharField("姓名", max_length=50, blank=True)
+    unit = models.ForeignKey(Unit, verbose_name="所属组织", null=True, blank=True, on_delete=models.PROTECT)
+    role = models.CharField("角色", max_length=10, choices=Role.choices, default=Role.VIEWER)
+    phone = models.CharField("联系电话", max_length=30, blank=True)
+
+    class Meta:
+        verbose_name = "账号"
+        verbose_name_plural = "账号"
+
+    def __str__(self):
+        return self.full_name or self.username
+
+    def get_full_name(self):
+        return self.full_name or self.username
+
+    @property
+    def can_manage_tree(self):
+        return self.is_superuser or self.role == self.Role.ADMIN
+
+    @property
+    def can_edit(self):
+        """May change rosters, contacts and seals in the subtree, and submit returns."""
+        return self.is_superuser or self.role in (self.Role.ADMIN, self.Role.STAFF)
+
+    @property
+    def can_review(self):
+        return self.is_superuser or self.role in (self.Role.ADMIN, self.Role.REVIEWER)
+
+    @property
+    def can_see_personal_data(self):
+        """Full 身份证号 and 手机号码 inside the subtree; viewers and reviewers see them masked."""
+        return self.can_edit
+
+
+class AuditEventQuerySet(models.QuerySet):
+    def record(self, *, actor, action, unit=None, obj=None, changes=None, reason=""):
+        return self.create(
+            actor=actor if actor is not None and actor.is_authenticated else None,
+            action=action,
+            unit=unit,
+            object_type=obj._meta.label_lower if obj is not None else "",
+            object_id=obj.pk if obj is not None else None,
+            changes=changes or {},
+            reason=reason,
+        )
+
+    def for_object(self, obj):
+        return self.filter(object_type=obj._meta.label_lower, object_id=obj.pk)
+
+
+class AuditEvent(models.Model):
+    """Who did what, when, with old -> new values. Written by every service."""
+
+    at = models.DateTimeField("时间", auto_now_add=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="操作人", null=True, blank=True, on_delete=models.SET_NULL
+    )
+    action = models.CharField("操作", max_length=40)
+    unit = models.ForeignKey(Unit, verbose_name="组织", null=True, blank=True, on_delete=models.SET_NULL)
+    object_type = models.CharField(max_length=60, blank=True)
+    object_id = models.BigIntegerField(null=True, blank=True)
+    changes = models.JSONField("变更", default=dict, blank=True)
+    reason = models.TextField("原因", blank=True)
+
+    objects = AuditEventQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "操作记录"
+        verbose_name_plural = "操作记录"
+        ordering = ["-at", "-id"]
+        indexes = [
+            # the history panel of a person, post or return: object_type = %s AND object_id = %s
+            models.Index(fields=["object_type", "object_id"], name="audit_object"),
+            # the unit page's history: unit_id = %s ORDER BY at DESC
+            models.Index(fields=["unit", "at"], name="audit_unit_at"),
+        ]
+
+    def __str__(self):
+        return f"{self.at:%Y-%m-%d %H:%M} {self.action}"
+
+    ACTION_LABELS = {
+        "unit.create": "新建组织",
+        "unit.rename": "更名",
+        "unit.move": "调整隶属",
+        "unit.archive": "撤销",
+        "unit.restore": "恢复",
+        "unit.merge": "合并",
+        "unit.convert": "妇代会改建妇联",
+        "unit.contacts": "修改联系人",
+        "unit.seal": "上传公章",
+        "unit.pilot": "设置示范点",
+        "account.create": "新建账号",
+        "account.update": "修改账号",
+    }
+
+    @property
+    def action_label(self):
+        return self.ACTION_LABELS.get(self.action, self.action)

@@ -1,0 +1,337 @@
+"""Every write to the federation tree. Each function runs in one transaction, takes the
+tree lock first, re-reads the units it works on, and records an audit event.
+
+django-mptt keeps lft/rght in the application, so two concurrent writers corrupt the tree
+unless they are serialised: on PostgreSQL we take a transaction-scoped advisory lock; on
+SQLite every transaction already begins IMMEDIATE (settings), which serialises writers.
+"""
+
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
+from django.utils import timezone
+
+from .models import AuditEvent, Contact, Unit
+
+# One lock for all trees: tree writes are rare (a few a day), so contention does not matter,
+# and creating a new root (a new city) must be serialised with everything else too.
+TREE_LOCK_KEY = 730_201_6
+
+
+def lock_tree():
+    """Serialise tree writers until the end of the current transaction."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [TREE_LOCK_KEY])
+
+
+def _fresh(unit):
+    """Re-read a unit after taking the lock: instances in memory may carry stale lft/rght."""
+    return Unit.objects.get(pk=unit.pk)
+
+
+def _check_code_free(code, *, exclude_pk=None):
+    clash = Unit.objects.filter(code=code).exclude(pk=exclude_pk).first()
+    if clash is not None:
+        raise ValidationError({"code": f"组织代码 {code} 已被“{clash.name}”使用。"})
+
+
+@transaction.atomic
+def create_unit(*, parent, name, code, kind, actor, org_form=None, is_pilot=False):
+    lock_tree()
+    parent = _fresh(parent) if parent is not None else None
+    name, code = name.strip(), code.strip()
+    if not name:
+        raise ValidationError({"name": "请填写组织名称。"})
+    if not code:
+        raise ValidationError({"code": "请填写组织代码。"})
+    _check_code_free(code)
+    if org_form is None:
+        org_form = Unit.OrgForm.FEDERATION
+    unit = Unit(parent=parent, name=name, code=code, kind=kind, org_form=org_form, is_pilot=is_pilot)
+    try:
+        unit.check_parent(parent)
+    except ValidationError as e:
+        raise ValidationError({"kind": e.messages}) from None
+    if org_form == Unit.OrgForm.CONGRESS and not unit.is_village_level:
+        raise ValidationError({"org_form": "只有村（社区）一级可以是妇代会。"})
+    unit.save()
+    AuditEvent.objects.record(
+        actor=actor,
+        action="unit.create",
+        unit=unit,
+        obj=unit,
+        changes={
+            "name": [None, name],
+            "code": [None, code],
+            "kind": [None, kind],
+            "parent": [None, parent and parent.name],
+        },
+    )
+    return unit
+
+
+@transaction.atomic
+def rename_unit(*, unit, name, actor, code=None):
+    lock_tree()
+    unit = _fresh(unit)
+    name = name.strip()
+    if not name:
+        raise ValidationError({"name": "请填写组织名称。"})
+    changes = {}
+    if name != unit.name:
+        changes["name"] = [unit.name, name]
+        unit.name = name
+    if code is not None and code.strip() != unit.code:
+        code = code.strip()
+        _check_code_free(code, exclude_pk=unit.pk)
+        changes["code"] = [unit.code, code]
+        unit.code = code
+    if changes:
+        unit.save(update_fields=["name", "code", "updated_at"])
+        AuditEvent.objects.record(actor=actor, action="unit.rename", unit=unit, obj=unit, changes=changes)
+    return unit
+
+
+@transaction.atomic
+def move_unit(*, unit, new_parent, actor):
+    lock_tree()
+    unit, new_parent = _fresh(unit), _fresh(new_parent)
+    if new_parent.pk == unit.pk or new_parent.is_descendant_of(unit):
+        raise ValidationError({"new_parent": f"不能把“{unit.name}”迁入它自己或它的下级组织“{new_parent.name}”。"})
+    try:
+        unit.check_parent(new_parent)
+    except ValidationError as e:
+        raise ValidationError({"new_parent": e.messages}) from None
+    old_parent = unit.parent
+    if old_parent is not None and old_parent.pk == new_parent.pk:
+        return unit
+    unit.move_to(new_parent, "last-child")
+    # move_to leaves the in-memory instance's neighbours stale; return a fresh copy.
+    unit = _fresh(unit)
+    AuditEvent.objects.record(
+        actor=actor,
+        action="unit.move",
+        unit=unit,
+        obj=unit,
+        changes={"parent": [old_parent.name if old_parent else None, new_parent.name]},
+    )
+    return unit
+
+
+@transaction.atomic
+def archive_unit(*, unit, actor, reason=""):
+    lock_tree()
+    unit = _fresh(unit)
+    if unit.is_archived:
+        raise ValidationError(f"“{unit.name}”已经撤销。")
+    active_children = unit.get_children().filter(archived_at__isnull=True)
+    if active_children.exists():
+        names = "、".join(active_children.values_list("name", flat=True)[:5])
+        raise ValidationError(f"“{unit.name}”还有未撤销的下级组织（{names}），请先迁出、合并或撤销它们。")
+    unit.archived_at = timezone.now()
+    unit.save(update_fields=["archived_at", "updated_at"])
+    AuditEvent.objects.record(
+        actor=actor, action="unit.archive", unit=unit, obj=unit, changes={"archived": [False, True]}, reason=reason
+    )
+    return unit
+
+
+@transaction.atomic
+def restore_unit(*, unit, actor):
+    lock_tree()
+    unit = _fresh(unit)
+    if not unit.is_archived:
+        raise ValidationError(f"“{unit.name}”没有撤销，无需恢复。")
+    if unit.parent is not None and unit.parent.is_archived:
+        raise ValidationError(f"上级组织“{unit.parent.name}”已撤销，请先恢复上级组织。")
+    unit.archived_at = None
+    unit.merged_into = None
+    unit.save(update_fields=["archived_at", "merged_into", "updated_at"])
+    AuditEvent.objects.record(
+        actor=actor, action="unit.restore", unit=unit, obj=unit, changes={"archived": [True, False]}
+    )
+    return unit
+
+
+@transaction.atomic
+def merge_units(*, source, target, actor, reason=""):
+    """Merge `source` into `target`: children and posts move over, source is archived."""
+    lock_tree()
+    source, target = _fresh(source), _fresh(target)
+    if source.pk == target.pk:
+        raise ValidationError({"target": "不能把组织合并到它自己。"})
+    if source.is_archived:
+        raise ValidationError({"target": f"“{source.name}”已经撤销，不能再合并。"})
+    if target.is_archived:
+        raise ValidationError({"target": f"“{target.name}”已经撤销，不能作为合并目标。"})
+    if target.is_descendant_of(source):
+        raise ValidationError({"target": f"不能把“{source.name}”合并到它的下级组织“{target.name}”。"})
+    if source.kind != target.kind and target.tier != source.tier:
+        raise ValidationError({"target": f"只能合并同一层级的组织：“{source.name}”与“{target.name}”层级不同。"})
+    moved_children = []
+    for child in list(source.get_children()):
+        child = _fresh(child)
+        try:
+            child.check_parent(target)
+        except ValidationError as e:
+            raise ValidationError({"target": [f"下级组织“{child.name}”无法迁入：", *e.messages]}) from None
+        child.move_to(_fresh(target), "last-child")
+        moved_children.append(child.name)
+    moved_posts = _merge_hook(source=source, target=target, actor=actor)
+    source = _fresh(source)
+    source.archived_at = timezone.now()
+    source.merged_into = target
+    source.save(update_fields=["archived_at", "merged_into", "updated_at"])
+    changes = {"merged_into": [None, target.name], "children": moved_children, "posts_moved": moved_posts}
+    AuditEvent.objects.record(actor=actor, action="unit.merge", unit=source, obj=source, changes=changes, reason=reason)
+    AuditEvent.objects.record(
+        actor=actor, action="unit.merge", unit=target, obj=target, changes={"merged_from": [None, source.name]}
+    )
+    return _fresh(target)
+
+
+def _merge_hook(*, source, target, actor):
+    """Move rosters along with a merge; members owns the rules for that."""
+    from members.services import transfer_posts_for_merge
+
+    return transfer_posts_for_merge(source=source, target=target, actor=actor)
+
+
+@transaction.atomic
+def convert_to_federation(*, unit, actor, effective_date=None):
+    """会改联: a village/community 妇代会 becomes a 妇联; the date stays in the history."""
+    lock_tree()
+    unit = _fresh(unit)
+    if unit.org_form == Unit.OrgForm.FEDERATION:
+        raise ValidationError(f"“{unit.name}”已经是妇联。")
+    effective_date = effective_date or timezone.localdate()
+    unit.org_form = Unit.OrgForm.FEDERATION
+    unit.save(update_fields=["org_form", "updated_at"])
+    AuditEvent.objects.record(
+        actor=actor,
+        action="unit.convert",
+        unit=unit,
+        obj=unit,
+        changes={
+            "org_form": [Unit.OrgForm.CONGRESS.label, Unit.OrgForm.FEDERATION.label],
+            "effective_date": str(effective_date),
+        },
+    )
+    return unit
+
+
+@transaction.atomic
+def set_pilot(*, unit, is_pilot, actor):
+    unit = _fresh(unit)
+    if unit.is_pilot != is_pilot:
+        AuditEvent.objects.record(
+            actor=actor, action="unit.pilot", unit=unit, obj=unit, changes={"is_pilot": [unit.is_pilot, is_pilot]}
+        )
+        unit.is_pilot = is_pilot
+        unit.save(update_fields=["is_pilot", "updated_at"])
+    return unit
+
+
+CONTACT_FIELDS = ["name", "title", "office_phone", "mobile", "email_qq"]
+
+
+@transaction.atomic
+def update_contacts(*, unit, contacts, actor):
+    """`contacts` maps Contact.Role to a dict of CONTACT_FIELDS."""
+    changes = {}
+    for role, data in contacts.items():
+        contact, _ = Contact.objects.get_or_create(unit=unit, role=role)
+        for field in CONTACT_FIELDS:
+            new = (data.get(field) or "").strip()
+            old = getattr(contact, field)
+            if new != old:
+                changes[f"{Contact.Role(role).label}.{Contact._meta.get_field(field).verbose_name}"] = [old, new]
+                setattr(contact, field, new)
+        contact.save()
+    if changes:
+        AuditEvent.objects.record(actor=actor, action="unit.contacts", unit=unit, obj=unit, changes=changes)
+    return unit
+
+
+@transaction.atomic
+def set_seal(*, unit, image, actor):
+    unit = _fresh(unit)
+    old = unit.seal.name if unit.seal else None
+    unit.seal.save(f"{unit.code}.png", image, save=False)
+    unit.save(update_fields=["seal", "updated_at"])
+    AuditEvent.objects.record(
+        actor=actor, action="unit.seal", unit=unit, obj=unit, changes={"seal": [old, unit.seal.name]}
+    )
+    return unit
+
+
+@transaction.atomic
+def bulk_load_units(*, rows, actor=None):
+    """Insert many units at once (seeding, imports of a whole city), then rebuild the tree.
+
+    `rows` are (code, name, kind, org_form, is_pilot, parent_code) in any order in which
+    parents come before children. This is the one place that writes tree fields in bulk,
+    and it does so under the tree lock and rebuilds before committing.
+    """
+    lock_tree()
+    existing = dict(Unit.objects.values_list("code", "pk"))
+    new_rows = [row for row in rows if row[0] not in existing]
+    if not new_rows:
+        return 0
+    # Parent ids are needed before children, so insert one level at a time.
+    by_level = {}
+    parent_of = {row[0]: row[5] for row in new_rows}
+
+    def depth(code):
+        d = 0
+        while parent_of.get(code) is not None and parent_of[code] in parent_of:
+            code = parent_of[code]
+            d += 1
+        return d
+
+    for row in new_rows:
+        by_level.setdefault(depth(row[0]), []).append(row)
+    with Unit.objects.disable_mptt_updates():
+        for level in sorted(by_level):
+            batch = [
+                Unit(
+                    code=code,
+                    name=name,
+                    kind=kind,
+                    org_form=org_form,
+                    is_pilot=is_pilot,
+                    parent_id=existing[parent_code] if parent_code else None,
+                    lft=0,
+                    rght=0,
+                    tree_id=0,
+                    level=0,
+                )
+                for code, name, kind, org_form, is_pilot, parent_code in by_level[level]
+            ]
+            Unit.objects.bulk_create(batch, batch_size=1000)
+            existing.update(Unit.objects.filter(code__in=[u.code for u in batch]).values_list("code", "pk"))
+    Unit.objects.rebuild()
+    AuditEvent.objects.record(actor=actor, action="unit.bulk_load", changes={"created": len(new_rows)})
+    return len(new_rows)
+
+
+@transaction.atomic
+def save_account(*, form, actor):
+    """Create or update an account from a valid AccountForm, recording what changed."""
+    creating = form.instance.pk is None
+    changes = {
+        name: [str(form.initial.get(name, "")) if not creating else None, str(form.cleaned_data.get(name))]
+        for name in form.changed_data
+        if name != "password"
+    }
+    if "password" in form.changed_data and form.cleaned_data.get("password"):
+        changes["password"] = ["******", "（已重设）"]
+    account = form.save()
+    AuditEvent.objects.record(
+        actor=actor,
+        action="account.create" if creating else "account.update",
+        unit=account.unit,
+        obj=account,
+        changes=changes,
+    )
+    return account

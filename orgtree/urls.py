@@ -1,0 +1,24 @@
+from django.urls import path
+
+from . import views
+
+app_name = "orgtree"
+urlpatterns = [
+    path("units/", views.roots, name="roots"),
+    path("units/search/", views.unit_search, name="search"),
+    path("units/<int:pk>/", views.unit_detail, name="unit"),
+    path("units/<int:pk>/create/", views.unit_create, name="create"),
+    path("units/<int:pk>/rename/", views.unit_rename, name="rename"),
+    path("units/<int:pk>/move/", views.unit_move, name="move"),
+    path("units/<int:pk>/merge/", views.unit_merge, name="merge"),
+    path("units/<int:pk>/archive/", views.unit_archive, name="archive"),
+    path("units/<int:pk>/restore/", views.unit_restore, name="restore"),
+    path("units/<int:pk>/convert/", views.unit_convert, name="convert"),
+    path("units/<int:pk>/pilot/", views.unit_pilot, name="pilot"),
+    path("units/<int:pk>/contacts/", views.unit_contacts, name="contacts"),
+    path("units/<int:pk>/seal/", views.unit_seal, name="seal"),
+    path("units/<int:pk>/export.xlsx", views.unit_export, name="export"),
+    path("accounts/", views.account_list, name="accounts"),
+    path("accounts/new/", views.account_edit, name="account_create"),
+    path("accounts/<int:pk>/", views.account_edit, name="account_edit"),
+]

@@ -1,0 +1,340 @@
+"""Unit pages, the tree navigator, tree operations and account management.
+
+Views are thin: fetch through orgtree.access, validate with a form, call a service, render.
+"""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection
+from django.db.models import Count, Q
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from . import services
+from .access import get_unit_for_user, is_strictly_below_user_unit, visible_units
+from .exports import units_workbook
+from .forms import (
+    AccountForm,
+    ContactForm,
+    ConvertForm,
+    SealForm,
+    UnitArchiveForm,
+    UnitCreateForm,
+    UnitMergeForm,
+    UnitMoveForm,
+    UnitRenameForm,
+)
+from .models import AuditEvent, Contact, Unit, User
+
+
+def _add_errors(form, error):
+    """Put a service's ValidationError onto the form, so the page shows it next to the input."""
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
+
+
+def _child_kind_counts(unit):
+    """{child_id: {kind_label: n}} for every child's whole subtree, in one query."""
+    table = Unit._meta.db_table
+    sql = (
+        f"SELECT c.id, d.kind, COUNT(*) FROM {table} c "  # noqa: S608 - table name is ours, values are bound
+        f"JOIN {table} d ON d.tree_id = c.tree_id AND d.lft > c.lft AND d.rght < c.rght "
+        "WHERE c.parent_id = %s AND d.archived_at IS NULL GROUP BY c.id, d.kind"
+    )
+    counts = {}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [unit.pk])
+        for child_id, kind, n in cursor.fetchall():
+            counts.setdefault(child_id, []).append((Unit.Kind(kind).label, n))
+    return counts
+
+
+def _breadcrumb(user, unit):
+    """Ancestors the user may see, down to the unit itself."""
+    visible = visible_units(user)
+    return list(unit.get_ancestors().filter(pk__in=visible.values("pk"))) + [unit]
+
+
+@login_required
+def roots(request):
+    units = visible_units(request.user).filter(parent__isnull=True)
+    return render(request, "orgtree/roots.html", {"units": units})
+
+
+@login_required
+def unit_detail(request, pk):
+    user = request.user
+    unit = get_unit_for_user(user, pk)
+    show_archived = request.GET.get("archived") == "1"
+    children = unit.get_children()
+    if not show_archived:
+        children = children.filter(archived_at__isnull=True)
+    subtree_counts = (
+        Unit.objects.subtree_of(unit)
+        .active()
+        .exclude(pk=unit.pk)
+        .values("kind")
+        .annotate(n=Count("id"))
+        .order_by("kind")
+    )
+    children = list(children)
+    child_counts = _child_kind_counts(unit)
+    for child in children:
+        child.kind_counts = child_counts.get(child.pk, [])
+    contacts = {c.role: c for c in unit.contacts.all()}
+    context = {
+        "unit": unit,
+        "breadcrumb": _breadcrumb(user, unit),
+        "children": children,
+        "subtree_counts": [(Unit.Kind(row["kind"]).label, row["n"]) for row in subtree_counts],
+        "archived_children": unit.get_children().filter(archived_at__isnull=False).count(),
+        "show_archived": show_archived,
+        "leader": contacts.get(Contact.Role.LEADER),
+        "contact": contacts.get(Contact.Role.CONTACT),
+        "history": AuditEvent.objects.filter(unit=unit).select_related("actor")[:20],
+        "can_edit": user.can_edit,
+        "can_manage": user.can_manage_tree,
+        "can_restructure": user.can_manage_tree and is_strictly_below_user_unit(user, unit),
+        "child_kinds": Unit.child_kinds_of(unit.kind),
+        "merged_into": unit.merged_into if unit.merged_into_id else None,
+    }
+    return render(request, "orgtree/unit_detail.html", context)
+
+
+@login_required
+def unit_search(request):
+    q = request.GET.get("q", "").strip()
+    results = []
+    if q:
+        results = (
+            visible_units(request.user)
+            .filter(Q(name__icontains=q) | Q(code__startswith=q))
+            .select_related("parent")
+            .order_by("tree_id", "lft")[:50]
+        )
+    return render(request, "orgtree/unit_search.html", {"q": q, "results": results})
+
+
+def _unit_form_view(request, pk, *, form_class, template, title, run, manage=True, below=False, form_kwargs=None):
+    """The shared shape of every tree-operation page: GET shows the form, POST runs the service."""
+    unit = get_unit_for_user(request.user, pk, write=True, manage=manage)
+    if below and not is_strictly_below_user_unit(request.user, unit):
+        raise PermissionDenied("不能调整您所在组织本身，请联系上级管理员。")
+    kwargs = (form_kwargs or {})(unit) if callable(form_kwargs) else (form_kwargs or {})
+    form = form_class(request.POST or None, request.FILES or None, **kwargs)
+    if request.method == "POST" and form.is_valid():
+        try:
+            result = run(unit, form.cleaned_data)
+        except ValidationError as e:
+            _add_errors(form, e)
+        else:
+            messages.success(request, f"{title}成功。")
+            return redirect(result if isinstance(result, Unit) else unit)
+    return render(request, template, {"unit": unit, "form": form, "title": title})
+
+
+@login_required
+def unit_create(request, pk):
+    def run(parent, data):
+        return services.create_unit(parent=parent, actor=request.user, **data)
+
+    return _unit_form_view(
+        request,
+        pk,
+        form_class=UnitCreateForm,
+        template="orgtree/unit_form.html",
+        title="新建下级组织",
+        run=run,
+        form_kwargs=lambda unit: {"parent": unit},
+    )
+
+
+@login_required
+def unit_rename(request, pk):
+    def run(unit, data):
+        return services.rename_unit(unit=unit, name=data["name"], code=data["code"], actor=request.user)
+
+    unit = get_unit_for_user(request.user, pk, write=True, manage=True)
+    return _unit_form_view(
+        request,
+        pk,
+        form_class=UnitRenameForm,
+        template="orgtree/unit_form.html",
+        title="更名",
+        run=run,
+        form_kwargs={"initial": {"name": unit.name, "code": unit.code}},
+    )
+
+
+@login_required
+def unit_move(request, pk):
+    def run(unit, data):
+        return services.move_unit(unit=unit, new_parent=data["new_parent"], actor=request.user)
+
+    return _unit_form_view(
+        request,
+        pk,
+        form_class=UnitMoveForm,
+        template="orgtree/unit_form.html",
+        title="调整隶属关系",
+        run=run,
+        below=True,
+        form_kwargs={"user": request.user},
+    )
+
+
+@login_required
+def unit_merge(request, pk):
+    def run(unit, data):
+        return services.merge_units(source=unit, target=data["target"], reason=data["reason"], actor=request.user)
+
+    return _unit_form_view(
+        request,
+        pk,
+        form_class=UnitMergeForm,
+        template="orgtree/unit_form.html",
+        title="合并组织",
+        run=run,
+        below=True,
+        form_kwargs={"user": request.user},
+    )
+
+
+@login_required
+def unit_archive(request, pk):
+    def run(unit, data):
+        return services.archive_unit(unit=unit, reason=data["reason"], actor=request.user)
+
+    return _unit_form_view(
+        request,
+        pk,
+        form_class=UnitArchiveForm,
+        template="orgtree/unit_form.html",
+        title="撤销组织",
+        run=run,
+        below=True,
+    )
+
+
+@login_required
+@require_POST
+def unit_restore(request, pk):
+    unit = get_unit_for_user(request.user, pk, write=True, manage=True)
+    if not is_strictly_below_user_unit(request.user, unit):
+        raise PermissionDenied("不能调整您所在组织本身，请联系上级管理员。")
+    try:
+        services.restore_unit(unit=unit, actor=request.user)
+    except ValidationError as e:
+        messages.error(request, "；".join(e.messages))
+    else:
+        messages.success(request, f"已恢复“{unit.name}”。")
+    return redirect(unit)
+
+
+@login_required
+def unit_convert(request, pk):
+    def run(unit, data):
+        return services.convert_to_federation(unit=unit, effective_date=data["effective_date"], actor=request.user)
+
+    return _unit_form_view(
+        request,
+        pk,
+        form_class=ConvertForm,
+        template="orgtree/unit_form.html",
+        title="妇代会改建妇联",
+        run=run,
+    )
+
+
+@login_required
+@require_POST
+def unit_pilot(request, pk):
+    unit = get_unit_for_user(request.user, pk, write=True, manage=True)
+    services.set_pilot(unit=unit, is_pilot=request.POST.get("is_pilot") == "1", actor=request.user)
+    messages.success(request, "示范点设置已保存。")
+    return redirect(unit)
+
+
+@login_required
+def unit_contacts(request, pk):
+    unit = get_unit_for_user(request.user, pk, write=True)
+    existing = {c.role: c for c in unit.contacts.all()}
+    forms_by_role = {
+        role: ContactForm(request.POST or None, prefix=role, instance=existing.get(role))
+        for role in Contact.Role.values
+    }
+    if request.method == "POST" and all(f.is_valid() for f in forms_by_role.values()):
+        services.update_contacts(
+            unit=unit, contacts={role: f.cleaned_data for role, f in forms_by_role.items()}, actor=request.user
+        )
+        messages.success(request, "联系人已保存。")
+        return redirect(unit)
+    sections = [(Contact.Role(role).label, f) for role, f in forms_by_role.items()]
+    return render(request, "orgtree/unit_contacts.html", {"unit": unit, "sections": sections})
+
+
+@login_required
+def unit_seal(request, pk):
+    def run(unit, data):
+        return services.set_seal(unit=unit, image=data["image"], actor=request.user)
+
+    return _unit_form_view(
+        request,
+        pk,
+        form_class=SealForm,
+        template="orgtree/unit_form.html",
+        title="上传公章图片",
+        run=run,
+        manage=False,
+    )
+
+
+@login_required
+def unit_export(request, pk):
+    unit = get_unit_for_user(request.user, pk)
+    stream = units_workbook(unit)
+    return FileResponse(stream, as_attachment=True, filename=f"{unit.code}-组织名单.xlsx")
+
+
+# --- accounts --------------------------------------------------------------------------
+
+
+def _get_account_for_user(user, pk):
+    """An account bound to a unit of the admin's subtree, else 404."""
+    account = User.objects.filter(pk=pk, unit__in=visible_units(user)).select_related("unit").first()
+    if account is None:
+        raise Http404("账号不存在或不在您的管辖范围内。")
+    return account
+
+
+def _require_admin(user):
+    if not user.can_manage_tree:
+        raise PermissionDenied("只有管理员可以管理账号。")
+
+
+@login_required
+def account_list(request):
+    _require_admin(request.user)
+    accounts = (
+        User.objects.filter(unit__in=visible_units(request.user))
+        .select_related("unit")
+        .order_by("unit__code", "username")
+    )
+    return render(request, "orgtree/account_list.html", {"accounts": accounts})
+
+
+@login_required
+def account_edit(request, pk=None):
+    _require_admin(request.user)
+    account = _get_account_for_user(request.user, pk) if pk else None
+    form = AccountForm(request.POST or None, instance=account, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        account = services.save_account(form=form, actor=request.user)
+        messages.success(request, f"账号 {account.username} 已保存。")
+        return redirect("orgtree:accounts")
+    return render(request, "orgtree/account_form.html", {"form": form, "account": account})

@@ -1,0 +1,102 @@
+"""Personas and a small federation tree, built with the real services.
+
+The tree:
+    哈尔滨市 2301 (city)
+    ├── 道里区 230102 (district A)
+    │   ├── 兆麟街道 230102001 (street)
+    │   │   ├── 兆麟社区 230102001001 (community, 妇联)
+    │   │   └── 经纬社区 230102001002 (community, 妇代会)
+    │   └── 新农镇 230102100 (township)
+    │       └── 新农村 230102100201 (village, 妇代会)
+    └── 南岗区 230103 (district B)
+        └── 花园街道 230103001 (street)
+            └── 花园社区 230103001001 (community, 妇联)
+
+Personas: city_admin, city_reviewer, staff_a (道里区), staff_b (南岗区),
+street_staff (兆麟街道), viewer_a (道里区, read only); plus the anonymous `client`.
+"""
+
+from types import SimpleNamespace
+
+import pytest
+
+from orgtree import services
+from orgtree.models import Unit, User
+
+PASSWORD = "test-pass-123"
+
+
+@pytest.fixture
+def tree(db):
+    def make(parent, name, code, kind, org_form=Unit.OrgForm.FEDERATION):
+        return services.create_unit(parent=parent, name=name, code=code, kind=kind, org_form=org_form, actor=None)
+
+    K, F = Unit.Kind, Unit.OrgForm
+    t = SimpleNamespace()
+    t.city = make(None, "哈尔滨市", "2301", K.CITY)
+    t.district_a = make(t.city, "道里区", "230102", K.DISTRICT)
+    t.district_b = make(t.city, "南岗区", "230103", K.DISTRICT)
+    t.street_a = make(t.district_a, "兆麟街道", "230102001", K.STREET)
+    t.community_a = make(t.street_a, "兆麟社区", "230102001001", K.COMMUNITY)
+    t.community_a2 = make(t.street_a, "经纬社区", "230102001002", K.COMMUNITY, F.CONGRESS)
+    t.township_a = make(t.district_a, "新农镇", "230102100", K.TOWNSHIP)
+    t.village_a = make(t.township_a, "新农村", "230102100201", K.VILLAGE, F.CONGRESS)
+    t.street_b = make(t.district_b, "花园街道", "230103001", K.STREET)
+    t.community_b = make(t.street_b, "花园社区", "230103001001", K.COMMUNITY)
+    # Tree writes leave earlier instances stale; hand out fresh ones.
+    for name, unit in vars(t).items():
+        setattr(t, name, Unit.objects.get(pk=unit.pk))
+    return t
+
+
+def make_user(username, unit, role, **extra):
+    user = User(username=username, full_name=extra.pop("full_name", username), unit=unit, role=role, **extra)
+    user.set_password(PASSWORD)
+    user.save()
+    return user
+
+
+@pytest.fixture
+def city_admin(tree):
+    return make_user("city_admin", tree.city, User.Role.ADMIN, full_name="市妇联管理员")
+
+
+@pytest.fixture
+def city_reviewer(tree):
+    return make_user("city_reviewer", tree.city, User.Role.REVIEWER, full_name="市妇联审核员")
+
+
+@pytest.fixture
+def staff_a(tree):
+    return make_user("staff_a", tree.district_a, User.Role.STAFF, full_name="道里区填报员")
+
+
+@pytest.fixture
+def staff_b(tree):
+    return make_user("staff_b", tree.district_b, User.Role.STAFF, full_name="南岗区填报员")
+
+
+@pytest.fixture
+def admin_a(tree):
+    return make_user("admin_a", tree.district_a, User.Role.ADMIN, full_name="道里区管理员")
+
+
+@pytest.fixture
+def street_staff(tree):
+    return make_user("street_staff", tree.street_a, User.Role.STAFF, full_name="兆麟街道填报员")
+
+
+@pytest.fixture
+def viewer_a(tree):
+    return make_user("viewer_a", tree.district_a, User.Role.VIEWER, full_name="道里区查看员")
+
+
+@pytest.fixture
+def login(client):
+    """login(user) -> a test client with that user's session."""
+
+    def _login(user):
+        client.force_login(user)
+        return client
+
+    return _login
