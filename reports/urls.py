@@ -1,2 +1,6 @@
+from django.urls import include, path
+
 app_name = "reports"
-urlpatterns = []
+urlpatterns = [
+    path("", include("reports.urls_returns")),
+]

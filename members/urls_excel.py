@@ -1,0 +1,3 @@
+"""Roster import and export pages (kept apart from the roster pages in urls.py)."""
+
+urlpatterns = []

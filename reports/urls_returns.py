@@ -1,0 +1,3 @@
+"""Campaigns, returns, review, verification and certificates."""
+
+urlpatterns = []
