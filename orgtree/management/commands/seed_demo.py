@@ -1,0 +1,38 @@
+import time
+
+from django.core.management.base import BaseCommand
+
+from orgtree import demo
+from orgtree.models import Unit
+
+
+class Command(BaseCommand):
+    help = (
+        "生成演示数据：哈尔滨市及18个区县（真实代码）、街道乡镇、社区村、演示账号、联系人、届次和成员名册。可重复运行。"
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--scale", choices=["small", "city"], default="city", help="small：每区1–2个街道乡镇；city：全市规模"
+        )
+        parser.add_argument("--if-empty", action="store_true", help="数据库里已有组织时什么也不做")
+        parser.add_argument("--no-rosters", action="store_true", help="只生成组织、账号、联系人和届次，不生成成员名册")
+
+    def handle(self, *args, scale, if_empty, no_rosters, **options):
+        if if_empty and Unit.objects.exists():
+            self.stdout.write("数据库中已有组织，跳过演示数据。")
+            return
+        started = time.monotonic()
+        created = demo.seed_organisation(scale=scale)
+        self.stdout.write(
+            f"组织：新建 {created['units']} 个（共 {Unit.objects.count()} 个）；账号 {created['accounts']} 个；"
+            f"联系人 {created['contacts']} 个区县；届次 {created['congresses']} 个。用时 {time.monotonic() - started:.1f} 秒。"
+        )
+        if not no_rosters:
+            # members owns people and posts; it only reads the tree built above.
+            from members.demo import seed_rosters
+
+            rosters_started = time.monotonic()
+            seed_rosters(scale=scale, stdout=self.stdout)
+            self.stdout.write(f"名册用时 {time.monotonic() - rosters_started:.1f} 秒。")
+        self.stdout.write(self.style.SUCCESS(f"演示数据就绪，总用时 {time.monotonic() - started:.1f} 秒。"))
