@@ -3,8 +3,18 @@
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from pypinyin import Style, lazy_pinyin
 
 from . import codes
+
+
+def pinyin_initials(name):
+    """张秀梅 -> "zxm": what a clerk types to find someone without switching input method.
+
+    Non-Chinese characters (the middle dot in 阿依古丽·买买提, spaces) are dropped.
+    """
+    letters = lazy_pinyin(name or "", style=Style.FIRST_LETTER, errors="ignore")
+    return "".join(ch for ch in "".join(letters).lower() if "a" <= ch <= "z")[:50]
 
 
 class Person(models.Model):
@@ -44,6 +54,15 @@ class Person(models.Model):
 
     def __str__(self):
         return self.name
+
+    def save(self, *args, **kwargs):
+        # Every save path (services, admin, import) keeps the search key in step with the name;
+        # bulk loaders that skip save() call pinyin_initials() themselves.
+        self.name_initials = pinyin_initials(self.name)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "name" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "name_initials"}
+        super().save(*args, **kwargs)
 
     def get_absolute_url(self):
         return reverse("members:person", args=[self.pk])
@@ -117,6 +136,15 @@ class Post(models.Model):
             models.Index(fields=["unit", "start_date", "end_date"], name="post_unit_dates"),
             # the person page: person_id = %s
             models.Index(fields=["person", "start_date"], name="post_person"),
+        ]
+        constraints = [
+            # Two open-ended leadership posts of one person in one unit always overlap, so this
+            # backs check_single_leadership against two clerks saving at the same moment.
+            models.UniqueConstraint(
+                fields=["person", "unit"],
+                condition=Q(end_date__isnull=True) & ~Q(role="delegate"),
+                name="post_one_open_leadership_per_unit",
+            ),
         ]
 
     def __str__(self):

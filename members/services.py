@@ -1,11 +1,292 @@
-"""Roster operations that span models; each runs in one transaction and is audited."""
+"""Roster operations that span models; each runs in one transaction and is audited.
 
-from django.db import transaction
+Nothing here deletes: a post ends (end_date, end_reason) and stays as history. Every function
+validates through members.validators and raises ValidationError keyed by field name, so a form
+can show each message next to the input at fault.
+"""
+
+import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from orgtree.models import AuditEvent
 
-from .models import Post
+from . import validators
+from .models import Person, Post
+
+PERSON_FIELDS = [
+    "name",
+    "gender",
+    "ethnicity",
+    "birth_date",
+    "id_number",
+    "political_status",
+    "education",
+    "workplace_title",
+    "mobile",
+    "source",
+    "sector",
+    "is_frontline",
+    "is_women_worker",
+    "note",
+]
+POST_FIELDS = [
+    "role",
+    "mode",
+    "method",
+    "term",
+    "start_date",
+    "end_date",
+    "end_reason",
+    "certificate_no",
+    "certificate_date",
+    "two_committees",
+    "note",
+]
+# Audit values of these fields are personal data; history pages mask them like the fields themselves.
+PERSONAL_FIELDS = {"id_number", "mobile"}
+
+
+def _audit_value(value):
+    """A JSON-friendly, human-readable value for AuditEvent.changes."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    if hasattr(value, "pk"):
+        return str(value)
+    return value
+
+
+def _collect(errors, field, func, *args, **kwargs):
+    """Run one validator, filing its message under `field`; returns the cleaned value or None."""
+    try:
+        return func(*args, **kwargs)
+    except ValidationError as e:
+        errors.setdefault(field, []).extend(e.messages)
+        return None
+
+
+def _raise(errors):
+    if errors:
+        raise ValidationError(errors)
+
+
+def _clean_person(person):
+    """Normalise and check a Person in memory (ID checksum and birth month, mobile, unique ID)."""
+    errors = {}
+    person.name = (person.name or "").strip()
+    if not person.name:
+        errors["name"] = ["请填写姓名。"]
+    if person.birth_date is None:
+        errors["birth_date"] = ["请填写出生年月，例如 1975.03。"]
+    else:
+        person.birth_date = person.birth_date.replace(day=1)
+    id_number = _collect(errors, "id_number", validators.clean_id_number, person.id_number)
+    person.id_number = id_number or None
+    if person.id_number and person.birth_date:
+        _collect(errors, "birth_date", validators.check_id_matches_birth, person.id_number, person.birth_date)
+    mobile = _collect(errors, "mobile", validators.clean_mobile, person.mobile)
+    person.mobile = mobile if mobile is not None else person.mobile
+    if person.id_number:
+        clash = Person.objects.filter(id_number=person.id_number).exclude(pk=person.pk).values_list("pk", flat=True)
+        clash = clash.first()
+        if clash is not None:
+            # The other person may sit outside the user's subtree: name only her person number.
+            errors.setdefault("id_number", []).append(
+                f"身份证号 {person.id_number} 已登记在人员编号 {clash} 名下。同一人只登记一次，"
+                "请用“任命已有人员”按完整身份证号找到她再任命。"
+            )
+    _raise(errors)
+
+
+def _clean_post(post, *, person):
+    """Check a Post in memory against the unit, the person's age and her other posts."""
+    errors = {}
+    unit = post.unit
+    if post.pk is None and unit.is_archived:
+        raise ValidationError(f"{unit.name}已撤销，不能再任命成员。")
+    if not post.role:
+        errors["role"] = ["请选择妇联职务。"]
+    else:
+        _collect(errors, "role", validators.check_role_for_unit, post.role, unit)
+    if post.start_date is None:
+        errors["start_date"] = ["请填写任职时间。"]
+    else:
+        if person.birth_date:
+            _collect(errors, "start_date", validators.check_age_on, person.birth_date, post.start_date)
+        _collect(errors, "end_date", validators.check_dates, post.start_date, post.end_date)
+    if post.two_committees and not unit.is_village_level:
+        errors.setdefault("two_committees", []).append("进“两委”只适用于村（社区）一级的成员。")
+    if post.term_id is not None and post.term.unit_id != unit.pk:
+        errors.setdefault("term", []).append(f"所选届次不属于{unit.name}。")
+    if not errors:
+        _collect(
+            errors,
+            "role",
+            validators.check_single_leadership,
+            person=person,
+            unit=unit,
+            role=post.role,
+            start_date=post.start_date,
+            end_date=post.end_date,
+            exclude_post_id=post.pk,
+        )
+    _raise(errors)
+
+
+def _save_post(post):
+    """Save, turning the open-leadership constraint (a concurrent clerk won) into a form error."""
+    try:
+        with transaction.atomic():
+            post.save()
+    except IntegrityError:
+        raise ValidationError(
+            {"role": [f"{post.person.name}在{post.unit.name}已有在任的领导职务，同一组织只能担任一个。"]}
+        ) from None
+
+
+def _post_changes_for_create(post):
+    changes = {"person": [None, post.person.name], "unit": [None, post.unit.name]}
+    for name in POST_FIELDS:
+        value = _audit_value(getattr(post, name))
+        if value is not None:
+            changes[name] = [None, value]
+    return changes
+
+
+@transaction.atomic
+def create_person(*, data, actor, unit=None):
+    """Register a new person; `unit` is where she is being entered (for the unit's history)."""
+    person = Person(**{name: data[name] for name in PERSON_FIELDS if name in data})
+    _clean_person(person)
+    person.save()
+    changes = {name: [None, _audit_value(getattr(person, name))] for name in PERSON_FIELDS}
+    changes = {name: pair for name, pair in changes.items() if pair[1] not in (None, False)}
+    AuditEvent.objects.record(actor=actor, action="person.create", unit=unit, obj=person, changes=changes)
+    return person
+
+
+@transaction.atomic
+def appoint(*, person, unit, role, start_date, actor, **post_fields):
+    """Give `person` the post `role` in `unit` from `start_date` (other Post fields by keyword)."""
+    unknown = set(post_fields) - set(POST_FIELDS)
+    if unknown:
+        raise TypeError(f"unknown post fields: {sorted(unknown)}")
+    person = Person.objects.select_for_update().get(pk=person.pk)
+    post = Post(person=person, unit=unit, role=role, start_date=start_date, **post_fields)
+    _clean_post(post, person=person)
+    _save_post(post)
+    AuditEvent.objects.record(
+        actor=actor, action="post.create", unit=unit, obj=post, changes=_post_changes_for_create(post)
+    )
+    return post
+
+
+@transaction.atomic
+def create_person_and_appoint(*, person_data, unit, post_data, actor):
+    """A new person and her first post, both or neither; errors of both parts are reported together."""
+    person = Person(**{name: person_data[name] for name in PERSON_FIELDS if name in person_data})
+    errors = {}
+    try:
+        _clean_person(person)
+    except ValidationError as e:
+        errors.update(e.message_dict)
+    post = Post(person=person, unit=unit, **{name: post_data[name] for name in POST_FIELDS if name in post_data})
+    try:
+        _clean_post(post, person=person)
+    except ValidationError as e:
+        for name, messages in e.message_dict.items():
+            errors.setdefault(name, []).extend(messages)
+    _raise(errors)
+    person = create_person(data={name: getattr(person, name) for name in PERSON_FIELDS}, actor=actor, unit=unit)
+    fields = {name: post_data[name] for name in POST_FIELDS if name in post_data and name not in ("role", "start_date")}
+    return appoint(
+        person=person, unit=unit, role=post_data["role"], start_date=post_data["start_date"], actor=actor, **fields
+    )
+
+
+@transaction.atomic
+def update_person(*, person, data, actor, unit=None):
+    """Change a person's details; records only the fields that really changed."""
+    person = Person.objects.select_for_update().get(pk=person.pk)
+    before = {name: getattr(person, name) for name in PERSON_FIELDS}
+    for name in PERSON_FIELDS:
+        if name in data:
+            setattr(person, name, data[name])
+    _clean_person(person)
+    changes = {
+        name: [_audit_value(before[name]), _audit_value(getattr(person, name))]
+        for name in PERSON_FIELDS
+        if before[name] != getattr(person, name)
+    }
+    if not changes:
+        return person
+    if "birth_date" in changes:
+        # Her age on each current post's start date must still be in range.
+        for post in person.posts.filter(end_date__isnull=True).select_related("unit"):
+            try:
+                validators.check_age_on(person.birth_date, post.start_date)
+            except ValidationError as e:
+                raise ValidationError(
+                    {"birth_date": [f"{post.unit.name}{post.get_role_display()}：{e.messages[0]}"]}
+                ) from None
+    person.save()
+    AuditEvent.objects.record(actor=actor, action="person.update", unit=unit, obj=person, changes=changes)
+    return person
+
+
+@transaction.atomic
+def update_post(*, post, data, actor):
+    """Correct a post (role, dates, mode, certificate ...); the unit and the person stay."""
+    post = Post.objects.select_for_update().select_related("person", "unit").get(pk=post.pk)
+    before = {name: getattr(post, name) for name in POST_FIELDS}
+    for name in POST_FIELDS:
+        if name in data:
+            setattr(post, name, data[name])
+    if post.end_date is None:
+        post.end_reason = ""
+    _clean_post(post, person=post.person)
+    changes = {
+        name: [_audit_value(before[name]), _audit_value(getattr(post, name))]
+        for name in POST_FIELDS
+        if before[name] != getattr(post, name)
+    }
+    if not changes:
+        return post
+    _save_post(post)
+    AuditEvent.objects.record(actor=actor, action="post.update", unit=post.unit, obj=post, changes=changes)
+    return post
+
+
+@transaction.atomic
+def end_post(*, post, end_date, reason, actor):
+    """End a post on `end_date` (the first day she no longer holds it); the post stays as history."""
+    post = Post.objects.select_for_update().select_related("person", "unit").get(pk=post.pk)
+    errors = {}
+    reason = (reason or "").strip()
+    if post.end_date is not None:
+        raise ValidationError(f"{post.person.name}的{post.get_role_display()}职务已于 {post.end_date:%Y-%m-%d} 离任。")
+    if end_date is None:
+        errors["end_date"] = ["请填写离任时间。"]
+    else:
+        _collect(errors, "end_date", validators.check_dates, post.start_date, end_date)
+    if not reason:
+        errors["reason"] = ["请填写离任原因，例如 换届、调离、退休。"]
+    _raise(errors)
+    post.end_date, post.end_reason = end_date, reason[:200]
+    post.save(update_fields=["end_date", "end_reason", "updated_at"])
+    AuditEvent.objects.record(
+        actor=actor,
+        action="post.end",
+        unit=post.unit,
+        obj=post,
+        changes={"end_date": [None, end_date.isoformat()], "end_reason": [None, post.end_reason]},
+        reason=post.end_reason,
+    )
+    return post
 
 
 @transaction.atomic
@@ -35,3 +316,19 @@ def transfer_posts_for_merge(*, source, target, actor):
             action, changes = "post.move", {"unit": [source.name, target.name]}
         AuditEvent.objects.record(actor=actor, action=action, unit=target, obj=post, changes=changes, reason="组织合并")
     return moved
+
+
+HISTORY_LABELS = {
+    "person.create": "登记人员",
+    "person.update": "修改人员信息",
+    "post.create": "任命",
+    "post.update": "修改任职",
+    "post.end": "离任",
+    "post.move": "随组织合并转入",
+}
+FIELD_LABELS = {
+    **{name: str(Person._meta.get_field(name).verbose_name) for name in PERSON_FIELDS},
+    **{name: str(Post._meta.get_field(name).verbose_name) for name in POST_FIELDS},
+    "person": "人员",
+    "unit": "组织",
+}

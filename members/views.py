@@ -1,24 +1,391 @@
-from django.contrib.auth.decorators import login_required
-from django.http import Http404
-from django.shortcuts import render
+"""Roster pages: a unit's current posts, appointing, editing and ending posts, people, compliance.
 
-from orgtree.access import visible_units
+Views are thin: fetch through orgtree.access (404 outside the user's subtree), parse with a
+form, call a members.services function, render.
+"""
+
+from itertools import groupby
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Case, IntegerField, Q, Value, When
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import urlencode
+
+from fedorg.masking import mask_id_number, mask_mobile
+from orgtree.access import can_see_personal_data, get_unit_for_user, visible_units
 from orgtree.models import AuditEvent
 
+from . import rules, services
+from .forms import CUT_OFF_2016, AsOfForm, EndPostForm, PersonForm, PersonSearchForm, PostForm
 from .models import Person, Post
+from .search import search_people
+from .validators import age_on
+
+# Post defaults carried from one "保存并继续添加" to the next, so a clerk types them once.
+CARRIED_POST_FIELDS = ["role", "start_date", "mode", "method", "term"]
+FOUND_BY_ID_SESSION_KEY = "members_found_by_id"
+RANK_ORDER = Case(*[When(role=role, then=Value(rank)) for role, rank in Post.RANK.items()], output_field=IntegerField())
 
 
 def get_person_for_user(user, pk):
-    """A person who holds or held a post in the user's subtree, else 404."""
+    """A person who holds or held a post in the user's subtree, else 404 (one query)."""
     person = Person.objects.filter(pk=pk, posts__unit__in=visible_units(user)).distinct().first()
     if person is None:
         raise Http404("人员不存在或不在您的管辖范围内。")
     return person
 
 
+def get_post_for_user(user, pk, *, write=False):
+    """A post of a unit in the user's subtree, else 404; write=True also needs an editing role (403)."""
+    post = Post.objects.filter(pk=pk, unit__in=visible_units(user)).select_related("person", "unit").first()
+    if post is None:
+        raise Http404("任职记录不存在或不在您的管辖范围内。")
+    if write and not user.can_edit:
+        raise PermissionDenied("您的账号只能查看，不能修改。")
+    return post
+
+
+def _person_to_appoint(request, pk):
+    """A person in the user's subtree, or one she found by the exact full ID number in this session."""
+    found_by_id = request.session.get(FOUND_BY_ID_SESSION_KEY, [])
+    try:
+        if int(pk) in found_by_id:
+            return Person.objects.get(pk=pk)
+    except (ValueError, TypeError, Person.DoesNotExist):
+        raise Http404("人员不存在或不在您的管辖范围内。") from None
+    return get_person_for_user(request.user, pk)
+
+
+def _as_of(request):
+    form = AsOfForm(request.GET)
+    day = form.cleaned_data.get("on") if form.is_valid() else None
+    return day or timezone.localdate(), form
+
+
+def _add_errors(forms, error):
+    """File a service's ValidationError under the first form that has the field, else as a page error."""
+    if not hasattr(error, "error_dict"):
+        forms[0].add_error(None, error)
+        return
+    for field, errors in error.error_dict.items():
+        target = next((f for f in forms if field in f.fields), None)
+        if target is None:
+            forms[0].add_error(None, errors)
+        else:
+            target.add_error(field, errors)
+
+
+def _breadcrumb(user, unit):
+    visible = visible_units(user)
+    return list(unit.get_ancestors().filter(pk__in=visible.values("pk"))) + [unit]
+
+
+def _roster_url(unit, on=None):
+    url = reverse("members:roster", args=[unit.pk])
+    return f"{url}?{urlencode({'on': on.isoformat()})}" if on else url
+
+
+def _post_data(cleaned):
+    return {name: cleaned[name] for name in services.POST_FIELDS if name in cleaned}
+
+
+def _carried(post_form):
+    """Query string that pre-fills the next entry with this one's post settings."""
+    data = {}
+    for name in CARRIED_POST_FIELDS:
+        value = post_form.cleaned_data.get(name)
+        if value:
+            data[name] = value.pk if hasattr(value, "pk") else value
+    return urlencode(data)
+
+
+def _carried_initial(request):
+    return {name: request.GET[name] for name in CARRIED_POST_FIELDS if request.GET.get(name)}
+
+
+@login_required
+def roster(request, pk):
+    """Current posts of a unit on a date, grouped by role, with the quota and its 达标 badge."""
+    user = request.user
+    unit = get_unit_for_user(user, pk)
+    on, as_of_form = _as_of(request)
+    posts = list(
+        Post.objects.current(on=on)
+        .filter(unit=unit)
+        .select_related("person")
+        .order_by(RANK_ORDER, "role", "start_date", "person__name", "pk")
+    )
+    groups = [(Post.Role(role).label, list(items)) for role, items in groupby(posts, key=lambda p: p.role)]
+    ended = (
+        Post.objects.filter(unit=unit, end_date__lte=on)
+        .select_related("person")
+        .order_by("-end_date", "person__name")[:30]
+    )
+    context = {
+        "unit": unit,
+        "breadcrumb": _breadcrumb(user, unit),
+        "on": on,
+        "today": timezone.localdate(),
+        "cut_off": CUT_OFF_2016,
+        "as_of_form": as_of_form,
+        "groups": groups,
+        "post_count": len(posts),
+        "ended": list(ended),
+        "assessment": rules.assess_unit(unit, on=on),
+        "show_personal_data": can_see_personal_data(user, unit),
+        "can_edit": user.can_edit and not unit.is_archived,
+    }
+    return render(request, "members/roster.html", context)
+
+
+@login_required
+def person_add(request, pk):
+    """Register a new person and appoint her in this unit, in one step."""
+    unit = get_unit_for_user(request.user, pk, write=True)
+    data = request.POST if request.method == "POST" else None
+    person_form = PersonForm(data, prefix="p")
+    post_form = PostForm(data, prefix="j", unit=unit, initial=_carried_initial(request))
+    if data is not None and person_form.is_valid() and post_form.is_valid():
+        try:
+            post = services.create_person_and_appoint(
+                person_data=person_form.cleaned_data,
+                unit=unit,
+                post_data=_post_data(post_form.cleaned_data),
+                actor=request.user,
+            )
+        except ValidationError as e:
+            _add_errors([person_form, post_form], e)
+        else:
+            messages.success(request, f"已登记{post.person.name}，任{unit.name}{post.get_role_display()}。")
+            if request.POST.get("next") == "add":
+                return redirect(f"{reverse('members:person_add', args=[unit.pk])}?{_carried(post_form)}")
+            return redirect(_roster_url(unit))
+    return render(
+        request,
+        "members/person_add.html",
+        {
+            "unit": unit,
+            "person_form": person_form,
+            "post_form": post_form,
+            "breadcrumb": _breadcrumb(request.user, unit),
+        },
+    )
+
+
+@login_required
+def appoint_existing(request, pk):
+    """Find someone already registered (name, zxm, ID tail, phone, full ID) and give her a post here."""
+    user = request.user
+    unit = get_unit_for_user(user, pk, write=True)
+    person_pk = request.POST.get("person") or request.GET.get("person")
+    context = {"unit": unit, "breadcrumb": _breadcrumb(user, unit), "show_personal_data": user.can_see_personal_data}
+    if not person_pk:
+        search_form = PersonSearchForm(request.GET or None)
+        results, by_id = [], False
+        if search_form.is_valid():
+            results, by_id = search_people(user, search_form.cleaned_data["q"])
+            if by_id and results:
+                # Remember who was found by the full ID, so the next step may fetch her.
+                found = set(request.session.get(FOUND_BY_ID_SESSION_KEY, []))
+                request.session[FOUND_BY_ID_SESSION_KEY] = sorted(found | {p.pk for p in results})[-50:]
+        context.update(search_form=search_form, results=results, carried=urlencode(_carried_initial(request)))
+        return render(request, "members/appoint_search.html", context)
+
+    person = _person_to_appoint(request, person_pk)
+    data = request.POST if request.method == "POST" else None
+    post_form = PostForm(data, prefix="j", unit=unit, initial=_carried_initial(request))
+    post_form.fields["role"].widget.attrs["autofocus"] = True
+    if data is not None and post_form.is_valid():
+        post_data = _post_data(post_form.cleaned_data)
+        try:
+            post = services.appoint(
+                person=person,
+                unit=unit,
+                role=post_data.pop("role"),
+                start_date=post_data.pop("start_date"),
+                actor=user,
+                **post_data,
+            )
+        except ValidationError as e:
+            _add_errors([post_form], e)
+        else:
+            messages.success(request, f"已任命{person.name}为{unit.name}{post.get_role_display()}。")
+            if request.POST.get("next") == "add":
+                return redirect(f"{reverse('members:appoint_existing', args=[unit.pk])}?{_carried(post_form)}")
+            return redirect(_roster_url(unit))
+    held = (
+        Post.objects.filter(person=person, unit__in=visible_units(user)).select_related("unit").order_by("-start_date")
+    )
+    context.update(person=person, post_form=post_form, held=held)
+    return render(request, "members/appoint_form.html", context)
+
+
+@login_required
+def post_edit(request, pk):
+    """Correct a post: role, dates, mode, method, certificate, 两委."""
+    post = get_post_for_user(request.user, pk, write=True)
+    unit = post.unit
+    data = request.POST if request.method == "POST" else None
+    form = PostForm(data, prefix="j", unit=unit, instance=post, with_end=post.end_date is not None)
+    if post.end_date is not None and data is None:
+        form.initial.update(end_date=post.end_date, end_reason=post.end_reason)
+    if data is not None and form.is_valid():
+        try:
+            services.update_post(post=post, data=_post_data(form.cleaned_data), actor=request.user)
+        except ValidationError as e:
+            _add_errors([form], e)
+        else:
+            messages.success(request, f"{post.person.name}的任职信息已保存。")
+            return redirect(_roster_url(unit))
+    context = {"post": post, "unit": unit, "form": form, "breadcrumb": _breadcrumb(request.user, unit)}
+    return render(request, "members/post_form.html", context)
+
+
+@login_required
+def post_end(request, pk):
+    """End a post with a date and a reason; the post stays as history."""
+    post = get_post_for_user(request.user, pk, write=True)
+    unit = post.unit
+    form = EndPostForm(request.POST or None, initial={"end_date": timezone.localdate()})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.end_post(
+                post=post,
+                end_date=form.cleaned_data["end_date"],
+                reason=form.cleaned_data["reason"],
+                actor=request.user,
+            )
+        except ValidationError as e:
+            _add_errors([form], e)
+        else:
+            messages.success(
+                request,
+                f"{post.person.name}已于 {form.cleaned_data['end_date']:%Y-%m-%d} 离任{post.get_role_display()}。",
+            )
+            return redirect(_roster_url(unit))
+    context = {"post": post, "unit": unit, "form": form, "breadcrumb": _breadcrumb(request.user, unit)}
+    return render(request, "members/post_end.html", context)
+
+
+def _display_value(field, value, show_personal_data):
+    """An audit value as people read it: choice labels, masked personal data, 是/否."""
+    if value is None:
+        return "—"
+    if field == "id_number" and not show_personal_data:
+        return mask_id_number(value)
+    if field == "mobile" and not show_personal_data:
+        return mask_mobile(value)
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    model_field = next(
+        (m._meta.get_field(field) for m in (Person, Post) if field in {f.name for f in m._meta.get_fields()}), None
+    )
+    if model_field is not None and model_field.choices:
+        return dict(model_field.flatchoices).get(value, value)
+    return value
+
+
+def _history(person, posts, show_personal_data):
+    """Events of the person and of her posts the user may see, newest first, ready to print."""
+    events = (
+        AuditEvent.objects.filter(
+            Q(object_type=Person._meta.label_lower, object_id=person.pk)
+            | Q(object_type=Post._meta.label_lower, object_id__in=[p.pk for p in posts])
+        )
+        .select_related("actor")
+        .order_by("-at", "-id")[:200]
+    )
+    posts_by_id = {p.pk: p for p in posts}
+    rows = []
+    for event in events:
+        post = posts_by_id.get(event.object_id) if event.object_type == Post._meta.label_lower else None
+        changes = [
+            (
+                services.FIELD_LABELS.get(field, field),
+                _display_value(field, pair[0], show_personal_data) if isinstance(pair, list) else "",
+                _display_value(field, pair[1], show_personal_data) if isinstance(pair, list) else pair,
+            )
+            for field, pair in event.changes.items()
+        ]
+        label = services.HISTORY_LABELS.get(event.action, event.action_label)
+        rows.append({"event": event, "label": label, "post": post, "changes": changes})
+    return rows
+
+
 @login_required
 def person_detail(request, pk):
+    """Every post she holds or held in the user's subtree, and the change history, masked per role."""
+    user = request.user
+    person = get_person_for_user(user, pk)
+    posts = list(
+        Post.objects.filter(person=person, unit__in=visible_units(user))
+        .select_related("unit")
+        .order_by("end_date", "-start_date")
+    )
+    today = timezone.localdate()
+    show = user.can_see_personal_data
+    context = {
+        "person": person,
+        "current_posts": [p for p in posts if p.is_current_on(today) or p.start_date > today],
+        "past_posts": [p for p in posts if p.end_date is not None and p.end_date <= today],
+        "history": _history(person, posts, show),
+        "show_personal_data": show,
+        "can_edit": user.can_edit,
+        "age": age_on(person.birth_date, today),
+    }
+    return render(request, "members/person_detail.html", context)
+
+
+@login_required
+def person_edit(request, pk):
+    """Correct a person's details; each change is recorded with old and new values."""
     person = get_person_for_user(request.user, pk)
-    posts = Post.objects.filter(person=person).select_related("unit").order_by("-start_date")
-    history = AuditEvent.objects.for_object(person).select_related("actor")[:100]
-    return render(request, "members/person_detail.html", {"person": person, "posts": posts, "history": history})
+    if not request.user.can_edit:
+        raise PermissionDenied("您的账号只能查看，不能修改。")
+    form = PersonForm(request.POST or None, instance=person)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_person(person=person, data=form.cleaned_data, actor=request.user)
+        except ValidationError as e:
+            _add_errors([form], e)
+        else:
+            messages.success(request, f"{form.cleaned_data['name']}的信息已保存。")
+            return redirect(person)
+    return render(request, "members/person_form.html", {"person": person, "form": form})
+
+
+@login_required
+def compliance(request, pk):
+    """Every unit of the subtree that is not 达标 and every head missing from her parent's 执委会."""
+    user = request.user
+    unit = get_unit_for_user(user, pk)
+    on, as_of_form = _as_of(request)
+    review = rules.review_subtree(unit, on=on)
+    severity = request.GET.get("severity", "")
+    findings = (
+        [f for f in review.findings if f.severity == severity] if severity in rules.SEVERITY_LABELS else review.findings
+    )
+    counts = dict.fromkeys(rules.SEVERITY_LABELS, 0)
+    for finding in review.findings:
+        counts[finding.severity] += 1
+    filters = [("", "全部", len(review.findings))] + [
+        (key, label, counts[key]) for key, label in rules.SEVERITY_LABELS.items()
+    ]
+    context = {
+        "unit": unit,
+        "breadcrumb": _breadcrumb(user, unit),
+        "on": on,
+        "today": timezone.localdate(),
+        "cut_off": CUT_OFF_2016,
+        "as_of_form": as_of_form,
+        "findings": findings,
+        "filters": filters,
+        "severity": severity,
+        "blocks": review.blocks,
+    }
+    return render(request, "members/compliance.html", context)

@@ -1,0 +1,134 @@
+"""Roster forms: field-level parsing only; the rules live in members.validators via the services."""
+
+import datetime
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+from . import validators
+from .models import Person, Post
+from .services import PERSON_FIELDS
+
+CUT_OFF_2016 = datetime.date(2016, 8, 31)
+
+
+class BirthMonthField(forms.CharField):
+    """出生年月 typed as 1975.03, 1975-3, 1975年3月 or 197503; shown back as 1975.03."""
+
+    def prepare_value(self, value):
+        if isinstance(value, datetime.date):
+            return f"{value.year}.{value.month:02d}"
+        return value
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if not value:
+            return None
+        return validators.parse_birth_month(value)
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs=attrs, format="%Y-%m-%d")
+
+
+class PersonForm(forms.ModelForm):
+    birth_date = BirthMonthField(label="出生年月", help_text="如 1975.03、1975-3、1975年3月。")
+    # Wider than the stored 11 digits so "+86 138-1234-1234" reaches clean_mobile and is normalised.
+    mobile = forms.CharField(
+        label="手机号码",
+        max_length=20,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "tel"}),
+    )
+
+    class Meta:
+        model = Person
+        fields = PERSON_FIELDS
+        widgets = {
+            "name": forms.TextInput(attrs={"autocomplete": "off"}),
+            "id_number": forms.TextInput(attrs={"autocomplete": "off", "inputmode": "text", "maxlength": 18}),
+            "note": forms.TextInput(),
+        }
+        help_texts = {"id_number": "18 位，可不填；填写后会核对校验位和出生年月。"}
+
+    def __init__(self, *args, autofocus=True, **kwargs):
+        super().__init__(*args, **kwargs)
+        if autofocus:
+            self.fields["name"].widget.attrs["autofocus"] = True
+
+    def _post_clean(self):
+        # The services own validation (so the import and the API apply the same rules); skip the
+        # model's own full_clean, which would report the unique ID without the helpful wording.
+        pass
+
+    def clean_id_number(self):
+        return self.cleaned_data.get("id_number") or ""
+
+
+class PostForm(forms.ModelForm):
+    """A post in one unit; the role list follows the unit's org form (妇联 or 妇代会)."""
+
+    class Meta:
+        model = Post
+        fields = [
+            "role",
+            "start_date",
+            "mode",
+            "method",
+            "term",
+            "certificate_no",
+            "certificate_date",
+            "two_committees",
+            "note",
+        ]
+        widgets = {"start_date": DateInput(), "certificate_date": DateInput(), "note": forms.TextInput()}
+
+    def __init__(self, *args, unit, with_end=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.unit = unit
+        allowed = Post.CONGRESS_ROLES if unit.is_congress else Post.FEDERATION_ROLES
+        role = self.fields["role"]
+        role.choices = [("", "请选择")] + [(r.value, r.label) for r in allowed]
+        self.fields["term"].queryset = unit.congresses.all()
+        self.fields["term"].empty_label = "（不指定）"
+        if not unit.is_village_level:
+            del self.fields["two_committees"]
+        if with_end:
+            self.fields["end_date"] = forms.DateField(label="离任时间", required=False, widget=DateInput())
+            self.fields["end_reason"] = forms.CharField(label="离任原因", max_length=200, required=False)
+
+    def _post_clean(self):
+        # Validation against the unit and the person's other posts is the services' job.
+        pass
+
+
+class PersonSearchForm(forms.Form):
+    q = forms.CharField(
+        label="查找人员",
+        max_length=50,
+        help_text="姓名、拼音首字母（如 zxm）、身份证号后 4–6 位、手机号，或完整身份证号。",
+        widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "off", "placeholder": "张秀梅 / zxm / 0026"}),
+    )
+
+
+class EndPostForm(forms.Form):
+    end_date = forms.DateField(label="离任时间", widget=DateInput(attrs={"autofocus": True}))
+    reason = forms.CharField(
+        label="离任原因",
+        max_length=200,
+        help_text="例如 换届、调离、退休、辞职。",
+        widget=forms.TextInput(attrs={"list": "end-reasons"}),
+    )
+
+
+class AsOfForm(forms.Form):
+    on = forms.DateField(label="日期", required=False, widget=DateInput())
+
+    def clean_on(self):
+        day = self.cleaned_data.get("on")
+        if day and not datetime.date(1949, 10, 1) <= day <= datetime.date(2100, 12, 31):
+            raise ValidationError("请选择 1949 年以后的日期。")
+        return day

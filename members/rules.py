@@ -1,0 +1,366 @@
+"""Composition rules (FORMS.md "Quotas" and "Cross-level rule"), evaluated live.
+
+Public API, used by the roster page, the compliance page and the returns workflow:
+
+- ``evaluate_subtree(unit, *, on) -> list[Finding]`` for the unit and every active unit below it;
+- ``evaluate_unit(unit, *, on) -> list[Finding]`` for one unit (the roster badge);
+- ``assess_unit(unit, *, on) -> Assessment`` the counts, the quota and the findings of one unit.
+
+Both evaluations run in a constant number of queries however large the subtree: the member
+counts come from one aggregate query over the subtree's nested-set range, the cross-level rule
+from one query with an EXISTS test on the parent unit's posts.
+
+Severities: ``error`` makes a unit 未达标 (FORMS.md: total in range, exactly one head, at least
+two vice-heads); ``warning`` is a rule of the plan that does not change the 达标 count;
+``notice`` is worth a look but is not a fault (more than two vice-heads).
+"""
+
+from dataclasses import dataclass, field
+
+from django.db import connection
+from django.db.models import Exists, OuterRef, Q
+from django.urls import reverse
+
+from orgtree.models import Unit
+
+from .models import Post
+
+ERROR, WARNING, NOTICE = "error", "warning", "notice"
+SEVERITY_LABELS = {ERROR: "错误", WARNING: "警告", NOTICE: "提示"}
+SEVERITY_ORDER = {ERROR: 0, WARNING: 1, NOTICE: 2}
+
+HEAD, VICE, MEMBER = "head", "vice", "member"
+# FORMS.md "Counting a person once": a person counts under her highest post. 常委 sits in the
+# 执委 column of 附表4 (扩员后合计 = 主席 + 副主席 + 执委), so it is a member here too.
+ROLE_GROUP = {
+    Post.Role.CHAIR: HEAD,
+    Post.Role.DIRECTOR: HEAD,
+    Post.Role.VICE_CHAIR: VICE,
+    Post.Role.DEPUTY_DIRECTOR: VICE,
+    Post.Role.STANDING: MEMBER,
+    Post.Role.EXECUTIVE: MEMBER,
+    Post.Role.MEMBER: MEMBER,
+}
+GROUP_RANK = {HEAD: 1, VICE: 2, MEMBER: 3}
+# A village/community head must also sit in her street/township 妇联 at 执委 or higher.
+PARENT_SEAT_ROLES = [Post.Role.CHAIR, Post.Role.VICE_CHAIR, Post.Role.STANDING, Post.Role.EXECUTIVE]
+HEAD_ROLES = [Post.Role.CHAIR, Post.Role.DIRECTOR]
+TIER3_KINDS = Unit.KINDS_BY_TIER[3]
+TIER4_KINDS = Unit.KINDS_BY_TIER[4]
+
+
+@dataclass(frozen=True)
+class Quota:
+    """One block of the FORMS.md quota table."""
+
+    block: str
+    label: str
+    total_min: int
+    total_max: int
+    member_min: int
+    member_max: int
+    head_label: str
+    vice_label: str
+    member_label: str
+
+    @property
+    def total_range(self):
+        return f"{self.total_min}–{self.total_max}"
+
+    @property
+    def member_range(self):
+        return f"{self.member_min}–{self.member_max}"
+
+
+STREET_QUOTA = Quota("street", "乡镇（街道）妇联", 25, 35, 22, 32, "主席", "副主席", "执委")
+VILLAGE_FEDERATION_QUOTA = Quota("village_federation", "村（社区）妇联", 15, 25, 12, 22, "主席", "副主席", "执委")
+VILLAGE_CONGRESS_QUOTA = Quota("village_congress", "村（社区）妇代会", 7, 13, 4, 10, "主任", "副主任", "委员")
+QUOTAS = [STREET_QUOTA, VILLAGE_FEDERATION_QUOTA, VILLAGE_CONGRESS_QUOTA]
+
+
+def quota_for(unit):
+    """The quota block of a unit, or None for units without one (city, district, new-field units).
+
+    The blocks name streets/townships and communities/villages, so they go by kind; a
+    new-field 妇联 (kind "other") has no quota in the plan.
+    """
+    if unit.kind in TIER3_KINDS:
+        return STREET_QUOTA
+    if unit.kind in TIER4_KINDS:
+        return VILLAGE_CONGRESS_QUOTA if unit.is_congress else VILLAGE_FEDERATION_QUOTA
+    return None
+
+
+@dataclass(frozen=True)
+class Finding:
+    severity: str
+    unit: Unit
+    rule: str
+    message: str
+    fix_url: str
+
+    @property
+    def severity_label(self):
+        return SEVERITY_LABELS[self.severity]
+
+
+@dataclass
+class Tally:
+    """Current members of one unit, each person once under her highest post (delegates apart)."""
+
+    head: int = 0
+    vice: int = 0
+    member: int = 0
+
+    @property
+    def total(self):
+        return self.head + self.vice + self.member
+
+
+@dataclass
+class Assessment:
+    unit: Unit
+    quota: Quota | None
+    tally: Tally
+    findings: list = field(default_factory=list)
+
+    @property
+    def is_compliant(self):
+        """达标: no error-level finding (warnings and notices do not change the count)."""
+        return self.quota is not None and not any(f.severity == ERROR for f in self.findings)
+
+    @property
+    def reasons(self):
+        return [f.message for f in self.findings if f.severity == ERROR]
+
+
+def _roster_url(unit_id):
+    return reverse("members:roster", args=[unit_id])
+
+
+def tally_subtree(unit, *, on, bounds=None, only_unit=False):
+    """{unit_id: Tally} for the active units of the unit's subtree (or just the unit), in one query.
+
+    `bounds` is the unit's (tree_id, lft, rght) as just read from the database.
+
+    The inner query finds each person's best rank per unit; the outer one counts people per
+    rank, so a person holding two leadership posts in one unit still counts once.
+    """
+    rank_case = " ".join(f"WHEN '{role}' THEN {GROUP_RANK[group]}" for role, group in ROLE_GROUP.items())
+    post_table, unit_table = Post._meta.db_table, Unit._meta.db_table
+    if only_unit:
+        scope, params = "u.id = %s", [unit.pk]
+    else:
+        if bounds is None:
+            bounds = Unit.objects.filter(pk=unit.pk).values_list("tree_id", "lft", "rght").get()
+        scope = "u.tree_id = %s AND u.lft >= %s AND u.rght <= %s AND u.archived_at IS NULL"
+        params = list(bounds)
+    sql = (
+        "SELECT best.unit_id, best.rank, COUNT(*) FROM ("  # noqa: S608 - table names and roles are ours; values are bound
+        f"SELECT p.unit_id AS unit_id, p.person_id AS person_id, MIN(CASE p.role {rank_case} END) AS rank "
+        f"FROM {post_table} p JOIN {unit_table} u ON u.id = p.unit_id "
+        f"WHERE {scope} AND p.role <> %s AND p.start_date <= %s AND (p.end_date IS NULL OR p.end_date > %s) "
+        "GROUP BY p.unit_id, p.person_id"
+        ") best GROUP BY best.unit_id, best.rank"
+    )
+    params += [Post.Role.DELEGATE.value, on, on]
+    names = {rank: group for group, rank in GROUP_RANK.items()}
+    tallies = {}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        for unit_id, rank, count in cursor.fetchall():
+            tally = tallies.setdefault(unit_id, Tally())
+            setattr(tally, names[rank], count)
+    return tallies
+
+
+def _quota_findings(unit, quota, tally):
+    """The quota rules of one unit; an empty roster gets one finding, not four."""
+    url = _roster_url(unit.pk)
+    name = unit.name
+    if tally.total == 0:
+        return [
+            Finding(
+                ERROR,
+                unit,
+                "quota.empty",
+                f"{name}没有在任成员，{quota.label}应有 {quota.total_range} 人（{quota.head_label} 1 人、{quota.vice_label}至少 2 人）。",
+                url,
+            )
+        ]
+    findings = []
+    if tally.total < quota.total_min:
+        findings.append(
+            Finding(
+                ERROR,
+                unit,
+                "quota.total_low",
+                f"{name}成员 {tally.total} 人，少于 {quota.total_min} 人（{quota.label}应为 {quota.total_range} 人）。",
+                url,
+            )
+        )
+    elif tally.total > quota.total_max:
+        findings.append(
+            Finding(
+                ERROR,
+                unit,
+                "quota.total_high",
+                f"{name}成员 {tally.total} 人，多于 {quota.total_max} 人（{quota.label}应为 {quota.total_range} 人）。",
+                url,
+            )
+        )
+    if tally.head == 0:
+        findings.append(Finding(ERROR, unit, "quota.head_missing", f"{name}没有{quota.head_label}，应有 1 人。", url))
+    elif tally.head > 1:
+        findings.append(
+            Finding(
+                ERROR,
+                unit,
+                "quota.head_multiple",
+                f"{name}有 {tally.head} 名{quota.head_label}，只能有 1 人。",
+                url,
+            )
+        )
+    if tally.vice < 2:
+        findings.append(
+            Finding(
+                ERROR,
+                unit,
+                "quota.vice_few",
+                f"{name}{quota.vice_label} {tally.vice} 人，少于 2 人。",
+                url,
+            )
+        )
+    elif tally.vice > 2:
+        findings.append(
+            Finding(
+                NOTICE,
+                unit,
+                "quota.vice_many",
+                f"{name}{quota.vice_label} {tally.vice} 人，多于方案的 2 人（不影响达标）。",
+                url,
+            )
+        )
+    # With the total in range and the head and vice-heads as planned, the member count follows;
+    # it only strays when there are extra vice-heads, which the plan allows.
+    faultless = all(f.severity == NOTICE for f in findings)
+    if faultless and not quota.member_min <= tally.member <= quota.member_max:
+        findings.append(
+            Finding(
+                NOTICE,
+                unit,
+                "quota.members_range",
+                f"{name}{quota.member_label} {tally.member} 人，不在方案的 {quota.member_range} 人之内（不影响达标）。",
+                url,
+            )
+        )
+    return findings
+
+
+def _cross_level_findings(units, *, on, unit_filter):
+    """Heads of village/community units who hold no 执委-or-higher post in the parent, in one query.
+
+    Severity is warning, not error: FORMS.md defines 达标 by the quotas alone, so this rule must not
+    change the 达标 count or block a district's return; the fix is made on the parent's roster.
+    """
+    parent_seat = Post.objects.current(on=on).filter(
+        person_id=OuterRef("person_id"), unit_id=OuterRef("unit__parent_id"), role__in=PARENT_SEAT_ROLES
+    )
+    missing = (
+        Post.objects.current(on=on)
+        .filter(unit_filter, role__in=HEAD_ROLES, unit__kind__in=TIER4_KINDS, unit__archived_at__isnull=True)
+        .filter(~Exists(parent_seat))
+        .values_list("unit_id", "person_id", "person__name", "role", "unit__parent_id", "unit__parent__name")
+        .order_by("unit__lft", "person__name")
+    )
+    findings = []
+    for unit_id, person_id, person_name, role, parent_id, parent_name in missing:
+        unit = units[unit_id]
+        role_label = Post.Role(role).label
+        fix_url = reverse("members:appoint_existing", args=[parent_id]) + f"?person={person_id}&role=executive"
+        findings.append(
+            Finding(
+                WARNING,
+                unit,
+                "cross_level.head_not_in_parent",
+                f"{unit.name}{role_label}{person_name}不是{parent_name}的执委（或更高职务），应进入上级妇联执委会。",
+                fix_url,
+            )
+        )
+    return findings
+
+
+def _sorted(findings, order):
+    return sorted(findings, key=lambda f: (order.get(f.unit.pk, 0), SEVERITY_ORDER[f.severity]))
+
+
+@dataclass
+class BlockSummary:
+    """How many units of one quota block the subtree has, and how many of them 达标."""
+
+    quota: Quota
+    units: int = 0
+    compliant: int = 0
+
+    @property
+    def failing(self):
+        return self.units - self.compliant
+
+
+@dataclass
+class SubtreeReview:
+    findings: list
+    blocks: list
+
+
+def review_subtree(unit, *, on):
+    """Findings for the unit and its active descendants on `on`, in tree order, plus 达标 counts per block.
+
+    Runs in four queries whatever the size of the subtree. The unit's bounds are read fresh,
+    since an instance held in memory goes stale after a tree write elsewhere.
+    """
+    tree_id, lft, rght = Unit.objects.filter(pk=unit.pk).values_list("tree_id", "lft", "rght").get()
+    units = {
+        u.pk: u
+        for u in Unit.objects.filter(tree_id=tree_id, lft__gte=lft, rght__lte=rght)
+        .active()
+        .select_related("parent")
+        .order_by("lft")
+    }
+    tallies = tally_subtree(unit, on=on, bounds=(tree_id, lft, rght))
+    blocks = {quota.block: BlockSummary(quota) for quota in QUOTAS}
+    findings = []
+    for u in units.values():
+        quota = quota_for(u)
+        if quota is None:
+            continue
+        unit_findings = _quota_findings(u, quota, tallies.get(u.pk, Tally()))
+        blocks[quota.block].units += 1
+        blocks[quota.block].compliant += not any(f.severity == ERROR for f in unit_findings)
+        findings += unit_findings
+    in_subtree = Q(unit__tree_id=tree_id, unit__lft__gte=lft, unit__rght__lte=rght)
+    findings += _cross_level_findings(units, on=on, unit_filter=in_subtree)
+    order = {pk: i for i, pk in enumerate(units)}
+    return SubtreeReview(findings=_sorted(findings, order), blocks=[b for b in blocks.values() if b.units])
+
+
+def evaluate_subtree(unit, *, on):
+    """Every finding for the unit and its active descendants on date `on` (four queries)."""
+    return review_subtree(unit, on=on).findings
+
+
+def assess_unit(unit, *, on):
+    """Counts, quota and findings of one unit, in two queries (the roster page's badge)."""
+    quota = quota_for(unit)
+    tally = tally_subtree(unit, on=on, only_unit=True).get(unit.pk, Tally())
+    findings = []
+    if quota is not None and not unit.is_archived:
+        findings += _quota_findings(unit, quota, tally)
+        if unit.kind in TIER4_KINDS:
+            findings += _cross_level_findings({unit.pk: unit}, on=on, unit_filter=Q(unit_id=unit.pk))
+    return Assessment(unit=unit, quota=quota, tally=tally, findings=_sorted(findings, {}))
+
+
+def evaluate_unit(unit, *, on):
+    """The findings of one unit on date `on`."""
+    return assess_unit(unit, on=on).findings

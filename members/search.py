@@ -1,0 +1,54 @@
+"""Finding a person to appoint: by name, pinyin initials, ID tail, phone, or the full ID number.
+
+Only people who hold or held a post in the user's subtree are found, so a clerk cannot browse
+other districts' rosters; the one exception is an exact 18-character ID number, which proves
+the clerk already knows who she means (a person transferred in from elsewhere).
+"""
+
+import re
+
+from django.db.models import Exists, F, OuterRef, Prefetch, Q
+
+from orgtree.access import visible_units
+
+from .models import Person, Post
+
+FULL_ID_RE = re.compile(r"^\d{17}[\dXx]$")
+RESULT_LIMIT = 30
+
+
+def _scope_to_subtree(people, units):
+    return people.filter(Exists(Post.objects.filter(person_id=OuterRef("pk"), unit__in=units)))
+
+
+def search_people(user, query, *, limit=RESULT_LIMIT):
+    """People matching `query`, each with `visible_posts` (her posts in the user's subtree).
+
+    Two queries: the people, and their posts. Returns (people, found_by_full_id).
+    """
+    q = re.sub(r"\s+", "", query or "")
+    if not q:
+        return [], False
+    units = visible_units(user)
+    if FULL_ID_RE.fullmatch(q):
+        people, by_id = Person.objects.filter(id_number=q.upper()), True
+    else:
+        by_id = False
+        if re.fullmatch(r"[A-Za-z]+", q):
+            match = Q(name_initials__startswith=q.lower())
+        elif re.fullmatch(r"\d{11}", q):
+            match = Q(mobile=q)
+        elif re.fullmatch(r"\d{3,6}[Xx]?", q):
+            match = Q(id_number__endswith=q.upper()) | Q(mobile__endswith=q)
+        elif re.fullmatch(r"\d+", q):
+            match = Q(mobile__startswith=q) | Q(id_number__startswith=q)
+        else:
+            match = Q(name__contains=q)
+        people = _scope_to_subtree(Person.objects.filter(match), units)
+    posts = (
+        Post.objects.filter(unit__in=units)
+        .select_related("unit")
+        .order_by(F("end_date").asc(nulls_first=True), "-start_date")
+    )
+    people = people.prefetch_related(Prefetch("posts", queryset=posts, to_attr="visible_posts"))
+    return list(people.order_by("name", "birth_date", "pk")[:limit]), by_id

@@ -1,0 +1,214 @@
+"""Composition rules (FORMS.md quotas and the cross-level rule) and the subtree compliance page."""
+
+import datetime
+import itertools
+
+import pytest
+
+from members import rules, services
+from members.models import Post
+from orgtree import services as tree_services
+from orgtree.models import Unit
+
+ON = datetime.date(2016, 8, 31)
+START = datetime.date(2016, 6, 1)
+R = Post.Role
+_serial = itertools.count(1)
+
+
+def person(name=None):
+    n = next(_serial)
+    return services.create_person(
+        data={"name": name or f"成员{n:05d}", "birth_date": datetime.date(1970 + n % 30, 1 + n % 12, 1)}, actor=None
+    )
+
+
+def staff(unit, *, head=1, vice=2, members=0, head_role=None, vice_role=None, member_role=None):
+    """Appoint a roster into `unit`; returns the head posts."""
+    congress = unit.is_congress
+    head_role = head_role or (R.DIRECTOR if congress else R.CHAIR)
+    vice_role = vice_role or (R.DEPUTY_DIRECTOR if congress else R.VICE_CHAIR)
+    member_role = member_role or (R.MEMBER if congress else R.EXECUTIVE)
+    heads = []
+    for role, n in ((head_role, head), (vice_role, vice), (member_role, members)):
+        for _ in range(n):
+            post = services.appoint(person=person(), unit=unit, role=role, start_date=START, actor=None)
+            if role == head_role:
+                heads.append(post)
+    return heads
+
+
+def seat_in_parent(head_post):
+    """Give a village/community head the 执委 post in her street/township that the plan asks for."""
+    return services.appoint(
+        person=head_post.person, unit=head_post.unit.parent, role=R.EXECUTIVE, start_date=START, actor=None
+    )
+
+
+def by_rule(findings, unit=None):
+    return sorted(f.rule for f in findings if unit is None or f.unit == unit)
+
+
+def test_a_full_community_federation_is_compliant(tree):
+    """15 people (1 主席, 2 副主席, 12 执委) make a community 妇联 达标, with no findings."""
+    [head] = staff(tree.community_a, members=12)
+    seat_in_parent(head)
+    assessment = rules.assess_unit(tree.community_a, on=ON)
+    assert assessment.tally.total == 15
+    assert assessment.is_compliant
+    assert assessment.findings == []
+
+
+def test_too_few_members_is_an_error_that_names_the_unit_and_the_numbers(tree):
+    """A community 妇联 with 13 members is 未达标 and the message says 13 < 15."""
+    [head] = staff(tree.community_a, members=10)
+    seat_in_parent(head)
+    [finding] = rules.evaluate_unit(tree.community_a, on=ON)
+    assert finding.severity == rules.ERROR
+    assert finding.rule == "quota.total_low"
+    assert "兆麟社区" in finding.message and "13 人" in finding.message and "15" in finding.message
+    assert finding.fix_url == f"/units/{tree.community_a.pk}/roster/"
+
+
+def test_a_missing_chair_and_a_single_vice_chair_are_errors(tree):
+    """No 主任 and one 副主任 in a village 妇代会: two errors, not 达标."""
+    staff(tree.village_a, head=0, vice=1, members=8)
+    assessment = rules.assess_unit(tree.village_a, on=ON)
+    assert by_rule(assessment.findings) == ["quota.head_missing", "quota.vice_few"]
+    assert not assessment.is_compliant
+    assert any("没有主任" in f.message for f in assessment.findings)
+
+
+def test_two_chairs_are_an_error(tree):
+    """Exactly one 主席: a second one is an error."""
+    heads = staff(tree.community_a, head=2, members=12)
+    for head in heads:
+        seat_in_parent(head)
+    assert by_rule(rules.evaluate_unit(tree.community_a, on=ON)) == ["quota.head_multiple"]
+
+
+def test_more_than_two_vice_chairs_is_only_a_notice(tree):
+    """Three 副主席 are shown as a notice and the unit still 达标."""
+    [head] = staff(tree.community_a, vice=3, members=12)
+    seat_in_parent(head)
+    assessment = rules.assess_unit(tree.community_a, on=ON)
+    assert by_rule(assessment.findings) == ["quota.vice_many"]
+    assert assessment.findings[0].severity == rules.NOTICE
+    assert assessment.is_compliant
+
+
+def test_an_empty_roster_gets_one_clear_error(tree):
+    """A street with nobody on its roster gets one finding that states the whole quota."""
+    [finding] = rules.evaluate_unit(tree.street_a, on=ON)
+    assert finding.rule == "quota.empty"
+    assert "兆麟街道" in finding.message and "25–35" in finding.message
+
+
+def test_a_person_counts_once_under_her_highest_post_and_delegates_do_not_count(tree):
+    """A 副主席 who is also a 代表 counts once, as a 副主席."""
+    staff(tree.district_a, head=1, vice=2, members=3)
+    vice = Post.objects.filter(unit=tree.district_a, role=R.VICE_CHAIR).first()
+    services.appoint(person=vice.person, unit=tree.district_a, role=R.DELEGATE, start_date=START, actor=None)
+    tally = rules.tally_subtree(tree.district_a, on=ON, only_unit=True)[tree.district_a.pk]
+    assert (tally.head, tally.vice, tally.member, tally.total) == (1, 2, 3, 6)
+
+
+def test_posts_are_counted_on_the_as_of_date(tree):
+    """A post ended before the date and one starting after it are not counted."""
+    [head] = staff(tree.community_a, members=12)
+    seat_in_parent(head)
+    member = Post.objects.filter(unit=tree.community_a, role=R.EXECUTIVE).first()
+    services.end_post(post=member, end_date=datetime.date(2016, 7, 1), reason="调离", actor=None)
+    services.appoint(
+        person=person(), unit=tree.community_a, role=R.EXECUTIVE, start_date=datetime.date(2016, 9, 1), actor=None
+    )
+    assert rules.assess_unit(tree.community_a, on=ON).tally.total == 14
+    assert rules.assess_unit(tree.community_a, on=datetime.date(2016, 6, 30)).tally.total == 15
+
+
+def test_a_community_chair_who_is_not_an_executive_of_her_street_is_a_warning(tree):
+    """The cross-level rule names the chair, her unit and the street, and links to appoint her there."""
+    staff(tree.community_a, members=12)
+    [finding] = rules.evaluate_unit(tree.community_a, on=ON)
+    chair = Post.objects.get(unit=tree.community_a, role=R.CHAIR).person
+    assert finding.severity == rules.WARNING
+    assert finding.rule == "cross_level.head_not_in_parent"
+    assert chair.name in finding.message and "兆麟社区" in finding.message and "兆麟街道" in finding.message
+    assert finding.fix_url == f"/units/{tree.street_a.pk}/roster/appoint/?person={chair.pk}&role=executive"
+    assert rules.assess_unit(tree.community_a, on=ON).is_compliant, "the cross-level rule does not change 达标"
+
+
+def test_a_village_director_with_a_standing_post_in_her_township_satisfies_the_cross_level_rule(tree):
+    """常委 in the township counts as 执委-or-higher; a 代表 post there would not."""
+    [head] = staff(tree.village_a, members=4)
+    services.appoint(person=head.person, unit=tree.township_a, role=R.DELEGATE, start_date=START, actor=None)
+    assert by_rule(rules.evaluate_unit(tree.village_a, on=ON)) == ["cross_level.head_not_in_parent"]
+    services.appoint(person=head.person, unit=tree.township_a, role=R.STANDING, start_date=START, actor=None)
+    assert rules.evaluate_unit(tree.village_a, on=ON) == []
+
+
+def test_evaluate_subtree_finds_the_faults_of_every_unit_in_tree_order(tree):
+    """A district's review lists each faulty unit below it and nothing outside it."""
+    [head] = staff(tree.community_a, members=12)
+    seat_in_parent(head)
+    staff(tree.community_a2, head=0, vice=2, members=5)  # 妇代会 without 主任
+    staff(tree.community_b, members=3)  # another district: not in the review
+    findings = rules.evaluate_subtree(tree.district_a, on=ON)
+    units = {f.unit for f in findings}
+    assert tree.community_b not in units
+    assert by_rule(findings, tree.community_a2) == ["quota.head_missing"]
+    assert by_rule(findings, tree.community_a) == []
+    assert [f.rule for f in findings if f.unit == tree.street_a] == [
+        "quota.total_low",
+        "quota.head_missing",
+        "quota.vice_few",
+    ]
+    assert by_rule(findings, tree.village_a) == ["quota.empty"]
+    assert all(isinstance(f, rules.Finding) and f.message and f.fix_url for f in findings)
+
+
+def test_archived_units_are_left_out_of_the_review(tree, city_admin):
+    """An archived unit has no roster to fix."""
+    tree_services.archive_unit(unit=tree.village_a, actor=city_admin, reason="撤村")
+    findings = rules.evaluate_subtree(tree.district_a, on=ON)
+    assert all(f.unit.pk != tree.village_a.pk for f in findings)
+
+
+def _grow_district(district, streets, communities_per_street):
+    """A district with more streets and communities, each with a short roster (a fault each)."""
+    for s in range(streets):
+        street = tree_services.create_unit(
+            parent=Unit.objects.get(pk=district.pk),
+            name=f"扩展街道{s}",
+            code=f"{district.code}9{s:02d}",
+            kind=Unit.Kind.STREET,
+            actor=None,
+        )
+        staff(street, members=1)
+        for c in range(communities_per_street):
+            community = tree_services.create_unit(
+                parent=Unit.objects.get(pk=street.pk),
+                name=f"扩展社区{s}-{c}",
+                code=f"{street.code}{c:03d}",
+                kind=Unit.Kind.COMMUNITY,
+                actor=None,
+            )
+            staff(community, members=2)
+
+
+def test_the_review_runs_in_the_same_number_of_queries_for_a_bigger_subtree(tree, django_assert_max_num_queries):
+    """Four queries for a small district and for one four times its size."""
+    with django_assert_max_num_queries(4):
+        small = rules.evaluate_subtree(tree.district_b, on=ON)
+    _grow_district(tree.district_b, streets=3, communities_per_street=3)
+    with django_assert_max_num_queries(4):
+        big = rules.evaluate_subtree(tree.district_b, on=ON)
+    assert len(big) > len(small)
+
+
+@pytest.mark.parametrize("kind", ["city", "district"])
+def test_units_without_a_quota_block_have_no_quota_findings(tree, kind):
+    """The city and districts are not in the FORMS.md quota table."""
+    unit = tree.city if kind == "city" else tree.district_a
+    assert rules.quota_for(unit) is None
+    assert rules.evaluate_unit(unit, on=ON) == []
