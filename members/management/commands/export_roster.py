@@ -1,0 +1,34 @@
+"""`manage.py export_roster --unit CODE [--as-of DATE] [--history] --out FILE.xlsx`."""
+
+import datetime
+
+from django.core.management.base import BaseCommand, CommandError
+
+from members.exporter import export_roster
+from orgtree.models import Unit
+
+
+class Command(BaseCommand):
+    help = "导出组织及其全部下级组织的名册（Excel），可再次导入。命令行以系统身份运行，身份证号和手机号码不打码。"
+
+    def add_arguments(self, parser):
+        parser.add_argument("--unit", required=True, help="组织代码")
+        parser.add_argument("--as-of", help="统计日期 YYYY-MM-DD，默认今天")
+        parser.add_argument("--history", action="store_true", help="同时导出截至该日已离任的任职")
+        parser.add_argument("--out", required=True, help="输出文件（.xlsx）")
+
+    def handle(self, *args, unit, as_of, history, out, **options):
+        target = Unit.objects.filter(code=unit.strip()).first()
+        if target is None:
+            raise CommandError(f"组织代码 {unit} 不存在。")
+        day = None
+        if as_of:
+            try:
+                day = datetime.date.fromisoformat(as_of)
+            except ValueError:
+                raise CommandError(f"--as-of “{as_of}”不是 YYYY-MM-DD 格式的日期。") from None
+        try:
+            export_roster(unit=target, actor=None, as_of=day, history=history, out=out)
+        except OSError as e:
+            raise CommandError(f"无法写入 {out}：{e.strerror}") from None
+        self.stdout.write(f"已导出 {target.name} 的名册到 {out}")

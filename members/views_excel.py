@@ -1,0 +1,226 @@
+"""Roster import and export pages: template, upload -> preview -> confirm, errors file, export.
+
+Nothing is written until the clerk confirms the preview. Between the two requests the uploaded
+file waits on the server's disk under a random token that only the uploader's session knows;
+the confirm step runs the same engine again on that file, so a change made meanwhile by someone
+else is caught, not overwritten blindly.
+"""
+
+import re
+import secrets
+import tempfile
+import time
+from pathlib import Path
+
+from django import forms
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from orgtree.access import get_unit_for_user, visible_units
+
+from .exporter import export_roster
+from .importer import MAX_FILE_BYTES, MAX_ROWS, RosterFileError, import_roster, mark_errors, read_file_bytes
+from .roster_template import template_workbook
+
+SESSION_KEY = "roster_imports"
+TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
+KEEP_UPLOADS_SECONDS = 24 * 3600
+PREVIEW_LIMIT = 1000  # rows listed on the preview page; the counts always cover the whole file
+ERROR_LIMIT = 500
+
+
+class RosterUploadForm(forms.Form):
+    file = forms.FileField(
+        label="名册文件（.xlsx）",
+        help_text=f"使用下载的模板填写；表头上方可以有标题行。每个文件最多 {MAX_ROWS} 行、{MAX_FILE_BYTES // 1048576} MB。",
+        widget=forms.ClearableFileInput(
+            attrs={"accept": ".xlsx,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+        ),
+    )
+
+
+class RosterExportForm(forms.Form):
+    as_of = forms.DateField(
+        label="在任日期",
+        required=False,
+        help_text="导出这一天在任的人员，默认今天。",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    history = forms.BooleanField(label="同时导出已离任的任职（历史）", required=False)
+
+
+def _page(request, unit, **context):
+    """Context every page here shares: the unit and the breadcrumb the user may follow."""
+    visible = visible_units(request.user)
+    trail = list(unit.get_ancestors().filter(pk__in=visible.values("pk"))) + [unit]
+    return {"unit": unit, "breadcrumb": trail, **context}
+
+
+def upload_dir():
+    """Where uploads wait for confirmation: never under MEDIA_ROOT, which is served publicly."""
+    path = Path(getattr(settings, "ROSTER_IMPORT_DIR", "") or Path(tempfile.gettempdir()) / "fedorg-roster-imports")
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    return path
+
+
+def _sweep_old_uploads(directory):
+    cutoff = time.time() - KEEP_UPLOADS_SECONDS
+    for old in directory.glob("*.xlsx"):
+        try:
+            if old.stat().st_mtime < cutoff:
+                old.unlink()
+        except OSError:
+            pass  # another worker removed it first
+
+
+def _remember_upload(request, unit, data, filename):
+    directory = upload_dir()
+    _sweep_old_uploads(directory)
+    token = secrets.token_urlsafe(24)
+    (directory / f"{token}.xlsx").write_bytes(data)
+    uploads = request.session.get(SESSION_KEY, {})
+    uploads[token] = {"unit": unit.pk, "filename": filename}
+    # Keep the session small: only the latest few uploads can still be confirmed.
+    request.session[SESSION_KEY] = dict(list(uploads.items())[-5:])
+    return token
+
+
+def _upload_for(request, unit, token):
+    """(path, filename) of an upload this session made for this unit, else None."""
+    entry = request.session.get(SESSION_KEY, {}).get(token or "")
+    if not entry or entry["unit"] != unit.pk or not TOKEN_RE.match(token):
+        return None
+    path = upload_dir() / f"{token}.xlsx"
+    return (path, entry["filename"]) if path.exists() else None
+
+
+def _forget_upload(request, token):
+    uploads = request.session.get(SESSION_KEY, {})
+    uploads.pop(token, None)
+    request.session[SESSION_KEY] = uploads
+    for name in (f"{token}.xlsx", f"{token}-errors.xlsx"):
+        (upload_dir() / name).unlink(missing_ok=True)
+
+
+def _render_errors(request, unit, result, data, token):
+    errors_file = None
+    if any(e.row is not None for e in result.errors):
+        (upload_dir() / f"{token}-errors.xlsx").write_bytes(mark_errors(data, result).getvalue())
+        errors_file = reverse("members:roster_import_errors", args=[unit.pk, token])
+    context = _page(
+        request,
+        unit,
+        form=RosterUploadForm(),
+        result=result,
+        errors=result.errors[:ERROR_LIMIT],
+        more_errors=max(0, len(result.errors) - ERROR_LIMIT),
+        errors_file=errors_file,
+    )
+    return render(request, "members/import_errors.html", context)
+
+
+def _render_preview(request, unit, result, token, filename):
+    changed = [r for r in result.rows if r.action != "unchanged"]
+    unchanged = result.rows_with("unchanged")
+    context = _page(
+        request,
+        unit,
+        result=result,
+        token=token,
+        filename=filename,
+        changed_rows=changed[:PREVIEW_LIMIT],
+        more_changed=max(0, len(changed) - PREVIEW_LIMIT),
+        unchanged_rows=unchanged[:PREVIEW_LIMIT],
+        unchanged_count=len(unchanged),
+    )
+    return render(request, "members/import_preview.html", context)
+
+
+@login_required
+def roster_template(request, pk):
+    unit = get_unit_for_user(request.user, pk)
+    return FileResponse(template_workbook(unit), as_attachment=True, filename=f"{unit.code}-名册模板.xlsx")
+
+
+@login_required
+def roster_import(request, pk):
+    """Upload a roster: a dry run shows what would change, or lists every fault."""
+    unit = get_unit_for_user(request.user, pk, write=True)
+    form = RosterUploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            data = read_file_bytes(upload)
+        except RosterFileError as e:
+            form.add_error("file", str(e))
+        else:
+            result = import_roster(unit=unit, file=data, actor=request.user, dry_run=True, filename=upload.name)
+            if not result.ok and result.header_row is None:
+                for error in result.errors:
+                    form.add_error("file", str(error))
+            else:
+                token = _remember_upload(request, unit, data, upload.name)
+                if not result.ok:
+                    return _render_errors(request, unit, result, data, token)
+                return _render_preview(request, unit, result, token, upload.name)
+    return render(request, "members/import.html", _page(request, unit, form=form))
+
+
+@login_required
+@require_POST
+def roster_import_confirm(request, pk):
+    """Write the previewed file: the engine runs again, all or nothing."""
+    unit = get_unit_for_user(request.user, pk, write=True)
+    token = request.POST.get("token", "")
+    upload = _upload_for(request, unit, token)
+    if upload is None:
+        messages.error(request, "上传的文件已过期或已导入，请重新上传。")
+        return redirect("members:roster_import", unit.pk)
+    path, filename = upload
+    data = path.read_bytes()
+    result = import_roster(unit=unit, file=data, actor=request.user, filename=filename)
+    if not result.ok:
+        return _render_errors(request, unit, result, data, token)
+    _forget_upload(request, token)
+    messages.success(request, f"已导入“{filename}”共 {result.row_count} 行。{result.summary()}")
+    return redirect("members:roster", unit.pk)
+
+
+@login_required
+def roster_import_errors(request, pk, token):
+    """The uploader's own file back, faulty cells filled red and commented."""
+    unit = get_unit_for_user(request.user, pk, write=True)
+    upload = _upload_for(request, unit, token)
+    path = upload_dir() / f"{token}-errors.xlsx"
+    if upload is None or not path.exists():
+        raise Http404("错误标注文件已过期，请重新上传名册。")
+    stem = Path(upload[1]).stem or "名册"
+    return FileResponse(path.open("rb"), as_attachment=True, filename=f"{stem}-错误标注.xlsx")
+
+
+@login_required
+def roster_export_options(request, pk):
+    unit = get_unit_for_user(request.user, pk)
+    form = RosterExportForm(initial={"as_of": timezone.localdate()})
+    return render(request, "members/export.html", _page(request, unit, form=form))
+
+
+@login_required
+def roster_export(request, pk):
+    """The subtree's roster as .xlsx, personal data masked for users who may not see it."""
+    unit = get_unit_for_user(request.user, pk)
+    form = RosterExportForm(request.GET)
+    if not form.is_valid():
+        return render(request, "members/export.html", _page(request, unit, form=form), status=400)
+    as_of = form.cleaned_data["as_of"] or timezone.localdate()
+    history = form.cleaned_data["history"]
+    stream = export_roster(unit=unit, actor=request.user, as_of=as_of, history=history)
+    suffix = "含历史" if history else "在任"
+    filename = f"{unit.code}-{unit.name}-名册-{as_of:%Y%m%d}-{suffix}.xlsx"
+    return FileResponse(stream, as_attachment=True, filename=filename)
