@@ -2,10 +2,13 @@
 
 from django.urls import path
 
+from members import api as members_api
 from orgtree import api as orgtree_api
 
 urlpatterns = [
     path("units/", orgtree_api.UnitList.as_view(), name="api-unit-list"),
     path("units/<int:pk>/", orgtree_api.UnitDetail.as_view(), name="api-unit-detail"),
     path("units/<int:pk>/children/", orgtree_api.UnitChildren.as_view(), name="api-unit-children"),
+    path("units/<int:pk>/posts/", members_api.UnitPosts.as_view(), name="api-unit-posts"),
+    path("people/<int:pk>/", members_api.PersonDetail.as_view(), name="api-person-detail"),
 ]

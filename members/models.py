@@ -76,6 +76,14 @@ class PostQuerySet(models.QuerySet):
     def leadership(self):
         return self.exclude(role=Post.Role.DELEGATE)
 
+    def by_rank(self):
+        """Highest post first (主席 before 副主席 ...), then by start date: the roster's order."""
+        rank = models.Case(
+            *[models.When(role=role, then=models.Value(n)) for role, n in Post.RANK.items()],
+            output_field=models.IntegerField(),
+        )
+        return self.order_by(rank, "role", "start_date", "pk")
+
 
 class Post(models.Model):
     """One person holding one role in one unit from start_date until end_date (null while current)."""

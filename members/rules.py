@@ -98,6 +98,7 @@ class Finding:
     rule: str
     message: str
     fix_url: str
+    detail: str = ""  # the message without the unit's name, for pages that already show it
 
     @property
     def severity_label(self):
@@ -132,6 +133,10 @@ class Assessment:
     @property
     def reasons(self):
         return [f.message for f in self.findings if f.severity == ERROR]
+
+    @property
+    def short_reasons(self):
+        return [f.detail for f in self.findings if f.severity == ERROR]
 
 
 def _roster_url(unit_id):
@@ -174,70 +179,73 @@ def tally_subtree(unit, *, on, bounds=None, only_unit=False):
     return tallies
 
 
+def _finding(severity, unit, rule, detail, fix_url):
+    return Finding(severity, unit, rule, f"{unit.name}{detail}", fix_url, detail)
+
+
 def _quota_findings(unit, quota, tally):
     """The quota rules of one unit; an empty roster gets one finding, not four."""
     url = _roster_url(unit.pk)
-    name = unit.name
     if tally.total == 0:
         return [
-            Finding(
+            _finding(
                 ERROR,
                 unit,
                 "quota.empty",
-                f"{name}没有在任成员，{quota.label}应有 {quota.total_range} 人（{quota.head_label} 1 人、{quota.vice_label}至少 2 人）。",
+                f"没有在任成员，{quota.label}应有 {quota.total_range} 人（{quota.head_label} 1 人、{quota.vice_label}至少 2 人）。",
                 url,
             )
         ]
     findings = []
     if tally.total < quota.total_min:
         findings.append(
-            Finding(
+            _finding(
                 ERROR,
                 unit,
                 "quota.total_low",
-                f"{name}成员 {tally.total} 人，少于 {quota.total_min} 人（{quota.label}应为 {quota.total_range} 人）。",
+                f"成员 {tally.total} 人，少于 {quota.total_min} 人（{quota.label}应为 {quota.total_range} 人）。",
                 url,
             )
         )
     elif tally.total > quota.total_max:
         findings.append(
-            Finding(
+            _finding(
                 ERROR,
                 unit,
                 "quota.total_high",
-                f"{name}成员 {tally.total} 人，多于 {quota.total_max} 人（{quota.label}应为 {quota.total_range} 人）。",
+                f"成员 {tally.total} 人，多于 {quota.total_max} 人（{quota.label}应为 {quota.total_range} 人）。",
                 url,
             )
         )
     if tally.head == 0:
-        findings.append(Finding(ERROR, unit, "quota.head_missing", f"{name}没有{quota.head_label}，应有 1 人。", url))
+        findings.append(_finding(ERROR, unit, "quota.head_missing", f"没有{quota.head_label}，应有 1 人。", url))
     elif tally.head > 1:
         findings.append(
-            Finding(
+            _finding(
                 ERROR,
                 unit,
                 "quota.head_multiple",
-                f"{name}有 {tally.head} 名{quota.head_label}，只能有 1 人。",
+                f"有 {tally.head} 名{quota.head_label}，只能有 1 人。",
                 url,
             )
         )
     if tally.vice < 2:
         findings.append(
-            Finding(
+            _finding(
                 ERROR,
                 unit,
                 "quota.vice_few",
-                f"{name}{quota.vice_label} {tally.vice} 人，少于 2 人。",
+                f"{quota.vice_label} {tally.vice} 人，少于 2 人。",
                 url,
             )
         )
     elif tally.vice > 2:
         findings.append(
-            Finding(
+            _finding(
                 NOTICE,
                 unit,
                 "quota.vice_many",
-                f"{name}{quota.vice_label} {tally.vice} 人，多于方案的 2 人（不影响达标）。",
+                f"{quota.vice_label} {tally.vice} 人，多于方案的 2 人（不影响达标）。",
                 url,
             )
         )
@@ -246,11 +254,11 @@ def _quota_findings(unit, quota, tally):
     faultless = all(f.severity == NOTICE for f in findings)
     if faultless and not quota.member_min <= tally.member <= quota.member_max:
         findings.append(
-            Finding(
+            _finding(
                 NOTICE,
                 unit,
                 "quota.members_range",
-                f"{name}{quota.member_label} {tally.member} 人，不在方案的 {quota.member_range} 人之内（不影响达标）。",
+                f"{quota.member_label} {tally.member} 人，不在方案的 {quota.member_range} 人之内（不影响达标）。",
                 url,
             )
         )
@@ -279,11 +287,11 @@ def _cross_level_findings(units, *, on, unit_filter):
         role_label = Post.Role(role).label
         fix_url = reverse("members:appoint_existing", args=[parent_id]) + f"?person={person_id}&role=executive"
         findings.append(
-            Finding(
+            _finding(
                 WARNING,
                 unit,
                 "cross_level.head_not_in_parent",
-                f"{unit.name}{role_label}{person_name}不是{parent_name}的执委（或更高职务），应进入上级妇联执委会。",
+                f"{role_label}{person_name}不是{parent_name}的执委（或更高职务），应进入上级妇联执委会。",
                 fix_url,
             )
         )

@@ -9,7 +9,7 @@ from itertools import groupby
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Case, IntegerField, Q, Value, When
+from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -29,7 +29,6 @@ from .validators import age_on
 # Post defaults carried from one "保存并继续添加" to the next, so a clerk types them once.
 CARRIED_POST_FIELDS = ["role", "start_date", "mode", "method", "term"]
 FOUND_BY_ID_SESSION_KEY = "members_found_by_id"
-RANK_ORDER = Case(*[When(role=role, then=Value(rank)) for role, rank in Post.RANK.items()], output_field=IntegerField())
 
 
 def get_person_for_user(user, pk):
@@ -114,12 +113,7 @@ def roster(request, pk):
     user = request.user
     unit = get_unit_for_user(user, pk)
     on, as_of_form = _as_of(request)
-    posts = list(
-        Post.objects.current(on=on)
-        .filter(unit=unit)
-        .select_related("person")
-        .order_by(RANK_ORDER, "role", "start_date", "person__name", "pk")
-    )
+    posts = list(Post.objects.current(on=on).filter(unit=unit).select_related("person").by_rank())
     groups = [(Post.Role(role).label, list(items)) for role, items in groupby(posts, key=lambda p: p.role)]
     ended = (
         Post.objects.filter(unit=unit, end_date__lte=on)
@@ -282,6 +276,8 @@ def _display_value(field, value, show_personal_data):
         return mask_mobile(value)
     if isinstance(value, bool):
         return "是" if value else "否"
+    if field == "birth_date" and isinstance(value, str) and len(value) == 10:
+        return value[:7].replace("-", ".")
     model_field = next(
         (m._meta.get_field(field) for m in (Person, Post) if field in {f.name for f in m._meta.get_fields()}), None
     )
