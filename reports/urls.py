@@ -1,6 +1,14 @@
 from django.urls import include, path
 
+from . import api, views
+
 app_name = "reports"
 urlpatterns = [
+    path("units/<int:pk>/reports/", views.report_index, name="index"),
+    path("units/<int:pk>/reports/<int:form_no>/", views.report_table, name="table"),
+    path("units/<int:pk>/reports/<int:form_no>/print/", views.report_print, name="print"),
+    path("units/<int:pk>/reports/<int:form_no>/export.xlsx", views.report_xlsx, name="xlsx"),
+    path("units/<int:pk>/reports/<int:form_no>/cell/", views.report_cell, name="cell"),
+    path("api/reports/<int:form_no>/", api.ReportTable.as_view(), name="api-table"),
     path("", include("reports.urls_returns")),
 ]

@@ -1,0 +1,71 @@
+"""The HTML table of a 附表, rendered from a snapshot alone (returns render frozen snapshots with it).
+
+render_table(snapshot) gives the official layout as an HTML fragment: 附表N, title, 填报单位 and
+截止时间 lines, the merged multi-row header, the column-number row, the rows (合计 first), the
+footer with 填表说明, and a visible warning for every failed check naming its cell. With
+drilldown=True each counted number links to the people behind it. In templates:
+{% load report_tables %}{% report_table snapshot drilldown=True %}.
+"""
+
+from urllib.parse import urlencode
+
+from django.template.loader import render_to_string
+from django.urls import reverse
+
+from .excel import FOOTER_FIELDS
+from .periods import cn_date
+
+
+def _display(value):
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f"{value:.1f}"
+    return value
+
+
+def table_context(snapshot, *, drilldown=False, highlight=(), footer=None):
+    """The template context of reports/_table.html for a snapshot."""
+    highlight = set(highlight)
+    base_url = None
+    if drilldown and snapshot["form"] in (2, 4, 5):
+        base_url = reverse("reports:cell", args=[snapshot["unit"]["id"], snapshot["form"]])
+    failed = {check["cell"] for check in snapshot["checks"] if not check["ok"]}
+    panels = []
+    for panel in snapshot["panels"]:
+        columns = panel["columns"]
+        rows = []
+        for row in panel["rows"]:
+            cells = []
+            for column, value in zip(columns, row["cells"], strict=False):
+                ref = f"{panel['key']}/{row['key']}/{column['number']}"
+                href = None
+                if base_url and row.get("drill") and column["drill"] and isinstance(value, int) and value:
+                    query = {"row": row["key"], "col": column["key"], "as_of": snapshot["as_of"]}
+                    href = f"{base_url}?{urlencode(query)}"
+                classes = ["num" if column["numeric"] else "text"]
+                if ref in failed:
+                    classes.append("check-failed")
+                if ref in highlight:
+                    classes.append("pinned")
+                cells.append({"value": _display(value), "href": href, "ref": ref, "cls": " ".join(classes)})
+            rows.append({"kind": row["kind"], "label": row["label"], "cells": cells, "key": row["key"]})
+        panels.append({**panel, "view_rows": rows, "width": len(columns)})
+    footer = footer or {}
+    footer_items = []
+    for name in FOOTER_FIELDS:
+        value = footer.get(name) or ""
+        footer_items.append((name, cn_date(value) if hasattr(value, "year") else value))
+    return {
+        "table": snapshot,
+        "panels": panels,
+        "failed_checks": [check for check in snapshot["checks"] if not check["ok"]],
+        "footer_items": footer_items,
+    }
+
+
+def render_table(snapshot, *, drilldown=False, highlight=(), footer=None):
+    """The snapshot as a safe HTML fragment; `highlight` is a set of cell refs to mark (pinned by a reviewer)."""
+    return render_to_string(
+        "reports/_table.html", table_context(snapshot, drilldown=drilldown, highlight=highlight, footer=footer)
+    )

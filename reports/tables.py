@@ -1,0 +1,664 @@
+"""附表1–5 computed into snapshots: plain JSON that the HTML, Excel and JSON renderers read.
+
+`compute(form_no, *, unit, as_of)` is the whole contract. A snapshot holds everything a renderer
+needs (title, unit, dates, header cells with spans, column numbers, rows, checks, notes), so a
+snapshot frozen by a return renders the same way years later without touching the database.
+
+Snapshot shape::
+
+    {"form": 4, "label": "附表4", "title": ..., "unit": {"id", "code", "name"}, "as_of": "2016-08-31",
+     "as_of_text": "2016年8月31日", "baseline": "2016-06-02", "unit_note": "单位：个、人" or "",
+     "notes": "填表说明：…", "masked": bool, "checks": [{"ok", "message", "cell"}],
+     "panels": [{"key", "label", "title", "subtitle", "header": [[{"text", "row", "col", "rowspan",
+                 "colspan"}]], "columns": [{"key", "number", "numeric", "width", "drill"}],
+                 "column_numbers": [...], "rows": [{"key", "label", "kind", "unit_id", "drill", "cells"}]}],
+     "header", "columns", "column_numbers", "rows": the first panel's, for single-panel readers}
+
+附表4 has two panels (4-1 and 附表4（续）); 附表3 has one panel (sheet) per district. A cell is
+referred to as "<panel key>/<row key>/<column number>" (see cell_values).
+
+Personal data: compute(..., user=None) keeps full phone numbers in 附表3; with a user who may
+not see personal data of the unit, they are masked in the snapshot itself, so what is stored
+(and later shown to the city) is exactly what that user was allowed to see.
+"""
+
+import bisect
+import datetime
+from decimal import ROUND_HALF_UP, Decimal
+
+from members import codes
+from members.models import Post
+from orgtree.access import can_see_personal_data
+from orgtree.models import Congress, Contact, Unit
+
+from . import specs
+from .excel import normalize
+from .facts import aggregate, fact_rows, scope_params, sum_case, tier_case, units_in_scope
+from .periods import DEFAULT_AS_OF, DEFAULT_BASELINE, cn_date
+
+FORM_TITLES = specs.FORM_TITLES
+FORMS = sorted(FORM_TITLES)
+SNAPSHOT_VERSION = 1
+DASH = "—"
+
+TIER2 = f"({tier_case('u')}) = 2"
+
+
+def parse_date(value, default=None):
+    """A date from a date or 'YYYY-MM-DD' string; `default` when empty. Raises ValueError on bad text."""
+    if value in (None, ""):
+        return default
+    if isinstance(value, datetime.date):
+        return value
+    return datetime.date.fromisoformat(str(value).strip())
+
+
+def compute(form_no, *, unit, as_of=None, user=None, baseline=None):
+    """The snapshot of 附表`form_no` for `unit`'s subtree, counted on `as_of` (default: the cut-off)."""
+    if form_no not in FORM_TITLES:
+        raise ValueError(f"没有附表{form_no}，只有附表1至附表5。")
+    as_of = parse_date(as_of, DEFAULT_AS_OF)
+    baseline = parse_date(baseline, DEFAULT_BASELINE)
+    snapshot = {
+        "version": SNAPSHOT_VERSION,
+        "form": form_no,
+        "label": f"附表{form_no}",
+        "title": FORM_TITLES[form_no],
+        "unit": {"id": unit.pk, "code": unit.code, "name": unit.name},
+        "as_of": as_of.isoformat(),
+        "as_of_text": cn_date(as_of),
+        "baseline": baseline.isoformat(),
+        "statistics": form_no in specs.STATISTICS_FORMS,
+        "unit_note": specs.UNIT_NOTE if form_no in specs.STATISTICS_FORMS else "",
+        "notes": specs.NOTES[form_no],
+        "masked": False,
+        "checks": [],
+    }
+    BUILDERS[form_no](snapshot, unit=unit, as_of=as_of, baseline=baseline, user=user)
+    first = snapshot["panels"][0]
+    for key in ("header", "columns", "column_numbers", "rows"):
+        snapshot[key] = first[key]
+    return snapshot
+
+
+def cell_values(snapshot):
+    """{"<panel>/<row>/<column number>": value} for every cell of every panel, in order."""
+    values = {}
+    for panel in snapshot["panels"]:
+        numbers = panel["column_numbers"]
+        for row in panel["rows"]:
+            for number, value in zip(numbers, row["cells"], strict=False):
+                values[f"{panel['key']}/{row['key']}/{number}"] = normalize(value)
+    return values
+
+
+def failed_checks(snapshot):
+    return [check for check in snapshot["checks"] if not check["ok"]]
+
+
+# --- building blocks ----------------------------------------------------------------------
+
+
+def _panel(snapshot, key, header_nodes, rows, *, label=None, title=None, subtitle=""):
+    header, columns = specs.build_header(header_nodes)
+    panel = {
+        "key": key,
+        "label": label or snapshot["label"],
+        "title": title or snapshot["title"],
+        "subtitle": subtitle,
+        "header": header,
+        "columns": columns,
+        "column_numbers": [c["number"] for c in columns],
+        "rows": rows,
+    }
+    snapshot.setdefault("panels", []).append(panel)
+    return panel
+
+
+def _row(key, label, kind, cells, *, unit_id=None, drill=False):
+    row = {"key": key, "label": label, "kind": kind, "cells": cells, "drill": drill}
+    if unit_id is not None:
+        row["unit_id"] = unit_id
+    return row
+
+
+def _number_of(panel, column_key):
+    return next(c["number"] for c in panel["columns"] if c["key"] == column_key)
+
+
+def _check(snapshot, panel, row, ok, message, column_key):
+    ref = f"{panel['key']}/{row['key']}/{_number_of(panel, column_key)}"
+    where = f"{panel['label']}“{row['label'].strip()}”行第{_number_of(panel, column_key)}栏"
+    snapshot["checks"].append({"ok": bool(ok), "message": f"{where}：{message}", "cell": ref})
+
+
+def _value(row, panel, key):
+    return row["cells"][[c["key"] for c in panel["columns"]].index(key)]
+
+
+def _tier2_units(params):
+    """(id, name, code) of the district-tier units of the subtree, in tree order."""
+    return [(r[0], r[4], r[5]) for r in units_in_scope(params, where=TIER2)]
+
+
+def _cells_from(columns, values, overrides):
+    return [overrides[c["key"]] if c["key"] in overrides else values.get(c["key"], 0) for c in columns]
+
+
+# --- 附表1 ------------------------------------------------------------------------------------
+
+
+def _form1(snapshot, *, unit, as_of, baseline, user):
+    params = scope_params(unit, on=as_of, base=baseline)
+    districts = _tier2_units(params)
+    contacts = {
+        (c.unit_id, c.role): c for c in Contact.objects.filter(unit_id__in=[d[0] for d in districts]).order_by("pk")
+    }
+    rows = []
+    for seq, (unit_id, name, _code) in enumerate(districts, start=1):
+        leader = contacts.get((unit_id, Contact.Role.LEADER)) or Contact(role=Contact.Role.LEADER)
+        contact = contacts.get((unit_id, Contact.Role.CONTACT)) or Contact(role=Contact.Role.CONTACT)
+        cells = [
+            seq,
+            name,
+            leader.name,
+            leader.title,
+            leader.mobile,
+            contact.name,
+            contact.title,
+            contact.office_phone,
+            contact.mobile,
+            contact.email_qq,
+            "",
+        ]
+        rows.append(_row(f"u{unit_id}", name, "unit", cells, unit_id=unit_id))
+    panel = _panel(snapshot, "main", specs.FORM1_HEADER, rows)
+    for row, (unit_id, _name, _code) in zip(rows, districts, strict=True):
+        for role, key in ((Contact.Role.LEADER, "leader_name"), (Contact.Role.CONTACT, "contact_name")):
+            contact = contacts.get((unit_id, role))
+            ok = contact is not None and not contact.is_empty
+            _check(snapshot, panel, row, ok, f"{Contact.Role(role).label}未填写姓名或电话。", key)
+
+
+# --- 附表2 ------------------------------------------------------------------------------------
+
+
+def _congress_cells(congress, as_of):
+    if congress is None:
+        return {"term_no": "", "held_on": "", "expires_on": "", "on_schedule": "否", "next_planned_on": ""}
+    return {
+        "term_no": f"第{congress['number']}届",
+        "held_on": cn_date(congress["held_on"]),
+        "expires_on": cn_date(congress["expires_on"]),
+        "on_schedule": "否" if congress["expires_on"] <= as_of else "是",
+        "next_planned_on": cn_date(congress["next_planned_on"]) if congress["next_planned_on"] else "",
+    }
+
+
+def _form2(snapshot, *, unit, as_of, baseline, user):
+    params = scope_params(unit, on=as_of, base=baseline)
+    districts = _tier2_units(params)
+    measures = specs.conditions(specs.FORM2_HEADER)
+    counts = aggregate(
+        params,
+        measures={key: sum_case(cond) for key, cond in measures.items()},
+        group_by=["f.unit_id"],
+        unit_where=TIER2,
+    )
+    current = {}
+    congresses = (
+        Congress.objects.filter(unit_id__in=[d[0] for d in districts], held_on__lte=as_of)
+        .order_by("unit_id", "-number")
+        .values("unit_id", "number", "held_on", "expires_on", "next_planned_on")
+    )
+    for congress in congresses:
+        current.setdefault(congress["unit_id"], congress)
+    header, columns = specs.build_header(specs.FORM2_HEADER)
+    totals = dict.fromkeys(measures, 0)
+    unit_rows = []
+    on_schedule = 0
+    for unit_id, name, _code in districts:
+        values = counts.get((unit_id,), dict.fromkeys(measures, 0))
+        for key in measures:
+            totals[key] += values[key]
+        text_cells = _congress_cells(current.get(unit_id), as_of)
+        on_schedule += text_cells["on_schedule"] == "是"
+        cells = _cells_from(columns, values, {"unit": name, "note": "", **text_cells})
+        unit_rows.append(_row(f"u{unit_id}", name, "unit", cells, unit_id=unit_id, drill=True))
+    total_text = dict.fromkeys(specs.FORM2_TEXT_COLUMNS, DASH)
+    total_text["on_schedule"] = on_schedule
+    total_cells = _cells_from(columns, totals, {"unit": "合计", "note": "", **total_text})
+    rows = [_row("total", "合计", "total", total_cells, drill=True), *unit_rows]
+    panel = _panel(snapshot, "main", specs.FORM2_HEADER, rows)
+    for row in rows:
+        v = lambda key, row=row: _value(row, panel, key)  # noqa: E731 - a local shorthand
+        for prefix in ("del", "exe"):
+            total, worker, others = v(f"{prefix}_total"), v(f"{prefix}_worker"), v(f"{prefix}_others")
+            _check(
+                snapshot,
+                panel,
+                row,
+                worker + others == total,
+                f"专职妇女工作者（{worker}）+ 各族各界优秀代表（{others}）应等于总数（{total}）。",
+                f"{prefix}_total",
+            )
+        _check(
+            snapshot,
+            panel,
+            row,
+            v("std_total") <= v("exe_total"),
+            f"常委总数（{v('std_total')}）不应大于执委总数（{v('exe_total')}）。",
+            "std_total",
+        )
+        parts = v("vice_full") + v("vice_part") + v("vice_seconded")
+        _check(
+            snapshot,
+            panel,
+            row,
+            parts == v("vice_total"),
+            f"副主席合计（{v('vice_total')}）应等于专职、兼职、挂职之和（{parts}）。",
+            "vice_total",
+        )
+
+
+# --- 附表3 ------------------------------------------------------------------------------------
+
+ETHNICITY = dict(codes.ETHNICITY)
+POLITICAL = dict(codes.POLITICAL_STATUS)
+EDUCATION = dict(codes.EDUCATION)
+SOURCE = dict(codes.SOURCE)
+ROLE = dict(Post.Role.choices)
+MODE = dict(Post.Mode.choices)
+GENDER = {"F": "女", "M": "男"}
+
+
+def _year_month(day):
+    day = parse_date(day)
+    return f"{day.year}.{day.month:02d}" if day else ""
+
+
+def _form3(snapshot, *, unit, as_of, baseline, user):
+    from fedorg.masking import mask_mobile
+
+    params = scope_params(unit, on=as_of, base=baseline)
+    districts = _tier2_units(params)
+    facts = fact_rows(
+        params, where=specs.LEADERSHIP, unit_where=TIER2, order_by="f.unit_lft, f.rnk, f.start_date, f.person_id"
+    )
+    masked = user is not None and not can_see_personal_data(user, unit)
+    snapshot["masked"] = masked
+    by_unit = {}
+    for fact in facts:
+        by_unit.setdefault(fact["unit_id"], []).append(fact)
+    for unit_id, name, _code in districts or [(None, "", "")]:
+        rows = []
+        sections = {key: [] for key, _label in specs.FORM3_SECTIONS}
+        for fact in by_unit.get(unit_id, []):
+            sections[specs.form3_section(fact)].append(fact)
+        seq = 0
+        for key, label in specs.FORM3_SECTIONS:
+            rows.append(_row(key, label, "section", []))
+            for fact in sections[key]:
+                seq += 1
+                phone = fact["mobile"] or ""
+                cells = [
+                    seq,
+                    fact["name"],
+                    GENDER.get(fact["gender"], fact["gender"]),
+                    ETHNICITY.get(fact["ethnicity"], fact["ethnicity"]),
+                    _year_month(fact["birth_date"]),
+                    POLITICAL.get(fact["political_status"], fact["political_status"]),
+                    EDUCATION.get(fact["education"], fact["education"]),
+                    fact["workplace_title"],
+                    ROLE.get(fact["role"], fact["role"]),
+                    MODE.get(fact["mode"], fact["mode"]),
+                    SOURCE.get(fact["source"], fact["source"]),
+                    _year_month(fact["start_date"]),
+                    mask_mobile(phone) if masked else phone,
+                    "",
+                ]
+                rows.append(_row(f"p{fact['person_id']}", fact["name"], "person", cells))
+        _panel(snapshot, f"d{unit_id}" if unit_id else "main", specs.FORM3_HEADER, rows, subtitle=name)
+
+
+# --- 附表4 ------------------------------------------------------------------------------------
+
+
+def _row_units(unit, units):
+    """Rows of 附表4: the unit itself when it is in a block (本级), then its children in tree order."""
+    rows = []
+    for unit_id, parent_id, lft, rght, name, _code, block, _tier in units:
+        if unit_id == unit.pk and block:
+            rows.append({"id": unit_id, "name": f"{name}（本级）", "lft": lft, "rght": lft, "self": True})
+        elif parent_id == unit.pk:
+            rows.append({"id": unit_id, "name": name, "lft": lft, "rght": rght, "self": False})
+    return rows
+
+
+def reaches_quota(block, after, chairs, vices):
+    """达标 (FORMS.md): total inside the block's range, exactly one chair, at least two vice-chairs."""
+    low, high = specs.QUOTAS[block]
+    return low <= after <= high and chairs == 1 and vices >= 2
+
+
+def unit_figures(unit, *, as_of, baseline):
+    """Per-unit 附表4 figures for every block unit of the subtree (4 queries whatever the tree size).
+
+    Returns (units, figures): units as from facts.units_in_scope, figures {unit_id: {measure: n}}
+    with the 4-1 measures, the 4-2 measures and "before".
+    """
+    params = scope_params(unit, on=as_of, base=baseline)
+    units = units_in_scope(params)
+    measures = {key: sum_case(cond) for key, cond in specs.FORM4_UNIT_MEASURES.items()}
+    measures.update({key: sum_case(cond) for key, cond in specs.conditions(specs.FORM4_CONT_HEADER).items()})
+    after = aggregate(params, measures=measures, group_by=["f.unit_id"], where="f.block > 0")
+    before = aggregate(
+        {**params, "on": baseline.isoformat()},
+        measures={"before": sum_case(specs.LEADERSHIP)},
+        group_by=["f.unit_id"],
+        where="f.block > 0",
+    )
+    empty = dict.fromkeys(measures, 0)
+    figures = {}
+    for unit_id, *_rest, block, _tier in units:
+        if block:
+            figures[unit_id] = {**empty, **after.get((unit_id,), {}), **before.get((unit_id,), {"before": 0})}
+    return units, figures
+
+
+def _form4(snapshot, *, unit, as_of, baseline, user):
+    units, figures = unit_figures(unit, as_of=as_of, baseline=baseline)
+    row_units = _row_units(unit, units)
+    cont_keys = list(specs.conditions(specs.FORM4_CONT_HEADER))
+    sums = {row["id"]: {} for row in row_units}
+    children = [row for row in row_units if not row["self"]]
+    starts = [row["lft"] for row in children]
+
+    def row_of(unit_id, lft):
+        """The row a unit is counted in: 本级 for the unit itself, else the child whose range holds it."""
+        if unit_id == unit.pk:
+            return row_units[0] if row_units and row_units[0]["self"] else None
+        i = bisect.bisect_right(starts, lft) - 1
+        if i >= 0 and lft <= children[i]["rght"]:
+            return children[i]
+        return None
+
+    for unit_id, _parent, lft, _rght, _name, _code, block, _tier in units:
+        if not block:
+            continue
+        row = row_of(unit_id, lft)
+        if row is None:
+            continue
+        f = figures[unit_id]
+        acc = sums[row["id"]]
+        b = f"b{block}"
+        done = reaches_quota(block, f["after"], f["chair"], f["vice"])
+        for key, value in (
+            ("units", 1),
+            ("done", int(done)),
+            ("before", f["before"]),
+            ("after", f["after"]),
+            ("chair", f["chair"]),
+            ("vice", f["vice"]),
+            ("member", f["member"]),
+            ("new", f["new"]),
+        ):
+            acc[f"{b}_{key}"] = acc.get(f"{b}_{key}", 0) + value
+        for key in cont_keys:
+            acc[key] = acc.get(key, 0) + f[key]
+    header41, columns41 = specs.build_header(specs.FORM4_HEADER)
+    header42, columns42 = specs.build_header(specs.FORM4_CONT_HEADER)
+    total = {}
+    for acc in sums.values():
+        for key, value in acc.items():
+            total[key] = total.get(key, 0) + value
+    rows41 = [_row("total", "合计", "total", _cells_from(columns41, total, {"unit": "合计"}), drill=True)]
+    rows42 = [_row("total", "合计", "total", _cells_from(columns42, total, {"unit": "合计"}), drill=True)]
+    for row in row_units:
+        kind = "self" if row["self"] else "unit"
+        acc, name = sums[row["id"]], row["name"]
+        rows41.append(
+            _row(
+                f"u{row['id']}", name, kind, _cells_from(columns41, acc, {"unit": name}), unit_id=row["id"], drill=True
+            )
+        )
+        rows42.append(
+            _row(
+                f"u{row['id']}", name, kind, _cells_from(columns42, acc, {"unit": name}), unit_id=row["id"], drill=True
+            )
+        )
+    panel41 = _panel(snapshot, "4-1", specs.FORM4_HEADER, rows41)
+    panel42 = _panel(snapshot, "4-2", specs.FORM4_CONT_HEADER, rows42, label="附表4（续）")
+    for row in rows41:
+        for number, name, roles, _quota in specs.BLOCKS:
+            b = f"b{number}"
+            parts = sum(_value(row, panel41, f"{b}_{k}") for k in ("chair", "vice", "member"))
+            after = _value(row, panel41, f"{b}_after")
+            _check(
+                snapshot,
+                panel41,
+                row,
+                parts == after,
+                f"{name}扩员后合计（{after}）应等于{roles[0]}、{roles[1]}、{roles[2]}之和（{parts}）。",
+                f"{b}_after",
+            )
+    mode_keys = [f"new_mode_{m}" for m in Post.Mode.values]
+    method_keys = [f"new_method_{m}" for m in Post.Method.values]
+    source_keys = [f"new_source_{code}" for code, _label in codes.SOURCE]
+    for row in rows42:
+        v = lambda key, row=row: _value(row, panel42, key)  # noqa: E731 - a local shorthand
+        new_total = v("new_total")
+        for keys, label in ((mode_keys, "选聘方式"), (method_keys, "产生方式")):
+            parts = sum(v(k) for k in keys)
+            _check(
+                snapshot,
+                panel42,
+                row,
+                parts == new_total,
+                f"{label}各栏之和（{parts}）应等于新增成员总数（{new_total}）。",
+                "new_total",
+            )
+        part_time = v(f"new_mode_{Post.Mode.PART_TIME}")
+        sources = sum(v(k) for k in source_keys)
+        _check(
+            snapshot,
+            panel42,
+            row,
+            sources == part_time,
+            f"兼职成员来源各栏之和（{sources}）应等于兼职人数（{part_time}）。",
+            f"new_mode_{Post.Mode.PART_TIME}",
+        )
+    _cross_check(snapshot, unit=unit, as_of=as_of, baseline=baseline, form4_total=total)
+
+
+# --- 附表5 ------------------------------------------------------------------------------------
+
+
+def _round1(value):
+    return float(Decimal(str(value)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
+
+
+def form5_groups(unit, *, as_of, baseline):
+    """{(block, rank): {measure: n, "age_sum": years}} over the subtree's block units (1 query after the scope)."""
+    params = scope_params(unit, on=as_of, base=baseline)
+    measures = {key: sum_case(cond) for key, cond in specs.conditions(specs.FORM5_HEADER).items()}
+    measures["age_sum"] = f"SUM({specs.AGE})"
+    return aggregate(
+        params, measures=measures, group_by=["f.block", "f.rnk"], where=f"f.block > 0 AND {specs.LEADERSHIP}"
+    )
+
+
+def _form5(snapshot, *, unit, as_of, baseline, user):
+    groups = form5_groups(unit, as_of=as_of, baseline=baseline)
+    header, columns = specs.build_header(specs.FORM5_HEADER)
+    keys = [*specs.conditions(specs.FORM5_HEADER), "age_sum"]
+    rank_of = {1: "r1", 2: "r2", 3: "r3", 4: "r3"}
+    sums = {}
+    for (block, rnk), values in groups.items():
+        for target in ("total", f"b{block}", f"b{block}{rank_of[rnk]}"):
+            acc = sums.setdefault(target, dict.fromkeys(keys, 0))
+            for key in keys:
+                acc[key] += values[key]
+
+    def cells(key, label):
+        acc = sums.get(key, dict.fromkeys(keys, 0))
+        avg = _round1(acc["age_sum"] / acc["total"]) if acc["total"] else DASH
+        return _cells_from(columns, acc, {"item": label, "avg_age": avg, "note": ""})
+
+    rows = [_row("total", "总计", "total", cells("total", "总计"), drill=True)]
+    numerals = "一二三"
+    for (number, name, roles, _quota), numeral in zip(specs.BLOCKS, numerals, strict=True):
+        label = f"{numeral}、{name}小计"
+        rows.append(_row(f"b{number}", label, "subtotal", cells(f"b{number}", label), drill=True))
+        for (rank_key, _cond), role in zip(specs.FORM5_RANKS, roles, strict=True):
+            key = f"b{number}{rank_key}"
+            rows.append(_row(key, f"　　{role}", "item", cells(key, f"　　{role}"), drill=True))
+    panel = _panel(snapshot, "main", specs.FORM5_HEADER, rows)
+    groups_to_check = [
+        ("年龄", [key for key, _l, _c in specs.AGE_BANDS]),
+        ("文化程度", [f"edu_{key}" for key, _l, _p in codes.EDUCATION_BANDS]),
+        ("政治面貌", [f"pol_{key}" for key, _l in specs.POLITICAL_BANDS]),
+        ("选聘方式", [f"mode_{m}" for m in Post.Mode.values]),
+    ]
+    by_key = {row["key"]: row for row in rows}
+    for row in rows:
+        total = _value(row, panel, "total")
+        for label, group_keys in groups_to_check:
+            parts = sum(_value(row, panel, k) for k in group_keys)
+            _check(
+                snapshot, panel, row, parts == total, f"{label}各栏之和（{parts}）应等于总人数（{total}）。", "total"
+            )
+    for number, _name, _roles, _quota in specs.BLOCKS:
+        sub = by_key[f"b{number}"]
+        parts = sum(_value(by_key[f"b{number}{r}"], panel, "total") for r, _c in specs.FORM5_RANKS)
+        _check(
+            snapshot,
+            panel,
+            sub,
+            parts == _value(sub, panel, "total"),
+            f"小计（{_value(sub, panel, 'total')}）应等于下列三行之和（{parts}）。",
+            "total",
+        )
+    subtotal = sum(_value(by_key[f"b{n}"], panel, "total") for n, *_r in specs.BLOCKS)
+    _check(
+        snapshot,
+        panel,
+        by_key["total"],
+        subtotal == _value(by_key["total"], panel, "total"),
+        f"总计（{_value(by_key['total'], panel, 'total')}）应等于三个小计之和（{subtotal}）。",
+        "total",
+    )
+    _cross_check(
+        snapshot,
+        unit=unit,
+        as_of=as_of,
+        baseline=baseline,
+        form5_subtotals={n: _value(by_key[f"b{n}"], panel, "total") for n, *_r in specs.BLOCKS},
+    )
+
+
+def _cross_check(snapshot, *, unit, as_of, baseline, form4_total=None, form5_subtotals=None):
+    """FORMS.md cross-table check: each block's 附表5 小计 equals its 附表4 扩员后合计 (same unit, same date)."""
+    if form4_total is None:
+        _units, figures = unit_figures(unit, as_of=as_of, baseline=baseline)
+        blocks = {r[0]: r[6] for r in _units}
+        form4_total = {}
+        for unit_id, f in figures.items():
+            key = f"b{blocks[unit_id]}_after"
+            form4_total[key] = form4_total.get(key, 0) + f["after"]
+    if form5_subtotals is None:
+        form5_subtotals = {}
+        for (block, _rnk), values in form5_groups(unit, as_of=as_of, baseline=baseline).items():
+            form5_subtotals[block] = form5_subtotals.get(block, 0) + values["total"]
+    for number, name, _roles, _quota in specs.BLOCKS:
+        after = form4_total.get(f"b{number}_after", 0)
+        subtotal = form5_subtotals.get(number, 0)
+        cell = f"4-1/total/{_form4_after_number(number)}" if snapshot["form"] == 4 else f"main/b{number}/1"
+        snapshot["checks"].append(
+            {
+                "ok": after == subtotal,
+                "message": f"表间核对：附表5“{name}小计”总人数（{subtotal}）应等于附表4合计行{name}扩员后合计（{after}）。",
+                "cell": cell,
+            }
+        )
+
+
+def _form4_after_number(block):
+    _header, columns = specs.build_header(specs.FORM4_HEADER)
+    return next(c["number"] for c in columns if c["key"] == f"b{block}_after")
+
+
+BUILDERS = {1: _form1, 2: _form2, 3: _form3, 4: _form4, 5: _form5}
+
+
+# --- drill-down -------------------------------------------------------------------------------
+
+
+class CellNotFound(ValueError):
+    """The row or column of a drill-down does not exist in that table for that unit."""
+
+
+def cell_people(form_no, *, unit, row, col, as_of=None, baseline=None):
+    """The facts (people, with the unit and post they are counted under) behind one cell.
+
+    Uses the very condition that counted the cell (specs), so the list and the figure agree.
+    Returns (row label, column label, facts). Raises CellNotFound for an unknown row or column.
+    """
+    as_of = parse_date(as_of, DEFAULT_AS_OF)
+    baseline = parse_date(baseline, DEFAULT_BASELINE)
+    params = scope_params(unit, on=as_of, base=baseline)
+    if form_no == 2:
+        nodes = specs.FORM2_HEADER
+    elif form_no == 4:
+        nodes = specs.FORM4_HEADER + specs.FORM4_CONT_HEADER
+    elif form_no == 5:
+        nodes = specs.FORM5_HEADER
+    else:
+        raise CellNotFound("该表没有可下钻的单元格。")
+    col_cond = specs.conditions(nodes).get(col)
+    if not col_cond:
+        raise CellNotFound(f"附表{form_no}没有第“{col}”栏。")
+    col_label = next(leaf.label for leaf in specs.leaves(nodes) if leaf.key == col)
+    unit_where, where, row_label = "1 = 1", col_cond, "合计"
+    if form_no == 5:
+        row_conds = {"total": ("总计", "f.block > 0")}
+        for number, name, roles, _quota in specs.BLOCKS:
+            row_conds[f"b{number}"] = (f"{name}小计", specs.block_cond(number))
+            for (rank_key, rank_cond), role in zip(specs.FORM5_RANKS, roles, strict=True):
+                row_conds[f"b{number}{rank_key}"] = (f"{name}{role}", f"{specs.block_cond(number)} AND {rank_cond}")
+        if row not in row_conds:
+            raise CellNotFound(f"附表5没有“{row}”行。")
+        row_label, row_cond = row_conds[row]
+        where = f"{row_cond} AND {specs.LEADERSHIP} AND {col_cond}"
+    elif row != "total":
+        row_unit = _row_unit(unit, row, params, form_no)
+        row_label = row_unit.name
+        if form_no == 2 or row_unit.pk == unit.pk:
+            unit_where = f"u.id = {int(row_unit.pk)}"
+        else:
+            unit_where = f"u.lft >= {int(row_unit.lft)} AND u.rght <= {int(row_unit.rght)}"
+    elif form_no == 2:
+        unit_where = TIER2
+    if col.endswith("_before"):
+        params = {**params, "on": baseline.isoformat()}
+    facts = fact_rows(params, where=where, unit_where=unit_where, order_by="f.unit_lft, f.rnk, f.name, f.person_id")
+    return row_label, col_label, facts
+
+
+def _row_unit(unit, row, params, form_no):
+    """The unit behind row "u<id>": a child of `unit` or `unit` itself (附表4), a district (附表2)."""
+    try:
+        pk = int(row.removeprefix("u"))
+    except ValueError:
+        raise CellNotFound(f"没有“{row}”行。") from None
+    candidates = Unit.objects.filter(
+        tree_id=params["tree_id"], lft__gte=params["lft"], rght__lte=params["rght"], archived_at__isnull=True, pk=pk
+    )
+    row_unit = candidates.first()
+    if row_unit is None:
+        raise CellNotFound(f"没有“{row}”行。")
+    if form_no == 4 and row_unit.parent_id != unit.pk and row_unit.pk != unit.pk:
+        raise CellNotFound(f"“{row_unit.name}”不是本表的一行。")
+    if form_no == 2 and row_unit.tier != 2:
+        raise CellNotFound(f"“{row_unit.name}”不是区、县（市）妇联。")
+    return row_unit

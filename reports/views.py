@@ -1,0 +1,129 @@
+"""附表1–5 pages: the index, a table (HTML, print view, .xlsx), and drill-down to the people counted.
+
+Views are thin: the unit comes through orgtree.access (404 outside the user's subtree; every
+role may view), the figures from reports.tables, the rendering from reports.html / reports.excel.
+"""
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponse
+from django.shortcuts import render
+
+from fedorg.masking import mask_mobile
+from orgtree.access import can_see_personal_data, get_unit_for_user
+
+from . import tables
+from .excel import render_xlsx
+from .html import render_table
+from .periods import DEFAULT_AS_OF, DEFAULT_BASELINE, cn_date
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _form_no(form_no):
+    if form_no not in tables.FORM_TITLES:
+        raise Http404("没有这张附表。")
+    return form_no
+
+
+def _as_of(request):
+    """(as_of, error): the ?as_of= date, or the cut-off with a Chinese message when it is not a date."""
+    raw = request.GET.get("as_of", "").strip()
+    try:
+        return tables.parse_date(raw, DEFAULT_AS_OF), ""
+    except ValueError:
+        return (
+            DEFAULT_AS_OF,
+            f"截止时间“{raw}”不是有效日期（格式：2016-08-31），已按默认截止时间 {cn_date(DEFAULT_AS_OF)} 统计。",
+        )
+
+
+def xlsx_filename(snapshot):
+    return f"{snapshot['unit']['code']}-{snapshot['label']}-{snapshot['as_of']}.xlsx"
+
+
+def table_xlsx_bytes(unit, form_no, *, as_of, user=None):
+    """What the download button and `manage.py export_report` both write: the table with the unit's seal."""
+    snapshot = tables.compute(form_no, unit=unit, as_of=as_of, user=user)
+    seal_path = unit.seal.path if unit.seal else None
+    return snapshot, render_xlsx(snapshot, seal_path=seal_path)
+
+
+@login_required
+def report_index(request, pk):
+    unit = get_unit_for_user(request.user, pk)
+    as_of, error = _as_of(request)
+    forms = [(number, f"附表{number}", title) for number, title in tables.FORM_TITLES.items()]
+    context = {"unit": unit, "forms": forms, "as_of": as_of, "as_of_error": error, "baseline": DEFAULT_BASELINE}
+    return render(request, "reports/index.html", context)
+
+
+@login_required
+def report_table(request, pk, form_no):
+    unit = get_unit_for_user(request.user, pk)
+    as_of, error = _as_of(request)
+    snapshot = tables.compute(_form_no(form_no), unit=unit, as_of=as_of, user=request.user)
+    context = {
+        "unit": unit,
+        "snapshot": snapshot,
+        "table_html": render_table(snapshot, drilldown=True),
+        "as_of": as_of,
+        "as_of_error": error,
+        "forms": list(tables.FORM_TITLES),
+    }
+    return render(request, "reports/table.html", context)
+
+
+@login_required
+def report_print(request, pk, form_no):
+    unit = get_unit_for_user(request.user, pk)
+    as_of, _error = _as_of(request)
+    snapshot = tables.compute(_form_no(form_no), unit=unit, as_of=as_of, user=request.user)
+    return render(
+        request, "reports/print.html", {"unit": unit, "snapshot": snapshot, "table_html": render_table(snapshot)}
+    )
+
+
+@login_required
+def report_xlsx(request, pk, form_no):
+    unit = get_unit_for_user(request.user, pk)
+    as_of, _error = _as_of(request)
+    snapshot, data = table_xlsx_bytes(unit, _form_no(form_no), as_of=as_of, user=request.user)
+    response = HttpResponse(data, content_type=XLSX)
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{_quote(xlsx_filename(snapshot))}"
+    return response
+
+
+def _quote(name):
+    from urllib.parse import quote
+
+    return quote(name)
+
+
+@login_required
+def report_cell(request, pk, form_no):
+    """The people counted in one cell, each linking to her roster entry."""
+    unit = get_unit_for_user(request.user, pk)
+    as_of, error = _as_of(request)
+    row, col = request.GET.get("row", ""), request.GET.get("col", "")
+    try:
+        row_label, col_label, facts = tables.cell_people(_form_no(form_no), unit=unit, row=row, col=col, as_of=as_of)
+    except tables.CellNotFound as e:
+        raise Http404(str(e)) from None
+    counted_on = DEFAULT_BASELINE if col.endswith("_before") else as_of
+    show_personal_data = can_see_personal_data(request.user, unit)
+    for fact in facts:
+        fact["role_label"] = tables.ROLE.get(fact["role"], fact["role"])
+        fact["mode_label"] = tables.MODE.get(fact["mode"], fact["mode"])
+        fact["phone"] = fact["mobile"] if show_personal_data else mask_mobile(fact["mobile"])
+    context = {
+        "unit": unit,
+        "form_no": form_no,
+        "title": tables.FORM_TITLES[form_no],
+        "row_label": row_label,
+        "col_label": col_label,
+        "facts": facts,
+        "as_of": as_of,
+        "counted_on": counted_on,
+        "as_of_error": error,
+    }
+    return render(request, "reports/cell.html", context)
