@@ -16,6 +16,23 @@ from django.urls import reverse
 from django.utils import timezone
 
 
+class CampaignQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Campaigns run by a unit above, at or below the user's unit (and those bound to no unit)."""
+        from orgtree.models import Unit
+
+        if not user.is_authenticated or not user.is_active:
+            return self.none()
+        if user.unit_id is None:
+            return self if user.is_superuser else self.none()
+        tree_id, lft, rght = Unit.objects.filter(pk=user.unit_id).values_list("tree_id", "lft", "rght").get()
+        return self.filter(
+            Q(unit__isnull=True)
+            | Q(unit__tree_id=tree_id, unit__lft__lte=lft, unit__rght__gte=rght)
+            | Q(unit__tree_id=tree_id, unit__lft__gte=lft, unit__rght__lte=rght)
+        )
+
+
 class Campaign(models.Model):
     """A reporting round such as 哈妇发〔2016〕8号: a baseline, a cut-off and forms with due dates."""
 
@@ -32,6 +49,8 @@ class Campaign(models.Model):
         settings.AUTH_USER_MODEL, verbose_name="创建人", null=True, blank=True, on_delete=models.SET_NULL
     )
     created_at = models.DateTimeField("创建时间", default=timezone.now)
+
+    objects = CampaignQuerySet.as_manager()
 
     class Meta:
         verbose_name = "报送任务"
@@ -149,10 +168,14 @@ def canonical_json(data):
     return json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
 
 
-def verification_code_for(envelope):
-    """12 characters of base32(sha256(canonical JSON)): short enough to read out, 60 bits of hash."""
+def snapshot_digest(envelope):
+    """(sha256 hex, verification code) of a snapshot envelope.
+
+    The code is the first 12 characters of base32(sha256(canonical JSON)): short enough to read
+    out over the phone, and 60 bits are plenty to tell a city's returns apart.
+    """
     digest = hashlib.sha256(canonical_json(envelope).encode("utf-8")).digest()
-    return base64.b32encode(digest).decode("ascii")[:12]
+    return digest.hex(), base64.b32encode(digest).decode("ascii")[:12]
 
 
 class ReturnSnapshot(models.Model):
