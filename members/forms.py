@@ -116,9 +116,11 @@ class PersonSearchForm(forms.Form):
 
 class EndPostForm(forms.Form):
     end_date = forms.DateField(label="离任时间", widget=DateInput(attrs={"autofocus": True}))
+    # Not required here: the service checks it, so a missing reason and a bad date show together.
     reason = forms.CharField(
         label="离任原因",
         max_length=200,
+        required=False,
         help_text="例如 换届、调离、退休、辞职。",
         widget=forms.TextInput(attrs={"list": "end-reasons"}),
     )

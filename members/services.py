@@ -7,7 +7,7 @@ can show each message next to the input at fault.
 
 import datetime
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -72,6 +72,13 @@ def _collect(errors, field, func, *args, **kwargs):
 def _raise(errors):
     if errors:
         raise ValidationError(errors)
+
+
+def _merge(errors, error):
+    """Add a ValidationError's messages to `errors`, keyed by field (NON_FIELD_ERRORS when it has none)."""
+    items = error.message_dict.items() if hasattr(error, "error_dict") else [(NON_FIELD_ERRORS, error.messages)]
+    for name, messages in items:
+        errors.setdefault(name, []).extend(messages)
 
 
 def _clean_person(person):
@@ -193,13 +200,12 @@ def create_person_and_appoint(*, person_data, unit, post_data, actor):
     try:
         _clean_person(person)
     except ValidationError as e:
-        errors.update(e.message_dict)
+        _merge(errors, e)
     post = Post(person=person, unit=unit, **{name: post_data[name] for name in POST_FIELDS if name in post_data})
     try:
         _clean_post(post, person=person)
     except ValidationError as e:
-        for name, messages in e.message_dict.items():
-            errors.setdefault(name, []).extend(messages)
+        _merge(errors, e)
     _raise(errors)
     person = create_person(data={name: getattr(person, name) for name in PERSON_FIELDS}, actor=actor, unit=unit)
     fields = {name: post_data[name] for name in POST_FIELDS if name in post_data and name not in ("role", "start_date")}

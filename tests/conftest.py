@@ -100,3 +100,75 @@ def login(client):
         return client
 
     return _login
+
+
+# --- rosters (members) --------------------------------------------------------------------
+
+
+def valid_id_number(birth, serial=2, region="230102"):
+    """A GB 11643 ID number with the right check character for a woman born on `birth`."""
+    from members.validators import id_check_char
+
+    first17 = f"{region}{birth:%Y%m%d}{serial:03d}"
+    return first17 + id_check_char(first17)
+
+
+@pytest.fixture
+def member():
+    """member(unit, role="executive", name=..., **person_fields) -> Post, made by the real services."""
+    import datetime
+    import itertools
+
+    from members import services as member_services
+
+    serial = itertools.count(1)
+
+    def _member(unit, role="executive", name=None, start_date=datetime.date(2016, 6, 1), actor=None, **person_fields):
+        n = next(serial)
+        data = {"name": name or f"测试成员{n:03d}", "birth_date": datetime.date(1975, 3, 1), **person_fields}
+        person = member_services.create_person(data=data, actor=actor)
+        return member_services.appoint(person=person, unit=unit, role=role, start_date=start_date, actor=actor)
+
+    return _member
+
+
+# --- returns (reports: campaigns and returns) ------------------------------------------------
+
+
+@pytest.fixture
+def campaign_2016(db):
+    """The seeded 哈妇发〔2016〕8号 campaign (re-seeded if a transactional test flushed it)."""
+    import importlib
+
+    from django.apps import apps
+
+    from reports.models import Campaign
+
+    importlib.import_module("reports.migrations.0002_seed_campaign_2016").seed(apps, None)
+    return Campaign.objects.get(doc_number="哈妇发〔2016〕8号")
+
+
+@pytest.fixture
+def staffed_district_a(tree, member):
+    """Every unit below 道里区 staffed exactly to its quota (达标) on the 2016 cut-off.
+
+    The heads of the community and village units hold no seat in their street/township, so the
+    cross-level rule gives warnings (not errors): 附表4 can be submitted with a 上报说明.
+    """
+    import datetime
+
+    start = datetime.date(2016, 7, 1)
+    federation = [("chair", 1), ("vice_chair", 2)]
+    congress = [("director", 1), ("deputy_director", 2)]
+    staffing = [
+        (tree.street_a, [*federation, ("executive", 22)]),
+        (tree.township_a, [*federation, ("executive", 22)]),
+        (tree.community_a, [*federation, ("executive", 12)]),
+        (tree.community_a2, [*congress, ("member", 4)]),
+        (tree.village_a, [*congress, ("member", 4)]),
+    ]
+    for unit, roles in staffing:
+        for role, count in roles:
+            for _ in range(count):
+                member(unit, role=role, start_date=start)
+    return tree
