@@ -298,8 +298,8 @@ def return_submit(request, form_pk, unit_pk):
         "problems": problems,
         "warnings": warnings,
         "last_send_back": _last_send_back(ret),
-        "pinned": set(ret.pinned_cells) if ret else set(),
-        "show_personal_data": True,
+        "table_html": _table_html(preview, set(ret.pinned_cells) if ret else set()),
+        "pinned_values": _pinned_values(ret.snapshot.data, ret.pinned_cells) if ret and ret.snapshot_id else [],
     }
     return render(request, "reports/returns/return_submit.html", context)
 
@@ -329,6 +329,17 @@ def _pinned_values(snapshot_data, pinned):
             row = [f"第{r.rsplit('/', 1)[1]}栏={v}" for r, v in cells.items() if r.startswith(ref + "/")]
             shown.append((services.describe_ref(snapshot_data, ref), "，".join(row)))
     return shown
+
+
+def _table_html(data, pinned=(), footer=None):
+    """The official-layout HTML of a snapshot with pinned cells (and every cell of a pinned row) marked."""
+    if data is None or data.get("form") == "pilot":
+        return ""
+    from reports.html import render_table
+
+    cells = services.snapshot_cells(data)
+    highlight = {ref for ref in cells if ref in pinned or ref.rsplit("/", 1)[0] in pinned}
+    return render_table(data, highlight=highlight, footer=footer)
 
 
 def _return_context(request, ret, *, send_back_form=None, reopen_form=None):
@@ -367,6 +378,7 @@ def _return_context(request, ret, *, send_back_form=None, reopen_form=None):
         "reopen_form": reopen_form or ReopenForm(initial=version),
         "show_personal_data": show_personal_data,
         "shown_data": shown_data,
+        "table_html": _table_html(shown_data, set(ret.pinned_cells), shown.footer if shown else None),
         "today": timezone.localdate(),
     }
 
