@@ -212,3 +212,59 @@ def test_units_without_a_quota_block_have_no_quota_findings(tree, kind):
     unit = tree.city if kind == "city" else tree.district_a
     assert rules.quota_for(unit) is None
     assert rules.evaluate_unit(unit, on=ON) == []
+
+
+# --- the compliance page ----------------------------------------------------------------------
+
+
+def compliance_url(unit):
+    return f"/units/{unit.pk}/compliance/"
+
+
+def test_the_compliance_page_lists_each_fault_with_a_chinese_reason_and_a_fix_link(tree, staff_a, login):
+    """A short community and a chair missing from her street's 执委会, with links to fix them."""
+    [head] = staff(tree.community_a, members=9)
+    page = login(staff_a).get(compliance_url(tree.district_a), {"on": "2016-08-31"}).content.decode()
+    assert "成员 12 人，少于 15 人" in page
+    assert f"主席{head.person.name}不是兆麟街道的执委" in page
+    assert f"/units/{tree.street_a.pk}/roster/appoint/?person={head.person.pk}&amp;role=executive" in page
+    assert f"/units/{tree.community_a.pk}/roster/" in page
+
+
+def test_the_page_filters_by_severity(tree, staff_a, login):
+    """?severity=warning shows only the cross-level warning."""
+    staff(tree.community_a, members=9)
+    response = login(staff_a).get(compliance_url(tree.district_a), {"on": "2016-08-31", "severity": "warning"})
+    assert {f.severity for f in response.context["findings"]} == {"warning"}
+    assert "少于 15 人" not in response.content.decode()
+
+
+def test_the_page_counts_compliant_units_per_block(tree, staff_a, login):
+    """道里区 has two streets/townships, one community 妇联 (达标 here) and two 妇代会."""
+    [head] = staff(tree.community_a, members=12)
+    seat_in_parent(head)
+    response = login(staff_a).get(compliance_url(tree.district_a), {"on": "2016-08-31"})
+    blocks = {b.quota.block: (b.units, b.compliant) for b in response.context["blocks"]}
+    assert blocks == {"street": (2, 0), "village_federation": (1, 1), "village_congress": (2, 0)}
+
+
+@pytest.mark.parametrize("persona", ["staff_a", "viewer_a", "city_reviewer"])
+def test_users_of_the_subtree_may_see_the_compliance_page(tree, persona, request, login):
+    """Read-only roles too."""
+    assert login(request.getfixturevalue(persona)).get(compliance_url(tree.district_a)).status_code == 200
+
+
+def test_the_compliance_page_outside_the_subtree_is_404(tree, staff_b, login):
+    """南岗区 cannot review 道里区."""
+    assert login(staff_b).get(compliance_url(tree.district_a)).status_code == 404
+
+
+def test_the_compliance_page_renders_in_constant_queries(tree, city_admin, login, django_assert_max_num_queries):
+    """The city page costs the same with 9 units or 21."""
+    client = login(city_admin)
+    with django_assert_max_num_queries(14):
+        small = client.get(compliance_url(tree.city))
+    _grow_district(tree.district_b, streets=3, communities_per_street=3)
+    with django_assert_max_num_queries(14):
+        big = client.get(compliance_url(tree.city))
+    assert len(big.context["findings"]) > len(small.context["findings"])

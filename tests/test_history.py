@@ -1,0 +1,63 @@
+"""Every change to a person or post is recorded (who, when, old → new) and shown on the person page."""
+
+import datetime
+
+from members import services
+from members.models import Person, Post
+from orgtree.models import AuditEvent
+
+
+def test_registering_and_appointing_records_two_events_by_the_clerk(tree, staff_a, member):
+    """person.create and post.create, each naming the actor and the new values."""
+    post = member(tree.community_a, role="chair", name="张秀梅", actor=staff_a)
+    person_event = AuditEvent.objects.for_object(post.person).get()
+    post_event = AuditEvent.objects.for_object(post).get()
+    assert (person_event.action, person_event.actor) == ("person.create", staff_a)
+    assert person_event.changes["name"] == [None, "张秀梅"]
+    assert (post_event.action, post_event.unit) == ("post.create", tree.community_a)
+    assert post_event.changes["role"] == [None, "chair"] and post_event.changes["start_date"] == [None, "2016-06-01"]
+
+
+def test_an_update_records_only_what_changed_with_old_and_new(tree, staff_a, member):
+    """Workplace and education changed; nothing else is listed."""
+    person = member(tree.community_a, workplace_title="兆麟社区").person
+    services.update_person(person=person, data={"workplace_title": "兆麟街道办", "education": "31"}, actor=staff_a)
+    event = AuditEvent.objects.filter(action="person.update").get()
+    assert event.changes == {"workplace_title": ["兆麟社区", "兆麟街道办"], "education": ["21", "31"]}
+
+
+def test_saving_without_changes_records_nothing(tree, staff_a, member):
+    """No empty history rows."""
+    person = member(tree.community_a).person
+    services.update_person(person=person, data={"name": person.name}, actor=staff_a)
+    assert not AuditEvent.objects.filter(action="person.update").exists()
+
+
+def test_ending_a_post_records_the_date_and_the_reason(tree, staff_a, member):
+    """post.end with end_date None → date, and the reason."""
+    post = member(tree.community_a)
+    services.end_post(post=post, end_date=datetime.date(2016, 9, 1), reason="换届", actor=staff_a)
+    event = AuditEvent.objects.filter(action="post.end").get()
+    assert event.changes["end_date"] == [None, "2016-09-01"] and event.reason == "换届"
+
+
+def test_the_person_page_shows_the_history_of_the_person_and_her_posts_with_labels(tree, staff_a, login, member):
+    """Readable labels: 修改人员信息, 文化程度：大学本科毕业 → 大学专科毕业, 离任."""
+    post = member(tree.community_a, name="张秀梅", actor=staff_a)
+    services.update_person(person=post.person, data={"education": "31"}, actor=staff_a)
+    services.end_post(post=post, end_date=datetime.date(2016, 9, 1), reason="调离", actor=staff_a)
+    page = login(staff_a).get(f"/people/{post.person.pk}/").content.decode()
+    for text in ("登记人员", "任命", "修改人员信息", "离任", "道里区填报员", "调离"):
+        assert text in page
+    education = dict(Person._meta.get_field("education").flatchoices)
+    assert f"文化程度：{education['21']} → {education['31']}" in page
+
+
+def test_nothing_in_the_roster_is_ever_deleted(tree, staff_a, member, admin_client):
+    """Ending keeps the row, and the admin offers no delete."""
+    post = member(tree.community_a)
+    services.end_post(post=post, end_date=datetime.date(2016, 9, 1), reason="调离", actor=staff_a)
+    assert Post.objects.filter(pk=post.pk).exists()
+    response = admin_client.get(f"/django-admin/members/post/{post.pk}/delete/")
+    assert response.status_code in (302, 403)
+    assert Post.objects.filter(pk=post.pk).exists()

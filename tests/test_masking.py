@@ -1,0 +1,70 @@
+"""身份证号 and 手机号码: full for editors of the subtree, masked for viewers and reviewers, on every page and API."""
+
+import datetime
+
+import pytest
+
+from members import services
+from tests.conftest import valid_id_number
+
+ID = valid_id_number(datetime.date(1990, 1, 1), serial=2)  # 230102199001010026-style
+MASKED_ID = ID[:6] + "********" + ID[-4:]
+MOBILE, MASKED_MOBILE = "13812341234", "138****1234"
+
+
+@pytest.fixture
+def chair(tree, member):
+    return member(
+        tree.community_a, role="chair", name="张秀梅", id_number=ID, mobile=MOBILE, birth_date=datetime.date(1990, 1, 1)
+    )
+
+
+def pages(tree, chair):
+    return [
+        f"/units/{tree.community_a.pk}/roster/",
+        f"/people/{chair.person.pk}/",
+    ]
+
+
+@pytest.mark.parametrize("persona", ["staff_a", "city_admin", "street_staff"])
+def test_editors_of_the_subtree_see_full_personal_data(tree, chair, persona, request, login):
+    """Staff and admins above the unit see the whole number."""
+    client = login(request.getfixturevalue(persona))
+    for url in pages(tree, chair):
+        page = client.get(url).content.decode()
+        assert ID in page and MOBILE in page, url
+
+
+@pytest.mark.parametrize("persona", ["viewer_a", "city_reviewer"])
+def test_viewers_and_reviewers_see_masked_personal_data(tree, chair, persona, request, login):
+    """230102********0026 and 138****1234, and never the full values."""
+    client = login(request.getfixturevalue(persona))
+    for url in pages(tree, chair):
+        page = client.get(url).content.decode()
+        assert MASKED_ID in page and MASKED_MOBILE in page, url
+        assert ID not in page and MOBILE not in page, url
+
+
+@pytest.mark.parametrize(("persona", "full"), [("staff_a", True), ("viewer_a", False), ("city_reviewer", False)])
+def test_the_api_masks_like_the_pages(tree, chair, persona, full, request, login):
+    """/api/units/<pk>/posts/ and /api/people/<pk>/ follow the same rule."""
+    client = login(request.getfixturevalue(persona))
+    [row] = client.get(f"/api/units/{tree.community_a.pk}/posts/").json()["results"]
+    person = client.get(f"/api/people/{chair.person.pk}/").json()
+    for data in (row["person"], person):
+        assert data["id_number"] == (ID if full else MASKED_ID)
+        assert data["mobile"] == (MOBILE if full else MASKED_MOBILE)
+
+
+def test_the_change_history_masks_old_and_new_values_for_viewers(tree, chair, viewer_a, staff_a, login):
+    """A changed phone number shows masked on both sides of the arrow."""
+    services.update_person(person=chair.person, data={"mobile": "13987654321"}, actor=staff_a)
+    page = login(viewer_a).get(f"/people/{chair.person.pk}/").content.decode()
+    assert "138****1234 → 139****4321" in page
+    assert "13987654321" not in page and MOBILE not in page
+
+
+def test_editors_see_full_values_in_the_appoint_search(tree, chair, staff_a, login):
+    """The appoint search is for editors only (viewers get 403), so it shows the whole number."""
+    page = login(staff_a).get(f"/units/{tree.street_a.pk}/roster/appoint/", {"q": "zxm"}).content.decode()
+    assert ID in page
