@@ -247,7 +247,7 @@ def _with_codes(pairs, extra=()):
 
 @cache
 def code_maps():
-    ethnic_short = [(label[:-1], code) for code, label in codes.ETHNICITY if label.endswith("族") and len(label) > 2]
+    ethnic_short = [(label[:-1], code) for code, label in codes.ETHNICITY if label.endswith("族") and len(label) >= 2]
     return {
         "gender": _with_codes(Person.Gender.choices, [("F", "F"), ("M", "M"), ("女性", "F"), ("男性", "M")]),
         "ethnicity": _with_codes(codes.ETHNICITY, [*ethnic_short, ("外国血统", "98"), ("其它", "97")]),
@@ -835,17 +835,19 @@ class _Engine:
                     validators.check_dates(start, end)
                 except ValidationError as e:
                     self.err.add(row, "end_date", e)
-            if start and v.get("birth_date"):
+            if start and v.get("birth_date") and "start_date" not in row.bad:
                 try:
                     validators.check_age_on(v["birth_date"], start)
                 except ValidationError as e:
-                    self.err.add(row, "birth_date", e)
+                    self.err.add(row, "start_date", e)
+            if v.get("two_committees") and not row.unit.is_village_level:
+                self.err.add(row, "two_committees", "进“两委”只适用于村（社区）一级的成员。")
             id_number = v.get("id_number") or (row.person.id_number if row.person else "")
             if v.get("birth_date") and id_number and "id_number" not in row.bad:
                 try:
                     validators.check_id_matches_birth(id_number, v["birth_date"])
                 except ValidationError as e:
-                    self.err.add(row, "id_number", e)
+                    self.err.add(row, "birth_date", e)
         self._check_leadership(rows, existing, units)
 
     def _check_leadership(self, rows, existing, units):
