@@ -1,0 +1,110 @@
+"""任职证书 and 聘任证书: issued by the parent federation, numbered per issuer and year, printed on A4."""
+
+import datetime
+
+import pytest
+from django.urls import reverse
+
+from members import services as member_services
+from orgtree.models import AuditEvent
+from reports import certificates
+from reports.models import Certificate
+
+ISSUED = {"issued_on": "2016-09-01"}
+
+
+def test_a_batch_numbers_the_committee_in_print_order_and_skips_delegates(tree, member, staff_a, login):
+    chair = member(tree.street_a, role="chair", name="赵主席")
+    vice = member(tree.street_a, role="vice_chair", name="钱副主席")
+    volunteer = member_services.appoint(
+        person=member_services.create_person(
+            data={"name": "孙志愿", "birth_date": datetime.date(1990, 5, 1)}, actor=None
+        ),
+        unit=tree.street_a,
+        role="executive",
+        mode="volunteer",
+        start_date=datetime.date(2016, 7, 1),
+        actor=None,
+    )
+    member(tree.street_a, role="delegate", name="李代表")
+    client = login(staff_a)
+    url = reverse("reports:unit_certificates", args=[tree.street_a.pk])
+    page = client.get(url)
+    assert page.status_code == 200 and "待编号（3 人）" in page.content.decode()
+    response = client.post(url, ISSUED)
+    assert response.status_code == 302
+    numbers = {c.post_id: c.number for c in Certificate.objects.all()}
+    assert numbers == {
+        chair.pk: "2016-230102-0001",
+        vice.pk: "2016-230102-0002",
+        volunteer.pk: "2016-230102-0003",
+    }
+    assert Certificate.objects.get(post=volunteer).kind == Certificate.Kind.VOLUNTEER
+    assert Certificate.objects.get(post=chair).issuing_unit == tree.district_a
+    body = client.get(url).content.decode()
+    assert body.count('class="certificate"') == 3
+    assert "聘任证书" in body and "任职证书" in body and "李代表" not in body.split('class="certificate"', 1)[1]
+    assert "@page { size: A4" in body and "道里区" in body and "2016年9月1日" in body
+    assert AuditEvent.objects.filter(action="certificate.issue").count() == 3
+
+
+def test_numbers_continue_per_issuer_and_restart_each_year(tree, member, staff_a, street_staff):
+    first = member(tree.street_a, role="executive")
+    second = member(tree.township_a, role="executive")
+    community = member(tree.community_a, role="chair")
+    later = member(tree.street_a, role="executive")
+    certificates.issue_certificates(posts=[first], actor=staff_a, issued_on=datetime.date(2016, 9, 1))
+    certificates.issue_certificates(posts=[second], actor=staff_a, issued_on=datetime.date(2016, 9, 2))
+    certificates.issue_certificates(posts=[community], actor=street_staff, issued_on=datetime.date(2016, 9, 2))
+    certificates.issue_certificates(posts=[later], actor=staff_a, issued_on=datetime.date(2017, 1, 5))
+    assert Certificate.objects.get(post=first).number == "2016-230102-0001"
+    assert Certificate.objects.get(post=second).number == "2016-230102-0002"  # same issuer: 道里区
+    assert Certificate.objects.get(post=community).number == "2016-230102001-0001"  # issued by 兆麟街道
+    assert Certificate.objects.get(post=later).number == "2017-230102-0001"
+
+
+def test_issuing_twice_keeps_the_first_number(tree, member, staff_a):
+    post = member(tree.street_a, role="executive")
+    certificates.issue_certificates(posts=[post], actor=staff_a, issued_on=datetime.date(2016, 9, 1))
+    assert certificates.issue_certificates(posts=[post], actor=staff_a, issued_on=datetime.date(2016, 9, 9)) == []
+    assert Certificate.objects.get(post=post).issued_on == datetime.date(2016, 9, 1)
+
+
+def test_a_single_post_prints_its_own_certificate(tree, member, staff_a, login):
+    post = member(tree.street_a, role="vice_chair", name="周副主席")
+    client = login(staff_a)
+    url = reverse("reports:post_certificate", args=[post.pk])
+    assert "待编号（1 人）" in client.get(url).content.decode()
+    client.post(url, ISSUED)
+    body = client.get(url).content.decode()
+    assert "周副主席同志任兆麟街道副主席" in body and "2016-230102-0001" in body
+
+
+def test_a_delegate_gets_no_certificate(tree, member, staff_a, login):
+    post = member(tree.street_a, role="delegate")
+    client = login(staff_a)
+    assert "不发证书" in client.get(reverse("reports:post_certificate", args=[post.pk])).content.decode()
+    client.post(reverse("reports:post_certificate", args=[post.pk]), ISSUED)
+    assert not Certificate.objects.exists()
+
+
+def test_a_unit_cannot_issue_its_own_certificates(tree, member, street_staff, login):
+    """兆麟街道's members are certified by 道里区, so the street's clerk is told who issues them."""
+    member(tree.street_a, role="chair")
+    response = login(street_staff).get(reverse("reports:unit_certificates", args=[tree.street_a.pk]))
+    assert response.status_code == 403
+
+
+@pytest.mark.parametrize("name", ["reports:unit_certificates"])
+def test_certificate_pages_answer_404_outside_the_subtree(tree, member, staff_b, login, name):
+    post = member(tree.street_a, role="chair")
+    client = login(staff_b)
+    assert client.get(reverse(name, args=[tree.street_a.pk])).status_code == 404
+    assert client.get(reverse("reports:post_certificate", args=[post.pk])).status_code == 404
+    assert client.post(reverse("reports:post_certificate", args=[post.pk]), ISSUED).status_code == 404
+    assert not Certificate.objects.exists()
+
+
+def test_a_viewer_cannot_issue_certificates(tree, member, viewer_a, login):
+    member(tree.street_a, role="chair")
+    assert login(viewer_a).get(reverse("reports:unit_certificates", args=[tree.street_a.pk])).status_code == 403
