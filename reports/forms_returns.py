@@ -52,7 +52,7 @@ class SendBackForm(forms.Form):
     cells = forms.CharField(
         label="标注单元格或行",
         required=False,
-        help_text="可选。单元格写作 E7，整行写行号如 7，多个用逗号分隔；区妇联打开报表时这些位置会高亮。",
+        help_text="可选。写行名称加栏号，如“兆麟街道 7”“合计 3”；整行只写行名称；续表前加表名，如“附表4（续） 合计 3”；多处用逗号分隔。区妇联打开报表时这些位置会高亮。",
     )
     expected_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 

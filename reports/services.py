@@ -174,8 +174,24 @@ def snapshot_cells(snapshot):
     return values
 
 
+def _column_label(panel, number):
+    """The header path above a column, e.g. 乡镇（街道）妇联·成员数·扩员后合计."""
+    index = panel["column_numbers"].index(number) if number in panel["column_numbers"] else None
+    if index is None:
+        return ""
+    if panel.get("header"):
+        parts = [
+            h["text"]
+            for row in panel["header"]
+            for h in row
+            if h["col"] <= index < h["col"] + h["colspan"] and h["text"] not in ("其中", "其中：")
+        ]
+        return "·".join(parts)
+    return panel["columns"][index].get("label", "")
+
+
 def describe_ref(snapshot, ref):
-    """附表4“兆麟街道”行第5栏 for a cell ref, 附表4“兆麟街道”行 for a row ref."""
+    """附表4“兆麟街道”行第5栏（…） for a cell ref, 附表4“兆麟街道”行 for a row ref."""
     panel_key, _, rest = ref.partition("/")
     row_key, _, number = rest.partition("/")
     for panel in snapshot.get("panels", []):
@@ -184,7 +200,10 @@ def describe_ref(snapshot, ref):
         for row in panel["rows"]:
             if row["key"] == row_key:
                 where = f"{panel['label']}“{row['label'].strip()}”行"
-                return f"{where}第{number}栏" if number else where
+                if not number:
+                    return where
+                label = _column_label(panel, number)
+                return f"{where}第{number}栏" + (f"（{label}）" if label else "")
     return ref
 
 
@@ -405,7 +424,8 @@ def parse_cells(text, snapshot):
 
     Each entry is a row name with an optional column number ("兆麟街道 5", "合计 3", "道里区"),
     or a raw ref ("main/u12/5"). A name that appears in several panels (附表4 and 附表4（续）)
-    pins it in each. Unknown entries are refused with the list of row names to choose from.
+    means the first, unless the entry starts with the panel's label ("附表4（续） 兆麟街道 3").
+    Unknown entries are refused with the list of row names to choose from.
     """
     cells = snapshot_cells(snapshot)
     rows = {}
@@ -420,16 +440,28 @@ def parse_cells(text, snapshot):
         if entry in cells or any(ref.startswith(entry + "/") for ref in cells):
             refs.append(entry)
             continue
-        match = re.fullmatch(r"(.+?)\s*(?:第?\s*([0-9甲乙丙丁戊己庚辛壬癸]+)\s*[栏列]?)?", entry)
-        label, number = (match.group(1).strip(), match.group(2)) if match else (entry, None)
-        found = []
+        # A panel label in front ("附表4（续） 兆麟街道 3") picks that panel; longest label first.
+        only_panel = None
+        for panel in sorted(snapshot.get("panels", []), key=lambda p: -len(p["label"])):
+            if entry.startswith(panel["label"]) and entry != panel["label"]:
+                only_panel, entry_rest = panel["key"], entry[len(panel["label"]) :].strip(" ：:")
+                break
+        else:
+            entry_rest = entry
+        match = re.fullmatch(r"(.+?)\s*(?:第?\s*([0-9甲乙丙丁戊己庚辛壬癸]+)\s*[栏列]?)?", entry_rest)
+        label, number = (match.group(1).strip(), match.group(2)) if match else (entry_rest, None)
+        found = None
         for panel, row in rows.get(label, []):
+            if only_panel is not None and panel["key"] != only_panel:
+                continue
             if number is None:
-                found.append(f"{panel['key']}/{row['key']}")
+                found = f"{panel['key']}/{row['key']}"
             elif number in panel["column_numbers"]:
-                found.append(f"{panel['key']}/{row['key']}/{number}")
+                found = f"{panel['key']}/{row['key']}/{number}"
+            if found:
+                break  # the first panel that has the cell, unless a panel was named
         if found:
-            refs += found
+            refs.append(found)
         else:
             unknown.append(entry)
     if unknown:

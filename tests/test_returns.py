@@ -74,7 +74,7 @@ def test_the_whole_cycle_works_through_the_pages(
     assert response.status_code == 302
     ret.refresh_from_db()
     assert ret.status == Return.Status.RETURNED
-    assert ret.pinned_cells and all("/" in ref for ref in ret.pinned_cells)
+    assert len(ret.pinned_cells) == 1 and ret.pinned_cells[0].count("/") == 2
     assert Notification.objects.filter(user=staff_a, text__contains="被退回修改").exists()
 
     page = client.get(ret.get_absolute_url()).content.decode()
@@ -197,6 +197,19 @@ def test_a_pin_that_names_no_row_is_refused_with_the_row_names(tree, campaign_20
     assert response.status_code == 400
     assert "报表中找不到：不存在的行 3" in response.content.decode()
     assert Return.objects.get(pk=ret.pk).status == Return.Status.SUBMITTED
+
+
+def test_pins_name_rows_cells_and_the_continuation_panel(tree, campaign_2016):
+    data = services.build_snapshot(form_of(campaign_2016, "4"), tree.district_a)
+    first, second = (panel["key"] for panel in data["panels"])
+    street = f"u{tree.street_a.pk}"
+    assert services.parse_cells("兆麟街道 7", data) == [f"{first}/{street}/7"]
+    assert services.parse_cells("附表4（续） 兆麟街道 3", data) == [f"{second}/{street}/3"]
+    assert services.parse_cells("新农镇，兆麟街道 第7栏", data) == [
+        f"{first}/u{tree.township_a.pk}",
+        f"{first}/{street}/7",
+    ]
+    assert "扩员后合计" in services.describe_ref(data, f"{first}/{street}/4")
 
 
 def test_a_district_cannot_review_its_own_return(tree, campaign_2016, staff_a, admin_a):
