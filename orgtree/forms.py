@@ -1,4 +1,5 @@
 from django import forms
+from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
 
 from .access import visible_units
@@ -115,6 +116,13 @@ class AccountForm(ScopedFormMixin, forms.ModelForm):
             self.initial["unit"] = self.instance.unit.code if self.instance.unit else ""
         if not self.instance.pk:
             self.fields["password"].required = True
+
+    def clean_password(self):
+        password = self.cleaned_data.get("password")
+        if password:
+            # The same rules as the password-change page (length, common, all-digit), in Chinese.
+            password_validation.validate_password(password, self.instance)
+        return password
 
     def clean_role(self):
         role = self.cleaned_data["role"]

@@ -62,7 +62,9 @@ def _breadcrumb(user, unit):
 
 @login_required
 def roots(request):
-    units = visible_units(request.user).filter(parent__isnull=True)
+    """The top of what the user may see: her own unit, or every root for an account bound to none."""
+    units = visible_units(request.user)
+    units = units.filter(pk=request.user.unit_id) if request.user.unit_id else units.filter(parent__isnull=True)
     return render(request, "orgtree/roots.html", {"units": units})
 
 
@@ -167,6 +169,7 @@ def unit_rename(request, pk):
         template="orgtree/unit_form.html",
         title="更名",
         run=run,
+        below=True,
         form_kwargs={"initial": {"name": unit.name, "code": unit.code}},
     )
 
@@ -255,6 +258,9 @@ def unit_convert(request, pk):
 @require_POST
 def unit_pilot(request, pk):
     unit = get_unit_for_user(request.user, pk, write=True, manage=True)
+    if not is_strictly_below_user_unit(request.user, unit):
+        # 示范点 are chosen by the level above, like every other restructuring.
+        raise PermissionDenied("不能调整您所在组织本身，请联系上级管理员。")
     services.set_pilot(unit=unit, is_pilot=request.POST.get("is_pilot") == "1", actor=request.user)
     messages.success(request, "示范点设置已保存。")
     return redirect(unit)
