@@ -237,7 +237,8 @@ def submission_problems(form, unit, snapshot):
         from members.rules import evaluate_subtree
 
         for finding in evaluate_subtree(unit, on=form.campaign.cut_off_date):
-            text = f"{finding.unit.name}：{finding.message}"
+            name = finding.unit.name
+            text = finding.message if finding.message.startswith(name) else f"{name}：{finding.message}"
             if finding.severity == "error":
                 errors.append(text)
             elif finding.severity == "warning":

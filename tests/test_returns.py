@@ -142,6 +142,23 @@ def test_the_whole_cycle_works_through_the_pages(
     assert checked.context["result"].mismatches[0][2] == edited_cell.value
 
 
+def test_the_stamped_export_carries_the_district_seal(tree, campaign_2016, staff_a, login, settings, tmp_path):
+    from django.core.files.uploadedfile import SimpleUploadedFile as Upload
+    from PIL import Image
+
+    from orgtree import services as tree_services
+
+    settings.MEDIA_ROOT = tmp_path
+    png = io.BytesIO()
+    Image.new("RGBA", (200, 200), (200, 0, 0, 180)).save(png, "PNG")
+    tree_services.set_seal(unit=tree.district_a, image=Upload("seal.png", png.getvalue()), actor=staff_a)
+    ret = submit(form_of(campaign_2016, "2"), tree.district_a, staff_a)
+    content = login(staff_a).get(reverse("reports:return_export", args=[ret.pk])).content
+    sheet = load_workbook(io.BytesIO(content)).worksheets[0]
+    assert len(sheet._images) == 1
+    assert f"验证码：{ret.snapshot.code}" in all_text(content)
+
+
 def test_error_level_rule_failures_block_submission_and_write_nothing(tree, campaign_2016, staff_b, login):
     """南岗区's units have no members: every unit is 未达标, so 附表4 cannot be submitted."""
     url = submit_url(campaign_2016, "4", tree.district_b)
