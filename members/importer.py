@@ -413,18 +413,30 @@ def _open_workbook(data, *, read_only=True):
         raise RosterFileError("文件已损坏，无法打开。请在 Excel 中打开并重新保存为 .xlsx 后再导入。") from exc
 
 
-def _find_header(rows):
-    """(row number, {key: column index}) of the first row that reads like our header."""
+def _header_key(value):
+    """(key, is the canonical name) for a header cell, or (None, False)."""
+    header = normalize_header(value)
+    if not header:
+        return None, False
     lookup = header_lookup()
+    key = lookup.get(header) or lookup.get(PARENS_RE.sub("", header))
+    return key, key is not None and header == normalize_header(COLUMN_BY_KEY[key].header)
+
+
+def _find_header(rows):
+    """(row number, {key: column index}) of the first row that reads like our header.
+
+    A canonical name wins over an alias (a file with both 手机号码 and 联系电话 reads the first).
+    """
     for number, values in enumerate(rows[:HEADER_SCAN_ROWS], start=1):
-        found = {}
+        found, by_alias = {}, {}
         for index, value in enumerate(values, start=1):
-            header = normalize_header(value)
-            if not header:
-                continue
-            key = lookup.get(header) or lookup.get(PARENS_RE.sub("", header))
-            if key and key not in found:
-                found[key] = index
+            key, canonical = _header_key(value)
+            if key and canonical:
+                found.setdefault(key, index)
+            elif key:
+                by_alias.setdefault(key, index)
+        found.update({key: index for key, index in by_alias.items() if key not in found})
         if "name" in found and len(found) >= 3:
             return number, found
     return None, {}
@@ -484,17 +496,12 @@ def _check_header(values, column_index):
     missing = [c.header for c in COLUMNS if c.required and c.key not in column_index]
     if missing:
         raise RosterFileError(f"表头缺少必填列：{'、'.join(missing)}。请使用下载的模板中的列名。")
-    lookup = header_lookup()
     seen = {}
     for index, value in enumerate(values, start=1):
         header = normalize_header(value)
-        key = lookup.get(header) or lookup.get(PARENS_RE.sub("", header))
-        if key and key in seen:
-            raise RosterFileError(
-                f"表头中“{COLUMN_BY_KEY[key].header}”出现了两次（第{seen[key]}列和第{index}列），请删除多余的一列。"
-            )
-        if key:
-            seen[key] = index
+        if header and header in seen and _header_key(value)[0]:
+            raise RosterFileError(f"表头中“{header}”出现了两次（第{seen[header]}列和第{index}列），请删除多余的一列。")
+        seen.setdefault(header, index)
 
 
 # --- parsing and matching rows ------------------------------------------------------------------

@@ -676,3 +676,27 @@ def test_the_upload_page_shows_a_progress_indicator_for_long_imports(tree, staff
     assert 'data-progress="正在上传并检查' in page and 'class="progress"' in page
     response = upload(login(staff_a), tree.district_a, xlsx([entry(tree.community_a)]))
     assert 'data-progress="正在写入 1 行' in response.content.decode()
+
+
+def test_a_canonical_header_wins_over_an_alias_of_the_same_column(tree):
+    headers = [*HEADERS, "联系电话"]
+    keys = [*KEYS, "office_phone"]
+    rows = [entry(tree.community_a, office_phone="0451-8888888")]
+    result = run(tree.district_a, rows, headers=headers, keys=keys)
+    assert result.ok, result.error_lines()
+    assert Person.objects.get().mobile == "13812341234"
+
+
+def test_aliases_such_as_xueli_and_chushengriqi_are_understood(tree):
+    headers = ["序号", "姓名", "出生日期", "身份证号码", "学历", "职务", "任职日期", "联系电话"]
+    keys = ["seq", "name", "birth_date", "id_number", "education", "role", "start_date", "mobile"]
+    rows = [{"seq": 1, **entry(tree.community_a, education="大专")}]
+    result = run(tree.community_a, rows, headers=headers, keys=keys)
+    assert result.ok, result.error_lines()
+    person = Person.objects.get()
+    assert (person.education, person.mobile, person.posts.get().unit) == ("31", "13812341234", tree.community_a)
+
+
+def test_the_same_header_twice_is_refused(tree):
+    result = run(tree.district_a, [entry(tree.community_a)], headers=[*HEADERS, "姓名"], keys=[*KEYS, "name"])
+    assert result.error_lines() == ["表头中“姓名”出现了两次（第2列和第22列），请删除多余的一列。"]
