@@ -128,6 +128,12 @@ class Unit(MPTTModel):
                 return tier
         return min(self.level + 1, 4)
 
+    TIER_LABELS = {1: "市", 2: "区县", 3: "街道乡镇", 4: "社区村"}
+
+    @property
+    def tier_label(self):
+        return self.TIER_LABELS[self.tier]
+
     @property
     def is_archived(self):
         return self.archived_at is not None
