@@ -84,12 +84,18 @@ def _errors_into(form, error):
 def campaign_list(request):
     user = request.user
     campaigns = Campaign.objects.visible_to(user).prefetch_related("forms")
-    can_create = user.is_superuser or (user.can_manage_tree and user.unit is not None and user.unit.tier == 1)
-    return render(request, "reports/returns/campaign_list.html", {"campaigns": campaigns, "can_create": can_create})
+    context = {"campaigns": campaigns, "can_create": _may_create_campaigns(user)}
+    return render(request, "reports/returns/campaign_list.html", context)
+
+
+def _may_create_campaigns(user):
+    return user.is_superuser or (user.can_manage_tree and user.unit is not None and user.unit.tier == 1)
 
 
 @login_required
 def campaign_create(request):
+    if not _may_create_campaigns(request.user):
+        raise PermissionDenied("只有市妇联管理员可以发布报送任务。")
     form = CampaignCreateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -107,10 +113,6 @@ def campaign_create(request):
         else:
             messages.success(request, f"已发布报送任务 {campaign.doc_number}。")
             return redirect(campaign)
-    elif not (
-        request.user.is_superuser or (request.user.can_manage_tree and getattr(request.user.unit, "tier", 0) == 1)
-    ):
-        raise PermissionDenied("只有市妇联管理员可以发布报送任务。")
     return render(request, "reports/returns/campaign_form.html", {"form": form})
 
 

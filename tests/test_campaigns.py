@@ -65,6 +65,7 @@ def test_only_the_city_admin_may_create_campaigns(tree, admin_a, city_reviewer, 
         client = login(user)
         assert client.get(reverse("reports:campaign_create")).status_code == 403
         assert client.post(reverse("reports:campaign_create"), NEW_CAMPAIGN).status_code == 403
+        assert client.post(reverse("reports:campaign_create"), {"title": "x"}).status_code == 403
     assert not Campaign.objects.filter(doc_number=NEW_CAMPAIGN["doc_number"]).exists()
 
 
@@ -84,3 +85,14 @@ def test_a_campaign_of_another_city_is_invisible(tree, city_admin, staff_a, logi
 def test_the_campaign_list_needs_a_login(tree, client):
     response = client.get(reverse("reports:campaigns"))
     assert response.status_code == 302 and "/login/" in response.url
+
+
+def test_the_campaign_list_runs_in_a_constant_number_of_queries(
+    tree, campaign_2016, city_admin, login, django_assert_max_num_queries
+):
+    client = login(city_admin)
+    for n in range(3):
+        client.post(reverse("reports:campaign_create"), {**NEW_CAMPAIGN, "doc_number": f"哈妇发〔2017〕{n + 10}号"})
+    with django_assert_max_num_queries(9):
+        response = client.get(reverse("reports:campaigns"))
+    assert len(response.context["campaigns"]) == 4
