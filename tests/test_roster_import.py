@@ -700,3 +700,24 @@ def test_aliases_such_as_xueli_and_chushengriqi_are_understood(tree):
 def test_the_same_header_twice_is_refused(tree):
     result = run(tree.district_a, [entry(tree.community_a)], headers=[*HEADERS, "姓名"], keys=[*KEYS, "name"])
     assert result.error_lines() == ["表头中“姓名”出现了两次（第2列和第22列），请删除多余的一列。"]
+
+
+def test_checking_a_file_takes_the_same_number_of_queries_for_3_rows_as_for_60(tree):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries_for(n):
+        rows = [
+            entry(tree.community_a, name=f"成员{i}", id_number=id_number(seq=f"{i:02d}4"), unit_code=code)
+            for i in range(n)
+            for code in [(tree.community_a.code, tree.street_a.code, tree.village_a.code)[i % 3]]
+        ]
+        for row in rows:
+            row["role"] = "委员" if row["unit_code"] == tree.village_a.code else "执委"
+        data = xlsx(rows)
+        with CaptureQueriesContext(connection) as captured:
+            result = import_roster(unit=tree.district_a, file=data, actor=None, dry_run=True)
+        assert result.ok, result.error_lines()
+        return len(captured)
+
+    assert queries_for(3) == queries_for(60) <= 8
