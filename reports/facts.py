@@ -106,7 +106,7 @@ WITH ranked AS (
       AND ({unit_where})
       AND p.start_date <= %(on)s AND (p.end_date IS NULL OR p.end_date > %(on)s)
 ),
-facts AS (
+facts AS MATERIALIZED (
     SELECT r.post_id, r.unit_id, r.person_id, r.role, r.mode, r.method, r.two_committees, r.start_date, r.rnk,
            u.kind, u.level, u.org_form, u.lft AS unit_lft, u.name AS unit_name, {block_case("u")} AS block, {tier_case("u")} AS tier,
            pe.name, pe.gender, pe.birth_date, pe.ethnicity, pe.political_status, pe.education, pe.source,
@@ -196,3 +196,36 @@ def units_in_scope(params, *, where="1 = 1"):
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()
+
+
+def _leadership_posts_sql(date_param):
+    return (
+        f"FROM {POST} p JOIN {UNIT} u ON u.id = p.unit_id "  # noqa: S608 - our own names; values bound
+        "WHERE u.tree_id = %(tree_id)s AND u.lft >= %(lft)s AND u.rght <= %(rght)s AND u.archived_at IS NULL "
+        f"AND p.role <> '{Post.Role.DELEGATE}' AND p.start_date <= %({date_param})s "
+        f"AND (p.end_date IS NULL OR p.end_date > %({date_param})s)"
+    )
+
+
+def members_per_unit(params, *, date_param="base"):
+    """{unit_id: distinct people holding a leadership post there} on the `date_param` date.
+
+    The same people as the leadership facts on that date (one per unit and person), counted
+    without ranking them: 扩员前 needs only the head count, and this is much cheaper.
+    """
+    sql = f"SELECT p.unit_id, COUNT(DISTINCT p.person_id) {_leadership_posts_sql(date_param)} GROUP BY p.unit_id"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return dict(cursor.fetchall())
+
+
+def members_per_block(params):
+    """{block: distinct (unit, person) with a leadership post on %(on)s}: an independent recount for the
+    cross-table check (附表5 小计 = 附表4 扩员后合计 = this, per block)."""
+    sql = (
+        f"SELECT x.block, COUNT(*) FROM (SELECT DISTINCT p.unit_id, p.person_id, {block_case('u')} AS block "  # noqa: S608
+        f"{_leadership_posts_sql('on')}) x WHERE x.block > 0 GROUP BY x.block"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return dict(cursor.fetchall())

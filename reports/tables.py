@@ -33,7 +33,16 @@ from orgtree.models import Congress, Contact, Unit
 
 from . import specs
 from .excel import normalize
-from .facts import aggregate, fact_rows, scope_params, sum_case, tier_case, units_in_scope
+from .facts import (
+    aggregate,
+    fact_rows,
+    members_per_block,
+    members_per_unit,
+    scope_params,
+    sum_case,
+    tier_case,
+    units_in_scope,
+)
 from .periods import DEFAULT_AS_OF, DEFAULT_BASELINE, cn_date
 
 FORM_TITLES = specs.FORM_TITLES
@@ -352,17 +361,12 @@ def unit_figures(unit, *, as_of, baseline):
     measures = {key: sum_case(cond) for key, cond in specs.FORM4_UNIT_MEASURES.items()}
     measures.update({key: sum_case(cond) for key, cond in specs.conditions(specs.FORM4_CONT_HEADER).items()})
     after = aggregate(params, measures=measures, group_by=["f.unit_id"], where="f.block > 0")
-    before = aggregate(
-        {**params, "on": baseline.isoformat()},
-        measures={"before": sum_case(specs.LEADERSHIP)},
-        group_by=["f.unit_id"],
-        where="f.block > 0",
-    )
+    before = members_per_unit(params, date_param="base")
     empty = dict.fromkeys(measures, 0)
     figures = {}
     for unit_id, *_rest, block, _tier in units:
         if block:
-            figures[unit_id] = {**empty, **after.get((unit_id,), {}), **before.get((unit_id,), {"before": 0})}
+            figures[unit_id] = {**empty, **after.get((unit_id,), {}), "before": before.get(unit_id, 0)}
     return units, figures
 
 
@@ -558,22 +562,22 @@ def _form5(snapshot, *, unit, as_of, baseline, user):
 
 
 def _cross_check(snapshot, *, unit, as_of, baseline, form4_total=None, form5_subtotals=None):
-    """FORMS.md cross-table check: each block's 附表5 小计 equals its 附表4 扩员后合计 (same unit, same date)."""
-    if form4_total is None:
-        _units, figures = unit_figures(unit, as_of=as_of, baseline=baseline)
-        blocks = {r[0]: r[6] for r in _units}
-        form4_total = {}
-        for unit_id, f in figures.items():
-            key = f"b{blocks[unit_id]}_after"
-            form4_total[key] = form4_total.get(key, 0) + f["after"]
-    if form5_subtotals is None:
-        form5_subtotals = {}
-        for (block, _rnk), values in form5_groups(unit, as_of=as_of, baseline=baseline).items():
-            form5_subtotals[block] = form5_subtotals.get(block, 0) + values["total"]
+    """FORMS.md cross-table check: each block's 附表5 小计 equals its 附表4 扩员后合计 (same unit, same date).
+
+    The other table's block total is, by definition, the number of distinct (unit, person) pairs
+    holding a leadership post in that block's units on the date; it is recounted here by a plain
+    DISTINCT query (a different path from both tables' ranked facts) instead of computing the
+    whole other table, so the check costs one light query on every render.
+    """
+    recount = members_per_block(scope_params(unit, on=as_of, base=baseline))
     for number, name, _roles, _quota in specs.BLOCKS:
-        after = form4_total.get(f"b{number}_after", 0)
-        subtotal = form5_subtotals.get(number, 0)
-        cell = f"4-1/total/{_form4_after_number(number)}" if snapshot["form"] == 4 else f"main/b{number}/1"
+        other = recount.get(number, 0)
+        if form4_total is not None:
+            after, subtotal = form4_total.get(f"b{number}_after", 0), other
+            cell = f"4-1/total/{_form4_after_number(number)}"
+        else:
+            after, subtotal = other, form5_subtotals.get(number, 0)
+            cell = f"main/b{number}/1"
         snapshot["checks"].append(
             {
                 "ok": after == subtotal,
