@@ -9,6 +9,9 @@ Matching: a person by 人员编号 (from an export), else by 身份证号, else 
 the people who hold or held a post in the row's unit. A post by person + unit + 妇联职务 +
 任职时间: the same key updates (or leaves unchanged) that post, anything else is a new post.
 
+A person matched by 身份证号 who holds no post in the importer's subtree may be given a new
+post, but her personal details are not changed from here (the file's values are ignored).
+
 Blank cells: a blank 身份证号 or 手机号码 keeps the number already on file (an import never
 erases personal data by omission); a blank coded cell (性别, 民族 ...) keeps the stored value
 or takes the default for a new person; other blank cells mean "empty" (flags mean 否, a blank
@@ -685,6 +688,7 @@ class _Engine:
         self.actor = actor
         self.result = result
         self.err = _Collector(result)
+        self.outside_people = set()  # matched by ID number, but outside the actor's subtree
 
     # units -----------------------------------------------------------------------------------
     def resolve_units(self, rows, present):
@@ -717,6 +721,16 @@ class _Engine:
             by_pk.update({p.pk: p for p in people})
         for chunk in _chunks(id_numbers):
             by_id_number.update({p.id_number: p for p in Person.objects.filter(id_number__in=chunk)})
+        if visible is not None and by_id_number:
+            # A person found by ID number who holds no post in the importer's subtree may be
+            # appointed here, but her personal data stays with the units that look after her.
+            found = {p.pk for p in by_id_number.values()}
+            seen = set()
+            for chunk in _chunks(found):
+                seen.update(
+                    Person.objects.filter(pk__in=chunk, posts__unit__in=visible).values_list("pk", flat=True).distinct()
+                )
+            self.outside_people = found - seen
 
         unnamed = [r for r in rows if r.unit and not r.values.get("person_id") and not r.values.get("id_number")]
         by_name_birth = defaultdict(dict)
@@ -928,6 +942,8 @@ class _Engine:
                     for key in PERSON_FIELDS:
                         if key not in v or (key in KEEP_WHEN_BLANK and v[key] in (None, "")):
                             continue
+                        if person.pk in self.outside_people:
+                            break
                         old = getattr(person, key)
                         if old != v[key]:
                             diff[key] = (old, v[key])

@@ -721,3 +721,17 @@ def test_checking_a_file_takes_the_same_number_of_queries_for_3_rows_as_for_60(t
         return len(captured)
 
     assert queries_for(3) == queries_for(60) <= 8
+
+
+def test_a_person_from_another_district_may_be_appointed_but_her_details_are_not_changed(tree, staff_a):
+    """Found by ID number outside the clerk's subtree: a new post here, her phone stays as her district keeps it."""
+    post = existing(
+        tree.community_b, name="张秀梅", birth=datetime.date(1975, 3, 1), id_number=id_number(), mobile="13700000000"
+    )
+    result = run(tree.district_a, [entry(tree.community_a, mobile="13900001111")], actor=staff_a)
+    assert result.ok, result.error_lines()
+    assert (result.persons_added, result.persons_updated, result.posts_added) == (0, 0, 1)
+    person = post.person
+    person.refresh_from_db()
+    assert person.mobile == "13700000000"
+    assert set(person.posts.values_list("unit__name", flat=True)) == {"花园社区", "兆麟社区"}
