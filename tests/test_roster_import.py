@@ -23,6 +23,13 @@ START_CELL = datetime.datetime(2016, 6, 2)  # noqa: DTZ001
 KEYS = [c.key for c in COLUMNS]
 
 
+@pytest.fixture(autouse=True)
+def upload_dir(settings, tmp_path):
+    """Uploads waiting for confirmation go to a per-test directory."""
+    settings.ROSTER_IMPORT_DIR = str(tmp_path / "uploads")
+    return tmp_path / "uploads"
+
+
 def id_number(birth="19750315", seq="002"):
     """A valid ID number (Harbin 道里区) for the given birth date; an even seq digit is female."""
     first17 = f"230102{birth}{seq}"
@@ -595,7 +602,7 @@ def upload(client, unit, data, name="名册.xlsx"):
     return client.post(reverse("members:roster_import", args=[unit.pk]), {"file": file})
 
 
-def test_staff_upload_previews_then_confirm_writes(tree, staff_a, login):
+def test_staff_upload_previews_then_confirm_writes(tree, staff_a, login, upload_dir):
     client = login(staff_a)
     assert client.get(reverse("members:roster_import", args=[tree.district_a.pk])).status_code == 200
     existing(tree.community_a, name="张秀梅", birth=datetime.date(1975, 3, 1), id_number=id_number())
@@ -613,6 +620,7 @@ def test_staff_upload_previews_then_confirm_writes(tree, staff_a, login):
     assert Person.objects.get(name="张秀梅").mobile == "13900001111"
     again = client.post(reverse("members:roster_import_confirm", args=[tree.district_a.pk]), {"token": token})
     assert again.status_code == 302 and Person.objects.count() == 2  # a token is used once
+    assert list(upload_dir.iterdir()) == []  # the confirmed upload is removed from the server
 
 
 def test_an_upload_with_errors_lists_them_and_offers_the_marked_file(tree, staff_a, login):
