@@ -324,14 +324,6 @@ def transfer_posts_for_merge(*, source, target, actor):
     return moved
 
 
-HISTORY_LABELS = {
-    "person.create": "登记人员",
-    "person.update": "修改人员信息",
-    "post.create": "任命",
-    "post.update": "修改任职",
-    "post.end": "离任",
-    "post.move": "随组织合并转入",
-}
 FIELD_LABELS = {
     **{name: str(Person._meta.get_field(name).verbose_name) for name in PERSON_FIELDS},
     **{name: str(Post._meta.get_field(name).verbose_name) for name in POST_FIELDS},

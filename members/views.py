@@ -308,7 +308,7 @@ def _history(person, posts, show_personal_data):
             )
             for field, pair in event.changes.items()
         ]
-        label = services.HISTORY_LABELS.get(event.action, event.action_label)
+        label = event.action_label
         rows.append({"event": event, "label": label, "post": post, "changes": changes})
     return rows
 

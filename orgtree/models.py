@@ -319,8 +319,23 @@ class AuditEvent(models.Model):
         "unit.contacts": "修改联系人",
         "unit.seal": "上传公章",
         "unit.pilot": "设置示范点",
+        "unit.bulk_load": "批量导入组织",
         "account.create": "新建账号",
         "account.update": "修改账号",
+        "person.create": "登记人员",
+        "person.update": "修改人员信息",
+        "person.import": "Excel 导入人员",
+        "post.create": "任命",
+        "post.update": "修改任职",
+        "post.end": "离任",
+        "post.move": "随组织合并转入",
+        "post.import": "Excel 导入任职",
+        "campaign.create": "新建报送任务",
+        "certificate.issue": "颁发证书",
+        "return.submit": "上报报表",
+        "return.approve": "审核通过",
+        "return.send_back": "退回修改",
+        "return.reopen": "重新打开报表",
     }
 
     @property
