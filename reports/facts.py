@@ -123,9 +123,16 @@ facts AS MATERIALIZED (
 )"""  # noqa: S608
 
 
-def scope_params(unit, *, on, base):
-    """Query parameters for the subtree of `unit` as stored now (never a stale in-memory lft/rght)."""
-    tree_id, lft, rght = Unit.objects.filter(pk=unit.pk).values_list("tree_id", "lft", "rght").get()
+def scope_params(unit, *, on, base, fresh=False):
+    """Query parameters for the subtree of `unit` as stored now (never a stale in-memory lft/rght).
+
+    fresh=True trusts the instance's bounds: only for a unit read from the database in this same
+    request, with no tree write since (a page rendering the unit it just fetched).
+    """
+    if fresh:
+        tree_id, lft, rght = unit.tree_id, unit.lft, unit.rght
+    else:
+        tree_id, lft, rght = Unit.objects.filter(pk=unit.pk).values_list("tree_id", "lft", "rght").get()
     return {"tree_id": tree_id, "lft": lft, "rght": rght, "on": on.isoformat(), "base": base.isoformat()}
 
 

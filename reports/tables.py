@@ -350,18 +350,19 @@ def reaches_quota(block, after, chairs, vices):
     return low <= after <= high and chairs == 1 and vices >= 2
 
 
-def unit_figures(unit, *, as_of, baseline):
+def unit_figures(unit, *, as_of, baseline, params=None, with_before=True):
     """Per-unit 附表4 figures for every block unit of the subtree (4 queries whatever the tree size).
 
     Returns (units, figures): units as from facts.units_in_scope, figures {unit_id: {measure: n}}
-    with the 4-1 measures, the 4-2 measures and "before".
+    with the 4-1 measures, the 4-2 measures and "before" (0 when with_before is False).
+    `params` may be passed in by a caller that already read the subtree bounds.
     """
-    params = scope_params(unit, on=as_of, base=baseline)
+    params = params or scope_params(unit, on=as_of, base=baseline)
     units = units_in_scope(params)
     measures = {key: sum_case(cond) for key, cond in specs.FORM4_UNIT_MEASURES.items()}
     measures.update({key: sum_case(cond) for key, cond in specs.conditions(specs.FORM4_CONT_HEADER).items()})
     after = aggregate(params, measures=measures, group_by=["f.unit_id"], where="f.block > 0")
-    before = members_per_unit(params, date_param="base")
+    before = members_per_unit(params, date_param="base") if with_before else {}
     empty = dict.fromkeys(measures, 0)
     figures = {}
     for unit_id, *_rest, block, _tier in units:
@@ -482,9 +483,9 @@ def _round1(value):
     return float(Decimal(str(value)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
 
 
-def form5_groups(unit, *, as_of, baseline):
+def form5_groups(unit, *, as_of, baseline, params=None):
     """{(block, rank): {measure: n, "age_sum": years}} over the subtree's block units (1 query after the scope)."""
-    params = scope_params(unit, on=as_of, base=baseline)
+    params = params or scope_params(unit, on=as_of, base=baseline)
     measures = {key: sum_case(cond) for key, cond in specs.conditions(specs.FORM5_HEADER).items()}
     measures["age_sum"] = f"SUM({specs.AGE})"
     return aggregate(

@@ -1,0 +1,67 @@
+"""The unit page's dashboard: 达标 per block, expansion progress, composition charts, units furthest from quota.
+
+Everything comes from the same per-unit 附表4 figures and the 附表5 groups, so the dashboard and
+the tables never disagree, and it costs a constant handful of queries whatever the subtree size.
+"""
+
+from members import codes
+
+from . import specs
+from .facts import scope_params
+from .periods import DEFAULT_AS_OF, DEFAULT_BASELINE
+from .tables import form5_groups, reaches_quota, unit_figures
+
+FURTHEST = 8
+
+
+def _gap(block, figures):
+    """How many people a unit is from its quota: outside the range, missing or extra chairs, missing vice-chairs."""
+    low, high = specs.QUOTAS[block]
+    after = figures["after"]
+    return max(0, low - after) + max(0, after - high) + abs(figures["chair"] - 1) + max(0, 2 - figures["vice"])
+
+
+def _bars(items):
+    """[(label, value)] -> rows with the bar width in percent of the largest value, for the SVG template."""
+    top = max((value for _label, value in items), default=0) or 1
+    return [{"label": label, "value": value, "width": round(value * 100 / top, 1)} for label, value in items]
+
+
+def unit_dashboard(unit, *, as_of=DEFAULT_AS_OF, baseline=DEFAULT_BASELINE, fresh=False):
+    """The dashboard of `unit`'s subtree; fresh=True when `unit` was just read in this request (see scope_params)."""
+    # One read of the subtree bounds for both passes; 扩员前 is not shown here, so it is not counted.
+    params = scope_params(unit, on=as_of, base=baseline, fresh=fresh)
+    units, figures = unit_figures(unit, as_of=as_of, baseline=baseline, params=params, with_before=False)
+    names = {row[0]: row[4] for row in units}
+    blocks = {row[0]: row[6] for row in units}
+    per_block = {number: {"name": name, "units": 0, "done": 0} for number, name, _r, _q in specs.BLOCKS}
+    gaps = []
+    for unit_id, f in figures.items():
+        block = blocks[unit_id]
+        stats = per_block[block]
+        stats["units"] += 1
+        if reaches_quota(block, f["after"], f["chair"], f["vice"]):
+            stats["done"] += 1
+        else:
+            gaps.append(
+                {"id": unit_id, "name": names[unit_id], "block": specs.BLOCK_NAMES[block], "gap": _gap(block, f), **f}
+            )
+    for stats in per_block.values():
+        stats["share"] = round(stats["done"] * 100 / stats["units"], 1) if stats["units"] else None
+    gaps.sort(key=lambda g: (-g["gap"], g["name"]))
+    totals = {}
+    for values in form5_groups(unit, as_of=as_of, baseline=baseline, params=params).values():
+        for key, value in values.items():
+            totals[key] = totals.get(key, 0) + value
+    get = lambda key: totals.get(key, 0)  # noqa: E731 - a local shorthand
+    return {
+        "as_of": as_of,
+        "blocks": list(per_block.values()),
+        "units": sum(s["units"] for s in per_block.values()),
+        "done": sum(s["done"] for s in per_block.values()),
+        "people": get("total"),
+        "age": _bars([(label, get(key)) for key, label, _c in specs.AGE_BANDS]),
+        "education": _bars([(label, get(f"edu_{key}")) for key, label, _p in codes.EDUCATION_BANDS]),
+        "political": _bars([(label, get(f"pol_{key}")) for key, label in specs.POLITICAL_BANDS]),
+        "furthest": gaps[:FURTHEST],
+    }
