@@ -10,9 +10,12 @@ Both evaluations run in a constant number of queries however large the subtree: 
 counts come from one aggregate query over the subtree's nested-set range, the cross-level rule
 from one query with an EXISTS test on the parent unit's posts.
 
-Severities: ``error`` makes a unit 未达标 (FORMS.md: total in range, exactly one head, at least
-two vice-heads); ``warning`` is a rule of the plan that does not change the 达标 count;
-``notice`` is worth a look but is not a fault (more than two vice-heads).
+达标 (FORMS.md: total in range, exactly one head, at least two vice-heads) is tracked apart from
+severity, by ``Finding.fails_quota``. Severity says what a finding does to a district's return:
+``error`` is data that cannot be right (two heads of one unit, a unit with nobody on its roster) and
+blocks submission until fixed; ``warning`` is a shortfall against the plan (未达标, a head missing
+from her street's committee): the campaign measures exactly these, so a return may still be filed
+with a written 上报说明; ``notice`` is worth a look but is no fault (more than two vice-heads).
 """
 
 from dataclasses import dataclass, field
@@ -99,6 +102,7 @@ class Finding:
     message: str
     fix_url: str
     detail: str = ""  # the message without the unit's name, for pages that already show it
+    fails_quota: bool = False  # makes the unit 未达标
 
     @property
     def severity_label(self):
@@ -127,16 +131,16 @@ class Assessment:
 
     @property
     def is_compliant(self):
-        """达标: no error-level finding (warnings and notices do not change the count)."""
-        return self.quota is not None and not any(f.severity == ERROR for f in self.findings)
+        """达标: no finding that fails the quota (the cross-level rule and notices do not count)."""
+        return self.quota is not None and not any(f.fails_quota for f in self.findings)
 
     @property
     def reasons(self):
-        return [f.message for f in self.findings if f.severity == ERROR]
+        return [f.message for f in self.findings if f.fails_quota]
 
     @property
     def short_reasons(self):
-        return [f.detail for f in self.findings if f.severity == ERROR]
+        return [f.detail for f in self.findings if f.fails_quota]
 
 
 def _roster_url(unit_id):
@@ -179,8 +183,19 @@ def tally_subtree(unit, *, on, bounds=None, only_unit=False):
     return tallies
 
 
+# The quota rules whose failure makes a unit 未达标.
+QUOTA_RULES = {
+    "quota.empty",
+    "quota.total_low",
+    "quota.total_high",
+    "quota.head_missing",
+    "quota.head_multiple",
+    "quota.vice_few",
+}
+
+
 def _finding(severity, unit, rule, detail, fix_url):
-    return Finding(severity, unit, rule, f"{unit.name}{detail}", fix_url, detail)
+    return Finding(severity, unit, rule, f"{unit.name}{detail}", fix_url, detail, fails_quota=rule in QUOTA_RULES)
 
 
 def _quota_findings(unit, quota, tally):
@@ -200,7 +215,7 @@ def _quota_findings(unit, quota, tally):
     if tally.total < quota.total_min:
         findings.append(
             _finding(
-                ERROR,
+                WARNING,
                 unit,
                 "quota.total_low",
                 f"成员 {tally.total} 人，少于 {quota.total_min} 人（{quota.label}应为 {quota.total_range} 人）。",
@@ -210,7 +225,7 @@ def _quota_findings(unit, quota, tally):
     elif tally.total > quota.total_max:
         findings.append(
             _finding(
-                ERROR,
+                WARNING,
                 unit,
                 "quota.total_high",
                 f"成员 {tally.total} 人，多于 {quota.total_max} 人（{quota.label}应为 {quota.total_range} 人）。",
@@ -218,7 +233,7 @@ def _quota_findings(unit, quota, tally):
             )
         )
     if tally.head == 0:
-        findings.append(_finding(ERROR, unit, "quota.head_missing", f"没有{quota.head_label}，应有 1 人。", url))
+        findings.append(_finding(WARNING, unit, "quota.head_missing", f"没有{quota.head_label}，应有 1 人。", url))
     elif tally.head > 1:
         findings.append(
             _finding(
@@ -232,7 +247,7 @@ def _quota_findings(unit, quota, tally):
     if tally.vice < 2:
         findings.append(
             _finding(
-                ERROR,
+                WARNING,
                 unit,
                 "quota.vice_few",
                 f"{quota.vice_label} {tally.vice} 人，少于 2 人。",
@@ -251,7 +266,7 @@ def _quota_findings(unit, quota, tally):
         )
     # With the total in range and the head and vice-heads as planned, the member count follows;
     # it only strays when there are extra vice-heads, which the plan allows.
-    faultless = all(f.severity == NOTICE for f in findings)
+    faultless = not any(f.fails_quota for f in findings)
     if faultless and not quota.member_min <= tally.member <= quota.member_max:
         findings.append(
             _finding(
@@ -344,7 +359,7 @@ def review_subtree(unit, *, on):
             continue
         unit_findings = _quota_findings(u, quota, tallies.get(u.pk, Tally()))
         blocks[quota.block].units += 1
-        blocks[quota.block].compliant += not any(f.severity == ERROR for f in unit_findings)
+        blocks[quota.block].compliant += not any(f.fails_quota for f in unit_findings)
         findings += unit_findings
     in_subtree = Q(unit__tree_id=tree_id, unit__lft__gte=lft, unit__rght__lte=rght)
     findings += _cross_level_findings(units, on=on, unit_filter=in_subtree)

@@ -169,6 +169,28 @@ def test_error_level_rule_failures_block_submission_and_write_nothing(tree, camp
     assert not Return.objects.exists() and not ReturnSnapshot.objects.exists()
 
 
+def test_units_short_of_quota_are_warnings_a_written_explanation_overrides(
+    staffed_district_a, campaign_2016, staff_a, member
+):
+    """附表4 reports how far the expansion got, so a 未达标 unit does not block it: the district
+    explains the shortfall in the 上报说明 and files."""
+    tree = staffed_district_a
+    member(tree.street_a, role="chair", start_date=datetime.date(2016, 7, 1))  # now two chairs: an error
+    with pytest.raises(ValidationError, match="有 2 名主席"):
+        submit(form_of(campaign_2016, "4"), tree.district_a, staff_a, explanation="说明")
+    post = tree.street_a.posts.filter(role="chair").order_by("-pk").first()
+    from members.services import end_post
+
+    end_post(post=post, end_date=datetime.date(2016, 7, 2), reason="录入重复", actor=staff_a)
+    shortfall = tree.village_a.posts.filter(role="member").first()
+    end_post(post=shortfall, end_date=datetime.date(2016, 7, 2), reason="调离", actor=staff_a)
+    with pytest.raises(ValidationError, match="上报说明"):
+        submit(form_of(campaign_2016, "4"), tree.district_a, staff_a)
+    ret = submit(form_of(campaign_2016, "4"), tree.district_a, staff_a, explanation="新农村委员调离，九月补选。")
+    assert ret.status == Return.Status.SUBMITTED
+    assert "新农村委员调离" in ret.explanation
+
+
 def test_a_failed_table_check_blocks_submission(tree, campaign_2016, staff_a):
     """附表1 with no contacts filled in fails its checks, naming the cell."""
     with pytest.raises(ValidationError) as error:
