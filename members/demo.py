@@ -17,12 +17,12 @@ from functools import cache
 from django.db import transaction
 
 from orgtree.models import Congress, Contact, Unit
+from reports.periods import BASELINE_2016, CUTOFF_2016
 
 from .models import Person, Post, pinyin_initials
 from .validators import id_check_char
 
-BASELINE = datetime.date(2016, 6, 2)
-CUTOFF = datetime.date(2016, 8, 31)
+BASELINE, CUTOFF = BASELINE_2016, CUTOFF_2016
 EXPANSION_START = BASELINE + datetime.timedelta(days=1)
 
 R = Post.Role

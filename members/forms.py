@@ -9,8 +9,6 @@ from . import validators
 from .models import Person, Post
 from .services import PERSON_FIELDS
 
-CUT_OFF_2016 = datetime.date(2016, 8, 31)
-
 
 class BirthMonthField(forms.CharField):
     """出生年月 typed as 1975.03, 1975-3, 1975年3月 or 197503; shown back as 1975.03."""

@@ -17,11 +17,12 @@ from django.utils import timezone
 from django.utils.http import urlencode
 
 from fedorg.masking import mask_id_number, mask_mobile
-from orgtree.access import can_see_personal_data, get_unit_for_user, visible_units
+from orgtree.access import can_see_personal_data, get_unit_for_user, visible_breadcrumb, visible_units
 from orgtree.models import AuditEvent
+from reports.periods import CUTOFF_2016
 
 from . import rules, services
-from .forms import CUT_OFF_2016, AsOfForm, EndPostForm, PersonForm, PersonSearchForm, PostForm
+from .forms import AsOfForm, EndPostForm, PersonForm, PersonSearchForm, PostForm
 from .models import Person, Post
 from .search import search_people
 from .validators import age_on
@@ -79,11 +80,6 @@ def _add_errors(forms, error):
             target.add_error(field, errors)
 
 
-def _breadcrumb(user, unit):
-    visible = visible_units(user)
-    return list(unit.get_ancestors().filter(pk__in=visible.values("pk"))) + [unit]
-
-
 def _roster_url(unit, on=None):
     url = reverse("members:roster", args=[unit.pk])
     return f"{url}?{urlencode({'on': on.isoformat()})}" if on else url
@@ -122,10 +118,10 @@ def roster(request, pk):
     )
     context = {
         "unit": unit,
-        "breadcrumb": _breadcrumb(user, unit),
+        "breadcrumb": visible_breadcrumb(user, unit),
         "on": on,
         "today": timezone.localdate(),
-        "cut_off": CUT_OFF_2016,
+        "cut_off": CUTOFF_2016,
         "as_of_form": as_of_form,
         "groups": groups,
         "post_count": len(posts),
@@ -166,7 +162,7 @@ def person_add(request, pk):
             "unit": unit,
             "person_form": person_form,
             "post_form": post_form,
-            "breadcrumb": _breadcrumb(request.user, unit),
+            "breadcrumb": visible_breadcrumb(request.user, unit),
         },
     )
 
@@ -177,7 +173,11 @@ def appoint_existing(request, pk):
     user = request.user
     unit = get_unit_for_user(user, pk, write=True)
     person_pk = request.POST.get("person") or request.GET.get("person")
-    context = {"unit": unit, "breadcrumb": _breadcrumb(user, unit), "show_personal_data": user.can_see_personal_data}
+    context = {
+        "unit": unit,
+        "breadcrumb": visible_breadcrumb(user, unit),
+        "show_personal_data": user.can_see_personal_data,
+    }
     if not person_pk:
         search_form = PersonSearchForm(request.GET or None)
         results, by_id = [], False
@@ -236,7 +236,7 @@ def post_edit(request, pk):
         else:
             messages.success(request, f"{post.person.name}的任职信息已保存。")
             return redirect(_roster_url(unit))
-    context = {"post": post, "unit": unit, "form": form, "breadcrumb": _breadcrumb(request.user, unit)}
+    context = {"post": post, "unit": unit, "form": form, "breadcrumb": visible_breadcrumb(request.user, unit)}
     return render(request, "members/post_form.html", context)
 
 
@@ -262,7 +262,7 @@ def post_end(request, pk):
                 f"{post.person.name}已于 {form.cleaned_data['end_date']:%Y-%m-%d} 离任{post.get_role_display()}。",
             )
             return redirect(_roster_url(unit))
-    context = {"post": post, "unit": unit, "form": form, "breadcrumb": _breadcrumb(request.user, unit)}
+    context = {"post": post, "unit": unit, "form": form, "breadcrumb": visible_breadcrumb(request.user, unit)}
     return render(request, "members/post_end.html", context)
 
 
@@ -374,10 +374,10 @@ def compliance(request, pk):
     ]
     context = {
         "unit": unit,
-        "breadcrumb": _breadcrumb(user, unit),
+        "breadcrumb": visible_breadcrumb(user, unit),
         "on": on,
         "today": timezone.localdate(),
-        "cut_off": CUT_OFF_2016,
+        "cut_off": CUTOFF_2016,
         "as_of_form": as_of_form,
         "findings": findings,
         "filters": filters,

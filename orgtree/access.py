@@ -56,3 +56,8 @@ def is_strictly_below_user_unit(user, unit):
 def can_see_personal_data(user, unit):
     """Full ID numbers and phones: editors of the unit's subtree only."""
     return user.can_see_personal_data and visible_units(user).filter(pk=unit.pk).exists()
+
+
+def visible_breadcrumb(user, unit):
+    """The unit's ancestors that the user may see, down to the unit itself."""
+    return [*unit.get_ancestors().filter(pk__in=visible_units(user).values("pk")), unit]

@@ -4,18 +4,9 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 
+from fedorg.admin import ReadOnlyAdmin
+
 from .models import AuditEvent, Unit, User
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Unit)

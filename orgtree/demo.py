@@ -15,6 +15,8 @@ from pathlib import Path
 from django.conf import settings
 from django.db import transaction
 
+from reports.periods import CUTOFF_2016
+
 from . import services
 from .models import Congress, Contact, Unit, User
 
@@ -286,7 +288,7 @@ def seed_congresses(*, rng):
         number = rng.randint(11, 16)
         held_on = datetime.date(rng.choice([2011, 2011, 2012, 2012, 2013]), rng.randint(3, 11), rng.randint(1, 28))
         expires_on = held_on.replace(year=held_on.year + 5)
-        expired = expires_on <= datetime.date(2016, 8, 31)
+        expired = expires_on <= CUTOFF_2016
         next_planned_on = datetime.date(2016 if expired else expires_on.year, 11 if expired else expires_on.month, 1)
         if district.pk not in existing:
             new.append(

@@ -13,7 +13,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from . import services
-from .access import get_unit_for_user, is_strictly_below_user_unit, visible_units
+from .access import get_unit_for_user, is_strictly_below_user_unit, visible_breadcrumb, visible_units
 from .exports import units_workbook
 from .forms import (
     AccountForm,
@@ -54,12 +54,6 @@ def _child_kind_counts(unit):
     return counts
 
 
-def _breadcrumb(user, unit):
-    """Ancestors the user may see, down to the unit itself."""
-    visible = visible_units(user)
-    return list(unit.get_ancestors().filter(pk__in=visible.values("pk"))) + [unit]
-
-
 @login_required
 def roots(request):
     """The top of what the user may see: her own unit, or every root for an account bound to none."""
@@ -91,7 +85,7 @@ def unit_detail(request, pk):
     contacts = {c.role: c for c in unit.contacts.all()}
     context = {
         "unit": unit,
-        "breadcrumb": _breadcrumb(user, unit),
+        "breadcrumb": visible_breadcrumb(user, unit),
         "children": children,
         "subtree_counts": [(Unit.Kind(row["kind"]).label, row["n"]) for row in subtree_counts],
         "archived_children": unit.get_children().filter(archived_at__isnull=False).count(),

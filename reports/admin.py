@@ -2,6 +2,8 @@
 
 from django.contrib import admin
 
+from fedorg.admin import ReadOnlyAdmin
+
 from .models import Campaign, CampaignForm, Certificate, Notification, Return, ReturnEvent, ReturnSnapshot
 
 
@@ -14,19 +16,6 @@ class CampaignFormInline(admin.TabularInline):
 class CampaignAdmin(admin.ModelAdmin):
     list_display = ["doc_number", "title", "baseline_date", "cut_off_date", "unit"]
     inlines = [CampaignFormInline]
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Snapshots and transitions are records: the admin may look, never edit."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Return)
