@@ -34,6 +34,7 @@ def unit_dashboard(unit, *, as_of=DEFAULT_AS_OF, baseline=DEFAULT_BASELINE, fres
     units, figures = unit_figures(unit, as_of=as_of, baseline=baseline, params=params, with_before=False)
     names = {row[0]: row[4] for row in units}
     blocks = {row[0]: row[6] for row in units}
+    parents = {row[0]: names.get(row[1], "") for row in units}  # same names recur: 学府社区 under two streets
     per_block = {number: {"name": name, "units": 0, "done": 0} for number, name, _r, _q in specs.BLOCKS}
     gaps = []
     for unit_id, f in figures.items():
@@ -44,7 +45,14 @@ def unit_dashboard(unit, *, as_of=DEFAULT_AS_OF, baseline=DEFAULT_BASELINE, fres
             stats["done"] += 1
         else:
             gaps.append(
-                {"id": unit_id, "name": names[unit_id], "block": specs.BLOCK_NAMES[block], "gap": _gap(block, f), **f}
+                {
+                    "id": unit_id,
+                    "name": names[unit_id],
+                    "parent": parents[unit_id],
+                    "block": specs.BLOCK_NAMES[block],
+                    "gap": _gap(block, f),
+                    **f,
+                }
             )
     for stats in per_block.values():
         stats["share"] = round(stats["done"] * 100 / stats["units"], 1) if stats["units"] else None

@@ -8,7 +8,7 @@ all come from these definitions.
 
 from dataclasses import dataclass, field
 
-from members import codes
+from members import codes, rules
 from members.models import Post
 
 from .facts import DELEGATE_RANK, age_sql, education_band_sql, political_band_sql
@@ -247,11 +247,11 @@ def form3_section(fact):
 
 # --- 附表4 --------------------------------------------------------------------------------
 
+# (number, name, role labels for 主席/副主席/执委, quota (min, max) total, 1 chair, >= 2 vices);
+# the quota figures are members.rules' (one definition of 达标 for rosters and reports).
 BLOCKS = [
-    # (number, name, role labels for 主席/副主席/执委, quota (min, max) total, 1 chair, >= 2 vices)
-    (1, "乡镇（街道）妇联", ("主席", "副主席", "执委"), (25, 35)),
-    (2, "村（社区）妇联", ("主席", "副主席", "执委"), (15, 25)),
-    (3, "村（社区）妇代会", ("主任", "副主任", "委员"), (7, 13)),
+    (number, q.label, (q.head_label, q.vice_label, q.member_label), (q.total_min, q.total_max))
+    for number, q in enumerate(rules.QUOTAS, start=1)
 ]
 BLOCK_NAMES = {number: name for number, name, _roles, _quota in BLOCKS}
 QUOTAS = {number: quota for number, _name, _roles, quota in BLOCKS}
