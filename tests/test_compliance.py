@@ -277,3 +277,14 @@ def test_the_compliance_page_renders_in_constant_queries(tree, city_admin, login
     with django_assert_max_num_queries(14):
         big = client.get(compliance_url(tree.city))
     assert len(big.context["findings"]) > len(small.context["findings"])
+
+
+def test_a_reviewer_gets_no_appoint_link_she_could_not_use(tree, city_reviewer, login):
+    """Appointing is for editors: a reviewer is pointed at the parent's roster instead of a 403."""
+    staff(tree.community_a, members=12)
+    client = login(city_reviewer)
+    page = client.get(compliance_url(tree.district_a), {"on": "2016-08-31"}).content.decode()
+    assert "/roster/appoint/" not in page
+    assert f"/units/{tree.street_a.pk}/roster/?on=2016-08-31" in page
+    roster = client.get(f"/units/{tree.community_a.pk}/roster/", {"on": "2016-08-31"}).content.decode()
+    assert "不是兆麟街道的执委" in roster and "/roster/appoint/" not in roster
