@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 
-from fedorg.masking import mask_id_number, mask_mobile
+from fedorg.history import change_rows
 from orgtree.access import can_see_personal_data, get_unit_for_user, visible_breadcrumb, visible_units
 from orgtree.models import AuditEvent
 from reports.periods import CUTOFF_2016
@@ -266,26 +266,6 @@ def post_end(request, pk):
     return render(request, "members/post_end.html", context)
 
 
-def _display_value(field, value, show_personal_data):
-    """An audit value as people read it: choice labels, masked personal data, 是/否."""
-    if value is None:
-        return "—"
-    if field == "id_number" and not show_personal_data:
-        return mask_id_number(value)
-    if field == "mobile" and not show_personal_data:
-        return mask_mobile(value)
-    if isinstance(value, bool):
-        return "是" if value else "否"
-    if field == "birth_date" and isinstance(value, str) and len(value) == 10:
-        return value[:7].replace("-", ".")
-    model_field = next(
-        (m._meta.get_field(field) for m in (Person, Post) if field in {f.name for f in m._meta.get_fields()}), None
-    )
-    if model_field is not None and model_field.choices:
-        return dict(model_field.flatchoices).get(value, value)
-    return value
-
-
 def _history(person, posts, show_personal_data):
     """Events of the person and of her posts the user may see, newest first, ready to print."""
     events = (
@@ -301,12 +281,8 @@ def _history(person, posts, show_personal_data):
     for event in events:
         post = posts_by_id.get(event.object_id) if event.object_type == Post._meta.label_lower else None
         changes = [
-            (
-                services.FIELD_LABELS.get(field, field),
-                _display_value(field, pair[0], show_personal_data) if isinstance(pair, list) else "",
-                _display_value(field, pair[1], show_personal_data) if isinstance(pair, list) else pair,
-            )
-            for field, pair in event.changes.items()
+            (label, "—" if old is None else old, new)
+            for label, old, new in change_rows(event, show_personal_data=show_personal_data)
         ]
         label = event.action_label
         rows.append({"event": event, "label": label, "post": post, "changes": changes})

@@ -12,6 +12,8 @@ from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from fedorg.history import change_rows
+
 from . import services
 from .access import get_unit_for_user, is_strictly_below_user_unit, visible_breadcrumb, visible_units
 from .exports import units_workbook
@@ -83,6 +85,8 @@ def unit_detail(request, pk):
     for child in children:
         child.kind_counts = child_counts.get(child.pk, [])
     contacts = {c.role: c for c in unit.contacts.all()}
+    # get_unit_for_user already placed the unit inside the user's subtree: the role decides.
+    show_personal_data = user.can_see_personal_data
     context = {
         "unit": unit,
         "breadcrumb": visible_breadcrumb(user, unit),
@@ -92,7 +96,10 @@ def unit_detail(request, pk):
         "show_archived": show_archived,
         "leader": contacts.get(Contact.Role.LEADER),
         "contact": contacts.get(Contact.Role.CONTACT),
-        "history": AuditEvent.objects.filter(unit=unit).select_related("actor")[:20],
+        "history": [
+            (event, change_rows(event, show_personal_data=show_personal_data))
+            for event in AuditEvent.objects.filter(unit=unit).select_related("actor")[:20]
+        ],
         "can_edit": user.can_edit,
         "can_manage": user.can_manage_tree,
         "can_restructure": user.can_manage_tree and is_strictly_below_user_unit(user, unit),

@@ -61,3 +61,25 @@ def test_nothing_in_the_roster_is_ever_deleted(tree, staff_a, member, admin_clie
     response = admin_client.get(f"/django-admin/members/post/{post.pk}/delete/")
     assert response.status_code in (302, 403)
     assert Post.objects.filter(pk=post.pk).exists()
+
+
+def test_the_unit_page_history_reads_in_chinese_and_masks_personal_data(tree, staff_a, city_reviewer, login):
+    """Labels and choice labels instead of field names, no "None", and a reviewer sees the ID number masked."""
+    from conftest import valid_id_number
+
+    from orgtree import services as tree_services
+
+    id_number = valid_id_number(datetime.date(1975, 3, 1))
+    data = {"name": "张秀梅", "birth_date": datetime.date(1975, 3, 1), "id_number": id_number, "mobile": "13800001234"}
+    person = services.create_person(data=data, actor=staff_a, unit=tree.community_a)
+    services.appoint(
+        person=person, unit=tree.community_a, role="vice_chair", start_date=datetime.date(2016, 6, 1), actor=staff_a
+    )
+    tree_services.rename_unit(unit=tree.community_a, name="兆麟新社区", actor=staff_a)
+    reviewer_page = login(city_reviewer).get(f"/units/{tree.community_a.pk}/").content.decode()
+    assert "组织名称：兆麟社区 → 兆麟新社区" in reviewer_page
+    assert "姓名：张秀梅" in reviewer_page and "妇联职务：副主席" in reviewer_page
+    assert id_number not in reviewer_page and "13800001234" not in reviewer_page and "138****1234" in reviewer_page
+    assert "None" not in reviewer_page and "id_number" not in reviewer_page
+    staff_page = login(staff_a).get(f"/units/{tree.community_a.pk}/").content.decode()
+    assert id_number in staff_page
