@@ -33,9 +33,13 @@ def seed(*args):
 
 @pytest.fixture(scope="class")
 def small_city(django_db_setup, django_db_blocker):
-    """The small demo city with rosters, built once for the read-only tests of one class."""
+    """The small demo city with rosters, built once for the read-only tests of one class.
+
+    Without the 2016 returns (tests/test_demo_returns.py covers them): they protect the units
+    this teardown deletes.
+    """
     with django_db_blocker.unblock():
-        seed("--scale", "small")
+        seed("--scale", "small", "--no-returns")
     yield
     with django_db_blocker.unblock():
         Post.objects.all().delete()
