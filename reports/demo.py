@@ -33,7 +33,7 @@ from orgtree.demo import DEMO_PASSWORD, GIVEN, SURNAMES
 from orgtree.models import AuditEvent, Contact, Unit, User
 
 from . import services
-from .models import Campaign, CampaignForm, Notification, Return, ReturnEvent, ReturnSnapshot
+from .models import Campaign, Notification, Return, ReturnEvent, ReturnSnapshot
 from .periods import cn_date
 
 # The seeded campaign's number lives in its data migration; one spelling of it.
@@ -243,10 +243,11 @@ class Story:
         self.forms = {f.form_no: f for f in campaign.forms.all()}
         self.districts = list(services.campaign_districts(campaign))
         self.cut_off = campaign.cut_off_date
-        self.filers, self.accounts_created = {}, 0
+        self.filers, self.accounts_created = {}, []
         for district in self.districts:
             self.filers[district.pk], created = district_filer(district, rng, self.clock.tz)
-            self.accounts_created += created
+            if created:
+                self.accounts_created.append(self.filers[district.pk].username)
         self._findings = {}
         self.blocked = []
 
@@ -558,8 +559,9 @@ def seed_returns(*, stdout=None):
     summary = "，".join(f"{Return.Status(s).label} {n}" for s, n in counts.items() if n)
     say(
         f"报表：{DOC_NUMBER_2016} 应报 {expected} 份，{summary}，未上报 {expected - sum(counts.values())} 份；"
-        f"新建区县填报账号 {story.accounts_created} 个（密码同演示账号）。"
+        f"新建区县填报账号 {len(story.accounts_created)} 个（密码同演示账号）"
+        + (f"：{'、'.join(story.accounts_created)}。" if story.accounts_created else "。")
     )
     for district, form, _messages in story.blocked:
-        say(f"  {district.name}{CampaignForm.FormNo(form.form_no).label.split()[0]}因校验未通过未能上报。")
+        say(f"  {district.name}{form.short_label}因校验未通过未能上报。")
     return roles
