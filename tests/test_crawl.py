@@ -25,7 +25,7 @@ from django.urls import Resolver404, get_resolver, resolve, reverse
 from orgtree.models import Unit, User
 
 PERSONAS = ["shi_admin", "shi_shenhe", "daoli", "nangang", "jiedao", None]
-SAMPLES_PER_PATTERN = 3
+SAMPLES_PER_PATTERN = 2
 PAGE_CAP = 300
 SKIPPED_PREFIXES = ("/logout/", "/django-admin/", "/static/")
 CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -274,6 +274,15 @@ def crawl(client, persona, *, start="/", cap=PAGE_CAP, samples=SAMPLES_PER_PATTE
 
 # --- pages and links -----------------------------------------------------------------------
 
+_crawls = {}
+
+
+def crawl_for(persona, as_persona):
+    """One crawl per persona and module: the form tests post to the forms the crawl found."""
+    if persona not in _crawls:
+        _crawls[persona] = crawl(as_persona(persona), persona)
+    return _crawls[persona]
+
 
 def link_faults(result):
     """Statuses a link shown to this persona must never lead to."""
@@ -294,7 +303,7 @@ def link_faults(result):
 @pytest.mark.parametrize("persona", PERSONAS, ids=[p or "anonymous" for p in PERSONAS])
 def test_every_page_reachable_by_links_renders_cleanly_for(persona, as_persona):
     """No 500, no dead link, a <title>, no 'None' or raw template syntax, nothing from another district."""
-    result = crawl(as_persona(persona), persona)
+    result = crawl_for(persona, as_persona)
     print(
         f"\n{persona or 'anonymous'}: {len(result.pages)} pages, {len(result.patterns)} patterns, "
         f"{len(result.html_pages())} HTML, {result.seconds:.1f} s"
@@ -427,3 +436,141 @@ def test_every_url_answers_404_for_objects_outside_the_persona_subtree(persona, 
     assert not faults, "\n".join(faults)
     print(f"\n{persona} outside: {len(checked)} routes")
     assert len(checked) >= 40
+
+
+# --- every form: empty, garbage, another district's unit code ----------------------------------
+
+# Every form page of the app; the crawl must reach each one as some persona.
+FORM_URL_NAMES = {
+    "login", "password_change",
+    "orgtree:create", "orgtree:rename", "orgtree:move", "orgtree:merge", "orgtree:archive", "orgtree:convert",
+    "orgtree:contacts", "orgtree:seal", "orgtree:account_create", "orgtree:account_edit",
+    "members:person_add", "members:appoint_existing", "members:post_edit", "members:post_end",
+    "members:person_edit", "members:roster_import",
+    "reports:campaign_create", "reports:return_submit", "reports:return_send_back",
+}  # fmt: skip
+# Forms whose every field is optional: an empty or odd POST may simply do the thing.
+NO_REQUIRED_INPUT = {
+    "orgtree:contacts", "orgtree:pilot", "orgtree:restore", "reports:notifications_read", "reports:return_approve",
+    "reports:return_reopen", "reports:campaign_bulk_approve", "reports:unit_certificates",
+    "reports:post_certificate",
+}  # fmt: skip
+HUGE = "测" * 5000
+LETTERS = "abc年月"
+DATE_NAME = re.compile(r"(date|^on$|_on$|as_of|birth|due)")
+UNIT_NAME = re.compile(r"(code|^unit$|parent|target)")
+
+
+def blank(fields):
+    """What an untouched, emptied form sends: every field blank, hidden ones (tokens, versions) kept."""
+    return {name: (value if kind == "hidden" else "") for name, (_tag, kind, value, _o, _r) in fields.items()}
+
+
+def garbage(fields, foreign_code, *, only_units=False):
+    """POST data that a careless or hostile user might send; `only_units` keeps the page's values elsewhere."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    data = {}
+    for name, (tag, kind, value, _options, _required) in fields.items():
+        if kind == "hidden":
+            data[name] = value
+        elif UNIT_NAME.search(name) and foreign_code:
+            data[name] = foreign_code
+        elif only_units:
+            if value is not None:
+                data[name] = value
+        elif kind == "file":
+            data[name] = SimpleUploadedFile("名册.xlsx", b"this is not a spreadsheet nor an image")
+        elif kind in ("date", "number") or DATE_NAME.search(name):
+            data[name] = LETTERS
+        elif tag == "select":
+            data[name] = "不存在的选项"
+        elif kind in ("checkbox", "radio"):
+            data[name] = "on"
+        elif kind == "password":
+            data[name] = "x"
+        else:
+            data[name] = HUGE
+    return data
+
+
+def chinese_error(doc):
+    """The text of the error messages on a re-rendered form page."""
+    xpath = "//*[contains(concat(' ', normalize-space(@class), ' '), ' error') or contains(@class, 'errorbox') or contains(@class, 'errorlist')]"
+    return " ".join(el.text_content().strip() for el in doc.xpath(xpath) if CJK.search(el.text_content()))
+
+
+def form_samples(result, tiers):
+    """(page URL, action, fields) for the first form of each (URL name, unit tier) the persona was shown."""
+    seen, samples = set(), []
+    for page in result.html_pages():
+        for action, fields in page.forms:
+            key = pattern_of(action, tiers)
+            if key is None or key[0] == "logout" or key[:2] in seen:
+                continue
+            seen.add(key[:2])
+            samples.append((page.url, action, fields, key[0]))
+    return samples
+
+
+def post_isolated(client, url, data):
+    """POST, then roll back whatever it wrote, so each form starts from the same demo city."""
+    with transaction.atomic():
+        response = client.post(url, data)
+        transaction.set_rollback(True)
+    return response
+
+
+@pytest.mark.parametrize("persona", PERSONAS, ids=[p or "anonymous" for p in PERSONAS])
+def test_every_form_answers_bad_input_with_a_chinese_error_and_keeps_what_was_typed(persona, as_persona):
+    """Empty, garbage (letters in dates, huge text, nonsense choices, a broken file) and another district's code."""
+    result = crawl_for(persona, as_persona)
+    client = as_persona(persona)
+    if persona is None:
+        result.html_pages()[0].forms or pytest.fail("the login page shows no form")
+    # A unit of another district; the city's accounts have no "other district".
+    foreign = {"daoli": "230103001", "jiedao": "230103001", "nangang": "230102001"}.get(persona)
+    log = ExceptionLog()
+    got_request_exception.connect(log)
+    faults, exercised = [], set()
+    try:
+        for page_url, action, fields, name in form_samples(result, unit_tiers()):
+            exercised.add(name)
+            variants = [("empty", blank(fields)), ("garbage", garbage(fields, foreign))]
+            if foreign and any(UNIT_NAME.search(f) for f in fields):
+                variants.append(("foreign unit", garbage(fields, foreign, only_units=True)))
+            for label, data in variants:
+                log.last = ""
+                response = post_isolated(client, action, data)
+                where = f"{name} {action} (form on {page_url}), {label} POST"
+                if response.status_code >= 500:
+                    faults.append(f"{where}: {response.status_code} {log.last}")
+                elif response.status_code in (302, 303):
+                    if name not in NO_REQUIRED_INPUT and not (label == "foreign unit" and name == "orgtree:create"):
+                        faults.append(f"{where}: accepted ({response['Location']})")
+                elif response.status_code not in (200, 400):  # 400: re-rendered, as the returns pages do
+                    faults.append(f"{where}: {response.status_code} for a form the persona was shown")
+                elif response.get("Content-Type", "").startswith("text/html"):
+                    doc = lxml.html.document_fromstring(response.content.decode())
+                    if not chinese_error(doc):
+                        faults.append(f"{where}: re-rendered without a Chinese error message")
+                    body = response.content.decode()
+                    lost = [
+                        f
+                        for f, (tag, kind, _v, _o, _r) in fields.items()
+                        if label == "garbage" and kind in ("text", "textarea", "date", "email", "tel", "search")
+                        and tag != "select" and data.get(f) and str(data[f]) not in body
+                    ]  # fmt: skip
+                    if lost:
+                        faults.append(f"{where}: lost what was typed in {lost}")
+    finally:
+        got_request_exception.disconnect(log)
+    print(f"\n{persona or 'anonymous'}: {len(exercised)} form URL names posted to: {sorted(exercised)}")
+    assert not faults, "\n".join(faults[:60])
+
+
+def test_the_personas_between_them_are_shown_every_form_page_of_the_app(as_persona):
+    """So the form test above posted to each of FORM_URL_NAMES as someone allowed to use it."""
+    tiers = unit_tiers()
+    shown = {name for p in PERSONAS for _page, _action, _fields, name in form_samples(crawl_for(p, as_persona), tiers)}
+    assert not FORM_URL_NAMES - shown, f"no persona reached these forms: {sorted(FORM_URL_NAMES - shown)}"
