@@ -1,3 +1,5 @@
+from django.conf import settings
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 
@@ -10,3 +12,18 @@ def home(request):
     if request.user.is_superuser:
         return redirect("orgtree:roots")
     return render(request, "no_unit.html", status=403)
+
+
+class LoginView(auth_views.LoginView):
+    """The login page; on a development server it also lists the demo logins, so a newcomer
+    who ran `make run` can click one instead of scrolling back through the terminal."""
+
+    redirect_authenticated_user = True
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        if settings.DEBUG:
+            from orgtree.demo import demo_logins
+
+            context["demo_logins"] = demo_logins()
+        return context
