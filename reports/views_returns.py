@@ -133,7 +133,9 @@ def _cell(form, district, ret, today):
         "status_label": STATUS(status).label,
         "reported": reported,
         "submitted_on": submitted_on,
-        "on_time": submitted_on is not None and late_days == 0,
+        # On time counts only what stands as filed: a return sent back is outstanding again, so
+        # the on-time rate can never exceed the reporting rate.
+        "on_time": reported and late_days == 0,
         "late_days": late_days,
         "overdue_days": overdue_days,
         "counts_for_timeliness": submitted_on is not None or today > form.due_date,

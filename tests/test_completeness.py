@@ -31,6 +31,7 @@ def test_the_dashboard_counts_match_the_returns(tree, campaign_2016, staff_a, st
     backdate(late, datetime.date(2016, 6, 23))
     sent_back = file(campaign_2016, "2", tree.district_b, staff_b)
     services.send_back(ret=sent_back, actor=city_reviewer, reason="请核对")
+    backdate(sent_back, datetime.date(2016, 6, 15))  # filed on time, but sent back: outstanding again
     approved = file(campaign_2016, "3", tree.district_a, staff_a)
     services.approve_return(ret=approved, actor=city_reviewer)
     backdate(approved, datetime.date(2016, 6, 20))
@@ -42,12 +43,14 @@ def test_the_dashboard_counts_match_the_returns(tree, campaign_2016, staff_a, st
     assert stats["reported"] == Return.objects.filter(status__in=["submitted", "approved"]).count() == 3
     assert stats["approved"] == 1 and stats["submitted"] == 2 and stats["returned"] == 1
     assert stats["reporting_rate"] == round(100 * 3 / 12, 1)
-    # Every 2016 due date has passed, so all 12 cells count for timeliness; two were on time.
+    # Every 2016 due date has passed, so all 12 cells count for timeliness; two stand filed on time
+    # (the sent-back one was on time too, but no longer stands), so on time never exceeds reported.
     assert stats["timed"] == 12 and stats["on_time"] == 2
     assert stats["overdue"] == 12 - 3
     body = response.content.decode()
     assert "迟报 3 天" in body  # 附表3 of 南岗区: due 6-20, first submitted 6-23
     assert "逾期" in body
+    assert "2016-06-15首次上报" in body and "退回待重报，逾期" in body
     # Only submitted returns get a bulk-approve box.
     assert body.count('name="returns"') == 2
 
