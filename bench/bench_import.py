@@ -47,7 +47,7 @@ POSTS_PER_COMMUNITY = ROWS // (STREETS * COMMUNITIES_PER_STREET)
 
 
 class Rollback(Exception):
-    pass
+    """Raised to undo the benchmark's writes at the end of its transaction."""
 
 
 def build_units():

@@ -58,9 +58,8 @@ class PersonForm(forms.ModelForm):
             self.fields["name"].widget.attrs["autofocus"] = True
 
     def _post_clean(self):
-        # The services own validation (so the import and the API apply the same rules); skip the
-        # model's own full_clean, which would report the unique ID without the helpful wording.
-        pass
+        """Skip the model's full_clean: the services own validation (so the import and the API
+        apply the same rules), and full_clean would report the unique ID without the helpful wording."""
 
     def clean_id_number(self):
         return self.cleaned_data.get("id_number") or ""
@@ -99,8 +98,7 @@ class PostForm(forms.ModelForm):
             self.fields["end_reason"] = forms.CharField(label="离任原因", max_length=200, required=False)
 
     def _post_clean(self):
-        # Validation against the unit and the person's other posts is the services' job.
-        pass
+        """Skip the model's full_clean: checks against the unit and the person's other posts are the services' job."""
 
 
 class PersonSearchForm(forms.Form):

@@ -18,6 +18,7 @@ or takes the default for a new person; other blank cells mean "empty" (flags mea
 离任时间 means the post is current). A column missing from the file leaves its field alone.
 """
 
+import contextlib
 import datetime
 import io
 import itertools
@@ -39,7 +40,7 @@ from fedorg.xlsx import FORMULA_PREFIXES
 from orgtree.access import visible_units
 from orgtree.models import AuditEvent, Unit
 
-from . import codes, validators
+from . import codes, services, validators
 from .models import Person, Post, pinyin_initials
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
@@ -89,20 +90,8 @@ EXPORT_EXTRA = [Column("组织名称", "unit_name", 24), Column("组织层级", 
 IGNORED_HEADERS = {"序号", "编号", "组织名称", "组织层级", "单位名称"}
 COLUMN_BY_KEY = {c.key: c for c in [*COLUMNS, PERSON_ID, *EXPORT_EXTRA]}
 
-PERSON_FIELDS = [
-    "name",
-    "gender",
-    "ethnicity",
-    "birth_date",
-    "id_number",
-    "political_status",
-    "education",
-    "workplace_title",
-    "mobile",
-    "source",
-    "is_women_worker",
-    "is_frontline",
-]
+# The person fields the roster template carries: the services' list less what it has no column for.
+PERSON_FIELDS = [f for f in services.PERSON_FIELDS if f not in ("sector", "note")]
 POST_FIELDS = ["mode", "method", "end_date", "certificate_no", "two_committees", "note"]
 # Blank cells that keep what is stored (see the module docstring).
 KEEP_WHEN_BLANK = {"id_number", "mobile", "gender", "ethnicity", "political_status", "education", "source"}
@@ -361,11 +350,9 @@ def parse_day(value, header):
     match = DATE_RE.match(text) or COMPACT_DATE_RE.match(text)
     if match:
         year, month, day = int(match.group(1)), int(match.group(2)), int(match.group(3) or 1)
-        try:
+        with contextlib.suppress(ValueError):  # 2016-02-30: falls through to the message below
             if 1900 <= year <= 2100:
                 return datetime.date(year, month, day)
-        except ValueError:
-            pass
     raise ValidationError(f"{header}“{text}”不是有效日期，请写成 2016-06-02 或 2016.06.02 这样的格式。")
 
 
