@@ -89,6 +89,12 @@ class CampaignForm(models.Model):
         return self.short_label
 
     @property
+    def as_of(self):
+        """The day this form is counted on: the campaign's cut-off, or the due date when that comes
+        first (附表1–3 of the 2016 plan are due in June, before the expansion's cut-off)."""
+        return min(self.due_date, self.campaign.cut_off_date)
+
+    @property
     def is_pilot_report(self):
         return self.form_no == self.FormNo.PILOT
 

@@ -101,17 +101,17 @@ def create_campaign(*, actor, doc_number, title, baseline_date, cut_off_date, du
 
 
 def build_snapshot(form, unit, *, pilot_report=""):
-    """The table as it stands now, counted on the campaign's cut-off against its baseline.
+    """The table as it stands now, counted on the form's as-of date against the campaign's baseline.
 
     Computed without a user, so nothing is masked: the return is the official record. Pages and
     exports mask personal data for whoever may not see it.
     """
     campaign = form.campaign
     if form.is_pilot_report:
-        return pilot_snapshot(unit, as_of=campaign.cut_off_date, report=pilot_report)
+        return pilot_snapshot(unit, as_of=form.as_of, report=pilot_report)
     from reports.tables import compute
 
-    return compute(int(form.form_no), unit=unit, as_of=campaign.cut_off_date, baseline=campaign.baseline_date)
+    return compute(int(form.form_no), unit=unit, as_of=form.as_of, baseline=campaign.baseline_date)
 
 
 PILOT_COLUMNS = [
@@ -236,7 +236,7 @@ def submission_problems(form, unit, snapshot):
     if form.form_no in ROSTER_FORMS:
         from members.rules import evaluate_subtree
 
-        for finding in evaluate_subtree(unit, on=form.campaign.cut_off_date):
+        for finding in evaluate_subtree(unit, on=form.as_of):
             name = finding.unit.name
             text = finding.message if finding.message.startswith(name) else f"{name}：{finding.message}"
             if finding.severity == "error":

@@ -375,3 +375,10 @@ def test_the_return_api_gives_the_frozen_snapshot_in_scope_only(filed, staff_a, 
     listing = login(staff_a).get(reverse("api-campaign-returns", args=[filed.campaign_id])).json()
     assert [r["id"] for r in listing["results"]] == [filed.pk]
     assert login(staff_b).get(reverse("api-campaign-returns", args=[filed.campaign_id])).json()["results"] == []
+
+
+def test_a_form_due_before_the_cut_off_is_counted_on_its_due_date(tree, campaign_2016, staff_a):
+    """附表2 is due on 2016-06-20, so it cannot report members as of the 8-31 cut-off; 附表4 can."""
+    ret = submit(form_of(campaign_2016, "2"), tree.district_a, staff_a)
+    assert ret.snapshot.data["as_of"] == "2016-06-20"
+    assert form_of(campaign_2016, "4").as_of == datetime.date(2016, 8, 31)
