@@ -34,10 +34,10 @@ from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
+from fedorg.dates import BASELINE_2016, CUTOFF_2016  # noqa: E402
 from members.models import Post  # noqa: E402
 from orgtree.models import Unit  # noqa: E402
 from reports import tables  # noqa: E402
-from reports.periods import BASELINE_2016, CUTOFF_2016  # noqa: E402
 
 RUNS = 5
 
@@ -169,7 +169,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "fedorg.settings")
 import django
 django.setup()
 from orgtree.models import Unit
-from reports.periods import CUTOFF_2016
+from fedorg.dates import CUTOFF_2016
 city = Unit.objects.get(parent__isnull=True, code="2301")
 {body}
 print(next(line.split()[1] for line in open("/proc/self/status") if line.startswith("VmHWM:")))

@@ -9,12 +9,7 @@ person's ID number is masked on both.
 from django.apps import apps
 from django.core.exceptions import FieldDoesNotExist
 
-from members.models import Person, Post
-from members.services import FIELD_LABELS as MEMBER_FIELD_LABELS
-from members.services import PERSONAL_FIELDS
-from orgtree.models import Unit, User
-
-from .masking import mask_id_number, mask_mobile
+from .masking import PERSONAL_FIELDS, mask_id_number, mask_mobile
 
 # Keys that are not model fields, or whose verbose_name would read wrong in a history row.
 FIELD_LABELS = {
@@ -30,12 +25,15 @@ FIELD_LABELS = {
     "doc_number": "文号",
     "cut_off_date": "截止时间",
     "forms": "报表",
+    "person": "人员",
+    "unit": "组织",
 }
 # The same key means different things on different objects.
 OBJECT_FIELD_LABELS = {
-    "reports.return": {"status": "状态", "snapshot": "上报次数", "code": "验证码", "cells": "标注的单元格"},
+    "returns.return": {"status": "状态", "snapshot": "上报次数", "code": "验证码", "cells": "标注的单元格"},
 }
-FALLBACK_MODELS = (Person, Post, Unit, User)
+# Looked up by label so that this helper layer imports no app above it.
+FALLBACK_MODELS = ("members.Person", "members.Post", "orgtree.Unit", "orgtree.User")
 
 
 def _models_for(object_type):
@@ -44,7 +42,7 @@ def _models_for(object_type):
         own = [apps.get_model(object_type)] if object_type else []
     except (LookupError, ValueError):
         own = []
-    return own + [m for m in FALLBACK_MODELS if m not in own]
+    return own + [m for m in map(apps.get_model, FALLBACK_MODELS) if m not in own]
 
 
 def _model_field(field, object_type):
@@ -63,7 +61,7 @@ def field_label(field, object_type=""):
     model_field = _model_field(field, object_type)
     if model_field is not None and hasattr(model_field, "verbose_name"):
         return str(model_field.verbose_name)
-    return MEMBER_FIELD_LABELS.get(field, field)
+    return field
 
 
 def display_value(field, value, show_personal_data, object_type=""):

@@ -1,5 +1,8 @@
 """Masking of personal data for users who may not see it (pages and exports alike)."""
 
+# The fields of a person that only accounts with the right to see personal data see in full.
+PERSONAL_FIELDS = frozenset({"id_number", "mobile"})
+
 
 def mask_id_number(value):
     """230102199001010026 -> 230102********0026."""

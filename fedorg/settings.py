@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "orgtree",
     "members",
     "reports",
+    "returns",
 ]
 
 MIDDLEWARE = [
@@ -82,7 +83,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "reports.context_processors.notifications",
+                "returns.context_processors.notifications",
             ],
         },
     },

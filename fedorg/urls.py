@@ -14,6 +14,7 @@ urlpatterns = [
     path("", include("orgtree.urls")),
     path("", include("members.urls")),
     path("", include("reports.urls")),
+    path("", include("returns.urls")),
     path("api/", include("fedorg.api_urls")),
     path("django-admin/", admin.site.urls),
     # Seal images are small and only shown to logged-in pages; in production a web server may take this over.

@@ -23,7 +23,7 @@ class LoginView(auth_views.LoginView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         if settings.DEBUG:
-            from orgtree.demo import demo_logins
+            from fedorg.demo.tree import demo_logins
 
             context["demo_logins"] = demo_logins()
         return context

@@ -9,8 +9,8 @@ from rest_framework.exceptions import ValidationError
 from fedorg.masking import mask_id_number, mask_mobile
 from orgtree.access import can_see_personal_data, get_unit_for_user, visible_units
 
+from .access import get_person_for_user
 from .models import Person, Post
-from .views import get_person_for_user
 
 
 class PersonSerializer(serializers.ModelSerializer):

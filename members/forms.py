@@ -5,6 +5,8 @@ import datetime
 from django import forms
 from django.core.exceptions import ValidationError
 
+from fedorg.dates import year_month
+
 from . import validators
 from .models import Person, Post
 from .services import PERSON_FIELDS
@@ -15,7 +17,7 @@ class BirthMonthField(forms.CharField):
 
     def prepare_value(self, value):
         if isinstance(value, datetime.date):
-            return f"{value.year}.{value.month:02d}"
+            return year_month(value)
         return value
 
     def to_python(self, value):
@@ -130,3 +132,7 @@ class AsOfForm(forms.Form):
         if day and not datetime.date(1949, 10, 1) <= day <= datetime.date(2100, 12, 31):
             raise ValidationError("请选择 1949 年以后的日期。")
         return day
+
+
+class IssueCertificatesForm(forms.Form):
+    issued_on = forms.DateField(label="发证日期", widget=DateInput())

@@ -1,5 +1,6 @@
 """People and the posts (任职) they hold in federation units."""
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -182,3 +183,61 @@ class Post(models.Model):
 
     def is_current_on(self, day):
         return self.start_date <= day and (self.end_date is None or self.end_date > day)
+
+
+class Certificate(models.Model):
+    """任职证书 or 聘任证书 for one post, numbered per issuing unit and year.
+
+    This register is the one source of a certificate's number.
+    """
+
+    class Kind(models.TextChoices):
+        APPOINTMENT = "appointment", "任职证书"
+        VOLUNTEER = "volunteer", "聘任证书"
+
+    post = models.OneToOneField(
+        "members.Post", verbose_name="任职", on_delete=models.PROTECT, related_name="certificate"
+    )
+    kind = models.CharField("证书类型", max_length=12, choices=Kind.choices)
+    issuing_unit = models.ForeignKey(
+        "orgtree.Unit", verbose_name="颁发单位", on_delete=models.PROTECT, related_name="issued_certificates"
+    )
+    year = models.PositiveSmallIntegerField("年度")
+    seq = models.PositiveIntegerField("序号")
+    number = models.CharField("证书编号", max_length=40, unique=True)
+    issued_on = models.DateField("发证日期")
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="操作人",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        db_table = "reports_certificate"
+        verbose_name = "证书"
+        verbose_name_plural = "证书"
+        ordering = ["issuing_unit", "year", "seq"]
+        constraints = [
+            models.UniqueConstraint(fields=["issuing_unit", "year", "seq"], name="certificate_unique_seq"),
+        ]
+
+    def __str__(self):
+        return self.number
+
+
+class CertificateCounter(models.Model):
+    """The last sequence number used by an issuing unit in a year; locked while allocating."""
+
+    issuing_unit = models.ForeignKey("orgtree.Unit", on_delete=models.CASCADE, related_name="+")
+    year = models.PositiveSmallIntegerField()
+    last_seq = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        db_table = "reports_certificatecounter"
+        constraints = [models.UniqueConstraint(fields=["issuing_unit", "year"], name="certificatecounter_unique")]
+
+    def __str__(self):
+        return f"{self.issuing_unit_id}/{self.year}: {self.last_seq}"

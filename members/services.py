@@ -46,7 +46,6 @@ POST_FIELDS = [
     "note",
 ]
 # Audit values of these fields are personal data; history pages mask them like the fields themselves.
-PERSONAL_FIELDS = {"id_number", "mobile"}
 
 
 def _audit_value(value):
@@ -322,11 +321,3 @@ def transfer_posts_for_merge(*, source, target, actor):
             action, changes = "post.move", {"unit": [source.name, target.name]}
         AuditEvent.objects.record(actor=actor, action=action, unit=target, obj=post, changes=changes, reason="组织合并")
     return moved
-
-
-FIELD_LABELS = {
-    **{name: str(Person._meta.get_field(name).verbose_name) for name in PERSON_FIELDS},
-    **{name: str(Post._meta.get_field(name).verbose_name) for name in POST_FIELDS},
-    "person": "人员",
-    "unit": "组织",
-}

@@ -9,6 +9,8 @@ import re
 
 from django.core.exceptions import ValidationError
 
+from fedorg.dates import year_month
+
 ID_WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
 ID_CHECK_CHARS = "10X98765432"
 MOBILE_RE = re.compile(r"^1[3-9]\d{9}$")
@@ -46,9 +48,7 @@ def check_id_matches_birth(id_number, birth_date):
     if id_number and birth_date:
         born = id_birth_date(id_number)
         if (born.year, born.month) != (birth_date.year, birth_date.month):
-            raise ValidationError(
-                f"出生年月 {birth_date.year}.{birth_date.month:02d} 与身份证号中的 {born.year}.{born.month:02d} 不一致。"
-            )
+            raise ValidationError(f"出生年月 {year_month(birth_date)} 与身份证号中的 {year_month(born)} 不一致。")
 
 
 def clean_mobile(value):

@@ -4,6 +4,7 @@ Views are thin: fetch through orgtree.access (404 outside the user's subtree), p
 form, call a members.services function, render.
 """
 
+import datetime
 from itertools import groupby
 
 from django.contrib import messages
@@ -16,38 +17,21 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 
+from fedorg.dates import CUTOFF_2016
 from fedorg.history import change_rows
 from orgtree.access import can_see_personal_data, get_unit_for_user, visible_breadcrumb, visible_units
 from orgtree.models import AuditEvent
-from reports.periods import CUTOFF_2016
 
-from . import rules, services
-from .forms import AsOfForm, EndPostForm, PersonForm, PersonSearchForm, PostForm
-from .models import Person, Post
+from . import certificates, rules, services
+from .access import get_person_for_user, get_post_for_user
+from .forms import AsOfForm, EndPostForm, IssueCertificatesForm, PersonForm, PersonSearchForm, PostForm
+from .models import Certificate, Person, Post
 from .search import search_people
 from .validators import age_on
 
 # Post defaults carried from one "保存并继续添加" to the next, so a clerk types them once.
 CARRIED_POST_FIELDS = ["role", "start_date", "mode", "method", "term"]
 FOUND_BY_ID_SESSION_KEY = "members_found_by_id"
-
-
-def get_person_for_user(user, pk):
-    """A person who holds or held a post in the user's subtree, else 404 (one query)."""
-    person = Person.objects.filter(pk=pk, posts__unit__in=visible_units(user)).distinct().first()
-    if person is None:
-        raise Http404("人员不存在或不在您的管辖范围内。")
-    return person
-
-
-def get_post_for_user(user, pk, *, write=False):
-    """A post of a unit in the user's subtree, else 404; write=True also needs an editing role (403)."""
-    post = Post.objects.filter(pk=pk, unit__in=visible_units(user)).select_related("person", "unit").first()
-    if post is None:
-        raise Http404("任职记录不存在或不在您的管辖范围内。")
-    if write and not user.can_edit:
-        raise PermissionDenied("您的账号只能查看，不能修改。")
-    return post
 
 
 def _person_to_appoint(request, pk):
@@ -361,3 +345,76 @@ def compliance(request, pk):
         "blocks": review.blocks,
     }
     return render(request, "members/compliance.html", context)
+
+
+# --- certificates ----------------------------------------------------------------------------
+
+
+def _issuing_unit_for_user(user, unit):
+    """The federation above `unit` issues its certificates; the user must be able to act for it."""
+    issuer = certificates.issuing_unit_for(unit)
+    if not visible_units(user).filter(pk=issuer.pk).exists() or not user.can_edit:
+        raise PermissionDenied(f"{unit.name}成员的证书由{issuer.name}颁发，请由{issuer.name}的填报员或管理员办理。")
+    return issuer
+
+
+@login_required
+def post_certificate(request, pk):
+    post = get_post_for_user(request.user, pk)
+    issuer = _issuing_unit_for_user(request.user, post.unit)
+    form = IssueCertificatesForm(request.POST or None, initial={"issued_on": timezone.localdate()})
+    if request.method == "POST" and form.is_valid():
+        try:
+            certificates.issue_certificates(posts=[post], actor=request.user, issued_on=form.cleaned_data["issued_on"])
+        except ValidationError as e:
+            _add_errors([form], e)
+        else:
+            return redirect("members:post_certificate", pk=post.pk)
+    certificate = Certificate.objects.filter(post=post).first()
+    context = {
+        "unit": post.unit,
+        "issuer": issuer,
+        "pages": certificates.pages([post], issuer=issuer),
+        "missing": [] if certificate else [post],
+        "eligible": certificates.is_eligible(post),
+        "form": form,
+        "single": post,
+    }
+    return render(request, "members/certificates_print.html", context)
+
+
+@login_required
+def unit_certificates(request, pk):
+    """Batch print: every current post of the unit that earns a certificate, one A4 page each."""
+    unit = get_unit_for_user(request.user, pk, write=True)
+    issuer = _issuing_unit_for_user(request.user, unit)
+    today = timezone.localdate()
+    on = _date_param(request.GET.get("on")) or today
+    posts = list(certificates.eligible_posts(unit, on=on).select_related("certificate"))
+    form = IssueCertificatesForm(request.POST or None, initial={"issued_on": today})
+    if request.method == "POST" and form.is_valid():
+        try:
+            issued = certificates.issue_certificates(
+                posts=posts, actor=request.user, issued_on=form.cleaned_data["issued_on"]
+            )
+        except ValidationError as e:
+            _add_errors([form], e)
+        else:
+            messages.success(request, f"已编号 {len(issued)} 张证书。")
+            return redirect("members:unit_certificates", pk=unit.pk)
+    context = {
+        "unit": unit,
+        "issuer": issuer,
+        "pages": certificates.pages(posts, issuer=issuer),
+        "missing": [p for p in posts if not certificates.has_certificate(p)],
+        "form": form,
+        "on": on,
+    }
+    return render(request, "members/certificates_print.html", context)
+
+
+def _date_param(value):
+    try:
+        return datetime.date.fromisoformat(value) if value else None
+    except ValueError:
+        return None

@@ -11,6 +11,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from .models import AuditEvent, Contact, Unit
+from .signals import unit_merging
 
 # One lock for all trees: tree writes are rare (a few a day), so contention does not matter,
 # and creating a new root (a new city) must be serialised with everything else too.
@@ -191,10 +192,9 @@ def merge_units(*, source, target, actor, reason=""):
 
 
 def _merge_hook(*, source, target, actor):
-    """Move rosters along with a merge; members owns the rules for that."""
-    from members.services import transfer_posts_for_merge
-
-    return transfer_posts_for_merge(source=source, target=target, actor=actor)
+    """Let the apps above the tree move what they hang on `source` (members moves the posts)."""
+    responses = unit_merging.send(sender=Unit, source=source, target=target, actor=actor)
+    return sum(moved or 0 for _receiver, moved in responses)
 
 
 @transaction.atomic

@@ -4,10 +4,10 @@ from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from fedorg.dates import DEFAULT_AS_OF
 from orgtree.access import get_unit_for_user
 
 from . import tables
-from .periods import DEFAULT_AS_OF
 
 
 class ReportTable(APIView):

@@ -4,11 +4,11 @@ Everything comes from the same per-unit 附表4 figures and the 附表5 groups, 
 the tables never disagree, and it costs a constant handful of queries whatever the subtree size.
 """
 
+from fedorg.dates import DEFAULT_AS_OF, DEFAULT_BASELINE
 from members import codes
 
 from . import specs
 from .facts import scope_params
-from .periods import DEFAULT_AS_OF, DEFAULT_BASELINE
 from .tables import form5_groups, reaches_quota, unit_figures
 
 FURTHEST = 8

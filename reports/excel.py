@@ -23,9 +23,8 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.cell_range import CellRange
 from openpyxl.worksheet.worksheet import Worksheet
 
+from fedorg.dates import cn_date
 from fedorg.xlsx import BODY_FONT, BORDER, FORMULA_PREFIXES, HEADER_FILL, HEADER_FONT, safe_text
-
-from .periods import cn_date
 
 REFS_SHEET = "_cells"
 FOOTER_FIELDS = ["单位负责人", "填表人", "联系电话", "报出日期"]

@@ -12,8 +12,9 @@ from urllib.parse import urlencode
 from django.template.loader import render_to_string
 from django.urls import reverse
 
+from fedorg.dates import cn_date
+
 from .excel import FOOTER_FIELDS
-from .periods import cn_date
 
 
 def _display(value):

@@ -26,6 +26,7 @@ import bisect
 import datetime
 from decimal import ROUND_HALF_UP, Decimal
 
+from fedorg.dates import DEFAULT_AS_OF, DEFAULT_BASELINE, cn_date, year_month
 from members import codes
 from members.models import Post
 from orgtree.access import can_see_personal_data
@@ -43,7 +44,6 @@ from .facts import (
     tier_case,
     units_in_scope,
 )
-from .periods import DEFAULT_AS_OF, DEFAULT_BASELINE, cn_date
 
 FORM_TITLES = specs.FORM_TITLES
 FORMS = sorted(FORM_TITLES)
@@ -281,11 +281,6 @@ MODE = dict(Post.Mode.choices)
 GENDER = {"F": "女", "M": "男"}
 
 
-def _year_month(day):
-    day = parse_date(day)
-    return f"{day.year}.{day.month:02d}" if day else ""
-
-
 def _form3(snapshot, *, unit, as_of, baseline, user):
     from fedorg.masking import mask_mobile
 
@@ -315,14 +310,14 @@ def _form3(snapshot, *, unit, as_of, baseline, user):
                     fact["name"],
                     GENDER.get(fact["gender"], fact["gender"]),
                     ETHNICITY.get(fact["ethnicity"], fact["ethnicity"]),
-                    _year_month(fact["birth_date"]),
+                    year_month(fact["birth_date"]),
                     POLITICAL.get(fact["political_status"], fact["political_status"]),
                     EDUCATION.get(fact["education"], fact["education"]),
                     fact["workplace_title"],
                     ROLE.get(fact["role"], fact["role"]),
                     MODE.get(fact["mode"], fact["mode"]),
                     SOURCE.get(fact["source"], fact["source"]),
-                    _year_month(fact["start_date"]),
+                    year_month(fact["start_date"]),
                     mask_mobile(phone) if masked else phone,
                     "",
                 ]

@@ -1,4 +1,4 @@
-from django.urls import include, path
+from django.urls import path
 
 from . import api, views
 
@@ -10,5 +10,4 @@ urlpatterns = [
     path("units/<int:pk>/reports/<int:form_no>/export.xlsx", views.report_xlsx, name="xlsx"),
     path("units/<int:pk>/reports/<int:form_no>/cell/", views.report_cell, name="cell"),
     path("api/reports/<int:form_no>/", api.ReportTable.as_view(), name="api-table"),
-    path("", include("reports.urls_returns")),
 ]

@@ -8,13 +8,13 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 
+from fedorg.dates import DEFAULT_AS_OF, DEFAULT_BASELINE, cn_date
 from fedorg.masking import mask_mobile
 from orgtree.access import can_see_personal_data, get_unit_for_user
 
 from . import tables
 from .excel import render_xlsx
 from .html import render_table
-from .periods import DEFAULT_AS_OF, DEFAULT_BASELINE, cn_date
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 

@@ -132,20 +132,15 @@ def member():
     return _member
 
 
-# --- returns (reports: campaigns and returns) ------------------------------------------------
+# --- returns (campaigns and returns) ---------------------------------------------------------
 
 
 @pytest.fixture
 def campaign_2016(db):
     """The seeded 哈妇发〔2016〕8号 campaign (re-seeded if a transactional test flushed it)."""
-    import importlib
+    from returns.services import ensure_campaign_2016
 
-    from django.apps import apps
-
-    from reports.models import Campaign
-
-    importlib.import_module("reports.migrations.0002_seed_campaign_2016").seed(apps, None)
-    return Campaign.objects.get(doc_number="哈妇发〔2016〕8号")
+    return ensure_campaign_2016()
 
 
 @pytest.fixture

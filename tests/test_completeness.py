@@ -8,8 +8,8 @@ from django.utils import timezone
 
 from orgtree import services as tree_services
 from orgtree.models import Unit, User
-from reports import services
-from reports.models import Return
+from returns import services
+from returns.models import Return
 
 FOOTER = {"unit_leader": "王丽", "filled_by": "李娜", "phone": "0451-84661234"}
 
@@ -36,7 +36,7 @@ def test_the_dashboard_counts_match_the_returns(tree, campaign_2016, staff_a, st
     services.approve_return(ret=approved, actor=city_reviewer)
     backdate(approved, datetime.date(2016, 6, 20))
 
-    response = login(city_reviewer).get(reverse("reports:campaign", args=[campaign_2016.pk]))
+    response = login(city_reviewer).get(reverse("returns:campaign", args=[campaign_2016.pk]))
     assert response.status_code == 200
     stats = response.context["stats"]
     assert stats["cells"] == 2 * 6
@@ -56,16 +56,16 @@ def test_the_dashboard_counts_match_the_returns(tree, campaign_2016, staff_a, st
 
 
 def test_a_district_sees_its_own_row_with_due_dates_and_what_is_overdue(tree, campaign_2016, staff_a, login):
-    response = login(staff_a).get(reverse("reports:campaign", args=[campaign_2016.pk]))
+    response = login(staff_a).get(reverse("returns:campaign", args=[campaign_2016.pk]))
     assert [district for district, _cells in response.context["rows"]] == [tree.district_a]
     body = response.content.decode()
     assert "南岗区" not in body and "本单位报送情况" in body
     assert "期限 6月10日" in body and "逾期" in body
-    assert reverse("reports:return_submit", args=[campaign_2016.forms.get(form_no="1").pk, tree.district_a.pk]) in body
+    assert reverse("returns:return_submit", args=[campaign_2016.forms.get(form_no="1").pk, tree.district_a.pk]) in body
 
 
 def test_a_street_sees_that_districts_file_the_returns(tree, campaign_2016, street_staff, login):
-    response = login(street_staff).get(reverse("reports:campaign", args=[campaign_2016.pk]))
+    response = login(street_staff).get(reverse("returns:campaign", args=[campaign_2016.pk]))
     assert response.status_code == 200
     assert "由区、县（市）妇联上报" in response.content.decode()
 
@@ -74,7 +74,7 @@ def test_the_reviewer_approves_several_returns_at_once(tree, campaign_2016, staf
     a = file(campaign_2016, "2", tree.district_a, staff_a)
     b = file(campaign_2016, "2", tree.district_b, staff_b)
     response = login(city_reviewer).post(
-        reverse("reports:campaign_bulk_approve", args=[campaign_2016.pk]), {"returns": [a.pk, b.pk]}, follow=True
+        reverse("returns:campaign_bulk_approve", args=[campaign_2016.pk]), {"returns": [a.pk, b.pk]}, follow=True
     )
     assert "已审核通过 2 张报表" in response.content.decode()
     assert set(Return.objects.values_list("status", flat=True)) == {"approved"}
@@ -87,7 +87,7 @@ def test_bulk_approval_reports_the_returns_it_could_not_approve(
     b = file(campaign_2016, "2", tree.district_b, staff_b)
     services.send_back(ret=b, actor=city_reviewer, reason="请核对")
     response = login(city_reviewer).post(
-        reverse("reports:campaign_bulk_approve", args=[campaign_2016.pk]), {"returns": [a.pk, b.pk]}, follow=True
+        reverse("returns:campaign_bulk_approve", args=[campaign_2016.pk]), {"returns": [a.pk, b.pk]}, follow=True
     )
     body = response.content.decode()
     assert "已审核通过 1 张报表" in body and "南岗区附表2" in body and "只有待审核的报表可以审核" in body
@@ -96,20 +96,20 @@ def test_bulk_approval_reports_the_returns_it_could_not_approve(
 
 def test_a_district_cannot_bulk_approve_its_own_returns(tree, campaign_2016, staff_a, admin_a, login):
     a = file(campaign_2016, "2", tree.district_a, staff_a)
-    login(admin_a).post(reverse("reports:campaign_bulk_approve", args=[campaign_2016.pk]), {"returns": [a.pk]})
+    login(admin_a).post(reverse("returns:campaign_bulk_approve", args=[campaign_2016.pk]), {"returns": [a.pk]})
     assert Return.objects.get(pk=a.pk).status == "submitted"
 
 
 def test_bulk_approval_ignores_returns_outside_the_subtree(tree, campaign_2016, staff_b, city_admin, login):
     b = file(campaign_2016, "2", tree.district_b, staff_b)
     reviewer_a = User.objects.create(username="rev_a", unit=tree.district_a, role=User.Role.REVIEWER)
-    login(reviewer_a).post(reverse("reports:campaign_bulk_approve", args=[campaign_2016.pk]), {"returns": [b.pk]})
+    login(reviewer_a).post(reverse("returns:campaign_bulk_approve", args=[campaign_2016.pk]), {"returns": [b.pk]})
     assert Return.objects.get(pk=b.pk).status == "submitted"
 
 
 def test_the_dashboard_answers_404_for_a_missing_campaign(tree, city_reviewer, login):
-    assert login(city_reviewer).get(reverse("reports:campaign", args=[999999])).status_code == 404
-    assert login(city_reviewer).post(reverse("reports:campaign_bulk_approve", args=[999999])).status_code == 404
+    assert login(city_reviewer).get(reverse("returns:campaign", args=[999999])).status_code == 404
+    assert login(city_reviewer).post(reverse("returns:campaign_bulk_approve", args=[999999])).status_code == 404
 
 
 @pytest.mark.parametrize("extra_districts", [0, 6])
@@ -124,5 +124,5 @@ def test_the_dashboard_runs_in_a_constant_number_of_queries(
         file(campaign_2016, "2", district, clerk)
     client = login(city_reviewer)
     with django_assert_max_num_queries(12):
-        response = client.get(reverse("reports:campaign", args=[campaign_2016.pk]))
+        response = client.get(reverse("returns:campaign", args=[campaign_2016.pk]))
     assert len(response.context["rows"]) == 2 + extra_districts

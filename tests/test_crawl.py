@@ -333,7 +333,7 @@ def named_routes(resolver=None, prefix="", namespace=""):
 def sample_url(name, route, names, root):
     """The route's URL with real keys from the subtree of `root`, or None when it holds no such object."""
     from members.models import Person, Post
-    from reports.models import Campaign, CampaignForm, Return, ReturnSnapshot
+    from returns.models import Campaign, CampaignForm, Return, ReturnSnapshot
 
     def pk(queryset):
         obj = queryset.first()
@@ -375,13 +375,13 @@ def sample_url(name, route, names, root):
     return f"{url}?unit={street.pk}" if name == "reports:api-table" else url
 
 
-PUBLIC_ROUTES = {"login", "reports:verify", "reports:verify_form"}
+PUBLIC_ROUTES = {"login", "returns:verify", "returns:verify_form"}
 # Routes without an object of a subtree in them: nothing to hide from an outsider.
 UNSCOPED_ROUTES = {
     "home", "login", "logout", "password_change", "orgtree:roots", "orgtree:search", "orgtree:accounts",
-    "orgtree:account_create", "reports:campaigns", "reports:campaign_create", "reports:campaign",
-    "reports:campaign_bulk_approve", "api-campaign-returns", "reports:verify", "reports:verify_form",
-    "reports:notifications", "reports:notifications_read", "api-unit-list",
+    "orgtree:account_create", "returns:campaigns", "returns:campaign_create", "returns:campaign",
+    "returns:campaign_bulk_approve", "api-campaign-returns", "returns:verify", "returns:verify_form",
+    "returns:notifications", "returns:notifications_read", "api-unit-list",
 }  # fmt: skip
 
 
@@ -444,13 +444,13 @@ FORM_URL_NAMES = {
     "orgtree:contacts", "orgtree:seal", "orgtree:account_create", "orgtree:account_edit",
     "members:person_add", "members:appoint_existing", "members:post_edit", "members:post_end",
     "members:person_edit", "members:roster_import",
-    "reports:campaign_create", "reports:return_submit", "reports:return_send_back",
+    "returns:campaign_create", "returns:return_submit", "returns:return_send_back",
 }  # fmt: skip
 # Forms whose every field is optional: an empty or odd POST may simply do the thing.
 NO_REQUIRED_INPUT = {
-    "orgtree:contacts", "orgtree:pilot", "orgtree:restore", "reports:notifications_read", "reports:return_approve",
-    "reports:return_reopen", "reports:campaign_bulk_approve", "reports:unit_certificates",
-    "reports:post_certificate",
+    "orgtree:contacts", "orgtree:pilot", "orgtree:restore", "returns:notifications_read", "returns:return_approve",
+    "returns:return_reopen", "returns:campaign_bulk_approve", "members:unit_certificates",
+    "members:post_certificate",
 }  # fmt: skip
 HUGE = "测" * 5000
 LETTERS = "abc年月"

@@ -14,11 +14,12 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
+from fedorg.demo import returns as demo
+from fedorg.demo.tree import DEMO_PASSWORD, DISTRICT_WITHOUT_CONTACT
 from members.models import Person, Post
-from orgtree.demo import DEMO_PASSWORD, DISTRICT_WITHOUT_CONTACT
 from orgtree.models import AuditEvent, Congress, Contact, Unit, User
-from reports import demo, services
-from reports.models import Campaign, Notification, Return, ReturnEvent, ReturnSnapshot, snapshot_digest
+from returns import services
+from returns.models import Campaign, Notification, Return, ReturnEvent, ReturnSnapshot, snapshot_digest
 
 pytestmark = pytest.mark.django_db
 
@@ -75,7 +76,7 @@ def local(moment):
 
 def dashboard(client, user, campaign):
     client.force_login(user)
-    response = client.get(reverse("reports:campaign", args=[campaign.pk]))
+    response = client.get(reverse("returns:campaign", args=[campaign.pk]))
     assert response.status_code == 200
     return response
 
@@ -104,7 +105,7 @@ class TestSeededCampaign:
         stats = dashboard(client, reviewer, campaign).context["stats"]
         rows = list(Return.objects.filter(campaign=campaign).select_related("form"))
         by_status = Counter(r.status for r in rows)
-        districts = services.campaign_districts(campaign).count()
+        districts = campaign.districts().count()
         assert stats["cells"] == districts * campaign.forms.count()
         assert stats["approved"] == by_status[Return.Status.APPROVED]
         assert stats["submitted"] == by_status[Return.Status.SUBMITTED]
@@ -232,7 +233,7 @@ class TestSeededCampaign:
             .first()
         )
         client.force_login(reviewer)
-        content = client.get(reverse("reports:return_export", args=[ret.pk])).content
+        content = client.get(reverse("returns:return_export", args=[ret.pk])).content
         sheet_text = " ".join(
             str(v)
             for ws in load_workbook(io.BytesIO(content))
@@ -244,12 +245,12 @@ class TestSeededCampaign:
         assert code == ret.snapshot.code
         assert "2016年" in sheet_text
         client.logout()
-        page = client.get(reverse("reports:verify", args=[code]))
+        page = client.get(reverse("returns:verify", args=[code]))
         assert page.status_code == 200
         html = page.content.decode()
         assert ret.unit.name in html and "已通过" in html
         upload = SimpleUploadedFile("return.xlsx", content)
-        checked = client.post(reverse("reports:verify", args=[code]), {"file": upload})
+        checked = client.post(reverse("returns:verify", args=[code]), {"file": upload})
         assert checked.context["result"].matches
 
     def test_a_second_seed_demo_run_adds_nothing(self, campaign):

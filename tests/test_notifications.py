@@ -7,8 +7,8 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from orgtree.models import Congress
-from reports import services
-from reports.models import Notification
+from returns import services
+from returns.models import Notification
 
 FOOTER = {"unit_leader": "王丽", "filled_by": "李娜", "phone": "0451-84661234"}
 
@@ -87,20 +87,20 @@ def test_the_unread_count_shows_in_the_top_bar_and_clears_when_read(tree, staff_
     client = login(staff_a)
     page = client.get(reverse("orgtree:unit", args=[tree.district_a.pk])).content.decode()
     assert '<span class="notify-count">2</span>' in page
-    listing = client.get(reverse("reports:notifications")).content.decode()
+    listing = client.get(reverse("returns:notifications")).content.decode()
     assert "测试通知一" in listing and "测试通知二" in listing
-    client.post(reverse("reports:notifications_read"))
+    client.post(reverse("returns:notifications_read"))
     page = client.get(reverse("orgtree:unit", args=[tree.district_a.pk])).content.decode()
     assert "notify-count" not in page
 
 
 def test_a_user_sees_only_her_own_notifications(tree, staff_a, staff_b, login):
     Notification.objects.create(user=staff_b, text="南岗区的通知")
-    assert "南岗区的通知" not in login(staff_a).get(reverse("reports:notifications")).content.decode()
-    login(staff_a).post(reverse("reports:notifications_read"))
+    assert "南岗区的通知" not in login(staff_a).get(reverse("returns:notifications")).content.decode()
+    login(staff_a).post(reverse("returns:notifications_read"))
     assert Notification.objects.get(user=staff_b).read_at is None
 
 
 def test_notification_pages_need_a_login(tree, client):
-    assert client.get(reverse("reports:notifications")).status_code == 302
-    assert client.post(reverse("reports:notifications_read")).status_code == 302
+    assert client.get(reverse("returns:notifications")).status_code == 302
+    assert client.post(reverse("returns:notifications_read")).status_code == 302

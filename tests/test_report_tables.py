@@ -22,11 +22,11 @@ from types import SimpleNamespace
 
 import pytest
 
+from fedorg.dates import BASELINE_2016, CUTOFF_2016
 from members import services as members
 from orgtree.models import Congress, Contact
 from orgtree.services import update_contacts
 from reports import tables
-from reports.periods import BASELINE_2016, CUTOFF_2016
 
 OLD, NEW = datetime.date(2015, 1, 1), datetime.date(2016, 7, 1)
 BORN_1980 = datetime.date(1980, 6, 1)

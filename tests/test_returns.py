@@ -10,10 +10,10 @@ from django.test import Client
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from reports import services
 from reports.excel import read_values
-from reports.models import Notification, Return, ReturnEvent, ReturnSnapshot
 from reports.tables import cell_values
+from returns import services
+from returns.models import Notification, Return, ReturnEvent, ReturnSnapshot
 
 FOOTER = {"unit_leader": "王丽", "filled_by": "李娜", "phone": "0451-84661234"}
 
@@ -23,7 +23,7 @@ def form_of(campaign, form_no):
 
 
 def submit_url(campaign, form_no, unit):
-    return reverse("reports:return_submit", args=[form_of(campaign, form_no).pk, unit.pk])
+    return reverse("returns:return_submit", args=[form_of(campaign, form_no).pk, unit.pk])
 
 
 def submit(form, unit, actor, **extra):
@@ -68,7 +68,7 @@ def test_the_whole_cycle_works_through_the_pages(
     assert "审核通过" in page and "退回修改" in page and "社区主席将在九月换届" in page
 
     response = reviewer.post(
-        reverse("reports:return_send_back", args=[ret.pk]),
+        reverse("returns:return_send_back", args=[ret.pk]),
         {"reason": "兆麟街道执委人数与花名册不符，请核对。", "cells": "兆麟街道 7", "expected_version": ret.version},
     )
     assert response.status_code == 302
@@ -96,7 +96,7 @@ def test_the_whole_cycle_works_through_the_pages(
     assert any(old == 25 and new == 26 for _ref, _label, old, new in diff)
     assert "与上次上报的差异" in page.content.decode()
 
-    response = reviewer.post(reverse("reports:return_approve", args=[ret.pk]), {"expected_version": ret.version})
+    response = reviewer.post(reverse("returns:return_approve", args=[ret.pk]), {"expected_version": ret.version})
     assert response.status_code == 302
     ret.refresh_from_db()
     assert ret.status == Return.Status.APPROVED and ret.reviewed_by == city_reviewer
@@ -104,7 +104,7 @@ def test_the_whole_cycle_works_through_the_pages(
     actions = list(ret.events.values_list("action", flat=True))
     assert actions == ["submit", "send_back", "submit", "approve"]
 
-    exported = client.get(reverse("reports:return_export", args=[ret.pk]))
+    exported = client.get(reverse("returns:return_export", args=[ret.pk]))
     assert exported.status_code == 200
     content = b"".join(exported.streaming_content) if exported.streaming else exported.content
     text = all_text(content)
@@ -113,14 +113,14 @@ def test_the_whole_cycle_works_through_the_pages(
     assert read_values(content) == cell_values(ret.snapshot.data)
 
     public = Client()
-    page = public.get(reverse("reports:verify", args=[ret.snapshot.code]))
+    page = public.get(reverse("returns:verify", args=[ret.snapshot.code]))
     assert page.status_code == 200
     body = page.content.decode()
     assert "道里区" in body and "附表4" in body and "哈妇发〔2016〕8号" in body and "已通过" in body
     assert "0451-84661234" not in body and "李娜" not in body  # no personal data on the public page
 
     upload = SimpleUploadedFile("return.xlsx", content)
-    checked = public.post(reverse("reports:verify", args=[ret.snapshot.code]), {"file": upload})
+    checked = public.post(reverse("returns:verify", args=[ret.snapshot.code]), {"file": upload})
     assert "全部与报送时一致" in checked.content.decode()
 
     wb = load_workbook(io.BytesIO(content))
@@ -135,7 +135,7 @@ def test_the_whole_cycle_works_through_the_pages(
     stream = io.BytesIO()
     wb.save(stream)
     checked = public.post(
-        reverse("reports:verify", args=[ret.snapshot.code]), {"file": SimpleUploadedFile("x.xlsx", stream.getvalue())}
+        reverse("returns:verify", args=[ret.snapshot.code]), {"file": SimpleUploadedFile("x.xlsx", stream.getvalue())}
     )
     body = checked.content.decode()
     assert "文件与报送时不一致：1 处不同" in body
@@ -153,7 +153,7 @@ def test_the_stamped_export_carries_the_district_seal(tree, campaign_2016, staff
     Image.new("RGBA", (200, 200), (200, 0, 0, 180)).save(png, "PNG")
     tree_services.set_seal(unit=tree.district_a, image=Upload("seal.png", png.getvalue()), actor=staff_a)
     ret = submit(form_of(campaign_2016, "2"), tree.district_a, staff_a)
-    content = login(staff_a).get(reverse("reports:return_export", args=[ret.pk])).content
+    content = login(staff_a).get(reverse("returns:return_export", args=[ret.pk])).content
     sheet = load_workbook(io.BytesIO(content)).worksheets[0]
     assert len(sheet._images) == 1
     assert f"验证码：{ret.snapshot.code}" in all_text(content)
@@ -223,7 +223,7 @@ def test_an_approved_return_is_locked_and_only_the_city_admin_reopens_it(
 
 def test_sending_back_needs_a_reason(tree, campaign_2016, staff_a, city_reviewer, login):
     ret = submit(form_of(campaign_2016, "2"), tree.district_a, staff_a)
-    response = login(city_reviewer).post(reverse("reports:return_send_back", args=[ret.pk]), {"reason": ""})
+    response = login(city_reviewer).post(reverse("returns:return_send_back", args=[ret.pk]), {"reason": ""})
     assert response.status_code == 400
     assert Return.objects.get(pk=ret.pk).status == Return.Status.SUBMITTED
 
@@ -231,7 +231,7 @@ def test_sending_back_needs_a_reason(tree, campaign_2016, staff_a, city_reviewer
 def test_a_pin_that_names_no_row_is_refused_with_the_row_names(tree, campaign_2016, staff_a, city_reviewer, login):
     ret = submit(form_of(campaign_2016, "2"), tree.district_a, staff_a)
     response = login(city_reviewer).post(
-        reverse("reports:return_send_back", args=[ret.pk]), {"reason": "请核对", "cells": "不存在的行 3"}
+        reverse("returns:return_send_back", args=[ret.pk]), {"reason": "请核对", "cells": "不存在的行 3"}
     )
     assert response.status_code == 400
     assert "报表中找不到：不存在的行 3" in response.content.decode()
@@ -270,7 +270,7 @@ def test_a_stale_page_cannot_apply_a_transition(tree, campaign_2016, staff_a, ci
     services.send_back(ret=ret, actor=city_reviewer, reason="请补充")
     submit(form_of(campaign_2016, "2"), tree.district_a, staff_a)
     client = login(city_reviewer)
-    response = client.post(reverse("reports:return_approve", args=[ret.pk]), {"expected_version": stale}, follow=True)
+    response = client.post(reverse("returns:return_approve", args=[ret.pk]), {"expected_version": stale}, follow=True)
     assert "该报表刚刚已被他人处理" in response.content.decode()
     assert Return.objects.get(pk=ret.pk).status == Return.Status.SUBMITTED
 
@@ -288,10 +288,10 @@ def test_the_pilot_report_needs_text_and_explains_a_missing_pilot(tree, campaign
     assert [row["label"] for row in ret.snapshot.data["rows"]] == ["兆麟社区"]
     page = login(staff_a).get(ret.get_absolute_url()).content.decode()
     assert "兆麟社区作为示范点" in page
-    exported = login(staff_a).get(reverse("reports:return_export", args=[ret.pk])).content
+    exported = login(staff_a).get(reverse("returns:return_export", args=[ret.pk])).content
     assert ret.snapshot.code in all_text(exported)
     checked = Client().post(
-        reverse("reports:verify", args=[ret.snapshot.code]), {"file": SimpleUploadedFile("p.xlsx", exported)}
+        reverse("returns:verify", args=[ret.snapshot.code]), {"file": SimpleUploadedFile("p.xlsx", exported)}
     )
     assert "全部与报送时一致" in checked.content.decode()
 
@@ -308,11 +308,11 @@ def test_the_reviewer_sees_phones_masked_and_the_district_sees_them_in_full(
     assert "13812341234" in login(staff_a).get(ret.get_absolute_url()).content.decode()
     page = login(city_reviewer).get(ret.get_absolute_url()).content.decode()
     assert "13812341234" not in page and "138****1234" in page
-    exported = login(city_reviewer).get(reverse("reports:return_export", args=[ret.pk])).content
+    exported = login(city_reviewer).get(reverse("returns:return_export", args=[ret.pk])).content
     assert "13812341234" not in all_text(exported)
     # A masked export is not an edit: the upload check still matches.
     checked = Client().post(
-        reverse("reports:verify", args=[ret.snapshot.code]), {"file": SimpleUploadedFile("m.xlsx", exported)}
+        reverse("returns:verify", args=[ret.snapshot.code]), {"file": SimpleUploadedFile("m.xlsx", exported)}
     )
     assert "全部与报送时一致" in checked.content.decode()
 
@@ -335,7 +335,7 @@ def filed(tree, campaign_2016, staff_a):
     return submit(form_of(campaign_2016, "2"), tree.district_a, staff_a)
 
 
-@pytest.mark.parametrize("name", ["reports:return", "reports:return_export"])
+@pytest.mark.parametrize("name", ["returns:return", "returns:return_export"])
 def test_return_pages_open_for_the_district_and_the_city(filed, staff_a, city_reviewer, viewer_a, login, name):
     for user in (staff_a, city_reviewer, viewer_a):
         assert login(user).get(reverse(name, args=[filed.pk])).status_code == 200
@@ -344,19 +344,19 @@ def test_return_pages_open_for_the_district_and_the_city(filed, staff_a, city_re
 @pytest.mark.parametrize(
     "name",
     [
-        "reports:return",
-        "reports:return_export",
-        "reports:return_approve",
-        "reports:return_send_back",
-        "reports:return_reopen",
+        "returns:return",
+        "returns:return_export",
+        "returns:return_approve",
+        "returns:return_send_back",
+        "returns:return_reopen",
     ],
 )
 def test_return_pages_answer_404_outside_the_subtree(filed, staff_b, street_staff, login, name):
     for user in (staff_b, street_staff):
         client = login(user)
-        method = client.get if name in ("reports:return", "reports:return_export") else client.post
+        method = client.get if name in ("returns:return", "returns:return_export") else client.post
         assert method(reverse(name, args=[filed.pk])).status_code == 404
-    assert login(staff_b).get(reverse("reports:return", args=[999999])).status_code == 404
+    assert login(staff_b).get(reverse("returns:return", args=[999999])).status_code == 404
 
 
 def test_the_submit_page_answers_404_for_another_district(tree, campaign_2016, staff_b, login):

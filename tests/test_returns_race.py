@@ -6,8 +6,8 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection, connections
 
-from reports import services
-from reports.models import Return, ReturnEvent
+from returns import services
+from returns.models import Return, ReturnEvent
 
 FOOTER = {"unit_leader": "王丽", "filled_by": "李娜", "phone": "0451-84661234"}
 

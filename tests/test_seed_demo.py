@@ -11,10 +11,10 @@ from django.core.management import call_command
 from django.db.models import Count
 from django.urls import reverse
 
-from members.demo import BASELINE, CUTOFF
+from fedorg.demo.rosters import BASELINE, CUTOFF
+from fedorg.demo.tree import CITY_TOTALS, DEMO_ACCOUNTS, DEMO_PASSWORD, DISTRICT_WITHOUT_CONTACT, load_fixture
 from members.models import Person, Post
 from members.validators import age_on, clean_id_number, clean_mobile, id_birth_date
-from orgtree.demo import CITY_TOTALS, DEMO_ACCOUNTS, DEMO_PASSWORD, DISTRICT_WITHOUT_CONTACT, load_fixture
 from orgtree.integrity import find_tree_faults
 from orgtree.models import AuditEvent, Congress, Contact, Unit, User
 

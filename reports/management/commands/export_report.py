@@ -7,9 +7,9 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from fedorg.dates import DEFAULT_AS_OF
 from orgtree.models import Unit
 from reports import tables
-from reports.periods import DEFAULT_AS_OF
 from reports.views import table_xlsx_bytes
 
 

@@ -1,0 +1,49 @@
+"""Dates: the 2016 campaign's dates and the two ways the forms write a date.
+
+Campaigns carry their own baseline and cut-off dates; until a return names one, the 2016
+campaign (哈妇发〔2016〕8号) is the default. These constants are the only place the 2016 dates
+are written down.
+"""
+
+import datetime
+
+# The plan's date: 扩员前 counts the people holding a post on this day.
+BASELINE_2016 = datetime.date(2016, 6, 2)
+# 截止时间: the default as-of date, and 扩员后 / 新增 are counted on it.
+CUTOFF_2016 = datetime.date(2016, 8, 31)
+
+# 哈妇发〔2016〕8号 and its due dates: 附表1 at once; 附表2/3 by 6-20; the pilot units' report by
+# 6-25; 附表4/5 after the cut-off. (The seeding migration keeps its own frozen copy.)
+DOC_NUMBER_2016 = "哈妇发〔2016〕8号"
+TITLE_2016 = "扩大基层妇联组织成员工作"
+DUE_DATES_2016 = {
+    "1": datetime.date(2016, 6, 10),
+    "2": datetime.date(2016, 6, 20),
+    "3": datetime.date(2016, 6, 20),
+    "pilot": datetime.date(2016, 6, 25),
+    "4": datetime.date(2016, 9, 20),
+    "5": datetime.date(2016, 9, 20),
+}
+
+DEFAULT_BASELINE = BASELINE_2016
+DEFAULT_AS_OF = CUTOFF_2016
+
+
+def _as_date(day: datetime.date | str | None) -> datetime.date | None:
+    if not day:
+        return None
+    if isinstance(day, str):
+        return datetime.date.fromisoformat(day[:10])
+    return day
+
+
+def cn_date(day: datetime.date | str | None) -> str:
+    """2016-08-31 (a date or ISO text) -> 2016年8月31日, the official returns' date style; "" for none."""
+    day = _as_date(day)
+    return f"{day.year}年{day.month}月{day.day}日" if day else ""
+
+
+def year_month(day: datetime.date | str | None) -> str:
+    """出生年月 as the forms write it: 1975.03; "" for none."""
+    day = _as_date(day)
+    return f"{day.year}.{day.month:02d}" if day else ""

@@ -1,0 +1,27 @@
+"""Fetchers for campaigns and returns, built on the one access rule in orgtree.access (404 outside)."""
+
+from django.http import Http404
+
+from orgtree.access import visible_units
+
+from .models import Campaign, Return
+
+
+def get_campaign_for_user(user, pk) -> Campaign:
+    """The campaign if it is run by a unit above, at or below the user's unit; else 404."""
+    campaign = Campaign.objects.visible_to(user).filter(pk=pk).select_related("unit").first()
+    if campaign is None:
+        raise Http404("报送任务不存在或不在您的管辖范围内。")
+    return campaign
+
+
+def get_return_for_user(user, pk) -> Return:
+    """A return whose district lies in the user's subtree; else 404. One query, with its snapshot."""
+    ret = (
+        Return.objects.filter(pk=pk, unit__in=visible_units(user))
+        .select_related("campaign", "form", "unit", "snapshot", "submitted_by", "reviewed_by")
+        .first()
+    )
+    if ret is None:
+        raise Http404("报表不存在或不在您的管辖范围内。")
+    return ret

@@ -1,0 +1,66 @@
+"""Forms of the campaign and return pages; the services do the real checking."""
+
+from django import forms
+
+from .models import CampaignForm
+
+DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class CampaignCreateForm(forms.Form):
+    doc_number = forms.CharField(label="文号", max_length=50, help_text="例如 哈妇发〔2017〕3号")
+    title = forms.CharField(label="名称", max_length=200)
+    baseline_date = forms.DateField(label="扩员基准日期", widget=DATE_INPUT, help_text="“扩员前”按这一天统计。")
+    cut_off_date = forms.DateField(label="截止时间", widget=DATE_INPUT, help_text="报表按这一天统计。")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # One optional due date per form: a form without a date is not part of the campaign.
+        for value, label in CampaignForm.FormNo.choices:
+            self.fields[f"due_{value}"] = forms.DateField(
+                label=f"{label} 报送期限", required=False, widget=DATE_INPUT, help_text="不需要报送此表则留空。"
+            )
+
+    def due_dates(self):
+        return {value: self.cleaned_data.get(f"due_{value}") for value in CampaignForm.FormNo.values}
+
+
+class SubmitForm(forms.Form):
+    unit_leader = forms.CharField(label="单位负责人", max_length=50)
+    filled_by = forms.CharField(label="填表人", max_length=50)
+    phone = forms.CharField(label="联系电话", max_length=30)
+    explanation = forms.CharField(
+        label="上报说明",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="有提醒项时必须填写：说明为什么这些情况属实或暂时无法改正。随报表一起报送。",
+    )
+    expected_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, pilot=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if pilot:
+            self.fields["pilot_report"] = forms.CharField(
+                label="示范点情况报告",
+                widget=forms.Textarea(attrs={"rows": 10}),
+                help_text="示范点的工作做法、扩员进展和经验，报送后不能再改。",
+            )
+
+
+class SendBackForm(forms.Form):
+    reason = forms.CharField(label="退回原因", widget=forms.Textarea(attrs={"rows": 3}))
+    cells = forms.CharField(
+        label="标注单元格或行",
+        required=False,
+        help_text="可选。写行名称加栏号，如“兆麟街道 7”“合计 3”；整行只写行名称；续表前加表名，如“附表4（续） 合计 3”；多处用逗号分隔。区妇联打开报表时这些位置会高亮。",
+    )
+    expected_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+
+class ReopenForm(forms.Form):
+    reason = forms.CharField(label="重新打开的原因", widget=forms.Textarea(attrs={"rows": 2}))
+    expected_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+
+class VerifyUploadForm(forms.Form):
+    file = forms.FileField(label="导出的 Excel 文件（.xlsx）")

@@ -1,0 +1,322 @@
+"""Campaigns, returns and their frozen snapshots, review history and notifications.
+
+A Return is one form for one district in one campaign. Every submission freezes the computed
+table into a ReturnSnapshot row that is never updated afterwards, so an approved figure can
+never change under the reviewer's feet, and a verification code always names the same numbers.
+"""
+
+import base64
+import hashlib
+import json
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+
+from fedorg.dates import cn_date
+
+# The tables keep the names they had when these models lived in the reports app.
+
+
+class CampaignQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Campaigns run by a unit above, at or below the user's unit (and those bound to no unit)."""
+        from orgtree.models import Unit
+
+        if not user.is_authenticated or not user.is_active:
+            return self.none()
+        if user.unit_id is None:
+            return self if user.is_superuser else self.none()
+        tree_id, lft, rght = Unit.objects.filter(pk=user.unit_id).values_list("tree_id", "lft", "rght").get()
+        return self.filter(
+            Q(unit__isnull=True)
+            | Q(unit__tree_id=tree_id, unit__lft__lte=lft, unit__rght__gte=rght)
+            | Q(unit__tree_id=tree_id, unit__lft__gte=lft, unit__rght__lte=rght)
+        )
+
+
+class Campaign(models.Model):
+    """A reporting round such as 哈妇发〔2016〕8号: a baseline, a cut-off and forms with due dates."""
+
+    doc_number = models.CharField("文号", max_length=50, unique=True)
+    title = models.CharField("名称", max_length=200)
+    # The federation that runs the campaign; its tier-2 descendants file returns.
+    # Null means every city (the seeded 2016 plan predates any unit in a fresh database).
+    unit = models.ForeignKey(
+        "orgtree.Unit", verbose_name="发文单位", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    baseline_date = models.DateField("扩员基准日期")
+    cut_off_date = models.DateField("截止时间")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="创建人", null=True, blank=True, on_delete=models.SET_NULL
+    )
+    created_at = models.DateTimeField("创建时间", default=timezone.now)
+
+    objects = CampaignQuerySet.as_manager()
+
+    class Meta:
+        db_table = "reports_campaign"
+        verbose_name = "报送任务"
+        verbose_name_plural = "报送任务"
+        ordering = ["-cut_off_date", "-id"]
+
+    def __str__(self):
+        return f"{self.title}（{self.doc_number}）"
+
+    def get_absolute_url(self):
+        return reverse("returns:campaign", args=[self.pk])
+
+    def districts(self, user=None):
+        """The active districts (tier 2) that file returns for this campaign, optionally only those `user` sees."""
+        from orgtree.access import visible_units
+        from orgtree.models import Unit
+
+        units = Unit.objects.of_tier(2).active()
+        if self.unit_id:
+            units = units.filter(pk__in=Unit.objects.subtree_of(self.unit).values("pk"))
+        if user is not None:
+            units = units.filter(pk__in=visible_units(user).values("pk"))
+        return units.order_by("tree_id", "lft")
+
+
+class CampaignForm(models.Model):
+    """One required form of a campaign and the date it is due."""
+
+    class FormNo(models.TextChoices):
+        FORM_1 = "1", "附表1 工作联系人信息表"
+        FORM_2 = "2", "附表2 换届、执常委及代表情况统计表"
+        FORM_3 = "3", "附表3 兼职副主席和执常委人员登记表"
+        FORM_4 = "4", "附表4 扩大基层妇联组织成员情况统计表"
+        FORM_5 = "5", "附表5 基层妇联干部基本情况统计表"
+        PILOT = "pilot", "示范点情况报告"
+
+    campaign = models.ForeignKey(Campaign, verbose_name="报送任务", on_delete=models.CASCADE, related_name="forms")
+    form_no = models.CharField("报表", max_length=10, choices=FormNo.choices)
+    due_date = models.DateField("报送期限")
+
+    class Meta:
+        db_table = "reports_campaignform"
+        verbose_name = "报送报表"
+        verbose_name_plural = "报送报表"
+        ordering = ["campaign", "due_date", "form_no"]
+        constraints = [models.UniqueConstraint(fields=["campaign", "form_no"], name="campaignform_unique_form")]
+
+    def __str__(self):
+        return self.short_label
+
+    @property
+    def as_of(self):
+        """The day this form is counted on: the campaign's cut-off, or the due date when that comes
+        first (附表1–3 of the 2016 plan are due in June, before the expansion's cut-off)."""
+        return min(self.due_date, self.campaign.cut_off_date)
+
+    @property
+    def is_pilot_report(self):
+        return self.form_no == self.FormNo.PILOT
+
+    @property
+    def short_label(self):
+        return "示范点报告" if self.is_pilot_report else f"附表{self.form_no}"
+
+
+class Return(models.Model):
+    """One form of one campaign filed by one district (tier 2)."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "未上报"
+        SUBMITTED = "submitted", "待审核"
+        RETURNED = "returned", "已退回"
+        APPROVED = "approved", "已通过"
+
+    campaign = models.ForeignKey(Campaign, verbose_name="报送任务", on_delete=models.PROTECT, related_name="returns")
+    form = models.ForeignKey(CampaignForm, verbose_name="报表", on_delete=models.PROTECT, related_name="returns")
+    unit = models.ForeignKey("orgtree.Unit", verbose_name="填报单位", on_delete=models.PROTECT, related_name="returns")
+    status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.DRAFT)
+    # Compare-and-set token: every transition bumps it, so a stale page or a racing reviewer
+    # cannot apply a transition to a state it never saw.
+    version = models.PositiveIntegerField("版本", default=0)
+    snapshot = models.ForeignKey(
+        "ReturnSnapshot", verbose_name="当前快照", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    explanation = models.TextField("上报说明", blank=True)
+    first_submitted_at = models.DateTimeField("首次上报时间", null=True, blank=True)
+    submitted_at = models.DateTimeField("上报时间", null=True, blank=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="上报人",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    reviewed_at = models.DateTimeField("审核时间", null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="审核人",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    # Cells and rows the reviewer pinned when sending the return back, highlighted for the district.
+    pinned_cells = models.JSONField("退回标注", default=list, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        db_table = "reports_return"
+        verbose_name = "报表"
+        verbose_name_plural = "报表"
+        constraints = [models.UniqueConstraint(fields=["form", "unit"], name="return_one_per_form_unit")]
+        indexes = [
+            # the completeness dashboard: campaign_id = %s AND unit_id IN (districts)
+            models.Index(fields=["campaign", "unit"], name="return_campaign_unit"),
+        ]
+
+    def __str__(self):
+        return f"{self.unit} {self.form.short_label}"
+
+    def get_absolute_url(self):
+        return reverse("returns:return", args=[self.pk])
+
+    @property
+    def is_locked(self):
+        return self.status == self.Status.APPROVED
+
+    @property
+    def can_be_submitted(self):
+        return self.status in (self.Status.DRAFT, self.Status.RETURNED)
+
+
+def canonical_json(data):
+    return json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
+
+
+def snapshot_digest(envelope):
+    """(sha256 hex, verification code) of a snapshot envelope.
+
+    The code is the first 12 characters of base32(sha256(canonical JSON)): short enough to read
+    out over the phone, and 60 bits are plenty to tell a city's returns apart.
+    """
+    digest = hashlib.sha256(canonical_json(envelope).encode("utf-8")).digest()
+    return digest.hex(), base64.b32encode(digest).decode("ascii")[:12]
+
+
+class ReturnSnapshot(models.Model):
+    """The computed table as submitted: written once, never updated."""
+
+    ret = models.ForeignKey(Return, verbose_name="报表", on_delete=models.PROTECT, related_name="snapshots")
+    number = models.PositiveIntegerField("第几次上报")
+    data = models.JSONField("报表数据")
+    sha256 = models.CharField("摘要", max_length=64)
+    code = models.CharField("验证码", max_length=12)
+    explanation = models.TextField("上报说明", blank=True)
+    # The footer printed on the stamped export (FORMS.md "Common to every table").
+    unit_leader = models.CharField("单位负责人", max_length=50)
+    filled_by = models.CharField("填表人", max_length=50)
+    phone = models.CharField("联系电话", max_length=30)
+    report_date = models.DateField("报出日期")
+    created_at = models.DateTimeField("上报时间", default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="上报人",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        db_table = "reports_returnsnapshot"
+        verbose_name = "报表快照"
+        verbose_name_plural = "报表快照"
+        constraints = [models.UniqueConstraint(fields=["ret", "number"], name="snapshot_unique_number")]
+        indexes = [
+            # the public /verify/<code>/ page: code = %s
+            models.Index(fields=["code"], name="snapshot_code"),
+        ]
+
+    def __str__(self):
+        return f"{self.ret} 第{self.number}次上报"
+
+    @property
+    def footer(self):
+        return {
+            "单位负责人": self.unit_leader,
+            "填表人": self.filled_by,
+            "联系电话": self.phone,
+            "报出日期": cn_date(self.report_date),
+        }
+
+
+class ReturnEvent(models.Model):
+    """One transition of a return: who, when, from which status to which, and why."""
+
+    class Action(models.TextChoices):
+        SUBMIT = "submit", "上报"
+        APPROVE = "approve", "审核通过"
+        SEND_BACK = "send_back", "退回修改"
+        REOPEN = "reopen", "重新打开"
+
+    ret = models.ForeignKey(Return, verbose_name="报表", on_delete=models.CASCADE, related_name="events")
+    at = models.DateTimeField("时间", default=timezone.now)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="操作人",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    action = models.CharField("操作", max_length=10, choices=Action.choices)
+    from_status = models.CharField("原状态", max_length=10, choices=Return.Status.choices)
+    to_status = models.CharField("新状态", max_length=10, choices=Return.Status.choices)
+    reason = models.TextField("原因或说明", blank=True)
+    cells = models.JSONField("标注的单元格", default=list, blank=True)
+    snapshot = models.ForeignKey(
+        ReturnSnapshot, verbose_name="快照", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        db_table = "reports_returnevent"
+        verbose_name = "报表流转记录"
+        verbose_name_plural = "报表流转记录"
+        ordering = ["at", "id"]
+
+    def __str__(self):
+        return f"{self.ret} {self.get_action_display()}"
+
+
+class NotificationQuerySet(models.QuerySet):
+    def unread(self):
+        return self.filter(read_at__isnull=True)
+
+
+class Notification(models.Model):
+    """An in-app message; `key` makes repeated reminders idempotent (one per user and key)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    text = models.CharField("内容", max_length=300)
+    url = models.CharField("链接", max_length=300, blank=True)
+    key = models.CharField("去重键", max_length=100, blank=True)
+    created_at = models.DateTimeField("时间", default=timezone.now)
+    read_at = models.DateTimeField("已读时间", null=True, blank=True)
+
+    objects = NotificationQuerySet.as_manager()
+
+    class Meta:
+        db_table = "reports_notification"
+        verbose_name = "通知"
+        verbose_name_plural = "通知"
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "key"], condition=~Q(key=""), name="notification_once_per_key")
+        ]
+        indexes = [
+            # the unread badge on every page: user_id = %s AND read_at IS NULL
+            models.Index(fields=["user", "read_at"], name="notification_user_unread"),
+        ]
+
+    def __str__(self):
+        return self.text

@@ -1,0 +1,543 @@
+"""Campaign creation and the return workflow: submit, approve, send back, reopen.
+
+Every transition is one transaction. It re-reads the return, checks the actor's role, then moves
+the status with a compare-and-set UPDATE (status and version must still be what the actor saw),
+so two reviewers racing on the same return cannot both win. Each one records a ReturnEvent for
+the history both sides see, an AuditEvent, and notifications that are emailed after commit.
+"""
+
+import re
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from fedorg.dates import BASELINE_2016, CUTOFF_2016, DOC_NUMBER_2016, DUE_DATES_2016, TITLE_2016
+from orgtree.access import is_strictly_below_user_unit, visible_units
+from orgtree.models import AuditEvent, Unit
+from reports.tables import compute
+
+from . import notifications
+from .models import Campaign, CampaignForm, Return, ReturnEvent, ReturnSnapshot, snapshot_digest
+
+# Forms whose figures come from the rosters, so the composition rules apply to them.
+# Composition rules gate 附表4 and 附表5, the figures of the expansion itself; 附表1–3 describe contacts
+# and the district's own committee, which a village's shortfall says nothing about.
+ROSTER_FORMS = {"4", "5"}
+STATUS = Return.Status
+
+
+# --- who may do what -------------------------------------------------------------------------
+
+
+def can_submit(user, unit):
+    """Staff or admin of the district or of a unit above it."""
+    return user.is_authenticated and user.can_edit and visible_units(user).filter(pk=unit.pk).exists()
+
+
+def can_review(user, unit):
+    """Reviewer or admin bound to a unit strictly above the district (the city office)."""
+    return user.is_authenticated and user.can_review and is_strictly_below_user_unit(user, unit)
+
+
+def can_reopen(user, unit):
+    """Only an admin above the district (the city admin) may unlock an approved return."""
+    return user.is_authenticated and user.can_manage_tree and is_strictly_below_user_unit(user, unit)
+
+
+# --- campaigns -------------------------------------------------------------------------------
+
+
+def ensure_campaign_2016():
+    """The 2016 campaign with its due dates; idempotent (a fresh migrate seeds it, a flushed test DB may not)."""
+    campaign, _ = Campaign.objects.get_or_create(
+        doc_number=DOC_NUMBER_2016,
+        defaults={"title": TITLE_2016, "baseline_date": BASELINE_2016, "cut_off_date": CUTOFF_2016},
+    )
+    for form_no, due in DUE_DATES_2016.items():
+        CampaignForm.objects.get_or_create(campaign=campaign, form_no=form_no, defaults={"due_date": due})
+    return campaign
+
+
+@transaction.atomic
+def create_campaign(*, actor, doc_number, title, baseline_date, cut_off_date, due_dates):
+    """A new campaign run by the actor's unit; `due_dates` maps CampaignForm.FormNo to a date."""
+    if not (actor.is_superuser or (actor.can_manage_tree and actor.unit is not None and actor.unit.tier == 1)):
+        raise PermissionDenied("只有市妇联管理员可以发布报送任务。")
+    doc_number, title = doc_number.strip(), title.strip()
+    errors = {}
+    if Campaign.objects.filter(doc_number=doc_number).exists():
+        errors["doc_number"] = f"文号“{doc_number}”已被使用。"
+    if baseline_date >= cut_off_date:
+        errors["cut_off_date"] = "截止时间必须晚于扩员基准日期。"
+    due_dates = {k: v for k, v in due_dates.items() if v}
+    if not due_dates:
+        errors["__all__"] = "请至少为一张报表设定报送期限。"
+    if errors:
+        raise ValidationError(errors)
+    campaign = Campaign.objects.create(
+        doc_number=doc_number,
+        title=title,
+        unit=actor.unit,
+        baseline_date=baseline_date,
+        cut_off_date=cut_off_date,
+        created_by=actor,
+    )
+    CampaignForm.objects.bulk_create(
+        [CampaignForm(campaign=campaign, form_no=form_no, due_date=due) for form_no, due in due_dates.items()]
+    )
+    AuditEvent.objects.record(
+        actor=actor,
+        action="campaign.create",
+        unit=actor.unit,
+        obj=campaign,
+        changes={
+            "doc_number": [None, doc_number],
+            "cut_off_date": [None, str(cut_off_date)],
+            "forms": {CampaignForm.FormNo(k).label: str(v) for k, v in due_dates.items()},
+        },
+    )
+    return campaign
+
+
+# --- snapshots -------------------------------------------------------------------------------
+
+
+def build_snapshot(form, unit, *, pilot_report=""):
+    """The table as it stands now, counted on the form's as-of date against the campaign's baseline.
+
+    Computed without a user, so nothing is masked: the return is the official record. Pages and
+    exports mask personal data for whoever may not see it.
+    """
+    campaign = form.campaign
+    if form.is_pilot_report:
+        return pilot_snapshot(unit, as_of=form.as_of, report=pilot_report)
+
+    return compute(int(form.form_no), unit=unit, as_of=form.as_of, baseline=campaign.baseline_date)
+
+
+PILOT_COLUMNS = [
+    {"key": "seq", "label": "序号", "number": "甲"},
+    {"key": "name", "label": "示范点名称", "number": "乙"},
+    {"key": "code", "label": "组织代码", "number": "丙"},
+    {"key": "kind", "label": "类型", "number": "丁"},
+    {"key": "org_form", "label": "组织形式", "number": "戊"},
+]
+
+
+def pilot_snapshot(unit, *, as_of, report):
+    """示范点情况报告: the district's pilot units (示范点) and the report text the district wrote.
+
+    Shaped like a reports.tables snapshot (panels of keyed rows), so cell refs, the diff and the
+    upload check work the same way for it.
+    """
+    pilots = Unit.objects.subtree_of(unit).active().filter(is_pilot=True).order_by("lft")
+    rows = [
+        {
+            "key": f"u{p.pk}",
+            "label": p.name,
+            "kind": "unit",
+            "unit_id": p.pk,
+            "cells": [i, p.name, p.code, p.get_kind_display(), p.get_org_form_display()],
+        }
+        for i, p in enumerate(pilots, start=1)
+    ]
+    panel = {
+        "key": "main",
+        "label": "示范点情况报告",
+        "title": "扩大基层妇联组织成员工作示范点情况报告",
+        "subtitle": "",
+        "columns": PILOT_COLUMNS,
+        "column_numbers": [c["number"] for c in PILOT_COLUMNS],
+        "rows": rows,
+    }
+    return {
+        "form": "pilot",
+        "label": "示范点情况报告",
+        "title": panel["title"],
+        "unit": {"id": unit.pk, "code": unit.code, "name": unit.name},
+        "as_of": as_of.isoformat(),
+        "panels": [panel],
+        "columns": PILOT_COLUMNS,
+        "rows": rows,
+        "report": report.strip(),
+        "masked": False,
+        "checks": [],
+    }
+
+
+def snapshot_cells(snapshot):
+    """{"<panel>/<row>/<column number>": value} for every cell, as reports.tables.cell_values."""
+    values = {}
+    for panel in snapshot.get("panels", []):
+        for row in panel["rows"]:
+            for number, value in zip(panel["column_numbers"], row["cells"], strict=False):
+                values[f"{panel['key']}/{row['key']}/{number}"] = "" if value is None else value
+    return values
+
+
+def _column_label(panel, number):
+    """The header path above a column, e.g. 乡镇（街道）妇联·成员数·扩员后合计."""
+    index = panel["column_numbers"].index(number) if number in panel["column_numbers"] else None
+    if index is None:
+        return ""
+    if panel.get("header"):
+        parts = [
+            h["text"]
+            for row in panel["header"]
+            for h in row
+            if h["col"] <= index < h["col"] + h["colspan"] and h["text"] not in ("其中", "其中：")
+        ]
+        return "·".join(parts)
+    return panel["columns"][index].get("label", "")
+
+
+def describe_ref(snapshot, ref):
+    """附表4“兆麟街道”行第5栏（…） for a cell ref, 附表4“兆麟街道”行 for a row ref."""
+    panel_key, _, rest = ref.partition("/")
+    row_key, _, number = rest.partition("/")
+    for panel in snapshot.get("panels", []):
+        if panel["key"] != panel_key:
+            continue
+        for row in panel["rows"]:
+            if row["key"] == row_key:
+                where = f"{panel['label']}“{row['label'].strip()}”行"
+                if not number:
+                    return where
+                label = _column_label(panel, number)
+                return f"{where}第{number}栏" + (f"（{label}）" if label else "")
+    return ref
+
+
+def snapshot_diff(old, new):
+    """Cell-by-cell changes between two snapshots, in the new one's reading order.
+
+    Returns [(ref, description, old value, new value)]; a row that appeared or vanished shows
+    its cells against None.
+    """
+    old_cells, new_cells = snapshot_cells(old), snapshot_cells(new)
+    order = list(new_cells) + [ref for ref in old_cells if ref not in new_cells]
+    return [
+        (ref, describe_ref(new if ref in new_cells else old, ref), old_cells.get(ref), new_cells.get(ref))
+        for ref in order
+        if old_cells.get(ref) != new_cells.get(ref)
+    ]
+
+
+def submission_problems(form, unit, snapshot):
+    """(errors, warnings) standing in the way of submitting `snapshot` for `unit`.
+
+    Errors are failed table checks and error-level composition rules anywhere in the district's
+    subtree; warnings may be overridden with a written 上报说明.
+    """
+    errors, warnings = [], []
+    for check in snapshot.get("checks", []):
+        if not check.get("ok"):
+            where = f"（{check['cell']}）" if check.get("cell") else ""
+            errors.append(f"表内校验未通过{where}：{check['message']}")
+    if form.form_no in ROSTER_FORMS:
+        from members.rules import evaluate_subtree
+
+        for finding in evaluate_subtree(unit, on=form.as_of):
+            name = finding.unit.name
+            text = finding.message if finding.message.startswith(name) else f"{name}：{finding.message}"
+            if finding.severity == "error":
+                errors.append(text)
+            elif finding.severity == "warning":
+                warnings.append(text)
+    if form.is_pilot_report:
+        if not snapshot.get("report"):
+            errors.append("请填写示范点情况报告正文。")
+        if not snapshot["rows"]:
+            warnings.append(f"{unit.name}尚未设立示范点。")
+    return errors, warnings
+
+
+# --- transitions -----------------------------------------------------------------------------
+
+
+def _fresh_return(ret):
+    return Return.objects.select_related("form", "campaign", "unit", "snapshot").get(pk=ret.pk)
+
+
+def _conflict(ret):
+    current = Return.objects.filter(pk=ret.pk).values_list("status", flat=True).first()
+    label = STATUS(current).label if current else "已删除"
+    return ValidationError(f"该报表刚刚已被他人处理（当前状态：{label}），您的操作没有执行，请刷新页面后再看。")
+
+
+def _check_version(ret, expected_version):
+    if expected_version is not None and int(expected_version) != ret.version:
+        raise _conflict(ret)
+
+
+def _compare_and_set(ret, *, expected, **fields):
+    """Move `ret` out of `expected` only if nobody has moved it since we read it."""
+    updated = Return.objects.filter(pk=ret.pk, status=expected, version=ret.version).update(
+        version=ret.version + 1, **fields
+    )
+    if updated != 1:
+        raise _conflict(ret)
+    return _fresh_return(ret)
+
+
+def _record(ret, *, actor, action, from_status, to_status, reason="", cells=None, snapshot=None, changes=None):
+    ReturnEvent.objects.create(
+        ret=ret,
+        actor=actor,
+        action=action,
+        from_status=from_status,
+        to_status=to_status,
+        reason=reason,
+        cells=cells or [],
+        snapshot=snapshot,
+    )
+    AuditEvent.objects.record(
+        actor=actor,
+        action=f"return.{action}",
+        unit=ret.unit,
+        obj=ret,
+        changes={"status": [STATUS(from_status).label, STATUS(to_status).label], **(changes or {})},
+        reason=reason,
+    )
+
+
+@transaction.atomic
+def submit_return(
+    *, form, unit, actor, unit_leader, filled_by, phone, explanation="", pilot_report="", expected_version=None
+):
+    """Freeze the table for `unit` and send it to the city; errors block, warnings need a 上报说明."""
+    if not can_submit(actor, unit):
+        raise PermissionDenied("只有本区或上级的填报员、管理员可以上报。")
+    unit = Unit.objects.get(pk=unit.pk)
+    if unit.tier != 2:
+        raise ValidationError(f"“{unit.name}”不是区、县（市）妇联，报表由区、县（市）妇联上报。")
+    errors = {}
+    for field, value, label in (
+        ("unit_leader", unit_leader, "单位负责人"),
+        ("filled_by", filled_by, "填表人"),
+        ("phone", phone, "联系电话"),
+    ):
+        if not (value or "").strip():
+            errors[field] = f"请填写{label}，它会印在报表的表尾。"
+    if errors:
+        raise ValidationError(errors)
+    ret, _ = Return.objects.get_or_create(form=form, unit=unit, defaults={"campaign": form.campaign})
+    ret = _fresh_return(ret)
+    _check_version(ret, expected_version)
+    if not ret.can_be_submitted:
+        raise ValidationError(f"{unit.name}{form.short_label}当前状态为“{ret.get_status_display()}”，不能再次上报。")
+    data = build_snapshot(form, unit, pilot_report=pilot_report)
+    problems, warnings = submission_problems(form, unit, data)
+    if problems:
+        raise ValidationError(["以下问题必须先改正，才能上报：", *problems])
+    explanation = explanation.strip()
+    if warnings and not explanation:
+        raise ValidationError(
+            {"explanation": ["存在以下提醒，如确认无误，请在“上报说明”中写明原因后再上报：", *warnings]}
+        )
+    number = ret.snapshots.count() + 1
+    envelope = {"campaign": form.campaign.doc_number, "form": form.form_no, "unit": unit.code, "number": number}
+    sha256, code = snapshot_digest({**envelope, "table": data})
+    now = timezone.now()
+    snapshot = ReturnSnapshot.objects.create(
+        ret=ret,
+        number=number,
+        data=data,
+        code=code,
+        sha256=sha256,
+        explanation=explanation,
+        unit_leader=unit_leader.strip(),
+        filled_by=filled_by.strip(),
+        phone=phone.strip(),
+        report_date=timezone.localdate(now),
+        created_at=now,
+        created_by=actor,
+    )
+    previous = ret.status
+    ret = _compare_and_set(
+        ret,
+        expected=previous,
+        status=STATUS.SUBMITTED,
+        snapshot=snapshot,
+        explanation=explanation,
+        submitted_at=now,
+        submitted_by=actor,
+        first_submitted_at=ret.first_submitted_at or now,
+    )
+    _record(
+        ret,
+        actor=actor,
+        action=ReturnEvent.Action.SUBMIT,
+        from_status=previous,
+        to_status=STATUS.SUBMITTED,
+        reason=explanation,
+        snapshot=snapshot,
+        changes={"snapshot": [number - 1 or None, number], "code": [None, snapshot.code]},
+    )
+    notifications.notify(
+        users=notifications.reviewers_above(unit),
+        text=f"{unit.name}上报了{form.campaign.doc_number} {form.short_label}（第{number}次上报），请审核。",
+        url=ret.get_absolute_url(),
+    )
+    return ret
+
+
+def _review_preamble(ret, actor, expected_version):
+    ret = _fresh_return(ret)
+    if not can_review(actor, ret.unit):
+        raise PermissionDenied("只有上级妇联的审核员或管理员可以审核。")
+    _check_version(ret, expected_version)
+    if ret.status != STATUS.SUBMITTED:
+        raise ValidationError(
+            f"{ret.unit.name}{ret.form.short_label}当前状态为“{ret.get_status_display()}”，只有待审核的报表可以审核。"
+        )
+    return ret
+
+
+@transaction.atomic
+def approve_return(*, ret, actor, note="", expected_version=None):
+    """Accept the submitted snapshot; from now on the return is locked."""
+    ret = _review_preamble(ret, actor, expected_version)
+    ret = _compare_and_set(
+        ret, expected=STATUS.SUBMITTED, status=STATUS.APPROVED, reviewed_at=timezone.now(), reviewed_by=actor
+    )
+    _record(
+        ret,
+        actor=actor,
+        action=ReturnEvent.Action.APPROVE,
+        from_status=STATUS.SUBMITTED,
+        to_status=STATUS.APPROVED,
+        reason=note.strip(),
+        snapshot=ret.snapshot,
+    )
+    notifications.notify(
+        users=notifications.district_users(ret.unit),
+        text=f"{ret.form.campaign.doc_number} {ret.form.short_label}已审核通过。",
+        url=ret.get_absolute_url(),
+    )
+    return ret
+
+
+PIN_SPLIT = re.compile(r"[,，;；、\n]+")
+
+
+def parse_cells(text, snapshot):
+    """The rows and cells a reviewer names, as refs into the snapshot.
+
+    Each entry is a row name with an optional column number ("兆麟街道 5", "合计 3", "道里区"),
+    or a raw ref ("main/u12/5"). A name that appears in several panels (附表4 and 附表4（续）)
+    means the first, unless the entry starts with the panel's label ("附表4（续） 兆麟街道 3").
+    Unknown entries are refused with the list of row names to choose from.
+    """
+    cells = snapshot_cells(snapshot)
+    rows = {}
+    for panel in snapshot.get("panels", []):
+        for row in panel["rows"]:
+            if row.get("kind") != "section":
+                rows.setdefault(row["label"].strip(), []).append((panel, row))
+    refs, unknown = [], []
+    for entry in (e.strip() for e in PIN_SPLIT.split(text or "")):
+        if not entry:
+            continue
+        if entry in cells or any(ref.startswith(entry + "/") for ref in cells):
+            refs.append(entry)
+            continue
+        # A panel label in front ("附表4（续） 兆麟街道 3") picks that panel; longest label first.
+        only_panel = None
+        for panel in sorted(snapshot.get("panels", []), key=lambda p: -len(p["label"])):
+            if entry.startswith(panel["label"]) and entry != panel["label"]:
+                only_panel, entry_rest = panel["key"], entry[len(panel["label"]) :].strip(" ：:")
+                break
+        else:
+            entry_rest = entry
+        match = re.fullmatch(r"(.+?)\s*(?:第?\s*([0-9甲乙丙丁戊己庚辛壬癸]+)\s*[栏列]?)?", entry_rest)
+        label, number = (match.group(1).strip(), match.group(2)) if match else (entry_rest, None)
+        found = None
+        for panel, row in rows.get(label, []):
+            if only_panel is not None and panel["key"] != only_panel:
+                continue
+            if number is None:
+                found = f"{panel['key']}/{row['key']}"
+            elif number in panel["column_numbers"]:
+                found = f"{panel['key']}/{row['key']}/{number}"
+            if found:
+                break  # the first panel that has the cell, unless a panel was named
+        if found:
+            refs.append(found)
+        else:
+            unknown.append(entry)
+    if unknown:
+        names = "、".join(list(rows)[:12])
+        raise ValidationError(
+            {
+                "cells": f"报表中找不到：{'、'.join(unknown)}。请写行名称加栏号，如“{next(iter(rows), '合计')} 3”；可用的行：{names}。"
+            }
+        )
+    return list(dict.fromkeys(refs))
+
+
+@transaction.atomic
+def send_back(*, ret, actor, reason, cells=(), expected_version=None):
+    """Return the submission to the district with a required reason, optionally pinning cells."""
+    ret = _review_preamble(ret, actor, expected_version)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": "退回时必须写明原因，区妇联才知道要改什么。"})
+    cells = list(cells)
+    ret = _compare_and_set(
+        ret,
+        expected=STATUS.SUBMITTED,
+        status=STATUS.RETURNED,
+        reviewed_at=timezone.now(),
+        reviewed_by=actor,
+        pinned_cells=cells,
+    )
+    _record(
+        ret,
+        actor=actor,
+        action=ReturnEvent.Action.SEND_BACK,
+        from_status=STATUS.SUBMITTED,
+        to_status=STATUS.RETURNED,
+        reason=reason,
+        cells=cells,
+        snapshot=ret.snapshot,
+        changes={"cells": cells} if cells else None,
+    )
+    pinned = f"（标注：{'、'.join(cells)}）" if cells else ""
+    notifications.notify(
+        users=notifications.district_users(ret.unit),
+        text=f"{ret.form.campaign.doc_number} {ret.form.short_label}被退回修改：{reason}{pinned}",
+        url=ret.get_absolute_url(),
+    )
+    return ret
+
+
+@transaction.atomic
+def reopen_return(*, ret, actor, reason, expected_version=None):
+    """Unlock an approved return so the district can correct it; its approved snapshot stays on record."""
+    ret = _fresh_return(ret)
+    if not can_reopen(actor, ret.unit):
+        raise PermissionDenied("只有市妇联管理员可以重新打开已通过的报表。")
+    _check_version(ret, expected_version)
+    if ret.status != STATUS.APPROVED:
+        raise ValidationError(f"只有已通过的报表需要重新打开；当前状态为“{ret.get_status_display()}”。")
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": "重新打开已通过的报表必须写明原因。"})
+    ret = _compare_and_set(ret, expected=STATUS.APPROVED, status=STATUS.RETURNED, pinned_cells=[])
+    _record(
+        ret,
+        actor=actor,
+        action=ReturnEvent.Action.REOPEN,
+        from_status=STATUS.APPROVED,
+        to_status=STATUS.RETURNED,
+        reason=reason,
+        snapshot=ret.snapshot,
+    )
+    notifications.notify(
+        users=notifications.district_users(ret.unit),
+        text=f"{ret.form.campaign.doc_number} {ret.form.short_label}已被市妇联重新打开：{reason}",
+        url=ret.get_absolute_url(),
+    )
+    return ret

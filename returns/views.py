@@ -1,0 +1,494 @@
+"""Campaign, return, verification and notification pages.
+
+Thin views: fetch through orgtree.access (404 outside the user's subtree), call a service,
+render. Returns are always shown and exported from their frozen snapshot, never live data.
+"""
+
+import datetime
+from urllib.parse import quote
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from orgtree.access import can_see_personal_data, get_unit_for_user, visible_units
+from orgtree.models import Contact
+from reports.html import render_table
+
+from . import services
+from .access import get_campaign_for_user, get_return_for_user
+from .exports import VerificationResult, mask_snapshot, stamped_xlsx, verify_upload
+from .forms import (
+    CampaignCreateForm,
+    ReopenForm,
+    SendBackForm,
+    SubmitForm,
+    VerifyUploadForm,
+)
+from .models import Campaign, CampaignForm, Notification, Return, ReturnEvent, ReturnSnapshot
+
+STATUS = Return.Status
+
+
+def _errors_into(form, error):
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
+
+
+# --- campaigns -------------------------------------------------------------------------------
+
+
+@login_required
+def campaign_list(request):
+    user = request.user
+    campaigns = Campaign.objects.visible_to(user).prefetch_related("forms")
+    context = {"campaigns": campaigns, "can_create": _may_create_campaigns(user)}
+    return render(request, "returns/campaign_list.html", context)
+
+
+def _may_create_campaigns(user):
+    return user.is_superuser or (user.can_manage_tree and user.unit is not None and user.unit.tier == 1)
+
+
+@login_required
+def campaign_create(request):
+    if not _may_create_campaigns(request.user):
+        raise PermissionDenied("只有市妇联管理员可以发布报送任务。")
+    form = CampaignCreateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            campaign = services.create_campaign(
+                actor=request.user,
+                doc_number=data["doc_number"],
+                title=data["title"],
+                baseline_date=data["baseline_date"],
+                cut_off_date=data["cut_off_date"],
+                due_dates=form.due_dates(),
+            )
+        except ValidationError as e:
+            _errors_into(form, e)
+        else:
+            messages.success(request, f"已发布报送任务 {campaign.doc_number}。")
+            return redirect(campaign)
+    return render(request, "returns/campaign_form.html", {"form": form})
+
+
+def _cell(form, district, ret, today):
+    """What the dashboard shows for one district and one form."""
+    submitted_on = timezone.localdate(ret.first_submitted_at) if ret and ret.first_submitted_at else None
+    status = ret.status if ret else STATUS.DRAFT
+    reported = status in (STATUS.SUBMITTED, STATUS.APPROVED)
+    late_days = None
+    if submitted_on is not None:
+        late_days = max((submitted_on - form.due_date).days, 0)
+    overdue_days = (today - form.due_date).days if not reported and today > form.due_date else 0
+    return {
+        "form": form,
+        "district": district,
+        "ret": ret,
+        "status": status,
+        "status_label": STATUS(status).label,
+        "reported": reported,
+        "submitted_on": submitted_on,
+        # On time counts only what stands as filed: a return sent back is outstanding again, so
+        # the on-time rate can never exceed the reporting rate.
+        "on_time": reported and late_days == 0,
+        "late_days": late_days,
+        "overdue_days": overdue_days,
+        "counts_for_timeliness": submitted_on is not None or today > form.due_date,
+    }
+
+
+def _rate(part, whole):
+    return round(100 * part / whole, 1) if whole else None
+
+
+@login_required
+def campaign_dashboard(request, pk):
+    """Every district against every form; districts see their own row. Constant query count."""
+    user = request.user
+    campaign = get_campaign_for_user(user, pk)
+    forms = list(campaign.forms.all())
+    districts = list(campaign.districts(user))
+    returns = {
+        (r.form_id, r.unit_id): r
+        for r in Return.objects.filter(campaign=campaign, unit__in=[d.pk for d in districts]).only(
+            "pk", "form_id", "unit_id", "status", "version", "first_submitted_at", "submitted_at"
+        )
+    }
+    today = timezone.localdate()
+    rows = []
+    cells = []
+    for district in districts:
+        row = [_cell(form, district, returns.get((form.pk, district.pk)), today) for form in forms]
+        rows.append((district, row))
+        cells += row
+    reported = [c for c in cells if c["reported"]]
+    timed = [c for c in cells if c["counts_for_timeliness"]]
+    stats = {
+        "cells": len(cells),
+        "reported": len(reported),
+        "approved": sum(c["status"] == STATUS.APPROVED for c in cells),
+        "submitted": sum(c["status"] == STATUS.SUBMITTED for c in cells),
+        "returned": sum(c["status"] == STATUS.RETURNED for c in cells),
+        "missing": sum(c["status"] == STATUS.DRAFT for c in cells),
+        "overdue": sum(bool(c["overdue_days"]) for c in cells),
+        "on_time": sum(c["on_time"] for c in cells),
+        "timed": len(timed),
+        "reporting_rate": _rate(len(reported), len(cells)),
+        "on_time_rate": _rate(sum(c["on_time"] for c in timed), len(timed)),
+    }
+    # Reviewers act on districts strictly below their own unit; a district's own reviewer sees no boxes.
+    district_ids = {d.pk for d in districts}
+    can_review = user.can_review and user.unit_id not in district_ids
+    context = {
+        "campaign": campaign,
+        "forms": forms,
+        "rows": rows,
+        "stats": stats,
+        "today": today,
+        "can_review": can_review,
+        "can_submit": user.can_edit,
+        "is_district_view": user.unit_id in district_ids,
+    }
+    return render(request, "returns/campaign_dashboard.html", context)
+
+
+@login_required
+@require_POST
+def campaign_bulk_approve(request, pk):
+    user = request.user
+    campaign = get_campaign_for_user(user, pk)
+    ids = [i for i in request.POST.getlist("returns") if i.isdigit()]
+    chosen = Return.objects.filter(pk__in=ids, campaign=campaign, unit__in=visible_units(user)).select_related(
+        "unit", "form"
+    )
+    approved, failed = [], []
+    for ret in chosen:
+        try:
+            services.approve_return(ret=ret, actor=user)
+        except (ValidationError, PermissionDenied) as e:
+            failed.append(f"{ret.unit.name}{ret.form.short_label}：{'；'.join(getattr(e, 'messages', [str(e)]))}")
+        else:
+            approved.append(f"{ret.unit.name}{ret.form.short_label}")
+    if approved:
+        messages.success(request, f"已审核通过 {len(approved)} 张报表：{'、'.join(approved)}。")
+    for text in failed:
+        messages.error(request, text)
+    if not approved and not failed:
+        messages.warning(request, "没有选中待审核的报表。")
+    return redirect(campaign)
+
+
+# --- submitting ------------------------------------------------------------------------------
+
+
+def _footer_defaults(unit, user, ret):
+    """Pre-fill the footer from the last submission, else the unit's 附表1 contacts and the user."""
+    if ret is not None and ret.snapshot_id:
+        snap = ret.snapshot
+        return {"unit_leader": snap.unit_leader, "filled_by": snap.filled_by, "phone": snap.phone}
+    contacts = {c.role: c for c in unit.contacts.all()}
+    leader, contact = contacts.get(Contact.Role.LEADER), contacts.get(Contact.Role.CONTACT)
+    return {
+        "unit_leader": leader.name if leader else "",
+        "filled_by": (contact.name if contact and contact.name else user.get_full_name()),
+        "phone": (contact.office_phone or contact.mobile) if contact else user.phone,
+    }
+
+
+@login_required
+def return_submit(request, form_pk, unit_pk):
+    user = request.user
+    unit = get_unit_for_user(user, unit_pk, write=True)
+    campaign_form = (
+        CampaignForm.objects.filter(pk=form_pk, campaign__in=Campaign.objects.visible_to(user))
+        .select_related("campaign")
+        .first()
+    )
+    if campaign_form is None:
+        raise Http404("报表不存在或不在您的管辖范围内。")
+    if unit.tier != 2:
+        raise Http404("只有区、县（市）妇联上报报表。")
+    ret = (
+        Return.objects.filter(form=campaign_form, unit=unit)
+        .select_related("snapshot", "form", "campaign", "unit")
+        .first()
+    )
+    if ret is not None and not ret.can_be_submitted:
+        messages.info(request, f"该报表当前状态为“{ret.get_status_display()}”，无需上报。")
+        return redirect(ret)
+    pilot = campaign_form.is_pilot_report
+    initial = {**_footer_defaults(unit, user, ret), "expected_version": ret.version if ret else None}
+    if ret is not None and ret.snapshot_id:
+        initial["explanation"] = ret.snapshot.explanation
+        if pilot:
+            initial["pilot_report"] = ret.snapshot.data.get("report", "")
+    form = SubmitForm(request.POST or None, initial=initial, pilot=pilot)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            ret = services.submit_return(
+                form=campaign_form,
+                unit=unit,
+                actor=user,
+                unit_leader=data["unit_leader"],
+                filled_by=data["filled_by"],
+                phone=data["phone"],
+                explanation=data["explanation"],
+                pilot_report=data.get("pilot_report", ""),
+                expected_version=data["expected_version"],
+            )
+        except ValidationError as e:
+            _errors_into(form, e)
+        else:
+            messages.success(request, f"已上报，验证码 {ret.snapshot.code}。市妇联审核后您会收到通知。")
+            return redirect(ret)
+    preview = services.build_snapshot(campaign_form, unit, pilot_report=request.POST.get("pilot_report", ""))
+    problems, warnings = services.submission_problems(campaign_form, unit, preview)
+    if pilot and not request.POST.get("pilot_report"):
+        # The report text is typed below; don't shout about it before the user has had a chance.
+        problems = [p for p in problems if "报告正文" not in p]
+    context = {
+        "unit": unit,
+        "campaign_form": campaign_form,
+        "campaign": campaign_form.campaign,
+        "ret": ret,
+        "form": form,
+        "preview": preview,
+        "problems": problems,
+        "warnings": warnings,
+        "last_send_back": _last_send_back(ret),
+        "table_html": _table_html(preview, set(ret.pinned_cells) if ret else set()),
+        "pinned_values": _pinned_values(ret.snapshot.data, ret.pinned_cells) if ret and ret.snapshot_id else [],
+    }
+    return render(request, "returns/return_submit.html", context)
+
+
+def _last_send_back(ret):
+    if ret is None or ret.status != STATUS.RETURNED:
+        return None
+    return (
+        ret.events.filter(action__in=[ReturnEvent.Action.SEND_BACK, ReturnEvent.Action.REOPEN])
+        .select_related("actor")
+        .order_by("-at", "-id")
+        .first()
+    )
+
+
+# --- one return ------------------------------------------------------------------------------
+
+
+def _pinned_values(snapshot_data, pinned):
+    """(description, value) of every pinned cell; a pinned row lists its cells."""
+    cells = services.snapshot_cells(snapshot_data)
+    shown = []
+    for ref in pinned:
+        if ref in cells:
+            shown.append((services.describe_ref(snapshot_data, ref), cells[ref]))
+        else:
+            row = [f"第{r.rsplit('/', 1)[1]}栏={v}" for r, v in cells.items() if r.startswith(ref + "/")]
+            shown.append((services.describe_ref(snapshot_data, ref), "，".join(row)))
+    return shown
+
+
+def _table_html(data, pinned=(), footer=None):
+    """The official-layout HTML of a snapshot with pinned cells (and every cell of a pinned row) marked."""
+    if data is None or data.get("form") == "pilot":
+        return ""
+
+    cells = services.snapshot_cells(data)
+    highlight = {ref for ref in cells if ref in pinned or ref.rsplit("/", 1)[0] in pinned}
+    return render_table(data, highlight=highlight, footer=footer)
+
+
+def _return_context(request, ret, *, send_back_form=None, reopen_form=None):
+    user = request.user
+    snapshots = list(ret.snapshots.order_by("number").select_related("created_by"))
+    shown = ret.snapshot
+    wanted = request.GET.get("v")
+    if wanted and wanted.isdigit():
+        shown = next((s for s in snapshots if s.number == int(wanted)), shown)
+    previous = next((s for s in snapshots if shown and s.number == shown.number - 1), None)
+    diff = services.snapshot_diff(previous.data, shown.data) if previous and shown else None
+    events = list(ret.events.select_related("actor", "snapshot"))
+    version = {"expected_version": ret.version}
+    show_personal_data = can_see_personal_data(user, ret.unit)
+    shown_data = None
+    if shown is not None:
+        shown_data = shown.data if show_personal_data else mask_snapshot(shown.data)
+    return {
+        "ret": ret,
+        "unit": ret.unit,
+        "campaign": ret.campaign,
+        "campaign_form": ret.form,
+        "snapshots": snapshots,
+        "shown": shown,
+        "is_current": shown is not None and shown.pk == ret.snapshot_id,
+        "previous": previous,
+        "diff": diff,
+        "events": events,
+        "pinned": set(ret.pinned_cells),
+        "pinned_values": _pinned_values(shown.data, ret.pinned_cells) if shown else [],
+        "last_send_back": _last_send_back(ret),
+        "can_submit": ret.can_be_submitted and services.can_submit(user, ret.unit),
+        "can_review": ret.status == STATUS.SUBMITTED and services.can_review(user, ret.unit),
+        "can_reopen": ret.status == STATUS.APPROVED and services.can_reopen(user, ret.unit),
+        "send_back_form": send_back_form or SendBackForm(initial=version),
+        "reopen_form": reopen_form or ReopenForm(initial=version),
+        "show_personal_data": show_personal_data,
+        "shown_data": shown_data,
+        "table_html": _table_html(shown_data, set(ret.pinned_cells), shown.footer if shown else None),
+        "today": timezone.localdate(),
+    }
+
+
+@login_required
+def return_detail(request, pk):
+    ret = get_return_for_user(request.user, pk)
+    return render(request, "returns/return_detail.html", _return_context(request, ret))
+
+
+@login_required
+@require_POST
+def return_approve(request, pk):
+    ret = get_return_for_user(request.user, pk)
+    try:
+        services.approve_return(
+            ret=ret,
+            actor=request.user,
+            note=request.POST.get("note", ""),
+            expected_version=request.POST.get("expected_version") or None,
+        )
+    except ValidationError as e:
+        messages.error(request, "；".join(e.messages))
+    else:
+        messages.success(request, f"{ret.unit.name}{ret.form.short_label}已审核通过。")
+    return redirect(ret)
+
+
+@login_required
+@require_POST
+def return_send_back(request, pk):
+    ret = get_return_for_user(request.user, pk)
+    form = SendBackForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            cells = services.parse_cells(data["cells"], ret.snapshot.data) if ret.snapshot_id else []
+            services.send_back(
+                ret=ret,
+                actor=request.user,
+                reason=data["reason"],
+                cells=cells,
+                expected_version=data["expected_version"],
+            )
+        except ValidationError as e:
+            _errors_into(form, e)
+        else:
+            messages.success(request, f"已退回{ret.unit.name}修改。")
+            return redirect(ret)
+    context = _return_context(request, ret, send_back_form=form)
+    return render(request, "returns/return_detail.html", context, status=400)
+
+
+@login_required
+@require_POST
+def return_reopen(request, pk):
+    ret = get_return_for_user(request.user, pk)
+    form = ReopenForm(request.POST)
+    if form.is_valid():
+        try:
+            services.reopen_return(
+                ret=ret,
+                actor=request.user,
+                reason=form.cleaned_data["reason"],
+                expected_version=form.cleaned_data["expected_version"],
+            )
+        except ValidationError as e:
+            _errors_into(form, e)
+        else:
+            messages.success(request, "已重新打开，区妇联可以修改后重新上报。")
+            return redirect(ret)
+    context = _return_context(request, ret, reopen_form=form)
+    return render(request, "returns/return_detail.html", context, status=400)
+
+
+@login_required
+def return_export(request, pk):
+    """The stamped Excel file of a snapshot (the current one, or ?v=N), never of live data."""
+    ret = get_return_for_user(request.user, pk)
+    snapshot = ret.snapshot
+    wanted = request.GET.get("v")
+    if wanted and wanted.isdigit():
+        snapshot = ret.snapshots.filter(number=int(wanted)).first()
+    if snapshot is None:
+        raise Http404("该报表还没有上报，没有可导出的快照。")
+    content = stamped_xlsx(snapshot, mask_personal_data=not can_see_personal_data(request.user, ret.unit))
+    response = HttpResponse(content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    filename = f"{ret.unit.code}-{ret.form.short_label}-第{snapshot.number}次上报-{snapshot.code}.xlsx"
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
+    return response
+
+
+# --- public verification ---------------------------------------------------------------------
+
+
+def verify(request, code=None):
+    """Public (no login): which return a code belongs to, and an upload check of the file."""
+    code = (code or request.GET.get("code", "")).strip().upper()
+    snapshot = None
+    if code:
+        snapshot = (
+            ReturnSnapshot.objects.filter(code=code)
+            .select_related("ret", "ret__unit", "ret__form", "ret__campaign")
+            .order_by("-pk")
+            .first()
+        )
+    form = VerifyUploadForm(request.POST or None, request.FILES or None)
+    result = None
+    if snapshot is not None and request.method == "POST" and form.is_valid():
+        result = verify_upload(snapshot, form.cleaned_data["file"])
+        if isinstance(result, VerificationResult) and result.error:
+            form.add_error("file", result.error)
+    context = {
+        "code": code,
+        "snapshot": snapshot,
+        "ret": snapshot.ret if snapshot else None,
+        "is_current": snapshot is not None and snapshot.ret.snapshot_id == snapshot.pk,
+        "form": form,
+        "result": result,
+    }
+    status = 404 if code and snapshot is None else 200
+    return render(request, "returns/verify.html", context, status=status)
+
+
+# --- notifications ---------------------------------------------------------------------------
+
+
+@login_required
+def notification_list(request):
+    items = Notification.objects.filter(user=request.user)[:100]
+    return render(request, "returns/notifications.html", {"items": items})
+
+
+@login_required
+@require_POST
+def notification_read(request):
+    Notification.objects.unread().filter(user=request.user).update(read_at=timezone.now())
+    return redirect("returns:notifications")
+
+
+def _date_param(value):
+    try:
+        return datetime.date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
