@@ -1,4 +1,4 @@
-"""Composition rules (FORMS.md "Quotas" and "Cross-level rule"), evaluated live.
+"""Composition rules (docs/forms.md "Quotas and 达标" and "Cross-level rule"), evaluated live.
 
 Public API, used by the roster page, the compliance page and the returns workflow:
 
@@ -10,7 +10,7 @@ Both evaluations run in a constant number of queries however large the subtree: 
 counts come from one aggregate query over the subtree's nested-set range, the cross-level rule
 from one query with an EXISTS test on the parent unit's posts.
 
-达标 (FORMS.md: total in range, exactly one head, at least two vice-heads) is tracked apart from
+达标 (docs/forms.md: total in range, exactly one head, at least two vice-heads) is tracked apart from
 severity, by ``Finding.fails_quota``. Severity says what a finding does to a district's return:
 ``error`` is data that cannot be right (two heads of one unit, a unit with nobody on its roster) and
 blocks submission until fixed; ``warning`` is a shortfall against the plan (未达标, a head missing
@@ -33,7 +33,7 @@ SEVERITY_LABELS = {ERROR: "错误", WARNING: "警告", NOTICE: "提示"}
 SEVERITY_ORDER = {ERROR: 0, WARNING: 1, NOTICE: 2}
 
 HEAD, VICE, MEMBER = "head", "vice", "member"
-# FORMS.md "Counting a person once": a person counts under her highest post. 常委 sits in the
+# docs/forms.md "Counting a person once": a person counts under her highest post. 常委 sits in the
 # 执委 column of 附表4 (扩员后合计 = 主席 + 副主席 + 执委), so it is a member here too.
 ROLE_GROUP = {
     Post.Role.CHAIR: HEAD,
@@ -54,7 +54,7 @@ TIER4_KINDS = Unit.KINDS_BY_TIER[4]
 
 @dataclass(frozen=True)
 class Quota:
-    """One block of the FORMS.md quota table."""
+    """One block of the docs/forms.md quota table."""
 
     block: str
     label: str
@@ -283,7 +283,7 @@ def _quota_findings(unit, quota, tally):
 def _cross_level_findings(units, *, on, unit_filter):
     """Heads of village/community units who hold no 执委-or-higher post in the parent, in one query.
 
-    Severity is warning, not error: FORMS.md defines 达标 by the quotas alone, so this rule must not
+    Severity is warning, not error: docs/forms.md defines 达标 by the quotas alone, so this rule must not
     change the 达标 count or block a district's return; the fix is made on the parent's roster.
     """
     parent_seat = Post.objects.current(on=on).filter(

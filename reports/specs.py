@@ -1,4 +1,4 @@
-"""The declarative specification of 附表1–5 (FORMS.md, to the cell).
+"""The declarative specification of 附表1–5 (docs/forms.md, to the cell).
 
 Each table is a header tree (groups, merged cells, column numbers), a row source (computed in
 reports/tables.py) and, for every numeric leaf column, a measure: a SQL condition over the
@@ -232,7 +232,7 @@ FORM3_HEADER = [
     text("联系电话", "phone", 13),
     text("备注", "note", 8),
 ]
-# FORMS.md 附表3 sections, by the person's highest post at the district.
+# docs/forms.md 附表3 sections, by the person's highest post at the district.
 FORM3_SECTIONS = [("part_time_vice", "一、兼职副主席"), ("standing", "二、常委"), ("executive", "三、执委")]
 
 
@@ -341,5 +341,6 @@ FORM5_HEADER = [
     group("进“两委”", *[num(label, key, cond) for key, label, cond in TWO_COMMITTEES]),
     text("备注", "note", 8),
 ]
-# 附表5 rows below each block's 小计: the highest post (常委 are rare below the district and go with 执委).
+# 附表5 rows below each block's 小计: the highest post (常委 are rare below the district and go with 执委;
+# docs/forms.md "Deliberate differences" 3).
 FORM5_RANKS = [("r1", CHAIR), ("r2", VICE), ("r3", MEMBER)]
