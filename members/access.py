@@ -4,6 +4,8 @@ Each returns the object when it lies in the user's subtree and raises Http404 ot
 object outside the subtree does not exist for the user; write=True also needs an editing role (403).
 """
 
+from typing import Any
+
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
@@ -12,7 +14,7 @@ from orgtree.access import visible_units
 from .models import Person, Post
 
 
-def get_person_for_user(user, pk) -> Person:
+def get_person_for_user(user: Any, pk: Any) -> Person:
     """A person who holds or held a post in the user's subtree, else 404 (one query)."""
     person = Person.objects.filter(pk=pk, posts__unit__in=visible_units(user)).distinct().first()
     if person is None:
@@ -20,7 +22,7 @@ def get_person_for_user(user, pk) -> Person:
     return person
 
 
-def get_post_for_user(user, pk, *, write: bool = False) -> Post:
+def get_post_for_user(user: Any, pk: Any, *, write: bool = False) -> Post:
     """A post of a unit in the user's subtree, with its person, unit and parent unit; else 404.
 
     write=True also needs an editing role (403).

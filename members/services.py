@@ -97,8 +97,9 @@ def _clean_person(person):
     mobile = _collect(errors, "mobile", validators.clean_mobile, person.mobile)
     person.mobile = mobile if mobile is not None else person.mobile
     if person.id_number:
-        clash = Person.objects.filter(id_number=person.id_number).exclude(pk=person.pk).values_list("pk", flat=True)
-        clash = clash.first()
+        clash = (
+            Person.objects.filter(id_number=person.id_number).exclude(pk=person.pk).values_list("pk", flat=True).first()
+        )
         if clash is not None:
             # The other person may sit outside the user's subtree: name only her person number.
             errors.setdefault("id_number", []).append(
@@ -195,7 +196,7 @@ def appoint(*, person, unit, role, start_date, actor, **post_fields):
 def create_person_and_appoint(*, person_data, unit, post_data, actor):
     """A new person and her first post, both or neither; errors of both parts are reported together."""
     person = Person(**{name: person_data[name] for name in PERSON_FIELDS if name in person_data})
-    errors = {}
+    errors: dict[str, list] = {}
     try:
         _clean_person(person)
     except ValidationError as e:

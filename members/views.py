@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.http import urlencode
 
 from fedorg.dates import CUTOFF_2016
+from fedorg.forms import add_service_errors
 from fedorg.history import change_rows
 from orgtree.access import can_see_personal_data, get_unit_for_user, visible_breadcrumb, visible_units
 from orgtree.models import AuditEvent
@@ -49,19 +50,6 @@ def _as_of(request):
     form = AsOfForm(request.GET)
     day = form.cleaned_data.get("on") if form.is_valid() else None
     return day or timezone.localdate(), form
-
-
-def _add_errors(forms, error):
-    """File a service's ValidationError under the first form that has the field, else as a page error."""
-    if not hasattr(error, "error_dict"):
-        forms[0].add_error(None, error)
-        return
-    for field, errors in error.error_dict.items():
-        target = next((f for f in forms if field in f.fields), None)
-        if target is None:
-            forms[0].add_error(None, errors)
-        else:
-            target.add_error(field, errors)
 
 
 def _roster_url(unit, on=None):
@@ -133,7 +121,7 @@ def person_add(request, pk):
                 actor=request.user,
             )
         except ValidationError as e:
-            _add_errors([person_form, post_form], e)
+            add_service_errors([person_form, post_form], e)
         else:
             messages.success(request, f"已登记{post.person.name}，任{unit.name}{post.get_role_display()}。")
             if request.POST.get("next") == "add":
@@ -190,7 +178,7 @@ def appoint_existing(request, pk):
                 **post_data,
             )
         except ValidationError as e:
-            _add_errors([post_form], e)
+            add_service_errors([post_form], e)
         else:
             messages.success(request, f"已任命{person.name}为{unit.name}{post.get_role_display()}。")
             if request.POST.get("next") == "add":
@@ -216,7 +204,7 @@ def post_edit(request, pk):
         try:
             services.update_post(post=post, data=_post_data(form.cleaned_data), actor=request.user)
         except ValidationError as e:
-            _add_errors([form], e)
+            add_service_errors([form], e)
         else:
             messages.success(request, f"{post.person.name}的任职信息已保存。")
             return redirect(_roster_url(unit))
@@ -239,7 +227,7 @@ def post_end(request, pk):
                 actor=request.user,
             )
         except ValidationError as e:
-            _add_errors([form], e)
+            add_service_errors([form], e)
         else:
             messages.success(
                 request,
@@ -308,7 +296,7 @@ def person_edit(request, pk):
         try:
             services.update_person(person=person, data=form.cleaned_data, actor=request.user)
         except ValidationError as e:
-            _add_errors([form], e)
+            add_service_errors([form], e)
         else:
             messages.success(request, f"{form.cleaned_data['name']}的信息已保存。")
             return redirect(person)
@@ -367,7 +355,7 @@ def post_certificate(request, pk):
         try:
             certificates.issue_certificates(posts=[post], actor=request.user, issued_on=form.cleaned_data["issued_on"])
         except ValidationError as e:
-            _add_errors([form], e)
+            add_service_errors([form], e)
         else:
             return redirect("members:post_certificate", pk=post.pk)
     certificate = Certificate.objects.filter(post=post).first()
@@ -398,7 +386,7 @@ def unit_certificates(request, pk):
                 posts=posts, actor=request.user, issued_on=form.cleaned_data["issued_on"]
             )
         except ValidationError as e:
-            _add_errors([form], e)
+            add_service_errors([form], e)
         else:
             messages.success(request, f"已编号 {len(issued)} 张证书。")
             return redirect("members:unit_certificates", pk=unit.pk)

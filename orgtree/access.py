@@ -5,18 +5,21 @@ subtree, and for a missing object, they raise Http404, so an outsider cannot eve
 that a unit exists. Inside the subtree, a role that may not do the thing gets 403.
 """
 
+from typing import Any
+
 from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
 from django.http import Http404
 
 from .models import Unit
 
 
-def visible_units(user):
+def visible_units(user: Any) -> QuerySet[Unit]:
     """All units the user may see, archived ones included (filter `.active()` for lists)."""
     return Unit.objects.visible_to(user)
 
 
-def get_unit_for_user(user, pk, *, write=False, manage=False):
+def get_unit_for_user(user: Any, pk: Any, *, write: bool = False, manage: bool = False) -> Unit:
     """The unit with primary key `pk` if it is in the user's subtree, else 404.
 
     write=True also requires a role that may edit (admin, staff); manage=True requires an
@@ -30,7 +33,7 @@ def get_unit_for_user(user, pk, *, write=False, manage=False):
     return unit
 
 
-def get_unit_by_code_for_user(user, code, *, write=False, manage=False):
+def get_unit_by_code_for_user(user: Any, code: str, *, write: bool = False, manage: bool = False) -> Unit:
     """Like get_unit_for_user, by 组织代码."""
     unit = visible_units(user).filter(code=code).first()
     if unit is None:
@@ -39,25 +42,25 @@ def get_unit_by_code_for_user(user, code, *, write=False, manage=False):
     return unit
 
 
-def check_unit_permission(user, unit, *, write=False, manage=False):
+def check_unit_permission(user: Any, unit: Unit, *, write: bool = False, manage: bool = False) -> None:
     if manage and not user.can_manage_tree:
         raise PermissionDenied("只有管理员可以调整组织机构。")
     if write and not user.can_edit:
         raise PermissionDenied("您的账号只能查看，不能修改。")
 
 
-def is_strictly_below_user_unit(user, unit):
+def is_strictly_below_user_unit(user: Any, unit: Unit) -> bool:
     """True when `unit` is a proper descendant of the user's unit (a root user owns everything)."""
     if user.unit_id is None:
         return user.is_superuser
     return unit.pk != user.unit_id and visible_units(user).filter(pk=unit.pk).exists()
 
 
-def can_see_personal_data(user, unit):
+def can_see_personal_data(user: Any, unit: Unit) -> bool:
     """Full ID numbers and phones: editors of the unit's subtree only."""
     return user.can_see_personal_data and visible_units(user).filter(pk=unit.pk).exists()
 
 
-def visible_breadcrumb(user, unit):
+def visible_breadcrumb(user: Any, unit: Unit) -> list[Unit]:
     """The unit's ancestors that the user may see, down to the unit itself."""
     return [*unit.get_ancestors().filter(pk__in=visible_units(user).values("pk")), unit]

@@ -3,7 +3,7 @@
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import connection, models
 from django.urls import reverse
 from mptt.managers import TreeManager
 from mptt.models import MPTTModel, TreeForeignKey
@@ -37,6 +37,21 @@ class UnitQuerySet(TreeQuerySet):
 
     def of_tier(self, tier):
         return self.filter(kind__in=Unit.KINDS_BY_TIER[tier])
+
+    def child_subtree_kind_counts(self, unit):
+        """{child_id: [(kind label, n)]}: the active units below each child of `unit`, by kind, in one query."""
+        table = Unit._meta.db_table
+        sql = (
+            f"SELECT c.id, d.kind, COUNT(*) FROM {table} c "  # noqa: S608 - table name is ours, values are bound
+            f"JOIN {table} d ON d.tree_id = c.tree_id AND d.lft > c.lft AND d.rght < c.rght "
+            "WHERE c.parent_id = %s AND d.archived_at IS NULL GROUP BY c.id, d.kind"
+        )
+        counts: dict[int, list] = {}
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [unit.pk])
+            for child_id, kind, n in cursor.fetchall():
+                counts.setdefault(child_id, []).append((Unit.Kind(kind).label, n))
+        return counts
 
 
 class Unit(MPTTModel):

@@ -235,6 +235,10 @@ def set_pilot(*, unit, is_pilot, actor):
 CONTACT_FIELDS = ["name", "title", "office_phone", "mobile", "email_qq"]
 
 
+def _verbose_name(model, field: str) -> str:
+    return str(getattr(model._meta.get_field(field), "verbose_name", field))
+
+
 @transaction.atomic
 def update_contacts(*, unit, contacts, actor):
     """`contacts` maps Contact.Role to a dict of CONTACT_FIELDS."""
@@ -245,7 +249,7 @@ def update_contacts(*, unit, contacts, actor):
             new = (data.get(field) or "").strip()
             old = getattr(contact, field)
             if new != old:
-                changes[f"{Contact.Role(role).label}.{Contact._meta.get_field(field).verbose_name}"] = [old, new]
+                changes[f"{Contact.Role(role).label}.{_verbose_name(Contact, field)}"] = [old, new]
                 setattr(contact, field, new)
         contact.save()
     if changes:
@@ -279,7 +283,7 @@ def bulk_load_units(*, rows, actor=None):
     if not new_rows:
         return 0
     # Parent ids are needed before children, so insert one level at a time.
-    by_level = {}
+    by_level: dict[int, list] = {}
     parent_of = {row[0]: row[5] for row in new_rows}
 
     def depth(code):

@@ -6,12 +6,12 @@ Views are thin: fetch through orgtree.access, validate with a form, call a servi
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection
 from django.db.models import Count, Q
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from fedorg.forms import add_service_errors
 from fedorg.history import change_rows
 
 from . import services
@@ -29,31 +29,6 @@ from .forms import (
     UnitRenameForm,
 )
 from .models import AuditEvent, Contact, Unit, User
-
-
-def _add_errors(form, error):
-    """Put a service's ValidationError onto the form, so the page shows it next to the input."""
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
-
-
-def _child_kind_counts(unit):
-    """{child_id: {kind_label: n}} for every child's whole subtree, in one query."""
-    table = Unit._meta.db_table
-    sql = (
-        f"SELECT c.id, d.kind, COUNT(*) FROM {table} c "  # noqa: S608 - table name is ours, values are bound
-        f"JOIN {table} d ON d.tree_id = c.tree_id AND d.lft > c.lft AND d.rght < c.rght "
-        "WHERE c.parent_id = %s AND d.archived_at IS NULL GROUP BY c.id, d.kind"
-    )
-    counts = {}
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [unit.pk])
-        for child_id, kind, n in cursor.fetchall():
-            counts.setdefault(child_id, []).append((Unit.Kind(kind).label, n))
-    return counts
 
 
 @login_required
@@ -81,7 +56,7 @@ def unit_detail(request, pk):
         .order_by("kind")
     )
     children = list(children)
-    child_counts = _child_kind_counts(unit)
+    child_counts = Unit.objects.child_subtree_kind_counts(unit)
     for child in children:
         child.kind_counts = child_counts.get(child.pk, [])
     contacts = {c.role: c for c in unit.contacts.all()}
@@ -134,7 +109,7 @@ def _unit_form_view(request, pk, *, form_class, template, title, run, manage=Tru
         try:
             result = run(unit, form.cleaned_data)
         except ValidationError as e:
-            _add_errors(form, e)
+            add_service_errors(form, e)
         else:
             messages.success(request, f"{title}成功。")
             return redirect(result if isinstance(result, Unit) else unit)

@@ -1,5 +1,7 @@
 """Fetchers for campaigns and returns, built on the one access rule in orgtree.access (404 outside)."""
 
+from typing import Any
+
 from django.http import Http404
 
 from orgtree.access import visible_units
@@ -7,7 +9,7 @@ from orgtree.access import visible_units
 from .models import Campaign, Return
 
 
-def get_campaign_for_user(user, pk) -> Campaign:
+def get_campaign_for_user(user: Any, pk: Any) -> Campaign:
     """The campaign if it is run by a unit above, at or below the user's unit; else 404."""
     campaign = Campaign.objects.visible_to(user).filter(pk=pk).select_related("unit").first()
     if campaign is None:
@@ -15,7 +17,7 @@ def get_campaign_for_user(user, pk) -> Campaign:
     return campaign
 
 
-def get_return_for_user(user, pk) -> Return:
+def get_return_for_user(user: Any, pk: Any) -> Return:
     """A return whose district lies in the user's subtree; else 404. One query, with its snapshot."""
     ret = (
         Return.objects.filter(pk=pk, unit__in=visible_units(user))

@@ -65,6 +65,6 @@ class ReturnDetail(generics.RetrieveAPIView):
 
     def get_object(self):
         ret = get_return_for_user(self.request.user, self.kwargs["pk"])
-        if ret.snapshot_id and not can_see_personal_data(self.request.user, ret.unit):
+        if ret.snapshot is not None and not can_see_personal_data(self.request.user, ret.unit):
             ret.snapshot.data = mask_snapshot(ret.snapshot.data)
         return ret

@@ -89,7 +89,7 @@ def send_due_reminders(*, today=None, days=3):
                 "unit_id", flat=True
             )
         )
-        users_by_unit = {}
+        users_by_unit: dict[int, list] = {}
         for user in _units_users([d.pk for d in districts if d.pk not in done]):
             users_by_unit.setdefault(user.unit_id, []).append(user)
         url = reverse("returns:campaign", args=[form.campaign_id])

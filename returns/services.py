@@ -7,12 +7,14 @@ the history both sides see, an AuditEvent, and notifications that are emailed af
 """
 
 import re
+from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from fedorg.dates import BASELINE_2016, CUTOFF_2016, DOC_NUMBER_2016, DUE_DATES_2016, TITLE_2016
+from members.rules import evaluate_subtree
 from orgtree.access import is_strictly_below_user_unit, visible_units
 from orgtree.models import AuditEvent, Unit
 from reports.tables import compute
@@ -224,32 +226,45 @@ def snapshot_diff(old, new):
     ]
 
 
-def submission_problems(form, unit, snapshot):
+@dataclass(frozen=True)
+class Problem:
+    """One thing standing in the way of a submission: its kind, the text shown, where to fix it."""
+
+    kind: str  # "table_check", "rule", "pilot_report_missing" or "no_pilot"
+    text: str
+    unit: Unit | None = None
+    fix_url: str = ""
+
+    def __str__(self):
+        return self.text
+
+
+def submission_problems(form, unit, snapshot) -> tuple[list[Problem], list[Problem]]:
     """(errors, warnings) standing in the way of submitting `snapshot` for `unit`.
 
     Errors are failed table checks and error-level composition rules anywhere in the district's
     subtree; warnings may be overridden with a written 上报说明.
     """
-    errors, warnings = [], []
+    errors: list[Problem] = []
+    warnings: list[Problem] = []
     for check in snapshot.get("checks", []):
         if not check.get("ok"):
             where = f"（{check['cell']}）" if check.get("cell") else ""
-            errors.append(f"表内校验未通过{where}：{check['message']}")
+            errors.append(Problem("table_check", f"表内校验未通过{where}：{check['message']}"))
     if form.form_no in ROSTER_FORMS:
-        from members.rules import evaluate_subtree
-
         for finding in evaluate_subtree(unit, on=form.as_of):
             name = finding.unit.name
             text = finding.message if finding.message.startswith(name) else f"{name}：{finding.message}"
+            problem = Problem("rule", text, unit=finding.unit, fix_url=finding.fix_url)
             if finding.severity == "error":
-                errors.append(text)
+                errors.append(problem)
             elif finding.severity == "warning":
-                warnings.append(text)
+                warnings.append(problem)
     if form.is_pilot_report:
         if not snapshot.get("report"):
-            errors.append("请填写示范点情况报告正文。")
+            errors.append(Problem("pilot_report_missing", "请填写示范点情况报告正文。"))
         if not snapshot["rows"]:
-            warnings.append(f"{unit.name}尚未设立示范点。")
+            warnings.append(Problem("no_pilot", f"{unit.name}尚未设立示范点。", unit=unit))
     return errors, warnings
 
 
@@ -330,11 +345,11 @@ def submit_return(
     data = build_snapshot(form, unit, pilot_report=pilot_report)
     problems, warnings = submission_problems(form, unit, data)
     if problems:
-        raise ValidationError(["以下问题必须先改正，才能上报：", *problems])
+        raise ValidationError(["以下问题必须先改正，才能上报：", *map(str, problems)])
     explanation = explanation.strip()
     if warnings and not explanation:
         raise ValidationError(
-            {"explanation": ["存在以下提醒，如确认无误，请在“上报说明”中写明原因后再上报：", *warnings]}
+            {"explanation": ["存在以下提醒，如确认无误，请在“上报说明”中写明原因后再上报：", *map(str, warnings)]}
         )
     number = ret.snapshots.count() + 1
     envelope = {"campaign": form.campaign.doc_number, "form": form.form_no, "unit": unit.code, "number": number}
@@ -431,7 +446,7 @@ def parse_cells(text, snapshot):
     Unknown entries are refused with the list of row names to choose from.
     """
     cells = snapshot_cells(snapshot)
-    rows = {}
+    rows: dict[str, list] = {}
     for panel in snapshot.get("panels", []):
         for row in panel["rows"]:
             if row.get("kind") != "section":

@@ -15,11 +15,12 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from fedorg.forms import add_service_errors
 from orgtree.access import can_see_personal_data, get_unit_for_user, visible_units
 from orgtree.models import Contact
 from reports.html import render_table
 
-from . import services
+from . import completeness, services
 from .access import get_campaign_for_user, get_return_for_user
 from .exports import VerificationResult, mask_snapshot, stamped_xlsx, verify_upload
 from .forms import (
@@ -32,14 +33,6 @@ from .forms import (
 from .models import Campaign, CampaignForm, Notification, Return, ReturnEvent, ReturnSnapshot
 
 STATUS = Return.Status
-
-
-def _errors_into(form, error):
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 # --- campaigns -------------------------------------------------------------------------------
@@ -74,41 +67,11 @@ def campaign_create(request):
                 due_dates=form.due_dates(),
             )
         except ValidationError as e:
-            _errors_into(form, e)
+            add_service_errors(form, e)
         else:
             messages.success(request, f"已发布报送任务 {campaign.doc_number}。")
             return redirect(campaign)
     return render(request, "returns/campaign_form.html", {"form": form})
-
-
-def _cell(form, district, ret, today):
-    """What the dashboard shows for one district and one form."""
-    submitted_on = timezone.localdate(ret.first_submitted_at) if ret and ret.first_submitted_at else None
-    status = ret.status if ret else STATUS.DRAFT
-    reported = status in (STATUS.SUBMITTED, STATUS.APPROVED)
-    late_days = None
-    if submitted_on is not None:
-        late_days = max((submitted_on - form.due_date).days, 0)
-    overdue_days = (today - form.due_date).days if not reported and today > form.due_date else 0
-    return {
-        "form": form,
-        "district": district,
-        "ret": ret,
-        "status": status,
-        "status_label": STATUS(status).label,
-        "reported": reported,
-        "submitted_on": submitted_on,
-        # On time counts only what stands as filed: a return sent back is outstanding again, so
-        # the on-time rate can never exceed the reporting rate.
-        "on_time": reported and late_days == 0,
-        "late_days": late_days,
-        "overdue_days": overdue_days,
-        "counts_for_timeliness": submitted_on is not None or today > form.due_date,
-    }
-
-
-def _rate(part, whole):
-    return round(100 * part / whole, 1) if whole else None
 
 
 @login_required
@@ -116,36 +79,8 @@ def campaign_dashboard(request, pk):
     """Every district against every form; districts see their own row. Constant query count."""
     user = request.user
     campaign = get_campaign_for_user(user, pk)
-    forms = list(campaign.forms.all())
-    districts = list(campaign.districts(user))
-    returns = {
-        (r.form_id, r.unit_id): r
-        for r in Return.objects.filter(campaign=campaign, unit__in=[d.pk for d in districts]).only(
-            "pk", "form_id", "unit_id", "status", "version", "first_submitted_at", "submitted_at"
-        )
-    }
-    today = timezone.localdate()
-    rows = []
-    cells = []
-    for district in districts:
-        row = [_cell(form, district, returns.get((form.pk, district.pk)), today) for form in forms]
-        rows.append((district, row))
-        cells += row
-    reported = [c for c in cells if c["reported"]]
-    timed = [c for c in cells if c["counts_for_timeliness"]]
-    stats = {
-        "cells": len(cells),
-        "reported": len(reported),
-        "approved": sum(c["status"] == STATUS.APPROVED for c in cells),
-        "submitted": sum(c["status"] == STATUS.SUBMITTED for c in cells),
-        "returned": sum(c["status"] == STATUS.RETURNED for c in cells),
-        "missing": sum(c["status"] == STATUS.DRAFT for c in cells),
-        "overdue": sum(bool(c["overdue_days"]) for c in cells),
-        "on_time": sum(c["on_time"] for c in cells),
-        "timed": len(timed),
-        "reporting_rate": _rate(len(reported), len(cells)),
-        "on_time_rate": _rate(sum(c["on_time"] for c in timed), len(timed)),
-    }
+    board = completeness.board(campaign, user=user, today=timezone.localdate())
+    forms, districts, rows, stats, today = board.forms, board.districts, board.rows, board.stats, board.today
     # Reviewers act on districts strictly below their own unit; a district's own reviewer sees no boxes.
     district_ids = {d.pk for d in districts}
     can_review = user.can_review and user.unit_id not in district_ids
@@ -228,7 +163,7 @@ def return_submit(request, form_pk, unit_pk):
         return redirect(ret)
     pilot = campaign_form.is_pilot_report
     initial = {**_footer_defaults(unit, user, ret), "expected_version": ret.version if ret else None}
-    if ret is not None and ret.snapshot_id:
+    if ret is not None and ret.snapshot is not None:
         initial["explanation"] = ret.snapshot.explanation
         if pilot:
             initial["pilot_report"] = ret.snapshot.data.get("report", "")
@@ -248,7 +183,7 @@ def return_submit(request, form_pk, unit_pk):
                 expected_version=data["expected_version"],
             )
         except ValidationError as e:
-            _errors_into(form, e)
+            add_service_errors(form, e)
         else:
             messages.success(request, f"已上报，验证码 {ret.snapshot.code}。市妇联审核后您会收到通知。")
             return redirect(ret)
@@ -256,7 +191,7 @@ def return_submit(request, form_pk, unit_pk):
     problems, warnings = services.submission_problems(campaign_form, unit, preview)
     if pilot and not request.POST.get("pilot_report"):
         # The report text is typed below; don't shout about it before the user has had a chance.
-        problems = [p for p in problems if "报告正文" not in p]
+        problems = [p for p in problems if p.kind != "pilot_report_missing"]
     context = {
         "unit": unit,
         "campaign_form": campaign_form,
@@ -268,7 +203,7 @@ def return_submit(request, form_pk, unit_pk):
         "warnings": warnings,
         "last_send_back": _last_send_back(ret),
         "table_html": _table_html(preview, set(ret.pinned_cells) if ret else set()),
-        "pinned_values": _pinned_values(ret.snapshot.data, ret.pinned_cells) if ret and ret.snapshot_id else [],
+        "pinned_values": _pinned_values(ret.snapshot.data, ret.pinned_cells) if ret and ret.snapshot else [],
     }
     return render(request, "returns/return_submit.html", context)
 
@@ -383,7 +318,7 @@ def return_send_back(request, pk):
     if form.is_valid():
         data = form.cleaned_data
         try:
-            cells = services.parse_cells(data["cells"], ret.snapshot.data) if ret.snapshot_id else []
+            cells = services.parse_cells(data["cells"], ret.snapshot.data) if ret.snapshot else []
             services.send_back(
                 ret=ret,
                 actor=request.user,
@@ -392,7 +327,7 @@ def return_send_back(request, pk):
                 expected_version=data["expected_version"],
             )
         except ValidationError as e:
-            _errors_into(form, e)
+            add_service_errors(form, e)
         else:
             messages.success(request, f"已退回{ret.unit.name}修改。")
             return redirect(ret)
@@ -414,7 +349,7 @@ def return_reopen(request, pk):
                 expected_version=form.cleaned_data["expected_version"],
             )
         except ValidationError as e:
-            _errors_into(form, e)
+            add_service_errors(form, e)
         else:
             messages.success(request, "已重新打开，区妇联可以修改后重新上报。")
             return redirect(ret)

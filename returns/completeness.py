@@ -1,0 +1,87 @@
+"""The completeness dashboard's arithmetic: every district against every form of a campaign.
+
+Four queries however many districts there are (forms, districts, returns, and the campaign
+the caller already fetched). The counters are computed from the same cells the table shows.
+"""
+
+import datetime
+from dataclasses import dataclass
+
+from django.utils import timezone
+
+from .models import Campaign, Return
+
+STATUS = Return.Status
+
+
+@dataclass
+class Board:
+    forms: list
+    districts: list
+    rows: list  # [(district, [cell, ...])]
+    stats: dict
+    today: datetime.date
+
+
+def _cell(form, district, ret, today):
+    """What the dashboard shows for one district and one form."""
+    submitted_on = timezone.localdate(ret.first_submitted_at) if ret and ret.first_submitted_at else None
+    status = ret.status if ret else STATUS.DRAFT
+    reported = status in (STATUS.SUBMITTED, STATUS.APPROVED)
+    late_days = None
+    if submitted_on is not None:
+        late_days = max((submitted_on - form.due_date).days, 0)
+    overdue_days = (today - form.due_date).days if not reported and today > form.due_date else 0
+    return {
+        "form": form,
+        "district": district,
+        "ret": ret,
+        "status": status,
+        "status_label": STATUS(status).label,
+        "reported": reported,
+        "submitted_on": submitted_on,
+        # On time counts only what stands as filed: a return sent back is outstanding again, so
+        # the on-time rate can never exceed the reporting rate.
+        "on_time": reported and late_days == 0,
+        "late_days": late_days,
+        "overdue_days": overdue_days,
+        "counts_for_timeliness": submitted_on is not None or today > form.due_date,
+    }
+
+
+def _rate(part, whole):
+    return round(100 * part / whole, 1) if whole else None
+
+
+def board(campaign: Campaign, *, user, today: datetime.date) -> Board:
+    """The dashboard of `campaign` as `user` may see it (a district sees its own row)."""
+    forms = list(campaign.forms.all())
+    districts = list(campaign.districts(user))
+    returns = {
+        (r.form_id, r.unit_id): r
+        for r in Return.objects.filter(campaign=campaign, unit__in=[d.pk for d in districts]).only(
+            "pk", "form_id", "unit_id", "status", "version", "first_submitted_at", "submitted_at"
+        )
+    }
+    rows = []
+    cells = []
+    for district in districts:
+        row = [_cell(form, district, returns.get((form.pk, district.pk)), today) for form in forms]
+        rows.append((district, row))
+        cells += row
+    reported = [c for c in cells if c["reported"]]
+    timed = [c for c in cells if c["counts_for_timeliness"]]
+    stats = {
+        "cells": len(cells),
+        "reported": len(reported),
+        "approved": sum(c["status"] == STATUS.APPROVED for c in cells),
+        "submitted": sum(c["status"] == STATUS.SUBMITTED for c in cells),
+        "returned": sum(c["status"] == STATUS.RETURNED for c in cells),
+        "missing": sum(c["status"] == STATUS.DRAFT for c in cells),
+        "overdue": sum(bool(c["overdue_days"]) for c in cells),
+        "on_time": sum(c["on_time"] for c in cells),
+        "timed": len(timed),
+        "reporting_rate": _rate(len(reported), len(cells)),
+        "on_time_rate": _rate(sum(c["on_time"] for c in timed), len(timed)),
+    }
+    return Board(forms=forms, districts=districts, rows=rows, stats=stats, today=today)
