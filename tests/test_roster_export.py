@@ -9,10 +9,11 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from members import services as roster
-from members.exporter import EXPORT_COLUMNS, export_roster
-from members.importer import COLUMNS, EXAMPLE_MARKER, import_roster
 from members.models import Person, Post
-from members.roster_template import template_workbook
+from members.roster_xlsx.columns import COLUMNS, EXAMPLE_MARKER
+from members.roster_xlsx.engine import import_roster
+from members.roster_xlsx.export import EXPORT_COLUMNS, export_roster
+from members.roster_xlsx.template import template_workbook
 from members.validators import id_check_char
 from orgtree.models import AuditEvent
 

@@ -11,8 +11,10 @@ from django.urls import reverse
 from openpyxl import Workbook, load_workbook
 
 from members import services as roster
-from members.importer import COLUMNS, MAX_ROWS, import_roster, mark_errors
 from members.models import Person, Post
+from members.roster_xlsx.columns import COLUMNS, MAX_ROWS
+from members.roster_xlsx.engine import import_roster
+from members.roster_xlsx.errors import mark_errors
 from members.validators import id_check_char
 from orgtree.models import AuditEvent
 
@@ -249,7 +251,7 @@ def test_the_unit_code_may_be_left_blank_to_import_into_the_given_unit(tree):
 
 
 def test_the_templates_example_row_is_skipped(tree):
-    from members.importer import EXAMPLE_MARKER
+    from members.roster_xlsx.columns import EXAMPLE_MARKER
 
     rows = [entry(tree.community_a, note=EXAMPLE_MARKER), entry(tree.community_a, name="李红", id_number="")]
     result = run(tree.district_a, rows)
