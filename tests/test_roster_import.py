@@ -408,7 +408,7 @@ def test_a_second_leadership_post_in_the_same_unit_is_refused(tree):
     result = run(tree.district_a, [entry(tree.community_a, role="副主席", start_date="2017-01-01")])
     assert result.error_lines() == [
         "第2行 妇联职务：张秀梅在兆麟社区已担任执委（自 2016-06-02 起），同一组织只能担任一个领导职务；"
-        "如需调整，请先在名册中结束原职务，或在本文件中填写其离任时间。"
+        "如需调整，请先结束原职务。"
     ]
 
 

@@ -21,6 +21,7 @@ or takes the default for a new person; other blank cells mean "empty" (flags mea
 import datetime
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -135,6 +136,16 @@ class Row:
     person_ref: tuple | None = None
     post: Post | None = None
     bad: set = field(default_factory=set)  # keys with an error
+
+
+class _FileRow(NamedTuple):
+    """A post as a file row gives it, beside the stored ones in the leadership check."""
+
+    role: str
+    start_date: datetime.date
+    end_date: datetime.date | None
+    row: int
+    source: Row
 
 
 class _Collector:
@@ -262,15 +273,6 @@ def _chunks(items, size=QUERY_CHUNK):
     items = list(items)
     for start in range(0, len(items), size):
         yield items[start : start + size]
-
-
-def _audit_value(value):
-    """Audit values as the roster services write them: ISO dates, stored codes, None for blank."""
-    if value is None or value == "":
-        return None
-    if isinstance(value, datetime.date):
-        return value.isoformat()
-    return value
 
 
 class _Engine:
@@ -429,46 +431,42 @@ class _Engine:
             row.post = by_key.get(key)
 
     def check_rules(self, rows, existing):
-        units = {}
+        """The post rules of members.services.check_post on every row, then the one about leadership."""
         for row in rows:
             v = row.values
             if row.unit is None or row.person_ref is None:
                 continue
-            units[row.unit.pk] = row.unit
-            if v.get("role") and "role" not in row.bad:
-                try:
-                    validators.check_role_for_unit(v["role"], row.unit)
-                except ValidationError as e:
-                    self.err.add(row, "role", e)
-            start = v.get("start_date")
             end = v.get("end_date", row.post.end_date if row.post else None)
-            if start and end and "end_date" not in row.bad:
-                try:
-                    validators.check_dates(start, end)
-                except ValidationError as e:
-                    self.err.add(row, "end_date", e)
-            if start and v.get("birth_date") and "start_date" not in row.bad:
-                try:
-                    validators.check_age_on(v["birth_date"], start)
-                except ValidationError as e:
-                    self.err.add(row, "start_date", e)
-            if v.get("two_committees") and not row.unit.is_village_level:
-                self.err.add(row, "two_committees", "进“两委”只适用于村（社区）一级的成员。")
+            problems = services.check_post(
+                name=v["name"],
+                unit=row.unit,
+                role=v.get("role") if "role" not in row.bad else None,
+                start_date=v.get("start_date"),
+                end_date=end if "end_date" not in row.bad else None,
+                birth_date=v.get("birth_date"),
+                two_committees=v.get("two_committees"),
+            )
+            for key, messages in problems.items():
+                self.err.add(row, key, " ".join(messages))
             id_number = v.get("id_number") or (row.person.id_number if row.person else "")
             if v.get("birth_date") and id_number and "id_number" not in row.bad:
                 try:
                     validators.check_id_matches_birth(id_number, v["birth_date"])
                 except ValidationError as e:
                     self.err.add(row, "birth_date", e)
-        self._check_leadership(rows, existing, units)
+        self._check_leadership(rows, existing)
 
-    def _check_leadership(self, rows, existing, units):
-        """One current leadership post per person per unit, across the stored posts and the file."""
+    def _check_leadership(self, rows, existing):
+        """One current leadership post per person per unit, across the stored posts and the file.
+
+        Each row is checked (services.leadership_clash) against the posts that start before it,
+        stored or in the file, and against the stored posts that start after it.
+        """
         replaced = {row.post.pk for row in rows if row.post is not None}
-        spans = defaultdict(list)  # (person ref, unit) -> [(start, end, role, row or None)]
+        spans = defaultdict(list)  # (person ref, unit id) -> [stored Post or _FileRow]
         for post in existing:
             if post.pk not in replaced and post.role != Post.Role.DELEGATE:
-                spans[(("pk", post.person_id), post.unit_id)].append((post.start_date, post.end_date, post.role, None))
+                spans[(("pk", post.person_id), post.unit_id)].append(post)
         for row in rows:
             v = row.values
             if row.person_ref is None or row.unit is None or not v.get("role") or not v.get("start_date"):
@@ -476,33 +474,25 @@ class _Engine:
             if v["role"] == Post.Role.DELEGATE or {"role", "start_date", "end_date"} & row.bad:
                 continue
             end = v.get("end_date", row.post.end_date if row.post else None)
-            spans[(row.person_ref, row.unit.pk)].append((v["start_date"], end, v["role"], row))
-        far = datetime.date.max
-        for (_ref, unit_id), items in spans.items():
+            spans[(row.person_ref, row.unit.pk)].append(_FileRow(v["role"], v["start_date"], end, row.number, row))
+        for items in spans.values():
             if len(items) < 2:
                 continue
-            items.sort(key=lambda s: s[0])
-            unit = units[unit_id]
-            for i, (start, end, role, row) in enumerate(items):
-                for other_start, other_end, other_role, other_row in items[:i]:
-                    if not (start < (other_end or far) and other_start < (end or far)):
-                        continue
-                    target = row or other_row
-                    if target is None or "role" in target.bad:
-                        continue
-                    name = target.values["name"]
-                    if row is not None and other_row is not None:
-                        message = (
-                            f"{name}在{unit.name}与第{other_row.number}行的{Post.Role(other_role).label}任期重叠，"
-                            "同一组织只能担任一个领导职务。"
-                        )
-                    else:
-                        held_role, held_start = (other_role, other_start) if row is not None else (role, start)
-                        message = (
-                            f"{name}在{unit.name}已担任{Post.Role(held_role).label}（自 {held_start:%Y-%m-%d} 起），"
-                            "同一组织只能担任一个领导职务；如需调整，请先在名册中结束原职务，或在本文件中填写其离任时间。"
-                        )
-                    self.err.add(target, "role", message)
+            items.sort(key=lambda item: item.start_date)
+            for index, item in enumerate(items):
+                if not isinstance(item, _FileRow):
+                    continue
+                later_stored = [other for other in items[index + 1 :] if not isinstance(other, _FileRow)]
+                message = services.leadership_clash(
+                    name=item.source.values["name"],
+                    unit=item.source.unit,
+                    role=item.role,
+                    start_date=item.start_date,
+                    end_date=item.end_date,
+                    held=[*items[:index], *later_stored],
+                )
+                if message:
+                    self.err.add(item.source, "role", message)
 
     # changes ---------------------------------------------------------------------------------
     def plan(self, rows, present):
@@ -523,11 +513,7 @@ class _Engine:
                             setattr(person, key, v[key])
                     person.id_number = person.id_number or None
                     new_people[ref] = person
-                    person_changes[ref] = {
-                        k: [None, _audit_value(getattr(person, k))]
-                        for k in PERSON_FIELDS
-                        if _audit_value(getattr(person, k)) not in (None, False)
-                    }
+                    person_changes[ref] = services.person_created_changes(person)
                 else:
                     person, diff = row.person, {}
                     for key in PERSON_FIELDS:
@@ -542,7 +528,7 @@ class _Engine:
                         for key, (_old, new) in diff.items():
                             setattr(person, key, new)
                         changed_people[ref] = person
-                        person_changes[ref] = {k: [_audit_value(a), _audit_value(b)] for k, (a, b) in diff.items()}
+                        person_changes[ref] = services.audit_changes(diff)
                         row_changes.update(
                             {
                                 COLUMN_BY_KEY[k].header: [display_value(k, a), display_value(k, b)]
@@ -571,9 +557,7 @@ class _Engine:
                 for key, (_old, new) in diff.items():
                     setattr(post, key, new)
                 if diff:
-                    changed_posts.append(
-                        (row, post, {k: [_audit_value(a), _audit_value(b)] for k, (a, b) in diff.items()})
-                    )
+                    changed_posts.append((row, post, services.audit_changes(diff)))
                     row_changes.update(
                         {
                             COLUMN_BY_KEY[k].header: [display_value(k, a), display_value(k, b)]
@@ -612,14 +596,8 @@ class _Engine:
 
         def event(action, unit, obj, changes):
             events.append(
-                AuditEvent(
-                    actor=self.actor if self.actor is not None and self.actor.is_authenticated else None,
-                    action=action,
-                    unit=unit,
-                    object_type=obj._meta.label_lower,
-                    object_id=obj.pk,
-                    changes=changes,
-                    reason=reason,
+                services.audit_event(
+                    actor=self.actor, action=action, unit=unit, obj=obj, changes=changes, reason=reason
                 )
             )
 
@@ -654,14 +632,7 @@ class _Engine:
             post.person = people.get(ref) or next(r.person for r in rows if r.person_ref == ref and r.person)
         Post.objects.bulk_create([p for _ref, _row, p in new_posts], batch_size=QUERY_CHUNK)
         for _ref, row, post in new_posts:
-            changes = {
-                "person": [None, post.person.name],
-                "unit": [None, row.unit.name],
-                "role": [None, post.role],
-                "start_date": [None, _audit_value(post.start_date)],
-            }
-            changes.update({k: [None, _audit_value(getattr(post, k))] for k in POST_FIELDS if getattr(post, k)})
-            event("post.import", row.unit, post, changes)
+            event("post.import", row.unit, post, services.post_created_changes(post))
         AuditEvent.objects.bulk_create(events, batch_size=QUERY_CHUNK)
 
 
