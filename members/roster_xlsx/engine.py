@@ -2,8 +2,10 @@
 
 `import_roster(*, unit, file, actor, dry_run=False) -> ImportResult` reads a real user's
 .xlsx (title rows above the header, full-width characters, stray spaces, short labels, the
-many ways of writing 出生年月), matches every row to a person and a post, validates the whole
-file with the shared validators, and only then writes, in one transaction, or nothing at all.
+many ways of writing 出生年月; see cells.py), matches every row to a person and a post,
+validates the whole file with the same post rules as the roster forms (members.services.check_post)
+and the shared validators, and only then writes, in one transaction, or nothing at all. Its audit
+rows are built by members.services.audit_event, as the forms' are.
 
 Matching: a person by 人员编号 (from an export), else by 身份证号, else by 姓名 + 出生年月 among
 the people who hold or held a post in the row's unit. A post by person + unit + 妇联职务 +
