@@ -6,12 +6,15 @@ can show each message next to the input at fault.
 """
 
 import datetime
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Model
 from django.utils import timezone
 
-from orgtree.models import AuditEvent
+from orgtree.models import AuditEvent, Unit
 
 from . import validators
 from .models import Person, Post
@@ -45,10 +48,9 @@ POST_FIELDS = [
     "two_committees",
     "note",
 ]
-# Audit values of these fields are personal data; history pages mask them like the fields themselves.
 
 
-def audit_value(value):
+def audit_value(value: Any) -> Any:
     """A JSON-friendly, human-readable value for AuditEvent.changes: ISO dates, stored codes, None for blank."""
     if value is None or value == "":
         return None
@@ -59,20 +61,20 @@ def audit_value(value):
     return value
 
 
-def audit_changes(diff):
+def audit_changes(diff: Mapping[str, tuple[Any, Any]]) -> dict[str, list]:
     """{field: (old, new)} -> AuditEvent.changes {field: [old, new]} with audit values."""
     return {name: [audit_value(old), audit_value(new)] for name, (old, new) in diff.items()}
 
 
-def person_created_changes(person):
+def person_created_changes(person: Person) -> dict[str, list]:
     """The audit changes of a newly registered person: each filled-in field, from nothing."""
     changes = audit_changes({name: (None, getattr(person, name)) for name in PERSON_FIELDS})
     return {name: pair for name, pair in changes.items() if pair[1] not in (None, False)}
 
 
-def post_created_changes(post):
+def post_created_changes(post: Post) -> dict[str, list]:
     """The audit changes of a new post: who, where, and each filled-in post field."""
-    changes = {"person": [None, post.person.name], "unit": [None, post.unit.name]}
+    changes: dict[str, list] = {"person": [None, post.person.name], "unit": [None, post.unit.name]}
     for name in POST_FIELDS:
         value = audit_value(getattr(post, name))
         if value is not None:
@@ -80,7 +82,15 @@ def post_created_changes(post):
     return changes
 
 
-def audit_event(*, actor, action, unit=None, obj=None, changes=None, reason=""):
+def audit_event(
+    *,
+    actor: Any,
+    action: str,
+    unit: Unit | None = None,
+    obj: Model | None = None,
+    changes: dict | None = None,
+    reason: str = "",
+) -> AuditEvent:
     """The unsaved AuditEvent for a roster change; services save it, the Excel import bulk-creates them.
 
     `actor` None (or anonymous) is the system, e.g. the command line.
@@ -96,19 +106,32 @@ def audit_event(*, actor, action, unit=None, obj=None, changes=None, reason=""):
     )
 
 
-def _record(**kwargs):
+def _record(**kwargs: Any) -> AuditEvent:
     event = audit_event(**kwargs)
     event.save()
     return event
 
 
-def overlaps(start, end, other_start, other_end):
+def overlaps(
+    start: datetime.date,
+    end: datetime.date | None,
+    other_start: datetime.date,
+    other_end: datetime.date | None,
+) -> bool:
     """Do [start, end) and [other_start, other_end) share a day? An open end runs on for ever."""
     far = datetime.date.max
     return start < (other_end or far) and other_start < (end or far)
 
 
-def leadership_clash(*, name, unit, role, start_date, end_date=None, held=()):
+def leadership_clash(
+    *,
+    name: str,
+    unit: Unit,
+    role: str,
+    start_date: datetime.date,
+    end_date: datetime.date | None = None,
+    held: Iterable[Any] = (),
+) -> str | None:
     """One current leadership post per person per unit (a delegate post may sit beside it).
 
     `held` are the person's other posts in `unit`, earliest first: stored posts, or for the Excel
@@ -132,14 +155,24 @@ def leadership_clash(*, name, unit, role, start_date, end_date=None, held=()):
     return None
 
 
-def check_post(*, name, unit, role, start_date, end_date=None, birth_date=None, two_committees="", held=None):
+def check_post(
+    *,
+    name: str,
+    unit: Unit,
+    role: str | None,
+    start_date: datetime.date | None,
+    end_date: datetime.date | None = None,
+    birth_date: datetime.date | None = None,
+    two_committees: str | None = "",
+    held: Iterable[Any] | None = None,
+) -> dict[str, list[str]]:
     """The rules a post must meet, whoever writes it: the forms, the API and the Excel import.
 
     Any argument may be None when the caller could not read it; its rules are then skipped.
     The leadership rule (see leadership_clash) is checked when `held` is given and every other
     rule on role and dates passed. Returns {field: [messages]}, empty when the post may be written.
     """
-    errors = {}
+    errors: dict[str, list[str]] = {}
     if role:
         _collect(errors, "role", validators.check_role_for_unit, role, unit)
     if start_date:
@@ -216,11 +249,11 @@ def _clean_post(post, *, person):
         errors["start_date"] = ["请填写任职时间。"]
     if post.term_id is not None and post.term.unit_id != unit.pk:
         errors.setdefault("term", []).append(f"所选届次不属于{unit.name}。")
-    held = None
+    # Her other posts in the unit, for the leadership rule; a new person has none.
+    held: Iterable[Post] | None = None
     if not errors:
-        held = []
-        if person.pk is not None:
-            held = Post.objects.filter(person=person, unit=unit).exclude(pk=post.pk).order_by("start_date", "pk")
+        held = Post.objects.none() if person.pk is None else Post.objects.filter(person=person, unit=unit)
+        held = held.exclude(pk=post.pk).order_by("start_date", "pk")
     for name, messages in check_post(
         name=person.name,
         unit=unit,

@@ -16,6 +16,7 @@ from functools import cache
 from django.core.exceptions import ValidationError
 from openpyxl import load_workbook
 
+from fedorg.dates import year_month
 from fedorg.xlsx import FORMULA_PREFIXES
 
 from .. import codes
@@ -206,7 +207,7 @@ def display_value(key, value):
     if value is None or value == "":
         return ""
     if key == "birth_date":
-        return f"{value.year}.{value.month:02d}"
+        return year_month(value)
     if isinstance(value, datetime.date):
         return value.isoformat()
     if isinstance(value, bool):

@@ -13,6 +13,7 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.utils import get_column_letter
 
+from fedorg.dates import year_month
 from fedorg.masking import mask_id_number, mask_mobile
 from fedorg.xlsx import BORDER, CENTER, HEADER_FILL, HEADER_FONT, safe_text
 from orgtree.access import can_see_personal_data
@@ -63,7 +64,7 @@ def roster_row(post, *, show_personal_data):
         "name": person.name,
         "gender": person.get_gender_display(),
         "ethnicity": code_label("ethnicity", person.ethnicity),
-        "birth_date": f"{person.birth_date.year}.{person.birth_date.month:02d}",
+        "birth_date": year_month(person.birth_date),
         "id_number": id_number,
         "political_status": code_label("political_status", person.political_status),
         "education": code_label("education", person.education),
