@@ -4,7 +4,7 @@
     DATABASE_URL=... .venv/bin/python bench/bench_import.py  # that database; everything is rolled back
 
 Builds a throwaway city (1 district, 10 streets, 100 communities) and a 5,000-row .xlsx with a
-title row, short labels and ID numbers, then times members.importer.import_roster against the
+title row, short labels and ID numbers, then times members.roster_xlsx.engine.import_roster against the
 baseline of merely reading the same file with openpyxl in read-only mode (the floor any import
 pays). Prints seconds, rows/s, the ratio to the baseline and the number of SQL queries.
 """
@@ -36,7 +36,8 @@ from django.db import connection, transaction  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 from openpyxl import Workbook, load_workbook  # noqa: E402
 
-from members.importer import COLUMNS, import_roster  # noqa: E402
+from members.roster_xlsx.columns import COLUMNS  # noqa: E402
+from members.roster_xlsx.engine import import_roster  # noqa: E402
 from members.validators import id_check_char  # noqa: E402
 from orgtree import services  # noqa: E402
 from orgtree.models import Unit  # noqa: E402

@@ -178,7 +178,7 @@ EXPORTS = {
     "baseline": "pass",
     "form3": "from reports import tables\nfrom reports.excel import render_xlsx\n"
     "render_xlsx(tables.compute(3, unit=city, as_of=CUTOFF_2016))",
-    "roster": "from members.exporter import export_roster\n"
+    "roster": "from members.roster_xlsx.export import export_roster\n"
     "export_roster(unit=city, actor=None, as_of=CUTOFF_2016, out=io.BytesIO())",
 }
 

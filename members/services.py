@@ -6,12 +6,15 @@ can show each message next to the input at fault.
 """
 
 import datetime
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Model
 from django.utils import timezone
 
-from orgtree.models import AuditEvent
+from orgtree.models import AuditEvent, Unit
 
 from . import validators
 from .models import Person, Post
@@ -45,11 +48,10 @@ POST_FIELDS = [
     "two_committees",
     "note",
 ]
-# Audit values of these fields are personal data; history pages mask them like the fields themselves.
 
 
-def _audit_value(value):
-    """A JSON-friendly, human-readable value for AuditEvent.changes."""
+def audit_value(value: Any) -> Any:
+    """A JSON-friendly, human-readable value for AuditEvent.changes: ISO dates, stored codes, None for blank."""
     if value is None or value == "":
         return None
     if isinstance(value, datetime.date):
@@ -57,6 +59,133 @@ def _audit_value(value):
     if hasattr(value, "pk"):
         return str(value)
     return value
+
+
+def audit_changes(diff: Mapping[str, tuple[Any, Any]]) -> dict[str, list]:
+    """{field: (old, new)} -> AuditEvent.changes {field: [old, new]} with audit values."""
+    return {name: [audit_value(old), audit_value(new)] for name, (old, new) in diff.items()}
+
+
+def person_created_changes(person: Person) -> dict[str, list]:
+    """The audit changes of a newly registered person: each filled-in field, from nothing."""
+    changes = audit_changes({name: (None, getattr(person, name)) for name in PERSON_FIELDS})
+    return {name: pair for name, pair in changes.items() if pair[1] not in (None, False)}
+
+
+def post_created_changes(post: Post) -> dict[str, list]:
+    """The audit changes of a new post: who, where, and each filled-in post field."""
+    changes: dict[str, list] = {"person": [None, post.person.name], "unit": [None, post.unit.name]}
+    for name in POST_FIELDS:
+        value = audit_value(getattr(post, name))
+        if value is not None:
+            changes[name] = [None, value]
+    return changes
+
+
+def audit_event(
+    *,
+    actor: Any,
+    action: str,
+    unit: Unit | None = None,
+    obj: Model | None = None,
+    changes: dict | None = None,
+    reason: str = "",
+) -> AuditEvent:
+    """The unsaved AuditEvent for a roster change; services save it, the Excel import bulk-creates them.
+
+    `actor` None (or anonymous) is the system, e.g. the command line.
+    """
+    return AuditEvent(
+        actor=actor if actor is not None and actor.is_authenticated else None,
+        action=action,
+        unit=unit,
+        object_type=obj._meta.label_lower if obj is not None else "",
+        object_id=obj.pk if obj is not None else None,
+        changes=changes or {},
+        reason=reason,
+    )
+
+
+def _record(**kwargs: Any) -> AuditEvent:
+    event = audit_event(**kwargs)
+    event.save()
+    return event
+
+
+def overlaps(
+    start: datetime.date,
+    end: datetime.date | None,
+    other_start: datetime.date,
+    other_end: datetime.date | None,
+) -> bool:
+    """Do [start, end) and [other_start, other_end) share a day? An open end runs on for ever."""
+    far = datetime.date.max
+    return start < (other_end or far) and other_start < (end or far)
+
+
+def leadership_clash(
+    *,
+    name: str,
+    unit: Unit,
+    role: str,
+    start_date: datetime.date,
+    end_date: datetime.date | None = None,
+    held: Iterable[Any] = (),
+) -> str | None:
+    """One current leadership post per person per unit (a delegate post may sit beside it).
+
+    `held` are the person's other posts in `unit`, earliest first: stored posts, or for the Excel
+    import also rows of the same file (anything with role, start_date, end_date and, for a file
+    row, `row`, its number). Returns the message for the first one that overlaps, or None.
+    """
+    if role == Post.Role.DELEGATE:
+        return None
+    for other in held:
+        if other.role == Post.Role.DELEGATE:
+            continue
+        if not overlaps(start_date, end_date, other.start_date, other.end_date):
+            continue
+        other_role = Post.Role(other.role).label
+        if getattr(other, "row", None) is not None:
+            return f"{name}在{unit.name}与第{other.row}行的{other_role}任期重叠，同一组织只能担任一个领导职务。"
+        return (
+            f"{name}在{unit.name}已担任{other_role}（自 {other.start_date:%Y-%m-%d} 起），"
+            "同一组织只能担任一个领导职务；如需调整，请先结束原职务。"
+        )
+    return None
+
+
+def check_post(
+    *,
+    name: str,
+    unit: Unit,
+    role: str | None,
+    start_date: datetime.date | None,
+    end_date: datetime.date | None = None,
+    birth_date: datetime.date | None = None,
+    two_committees: str | None = "",
+    held: Iterable[Any] | None = None,
+) -> dict[str, list[str]]:
+    """The rules a post must meet, whoever writes it: the forms, the API and the Excel import.
+
+    Any argument may be None when the caller could not read it; its rules are then skipped.
+    The leadership rule (see leadership_clash) is checked when `held` is given and every other
+    rule on role and dates passed. Returns {field: [messages]}, empty when the post may be written.
+    """
+    errors: dict[str, list[str]] = {}
+    if role:
+        _collect(errors, "role", validators.check_role_for_unit, role, unit)
+    if start_date:
+        if birth_date:
+            _collect(errors, "start_date", validators.check_age_on, birth_date, start_date)
+        _collect(errors, "end_date", validators.check_dates, start_date, end_date)
+    if two_committees and not unit.is_village_level:
+        errors.setdefault("two_committees", []).append("进“两委”只适用于村（社区）一级的成员。")
+    if held is not None and role and start_date and not {"role", "start_date", "end_date"} & set(errors):
+        message = leadership_clash(name=name, unit=unit, role=role, start_date=start_date, end_date=end_date, held=held)
+        if message:
+            errors.setdefault("role", []).append(message)
+    return errors
 
 
 def _collect(errors, field, func, *args, **kwargs):
@@ -117,30 +246,26 @@ def _clean_post(post, *, person):
         raise ValidationError(f"{unit.name}已撤销，不能再任命成员。")
     if not post.role:
         errors["role"] = ["请选择妇联职务。"]
-    else:
-        _collect(errors, "role", validators.check_role_for_unit, post.role, unit)
     if post.start_date is None:
         errors["start_date"] = ["请填写任职时间。"]
-    else:
-        if person.birth_date:
-            _collect(errors, "start_date", validators.check_age_on, person.birth_date, post.start_date)
-        _collect(errors, "end_date", validators.check_dates, post.start_date, post.end_date)
-    if post.two_committees and not unit.is_village_level:
-        errors.setdefault("two_committees", []).append("进“两委”只适用于村（社区）一级的成员。")
     if post.term_id is not None and post.term.unit_id != unit.pk:
         errors.setdefault("term", []).append(f"所选届次不属于{unit.name}。")
+    # Her other posts in the unit, for the leadership rule; a new person has none.
+    held: Iterable[Post] | None = None
     if not errors:
-        _collect(
-            errors,
-            "role",
-            validators.check_single_leadership,
-            person=person,
-            unit=unit,
-            role=post.role,
-            start_date=post.start_date,
-            end_date=post.end_date,
-            exclude_post_id=post.pk,
-        )
+        held = Post.objects.none() if person.pk is None else Post.objects.filter(person=person, unit=unit)
+        held = held.exclude(pk=post.pk).order_by("start_date", "pk")
+    for name, messages in check_post(
+        name=person.name,
+        unit=unit,
+        role=post.role,
+        start_date=post.start_date,
+        end_date=post.end_date,
+        birth_date=person.birth_date,
+        two_committees=post.two_committees,
+        held=held,
+    ).items():
+        errors.setdefault(name, []).extend(messages)
     _raise(errors)
 
 
@@ -155,24 +280,13 @@ def _save_post(post):
         ) from None
 
 
-def _post_changes_for_create(post):
-    changes = {"person": [None, post.person.name], "unit": [None, post.unit.name]}
-    for name in POST_FIELDS:
-        value = _audit_value(getattr(post, name))
-        if value is not None:
-            changes[name] = [None, value]
-    return changes
-
-
 @transaction.atomic
 def create_person(*, data, actor, unit=None):
     """Register a new person; `unit` is where she is being entered (for the unit's history)."""
     person = Person(**{name: data[name] for name in PERSON_FIELDS if name in data})
     _clean_person(person)
     person.save()
-    changes = {name: [None, _audit_value(getattr(person, name))] for name in PERSON_FIELDS}
-    changes = {name: pair for name, pair in changes.items() if pair[1] not in (None, False)}
-    AuditEvent.objects.record(actor=actor, action="person.create", unit=unit, obj=person, changes=changes)
+    _record(actor=actor, action="person.create", unit=unit, obj=person, changes=person_created_changes(person))
     return person
 
 
@@ -186,9 +300,7 @@ def appoint(*, person, unit, role, start_date, actor, **post_fields):
     post = Post(person=person, unit=unit, role=role, start_date=start_date, **post_fields)
     _clean_post(post, person=person)
     _save_post(post)
-    AuditEvent.objects.record(
-        actor=actor, action="post.create", unit=unit, obj=post, changes=_post_changes_for_create(post)
-    )
+    _record(actor=actor, action="post.create", unit=unit, obj=post, changes=post_created_changes(post))
     return post
 
 
@@ -223,11 +335,9 @@ def update_person(*, person, data, actor, unit=None):
         if name in data:
             setattr(person, name, data[name])
     _clean_person(person)
-    changes = {
-        name: [_audit_value(before[name]), _audit_value(getattr(person, name))]
-        for name in PERSON_FIELDS
-        if before[name] != getattr(person, name)
-    }
+    changes = audit_changes(
+        {name: (before[name], getattr(person, name)) for name in PERSON_FIELDS if before[name] != getattr(person, name)}
+    )
     if not changes:
         return person
     if "birth_date" in changes:
@@ -240,7 +350,7 @@ def update_person(*, person, data, actor, unit=None):
                     {"birth_date": [f"{post.unit.name}{post.get_role_display()}：{e.messages[0]}"]}
                 ) from None
     person.save()
-    AuditEvent.objects.record(actor=actor, action="person.update", unit=unit, obj=person, changes=changes)
+    _record(actor=actor, action="person.update", unit=unit, obj=person, changes=changes)
     return person
 
 
@@ -255,15 +365,13 @@ def update_post(*, post, data, actor):
     if post.end_date is None:
         post.end_reason = ""
     _clean_post(post, person=post.person)
-    changes = {
-        name: [_audit_value(before[name]), _audit_value(getattr(post, name))]
-        for name in POST_FIELDS
-        if before[name] != getattr(post, name)
-    }
+    changes = audit_changes(
+        {name: (before[name], getattr(post, name)) for name in POST_FIELDS if before[name] != getattr(post, name)}
+    )
     if not changes:
         return post
     _save_post(post)
-    AuditEvent.objects.record(actor=actor, action="post.update", unit=post.unit, obj=post, changes=changes)
+    _record(actor=actor, action="post.update", unit=post.unit, obj=post, changes=changes)
     return post
 
 
@@ -284,7 +392,7 @@ def end_post(*, post, end_date, reason, actor):
     _raise(errors)
     post.end_date, post.end_reason = end_date, reason[:200]
     post.save(update_fields=["end_date", "end_reason", "updated_at"])
-    AuditEvent.objects.record(
+    _record(
         actor=actor,
         action="post.end",
         unit=post.unit,
@@ -320,5 +428,5 @@ def transfer_posts_for_merge(*, source, target, actor):
             post.save(update_fields=["unit", "updated_at"])
             moved += 1
             action, changes = "post.move", {"unit": [source.name, target.name]}
-        AuditEvent.objects.record(actor=actor, action=action, unit=target, obj=post, changes=changes, reason="组织合并")
+        _record(actor=actor, action=action, unit=target, obj=post, changes=changes, reason="组织合并")
     return moved

@@ -114,19 +114,3 @@ def check_role_for_unit(role, unit):
     if role not in allowed:
         names = "、".join(str(Post.Role(r).label) for r in allowed)
         raise ValidationError(f"{unit.name}是{unit.get_org_form_display()}，职务只能是：{names}。")
-
-
-def check_single_leadership(*, person, unit, role, start_date, end_date=None, exclude_post_id=None):
-    """One current leadership post per person per unit (a delegate post may sit beside it)."""
-    from .models import Post
-
-    if role == Post.Role.DELEGATE or person is None or person.pk is None:
-        return
-    overlapping = Post.objects.filter(person=person, unit=unit).leadership().exclude(pk=exclude_post_id)
-    overlapping = overlapping.filter(start_date__lt=end_date) if end_date else overlapping
-    clash = overlapping.exclude(end_date__isnull=False, end_date__lte=start_date).first()
-    if clash is not None:
-        raise ValidationError(
-            f"{person.name}在{unit.name}已担任{clash.get_role_display()}（自 {clash.start_date:%Y-%m-%d} 起），"
-            "同一组织只能担任一个领导职务；如需调整，请先结束原职务。"
-        )

@@ -24,9 +24,12 @@ from django.views.decorators.http import require_POST
 
 from orgtree.access import get_unit_for_user, visible_units
 
-from .exporter import export_roster
-from .importer import MAX_FILE_BYTES, MAX_ROWS, RosterFileError, import_roster, mark_errors, read_file_bytes
-from .roster_template import template_workbook
+from .roster_xlsx.cells import RosterFileError, read_file_bytes
+from .roster_xlsx.columns import MAX_FILE_BYTES, MAX_ROWS
+from .roster_xlsx.engine import import_roster
+from .roster_xlsx.errors import mark_errors
+from .roster_xlsx.export import export_roster
+from .roster_xlsx.template import template_workbook
 
 SESSION_KEY = "roster_imports"
 TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{20,64}$")

@@ -1,7 +1,12 @@
 """Roster export and template: columns, subtree, history, masking per role, formula escaping, round trip."""
 
+import ast
 import datetime
 import io
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -9,10 +14,11 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from members import services as roster
-from members.exporter import EXPORT_COLUMNS, export_roster
-from members.importer import COLUMNS, EXAMPLE_MARKER, import_roster
 from members.models import Person, Post
-from members.roster_template import template_workbook
+from members.roster_xlsx.columns import COLUMNS, EXAMPLE_MARKER
+from members.roster_xlsx.engine import import_roster
+from members.roster_xlsx.export import EXPORT_COLUMNS, export_roster
+from members.roster_xlsx.template import template_workbook
 from members.validators import id_check_char
 from orgtree.models import AuditEvent
 
@@ -296,3 +302,41 @@ def test_the_unit_page_links_to_import_export_and_template(tree, staff_a, viewer
         assert reverse(f"members:{name}", args=[tree.district_a.pk]) in page
     page = login(viewer_a).get(reverse("orgtree:unit", args=[tree.district_a.pk])).content.decode()
     assert reverse("members:roster_import", args=[tree.district_a.pk]) not in page
+
+
+# --- the export and the template stand on the column list, not on the import engine -------------
+
+ROSTER_XLSX = Path(__file__).resolve().parents[1] / "members" / "roster_xlsx"
+
+
+@pytest.mark.parametrize("module", ["columns", "cells", "export", "template"])
+def test_the_column_modules_the_export_and_the_template_never_import_the_engine(module):
+    tree = ast.parse((ROSTER_XLSX / f"{module}.py").read_text(encoding="utf-8"))
+    imported = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom):
+            imported.add("." * node.level + (node.module or ""))
+            imported.update(f"{'.' * node.level}{node.module or ''}.{alias.name}" for alias in node.names)
+        elif isinstance(node, ast.Import):
+            imported.update(alias.name for alias in node.names)
+    engine_like = {name for name in imported if name.rsplit(".", 1)[-1] in ("engine", "errors")}
+    assert not engine_like, f"{module}.py imports {sorted(engine_like)}"
+
+
+def test_loading_the_export_and_the_template_leaves_the_engine_unloaded():
+    """Checked in a fresh interpreter: the package's lazy re-exports must not pull the engine in either."""
+    script = (
+        "import sys, django\n"
+        "django.setup()\n"
+        "from members.roster_xlsx import export_roster, template_workbook, COLUMNS\n"
+        "import members.roster_xlsx.export, members.roster_xlsx.template\n"
+        "print(' '.join(sorted(m for m in sys.modules if m.startswith('members.roster_xlsx'))))\n"
+    )
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": os.environ.get("DJANGO_SETTINGS_MODULE", "fedorg.settings")}
+    done = subprocess.run(  # noqa: S603 - our own interpreter and script
+        [sys.executable, "-c", script], cwd=ROSTER_XLSX.parents[1], env=env, capture_output=True, text=True, check=True
+    )
+    loaded = set(done.stdout.split())
+    assert {"members.roster_xlsx.export", "members.roster_xlsx.template", "members.roster_xlsx.columns"} <= loaded
+    assert "members.roster_xlsx.engine" not in loaded
+    assert "members.roster_xlsx.errors" not in loaded

@@ -6,13 +6,16 @@ import re
 import zipfile
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 from openpyxl import Workbook, load_workbook
 
 from members import services as roster
-from members.importer import COLUMNS, MAX_ROWS, import_roster, mark_errors
 from members.models import Person, Post
+from members.roster_xlsx.columns import COLUMN_BY_KEY, COLUMNS, MAX_ROWS
+from members.roster_xlsx.engine import import_roster
+from members.roster_xlsx.errors import mark_errors
 from members.validators import id_check_char
 from orgtree.models import AuditEvent
 
@@ -249,7 +252,7 @@ def test_the_unit_code_may_be_left_blank_to_import_into_the_given_unit(tree):
 
 
 def test_the_templates_example_row_is_skipped(tree):
-    from members.importer import EXAMPLE_MARKER
+    from members.roster_xlsx.columns import EXAMPLE_MARKER
 
     rows = [entry(tree.community_a, note=EXAMPLE_MARKER), entry(tree.community_a, name="李红", id_number="")]
     result = run(tree.district_a, rows)
@@ -406,7 +409,7 @@ def test_a_second_leadership_post_in_the_same_unit_is_refused(tree):
     result = run(tree.district_a, [entry(tree.community_a, role="副主席", start_date="2017-01-01")])
     assert result.error_lines() == [
         "第2行 妇联职务：张秀梅在兆麟社区已担任执委（自 2016-06-02 起），同一组织只能担任一个领导职务；"
-        "如需调整，请先在名册中结束原职务，或在本文件中填写其离任时间。"
+        "如需调整，请先结束原职务。"
     ]
 
 
@@ -743,3 +746,59 @@ def test_a_person_from_another_district_may_be_appointed_but_her_details_are_not
     person.refresh_from_db()
     assert person.mobile == "13700000000"
     assert set(person.posts.values_list("unit__name", flat=True)) == {"花园社区", "兆麟社区"}
+
+
+# --- one set of post rules for the forms and the import -----------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("where", "field", "post", "cells"),
+    [
+        (
+            "community_a",
+            "role",
+            {"role": Post.Role.VICE_CHAIR, "start_date": datetime.date(2017, 1, 1)},
+            {"role": "副主席", "start_date": "2017-01-01"},
+        ),
+        (
+            "street_a",
+            "two_committees",
+            {"role": Post.Role.EXECUTIVE, "start_date": datetime.date(2016, 6, 2), "two_committees": "branch"},
+            {"two_committees": "支委"},
+        ),
+        (
+            "community_a2",
+            "role",
+            {"role": Post.Role.CHAIR, "start_date": datetime.date(2016, 6, 2)},
+            {"role": "主席"},
+        ),
+        (
+            "street_a",
+            "start_date",
+            {"role": Post.Role.EXECUTIVE, "start_date": datetime.date(1985, 1, 1)},
+            {"start_date": "1985-01-01"},
+        ),
+        (
+            "street_a",
+            "end_date",
+            {
+                "role": Post.Role.EXECUTIVE,
+                "start_date": datetime.date(2017, 1, 1),
+                "end_date": datetime.date(2016, 1, 1),
+            },
+            {"start_date": "2017-01-01", "end_date": "2016-01-01"},
+        ),
+    ],
+    ids=["second-leadership-post", "two-committees-above-village", "role-for-org-form", "age", "end-before-start"],
+)
+def test_the_appoint_service_and_the_import_refuse_a_post_with_the_same_message(tree, where, field, post, cells):
+    """Both go through members.services.check_post, so a clerk reads one wording for one rule."""
+    held = existing(tree.community_a, name="张秀梅", birth=datetime.date(1975, 3, 1), id_number=id_number())
+    unit = getattr(tree, where)
+    with pytest.raises(ValidationError) as refused:
+        roster.appoint(person=held.person, unit=unit, actor=None, **post)
+    result = run(tree.district_a, [entry(unit, **cells)])
+    header = COLUMN_BY_KEY[field].header
+    assert [(e.row, e.column) for e in result.errors] == [(2, header)]
+    assert [e.message for e in result.errors] == refused.value.message_dict[field]
+    assert Post.objects.filter(person=held.person).count() == 1

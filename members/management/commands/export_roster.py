@@ -4,7 +4,7 @@ import datetime
 
 from django.core.management.base import BaseCommand, CommandError
 
-from members.exporter import export_roster
+from members.roster_xlsx.export import export_roster
 from orgtree.models import Unit
 
 

@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from members.importer import import_roster
+from members.roster_xlsx.engine import import_roster
 from orgtree.models import Unit
 
 

@@ -2,8 +2,10 @@
 
 `import_roster(*, unit, file, actor, dry_run=False) -> ImportResult` reads a real user's
 .xlsx (title rows above the header, full-width characters, stray spaces, short labels, the
-many ways of writing 出生年月), matches every row to a person and a post, validates the whole
-file with the shared validators, and only then writes, in one transaction, or nothing at all.
+many ways of writing 出生年月; see cells.py), matches every row to a person and a post,
+validates the whole file with the same post rules as the roster forms (members.services.check_post)
+and the shared validators, and only then writes, in one transaction, or nothing at all. Its audit
+rows are built by members.services.audit_event, as the forms' are.
 
 Matching: a person by 人员编号 (from an export), else by 身份证号, else by 姓名 + 出生年月 among
 the people who hold or held a post in the row's unit. A post by person + unit + 妇联职务 +
@@ -18,77 +20,36 @@ or takes the default for a new person; other blank cells mean "empty" (flags mea
 离任时间 means the post is current). A column missing from the file leaves its field alone.
 """
 
-import contextlib
 import datetime
-import io
-import itertools
-import re
-import unicodedata
-import zipfile
 from collections import defaultdict
 from dataclasses import dataclass, field
-from functools import cache
+from typing import NamedTuple
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from openpyxl import load_workbook
-from openpyxl.comments import Comment
-from openpyxl.styles import Font, PatternFill
 
-from fedorg.xlsx import FORMULA_PREFIXES
 from orgtree.access import visible_units
 from orgtree.models import AuditEvent, Unit
 
-from . import codes, services, validators
-from .models import Person, Post, pinyin_initials
+from .. import services, validators
+from ..models import Person, Post, pinyin_initials
+from .cells import (
+    RosterFileError,
+    choices_hint,
+    code_maps,
+    display_value,
+    label_key,
+    normalize_name,
+    normalize_text,
+    parse_day,
+    parse_flag,
+    read_file_bytes,
+    read_sheet,
+)
+from .columns import COLUMN_BY_KEY, COLUMNS, PERSON_ID
 
-MAX_FILE_BYTES = 10 * 1024 * 1024
-MAX_ROWS = 20_000
-HEADER_SCAN_ROWS = 20
-# The template's example row carries this 备注 so that a file uploaded as-is does not import it.
-EXAMPLE_MARKER = "【示例行，导入时自动跳过】"
 QUERY_CHUNK = 500
-
-
-@dataclass(frozen=True)
-class Column:
-    header: str
-    key: str
-    width: int
-    aliases: tuple = ()
-    required: bool = False
-
-
-# The canonical columns, in template order (issue 3).
-COLUMNS = [
-    Column("组织代码", "unit_code", 16, ("单位代码", "组织编码")),
-    Column("姓名", "name", 12, ("名字",), required=True),
-    Column("性别", "gender", 6),
-    Column("民族", "ethnicity", 10),
-    Column("出生年月", "birth_date", 10, ("出生日期", "出生年月日", "生日"), required=True),
-    Column("身份证号", "id_number", 21, ("身份证号码", "公民身份号码", "身份证")),
-    Column("政治面貌", "political_status", 12),
-    Column("文化程度", "education", 14, ("学历", "最高学历")),
-    Column("工作单位及职务", "workplace_title", 28, ("工作单位", "单位及职务", "工作单位和职务", "现工作单位及职务")),
-    Column("手机号码", "mobile", 14, ("手机", "手机号", "联系电话", "电话", "联系方式")),
-    Column("来源类别", "source", 22, ("来源", "兼职成员来源", "成员来源")),
-    Column("专职妇女工作者", "is_women_worker", 8, ("是否专职妇女工作者",)),
-    Column("基层一线", "is_frontline", 8, ("是否基层一线",)),
-    Column("妇联职务", "role", 10, ("职务", "妇联任职", "拟任职务"), required=True),
-    Column("任职方式", "mode", 10, ("选聘方式",)),
-    Column("产生方式", "method", 12),
-    Column("任职时间", "start_date", 12, ("任职日期", "任职起始时间", "任职开始时间"), required=True),
-    Column("离任时间", "end_date", 12, ("离任日期", "卸任时间", "免职时间")),
-    Column("证书编号", "certificate_no", 16, ("任职证书编号", "聘任证书编号")),
-    Column("进两委", "two_committees", 12, ("进村(居)两委", "进村居两委", "两委任职", "进\u201c两委\u201d")),
-    Column("备注", "note", 20),
-]
-# An export adds these; the importer reads 人员编号 and ignores the other two (the code decides).
-PERSON_ID = Column("人员编号", "person_id", 10, ("人员ID",))
-EXPORT_EXTRA = [Column("组织名称", "unit_name", 24), Column("组织层级", "unit_tier", 14)]
-IGNORED_HEADERS = {"序号", "编号", "组织名称", "组织层级", "单位名称"}
-COLUMN_BY_KEY = {c.key: c for c in [*COLUMNS, PERSON_ID, *EXPORT_EXTRA]}
 
 # The person fields the roster template carries: the services' list less what it has no column for.
 PERSON_FIELDS = [f for f in services.PERSON_FIELDS if f not in ("sector", "note")]
@@ -96,19 +57,6 @@ POST_FIELDS = ["mode", "method", "end_date", "certificate_no", "two_committees",
 # Blank cells that keep what is stored (see the module docstring).
 KEEP_WHEN_BLANK = {"id_number", "mobile", "gender", "ethnicity", "political_status", "education", "source"}
 KEEP_WHEN_BLANK_POST = {"mode", "method"}
-
-TRUE_WORDS = {"是", "√", "✓", "✔", "y", "yes", "true", "1", "有", "对"}
-FALSE_WORDS = {"否", "×", "✗", "n", "no", "false", "0", "无", "不是", "-", "—", "/"}
-DOTS_RE = re.compile(r"\s*[.\u00b7\u0387\u2022\u2027\u2219\u22c5\u30fb\u16eb\u2e31\uff0e\uff65]\s*")
-SPACE_NEXT_TO_WIDE_RE = re.compile(r"\s+(?=[^\x00-\x7f])|(?<=[^\x00-\x7f])\s+")
-HEADER_JUNK_RE = re.compile(r"[\s\"'\u201c\u201d\u2018\u2019*:：]")
-PARENS_RE = re.compile(r"\(.*?\)")
-DATE_RE = re.compile(r"^(\d{4})\s*[.\-/年]\s*(\d{1,2})\s*(?:[.\-/月]\s*(\d{1,2})\s*日?)?\s*月?$")
-COMPACT_DATE_RE = re.compile(r"^(\d{4})(\d{2})(\d{2})?$")
-
-
-class RosterFileError(Exception):
-    """The file as a whole cannot be read; the message is for the user."""
 
 
 @dataclass
@@ -177,323 +125,6 @@ class ImportResult:
         return [str(e) for e in self.errors]
 
 
-# --- normalising text and code lists -----------------------------------------------------------
-
-
-def normalize_text(value, *, nfkc=True):
-    """NFKC (full-width letters, digits and brackets become half-width) and stripped.
-
-    Free text (工作单位及职务, 备注 ...) skips NFKC (nfkc=False): it would rewrite Chinese
-    punctuation such as （） and ， and so turn a round trip into an update.
-    Our exports escape a text cell that starts with = + - @ with a leading apostrophe
-    (fedorg.xlsx.safe_text); reading drops that apostrophe again, so a round trip is exact.
-    """
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    text = str(value).strip()
-    if nfkc:
-        text = unicodedata.normalize("NFKC", text).strip()
-    if text[:1] == "'" and text[1:2] in FORMULA_PREFIXES:
-        text = text[1:]
-    return text
-
-
-def normalize_name(value):
-    """阿依古丽 • 买买提 -> 阿依古丽·买买提; 张　三 -> 张三 (padding spaces in Chinese names go)."""
-    text = re.sub(r"\s+", " ", normalize_text(value))
-    text = DOTS_RE.sub("\u00b7", text).strip("\u00b7")
-    return SPACE_NEXT_TO_WIDE_RE.sub("", text)
-
-
-def normalize_header(value):
-    return HEADER_JUNK_RE.sub("", normalize_text(value))
-
-
-def _label_key(text):
-    return HEADER_JUNK_RE.sub("", normalize_text(text)).lower()
-
-
-@cache
-def header_lookup():
-    lookup = {}
-    for column in [*COLUMNS, PERSON_ID]:
-        for name in (column.header, *column.aliases):
-            lookup[normalize_header(name)] = column.key
-    return lookup
-
-
-def _with_codes(pairs, extra=()):
-    """{accepted spelling: code} from a code list: each label, each code (01 and 1), and aliases."""
-    mapping = {}
-    for code, label in pairs:
-        mapping[_label_key(label)] = code
-        mapping[code.lower()] = code
-        if code.isdigit():
-            mapping[str(int(code))] = code
-    for alias, code in extra:
-        mapping[_label_key(alias)] = code
-    return mapping
-
-
-@cache
-def code_maps():
-    ethnic_short = [(label[:-1], code) for code, label in codes.ETHNICITY if label.endswith("族") and len(label) >= 2]
-    return {
-        "gender": _with_codes(Person.Gender.choices, [("F", "F"), ("M", "M"), ("女性", "F"), ("男性", "M")]),
-        "ethnicity": _with_codes(codes.ETHNICITY, [*ethnic_short, ("外国血统", "98"), ("其它", "97")]),
-        "political_status": _with_codes(
-            codes.POLITICAL_STATUS,
-            [
-                ("党员", "01"),
-                ("共产党员", "01"),
-                ("中国共产党党员", "01"),
-                ("预备党员", "02"),
-                ("团员", "03"),
-                ("共青团员", "03"),
-                ("民革", "04"),
-                ("民盟", "05"),
-                ("民建", "06"),
-                ("民进", "07"),
-                ("农工党", "08"),
-                ("致公党", "09"),
-                ("九三学社", "10"),
-                ("台盟", "11"),
-                ("无党派", "12"),
-            ],
-        ),
-        "education": _with_codes(
-            codes.EDUCATION,
-            [
-                ("博士", "11"),
-                ("博士研究生", "11"),
-                ("研究生", "14"),
-                ("硕士", "14"),
-                ("硕士研究生", "14"),
-                ("本科", "21"),
-                ("大学", "21"),
-                ("大学本科", "21"),
-                ("大专", "31"),
-                ("专科", "31"),
-                ("大学专科", "31"),
-                ("中专", "41"),
-                ("中等专科", "41"),
-                ("职高", "44"),
-                ("职业高中", "44"),
-                ("技校", "47"),
-                ("技工学校", "47"),
-                ("高中", "61"),
-                ("普通高中", "61"),
-                ("初中", "71"),
-                ("小学", "81"),
-                ("其它", "90"),
-            ],
-        ),
-        "source": _with_codes(codes.SOURCE, [("其它", codes.SOURCE_OTHER)]),
-        "role": _with_codes(
-            Post.Role.choices,
-            [("执行委员", Post.Role.EXECUTIVE), ("常务委员", Post.Role.STANDING), ("妇代会主任", Post.Role.DIRECTOR)],
-        ),
-        "mode": _with_codes(Post.Mode.choices),
-        "method": _with_codes(
-            Post.Method.choices,
-            [("自荐", "self"), ("举荐", "masses"), ("推荐", "unit"), ("选拔", "direct"), ("选举", "direct")],
-        ),
-        "two_committees": _with_codes(
-            [c for c in Post.TwoCommittees.choices if c[0]],
-            [
-                ("村居委", "committee"),
-                ("居委", "committee"),
-                ("村委", "committee"),
-                ("村(居)委会", "committee"),
-                ("居委会", "committee"),
-                ("村委会", "committee"),
-                ("两委", "both"),
-                ("交叉", "both"),
-                ("支委和村(居)委", "both"),
-                ("支委、村(居)委", "both"),
-                ("村支委", "branch"),
-                ("党支部委员", "branch"),
-                ("支部委员", "branch"),
-                ("无", ""),
-                ("否", ""),
-            ],
-        ),
-    }
-
-
-def _choices_hint(key):
-    pairs = {
-        "gender": Person.Gender.choices,
-        "political_status": codes.POLITICAL_STATUS,
-        "role": Post.Role.choices,
-        "mode": Post.Mode.choices,
-        "method": Post.Method.choices,
-        "two_committees": [c for c in Post.TwoCommittees.choices if c[0]],
-        "source": codes.SOURCE,
-    }.get(key)
-    if pairs is None:
-        return "请从模板的下拉列表中选择"
-    return "可填：" + "、".join(str(label) for _code, label in pairs)
-
-
-def parse_day(value, header):
-    """任职时间 / 离任时间: a date cell, 2016-06-02, 2016.6.2, 2016年6月2日, 20160602, or 2016.06 (the 1st)."""
-    if isinstance(value, datetime.datetime):
-        return value.date()
-    if isinstance(value, datetime.date):
-        return value
-    text = normalize_text(value)
-    if isinstance(value, float) and re.fullmatch(r"\d{4}\.\d", text):
-        text += "0"  # Excel turned 2016.10 into 2016.1
-    match = DATE_RE.match(text) or COMPACT_DATE_RE.match(text)
-    if match:
-        year, month, day = int(match.group(1)), int(match.group(2)), int(match.group(3) or 1)
-        with contextlib.suppress(ValueError):  # 2016-02-30: falls through to the message below
-            if 1900 <= year <= 2100:
-                return datetime.date(year, month, day)
-    raise ValidationError(f"{header}“{text}”不是有效日期，请写成 2016-06-02 或 2016.06.02 这样的格式。")
-
-
-def parse_flag(value):
-    text = _label_key(value)
-    if text in TRUE_WORDS or text in {"是的"}:
-        return True
-    if not text or text in FALSE_WORDS:
-        return False
-    raise ValidationError(f"“{normalize_text(value)}”应填“是”或“否”（也可填 √ 或留空表示否）。")
-
-
-# --- reading the file ---------------------------------------------------------------------------
-
-
-def read_file_bytes(file):
-    """Bytes of a path, an uploaded file or a file object, refusing anything over the size limit."""
-    if isinstance(file, bytes | bytearray):
-        data = bytes(file)
-    elif isinstance(file, str) or hasattr(file, "__fspath__"):
-        with open(file, "rb") as handle:
-            data = handle.read(MAX_FILE_BYTES + 1)
-    else:
-        if hasattr(file, "seek"):
-            file.seek(0)
-        data = file.read(MAX_FILE_BYTES + 1)
-    if len(data) > MAX_FILE_BYTES:
-        raise RosterFileError(f"文件超过 {MAX_FILE_BYTES // (1024 * 1024)} MB，请删除无关的工作表或拆分后分批导入。")
-    if not data:
-        raise RosterFileError("文件是空的，请重新选择名册文件。")
-    return data
-
-
-def _open_workbook(data, *, read_only=True):
-    if data[:4] == b"\xd0\xcf\x11\xe0":
-        raise RosterFileError("这是旧版 Excel（.xls）或 WPS 格式的文件，请在 Excel 中“另存为 .xlsx”后再导入。")
-    if data[:4] != b"PK\x03\x04":
-        raise RosterFileError("文件不是 Excel（.xlsx）格式，请使用下载的模板或“另存为 .xlsx”后再导入。")
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            names = set(archive.namelist())
-        if "xl/workbook.xml" not in names:
-            raise RosterFileError("文件是压缩包但不是 Excel 工作簿（.xlsx），请检查是否选错了文件。")
-        return load_workbook(io.BytesIO(data), read_only=read_only, data_only=True)
-    except RosterFileError:
-        raise
-    except Exception as exc:  # openpyxl raises many types on a damaged file; the user needs one answer
-        raise RosterFileError("文件已损坏，无法打开。请在 Excel 中打开并重新保存为 .xlsx 后再导入。") from exc
-
-
-def _header_key(value):
-    """(key, is the canonical name) for a header cell, or (None, False)."""
-    header = normalize_header(value)
-    if not header:
-        return None, False
-    lookup = header_lookup()
-    key = lookup.get(header) or lookup.get(PARENS_RE.sub("", header))
-    return key, key is not None and header == normalize_header(COLUMN_BY_KEY[key].header)
-
-
-def _find_header(rows):
-    """(row number, {key: column index}) of the first row that reads like our header.
-
-    A canonical name wins over an alias (a file with both 手机号码 and 联系电话 reads the first).
-    """
-    for number, values in enumerate(rows[:HEADER_SCAN_ROWS], start=1):
-        found, by_alias = {}, {}
-        for index, value in enumerate(values, start=1):
-            key, canonical = _header_key(value)
-            if key and canonical:
-                found.setdefault(key, index)
-            elif key:
-                by_alias.setdefault(key, index)
-        found.update({key: index for key, index in by_alias.items() if key not in found})
-        if "name" in found and len(found) >= 3:
-            return number, found
-    return None, {}
-
-
-def _data_records(numbered_rows, column_index):
-    """(excel row, {key: raw value}) for every non-blank data row, refusing more than MAX_ROWS."""
-    records = []
-    for number, values in numbered_rows:
-        record = {key: values[i - 1] if i - 1 < len(values) else None for key, i in column_index.items()}
-        if all(normalize_text(v) == "" for v in record.values()):
-            continue
-        if normalize_text(record.get("note"), nfkc=False) == EXAMPLE_MARKER:
-            continue
-        records.append((number, record))
-        if len(records) > MAX_ROWS:
-            raise RosterFileError(
-                f"数据超过 {MAX_ROWS} 行的上限，请拆分成几个文件分批导入（每个文件不超过 {MAX_ROWS} 行）。"
-            )
-    return records
-
-
-def read_sheet(data):
-    """(sheet name, header row, {key: column}, [(excel row, {key: raw value})]) or RosterFileError.
-
-    The sheet named 名册 is tried first, then the others in order; the header is the first of
-    the top 20 rows that names 姓名 and at least two other known columns.
-    """
-    wb = _open_workbook(data)
-    try:
-        for ws in sorted(wb.worksheets, key=lambda ws: ws.title != "名册"):
-            rows_iter = ws.iter_rows(values_only=True)
-            head = list(itertools.islice(rows_iter, HEADER_SCAN_ROWS))
-            header_row, column_index = _find_header(head)
-            if header_row is None:
-                continue
-            _check_header(head[header_row - 1], column_index)
-            numbered = itertools.chain(
-                enumerate(head[header_row:], start=header_row + 1), enumerate(rows_iter, start=len(head) + 1)
-            )
-            records = _data_records(numbered, column_index)
-            if not records:
-                raise RosterFileError(f"工作表“{ws.title}”第{header_row}行是表头，但下面没有数据行。")
-            return ws.title, header_row, column_index, records
-    except RosterFileError:
-        raise
-    except Exception as exc:  # a damaged sheet fails lazily while its rows are read
-        raise RosterFileError("文件已损坏，无法读取其中的数据。请在 Excel 中打开并重新保存为 .xlsx 后再导入。") from exc
-    finally:
-        wb.close()
-    raise RosterFileError(
-        "找不到表头：前 20 行中没有一行同时包含“姓名”“出生年月”“妇联职务”等列名。请使用下载的模板，或把表头改成模板中的列名。"
-    )
-
-
-def _check_header(values, column_index):
-    missing = [c.header for c in COLUMNS if c.required and c.key not in column_index]
-    if missing:
-        raise RosterFileError(f"表头缺少必填列：{'、'.join(missing)}。请使用下载的模板中的列名。")
-    seen = {}
-    for index, value in enumerate(values, start=1):
-        header = normalize_header(value)
-        if header and header in seen and _header_key(value)[0]:
-            raise RosterFileError(f"表头中“{header}”出现了两次（第{seen[header]}列和第{index}列），请删除多余的一列。")
-        seen.setdefault(header, index)
-
-
 # --- parsing and matching rows ------------------------------------------------------------------
 
 
@@ -507,6 +138,16 @@ class Row:
     person_ref: tuple | None = None
     post: Post | None = None
     bad: set = field(default_factory=set)  # keys with an error
+
+
+class _FileRow(NamedTuple):
+    """A post as a file row gives it, beside the stored ones in the leadership check."""
+
+    role: str
+    start_date: datetime.date
+    end_date: datetime.date | None
+    row: int
+    source: Row
 
 
 class _Collector:
@@ -575,9 +216,9 @@ def _parse_row(row, present, err):
         if not spelled:
             values[key] = None  # keep or default
             continue
-        code = maps[key].get(_label_key(spelled))
+        code = maps[key].get(label_key(spelled))
         if code is None:
-            err.add(row, key, f"“{spelled}”不是有效的{COLUMN_BY_KEY[key].header}，{_choices_hint(key)}。")
+            err.add(row, key, f"“{spelled}”不是有效的{COLUMN_BY_KEY[key].header}，{choices_hint(key)}。")
         else:
             values[key] = code
 
@@ -585,17 +226,17 @@ def _parse_row(row, present, err):
     if not spelled_role:
         err.add(row, "role", "请填写妇联职务。")
     else:
-        role = maps["role"].get(_label_key(spelled_role))
+        role = maps["role"].get(label_key(spelled_role))
         if role is None:
-            err.add(row, "role", f"“{spelled_role}”不是有效的妇联职务，{_choices_hint('role')}。")
+            err.add(row, "role", f"“{spelled_role}”不是有效的妇联职务，{choices_hint('role')}。")
         values["role"] = role
 
     if "two_committees" in present:
         spelled = text("two_committees")
-        code = maps["two_committees"].get(_label_key(spelled), None) if spelled else ""
+        code = maps["two_committees"].get(label_key(spelled), None) if spelled else ""
         if code is None:
             err.add(
-                row, "two_committees", f"“{spelled}”不是有效的进两委情况，{_choices_hint('two_committees')}，或留空。"
+                row, "two_committees", f"“{spelled}”不是有效的进两委情况，{choices_hint('two_committees')}，或留空。"
             )
         else:
             values["two_committees"] = code
@@ -634,39 +275,6 @@ def _chunks(items, size=QUERY_CHUNK):
     items = list(items)
     for start in range(0, len(items), size):
         yield items[start : start + size]
-
-
-def _audit_value(value):
-    """Audit values as the roster services write them: ISO dates, stored codes, None for blank."""
-    if value is None or value == "":
-        return None
-    if isinstance(value, datetime.date):
-        return value.isoformat()
-    return value
-
-
-def _display(key, value):
-    """A stored value as the importer's own label, for the preview and the audit trail."""
-    if value is None or value == "":
-        return ""
-    if key == "birth_date":
-        return f"{value.year}.{value.month:02d}"
-    if isinstance(value, datetime.date):
-        return value.isoformat()
-    if isinstance(value, bool):
-        return "是" if value else "否"
-    labels = {
-        "gender": dict(Person.Gender.choices),
-        "ethnicity": dict(codes.ETHNICITY),
-        "political_status": dict(codes.POLITICAL_STATUS),
-        "education": dict(codes.EDUCATION),
-        "source": dict(codes.SOURCE),
-        "role": dict(Post.Role.choices),
-        "mode": dict(Post.Mode.choices),
-        "method": dict(Post.Method.choices),
-        "two_committees": dict(Post.TwoCommittees.choices),
-    }.get(key)
-    return str(labels.get(value, value)) if labels else str(value)
 
 
 class _Engine:
@@ -793,7 +401,7 @@ class _Engine:
                     self.err.add(
                         row,
                         key,
-                        f"同一人员在第{first.number}行填写为“{_display(key, a)}”，此处为“{_display(key, b)}”，请统一。",
+                        f"同一人员在第{first.number}行填写为“{display_value(key, a)}”，此处为“{display_value(key, b)}”，请统一。",
                     )
 
     # posts -----------------------------------------------------------------------------------
@@ -825,46 +433,42 @@ class _Engine:
             row.post = by_key.get(key)
 
     def check_rules(self, rows, existing):
-        units = {}
+        """The post rules of members.services.check_post on every row, then the one about leadership."""
         for row in rows:
             v = row.values
             if row.unit is None or row.person_ref is None:
                 continue
-            units[row.unit.pk] = row.unit
-            if v.get("role") and "role" not in row.bad:
-                try:
-                    validators.check_role_for_unit(v["role"], row.unit)
-                except ValidationError as e:
-                    self.err.add(row, "role", e)
-            start = v.get("start_date")
             end = v.get("end_date", row.post.end_date if row.post else None)
-            if start and end and "end_date" not in row.bad:
-                try:
-                    validators.check_dates(start, end)
-                except ValidationError as e:
-                    self.err.add(row, "end_date", e)
-            if start and v.get("birth_date") and "start_date" not in row.bad:
-                try:
-                    validators.check_age_on(v["birth_date"], start)
-                except ValidationError as e:
-                    self.err.add(row, "start_date", e)
-            if v.get("two_committees") and not row.unit.is_village_level:
-                self.err.add(row, "two_committees", "进“两委”只适用于村（社区）一级的成员。")
+            problems = services.check_post(
+                name=v["name"],
+                unit=row.unit,
+                role=v.get("role") if "role" not in row.bad else None,
+                start_date=v.get("start_date"),
+                end_date=end if "end_date" not in row.bad else None,
+                birth_date=v.get("birth_date"),
+                two_committees=v.get("two_committees"),
+            )
+            for key, messages in problems.items():
+                self.err.add(row, key, " ".join(messages))
             id_number = v.get("id_number") or (row.person.id_number if row.person else "")
             if v.get("birth_date") and id_number and "id_number" not in row.bad:
                 try:
                     validators.check_id_matches_birth(id_number, v["birth_date"])
                 except ValidationError as e:
                     self.err.add(row, "birth_date", e)
-        self._check_leadership(rows, existing, units)
+        self._check_leadership(rows, existing)
 
-    def _check_leadership(self, rows, existing, units):
-        """One current leadership post per person per unit, across the stored posts and the file."""
+    def _check_leadership(self, rows, existing):
+        """One current leadership post per person per unit, across the stored posts and the file.
+
+        Each row is checked (services.leadership_clash) against the posts that start before it,
+        stored or in the file, and against the stored posts that start after it.
+        """
         replaced = {row.post.pk for row in rows if row.post is not None}
-        spans = defaultdict(list)  # (person ref, unit) -> [(start, end, role, row or None)]
+        spans = defaultdict(list)  # (person ref, unit id) -> [stored Post or _FileRow]
         for post in existing:
             if post.pk not in replaced and post.role != Post.Role.DELEGATE:
-                spans[(("pk", post.person_id), post.unit_id)].append((post.start_date, post.end_date, post.role, None))
+                spans[(("pk", post.person_id), post.unit_id)].append(post)
         for row in rows:
             v = row.values
             if row.person_ref is None or row.unit is None or not v.get("role") or not v.get("start_date"):
@@ -872,33 +476,25 @@ class _Engine:
             if v["role"] == Post.Role.DELEGATE or {"role", "start_date", "end_date"} & row.bad:
                 continue
             end = v.get("end_date", row.post.end_date if row.post else None)
-            spans[(row.person_ref, row.unit.pk)].append((v["start_date"], end, v["role"], row))
-        far = datetime.date.max
-        for (_ref, unit_id), items in spans.items():
+            spans[(row.person_ref, row.unit.pk)].append(_FileRow(v["role"], v["start_date"], end, row.number, row))
+        for items in spans.values():
             if len(items) < 2:
                 continue
-            items.sort(key=lambda s: s[0])
-            unit = units[unit_id]
-            for i, (start, end, role, row) in enumerate(items):
-                for other_start, other_end, other_role, other_row in items[:i]:
-                    if not (start < (other_end or far) and other_start < (end or far)):
-                        continue
-                    target = row or other_row
-                    if target is None or "role" in target.bad:
-                        continue
-                    name = target.values["name"]
-                    if row is not None and other_row is not None:
-                        message = (
-                            f"{name}在{unit.name}与第{other_row.number}行的{Post.Role(other_role).label}任期重叠，"
-                            "同一组织只能担任一个领导职务。"
-                        )
-                    else:
-                        held_role, held_start = (other_role, other_start) if row is not None else (role, start)
-                        message = (
-                            f"{name}在{unit.name}已担任{Post.Role(held_role).label}（自 {held_start:%Y-%m-%d} 起），"
-                            "同一组织只能担任一个领导职务；如需调整，请先在名册中结束原职务，或在本文件中填写其离任时间。"
-                        )
-                    self.err.add(target, "role", message)
+            items.sort(key=lambda item: item.start_date)
+            for index, item in enumerate(items):
+                if not isinstance(item, _FileRow):
+                    continue
+                later_stored = [other for other in items[index + 1 :] if not isinstance(other, _FileRow)]
+                message = services.leadership_clash(
+                    name=item.source.values["name"],
+                    unit=item.source.unit,
+                    role=item.role,
+                    start_date=item.start_date,
+                    end_date=item.end_date,
+                    held=[*items[:index], *later_stored],
+                )
+                if message:
+                    self.err.add(item.source, "role", message)
 
     # changes ---------------------------------------------------------------------------------
     def plan(self, rows, present):
@@ -919,11 +515,7 @@ class _Engine:
                             setattr(person, key, v[key])
                     person.id_number = person.id_number or None
                     new_people[ref] = person
-                    person_changes[ref] = {
-                        k: [None, _audit_value(getattr(person, k))]
-                        for k in PERSON_FIELDS
-                        if _audit_value(getattr(person, k)) not in (None, False)
-                    }
+                    person_changes[ref] = services.person_created_changes(person)
                 else:
                     person, diff = row.person, {}
                     for key in PERSON_FIELDS:
@@ -938,9 +530,12 @@ class _Engine:
                         for key, (_old, new) in diff.items():
                             setattr(person, key, new)
                         changed_people[ref] = person
-                        person_changes[ref] = {k: [_audit_value(a), _audit_value(b)] for k, (a, b) in diff.items()}
+                        person_changes[ref] = services.audit_changes(diff)
                         row_changes.update(
-                            {COLUMN_BY_KEY[k].header: [_display(k, a), _display(k, b)] for k, (a, b) in diff.items()}
+                            {
+                                COLUMN_BY_KEY[k].header: [display_value(k, a), display_value(k, b)]
+                                for k, (a, b) in diff.items()
+                            }
                         )
                     else:
                         unchanged_people.add(ref)
@@ -964,11 +559,12 @@ class _Engine:
                 for key, (_old, new) in diff.items():
                     setattr(post, key, new)
                 if diff:
-                    changed_posts.append(
-                        (row, post, {k: [_audit_value(a), _audit_value(b)] for k, (a, b) in diff.items()})
-                    )
+                    changed_posts.append((row, post, services.audit_changes(diff)))
                     row_changes.update(
-                        {COLUMN_BY_KEY[k].header: [_display(k, a), _display(k, b)] for k, (a, b) in diff.items()}
+                        {
+                            COLUMN_BY_KEY[k].header: [display_value(k, a), display_value(k, b)]
+                            for k, (a, b) in diff.items()
+                        }
                     )
                 action = "update" if row_changes else "unchanged"
             self.result.rows.append(
@@ -1002,14 +598,8 @@ class _Engine:
 
         def event(action, unit, obj, changes):
             events.append(
-                AuditEvent(
-                    actor=self.actor if self.actor is not None and self.actor.is_authenticated else None,
-                    action=action,
-                    unit=unit,
-                    object_type=obj._meta.label_lower,
-                    object_id=obj.pk,
-                    changes=changes,
-                    reason=reason,
+                services.audit_event(
+                    actor=self.actor, action=action, unit=unit, obj=obj, changes=changes, reason=reason
                 )
             )
 
@@ -1044,14 +634,7 @@ class _Engine:
             post.person = people.get(ref) or next(r.person for r in rows if r.person_ref == ref and r.person)
         Post.objects.bulk_create([p for _ref, _row, p in new_posts], batch_size=QUERY_CHUNK)
         for _ref, row, post in new_posts:
-            changes = {
-                "person": [None, post.person.name],
-                "unit": [None, row.unit.name],
-                "role": [None, post.role],
-                "start_date": [None, _audit_value(post.start_date)],
-            }
-            changes.update({k: [None, _audit_value(getattr(post, k))] for k in POST_FIELDS if getattr(post, k)})
-            event("post.import", row.unit, post, changes)
+            event("post.import", row.unit, post, services.post_created_changes(post))
         AuditEvent.objects.bulk_create(events, batch_size=QUERY_CHUNK)
 
 
@@ -1109,44 +692,3 @@ def import_roster(*, unit, file, actor, dry_run=False, filename=""):
 def _column_order(header):
     order = [PERSON_ID.header, *(c.header for c in COLUMNS)]
     return order.index(header) if header in order else len(order)
-
-
-# --- the file back with the faults marked ------------------------------------------------------
-
-ERROR_FILL = PatternFill("solid", fgColor="FFC7CE")
-ERROR_FONT = Font(color="9C0006")
-
-
-def mark_errors(file, result):
-    """The uploaded workbook with each faulty cell filled red and commented, plus a 导入错误 column."""
-    data = read_file_bytes(file)
-    wb = _open_workbook(data, read_only=False)
-    ws = wb[result.sheet_name] if result.sheet_name in wb.sheetnames else wb.worksheets[0]
-    by_row = defaultdict(list)
-    by_cell = defaultdict(list)
-    key_by_header = {c.header: c.key for c in COLUMN_BY_KEY.values()}
-    for error in result.errors:
-        if error.row is None:
-            continue
-        by_row[error.row].append(f"{error.column}：{error.message}")
-        column = result.column_index.get(key_by_header.get(error.column))
-        if column:
-            by_cell[(error.row, column)].append(error.message)
-    for (row, column), messages in by_cell.items():
-        cell = ws.cell(row=row, column=column)
-        cell.fill = ERROR_FILL
-        cell.font = ERROR_FONT
-        comment = Comment("\n".join(messages), "FedOrg")
-        comment.width, comment.height = 320, 40 + 20 * len(messages)
-        cell.comment = comment
-    if by_row and result.header_row:
-        note_column = ws.max_column + 1
-        header = ws.cell(row=result.header_row, column=note_column, value="导入错误")
-        header.font = Font(bold=True, color="9C0006")
-        for row, messages in by_row.items():
-            ws.cell(row=row, column=note_column, value="；".join(messages)).font = ERROR_FONT
-        ws.column_dimensions[header.column_letter].width = 60
-    stream = io.BytesIO()
-    wb.save(stream)
-    stream.seek(0)
-    return stream

@@ -13,22 +13,17 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.utils import get_column_letter
 
+from fedorg.dates import year_month
 from fedorg.masking import mask_id_number, mask_mobile
 from fedorg.xlsx import BORDER, CENTER, HEADER_FILL, HEADER_FONT, safe_text
 from orgtree.access import can_see_personal_data
 from orgtree.models import Unit
 
-from . import codes
-from .importer import COLUMNS, EXPORT_EXTRA, PERSON_ID
-from .models import Post
+from ..models import Post
+from .columns import COLUMNS, EXPORT_EXTRA, PERSON_ID, code_label
 
 EXPORT_COLUMNS = [PERSON_ID, COLUMNS[0], *EXPORT_EXTRA, *COLUMNS[1:]]
 TIER_LABELS = {1: "市级", 2: "区、县（市）级", 3: "乡镇（街道）级", 4: "村（社区）级"}
-
-ETHNICITY = dict(codes.ETHNICITY)
-POLITICAL_STATUS = dict(codes.POLITICAL_STATUS)
-EDUCATION = dict(codes.EDUCATION)
-SOURCE = dict(codes.SOURCE)
 
 
 def roster_posts(unit, *, as_of, history=False):
@@ -68,14 +63,14 @@ def roster_row(post, *, show_personal_data):
         "unit_tier": TIER_LABELS.get(unit.tier, f"第{unit.tier}级"),
         "name": person.name,
         "gender": person.get_gender_display(),
-        "ethnicity": ETHNICITY.get(person.ethnicity, person.ethnicity),
-        "birth_date": f"{person.birth_date.year}.{person.birth_date.month:02d}",
+        "ethnicity": code_label("ethnicity", person.ethnicity),
+        "birth_date": year_month(person.birth_date),
         "id_number": id_number,
-        "political_status": POLITICAL_STATUS.get(person.political_status, person.political_status),
-        "education": EDUCATION.get(person.education, person.education),
+        "political_status": code_label("political_status", person.political_status),
+        "education": code_label("education", person.education),
         "workplace_title": person.workplace_title,
         "mobile": mobile,
-        "source": SOURCE.get(person.source, person.source),
+        "source": code_label("source", person.source),
         "is_women_worker": _flag(person.is_women_worker),
         "is_frontline": _flag(person.is_frontline),
         "role": post.get_role_display(),

@@ -7,10 +7,9 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from fedorg.xlsx import BODY_FONT, BORDER, CENTER, HEADER_FILL, HEADER_FONT, workbook_bytes
 
-from . import codes
-from .importer import COLUMNS, EXAMPLE_MARKER, MAX_ROWS
-from .models import Person, Post
-from .validators import id_check_char
+from ..models import Post
+from ..validators import id_check_char
+from .columns import CODE_LISTS, COLUMNS, EXAMPLE_MARKER, MAX_ROWS
 
 CODE_SHEET = "代码表"
 FLAG_LABELS = ["是", "否"]
@@ -44,17 +43,25 @@ HELP = {
 
 def _code_lists():
     """(header, labels) per 代码表 column; the key names the importer column they feed."""
+
+    def labels(key):
+        return [str(label) for _code, label in CODE_LISTS[key]]
+
     return {
-        "gender": ("性别", [str(label) for _c, label in Person.Gender.choices]),
-        "ethnicity": ("民族", [label for _c, label in codes.ETHNICITY]),
-        "political_status": ("政治面貌", [label for _c, label in codes.POLITICAL_STATUS]),
-        "education": ("文化程度", [label for code, label in codes.EDUCATION if not code.endswith("0") or code == "90"]),
-        "source": ("来源类别", [label for _c, label in codes.SOURCE]),
+        "gender": ("性别", labels("gender")),
+        "ethnicity": ("民族", labels("ethnicity")),
+        "political_status": ("政治面貌", labels("political_status")),
+        # The group headings of GB/T 4658 (codes ending in 0, bar 其他) are not choices.
+        "education": (
+            "文化程度",
+            [label for code, label in CODE_LISTS["education"] if not code.endswith("0") or code == "90"],
+        ),
+        "source": ("来源类别", labels("source")),
         "flag": ("是否", FLAG_LABELS),
-        "role": ("妇联职务", [str(label) for _c, label in Post.Role.choices]),
-        "mode": ("任职方式", [str(label) for _c, label in Post.Mode.choices]),
-        "method": ("产生方式", [str(label) for _c, label in Post.Method.choices]),
-        "two_committees": ("进两委", [str(label) for code, label in Post.TwoCommittees.choices if code]),
+        "role": ("妇联职务", labels("role")),
+        "mode": ("任职方式", labels("mode")),
+        "method": ("产生方式", labels("method")),
+        "two_committees": ("进两委", labels("two_committees")),
     }
 
 

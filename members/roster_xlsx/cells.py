@@ -1,0 +1,371 @@
+"""Reading the roster workbook: the file's bytes, its header row, and each cell's value normalised.
+
+Full-width characters, stray spaces, short labels and the many ways of writing a date all end
+up here as one value; nothing in this module touches the database.
+"""
+
+import contextlib
+import datetime
+import io
+import itertools
+import re
+import unicodedata
+import zipfile
+from functools import cache
+
+from django.core.exceptions import ValidationError
+from openpyxl import load_workbook
+
+from fedorg.dates import year_month
+from fedorg.xlsx import FORMULA_PREFIXES
+
+from .. import codes
+from ..models import Post
+from .columns import (
+    CODE_LISTS,
+    COLUMN_BY_KEY,
+    COLUMNS,
+    EXAMPLE_MARKER,
+    HEADER_SCAN_ROWS,
+    HINTED_LISTS,
+    MAX_FILE_BYTES,
+    MAX_ROWS,
+    PERSON_ID,
+    code_label,
+)
+
+TRUE_WORDS = {"是", "√", "✓", "✔", "y", "yes", "true", "1", "有", "对"}
+FALSE_WORDS = {"否", "×", "✗", "n", "no", "false", "0", "无", "不是", "-", "—", "/"}
+DOTS_RE = re.compile(r"\s*[.\u00b7\u0387\u2022\u2027\u2219\u22c5\u30fb\u16eb\u2e31\uff0e\uff65]\s*")
+SPACE_NEXT_TO_WIDE_RE = re.compile(r"\s+(?=[^\x00-\x7f])|(?<=[^\x00-\x7f])\s+")
+HEADER_JUNK_RE = re.compile(r"[\s\"'\u201c\u201d\u2018\u2019*:：]")
+PARENS_RE = re.compile(r"\(.*?\)")
+DATE_RE = re.compile(r"^(\d{4})\s*[.\-/年]\s*(\d{1,2})\s*(?:[.\-/月]\s*(\d{1,2})\s*日?)?\s*月?$")
+COMPACT_DATE_RE = re.compile(r"^(\d{4})(\d{2})(\d{2})?$")
+
+
+class RosterFileError(Exception):
+    """The file as a whole cannot be read; the message is for the user."""
+
+
+# --- normalising text and code lists -----------------------------------------------------------
+
+
+def normalize_text(value, *, nfkc=True):
+    """NFKC (full-width letters, digits and brackets become half-width) and stripped.
+
+    Free text (工作单位及职务, 备注 ...) skips NFKC (nfkc=False): it would rewrite Chinese
+    punctuation such as （） and ， and so turn a round trip into an update.
+    Our exports escape a text cell that starts with = + - @ with a leading apostrophe
+    (fedorg.xlsx.safe_text); reading drops that apostrophe again, so a round trip is exact.
+    """
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    text = str(value).strip()
+    if nfkc:
+        text = unicodedata.normalize("NFKC", text).strip()
+    if text[:1] == "'" and text[1:2] in FORMULA_PREFIXES:
+        text = text[1:]
+    return text
+
+
+def normalize_name(value):
+    """阿依古丽 • 买买提 -> 阿依古丽·买买提; 张　三 -> 张三 (padding spaces in Chinese names go)."""
+    text = re.sub(r"\s+", " ", normalize_text(value))
+    text = DOTS_RE.sub("\u00b7", text).strip("\u00b7")
+    return SPACE_NEXT_TO_WIDE_RE.sub("", text)
+
+
+def normalize_header(value):
+    return HEADER_JUNK_RE.sub("", normalize_text(value))
+
+
+def label_key(text):
+    return HEADER_JUNK_RE.sub("", normalize_text(text)).lower()
+
+
+@cache
+def header_lookup():
+    lookup = {}
+    for column in [*COLUMNS, PERSON_ID]:
+        for name in (column.header, *column.aliases):
+            lookup[normalize_header(name)] = column.key
+    return lookup
+
+
+def _with_codes(pairs, extra=()):
+    """{accepted spelling: code} from a code list: each label, each code (01 and 1), and aliases."""
+    mapping = {}
+    for code, label in pairs:
+        mapping[label_key(label)] = code
+        mapping[code.lower()] = code
+        if code.isdigit():
+            mapping[str(int(code))] = code
+    for alias, code in extra:
+        mapping[label_key(alias)] = code
+    return mapping
+
+
+@cache
+def code_maps():
+    ethnic_short = [
+        (label[:-1], code) for code, label in CODE_LISTS["ethnicity"] if label.endswith("族") and len(label) >= 2
+    ]
+    return {
+        "gender": _with_codes(CODE_LISTS["gender"], [("F", "F"), ("M", "M"), ("女性", "F"), ("男性", "M")]),
+        "ethnicity": _with_codes(CODE_LISTS["ethnicity"], [*ethnic_short, ("外国血统", "98"), ("其它", "97")]),
+        "political_status": _with_codes(
+            CODE_LISTS["political_status"],
+            [
+                ("党员", "01"),
+                ("共产党员", "01"),
+                ("中国共产党党员", "01"),
+                ("预备党员", "02"),
+                ("团员", "03"),
+                ("共青团员", "03"),
+                ("民革", "04"),
+                ("民盟", "05"),
+                ("民建", "06"),
+                ("民进", "07"),
+                ("农工党", "08"),
+                ("致公党", "09"),
+                ("九三学社", "10"),
+                ("台盟", "11"),
+                ("无党派", "12"),
+            ],
+        ),
+        "education": _with_codes(
+            CODE_LISTS["education"],
+            [
+                ("博士", "11"),
+                ("博士研究生", "11"),
+                ("研究生", "14"),
+                ("硕士", "14"),
+                ("硕士研究生", "14"),
+                ("本科", "21"),
+                ("大学", "21"),
+                ("大学本科", "21"),
+                ("大专", "31"),
+                ("专科", "31"),
+                ("大学专科", "31"),
+                ("中专", "41"),
+                ("中等专科", "41"),
+                ("职高", "44"),
+                ("职业高中", "44"),
+                ("技校", "47"),
+                ("技工学校", "47"),
+                ("高中", "61"),
+                ("普通高中", "61"),
+                ("初中", "71"),
+                ("小学", "81"),
+                ("其它", "90"),
+            ],
+        ),
+        "source": _with_codes(CODE_LISTS["source"], [("其它", codes.SOURCE_OTHER)]),
+        "role": _with_codes(
+            CODE_LISTS["role"],
+            [("执行委员", Post.Role.EXECUTIVE), ("常务委员", Post.Role.STANDING), ("妇代会主任", Post.Role.DIRECTOR)],
+        ),
+        "mode": _with_codes(CODE_LISTS["mode"]),
+        "method": _with_codes(
+            CODE_LISTS["method"],
+            [("自荐", "self"), ("举荐", "masses"), ("推荐", "unit"), ("选拔", "direct"), ("选举", "direct")],
+        ),
+        "two_committees": _with_codes(
+            CODE_LISTS["two_committees"],
+            [
+                ("村居委", "committee"),
+                ("居委", "committee"),
+                ("村委", "committee"),
+                ("村(居)委会", "committee"),
+                ("居委会", "committee"),
+                ("村委会", "committee"),
+                ("两委", "both"),
+                ("交叉", "both"),
+                ("支委和村(居)委", "both"),
+                ("支委、村(居)委", "both"),
+                ("村支委", "branch"),
+                ("党支部委员", "branch"),
+                ("支部委员", "branch"),
+                ("无", ""),
+                ("否", ""),
+            ],
+        ),
+    }
+
+
+def choices_hint(key):
+    if key not in HINTED_LISTS:
+        return "请从模板的下拉列表中选择"
+    return "可填：" + "、".join(str(label) for _code, label in CODE_LISTS[key])
+
+
+def display_value(key, value):
+    """A stored value as the roster file writes it (labels, 1975.03, 是/否), for the preview and messages."""
+    if value is None or value == "":
+        return ""
+    if key == "birth_date":
+        return year_month(value)
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    return code_label(key, value) if key in CODE_LISTS else str(value)
+
+
+def parse_day(value, header):
+    """任职时间 / 离任时间: a date cell, 2016-06-02, 2016.6.2, 2016年6月2日, 20160602, or 2016.06 (the 1st)."""
+    if isinstance(value, datetime.datetime):
+        return value.date()
+    if isinstance(value, datetime.date):
+        return value
+    text = normalize_text(value)
+    if isinstance(value, float) and re.fullmatch(r"\d{4}\.\d", text):
+        text += "0"  # Excel turned 2016.10 into 2016.1
+    match = DATE_RE.match(text) or COMPACT_DATE_RE.match(text)
+    if match:
+        year, month, day = int(match.group(1)), int(match.group(2)), int(match.group(3) or 1)
+        with contextlib.suppress(ValueError):  # 2016-02-30: falls through to the message below
+            if 1900 <= year <= 2100:
+                return datetime.date(year, month, day)
+    raise ValidationError(f"{header}“{text}”不是有效日期，请写成 2016-06-02 或 2016.06.02 这样的格式。")
+
+
+def parse_flag(value):
+    text = label_key(value)
+    if text in TRUE_WORDS or text in {"是的"}:
+        return True
+    if not text or text in FALSE_WORDS:
+        return False
+    raise ValidationError(f"“{normalize_text(value)}”应填“是”或“否”（也可填 √ 或留空表示否）。")
+
+
+# --- reading the file ---------------------------------------------------------------------------
+
+
+def read_file_bytes(file):
+    """Bytes of a path, an uploaded file or a file object, refusing anything over the size limit."""
+    if isinstance(file, bytes | bytearray):
+        data = bytes(file)
+    elif isinstance(file, str) or hasattr(file, "__fspath__"):
+        with open(file, "rb") as handle:
+            data = handle.read(MAX_FILE_BYTES + 1)
+    else:
+        if hasattr(file, "seek"):
+            file.seek(0)
+        data = file.read(MAX_FILE_BYTES + 1)
+    if len(data) > MAX_FILE_BYTES:
+        raise RosterFileError(f"文件超过 {MAX_FILE_BYTES // (1024 * 1024)} MB，请删除无关的工作表或拆分后分批导入。")
+    if not data:
+        raise RosterFileError("文件是空的，请重新选择名册文件。")
+    return data
+
+
+def open_workbook(data, *, read_only=True):
+    if data[:4] == b"\xd0\xcf\x11\xe0":
+        raise RosterFileError("这是旧版 Excel（.xls）或 WPS 格式的文件，请在 Excel 中“另存为 .xlsx”后再导入。")
+    if data[:4] != b"PK\x03\x04":
+        raise RosterFileError("文件不是 Excel（.xlsx）格式，请使用下载的模板或“另存为 .xlsx”后再导入。")
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            names = set(archive.namelist())
+        if "xl/workbook.xml" not in names:
+            raise RosterFileError("文件是压缩包但不是 Excel 工作簿（.xlsx），请检查是否选错了文件。")
+        return load_workbook(io.BytesIO(data), read_only=read_only, data_only=True)
+    except RosterFileError:
+        raise
+    except Exception as exc:  # openpyxl raises many types on a damaged file; the user needs one answer
+        raise RosterFileError("文件已损坏，无法打开。请在 Excel 中打开并重新保存为 .xlsx 后再导入。") from exc
+
+
+def _header_key(value):
+    """(key, is the canonical name) for a header cell, or (None, False)."""
+    header = normalize_header(value)
+    if not header:
+        return None, False
+    lookup = header_lookup()
+    key = lookup.get(header) or lookup.get(PARENS_RE.sub("", header))
+    return key, key is not None and header == normalize_header(COLUMN_BY_KEY[key].header)
+
+
+def _find_header(rows):
+    """(row number, {key: column index}) of the first row that reads like our header.
+
+    A canonical name wins over an alias (a file with both 手机号码 and 联系电话 reads the first).
+    """
+    for number, values in enumerate(rows[:HEADER_SCAN_ROWS], start=1):
+        found, by_alias = {}, {}
+        for index, value in enumerate(values, start=1):
+            key, canonical = _header_key(value)
+            if key and canonical:
+                found.setdefault(key, index)
+            elif key:
+                by_alias.setdefault(key, index)
+        found.update({key: index for key, index in by_alias.items() if key not in found})
+        if "name" in found and len(found) >= 3:
+            return number, found
+    return None, {}
+
+
+def _data_records(numbered_rows, column_index):
+    """(excel row, {key: raw value}) for every non-blank data row, refusing more than MAX_ROWS."""
+    records = []
+    for number, values in numbered_rows:
+        record = {key: values[i - 1] if i - 1 < len(values) else None for key, i in column_index.items()}
+        if all(normalize_text(v) == "" for v in record.values()):
+            continue
+        if normalize_text(record.get("note"), nfkc=False) == EXAMPLE_MARKER:
+            continue
+        records.append((number, record))
+        if len(records) > MAX_ROWS:
+            raise RosterFileError(
+                f"数据超过 {MAX_ROWS} 行的上限，请拆分成几个文件分批导入（每个文件不超过 {MAX_ROWS} 行）。"
+            )
+    return records
+
+
+def read_sheet(data):
+    """(sheet name, header row, {key: column}, [(excel row, {key: raw value})]) or RosterFileError.
+
+    The sheet named 名册 is tried first, then the others in order; the header is the first of
+    the top 20 rows that names 姓名 and at least two other known columns.
+    """
+    wb = open_workbook(data)
+    try:
+        for ws in sorted(wb.worksheets, key=lambda ws: ws.title != "名册"):
+            rows_iter = ws.iter_rows(values_only=True)
+            head = list(itertools.islice(rows_iter, HEADER_SCAN_ROWS))
+            header_row, column_index = _find_header(head)
+            if header_row is None:
+                continue
+            _check_header(head[header_row - 1], column_index)
+            numbered = itertools.chain(
+                enumerate(head[header_row:], start=header_row + 1), enumerate(rows_iter, start=len(head) + 1)
+            )
+            records = _data_records(numbered, column_index)
+            if not records:
+                raise RosterFileError(f"工作表“{ws.title}”第{header_row}行是表头，但下面没有数据行。")
+            return ws.title, header_row, column_index, records
+    except RosterFileError:
+        raise
+    except Exception as exc:  # a damaged sheet fails lazily while its rows are read
+        raise RosterFileError("文件已损坏，无法读取其中的数据。请在 Excel 中打开并重新保存为 .xlsx 后再导入。") from exc
+    finally:
+        wb.close()
+    raise RosterFileError(
+        "找不到表头：前 20 行中没有一行同时包含“姓名”“出生年月”“妇联职务”等列名。请使用下载的模板，或把表头改成模板中的列名。"
+    )
+
+
+def _check_header(values, column_index):
+    missing = [c.header for c in COLUMNS if c.required and c.key not in column_index]
+    if missing:
+        raise RosterFileError(f"表头缺少必填列：{'、'.join(missing)}。请使用下载的模板中的列名。")
+    seen = {}
+    for index, value in enumerate(values, start=1):
+        header = normalize_header(value)
+        if header and header in seen and _header_key(value)[0]:
+            raise RosterFileError(f"表头中“{header}”出现了两次（第{seen[header]}列和第{index}列），请删除多余的一列。")
+        seen.setdefault(header, index)
