@@ -66,6 +66,9 @@ class PostSerializer(serializers.ModelSerializer):
     mode_label = serializers.CharField(source="get_mode_display", read_only=True)
     method_label = serializers.CharField(source="get_method_display", read_only=True)
     unit_name = serializers.CharField(source="unit.name", read_only=True)
+    # From the certificate register, the one source of a certificate's number.
+    certificate_no = serializers.CharField(read_only=True)
+    certificate_date = serializers.DateField(read_only=True)
 
     class Meta:
         model = Post
@@ -128,7 +131,7 @@ class UnitPosts(generics.ListAPIView):
         return (
             Post.objects.current(on=self.get_on())
             .filter(unit=self.get_unit())
-            .select_related("person", "unit")
+            .select_related("person", "unit", "certificate")
             .by_rank()
         )
 
@@ -154,7 +157,7 @@ class PersonDetail(generics.RetrieveAPIView):
         context["show_personal_data"] = self.request.user.can_see_personal_data
         context["posts"] = (
             Post.objects.filter(person=person, unit__in=visible_units(self.request.user))
-            .select_related("unit")
+            .select_related("unit", "certificate")
             .order_by("-start_date")
         )
         return context

@@ -4,8 +4,9 @@ The federation one level above the post's unit issues the certificate. Numbers r
 per issuing unit and year ("2016-230102-0001") and are allocated under a row lock on the
 counter, so two clerks numbering at once can neither skip nor repeat a number.
 
-The number is stored on reports.Certificate, not on members.Post.certificate_no: members/ is the
-roster feature's code, and the certificate register needs its own uniqueness rules anyway.
+members.Certificate is the one register of numbers: a post's 证书编号 (Post.certificate_no) reads
+it. A number typed by hand (a roster import of certificates issued on paper) is recorded in the
+register as typed, and only when the register does not already give it to another post.
 """
 
 from django.core.exceptions import ValidationError
@@ -114,6 +115,58 @@ def issue_certificates(*, posts, actor, issued_on):
             post.certificate = certificate
             issued.append(certificate)
     return issued
+
+
+def typed_number_faults(entries):
+    """{index: message} for the (post or None, number) pairs a roster import would record.
+
+    A number may not be in the register for another post, nor twice in one file; a post whose
+    number the register issued keeps it (a typed number cannot overwrite it).
+    """
+    numbers = {number for _post, number in entries}
+    owner = dict(Certificate.objects.filter(number__in=numbers).values_list("number", "post_id"))
+    post_ids = [post.pk for post, _number in entries if post is not None]
+    current = {c.post_id: c for c in Certificate.objects.filter(post_id__in=post_ids)}
+    faults, first = {}, {}
+    for i, (post, number) in enumerate(entries):
+        if number in owner and (post is None or owner[number] != post.pk):
+            faults[i] = f"证书编号 {number} 已在证书登记簿中登记给另一任职，请核对。"
+            continue
+        if number in first:
+            faults[i] = f"证书编号 {number} 与本文件中另一行重复。"
+            continue
+        first[number] = i
+        mine = current.get(post.pk) if post is not None else None
+        if mine is not None and mine.number != number and mine.seq is not None:
+            faults[i] = f"该任职已有系统编号的证书 {mine.number}，不能改为 {number}。"
+    return faults
+
+
+def record_typed_numbers(entries, *, actor):
+    """Record (post, number) pairs checked by typed_number_faults; returns [(post, audit changes)]."""
+    current = {c.post_id: c for c in Certificate.objects.filter(post_id__in=[p.pk for p, _n in entries])}
+    new, changed, changes = [], [], []
+    for post, number in entries:
+        mine = current.get(post.pk)
+        if mine is None:
+            new.append(
+                Certificate(
+                    post=post,
+                    kind=kind_for(post),
+                    issuing_unit=issuing_unit_for(post.unit),
+                    number=number,
+                    issued_on=post.start_date,
+                    issued_by=actor if actor is not None and actor.is_authenticated else None,
+                )
+            )
+            changes.append((post, {"certificate_no": [None, number]}))
+        elif mine.number != number:
+            changes.append((post, {"certificate_no": [mine.number, number]}))
+            mine.number = number
+            changed.append(mine)
+    Certificate.objects.bulk_create(new)
+    Certificate.objects.bulk_update(changed, ["number"])
+    return changes
 
 
 def pages(posts, *, issuer):

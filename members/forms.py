@@ -78,12 +78,10 @@ class PostForm(forms.ModelForm):
             "mode",
             "method",
             "term",
-            "certificate_no",
-            "certificate_date",
             "two_committees",
             "note",
         ]
-        widgets = {"start_date": DateInput(), "certificate_date": DateInput(), "note": forms.TextInput()}
+        widgets = {"start_date": DateInput(), "note": forms.TextInput()}
 
     def __init__(self, *args, unit, with_end=False, **kwargs):
         super().__init__(*args, **kwargs)

@@ -128,8 +128,6 @@ class Post(models.Model):
     start_date = models.DateField("任职时间")
     end_date = models.DateField("离任时间", null=True, blank=True)
     end_reason = models.CharField("离任原因", max_length=200, blank=True)
-    certificate_no = models.CharField("证书编号", max_length=50, blank=True)
-    certificate_date = models.DateField("发证日期", null=True, blank=True)
     two_committees = models.CharField("进两委", max_length=10, choices=TwoCommittees.choices, blank=True, default="")
     note = models.CharField("备注", max_length=200, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -148,7 +146,7 @@ class Post(models.Model):
         ]
         constraints = [
             # Two open-ended leadership posts of one person in one unit always overlap, so this
-            # backs check_single_leadership against two clerks saving at the same moment.
+            # backs services.leadership_clash against two clerks saving at the same moment.
             models.UniqueConstraint(
                 fields=["person", "unit"],
                 condition=Q(end_date__isnull=True) & ~Q(role="delegate"),
@@ -181,6 +179,25 @@ class Post(models.Model):
     def is_leadership(self):
         return self.role != self.Role.DELEGATE
 
+    @property
+    def registered_certificate(self):
+        """The post's entry in the certificate register (members.Certificate), or None."""
+        try:
+            return self.certificate
+        except models.ObjectDoesNotExist:
+            return None
+
+    @property
+    def certificate_no(self):
+        """证书编号: the register's number and nothing else (select_related("certificate") in lists)."""
+        certificate = self.registered_certificate
+        return certificate.number if certificate else ""
+
+    @property
+    def certificate_date(self):
+        certificate = self.registered_certificate
+        return certificate.issued_on if certificate else None
+
     def is_current_on(self, day):
         return self.start_date <= day and (self.end_date is None or self.end_date > day)
 
@@ -202,8 +219,10 @@ class Certificate(models.Model):
     issuing_unit = models.ForeignKey(
         "orgtree.Unit", verbose_name="颁发单位", on_delete=models.PROTECT, related_name="issued_certificates"
     )
-    year = models.PositiveSmallIntegerField("年度")
-    seq = models.PositiveIntegerField("序号")
+    # Both empty for a number recorded as typed (a roster import of certificates issued on paper);
+    # numbers issued here run per issuing unit and year.
+    year = models.PositiveSmallIntegerField("年度", null=True, blank=True)
+    seq = models.PositiveIntegerField("序号", null=True, blank=True)
     number = models.CharField("证书编号", max_length=40, unique=True)
     issued_on = models.DateField("发证日期")
     issued_by = models.ForeignKey(

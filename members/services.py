@@ -43,8 +43,6 @@ POST_FIELDS = [
     "start_date",
     "end_date",
     "end_reason",
-    "certificate_no",
-    "certificate_date",
     "two_committees",
     "note",
 ]

@@ -185,7 +185,9 @@ def appoint_existing(request, pk):
                 return redirect(f"{reverse('members:appoint_existing', args=[unit.pk])}?{_carried(post_form)}")
             return redirect(_roster_url(unit))
     held = (
-        Post.objects.filter(person=person, unit__in=visible_units(user)).select_related("unit").order_by("-start_date")
+        Post.objects.filter(person=person, unit__in=visible_units(user))
+        .select_related("unit", "certificate")
+        .order_by("-start_date")
     )
     context.update(person=person, post_form=post_form, held=held)
     return render(request, "members/appoint_form.html", context)

@@ -347,6 +347,7 @@ class AuditEvent(models.Model):
         "post.import": "Excel 导入任职",
         "campaign.create": "新建报送任务",
         "certificate.issue": "颁发证书",
+        "certificate.record": "登记证书编号",
         "return.submit": "上报报表",
         "return.approve": "审核通过",
         "return.send_back": "退回修改",

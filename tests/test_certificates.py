@@ -108,3 +108,65 @@ def test_certificate_pages_answer_404_outside_the_subtree(tree, member, staff_b,
 def test_a_viewer_cannot_issue_certificates(tree, member, viewer_a, login):
     member(tree.street_a, role="chair")
     assert login(viewer_a).get(reverse("members:unit_certificates", args=[tree.street_a.pk])).status_code == 403
+
+
+# --- one certificate number: the register's (issue 8) -----------------------------------------
+
+
+def test_the_roster_shows_the_register_number_and_a_reimport_keeps_it(tree, member, staff_a):
+    """证书编号 on the roster export is the register's; re-importing the file changes nothing."""
+    from members.roster_xlsx import export_roster, import_roster
+
+    post = member(tree.community_a, role="executive")
+    [certificate] = certificates.issue_certificates(posts=[post], actor=staff_a, issued_on=datetime.date(2016, 7, 1))
+    post.refresh_from_db()
+    assert post.certificate_no == certificate.number
+    data = export_roster(unit=tree.community_a, actor=staff_a)
+    result = import_roster(unit=tree.community_a, file=data, actor=staff_a)
+    assert result.ok and result.posts_added == 0 and result.posts_updated == 0
+    assert Certificate.objects.get(post=post).number == certificate.number
+
+
+def test_a_typed_number_is_recorded_in_the_register_unless_another_post_has_it(tree, member, staff_a):
+    from openpyxl import load_workbook
+
+    from members.roster_xlsx import export_roster, import_roster
+
+    taken = member(tree.community_a, role="executive")
+    [issued] = certificates.issue_certificates(posts=[taken], actor=staff_a, issued_on=datetime.date(2016, 7, 1))
+    post = member(tree.community_a, role="executive")
+
+    def with_number(number):
+        wb = load_workbook(export_roster(unit=tree.community_a, actor=staff_a))
+        ws = wb["名册"]
+        header = [c.value for c in ws[1]]
+        col = header.index("证书编号") + 1
+        name_col = header.index("姓名") + 1
+        for row in ws.iter_rows(min_row=2):
+            if row[name_col - 1].value == post.person.name:
+                ws.cell(row=row[0].row, column=col, value=number)
+        import io
+
+        out = io.BytesIO()
+        wb.save(out)
+        return out.getvalue()
+
+    clash = import_roster(unit=tree.community_a, file=with_number(issued.number), actor=staff_a)
+    assert not clash.ok, clash.errors
+    assert any("已在证书登记簿中登记给另一任职" in e.message for e in clash.errors), [str(e) for e in clash.errors]
+    assert not Certificate.objects.filter(post=post).exists()
+
+    typed = import_roster(unit=tree.community_a, file=with_number("纸质-2016-007"), actor=staff_a)
+    assert typed.ok
+    recorded = Certificate.objects.get(post=post)
+    assert (recorded.number, recorded.seq) == ("纸质-2016-007", None)
+    post.refresh_from_db()
+    assert post.certificate_no == "纸质-2016-007"
+
+
+def test_a_number_the_register_issued_cannot_be_overwritten_by_a_typed_one(tree, member, staff_a):
+    post = member(tree.community_a, role="executive")
+    certificates.issue_certificates(posts=[post], actor=staff_a, issued_on=datetime.date(2016, 7, 1))
+    post.refresh_from_db()
+    faults = certificates.typed_number_faults([(post, "手写-1")])
+    assert "系统编号" in faults[0]

@@ -17,7 +17,8 @@ from functools import cache
 from django.db import transaction
 
 from fedorg.dates import BASELINE_2016, CUTOFF_2016
-from members.models import Person, Post, pinyin_initials
+from members import certificates
+from members.models import Certificate, CertificateCounter, Person, Post, pinyin_initials
 from members.validators import id_check_char
 from orgtree.models import Congress, Contact, Unit
 
@@ -159,6 +160,7 @@ class RosterBuilder:
         self.rng = rng
         self.people = []
         self.posts = []
+        self.certified = []  # (post, issued_on) to number from the certificate register
         self.ids = set(Person.objects.exclude(id_number=None).values_list("id_number", flat=True))
 
     # --- people --------------------------------------------------------------------------
@@ -223,10 +225,12 @@ class RosterBuilder:
     # --- posts ---------------------------------------------------------------------------
 
     def post(self, person, unit, role, start, *, mode=M.PART_TIME, method=W.UNIT, end=None, term=None, **extra):
-        self.posts.append(
-            Post(person=person, unit=unit, role=role, mode=mode, method=method, start_date=start, end_date=end,
-                 term=term, end_reason=extra.pop("end_reason", ""), **extra)
-        )  # fmt: skip
+        certified_on = extra.pop("certified_on", None)
+        post = Post(person=person, unit=unit, role=role, mode=mode, method=method, start_date=start, end_date=end,
+                    term=term, end_reason=extra.pop("end_reason", ""), **extra)  # fmt: skip
+        self.posts.append(post)
+        if certified_on is not None:
+            self.certified.append((post, certified_on))
 
     def core_start(self):
         return _random_date(self.rng, datetime.date(2011, 3, 1), datetime.date(2015, 12, 31))
@@ -235,15 +239,35 @@ class RosterBuilder:
         return _random_date(self.rng, EXPANSION_START, CUTOFF)
 
     def certificate(self, unit, start):
-        return {
-            "certificate_no": f"{unit.code}-{start.year}-{self.rng.randrange(1, 999):03d}",
-            "certificate_date": start,
-        }
+        """Mark the post for a certificate from the register, issued on its start date."""
+        return {"certified_on": start}
 
     def write(self):
         Person.objects.bulk_create(self.people, batch_size=2000)
         Post.objects.bulk_create(self.posts, batch_size=2000)
+        self.write_certificates()
         return len(self.people), len(self.posts)
+
+    def write_certificates(self):
+        """Number the marked posts as members.certificates does: per issuing unit and year, no gaps."""
+        last_seq = {}
+        rows = []
+        for post, issued_on in sorted(self.certified, key=lambda pc: (pc[1], pc[0].pk)):
+            if not certificates.is_eligible(post):
+                continue
+            issuer = certificates.issuing_unit_for(post.unit)
+            key = (issuer.pk, issued_on.year)
+            last_seq[key] = seq = last_seq.get(key, 0) + 1
+            rows.append(
+                Certificate(
+                    post=post, kind=certificates.kind_for(post), issuing_unit=issuer, year=issued_on.year, seq=seq,
+                    number=f"{issued_on.year}-{issuer.code}-{seq:04d}", issued_on=issued_on,
+                )
+            )  # fmt: skip
+        Certificate.objects.bulk_create(rows, batch_size=2000)
+        CertificateCounter.objects.bulk_create(
+            [CertificateCounter(issuing_unit_id=u, year=y, last_seq=n) for (u, y), n in last_seq.items()]
+        )
 
 
 def area_name(unit):

@@ -32,7 +32,7 @@ from django.utils import timezone
 from orgtree.access import visible_units
 from orgtree.models import AuditEvent, Unit
 
-from .. import services, validators
+from .. import certificates, services, validators
 from ..models import Person, Post, pinyin_initials
 from .cells import (
     RosterFileError,
@@ -53,7 +53,7 @@ QUERY_CHUNK = 500
 
 # The person fields the roster template carries: the services' list less what it has no column for.
 PERSON_FIELDS = [f for f in services.PERSON_FIELDS if f not in ("sector", "note")]
-POST_FIELDS = ["mode", "method", "end_date", "certificate_no", "two_committees", "note"]
+POST_FIELDS = ["mode", "method", "end_date", "two_committees", "note"]
 # Blank cells that keep what is stored (see the module docstring).
 KEEP_WHEN_BLANK = {"id_number", "mobile", "gender", "ethnicity", "political_status", "education", "source"}
 KEEP_WHEN_BLANK_POST = {"mode", "method"}
@@ -410,7 +410,7 @@ class _Engine:
         unit_ids = {r.unit.pk for r in rows if r.unit}
         posts = []
         for chunk in _chunks(person_ids):
-            posts.extend(Post.objects.filter(person_id__in=chunk, unit_id__in=unit_ids))
+            posts.extend(Post.objects.filter(person_id__in=chunk, unit_id__in=unit_ids).select_related("certificate"))
         return posts
 
     def match_posts(self, rows, existing):
@@ -431,6 +431,13 @@ class _Engine:
                 continue
             seen[key] = row
             row.post = by_key.get(key)
+
+    def check_certificates(self, rows):
+        """证书编号 typed in the file against the certificate register (members/certificates.py)."""
+        typed = [r for r in rows if r.values.get("certificate_no") and "certificate_no" not in r.bad]
+        faults = certificates.typed_number_faults([(r.post, r.values["certificate_no"]) for r in typed])
+        for i, message in faults.items():
+            self.err.add(typed[i], "certificate_no", message)
 
     def check_rules(self, rows, existing):
         """The post rules of members.services.check_post on every row, then the one about leadership."""
@@ -541,6 +548,12 @@ class _Engine:
                         unchanged_people.add(ref)
             person_is_new = ref in new_people
 
+            number = v.get("certificate_no") or ""
+            if number and (row.post is None or row.post.certificate_no != number):
+                row_changes[COLUMN_BY_KEY["certificate_no"].header] = [
+                    row.post.certificate_no if row.post is not None else "",
+                    number,
+                ]
             if row.post is None:
                 post = Post(unit=row.unit, role=v["role"], start_date=v["start_date"])
                 for key in POST_FIELDS:
@@ -635,6 +648,16 @@ class _Engine:
         Post.objects.bulk_create([p for _ref, _row, p in new_posts], batch_size=QUERY_CHUNK)
         for _ref, row, post in new_posts:
             event("post.import", row.unit, post, services.post_created_changes(post))
+        # 证书编号 typed in the file go to the certificate register, the one source of the number.
+        post_of_row = {row.number: post for _ref, row, post in new_posts}
+        typed = []
+        for row in rows:
+            number = row.values.get("certificate_no")
+            post = row.post or post_of_row.get(row.number)
+            if number and post is not None and post.certificate_no != number:
+                typed.append((post, number))
+        for post, changes in certificates.record_typed_numbers(typed, actor=self.actor):
+            event("certificate.record", post.unit, post, changes)
         AuditEvent.objects.bulk_create(events, batch_size=QUERY_CHUNK)
 
 
@@ -668,6 +691,7 @@ def import_roster(*, unit, file, actor, dry_run=False, filename=""):
     existing = engine.load_posts(rows)
     engine.match_posts(rows, existing)
     engine.check_rules(rows, existing)
+    engine.check_certificates(rows)
     if result.errors:
         result.errors.sort(key=lambda e: (e.row or 0, _column_order(e.column)))
         return result

@@ -39,7 +39,7 @@ def roster_posts(unit, *, as_of, history=False):
     posts = Post.objects.filter(unit__in=Unit.objects.subtree_of(unit))
     posts = posts.filter(start_date__lte=as_of) if history else posts.current(on=as_of)
     return (
-        posts.select_related("person", "unit")
+        posts.select_related("person", "unit", "certificate")
         .annotate(rank_order=rank)
         .order_by("unit__tree_id", "unit__lft", "rank_order", "start_date", "person__name", "pk")
     )
