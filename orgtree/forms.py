@@ -102,8 +102,7 @@ class AccountForm(ScopedFormMixin, forms.ModelForm):
         label="密码",
         widget=forms.PasswordInput(render_value=False),
         required=False,
-        min_length=8,
-        help_text="新建账号必填；修改账号时留空表示不改密码。",
+        help_text="新建账号必填；修改账号时留空表示不改密码。至少 10 个字符，不能包含用户名，不能是常见密码或纯数字。",
     )
 
     class Meta:
@@ -117,12 +116,22 @@ class AccountForm(ScopedFormMixin, forms.ModelForm):
         if not self.instance.pk:
             self.fields["password"].required = True
 
-    def clean_password(self):
-        password = self.cleaned_data.get("password")
+    def clean(self):
+        cleaned = super().clean()
+        password = cleaned.get("password")
         if password:
-            # The same rules as the password-change page (length, common, all-digit), in Chinese.
-            password_validation.validate_password(password, self.instance)
-        return password
+            # The same rules as the password-change page, checked against the username and name as
+            # typed in this form (the instance does not have them yet when creating an account).
+            candidate = User(
+                username=cleaned.get("username") or self.instance.username,
+                full_name=cleaned.get("full_name") or self.instance.full_name,
+                phone=cleaned.get("phone") or self.instance.phone,
+            )
+            try:
+                password_validation.validate_password(password, candidate)
+            except ValidationError as e:
+                self.add_error("password", e)
+        return cleaned
 
     def clean_role(self):
         role = self.cleaned_data["role"]

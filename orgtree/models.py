@@ -1,9 +1,11 @@
 """Federation units (one MPTT tree per city), their contacts and congresses, accounts, audit."""
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import AbstractUser, UserManager
 from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
 from django.db import connection, models
+from django.db.models.functions import Lower
 from django.urls import reverse
 from mptt.managers import TreeManager
 from mptt.models import MPTTModel, TreeForeignKey
@@ -234,8 +236,32 @@ class Congress(models.Model):
         return self.expires_on <= day
 
 
+# ASCII letters, digits and _ . @ + - only: no Chinese, full-width or Cyrillic look-alikes ("dаoli" with a
+# Cyrillic а), so two accounts can never look the same on screen.
+username_validator = RegexValidator(
+    r"^[A-Za-z0-9_.@+-]+\Z",
+    "用户名只能使用英文字母、数字和 _ . @ + -，不能有中文、全角字符或其他文字的字母。",
+    code="invalid_username",
+)
+
+
+class CaseInsensitiveUserManager(UserManager):
+    def get_by_natural_key(self, username):
+        """Logins ignore case, as the unique constraint does: "DaoLi" is daoli."""
+        return self.get(username__iexact=username)
+
+
 class User(AbstractUser):
     """An account bound to one unit; it acts only inside that unit's subtree."""
+
+    username = models.CharField(
+        "用户名",
+        max_length=150,
+        unique=True,
+        validators=[username_validator],
+        help_text="英文字母、数字和 _ . @ + -，不区分大小写。",
+        error_messages={"unique": "这个用户名已存在。"},
+    )
 
     class Role(models.TextChoices):
         ADMIN = "admin", "管理员"
@@ -248,9 +274,18 @@ class User(AbstractUser):
     role = models.CharField("角色", max_length=10, choices=Role.choices, default=Role.VIEWER)
     phone = models.CharField("联系电话", max_length=30, blank=True)
 
+    objects = CaseInsensitiveUserManager()
+
     class Meta:
         verbose_name = "账号"
         verbose_name_plural = "账号"
+        constraints = [
+            models.UniqueConstraint(
+                Lower("username"),
+                name="user_username_ci_unique",
+                violation_error_message="这个用户名已存在（不区分大小写）。",
+            ),
+        ]
 
     def __str__(self):
         return self.full_name or self.username
@@ -337,6 +372,10 @@ class AuditEvent(models.Model):
         "unit.bulk_load": "批量导入组织",
         "account.create": "新建账号",
         "account.update": "修改账号",
+        "auth.login": "登录",
+        "auth.login_failed": "登录失败",
+        "auth.password_change": "修改密码",
+        "roster.export_unmasked": "导出名册（含完整身份证号和手机号）",
         "person.create": "登记人员",
         "person.update": "修改人员信息",
         "person.import": "Excel 导入人员",
