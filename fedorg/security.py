@@ -2,10 +2,13 @@
 records of logins, failed logins and password changes."""
 
 import os
+import time
 
 from django.contrib.auth.signals import user_logged_in, user_login_failed
 from django.dispatch import receiver
 from django.shortcuts import render
+
+from .middleware import REFRESH_KEY
 
 LOCKOUT_TEMPLATE = "registration/locked_out.html"
 
@@ -44,6 +47,9 @@ def _audit(**kwargs):
 @receiver(user_logged_in, dispatch_uid="fedorg.audit_login")
 def audit_login(sender, request, user, **kwargs):
     ip = client_ip(request) if request is not None else ""
+    if request is not None and hasattr(request, "session"):
+        # A new session has its full idle time already; the middleware renews it from a minute on.
+        request.session[REFRESH_KEY] = int(time.time())
     _audit(actor=user, action="auth.login", unit=user.unit, obj=user, changes={"ip": ip})
 
 

@@ -65,6 +65,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "fedorg.middleware.IdleSessionRefreshMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -134,9 +135,9 @@ AXES_CLIENT_IP_CALLABLE = "fedorg.security.client_ip"  # FORWARDED_FOR_TRUSTED b
 AXES_USERNAME_CALLABLE = "fedorg.security.lockout_username"  # case-folded, as logins are
 AXES_VERBOSE = False
 
-# Sessions end after SESSION_IDLE_MINUTES without a request (each request renews the cookie).
+# Sessions end after SESSION_IDLE_MINUTES without a request: fedorg.middleware renews the
+# expiry at most once a minute while the user is active.
 SESSION_COOKIE_AGE = int(os.environ.get("SESSION_IDLE_MINUTES", "30")) * 60
-SESSION_SAVE_EVERY_REQUEST = True
 
 # Content-Security-Policy (django-csp): scripts and styles only from our own static files, so an
 # injected <script> or on*="..." attribute never runs. Templates carry no inline script or style.

@@ -3,7 +3,7 @@ from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
 
 from .access import visible_units
-from .models import Contact, Unit, User
+from .models import Contact, Unit, User, validate_unit_code
 
 
 class UnitCodeField(forms.CharField):
@@ -37,7 +37,12 @@ class ScopedFormMixin:
 
 class UnitCreateForm(forms.Form):
     name = forms.CharField(label="组织名称", max_length=100)
-    code = forms.CharField(label="组织代码", max_length=20, help_text="统计用区划代码，例如 230102001001。")
+    code = forms.CharField(
+        label="组织代码",
+        max_length=20,
+        validators=[validate_unit_code],
+        help_text="统计用区划代码：2、4、6、9 或 12 位数字，例如 230102001001。",
+    )
     kind = forms.ChoiceField(label="类型")
     org_form = forms.ChoiceField(label="组织形式", choices=Unit.OrgForm.choices, initial=Unit.OrgForm.FEDERATION)
     is_pilot = forms.BooleanField(label="示范点", required=False)
@@ -52,7 +57,7 @@ class UnitCreateForm(forms.Form):
 
 class UnitRenameForm(forms.Form):
     name = forms.CharField(label="组织名称", max_length=100)
-    code = forms.CharField(label="组织代码", max_length=20)
+    code = forms.CharField(label="组织代码", max_length=20, validators=[validate_unit_code])
 
 
 class UnitMoveForm(ScopedFormMixin, forms.Form):
@@ -66,6 +71,11 @@ class UnitMergeForm(ScopedFormMixin, forms.Form):
 
 class UnitArchiveForm(forms.Form):
     reason = forms.CharField(label="撤销原因", max_length=200)
+    end_posts = forms.BooleanField(
+        label="同时让在任人员今天离任",
+        required=False,
+        help_text="撤销后附表不再统计这个组织。仍有在任人员时，须先让她们离任或转到其他组织，或勾选此项一并离任。",
+    )
 
 
 class ConvertForm(forms.Form):

@@ -11,6 +11,20 @@ from mptt.managers import TreeManager
 from mptt.models import MPTTModel, TreeForeignKey
 from mptt.querysets import TreeQuerySet
 
+# 统计用区划代码: 2 (province), 4 (city), 6 (district/county), 9 (street/township) or 12 (community/
+# village) ASCII digits. The database holds the same pattern as a check constraint.
+UNIT_CODE_PATTERN = r"^([0-9]{2}|[0-9]{4}|[0-9]{6}|[0-9]{9}|[0-9]{12})$"
+UNIT_CODE_LENGTHS = (2, 4, 6, 9, 12)
+
+
+def validate_unit_code(code):
+    code = code or ""
+    if not (code.isascii() and code.isdigit() and len(code) in UNIT_CODE_LENGTHS):
+        raise ValidationError(
+            f"组织代码“{code}”不符合统计用区划代码：应为 2、4、6、9 或 12 位数字，例如 230102001001。",
+            code="invalid_unit_code",
+        )
+
 
 class UnitQuerySet(TreeQuerySet):
     def active(self):
@@ -74,7 +88,7 @@ class Unit(MPTTModel):
         CONGRESS = "congress", "妇代会"
 
     name = models.CharField("组织名称", max_length=100)
-    code = models.CharField("组织代码", max_length=20, unique=True)
+    code = models.CharField("组织代码", max_length=20, unique=True, validators=[validate_unit_code])
     kind = models.CharField("类型", max_length=20, choices=Kind.choices)
     org_form = models.CharField("组织形式", max_length=20, choices=OrgForm.choices, default=OrgForm.FEDERATION)
     parent = TreeForeignKey(
@@ -102,6 +116,13 @@ class Unit(MPTTModel):
             models.Index(fields=["tree_id", "lft", "rght"], name="unit_tree_range"),
             # the navigator's search box: name LIKE %s
             models.Index(fields=["name"], name="unit_name"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(code__regex=UNIT_CODE_PATTERN),
+                name="unit_code_statistical_pattern",
+                violation_error_message="组织代码应为 2、4、6、9 或 12 位数字。",
+            ),
         ]
 
     def __str__(self):
