@@ -189,18 +189,18 @@ CAMPAIGN = {
     ],
 )
 def test_a_campaign_with_implausible_dates_is_refused(tree, city_admin, login, overrides, message):
-    from reports.models import Campaign
+    from returns.models import Campaign
 
-    response = login(city_admin).post(reverse("reports:campaign_create"), {**CAMPAIGN, **overrides})
+    response = login(city_admin).post(reverse("returns:campaign_create"), {**CAMPAIGN, **overrides})
     assert response.status_code == 200
     assert message in response.content.decode()
     assert not Campaign.objects.filter(doc_number=CAMPAIGN["doc_number"]).exists()
 
 
 def test_a_form_due_before_the_cut_off_but_after_the_baseline_is_accepted(tree, city_admin, login):
-    from reports.models import Campaign
+    from returns.models import Campaign
 
-    response = login(city_admin).post(reverse("reports:campaign_create"), {**CAMPAIGN, "due_2": "2017-06-20"})
+    response = login(city_admin).post(reverse("returns:campaign_create"), {**CAMPAIGN, "due_2": "2017-06-20"})
     assert response.status_code == 302
     assert Campaign.objects.get(doc_number=CAMPAIGN["doc_number"]).forms.count() == 2
 
