@@ -177,9 +177,10 @@ def check_post(
         _collect(errors, "role", validators.check_role_for_unit, role, unit)
     if start_date:
         _collect(errors, "start_date", validators.check_post_date, start_date, "任职时间")
-        if birth_date and "start_date" not in errors:
+        plausible = "start_date" not in errors  # an implausible start is reported once, on its own field
+        if birth_date and plausible:
             _collect(errors, "start_date", validators.check_age_on, birth_date, start_date)
-        if "start_date" not in errors:
+        if plausible:
             _collect(errors, "end_date", validators.check_dates, start_date, end_date)
     if two_committees and not unit.is_village_level:
         errors.setdefault("two_committees", []).append("进“两委”只适用于村（社区）一级的成员。")

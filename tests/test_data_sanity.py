@@ -11,8 +11,8 @@ from django.utils import timezone
 
 from members import services as member_services
 from members import validators
-from members.roster_xlsx.engine import import_roster
 from members.models import Person, Post
+from members.roster_xlsx.engine import import_roster
 from orgtree import services
 from orgtree.models import AuditEvent, Unit
 
