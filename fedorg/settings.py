@@ -6,9 +6,11 @@ database; without it the app runs on an SQLite file beside manage.py.
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -51,6 +53,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "mptt",
     "rest_framework",
+    "axes",
     "fedorg",
     "orgtree",
     "members",
@@ -62,12 +65,16 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "fedorg.middleware.IdleSessionRefreshMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    # Last, as django-axes asks: it turns a locked-out login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "fedorg.urls"
@@ -105,10 +112,48 @@ DATABASES["default"]["ATOMIC_REQUESTS"] = True
 
 AUTH_USER_MODEL = "orgtree.User"
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
-    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
-    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    # Our subclasses of Django's validators, with plain Chinese messages (orgtree/passwords.py).
+    {"NAME": "orgtree.passwords.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {"NAME": "orgtree.passwords.UsernameInPasswordValidator"},
+    {"NAME": "orgtree.passwords.UserAttributeSimilarityValidator"},
+    {"NAME": "orgtree.passwords.CommonPasswordValidator"},
+    {"NAME": "orgtree.passwords.NumericPasswordValidator"},
 ]
+# django-axes first: it refuses a locked-out username+IP before the password is even checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Lockout: 5 failures for one username from one IP lock that pair out for 15 minutes. Not the
+# IP-only default, which would lock a whole office behind one NAT out because of one typist.
+AXES_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("LOGIN_LOCKOUT_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "fedorg.security.lockout_response"  # the Chinese lockout page
+AXES_CLIENT_IP_CALLABLE = "fedorg.security.client_ip"  # FORWARDED_FOR_TRUSTED behind the proxy
+AXES_USERNAME_CALLABLE = "fedorg.security.lockout_username"  # case-folded, as logins are
+AXES_VERBOSE = False
+
+# Sessions end after SESSION_IDLE_MINUTES without a request: fedorg.middleware renews the
+# expiry at most once a minute while the user is active.
+SESSION_COOKIE_AGE = int(os.environ.get("SESSION_IDLE_MINUTES", "30")) * 60
+
+# Content-Security-Policy (django-csp): scripts and styles only from our own static files, so an
+# injected <script> or on*="..." attribute never runs. Templates carry no inline script or style.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -143,8 +188,8 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        # Session only: a password-taking API path (Basic auth) would bypass the login lockout.
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.BasicAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",

@@ -10,7 +10,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("login/", views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("password/", auth_views.PasswordChangeView.as_view(success_url="/"), name="password_change"),
+    path("password/", views.PasswordChangeView.as_view(), name="password_change"),
     path("", include("orgtree.urls")),
     path("", include("members.urls")),
     path("", include("reports.urls")),

@@ -1,7 +1,10 @@
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
+
+from .security import audit_password_change
 
 
 @login_required
@@ -12,6 +15,18 @@ def home(request):
     if request.user.is_superuser:
         return redirect("orgtree:roots")
     return render(request, "no_unit.html", status=403)
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    """The user's own password change; it is audited (who, when, from where), never the password."""
+
+    success_url = "/"
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        audit_password_change(self.request, form.user)
+        messages.success(self.request, "密码已修改。")
+        return response
 
 
 class LoginView(auth_views.LoginView):

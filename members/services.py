@@ -11,7 +11,7 @@ from typing import Any
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Model
+from django.db.models import Model, Q
 from django.utils import timezone
 
 from orgtree.models import AuditEvent, Unit
@@ -174,9 +174,12 @@ def check_post(
     if role:
         _collect(errors, "role", validators.check_role_for_unit, role, unit)
     if start_date:
-        if birth_date:
+        _collect(errors, "start_date", validators.check_post_date, start_date, "任职时间")
+        plausible = "start_date" not in errors  # an implausible start is reported once, on its own field
+        if birth_date and plausible:
             _collect(errors, "start_date", validators.check_age_on, birth_date, start_date)
-        _collect(errors, "end_date", validators.check_dates, start_date, end_date)
+        if plausible:
+            _collect(errors, "end_date", validators.check_dates, start_date, end_date)
     if two_committees and not unit.is_village_level:
         errors.setdefault("two_committees", []).append("进“两委”只适用于村（社区）一级的成员。")
     if held is not None and role and start_date and not {"role", "start_date", "end_date"} & set(errors):
@@ -210,13 +213,13 @@ def _merge(errors, error):
 def _clean_person(person):
     """Normalise and check a Person in memory (ID checksum and birth month, mobile, unique ID)."""
     errors = {}
-    person.name = (person.name or "").strip()
-    if not person.name:
-        errors["name"] = ["请填写姓名。"]
+    name = _collect(errors, "name", validators.clean_person_name, person.name)
+    person.name = name if name is not None else person.name
     if person.birth_date is None:
         errors["birth_date"] = ["请填写出生年月，例如 1975.03。"]
     else:
         person.birth_date = person.birth_date.replace(day=1)
+        _collect(errors, "birth_date", validators.check_birth_date, person.birth_date)
     id_number = _collect(errors, "id_number", validators.clean_id_number, person.id_number)
     person.id_number = id_number or None
     if person.id_number and person.birth_date:
@@ -428,3 +431,46 @@ def transfer_posts_for_merge(*, source, target, actor):
             action, changes = "post.move", {"unit": [source.name, target.name]}
         _record(actor=actor, action=action, unit=target, obj=post, changes=changes, reason="组织合并")
     return moved
+
+
+def end_posts_for_archive(*, unit, actor, reason="", confirmed=False):
+    """The posts of `unit` still open on the archive day (current, or starting later).
+
+    An archived unit drops out of the 附表, so its posts must not stay current and editable.
+    Without `confirmed` they are refused with a message naming them; with it they all end today
+    (a post that has not started yet ends on its start date, so it is never held), each audited,
+    in the caller's transaction. Returns the number of posts ended.
+    """
+    today = timezone.localdate()
+    open_posts = list(
+        Post.objects.filter(unit=unit)
+        .filter(Q(end_date__isnull=True) | Q(end_date__gt=today))
+        .select_related("person")
+        .order_by("start_date", "pk")
+    )
+    if not open_posts:
+        return 0
+    if not confirmed:
+        names = "、".join(dict.fromkeys(post.person.name for post in open_posts[:8]))
+        more = f"等 {len(open_posts)} 项任职" if len(open_posts) > 8 else f"共 {len(open_posts)} 项任职"
+        raise ValidationError(
+            {
+                "end_posts": f"“{unit.name}”还有在任人员（{names}，{more}）。撤销后附表不再统计这个组织，"
+                "请先让她们离任或转到其他组织（也可以合并到其他组织），或勾选“同时让在任人员今天离任”。"
+            }
+        )
+    end_reason = f"组织撤销：{reason}" if reason else "组织撤销"
+    for post in open_posts:
+        old = post.end_date
+        post.end_date = max(today, post.start_date)
+        post.end_reason = end_reason[:200]
+        post.save(update_fields=["end_date", "end_reason", "updated_at"])
+        AuditEvent.objects.record(
+            actor=actor,
+            action="post.end",
+            unit=unit,
+            obj=post,
+            changes={"end_date": [str(old) if old else None, str(post.end_date)]},
+            reason=end_reason,
+        )
+    return len(open_posts)

@@ -6,15 +6,68 @@ names the value at fault, or returns the cleaned value.
 
 import datetime
 import re
+import unicodedata
 
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from fedorg.dates import year_month
 
 ID_WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
 ID_CHECK_CHARS = "10X98765432"
-MOBILE_RE = re.compile(r"^1[3-9]\d{9}$")
+MOBILE_RE = re.compile(r"^1[3-9][0-9]{9}$")
 MIN_AGE, MAX_AGE = 16, 90
+EARLIEST_BIRTH = datetime.date(1900, 1, 1)
+EARLIEST_POST = datetime.date(1949, 1, 1)
+POST_DAYS_AHEAD = 366  # a post may be entered up to a year ahead (an appointment already decided)
+
+
+def ascii_digits(value):
+    """Full-width, Arabic-Indic and other Unicode decimal digits -> ASCII 0-9; full-width letters -> ASCII (NFKC).
+
+    Without this "２３０１…" or "٢٣٠١…" would pass a digit check as a different string from "2301…"
+    and create a second person with the same ID number.
+    """
+    text = unicodedata.normalize("NFKC", str(value or ""))
+    return "".join(str(unicodedata.decimal(ch)) if ch.isdecimal() else ch for ch in text)
+
+
+# Characters that show nothing or reorder text: zero-width spaces and joiners, bidi embeddings,
+# overrides and isolates (U+202A-U+202E, U+2066-U+2069), the BOM U+FEFF, soft hyphen and every
+# other "format" (Cf) character, plus control, private-use, surrogate and unassigned code points.
+INVISIBLE_CATEGORIES = {"Cc", "Cf", "Co", "Cs", "Cn", "Zl", "Zp"}
+
+
+def _invisible(text):
+    return [ch for ch in text if unicodedata.category(ch) in INVISIBLE_CATEGORIES]
+
+
+def clean_person_name(value):
+    """A person's name, stripped; refused when it holds invisible or text-direction characters."""
+    name = str(value or "").strip()
+    bad = _invisible(name)
+    if bad:
+        codes = "、".join(dict.fromkeys(f"U+{ord(ch):04X}" for ch in bad))
+        raise ValidationError(f"姓名中含有看不见的字符或文字方向控制字符（{codes}），请删除后重新输入。")
+    if not name:
+        raise ValidationError("请填写姓名。")
+    return name
+
+
+def check_birth_date(birth_date):
+    """出生年月 between 1900 and this month."""
+    today = timezone.localdate()
+    if birth_date is not None and not EARLIEST_BIRTH <= birth_date <= today:
+        raise ValidationError(
+            f"出生年月 {birth_date.year}.{birth_date.month:02d} 不合理，应在 1900.01 到 {today.year}.{today.month:02d} 之间。"
+        )
+
+
+def check_post_date(day, label="任职时间"):
+    """任职时间 / 离任时间 between 1949 and a year from today."""
+    latest = timezone.localdate() + datetime.timedelta(days=POST_DAYS_AHEAD)
+    if day is not None and not EARLIEST_POST <= day <= latest:
+        raise ValidationError(f"{label} {day:%Y-%m-%d} 不合理，应在 1949-01-01 到 {latest:%Y-%m-%d} 之间。")
 
 
 def id_check_char(first17):
@@ -24,11 +77,11 @@ def id_check_char(first17):
 
 
 def clean_id_number(value):
-    """Normalise (upper-case X, no spaces) and check an 18-character 居民身份证号码."""
-    value = (value or "").strip().replace(" ", "").upper()
+    """Normalise (ASCII digits, upper-case X, no spaces) and check an 18-character 居民身份证号码."""
+    value = re.sub(r"\s", "", ascii_digits(value)).upper()
     if not value:
         return ""
-    if not re.fullmatch(r"\d{17}[\dX]", value):
+    if not re.fullmatch(r"[0-9]{17}[0-9X]", value):
         raise ValidationError(f"身份证号“{value}”应为 18 位，前 17 位是数字，最后一位是数字或 X。")
     try:
         id_birth_date(value)
@@ -52,7 +105,7 @@ def check_id_matches_birth(id_number, birth_date):
 
 
 def clean_mobile(value):
-    value = re.sub(r"[\s-]", "", value or "")
+    value = re.sub(r"[\s-]", "", ascii_digits(value))
     if value.startswith("+86"):
         value = value[3:]
     if value and not MOBILE_RE.fullmatch(value):
@@ -74,6 +127,7 @@ def parse_birth_month(value):
     if isinstance(value, datetime.datetime):
         value = value.date()
     if isinstance(value, datetime.date):
+        check_birth_date(value.replace(day=1))
         return value.replace(day=1)
     text = str(value or "").strip()
     if not text:
@@ -85,8 +139,10 @@ def parse_birth_month(value):
         match = pattern.match(text)
         if match:
             year, month = int(match.group(1)), int(match.group(2))
-            if 1900 <= year <= 2100 and 1 <= month <= 12:
-                return datetime.date(year, month, 1)
+            if 1000 <= year <= 9999 and 1 <= month <= 12:
+                born = datetime.date(year, month, 1)
+                check_birth_date(born)
+                return born
     raise ValidationError(f"出生年月“{text}”无法识别，请写成 1975.03 这样的格式。")
 
 
@@ -102,6 +158,9 @@ def check_age_on(birth_date, day):
 
 
 def check_dates(start_date, end_date):
+    """任职时间 and 离任时间: each within plausible bounds, and the end after the start."""
+    check_post_date(start_date, "任职时间")
+    check_post_date(end_date, "离任时间")
     if start_date and end_date and end_date <= start_date:
         raise ValidationError(f"离任时间 {end_date:%Y-%m-%d} 必须晚于任职时间 {start_date:%Y-%m-%d}。")
 

@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from orgtree.access import get_unit_for_user, visible_units
+from orgtree.models import AuditEvent
 
 from .roster_xlsx.cells import RosterFileError, read_file_bytes
 from .roster_xlsx.columns import MAX_FILE_BYTES, MAX_ROWS
@@ -226,4 +227,13 @@ def roster_export(request, pk):
     stream = export_roster(unit=unit, actor=request.user, as_of=as_of, history=history)
     suffix = "含历史" if history else "在任"
     filename = f"{unit.code}-{unit.name}-名册-{as_of:%Y%m%d}-{suffix}.xlsx"
+    if request.user.can_see_personal_data:  # the unit is in her subtree (get_unit_for_user), so unmasked
+        # Full ID numbers and mobiles leave the system in this file: record who took them, and which.
+        AuditEvent.objects.record(
+            actor=request.user,
+            action="roster.export_unmasked",
+            unit=unit,
+            obj=unit,
+            changes={"as_of": as_of.isoformat(), "history": history, "filename": filename},
+        )
     return FileResponse(stream, as_attachment=True, filename=filename)

@@ -3,7 +3,7 @@ from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
 
 from .access import visible_units
-from .models import Contact, Unit, User
+from .models import Contact, Unit, User, validate_unit_code
 
 
 class UnitCodeField(forms.CharField):
@@ -37,7 +37,12 @@ class ScopedFormMixin:
 
 class UnitCreateForm(forms.Form):
     name = forms.CharField(label="组织名称", max_length=100)
-    code = forms.CharField(label="组织代码", max_length=20, help_text="统计用区划代码，例如 230102001001。")
+    code = forms.CharField(
+        label="组织代码",
+        max_length=20,
+        validators=[validate_unit_code],
+        help_text="统计用区划代码：2、4、6、9 或 12 位数字，例如 230102001001。",
+    )
     kind = forms.ChoiceField(label="类型")
     org_form = forms.ChoiceField(label="组织形式", choices=Unit.OrgForm.choices, initial=Unit.OrgForm.FEDERATION)
     is_pilot = forms.BooleanField(label="示范点", required=False)
@@ -52,7 +57,7 @@ class UnitCreateForm(forms.Form):
 
 class UnitRenameForm(forms.Form):
     name = forms.CharField(label="组织名称", max_length=100)
-    code = forms.CharField(label="组织代码", max_length=20)
+    code = forms.CharField(label="组织代码", max_length=20, validators=[validate_unit_code])
 
 
 class UnitMoveForm(ScopedFormMixin, forms.Form):
@@ -66,6 +71,11 @@ class UnitMergeForm(ScopedFormMixin, forms.Form):
 
 class UnitArchiveForm(forms.Form):
     reason = forms.CharField(label="撤销原因", max_length=200)
+    end_posts = forms.BooleanField(
+        label="同时让在任人员今天离任",
+        required=False,
+        help_text="撤销后附表不再统计这个组织。仍有在任人员时，须先让她们离任或转到其他组织，或勾选此项一并离任。",
+    )
 
 
 class ConvertForm(forms.Form):
@@ -102,8 +112,7 @@ class AccountForm(ScopedFormMixin, forms.ModelForm):
         label="密码",
         widget=forms.PasswordInput(render_value=False),
         required=False,
-        min_length=8,
-        help_text="新建账号必填；修改账号时留空表示不改密码。",
+        help_text="新建账号必填；修改账号时留空表示不改密码。至少 10 个字符，不能包含用户名，不能是常见密码或纯数字。",
     )
 
     class Meta:
@@ -117,12 +126,22 @@ class AccountForm(ScopedFormMixin, forms.ModelForm):
         if not self.instance.pk:
             self.fields["password"].required = True
 
-    def clean_password(self):
-        password = self.cleaned_data.get("password")
+    def clean(self):
+        cleaned = super().clean()
+        password = cleaned.get("password")
         if password:
-            # The same rules as the password-change page (length, common, all-digit), in Chinese.
-            password_validation.validate_password(password, self.instance)
-        return password
+            # The same rules as the password-change page, checked against the username and name as
+            # typed in this form (the instance does not have them yet when creating an account).
+            candidate = User(
+                username=cleaned.get("username") or self.instance.username,
+                full_name=cleaned.get("full_name") or self.instance.full_name,
+                phone=cleaned.get("phone") or self.instance.phone,
+            )
+            try:
+                password_validation.validate_password(password, candidate)
+            except ValidationError as e:
+                self.add_error("password", e)
+        return cleaned
 
     def clean_role(self):
         role = self.cleaned_data["role"]

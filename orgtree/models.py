@@ -1,13 +1,29 @@
 """Federation units (one MPTT tree per city), their contacts and congresses, accounts, audit."""
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import AbstractUser, UserManager
 from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
 from django.db import connection, models
+from django.db.models.functions import Lower
 from django.urls import reverse
 from mptt.managers import TreeManager
 from mptt.models import MPTTModel, TreeForeignKey
 from mptt.querysets import TreeQuerySet
+
+# 统计用区划代码: 2 (province), 4 (city), 6 (district/county), 9 (street/township) or 12 (community/
+# village) ASCII digits. The database holds the same pattern as a check constraint.
+UNIT_CODE_PATTERN = r"^([0-9]{2}|[0-9]{4}|[0-9]{6}|[0-9]{9}|[0-9]{12})$"
+UNIT_CODE_LENGTHS = (2, 4, 6, 9, 12)
+
+
+def validate_unit_code(code):
+    code = code or ""
+    if not (code.isascii() and code.isdigit() and len(code) in UNIT_CODE_LENGTHS):
+        raise ValidationError(
+            f"组织代码“{code}”不符合统计用区划代码：应为 2、4、6、9 或 12 位数字，例如 230102001001。",
+            code="invalid_unit_code",
+        )
 
 
 class UnitQuerySet(TreeQuerySet):
@@ -72,7 +88,7 @@ class Unit(MPTTModel):
         CONGRESS = "congress", "妇代会"
 
     name = models.CharField("组织名称", max_length=100)
-    code = models.CharField("组织代码", max_length=20, unique=True)
+    code = models.CharField("组织代码", max_length=20, unique=True, validators=[validate_unit_code])
     kind = models.CharField("类型", max_length=20, choices=Kind.choices)
     org_form = models.CharField("组织形式", max_length=20, choices=OrgForm.choices, default=OrgForm.FEDERATION)
     parent = TreeForeignKey(
@@ -100,6 +116,13 @@ class Unit(MPTTModel):
             models.Index(fields=["tree_id", "lft", "rght"], name="unit_tree_range"),
             # the navigator's search box: name LIKE %s
             models.Index(fields=["name"], name="unit_name"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(code__regex=UNIT_CODE_PATTERN),
+                name="unit_code_statistical_pattern",
+                violation_error_message="组织代码应为 2、4、6、9 或 12 位数字。",
+            ),
         ]
 
     def __str__(self):
@@ -234,8 +257,32 @@ class Congress(models.Model):
         return self.expires_on <= day
 
 
+# ASCII letters, digits and _ . @ + - only: no Chinese, full-width or Cyrillic look-alikes ("dаoli" with a
+# Cyrillic а), so two accounts can never look the same on screen.
+username_validator = RegexValidator(
+    r"^[A-Za-z0-9_.@+-]+\Z",
+    "用户名只能使用英文字母、数字和 _ . @ + -，不能有中文、全角字符或其他文字的字母。",
+    code="invalid_username",
+)
+
+
+class CaseInsensitiveUserManager(UserManager):
+    def get_by_natural_key(self, username):
+        """Logins ignore case, as the unique constraint does: "DaoLi" is daoli."""
+        return self.get(username__iexact=username)
+
+
 class User(AbstractUser):
     """An account bound to one unit; it acts only inside that unit's subtree."""
+
+    username = models.CharField(
+        "用户名",
+        max_length=150,
+        unique=True,
+        validators=[username_validator],
+        help_text="英文字母、数字和 _ . @ + -，不区分大小写。",
+        error_messages={"unique": "这个用户名已存在。"},
+    )
 
     class Role(models.TextChoices):
         ADMIN = "admin", "管理员"
@@ -248,9 +295,18 @@ class User(AbstractUser):
     role = models.CharField("角色", max_length=10, choices=Role.choices, default=Role.VIEWER)
     phone = models.CharField("联系电话", max_length=30, blank=True)
 
+    objects = CaseInsensitiveUserManager()
+
     class Meta:
         verbose_name = "账号"
         verbose_name_plural = "账号"
+        constraints = [
+            models.UniqueConstraint(
+                Lower("username"),
+                name="user_username_ci_unique",
+                violation_error_message="这个用户名已存在（不区分大小写）。",
+            ),
+        ]
 
     def __str__(self):
         return self.full_name or self.username
@@ -337,6 +393,10 @@ class AuditEvent(models.Model):
         "unit.bulk_load": "批量导入组织",
         "account.create": "新建账号",
         "account.update": "修改账号",
+        "auth.login": "登录",
+        "auth.login_failed": "登录失败",
+        "auth.password_change": "修改密码",
+        "roster.export_unmasked": "导出名册（含完整身份证号和手机号）",
         "person.create": "登记人员",
         "person.update": "修改人员信息",
         "person.import": "Excel 导入人员",

@@ -10,8 +10,8 @@ from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
 
-from .models import AuditEvent, Contact, Unit
-from .signals import unit_merging
+from .models import AuditEvent, Contact, Unit, validate_unit_code
+from .signals import unit_archiving, unit_merging
 
 # One lock for all trees: tree writes are rare (a few a day), so contention does not matter,
 # and creating a new root (a new city) must be serialised with everything else too.
@@ -30,6 +30,13 @@ def _fresh(unit):
     return Unit.objects.get(pk=unit.pk)
 
 
+def _check_code(code):
+    try:
+        validate_unit_code(code)
+    except ValidationError as e:
+        raise ValidationError({"code": e.messages}) from None
+
+
 def _check_code_free(code, *, exclude_pk=None):
     clash = Unit.objects.filter(code=code).exclude(pk=exclude_pk).first()
     if clash is not None:
@@ -45,6 +52,7 @@ def create_unit(*, parent, name, code, kind, actor, org_form=None, is_pilot=Fals
         raise ValidationError({"name": "请填写组织名称。"})
     if not code:
         raise ValidationError({"code": "请填写组织代码。"})
+    _check_code(code)
     _check_code_free(code)
     if org_form is None:
         org_form = Unit.OrgForm.FEDERATION
@@ -84,6 +92,7 @@ def rename_unit(*, unit, name, actor, code=None):
         unit.name = name
     if code is not None and code.strip() != unit.code:
         code = code.strip()
+        _check_code(code)
         _check_code_free(code, exclude_pk=unit.pk)
         changes["code"] = [unit.code, code]
         unit.code = code
@@ -120,7 +129,9 @@ def move_unit(*, unit, new_parent, actor):
 
 
 @transaction.atomic
-def archive_unit(*, unit, actor, reason=""):
+def archive_unit(*, unit, actor, reason="", end_posts=False):
+    """Archive a unit with no active children. Its open posts are refused, or with `end_posts`
+    (the page's confirmation box) ended today in the same transaction."""
     lock_tree()
     unit = _fresh(unit)
     if unit.is_archived:
@@ -129,12 +140,18 @@ def archive_unit(*, unit, actor, reason=""):
     if active_children.exists():
         names = "、".join(active_children.values_list("name", flat=True)[:5])
         raise ValidationError(f"“{unit.name}”还有未撤销的下级组织（{names}），请先迁出、合并或撤销它们。")
+    ended = _archive_hook(unit=unit, actor=actor, reason=reason, confirmed=end_posts)
     unit.archived_at = timezone.now()
     unit.save(update_fields=["archived_at", "updated_at"])
-    AuditEvent.objects.record(
-        actor=actor, action="unit.archive", unit=unit, obj=unit, changes={"archived": [False, True]}, reason=reason
-    )
+    changes = {"archived": [False, True], **({"posts_ended": ended} if ended else {})}
+    AuditEvent.objects.record(actor=actor, action="unit.archive", unit=unit, obj=unit, changes=changes, reason=reason)
     return unit
+
+
+def _archive_hook(*, unit, actor, reason, confirmed):
+    """Let the apps above the tree end or refuse what is still open in `unit` (members: its posts)."""
+    responses = unit_archiving.send(sender=Unit, unit=unit, actor=actor, reason=reason, confirmed=confirmed)
+    return sum(ended or 0 for _receiver, ended in responses)
 
 
 @transaction.atomic
@@ -282,6 +299,11 @@ def bulk_load_units(*, rows, actor=None):
     new_rows = [row for row in rows if row[0] not in existing]
     if not new_rows:
         return 0
+    for code, name, *_rest in new_rows:
+        try:
+            validate_unit_code(code)
+        except ValidationError as e:
+            raise ValidationError(f"{name}：{e.messages[0]}") from None
     # Parent ids are needed before children, so insert one level at a time.
     by_level: dict[int, list] = {}
     parent_of = {row[0]: row[5] for row in new_rows}

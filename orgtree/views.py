@@ -187,7 +187,7 @@ def unit_merge(request, pk):
 @login_required
 def unit_archive(request, pk):
     def run(unit, data):
-        return services.archive_unit(unit=unit, reason=data["reason"], actor=request.user)
+        return services.archive_unit(unit=unit, reason=data["reason"], end_posts=data["end_posts"], actor=request.user)
 
     return _unit_form_view(
         request,

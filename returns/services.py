@@ -6,6 +6,7 @@ so two reviewers racing on the same return cannot both win. Each one records a R
 the history both sides see, an AuditEvent, and notifications that are emailed after commit.
 """
 
+import datetime
 import re
 from dataclasses import dataclass
 
@@ -61,6 +62,10 @@ def ensure_campaign_2016():
     return campaign
 
 
+CAMPAIGN_EARLIEST = datetime.date(1949, 10, 1)
+CAMPAIGN_AHEAD = datetime.timedelta(days=2 * 366)  # a campaign is planned at most about two years ahead
+
+
 @transaction.atomic
 def create_campaign(*, actor, doc_number, title, baseline_date, cut_off_date, due_dates):
     """A new campaign run by the actor's unit; `due_dates` maps CampaignForm.FormNo to a date."""
@@ -70,11 +75,28 @@ def create_campaign(*, actor, doc_number, title, baseline_date, cut_off_date, du
     errors = {}
     if Campaign.objects.filter(doc_number=doc_number).exists():
         errors["doc_number"] = f"文号“{doc_number}”已被使用。"
+    earliest, latest = CAMPAIGN_EARLIEST, timezone.localdate() + CAMPAIGN_AHEAD
+    for field, label, day in (
+        ("baseline_date", "扩员基准日期", baseline_date),
+        ("cut_off_date", "截止时间", cut_off_date),
+    ):
+        if not earliest <= day <= latest:
+            errors[field] = f"{label} {day:%Y-%m-%d} 不合理，应在 {earliest:%Y-%m-%d} 到 {latest:%Y-%m-%d} 之间。"
     if baseline_date >= cut_off_date:
         errors["cut_off_date"] = "截止时间必须晚于扩员基准日期。"
     due_dates = {k: v for k, v in due_dates.items() if v}
     if not due_dates:
         errors["__all__"] = "请至少为一张报表设定报送期限。"
+    for form_no, due in due_dates.items():
+        # A form may be due before the cut-off (it is then counted on its due date, CampaignForm.as_of),
+        # but it must come after the baseline, or 扩员前 and 扩员后 would be the same day or reversed.
+        label = CampaignForm.FormNo(form_no).label
+        if due <= baseline_date:
+            errors[f"due_{form_no}"] = (
+                f"{label}的报送期限 {due:%Y-%m-%d} 必须晚于扩员基准日期 {baseline_date:%Y-%m-%d}。"
+            )
+        elif due > latest:
+            errors[f"due_{form_no}"] = f"{label}的报送期限 {due:%Y-%m-%d} 不合理，不能晚于 {latest:%Y-%m-%d}。"
     if errors:
         raise ValidationError(errors)
     campaign = Campaign.objects.create(

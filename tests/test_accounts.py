@@ -37,7 +37,8 @@ def test_a_district_admin_creates_an_account_for_a_street_and_it_is_audited(tree
     assert event.changes["password"] == ["******", "（已重设）"]
     assert "Zhaolin-2016" not in str(event.changes)
     client.logout()
-    assert client.login(username="zhaolin_tb", password="Zhaolin-2016")
+    response = client.post(reverse("login"), {"username": "zhaolin_tb", "password": "Zhaolin-2016"})
+    assert response.status_code == 302 and response.wsgi_request.user == account
 
 
 def test_an_account_cannot_be_bound_to_a_unit_outside_the_admins_subtree(tree, admin_a, login):

@@ -119,9 +119,9 @@ def test_the_roster_renders_in_the_same_number_of_queries_for_5_or_40_people(
 
 
 def test_an_archived_unit_keeps_a_read_only_roster(tree, city_admin, login, member):
-    """History stays readable after 撤销; no appointing into it."""
+    """History stays readable after 撤销 (her post ended with it); no appointing into it."""
     member(tree.village_a, role="director", name="张秀梅")
-    tree_services.archive_unit(unit=tree.village_a, actor=city_admin, reason="撤村")
+    tree_services.archive_unit(unit=tree.village_a, actor=city_admin, reason="撤村", end_posts=True)
     client = login(city_admin)
     page = client.get(roster_url(Unit.objects.get(pk=tree.village_a.pk))).content.decode()
     assert "张秀梅" in page and "新增人员并任命" not in page

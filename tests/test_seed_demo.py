@@ -152,7 +152,8 @@ class TestSmallCity:
 
     def test_each_demo_login_reaches_her_units_page(self, client):
         for username, _full_name, _role, code in DEMO_ACCOUNTS:
-            assert client.login(username=username, password=DEMO_PASSWORD)
+            login = client.post(reverse("login"), {"username": username, "password": DEMO_PASSWORD})
+            assert login.status_code == 302, username
             response = client.get("/", follow=True)
             unit = Unit.objects.get(code=code)
             assert response.redirect_chain[-1][0] == reverse("orgtree:unit", args=[unit.pk])

@@ -52,7 +52,7 @@ def test_a_community_under_a_township_is_refused_in_chinese(tree, admin_a):
 
 def test_a_street_under_a_village_is_refused_in_chinese(tree, admin_a):
     with pytest.raises(ValidationError) as error:
-        services.create_unit(parent=tree.village_a, name="新街道", code="230102100201001", kind=K.STREET, actor=admin_a)
+        services.create_unit(parent=tree.village_a, name="新街道", code="230102100299", kind=K.STREET, actor=admin_a)
     assert error.value.message_dict["kind"] == ["街道不能设在村（新农村）之下，上级只能是：区、县、县级市。"]
 
 

@@ -161,6 +161,15 @@ class _Collector:
         row.bad.add(key)
 
 
+def _name_error(name):
+    """The shared name rule (no invisible or text-direction characters), as a message or None."""
+    try:
+        validators.clean_person_name(name)
+    except ValidationError as e:
+        return e
+    return None
+
+
 def _parse_row(row, present, err):
     raw, values = row.raw, row.values
     maps = code_maps()
@@ -171,6 +180,8 @@ def _parse_row(row, present, err):
     name = normalize_name(raw.get("name"))
     if not name:
         err.add(row, "name", "请填写姓名。")
+    elif bad_name := _name_error(name):
+        err.add(row, "name", bad_name)
     elif len(name) > 50:
         err.add(row, "name", "姓名不能超过 50 个字。")
     values["name"] = name

@@ -1,0 +1,26 @@
+"""Idle session expiry without a session write on every request."""
+
+import time
+
+REFRESH_KEY = "_fedorg_seen"
+REFRESH_EVERY_SECONDS = 60
+
+
+class IdleSessionRefreshMiddleware:
+    """Renews the session's expiry (SESSION_COOKIE_AGE, 30 minutes idle by default) at most once a minute.
+
+    Django's SESSION_SAVE_EVERY_REQUEST would do the same with a database write on every page and every
+    tree-navigator API call; touching the session once a minute keeps the idle limit accurate to a minute.
+    Sits after SessionMiddleware.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        session = getattr(request, "session", None)
+        if session is not None and session.session_key:
+            now = int(time.time())
+            if now - session.get(REFRESH_KEY, 0) >= REFRESH_EVERY_SECONDS:
+                session[REFRESH_KEY] = now  # modified -> saved with a fresh expiry and cookie
+        return self.get_response(request)
