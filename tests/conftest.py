@@ -167,3 +167,26 @@ def staffed_district_a(tree, member):
             for _ in range(count):
                 member(unit, role=role, start_date=start)
     return tree
+
+
+def clear_demo_city():
+    """Undo a class- or module-scoped demo seeding, rows that protect others first.
+
+    Returns protect their snapshots and units, certificates protect their posts, and a unit's
+    parent key is PROTECT, so units go leaves first.
+    """
+    from django.apps import apps
+
+    from members.models import Certificate, CertificateCounter, Person, Post
+    from orgtree.models import AuditEvent, Congress, Contact
+    from returns.models import Notification, Return, ReturnEvent, ReturnSnapshot
+
+    Return.objects.update(snapshot=None)
+    for model in (ReturnEvent, ReturnSnapshot, Return, Notification, Certificate, CertificateCounter, Post, Person):
+        model.objects.all().delete()
+    for model in (Congress, Contact, User, AuditEvent):
+        model.objects.all().delete()
+    if apps.is_installed("axes"):
+        apps.get_model("axes", "AccessAttempt").objects.all().delete()
+    for level in range(4, -1, -1):
+        Unit.objects.filter(level=level).delete()

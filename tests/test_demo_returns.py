@@ -16,10 +16,11 @@ from openpyxl import load_workbook
 
 from fedorg.demo import returns as demo
 from fedorg.demo.tree import DEMO_PASSWORD, DISTRICT_WITHOUT_CONTACT
-from members.models import Person, Post
-from orgtree.models import AuditEvent, Congress, Contact, Unit, User
+from members.models import Post
+from orgtree.models import AuditEvent, Unit, User
 from returns import services
 from returns.models import Campaign, Notification, Return, ReturnEvent, ReturnSnapshot, snapshot_digest
+from tests.conftest import clear_demo_city
 
 pytestmark = pytest.mark.django_db
 
@@ -31,23 +32,6 @@ def seed(*args):
     out = io.StringIO()
     call_command("seed_demo", "--scale", "small", *args, stdout=out)
     return out.getvalue()
-
-
-def clear_demo_city():
-    """Undo the class-scoped seeding: the return rows first, since they protect units and snapshots."""
-    Return.objects.update(snapshot=None)
-    ReturnEvent.objects.all().delete()
-    ReturnSnapshot.objects.all().delete()
-    Return.objects.all().delete()
-    Notification.objects.all().delete()
-    Post.objects.all().delete()
-    Person.objects.all().delete()
-    Congress.objects.all().delete()
-    Contact.objects.all().delete()
-    User.objects.all().delete()
-    AuditEvent.objects.all().delete()
-    for level in range(4, -1, -1):  # leaves first: the parent key is PROTECT
-        Unit.objects.filter(level=level).delete()
 
 
 @pytest.fixture(scope="class")

@@ -17,6 +17,7 @@ from members.models import Person, Post
 from members.validators import age_on, clean_id_number, clean_mobile, id_birth_date
 from orgtree.integrity import find_tree_faults
 from orgtree.models import AuditEvent, Congress, Contact, Unit, User
+from tests.conftest import clear_demo_city
 
 pytestmark = pytest.mark.django_db
 
@@ -42,15 +43,7 @@ def small_city(django_db_setup, django_db_blocker):
         seed("--scale", "small", "--no-returns")
     yield
     with django_db_blocker.unblock():
-        Post.objects.all().delete()
-        Person.objects.all().delete()
-        Congress.objects.all().delete()
-        Contact.objects.all().delete()
-        User.objects.all().delete()
-        AuditEvent.objects.all().delete()
-        # Leaves first: the parent key is PROTECT.
-        for level in range(4, -1, -1):
-            Unit.objects.filter(level=level).delete()
+        clear_demo_city()
 
 
 def kind_counts():
