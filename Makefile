@@ -24,11 +24,13 @@ run: venv
 	$(PY) manage.py runserver 127.0.0.1:8000
 
 test: venv
-	FEDORG_ENV=test $(VENV)/bin/pytest $(PYTEST_ARGS)
+	FEDORG_ENV=test $(VENV)/bin/pytest -n auto $(PYTEST_ARGS)
 
 lint: venv
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
+	FEDORG_ENV=test $(VENV)/bin/mypy
 
 fmt: venv
 	$(VENV)/bin/ruff format .
