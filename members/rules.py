@@ -94,6 +94,10 @@ def quota_for(unit):
     return None
 
 
+# A community or village head who holds no seat in her street or township (docs/forms.md, cross-level rule).
+CROSS_LEVEL_RULE = "cross_level.head_not_in_parent"
+
+
 @dataclass(frozen=True)
 class Finding:
     severity: str
@@ -107,6 +111,11 @@ class Finding:
     @property
     def severity_label(self):
         return SEVERITY_LABELS[self.severity]
+
+    @property
+    def is_fixed_in_parent(self):
+        """The fix is an appointment in the parent unit (the cross-level rule), not in this unit's roster."""
+        return self.rule == CROSS_LEVEL_RULE
 
 
 @dataclass
@@ -305,7 +314,7 @@ def _cross_level_findings(units, *, on, unit_filter):
             _finding(
                 WARNING,
                 unit,
-                "cross_level.head_not_in_parent",
+                CROSS_LEVEL_RULE,
                 f"{role_label}{person_name}不是{parent_name}的执委（或更高职务），应进入上级妇联执委会。",
                 fix_url,
             )

@@ -88,6 +88,7 @@ def roster(request, pk):
         .select_related("person")
         .order_by("-end_date", "person__name")[:30]
     )
+    assessment = rules.assess_unit(unit, on=on)
     context = {
         "unit": unit,
         "breadcrumb": visible_breadcrumb(user, unit),
@@ -98,7 +99,8 @@ def roster(request, pk):
         "groups": groups,
         "post_count": len(posts),
         "ended": list(ended),
-        "assessment": rules.assess_unit(unit, on=on),
+        "assessment": assessment,
+        "finding_rows": [(f, _fix_link(user, f, on)) for f in assessment.findings],
         "show_personal_data": can_see_personal_data(user, unit),
         "can_edit": user.can_edit and not unit.is_archived,
     }
@@ -305,6 +307,22 @@ def person_edit(request, pk):
     return render(request, "members/person_form.html", {"person": person, "form": form})
 
 
+def _fix_link(user, finding, on):
+    """(label, url) of where `user` fixes `finding`, or None when that place is out of her sight.
+
+    Most fixes are in the unit's own roster. The cross-level rule is fixed by an appointment in the
+    parent: an editor gets that link, a reviewer the parent's roster, and an account bound to the
+    unit itself (the parent is outside her subtree) nothing.
+    """
+    if not finding.is_fixed_in_parent:
+        return ("打开名册", finding.fix_url)
+    if finding.unit.pk == user.unit_id:
+        return None
+    if user.can_edit:
+        return ("在上级任命", finding.fix_url)
+    return ("查看上级名册", f"{reverse('members:roster', args=[finding.unit.parent_id])}?on={on:%Y-%m-%d}")
+
+
 @login_required
 def compliance(request, pk):
     """Every unit of the subtree that is not 达标 and every head missing from her parent's 执委会."""
@@ -330,6 +348,7 @@ def compliance(request, pk):
         "cut_off": CUTOFF_2016,
         "as_of_form": as_of_form,
         "findings": findings,
+        "finding_rows": [(f, _fix_link(user, f, on)) for f in findings],
         "filters": filters,
         "severity": severity,
         "blocks": review.blocks,
