@@ -20,10 +20,16 @@ class BirthMonthField(forms.CharField):
             return year_month(value)
         return value
 
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("max_length", 20)
+        super().__init__(*args, **kwargs)
+
     def to_python(self, value):
         value = super().to_python(value)
         if not value:
             return None
+        if len(value) > self.max_length:  # before parsing: validators run only after to_python
+            raise forms.ValidationError(f"出生年月不能超过 {self.max_length} 个字，例如 1975.03。")
         return validators.parse_birth_month(value)
 
 
