@@ -20,9 +20,11 @@ class BirthMonthField(forms.CharField):
             return year_month(value)
         return value
 
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("max_length", 20)
+    def __init__(self, *args, max_length=20, **kwargs):
+        # Checked in to_python, before parsing; CharField's own MaxLengthValidator would run on the date.
         super().__init__(*args, **kwargs)
+        self.max_length = max_length
+        self.widget.attrs.setdefault("maxlength", str(max_length))
 
     def to_python(self, value):
         value = super().to_python(value)

@@ -34,8 +34,6 @@ from .validators import age_on
 CARRIED_POST_FIELDS = ["role", "start_date", "mode", "method", "term"]
 
 
-
-
 def _as_of(request):
     form = AsOfForm(request.GET)
     day = form.cleaned_data.get("on") if form.is_valid() else None

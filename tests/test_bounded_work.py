@@ -11,10 +11,10 @@ from django.urls import reverse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from reports import services
-from reports.models import Return
+from returns import services
+from returns.models import Return
 
-APPS = ("fedorg", "orgtree", "members", "reports")
+APPS = ("fedorg", "orgtree", "members", "reports", "returns")
 ATTACK = "a" + " " * 2000 + "b"
 
 
@@ -70,7 +70,7 @@ def test_a_viewer_posting_a_long_cells_field_is_refused_before_it_is_parsed(subm
     monkeypatch.setattr(services, "parse_cells", lambda *a, **k: pytest.fail("parsed before the permission check"))
     started = time.monotonic()
     response = login(viewer_a).post(
-        reverse("reports:return_send_back", args=[submitted.pk]), {"reason": "x", "cells": ATTACK}
+        reverse("returns:return_send_back", args=[submitted.pk]), {"reason": "x", "cells": ATTACK}
     )
     assert time.monotonic() - started < 1
     assert response.status_code == 403
@@ -79,7 +79,7 @@ def test_a_viewer_posting_a_long_cells_field_is_refused_before_it_is_parsed(subm
 def test_a_reviewers_long_cells_field_is_refused_by_length_at_once(submitted, city_reviewer, login):
     started = time.monotonic()
     response = login(city_reviewer).post(
-        reverse("reports:return_send_back", args=[submitted.pk]), {"reason": "请核对", "cells": ATTACK}
+        reverse("returns:return_send_back", args=[submitted.pk]), {"reason": "请核对", "cells": ATTACK}
     )
     assert time.monotonic() - started < 1
     assert response.status_code == 400
