@@ -384,7 +384,10 @@ def unit_certificates(request, pk):
         except ValidationError as e:
             add_service_errors([form], e)
         else:
-            messages.success(request, f"已编号 {len(issued)} 张证书。")
+            if issued:
+                messages.success(request, f"已编号 {len(issued)} 张证书。")
+            else:
+                messages.info(request, "这些任职的证书都已编号，没有重复编号。")
             return redirect("members:unit_certificates", pk=unit.pk)
     context = {
         "unit": unit,

@@ -339,6 +339,23 @@ def _record(ret, *, actor, action, from_status, to_status, reason="", cells=None
     )
 
 
+REPEAT_WINDOW = datetime.timedelta(minutes=2)
+
+
+def _repeats_current_submission(ret, actor, unit_leader, filled_by, phone, explanation, pilot_report):
+    """The same user sent the same submission again moments after it went through: same result."""
+    snapshot = ret.snapshot
+    return (
+        ret.status == STATUS.SUBMITTED
+        and snapshot is not None
+        and snapshot.created_by_id == getattr(actor, "pk", None)
+        and timezone.now() - snapshot.created_at < REPEAT_WINDOW
+        and (snapshot.unit_leader, snapshot.filled_by, snapshot.phone, snapshot.explanation)
+        == (unit_leader.strip(), filled_by.strip(), phone.strip(), (explanation or "").strip())
+        and (snapshot.data.get("report") or "").strip() == (pilot_report or "").strip()
+    )
+
+
 @transaction.atomic
 def submit_return(
     *, form, unit, actor, unit_leader, filled_by, phone, explanation="", pilot_report="", expected_version=None
@@ -360,7 +377,12 @@ def submit_return(
     if errors:
         raise ValidationError(errors)
     ret, _ = Return.objects.get_or_create(form=form, unit=unit, defaults={"campaign": form.campaign})
+    # One submitter at a time per return: two submits at once (a double click) used to number
+    # the same snapshot twice and fail on snapshot_unique_number with a 500 (issue 12).
+    list(Return.objects.select_for_update().filter(pk=ret.pk).values_list("pk", flat=True))
     ret = _fresh_return(ret)
+    if _repeats_current_submission(ret, actor, unit_leader, filled_by, phone, explanation, pilot_report):
+        return ret
     _check_version(ret, expected_version)
     if not ret.can_be_submitted:
         raise ValidationError(f"{unit.name}{form.short_label}当前状态为“{ret.get_status_display()}”，不能再次上报。")

@@ -89,3 +89,43 @@ def test_a_double_clicked_import_confirmation_writes_the_file_once(tree, staff_a
     assert Person.objects.count() == 30
     assert Post.objects.count() == 30
     assert RosterImport.objects.filter(token=token).count() == 1
+
+
+FOOTER = {"unit_leader": "王丽", "filled_by": "李娜", "phone": "0451-84661234", "explanation": "社区换届后补齐。"}
+
+
+@pytest.mark.parametrize("round_", range(ROUNDS))
+def test_simultaneous_submits_of_one_return_write_one_snapshot(tree, campaign_2016, staff_a, round_):
+    """Issue 12: concurrent submits gave 500s on snapshot_unique_number."""
+    from returns.models import Return, ReturnEvent, ReturnSnapshot
+
+    form = campaign_2016.forms.get(form_no="2")
+    url = reverse("returns:return_submit", args=[form.pk, tree.district_a.pk])
+    client = Client()
+    client.force_login(staff_a)
+    clients = same_session_clients(client, THREADS)
+    results, errors = run_in_threads(THREADS, lambda i: clients[i].post(url, FOOTER).status_code)
+    assert errors == []
+    assert set(results) <= {302, 409}, results
+    ret = Return.objects.get(form=form, unit=tree.district_a)
+    assert ret.status == Return.Status.SUBMITTED
+    assert ReturnSnapshot.objects.filter(ret=ret).count() == 1
+    assert ReturnEvent.objects.filter(ret=ret, action="submit").count() == 1
+
+
+@pytest.mark.parametrize("round_", range(ROUNDS))
+def test_simultaneous_batch_numbering_numbers_each_certificate_once(tree, staff_a, member, round_):
+    """Issue 12: concurrent 批量编号 gave 500s on the certificate's post_id unique key."""
+    from members.models import Certificate
+
+    posts = [member(tree.community_a, role=role) for role in ("chair", "vice_chair", "executive", "executive")]
+    url = reverse("members:unit_certificates", args=[tree.community_a.pk])
+    client = Client()
+    client.force_login(staff_a)
+    clients = same_session_clients(client, THREADS)
+    results, errors = run_in_threads(THREADS, lambda i: clients[i].post(url, {"issued_on": "2016-07-01"}).status_code)
+    assert errors == []
+    assert set(results) <= {302, 409}, results
+    numbers = sorted(Certificate.objects.values_list("seq", flat=True))
+    assert numbers == list(range(1, len(posts) + 1))
+    assert Certificate.objects.filter(post__in=posts).count() == len(posts)
