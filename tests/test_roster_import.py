@@ -553,32 +553,34 @@ def test_the_marked_file_fills_faulty_cells_red_and_comments_them(tree):
 # --- the command --------------------------------------------------------------------------------
 
 
-def test_the_command_imports_and_prints_a_summary(tree, tmp_path):
+def test_the_command_imports_and_prints_a_summary(tree, staff_a, tmp_path):
     path = tmp_path / "roster.xlsx"
     path.write_bytes(xlsx([entry(tree.community_a)]))
     out = io.StringIO()
-    call_command("import_roster", str(path), "--unit", tree.district_a.code, stdout=out)
+    call_command("import_roster", str(path), "--unit", tree.district_a.code, "--user", "staff_a", stdout=out)
     assert "导入完成：共 1 行。人员：新增 1 人，更新 0 人，未变 0 人；任职：新增 1 条" in out.getvalue()
     assert Post.objects.count() == 1
 
 
-def test_the_command_dry_run_writes_nothing(tree, tmp_path):
+def test_the_command_dry_run_writes_nothing(tree, staff_a, tmp_path):
     path = tmp_path / "roster.xlsx"
     path.write_bytes(xlsx([entry(tree.community_a)]))
     out = io.StringIO()
-    call_command("import_roster", str(path), "--unit", tree.district_a.code, "--dry-run", stdout=out)
+    call_command(
+        "import_roster", str(path), "--unit", tree.district_a.code, "--user", "staff_a", "--dry-run", stdout=out
+    )
     assert out.getvalue().startswith("检查通过（试运行，未写入）")
     assert not Post.objects.exists()
 
 
-def test_the_command_prints_one_line_per_fault_and_exits_1(tree, tmp_path):
+def test_the_command_prints_one_line_per_fault_and_exits_1(tree, staff_a, tmp_path):
     path = tmp_path / "roster.xlsx"
     path.write_bytes(
         xlsx([entry(tree.community_a, mobile="1"), entry(tree.community_a, name="李红", id_number="", role="会长")])
     )
     out = io.StringIO()
     with pytest.raises(CommandError) as excinfo:
-        call_command("import_roster", str(path), "--unit", tree.district_a.code, stdout=out)
+        call_command("import_roster", str(path), "--unit", tree.district_a.code, "--user", "staff_a", stdout=out)
     assert excinfo.value.returncode == 1
     assert "未写入任何数据" in str(excinfo.value)
     lines = out.getvalue().splitlines()
@@ -589,11 +591,13 @@ def test_the_command_prints_one_line_per_fault_and_exits_1(tree, tmp_path):
     assert not Person.objects.exists()
 
 
-def test_the_command_refuses_an_unknown_unit_and_a_missing_file(tree, tmp_path):
+def test_the_command_refuses_an_unknown_unit_and_a_missing_file(tree, staff_a, tmp_path):
     with pytest.raises(CommandError, match="组织代码 999 不存在"):
-        call_command("import_roster", str(tmp_path / "x.xlsx"), "--unit", "999")
+        call_command("import_roster", str(tmp_path / "x.xlsx"), "--unit", "999", "--user", "staff_a")
     with pytest.raises(CommandError, match="无法打开文件"):
-        call_command("import_roster", str(tmp_path / "missing.xlsx"), "--unit", tree.district_a.code)
+        call_command(
+            "import_roster", str(tmp_path / "missing.xlsx"), "--unit", tree.district_a.code, "--user", "staff_a"
+        )
 
 
 # --- the pages ----------------------------------------------------------------------------------
