@@ -68,6 +68,10 @@ class BudgetExceeded(UploadRefused):
     """The work ran out of time or memory; nothing was written."""
 
 
+class RowLimitExceeded(UploadRefused):
+    """A sheet has more rows (blank ones included) than the caller reads."""
+
+
 def _mb(n):
     return f"{n / (1024 * 1024):.0f} MB"
 
@@ -374,7 +378,7 @@ def iter_rows(ws, *, max_rows, max_cols, budget, min_row=1, what="工作表"):
         for values in ws.iter_rows(min_row=min_row, max_col=max_cols, values_only=True):
             number += 1
             if number > max_rows:
-                raise UploadRefused(
+                raise RowLimitExceeded(
                     f"{what}“{ws.title}”超过 {max_rows:,} 行（空行也计算在内）。"
                     "请删除表格下方多余的空行（选中后“删除行”，而不只是清除内容），或拆分成几个文件分批上传。"
                 )

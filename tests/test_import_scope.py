@@ -82,3 +82,57 @@ def test_the_command_acts_only_as_an_editor_of_the_unit(tree, staff_b, viewer_a,
     with pytest.raises(CommandError):
         run_command(tmp_path, rows, "--unit", tree.district_a.code)  # --user is required
     assert not Person.objects.exists()
+
+
+def upload(client, unit, data):
+    from django.urls import reverse
+
+    file = io.BytesIO(data)
+    file.name = "名册.xlsx"
+    return client.post(reverse("members:roster_import", args=[unit.pk]), {"file": file})
+
+
+def test_a_person_serving_in_both_subtrees_keeps_her_data_on_a_web_import(tree, staff_a, nangang_member, login):
+    """Appointed in 道里区 too, she is still 南岗区's to edit: the file's name and mobile are ignored."""
+    services.appoint(
+        person=nangang_member, unit=tree.community_a, role="executive", start_date=datetime.date(2016, 6, 2), actor=None
+    )
+    rows = [[tree.community_a.code, "改名", "1980.05", NANGANG_ID, "", "13811112222", "执委", "2016-06-02"]]
+    client = login(staff_a)
+    response = upload(client, tree.district_a, workbook(rows))
+    token = response.context["token"]
+    from django.urls import reverse
+
+    client.post(reverse("members:roster_import_confirm", args=[tree.district_a.pk]), {"token": token})
+    nangang_member.refresh_from_db()
+    assert (nangang_member.name, nangang_member.mobile) == ("张晓燕", "13900000128")
+
+
+def test_the_preview_of_a_post_for_someone_elses_member_shows_no_name(tree, staff_a, nangang_member, login):
+    """Issue 12: the preview said "新增：<the name in the file>" while attaching to 南岗区's 张晓燕."""
+    rows = [[tree.community_a.code, "王某某", "1980.05", NANGANG_ID, "", "", "执委", "2017-01-01"]]
+    response = upload(login(staff_a), tree.district_a, workbook(rows))
+    page = response.content.decode()
+    assert "确认导入" in page
+    assert "王某某" not in page and "张晓燕" not in page and "13900000128" not in page
+    assert "已有人员（身份证号 230103***********" in page and "新增任职" in page
+    assert "个人信息由其所在单位维护" in page
+    [row] = response.context["result"].rows
+    assert row.kept_elsewhere and not row.person_is_new and row.action_label == "新增任职"
+
+
+def test_an_import_error_never_names_a_person_outside_the_subtree(tree, staff_a, nangang_member, member):
+    """Issue 12: "已属于系统中的另一人（张晓燕，人员编号 128）"."""
+    from members.roster_xlsx.engine import import_roster
+
+    mine = member(tree.community_a, name="李红", birth_date=BIRTH).person
+    headers = ["人员编号", *HEADERS]
+    wb = Workbook()
+    wb.active.append(headers)
+    wb.active.append([mine.pk, tree.community_a.code, "李红", "1980.05", NANGANG_ID, "", "", "执委", "2016-06-01"])
+    stream = io.BytesIO()
+    wb.save(stream)
+    result = import_roster(unit=tree.district_a, file=stream.getvalue(), actor=staff_a)
+    lines = " ".join(result.error_lines())
+    assert "已属于系统中的另一人" in lines
+    assert "张晓燕" not in lines and str(nangang_member.pk) not in lines.replace(str(mine.pk), "")

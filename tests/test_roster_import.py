@@ -465,7 +465,7 @@ def test_several_faults_are_all_reported_in_row_then_column_order(tree):
 
 def test_a_file_that_is_not_xlsx_is_refused_clearly(tree):
     result = import_roster(unit=tree.district_a, file="姓名,出生年月\n张三,1975.03\n".encode(), actor=None)
-    assert result.error_lines() == ["文件不是 Excel（.xlsx）格式，请使用下载的模板或“另存为 .xlsx”后再导入。"]
+    assert result.error_lines() == ["文件不是 Excel（.xlsx）格式，请使用下载的模板或“另存为 .xlsx”后再上传。"]
 
 
 def test_an_old_xls_file_is_told_to_be_saved_as_xlsx(tree):
@@ -476,7 +476,9 @@ def test_an_old_xls_file_is_told_to_be_saved_as_xlsx(tree):
 def test_a_truncated_xlsx_is_reported_as_damaged(tree):
     data = xlsx([entry(tree.community_a)])
     result = import_roster(unit=tree.district_a, file=data[: len(data) // 2], actor=None)
-    assert result.error_lines() == ["文件已损坏，无法打开。请在 Excel 中打开并重新保存为 .xlsx 后再导入。"]
+    assert result.error_lines() == [
+        "文件不完整或已损坏（可能在下载或复制时被截断），请在 Excel 中重新保存为 .xlsx 后再上传。"
+    ]
 
 
 def test_a_zip_that_is_not_a_workbook_is_refused(tree):
@@ -484,7 +486,7 @@ def test_a_zip_that_is_not_a_workbook_is_refused(tree):
     with zipfile.ZipFile(stream, "w") as archive:
         archive.writestr("readme.txt", "hello")
     result = import_roster(unit=tree.district_a, file=stream.getvalue(), actor=None)
-    assert result.error_lines() == ["文件是压缩包但不是 Excel 工作簿（.xlsx），请检查是否选错了文件。"]
+    assert result.error_lines() == ["文件是压缩包，但不是 Excel 工作簿（.xlsx），请检查是否选错了文件。"]
 
 
 def test_a_workbook_with_damaged_sheet_xml_is_reported_as_damaged(tree):
@@ -497,7 +499,7 @@ def test_a_workbook_with_damaged_sheet_xml_is_reported_as_damaged(tree):
                 data = data[: len(data) // 2]
             archive.writestr(item, data)
     result = import_roster(unit=tree.district_a, file=stream.getvalue(), actor=None)
-    assert len(result.errors) == 1 and "文件已损坏" in result.error_lines()[0]
+    assert len(result.errors) == 1 and "已损坏" in result.error_lines()[0]
 
 
 def test_a_file_over_10_mb_is_refused_before_it_is_opened(tree):
@@ -515,7 +517,8 @@ def test_a_file_over_20000_rows_is_refused(tree):
     stream = io.BytesIO()
     wb.save(stream)
     result = import_roster(unit=tree.district_a, file=stream.getvalue(), actor=None)
-    assert result.error_lines() == ["数据超过 20000 行的上限，请拆分成几个文件分批导入（每个文件不超过 20000 行）。"]
+    assert len(result.errors) == 1
+    assert result.error_lines()[0].startswith("表头下方超过 20,000 行（空行也计算在内）")
 
 
 def test_a_sheet_without_a_recognisable_header_is_refused(tree):
