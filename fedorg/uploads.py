@@ -336,18 +336,75 @@ class _BudgetedZipFile(zipfile.ZipFile):
         return _BudgetedStream(inner, self.budget)
 
 
+def _reader_classes():
+    """openpyxl's reader and read-only sheet, adapted (openpyxl 3.1.5, pinned):
+
+    - a read-only sheet no longer scans itself for a <dimension> when it opens: openpyxl parses
+      the whole sheet looking for one when it is missing (a million rows, 20 s, before any row
+      loop could count them); iter_rows below ignores dimensions anyway;
+    - its rows come from `parser_class`, so a caller can ask for FormulaWithoutValue markers;
+    - chartsheets are skipped (nothing here reads charts, and they pull in drawings and images).
+    """
+    from openpyxl.cell.read_only import EMPTY_CELL
+    from openpyxl.reader.excel import ExcelReader
+    from openpyxl.worksheet._read_only import ReadOnlyWorksheet
+    from openpyxl.worksheet._reader import WorkSheetParser
+
+    class GuardedSheet(ReadOnlyWorksheet):
+        parser_class = WorkSheetParser
+
+        def _get_size(self):
+            """Dimensions are not read: they may lie, and finding them may mean parsing everything."""
+
+        def _cells_by_row(self, min_col, min_row, max_col, max_row, values_only=False):
+            filler = None if values_only else EMPTY_CELL
+            empty_row = (filler,) * (max_col + 1 - min_col) if max_col is not None else ()
+            counter = min_row
+            with self._get_source() as src:
+                parser = self.parser_class(
+                    src,
+                    self._shared_strings,
+                    data_only=self.parent.data_only,
+                    epoch=self.parent.epoch,
+                    date_formats=self.parent._date_formats,
+                    timedelta_formats=self.parent._timedelta_formats,
+                )
+                for idx, row in parser.parse():
+                    if max_row is not None and idx > max_row:
+                        break
+                    for _ in range(counter, idx):  # rows missing from the file are blank rows
+                        counter += 1
+                        yield empty_row
+                    if counter <= idx:
+                        counter += 1
+                        yield self._get_row(row, min_col, max_col, values_only)
+
+    class GuardedReader(ExcelReader):
+        def read_worksheets(self):
+            if not self.read_only:
+                return super().read_worksheets()
+            for sheet, rel in self.parser.find_sheets():
+                if rel.target not in self.valid_files or "chartsheet" in rel.Type:
+                    continue
+                ws = GuardedSheet(self.wb, sheet.name, rel.target, self.shared_strings)
+                ws.sheet_state = sheet.state
+                self.wb._sheets.append(ws)
+            return None
+
+    return GuardedReader, GuardedSheet
+
+
 def open_workbook(data, *, budget, limits=DEFAULT_LIMITS, what="文件", read_only=True, data_only=True):
     """check_xlsx, then openpyxl's workbook reading through a budget-checking zip.
 
     Raises UploadRefused (BudgetExceeded included) for every fault; any other openpyxl error on
     a file that passed the guard is reported as a damaged file.
     """
-    from openpyxl.reader.excel import ExcelReader
-
+    reader_class, _sheet_class = _reader_classes()
     check_xlsx(data, limits=limits, what=what)
     budget.check()
     try:
-        reader = ExcelReader(io.BytesIO(data), read_only=read_only, data_only=data_only, keep_links=False)
+        reader = reader_class(io.BytesIO(data), read_only=read_only, data_only=data_only, keep_links=False)
         reader.archive.close()
         archive = _BudgetedZipFile(io.BytesIO(data))
         archive.budget = budget
@@ -422,37 +479,9 @@ def _formula_aware_parser():
 
 
 def mark_formulas_without_value(wb):
-    """Make the read-only sheets of `wb` yield FormulaWithoutValue for formula cells with no result."""
-    from openpyxl.worksheet._read_only import ReadOnlyWorksheet
-
+    """Make the sheets of `wb` (from open_workbook) yield FormulaWithoutValue for formula cells with no result."""
     parser_class = _formula_aware_parser()
-
-    class FormulaAwareSheet(ReadOnlyWorksheet):
-        # openpyxl 3.1.5's _cells_by_row with the parser class swapped (and no trailing fill:
-        # iter_rows resets the dimensions first).
-        def _cells_by_row(self, min_col, min_row, max_col, max_row, values_only=False):
-            empty_row = (None,) * (max_col + 1 - min_col) if max_col is not None else ()
-            counter = min_row
-            with self._get_source() as src:
-                parser = parser_class(
-                    src,
-                    self._shared_strings,
-                    data_only=self.parent.data_only,
-                    epoch=self.parent.epoch,
-                    date_formats=self.parent._date_formats,
-                    timedelta_formats=self.parent._timedelta_formats,
-                )
-                for idx, row in parser.parse():
-                    if max_row is not None and idx > max_row:
-                        break
-                    for _ in range(counter, idx):
-                        counter += 1
-                        yield empty_row
-                    if counter <= idx:
-                        counter += 1
-                        yield self._get_row(row, min_col, max_col, values_only)
-
     for ws in wb.worksheets:
-        if type(ws) is ReadOnlyWorksheet:
-            ws.__class__ = FormulaAwareSheet
+        if hasattr(ws, "parser_class"):
+            ws.parser_class = parser_class
     return wb
