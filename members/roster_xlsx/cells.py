@@ -41,6 +41,8 @@ HEADER_JUNK_RE = re.compile(r"[\s\"'\u201c\u201d\u2018\u2019*:：]")
 PARENS_RE = re.compile(r"\(.*?\)")
 DATE_RE = re.compile(r"^(\d{4})\s*[.\-/年]\s*(\d{1,2})\s*(?:[.\-/月]\s*(\d{1,2})\s*日?)?\s*月?$")
 COMPACT_DATE_RE = re.compile(r"^(\d{4})(\d{2})(\d{2})?$")
+MAX_DATE_TEXT = 40
+MAX_HEADER_TEXT = 40
 
 
 class RosterFileError(Exception):
@@ -221,6 +223,9 @@ def parse_day(value, header):
     if isinstance(value, datetime.date):
         return value
     text = normalize_text(value)
+    if len(text) > MAX_DATE_TEXT:  # before any regex: a roster cell can hold a megabyte
+        raise ValidationError(f"{header}“{text[:20]}…”不是有效日期，请写成 2016-06-02 或 2016.06.02 这样的格式。")
+    text = re.sub(r"\s+", " ", text)  # one space per run: DATE_RE's adjacent \s* stay linear
     if isinstance(value, float) and re.fullmatch(r"\d{4}\.\d", text):
         text += "0"  # Excel turned 2016.10 into 2016.1
     match = DATE_RE.match(text) or COMPACT_DATE_RE.match(text)
@@ -282,7 +287,7 @@ def sheet_rows(ws, *, budget, max_rows):
 def _header_key(value):
     """(key, is the canonical name) for a header cell, or (None, False)."""
     header = normalize_header(value)
-    if not header:
+    if not header or len(header) > MAX_HEADER_TEXT:  # no column name is that long; PARENS_RE is not linear
         return None, False
     lookup = header_lookup()
     key = lookup.get(header) or lookup.get(PARENS_RE.sub("", header))

@@ -809,6 +809,22 @@ def contents():
     )
     numeric_id = openpyxl_book([HEADERS, person_row(0, 身份证号=230102197503150026)])
     yield Sample("id_as_number.xlsx", numeric_id, None, "refused", "身份证号")
+    yield Sample(
+        "redos_birth_month.xlsx",
+        raw_workbook([HEADERS, person_row(0, 出生年月="1975.3" + " " * 2000 + "x")]),
+        None,
+        "refused",
+        "出生年月",
+        note="2,000 spaces took 50 s in the birth-month pattern",
+    )
+    yield Sample(
+        "redos_header_cell.xlsx",
+        raw_workbook([[*HEADERS, "(" * 50_000], person_row(0)]),
+        None,
+        "imported",
+        rows=1,
+        note="a header cell of 50,000 '(' was quadratic in the bracket pattern",
+    )
     yield Sample("no_header.xlsx", openpyxl_book([["a", "b"], [1, 2]]), None, "refused", "找不到表头")
     yield Sample("header_only.xlsx", openpyxl_book([HEADERS]), None, "refused", "没有数据行")
     wide = [[*HEADERS, *(f"列{i}" for i in range(3000))], [*person_row(0), *("x" for _ in range(3000))]]
