@@ -158,6 +158,11 @@ def roster_template(request, pk):
 def roster_import(request, pk):
     """Upload a roster: a dry run shows what would change, or lists every fault."""
     unit = get_unit_for_user(request.user, pk, write=True)
+    if request.method == "POST" and int(request.META.get("CONTENT_LENGTH") or 0) > MAX_FILE_BYTES + 65536:
+        # Refused before Django parses (and spools to disk) the body.
+        refusal = f"文件超过 {MAX_FILE_BYTES // (1024 * 1024)} MB，请删除无关的工作表或拆分后分批导入。"
+        context = _page(request, unit, form=RosterUploadForm(), conflict=refusal)
+        return render(request, "members/import.html", context, status=413)
     form = RosterUploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]

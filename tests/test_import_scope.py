@@ -136,3 +136,10 @@ def test_an_import_error_never_names_a_person_outside_the_subtree(tree, staff_a,
     lines = " ".join(result.error_lines())
     assert "已属于系统中的另一人" in lines
     assert "张晓燕" not in lines and str(nangang_member.pk) not in lines.replace(str(mine.pk), "")
+
+
+def test_an_upload_body_over_the_limit_is_refused_before_it_is_parsed(tree, staff_a, login):
+    response = upload(login(staff_a), tree.district_a, b"PK\x03\x04" + bytes(11 * 1024 * 1024))
+    assert response.status_code == 413
+    assert "文件超过 10 MB" in response.content.decode()
+    assert not Person.objects.exists()

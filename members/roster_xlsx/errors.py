@@ -20,6 +20,9 @@ from fedorg.xlsx import safe_text
 from .cells import open_workbook, read_file_bytes, sheet_rows
 from .columns import COLUMN_BY_KEY, HEADER_SCAN_ROWS, MAX_ROWS
 
+# Comments are slow to write (each is a VML shape): past this many, faulty cells are only filled
+# red, and the 导入错误 column still names every fault.
+COMMENT_LIMIT = 300
 ERROR_FILL = PatternFill("solid", fgColor="FFC7CE")
 ERROR_FONT = Font(color="9C0006")
 HEADER_FONT = Font(bold=True, color="9C0006")
@@ -45,24 +48,30 @@ def mark_errors(file, result, *, budget=None):
         rows = list(sheet_rows(ws, budget=budget, max_rows=(result.header_row or 0) + MAX_ROWS + HEADER_SCAN_ROWS))
     finally:
         source.close()
-    width = max((len(values) for _n, values in rows), default=0)
-    while width and all(len(values) < width or values[width - 1] is None for _n, values in rows):
-        width -= 1  # trailing empty columns of the capped read
+    # Up to the last column anything is in (the capped read pads every row to MAX_COLUMNS).
+    width = max((_last_filled(values) for _n, values in rows), default=0)
     out = Workbook(write_only=True)
     sheet = out.create_sheet(ws.title)
     sheet.column_dimensions[_letter(width + 1)].width = 60
+    comments = 0
     for number, values in rows:
         cells = []
         for column, value in enumerate(values[:width], start=1):
-            cell = WriteOnlyCell(sheet, value=safe_text(str(value)) if isinstance(value, str) else value)
+            value = safe_text(str(value)) if isinstance(value, str) else value
             messages = by_cell.get((number, column))
+            if not messages:
+                cells.append(value)  # a plain value: write-only mode writes it without a cell object
+                continue
+            cell = WriteOnlyCell(sheet, value=value)
             if messages:
                 cell.fill, cell.font = ERROR_FILL, ERROR_FONT
-                comment = Comment("\n".join(messages), "FedOrg")
-                comment.width, comment.height = 320, 40 + 20 * len(messages)
-                cell.comment = comment
+                if comments < COMMENT_LIMIT:
+                    comment = Comment("\n".join(messages), "FedOrg")
+                    comment.width, comment.height = 320, 40 + 20 * len(messages)
+                    cell.comment = comment
+                    comments += 1
             cells.append(cell)
-        cells.extend(WriteOnlyCell(sheet, value=None) for _ in range(width - len(cells)))
+        cells.extend([None] * (width - len(cells)))
         if number == result.header_row and by_row:
             note = WriteOnlyCell(sheet, value="导入错误")
             note.font = HEADER_FONT
@@ -77,6 +86,13 @@ def mark_errors(file, result, *, budget=None):
     out.save(stream)
     stream.seek(0)
     return stream
+
+
+def _last_filled(values):
+    for index in range(len(values), 0, -1):
+        if values[index - 1] is not None:
+            return index
+    return 0
 
 
 def _letter(column):
