@@ -199,7 +199,13 @@ def post_edit(request, pk):
         else:
             messages.success(request, f"{post.person.name}的任职信息已保存。")
             return redirect(_roster_url(unit))
-    context = {"post": post, "unit": unit, "form": form, "breadcrumb": visible_breadcrumb(request.user, unit)}
+    context = {
+        "post": post,
+        "unit": unit,
+        "form": form,
+        "breadcrumb": visible_breadcrumb(request.user, unit),
+        "can_edit_person": may_edit_personal_data(request.user, post.person),
+    }
     return render(request, "members/post_form.html", context)
 
 

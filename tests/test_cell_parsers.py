@@ -18,7 +18,8 @@ from returns.services import split_pin_entry
 
 FAST = 0.05  # seconds per call, generous for this machine
 DATE_ALPHABET = st.sampled_from(list(" \t\u3000.-/年月日0123456789０１２３Xx（）()"))
-dates = st.dates(min_value=datetime.date(1900, 1, 1), max_value=datetime.date(2100, 12, 31))
+# Within the plausible bounds the validators enforce (birth months up to this month).
+dates = st.dates(min_value=datetime.date(1900, 1, 1), max_value=datetime.date(2025, 12, 31))
 SLOW_DATE = "1975.3" + " " * 2000 + "x"
 
 
@@ -101,7 +102,7 @@ def test_an_id_number_is_a_valid_18_character_number_or_a_message(text):
         assert outcome == "" or (len(outcome) == 18 and id_check_char(outcome[:17]) == outcome[17])
 
 
-@given(st.from_regex(r"\A[1-9]\d{5}(19|20)\d{2}(0[1-9]|1[0-2])(0[1-9]|1[0-9]|2[0-8])\d{3}\Z"))
+@given(st.from_regex(r"\A[1-9][0-9]{5}(19|20)[0-9]{2}(0[1-9]|1[0-2])(0[1-9]|1[0-9]|2[0-8])[0-9]{3}\Z"))
 def test_a_valid_id_number_is_kept_as_it_is(first17):
     number = first17 + id_check_char(first17)
     assert clean_id_number(f" {number.lower()} ") == number

@@ -290,3 +290,14 @@ class TestEditPerson:
         services.end_post(post=post, end_date=datetime.date(2018, 1, 1), reason="换届", actor=None)
         assert login(staff_a).get(f"/people/{post.person.pk}/edit/").status_code == 200
         assert login(staff_b).get(f"/people/{post.person.pk}/edit/").status_code == 404
+
+
+def test_the_post_form_links_to_her_details_only_where_they_may_be_changed(tree, staff_a, login, member):
+    post_b = member(tree.community_b, name="张晓燕")
+    here = services.appoint(
+        person=post_b.person, unit=tree.community_a, role="executive", start_date=datetime.date(2016, 6, 1), actor=None
+    )
+    page = login(staff_a).get(f"/posts/{here.pk}/edit/").content.decode()
+    assert f"/people/{post_b.person.pk}/edit/" not in page
+    mine = member(tree.community_a)
+    assert f"/people/{mine.person.pk}/edit/" in login(staff_a).get(f"/posts/{mine.pk}/edit/").content.decode()
