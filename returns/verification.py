@@ -102,7 +102,7 @@ def _cell_index(wb, budget):
     """{sheet: {(row, column): ref}} from the hidden _cells sheet, checked line by line."""
     if REFS_SHEET not in wb.sheetnames:
         raise UploadRefused(NOT_OURS)
-    where = {}
+    where: dict[str, dict[tuple[int, int], str]] = {}
     for _number, values in _rows(wb[REFS_SHEET], budget, max_col=3):
         if all(v is None for v in values):
             continue
