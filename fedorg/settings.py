@@ -199,6 +199,20 @@ REST_FRAMEWORK = {
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "fedorg@localhost")
 
+# Uploads (fedorg.uploads): each import or verification runs under a wall-time and memory budget.
+UPLOAD_BUDGET = {
+    "import": {
+        "seconds": float(os.environ.get("FEDORG_IMPORT_SECONDS", "120")),
+        "memory_mb": int(os.environ.get("FEDORG_IMPORT_MEMORY_MB", "1024")),
+    },
+    "verify": {
+        "seconds": float(os.environ.get("FEDORG_VERIFY_SECONDS", "20")),
+        "memory_mb": int(os.environ.get("FEDORG_VERIFY_MEMORY_MB", "512")),
+    },
+}
+# The public /verify/ page: uploads per client IP per minute (cache-based; see returns views).
+VERIFY_UPLOADS_PER_MINUTE = int(os.environ.get("FEDORG_VERIFY_UPLOADS_PER_MINUTE", "10"))
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

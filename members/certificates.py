@@ -69,8 +69,17 @@ def has_certificate(post):
 
 @transaction.atomic
 def issue_certificates(*, posts, actor, issued_on):
-    """Number every post in `posts` that has no certificate yet; returns the new certificates."""
-    posts = [p for p in _print_order(posts) if not has_certificate(p)]
+    """Number every post in `posts` that has no certificate yet; returns the new certificates.
+
+    The posts are locked first (in pk order, so two batches cannot deadlock) and their
+    certificates read again under the lock: a second 批量编号 of the same posts, sent while the
+    first ran (a double click), waits for it and then finds nothing left to number, instead of
+    failing on the post's unique certificate (issue 12).
+    """
+    ids = sorted({p.pk for p in posts})
+    list(Post.objects.select_for_update().filter(pk__in=ids).order_by("pk").values_list("pk", flat=True))
+    numbered = set(Certificate.objects.filter(post_id__in=ids).values_list("post_id", flat=True))
+    posts = [p for p in _print_order(posts) if p.pk not in numbered]
     ineligible = [p for p in posts if not is_eligible(p)]
     if ineligible:
         names = "、".join(f"{p.person.name}（{p.get_role_display()}）" for p in ineligible)

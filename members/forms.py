@@ -20,10 +20,18 @@ class BirthMonthField(forms.CharField):
             return year_month(value)
         return value
 
+    def __init__(self, *args, max_length=20, **kwargs):
+        # Checked in to_python, before parsing; CharField's own MaxLengthValidator would run on the date.
+        super().__init__(*args, **kwargs)
+        self.max_length = max_length
+        self.widget.attrs.setdefault("maxlength", str(max_length))
+
     def to_python(self, value):
         value = super().to_python(value)
         if not value:
             return None
+        if len(value) > self.max_length:  # before parsing: validators run only after to_python
+            raise forms.ValidationError(f"出生年月不能超过 {self.max_length} 个字，例如 1975.03。")
         return validators.parse_birth_month(value)
 
 

@@ -1,8 +1,10 @@
 """Finding a person to appoint: by name, pinyin initials, ID tail, phone, or the full ID number.
 
 Only people who hold or held a post in the user's subtree are found, so a clerk cannot browse
-other districts' rosters; the one exception is an exact 18-character ID number, which proves
-the clerk already knows who she means (a person transferred in from elsewhere).
+other districts' rosters. An exact 18-character ID number of someone outside the subtree tells
+only that she exists ("已有此人，请联系其所在单位"): no name, no phone, no link to appoint her
+(issue 12). Her transfer is done by her unit's and the new unit's common superior, or by a
+roster import, which attaches a post without touching her personal data (members.stewardship).
 """
 
 import re
@@ -24,16 +26,19 @@ def _scope_to_subtree(people, units):
 def search_people(user, query, *, limit=RESULT_LIMIT):
     """People matching `query`, each with `visible_posts` (her posts in the user's subtree).
 
-    Two queries: the people, and their posts. Returns (people, found_by_full_id).
+    Two queries: the people, and their posts. Returns (people, exists_elsewhere): the second is
+    True when the query is a full ID number held by someone outside the user's subtree.
     """
     q = re.sub(r"\s+", "", query or "")
     if not q:
         return [], False
     units = visible_units(user)
+    exists_elsewhere = False
     if FULL_ID_RE.fullmatch(q):
-        people, by_id = Person.objects.filter(id_number=q.upper()), True
+        everyone = Person.objects.filter(id_number=q.upper())
+        people = _scope_to_subtree(everyone, units)
+        exists_elsewhere = not people.exists() and everyone.exists()
     else:
-        by_id = False
         if re.fullmatch(r"[A-Za-z]+", q):
             match = Q(name_initials__startswith=q.lower())
         elif re.fullmatch(r"\d{11}", q):
@@ -51,4 +56,4 @@ def search_people(user, query, *, limit=RESULT_LIMIT):
         .order_by(F("end_date").asc(nulls_first=True), "-start_date")
     )
     people = people.prefetch_related(Prefetch("posts", queryset=posts, to_attr="visible_posts"))
-    return list(people.order_by("name", "birth_date", "pk")[:limit]), by_id
+    return list(people.order_by("name", "birth_date", "pk")[:limit]), exists_elsewhere

@@ -11,7 +11,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -28,22 +27,11 @@ from .access import get_person_for_user, get_post_for_user
 from .forms import AsOfForm, EndPostForm, IssueCertificatesForm, PersonForm, PersonSearchForm, PostForm
 from .models import Certificate, Person, Post
 from .search import search_people
+from .stewardship import may_edit_personal_data
 from .validators import age_on
 
 # Post defaults carried from one "保存并继续添加" to the next, so a clerk types them once.
 CARRIED_POST_FIELDS = ["role", "start_date", "mode", "method", "term"]
-FOUND_BY_ID_SESSION_KEY = "members_found_by_id"
-
-
-def _person_to_appoint(request, pk):
-    """A person in the user's subtree, or one she found by the exact full ID number in this session."""
-    found_by_id = request.session.get(FOUND_BY_ID_SESSION_KEY, [])
-    try:
-        if int(pk) in found_by_id:
-            return Person.objects.get(pk=pk)
-    except (ValueError, TypeError, Person.DoesNotExist):
-        raise Http404("人员不存在或不在您的管辖范围内。") from None
-    return get_person_for_user(request.user, pk)
 
 
 def _as_of(request):
@@ -154,17 +142,18 @@ def appoint_existing(request, pk):
     }
     if not person_pk:
         search_form = PersonSearchForm(request.GET or None)
-        results, by_id = [], False
+        results, elsewhere = [], False
         if search_form.is_valid():
-            results, by_id = search_people(user, search_form.cleaned_data["q"])
-            if by_id and results:
-                # Remember who was found by the full ID, so the next step may fetch her.
-                found = set(request.session.get(FOUND_BY_ID_SESSION_KEY, []))
-                request.session[FOUND_BY_ID_SESSION_KEY] = sorted(found | {p.pk for p in results})[-50:]
-        context.update(search_form=search_form, results=results, carried=urlencode(_carried_initial(request)))
+            results, elsewhere = search_people(user, search_form.cleaned_data["q"])
+        context.update(
+            search_form=search_form,
+            results=results,
+            elsewhere=elsewhere,
+            carried=urlencode(_carried_initial(request)),
+        )
         return render(request, "members/appoint_search.html", context)
 
-    person = _person_to_appoint(request, person_pk)
+    person = get_person_for_user(user, person_pk)
     data = request.POST if request.method == "POST" else None
     post_form = PostForm(data, prefix="j", unit=unit, initial=_carried_initial(request))
     post_form.fields["role"].widget.attrs["autofocus"] = True
@@ -212,7 +201,13 @@ def post_edit(request, pk):
         else:
             messages.success(request, f"{post.person.name}的任职信息已保存。")
             return redirect(_roster_url(unit))
-    context = {"post": post, "unit": unit, "form": form, "breadcrumb": visible_breadcrumb(request.user, unit)}
+    context = {
+        "post": post,
+        "unit": unit,
+        "form": form,
+        "breadcrumb": visible_breadcrumb(request.user, unit),
+        "can_edit_person": may_edit_personal_data(request.user, post.person),
+    }
     return render(request, "members/post_form.html", context)
 
 
@@ -284,6 +279,7 @@ def person_detail(request, pk):
         "history": _history(person, posts, show),
         "show_personal_data": show,
         "can_edit": user.can_edit,
+        "can_edit_person": may_edit_personal_data(user, person, on=today),
         "age": age_on(person.birth_date, today),
     }
     return render(request, "members/person_detail.html", context)
@@ -295,6 +291,10 @@ def person_edit(request, pk):
     person = get_person_for_user(request.user, pk)
     if not request.user.can_edit:
         raise PermissionDenied("您的账号只能查看，不能修改。")
+    if not may_edit_personal_data(request.user, person):
+        raise PermissionDenied(
+            "她目前也在您管辖范围以外的单位任职，个人信息由其所在单位共同的上级维护，请联系其所在单位修改。"
+        )
     form = PersonForm(request.POST or None, instance=person)
     if request.method == "POST" and form.is_valid():
         try:
@@ -409,7 +409,10 @@ def unit_certificates(request, pk):
         except ValidationError as e:
             add_service_errors([form], e)
         else:
-            messages.success(request, f"已编号 {len(issued)} 张证书。")
+            if issued:
+                messages.success(request, f"已编号 {len(issued)} 张证书。")
+            else:
+                messages.info(request, "这些任职的证书都已编号，没有重复编号。")
             return redirect("members:unit_certificates", pk=unit.pk)
     context = {
         "unit": unit,

@@ -16,6 +16,7 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db import IntegrityError, transaction
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -25,6 +26,7 @@ from django.views.decorators.http import require_POST
 from orgtree.access import get_unit_for_user, visible_units
 from orgtree.models import AuditEvent
 
+from .models import RosterImport
 from .roster_xlsx.cells import RosterFileError, read_file_bytes
 from .roster_xlsx.columns import MAX_FILE_BYTES, MAX_ROWS
 from .roster_xlsx.engine import import_roster
@@ -156,6 +158,11 @@ def roster_template(request, pk):
 def roster_import(request, pk):
     """Upload a roster: a dry run shows what would change, or lists every fault."""
     unit = get_unit_for_user(request.user, pk, write=True)
+    if request.method == "POST" and int(request.META.get("CONTENT_LENGTH") or 0) > MAX_FILE_BYTES + 65536:
+        # Refused before Django parses (and spools to disk) the body.
+        refusal = f"文件超过 {MAX_FILE_BYTES // (1024 * 1024)} MB，请删除无关的工作表或拆分后分批导入。"
+        context = _page(request, unit, form=RosterUploadForm(), conflict=refusal)
+        return render(request, "members/import.html", context, status=413)
     form = RosterUploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
@@ -176,19 +183,67 @@ def roster_import(request, pk):
     return render(request, "members/import.html", _page(request, unit, form=form))
 
 
+def _already_imported(request, unit, done):
+    """The answer to a confirmation whose token was already spent: the first one's result."""
+    messages.info(
+        request,
+        f"“{done.filename}”已于 {timezone.localtime(done.created_at):%H:%M:%S} 导入，未重复写入。{done.summary}",
+    )
+    return redirect("members:roster", unit.pk)
+
+
 @login_required
 @require_POST
 def roster_import_confirm(request, pk):
-    """Write the previewed file: the engine runs again, all or nothing."""
+    """Write the previewed file: the engine runs again, all or nothing, once per upload.
+
+    The token is spent by inserting a RosterImport row in the same transaction as the writes:
+    a second confirmation of the same upload waits for the first, then answers with its result.
+    """
     unit = get_unit_for_user(request.user, pk, write=True)
-    token = request.POST.get("token", "")
+    token = request.POST.get("token", "")[:64]
+    done = (
+        RosterImport.objects.filter(token=token, unit=unit, actor=request.user).first()
+        if TOKEN_RE.match(token)
+        else None
+    )
+    if done is not None:
+        return _already_imported(request, unit, done)
     upload = _upload_for(request, unit, token)
     if upload is None:
         messages.error(request, "上传的文件已过期或已导入，请重新上传。")
         return redirect("members:roster_import", unit.pk)
     path, filename = upload
-    data = path.read_bytes()
-    result = import_roster(unit=unit, file=data, actor=request.user, filename=filename)
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:  # the first of two confirmations finished meanwhile
+        data = None
+    try:
+        with transaction.atomic():
+            claim = RosterImport.objects.create(token=token, unit=unit, actor=request.user, filename=filename[:255])
+            if data is None:
+                raise IntegrityError("upload already consumed")
+            result = import_roster(unit=unit, file=data, actor=request.user, filename=filename)
+            if result.written:
+                claim.rows, claim.summary = result.row_count, result.summary()
+                claim.save(update_fields=["rows", "summary"])
+            else:
+                transaction.set_rollback(True)
+    except IntegrityError:
+        done = RosterImport.objects.filter(token=token, unit=unit, actor=request.user).first()
+        if done is not None:
+            return _already_imported(request, unit, done)
+        return render(
+            request,
+            "members/import.html",
+            _page(
+                request,
+                unit,
+                form=RosterUploadForm(),
+                conflict="这个文件正在由另一个请求导入，请稍候刷新名册查看结果。",
+            ),
+            status=409,
+        )
     if not result.ok:
         return _render_errors(request, unit, result, data, token)
     _forget_upload(request, token)

@@ -110,6 +110,7 @@ class AccountForm(ScopedFormMixin, forms.ModelForm):
     unit = UnitCodeField(label="所属组织代码")
     password = forms.CharField(
         label="密码",
+        max_length=128,
         widget=forms.PasswordInput(render_value=False),
         required=False,
         help_text="新建账号必填；修改账号时留空表示不改密码。至少 10 个字符，不能包含用户名，不能是常见密码或纯数字。",

@@ -233,6 +233,11 @@ def _unescape(value):
     return value
 
 
+def read_cell(value):
+    """A cell value read back from a file render_xlsx wrote, in the snapshot's comparable form."""
+    return normalize(_unescape(value))
+
+
 def read_values(xlsx_bytes):
     """{"<panel>/<row>/<column number>": value} read back from a file render_xlsx wrote.
 

@@ -1,28 +1,22 @@
-"""Stamped exports of a return's snapshot, and the upload check that reads a file back.
+"""Stamped exports of a return's snapshot, rendered from the frozen snapshot only.
 
-The export is rendered from the frozen snapshot only. The upload check reads every value back
-from the file and compares it with the snapshot the verification code names, so a figure edited
-after export shows up as a mismatching cell.
+The upload check that reads such a file back is in returns.verification.
 """
 
 import io
 import re
-from dataclasses import dataclass, field
-from zipfile import BadZipFile
 
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.drawing.image import Image as XlImage
 from openpyxl.styles import Alignment, Font
 
 from fedorg.dates import cn_date
 from fedorg.masking import mask_mobile
 from fedorg.xlsx import BODY_FONT, BORDER, CENTER, HEADER_FILL, HEADER_FONT, safe_text
-from reports.excel import read_values, render_xlsx
+from reports.excel import render_xlsx
 
 from . import services
 
-MAX_UPLOAD_BYTES = 10 * 1024 * 1024
-CODE_PATTERN = re.compile(r"验证码[：:]\s*([A-Z2-7]{12})")
 # A phone-shaped text (mobile or landline) is personal data in 附表1/附表3 cells.
 PHONE_PATTERN = re.compile(r"^\+?[\d\- ]{7,20}$")
 # The pilot report's sheet: title, unit line, header on row 3, pilot units from row 4.
@@ -109,86 +103,3 @@ def pilot_xlsx(snapshot, *, seal_path=None):
     stream = io.BytesIO()
     wb.save(stream)
     return stream.getvalue()
-
-
-def _read_pilot_values(content, data):
-    """The pilot table's cells read back by position, keyed like the snapshot's rows."""
-    ws = load_workbook(io.BytesIO(content), read_only=True, data_only=True).worksheets[0]
-    panel = data["panels"][0]
-    found = ws.iter_rows(min_row=PILOT_FIRST_ROW, max_row=PILOT_FIRST_ROW + len(panel["rows"]) - 1, values_only=True)
-    values = {}
-    for row, cells in zip(panel["rows"], found, strict=False):
-        for number, value in zip(panel["column_numbers"], cells, strict=False):
-            values[f"{panel['key']}/{row['key']}/{number}"] = value
-    return values
-
-
-def _codes_in(content):
-    """Verification codes printed anywhere in the workbook (normally exactly one)."""
-    found = set()
-    wb = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    for ws in wb.worksheets:
-        for row in ws.iter_rows(values_only=True):
-            for value in row:
-                if isinstance(value, str) and "验证码" in value:
-                    found.update(CODE_PATTERN.findall(value.replace(" ", "")))
-    return found
-
-
-def _same(expected, found):
-    if isinstance(found, str) and found.startswith("'") and isinstance(expected, str):
-        found = found[1:]
-    if expected in (None, "") and found in (None, ""):
-        return True
-    if isinstance(expected, int | float) and not isinstance(expected, bool):
-        try:
-            return abs(float(found) - float(expected)) < 1e-9
-        except (TypeError, ValueError):
-            return False
-    if isinstance(expected, str) and isinstance(found, str):
-        if expected.strip() == found.strip():
-            return True
-        # A file exported for a user who may not see phones carries them masked: that is not an edit.
-        return PHONE_PATTERN.match(expected) is not None and mask_mobile(expected) == found.strip()
-    return str(expected) == str(found)
-
-
-@dataclass
-class VerificationResult:
-    error: str = ""
-    checked: int = 0
-    mismatches: list = field(default_factory=list)  # (ref, in snapshot, in file)
-    codes_in_file: set = field(default_factory=set)
-    code: str = ""
-
-    @property
-    def matches(self):
-        return not self.error and not self.mismatches and self.checked > 0
-
-    @property
-    def code_differs(self):
-        return bool(self.codes_in_file) and self.code not in self.codes_in_file
-
-
-def verify_upload(snapshot, upload):
-    """Compare every cell of `snapshot` with the uploaded file's values."""
-    result = VerificationResult(code=snapshot.code)
-    if upload.size > MAX_UPLOAD_BYTES:
-        result.error = "文件超过 10 MB，不是本系统导出的报表。"
-        return result
-    content = upload.read()
-    try:
-        if snapshot.data.get("form") == "pilot":
-            found = _read_pilot_values(content, snapshot.data)
-        else:
-            found = read_values(content)
-        result.codes_in_file = _codes_in(content)
-    except (BadZipFile, KeyError, ValueError, OSError):
-        result.error = "无法读取该文件，请上传本系统导出的 .xlsx 报表。"
-        return result
-    expected = services.snapshot_cells(snapshot.data)
-    result.checked = len(expected)
-    for ref, value in expected.items():
-        if not _same(value, found.get(ref)):
-            result.mismatches.append((services.describe_ref(snapshot.data, ref), value, found.get(ref)))
-    return result

@@ -32,6 +32,7 @@ class SubmitForm(forms.Form):
     explanation = forms.CharField(
         label="上报说明",
         required=False,
+        max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="有提醒项时必须填写：说明为什么这些情况属实或暂时无法改正。随报表一起报送。",
     )
@@ -42,23 +43,26 @@ class SubmitForm(forms.Form):
         if pilot:
             self.fields["pilot_report"] = forms.CharField(
                 label="示范点情况报告",
+                max_length=20000,
                 widget=forms.Textarea(attrs={"rows": 10}),
                 help_text="示范点的工作做法、扩员进展和经验，报送后不能再改。",
             )
 
 
 class SendBackForm(forms.Form):
-    reason = forms.CharField(label="退回原因", widget=forms.Textarea(attrs={"rows": 3}))
+    reason = forms.CharField(label="退回原因", max_length=1000, widget=forms.Textarea(attrs={"rows": 3}))
     cells = forms.CharField(
         label="标注单元格或行",
         required=False,
+        max_length=500,
+        error_messages={"max_length": "标注内容不能超过 %(limit_value)d 个字（现有 %(show_value)d 个字）。"},
         help_text="可选。写行名称加栏号，如“兆麟街道 7”“合计 3”；整行只写行名称；续表前加表名，如“附表4（续） 合计 3”；多处用逗号分隔。区妇联打开报表时这些位置会高亮。",
     )
     expected_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
 
 class ReopenForm(forms.Form):
-    reason = forms.CharField(label="重新打开的原因", widget=forms.Textarea(attrs={"rows": 2}))
+    reason = forms.CharField(label="重新打开的原因", max_length=1000, widget=forms.Textarea(attrs={"rows": 2}))
     expected_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
 

@@ -339,6 +339,23 @@ def _record(ret, *, actor, action, from_status, to_status, reason="", cells=None
     )
 
 
+REPEAT_WINDOW = datetime.timedelta(minutes=2)
+
+
+def _repeats_current_submission(ret, actor, unit_leader, filled_by, phone, explanation, pilot_report):
+    """The same user sent the same submission again moments after it went through: same result."""
+    snapshot = ret.snapshot
+    return (
+        ret.status == STATUS.SUBMITTED
+        and snapshot is not None
+        and snapshot.created_by_id == getattr(actor, "pk", None)
+        and timezone.now() - snapshot.created_at < REPEAT_WINDOW
+        and (snapshot.unit_leader, snapshot.filled_by, snapshot.phone, snapshot.explanation)
+        == (unit_leader.strip(), filled_by.strip(), phone.strip(), (explanation or "").strip())
+        and (snapshot.data.get("report") or "").strip() == (pilot_report or "").strip()
+    )
+
+
 @transaction.atomic
 def submit_return(
     *, form, unit, actor, unit_leader, filled_by, phone, explanation="", pilot_report="", expected_version=None
@@ -360,7 +377,12 @@ def submit_return(
     if errors:
         raise ValidationError(errors)
     ret, _ = Return.objects.get_or_create(form=form, unit=unit, defaults={"campaign": form.campaign})
+    # One submitter at a time per return: two submits at once (a double click) used to number
+    # the same snapshot twice and fail on snapshot_unique_number with a 500 (issue 12).
+    list(Return.objects.select_for_update().filter(pk=ret.pk).values_list("pk", flat=True))
     ret = _fresh_return(ret)
+    if _repeats_current_submission(ret, actor, unit_leader, filled_by, phone, explanation, pilot_report):
+        return ret
     _check_version(ret, expected_version)
     if not ret.can_be_submitted:
         raise ValidationError(f"{unit.name}{form.short_label}当前状态为“{ret.get_status_display()}”，不能再次上报。")
@@ -457,6 +479,31 @@ def approve_return(*, ret, actor, note="", expected_version=None):
 
 
 PIN_SPLIT = re.compile(r"[,，;；、\n]+")
+PIN_NUMBER_CHARS = frozenset("0123456789甲乙丙丁戊己庚辛壬癸")
+MAX_PIN_TEXT = 500  # characters of the send-back form's cells field (SendBackForm caps it too)
+MAX_PIN_ENTRIES = 100
+
+
+def split_pin_entry(text):
+    """(row label, column number or None): "兆麟街道 5" -> ("兆麟街道", "5"), "合计第3栏" -> ("合计", "3").
+
+    One pass from the end, linear in the length (a backtracking regex here took 36 s on 2,000
+    spaces, issue 12). A trailing 栏/列 belongs to a number; "第" before the number is dropped.
+    """
+    text = text.strip()
+    core = text
+    if core[-1:] in ("栏", "列"):
+        core = core[:-1].rstrip()
+    end = len(core)
+    start = end
+    while start > 0 and core[start - 1] in PIN_NUMBER_CHARS:
+        start -= 1
+    label = core[:start].rstrip()
+    if label.endswith("第"):
+        label = label[:-1].rstrip()
+    if start == end or not label:
+        return text, None
+    return label, core[start:end]
 
 
 def parse_cells(text, snapshot):
@@ -465,19 +512,25 @@ def parse_cells(text, snapshot):
     Each entry is a row name with an optional column number ("兆麟街道 5", "合计 3", "道里区"),
     or a raw ref ("main/u12/5"). A name that appears in several panels (附表4 and 附表4（续）)
     means the first, unless the entry starts with the panel's label ("附表4（续） 兆麟街道 3").
-    Unknown entries are refused with the list of row names to choose from.
+    Unknown entries are refused with the list of row names to choose from. Linear in the text,
+    which is capped at MAX_PIN_TEXT characters.
     """
+    text = text or ""
+    if len(text) > MAX_PIN_TEXT:
+        raise ValidationError({"cells": f"标注内容不能超过 {MAX_PIN_TEXT} 个字（现有 {len(text)} 个字）。"})
+    entries = [e.strip() for e in PIN_SPLIT.split(text) if e.strip()]
+    if len(entries) > MAX_PIN_ENTRIES:
+        raise ValidationError({"cells": f"一次最多标注 {MAX_PIN_ENTRIES} 处（现有 {len(entries)} 处）。"})
     cells = snapshot_cells(snapshot)
+    row_refs = {ref.rsplit("/", 1)[0] for ref in cells}
     rows: dict[str, list] = {}
     for panel in snapshot.get("panels", []):
         for row in panel["rows"]:
             if row.get("kind") != "section":
                 rows.setdefault(row["label"].strip(), []).append((panel, row))
     refs, unknown = [], []
-    for entry in (e.strip() for e in PIN_SPLIT.split(text or "")):
-        if not entry:
-            continue
-        if entry in cells or any(ref.startswith(entry + "/") for ref in cells):
+    for entry in entries:
+        if entry in cells or entry in row_refs:
             refs.append(entry)
             continue
         # A panel label in front ("附表4（续） 兆麟街道 3") picks that panel; longest label first.
@@ -488,8 +541,7 @@ def parse_cells(text, snapshot):
                 break
         else:
             entry_rest = entry
-        match = re.fullmatch(r"(.+?)\s*(?:第?\s*([0-9甲乙丙丁戊己庚辛壬癸]+)\s*[栏列]?)?", entry_rest)
-        label, number = (match.group(1).strip(), match.group(2)) if match else (entry_rest, None)
+        label, number = split_pin_entry(entry_rest)
         found = None
         for panel, row in rows.get(label, []):
             if only_panel is not None and panel["key"] != only_panel:

@@ -7,6 +7,7 @@ render. Returns are always shown and exported from their frozen snapshot, never 
 import datetime
 from urllib.parse import quote
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -15,14 +16,15 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from fedorg import ratelimit
 from fedorg.forms import add_service_errors
 from orgtree.access import can_see_personal_data, get_unit_for_user, visible_units
 from orgtree.models import Contact
 from reports.html import render_table
 
-from . import completeness, services
+from . import completeness, services, verification
 from .access import get_campaign_for_user, get_return_for_user
-from .exports import VerificationResult, mask_snapshot, stamped_xlsx, verify_upload
+from .exports import mask_snapshot, stamped_xlsx
 from .forms import (
     CampaignCreateForm,
     ReopenForm,
@@ -314,6 +316,9 @@ def return_approve(request, pk):
 @require_POST
 def return_send_back(request, pk):
     ret = get_return_for_user(request.user, pk)
+    # Permission before any parsing: a viewer's 2,000-character cells field burned 36 s (issue 12).
+    if not services.can_review(request.user, ret.unit):
+        raise PermissionDenied("只有上级妇联的审核员或管理员可以审核。")
     form = SendBackForm(request.POST)
     if form.is_valid():
         data = form.cleaned_data
@@ -377,9 +382,19 @@ def return_export(request, pk):
 # --- public verification ---------------------------------------------------------------------
 
 
+def _may_see_stored_values(user, ret):
+    """Stored values and row names on /verify/ only for users who may open the return itself."""
+    return user.is_authenticated and Return.objects.filter(pk=ret.pk, unit__in=visible_units(user)).exists()
+
+
 def verify(request, code=None):
-    """Public (no login): which return a code belongs to, and an upload check of the file."""
-    code = (code or request.GET.get("code", "")).strip().upper()
+    """Public (no login): which return a code belongs to, and an upload check of the file.
+
+    Uploads are rate-limited per client address (settings.VERIFY_UPLOADS_PER_MINUTE), refused
+    by size before the body is parsed, and an anonymous visitor sees which cells differ by
+    address only (returns.verification).
+    """
+    code = (code or request.GET.get("code", ""))[:64].strip().upper()
     snapshot = None
     if code:
         snapshot = (
@@ -388,12 +403,21 @@ def verify(request, code=None):
             .order_by("-pk")
             .first()
         )
-    form = VerifyUploadForm(request.POST or None, request.FILES or None)
+    status = 404 if code and snapshot is None else 200
+    form = VerifyUploadForm()
     result = None
-    if snapshot is not None and request.method == "POST" and form.is_valid():
-        result = verify_upload(snapshot, form.cleaned_data["file"])
-        if isinstance(result, VerificationResult) and result.error:
-            form.add_error("file", result.error)
+    refused = ""
+    if snapshot is not None and request.method == "POST":
+        if not ratelimit.allow("verify-upload", ratelimit.client_ip(request), settings.VERIFY_UPLOADS_PER_MINUTE):
+            refused, status = "上传核对过于频繁，请一分钟后再试。", 429
+        elif int(request.META.get("CONTENT_LENGTH") or 0) > verification.LIMITS.max_file_bytes + 65536:
+            refused, status = "文件超过 10 MB，不是本系统导出的报表。", 413
+        else:
+            form = VerifyUploadForm(request.POST, request.FILES)
+            if form.is_valid():
+                result = verification.verify_upload(snapshot, form.cleaned_data["file"])
+                if result.error:
+                    form.add_error("file", result.error)
     context = {
         "code": code,
         "snapshot": snapshot,
@@ -401,8 +425,11 @@ def verify(request, code=None):
         "is_current": snapshot is not None and snapshot.ret.snapshot_id == snapshot.pk,
         "form": form,
         "result": result,
+        "refused": refused,
+        "show_values": snapshot is not None
+        and result is not None
+        and _may_see_stored_values(request.user, snapshot.ret),
     }
-    status = 404 if code and snapshot is None else 200
     return render(request, "returns/verify.html", context, status=status)
 
 

@@ -190,3 +190,13 @@ def clear_demo_city():
         apps.get_model("axes", "AccessAttempt").objects.all().delete()
     for level in range(4, -1, -1):
         Unit.objects.filter(level=level).delete()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Rate-limit counters live in the cache: each test starts with none."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()

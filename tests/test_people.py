@@ -2,6 +2,7 @@
 
 import datetime
 
+from members import services
 from members.models import Person, Post
 from tests.conftest import valid_id_number
 
@@ -107,7 +108,10 @@ class TestSearch:
         ).person
         self.other = member(tree.community_a2, role="member", name="李桂英", mobile="13912345678").person
         self.outsider = member(
-            tree.community_b, name="张晓敏", id_number=valid_id_number(BIRTH, serial=44, region="230103")
+            tree.community_b,
+            name="张晓敏",
+            id_number=valid_id_number(BIRTH, serial=44, region="230103"),
+            mobile="13700000044",
         ).person
 
     def search(self, client, unit, q):
@@ -128,27 +132,25 @@ class TestSearch:
         assert "李桂英" in self.search(client, tree.street_a, "13912345678")
         assert "李桂英" in self.search(client, tree.street_a, "桂英")
 
-    def test_a_full_id_number_finds_a_person_from_another_district_and_lets_staff_appoint_her(
-        self, tree, staff_a, login, member
-    ):
-        """A transfer: the exact 18-character ID proves the clerk knows whom she means."""
+    def test_a_full_id_number_from_another_district_reveals_only_that_she_exists(self, tree, staff_a, login, member):
+        """Issue 12: the page showed her name, ID and full mobile, and let 道里区 appoint (then edit) her."""
         self.setup_people(tree, member)
         client = login(staff_a)
-        assert "张晓敏" not in self.search(client, tree.street_a, "zxm")
-        assert "张晓敏" in self.search(client, tree.street_a, self.outsider.id_number)
-        url = f"/units/{tree.street_a.pk}/roster/appoint/"
-        response = client.post(
-            f"{url}?person={self.outsider.pk}",
-            {
-                "person": self.outsider.pk,
-                "j-role": "executive",
-                "j-start_date": "2016-07-01",
-                "j-mode": "part_time",
-                "j-method": "unit",
-            },
-        )
-        assert response.status_code == 302
-        assert Post.objects.filter(person=self.outsider, unit=tree.street_a).exists()
+        page = self.search(client, tree.street_a, self.outsider.id_number)
+        assert "已有此人，请联系其所在单位" in page
+        page = page.replace(f'value="{self.outsider.id_number}"', "")  # her own query, echoed in the search box
+        for secret in ("张晓敏", "13700000044", self.outsider.id_number[6:], f"person={self.outsider.pk}"):
+            assert secret not in page
+        # Nor can the next step be reached with her number, searched or not.
+        url = f"/units/{tree.street_a.pk}/roster/appoint/?person={self.outsider.pk}"
+        form = {"person": self.outsider.pk, "j-role": "executive", "j-start_date": "2016-07-01", "j-mode": "part_time"}
+        assert client.post(url, form).status_code == 404
+        assert not Post.objects.filter(person=self.outsider, unit__in=[tree.street_a]).exists()
+
+    def test_a_full_id_number_in_the_subtree_finds_her_as_before(self, tree, staff_a, login, member):
+        self.setup_people(tree, member)
+        page = self.search(login(staff_a), tree.street_a, self.zxm.id_number)
+        assert "张秀梅" in page and "已有此人" not in page
 
     def test_a_person_outside_the_subtree_cannot_be_fetched_by_number_alone(self, tree, staff_a, login, member):
         """Guessing ?person=<pk> without the full-ID search gives 404."""
@@ -248,3 +250,54 @@ class TestEditPerson:
         person = member(tree.community_a).person
         assert login(viewer_a).get(f"/people/{person.pk}/edit/").status_code == 403
         assert login(staff_b).get(f"/people/{person.pk}/edit/").status_code == 404
+
+    def appoint_elsewhere(self, person, unit, start=datetime.date(2016, 6, 1), end=None):
+        post = services.appoint(person=person, unit=unit, role="executive", start_date=start, actor=None)
+        if end:
+            services.end_post(post=post, end_date=end, reason="调离", actor=None)
+        return post
+
+    def test_a_person_serving_in_another_subtree_too_is_not_edited_from_here(self, tree, staff_a, login, member):
+        """Issue 12: 道里区 appointed a 南岗区 member and could then change her name and mobile."""
+        person = member(tree.community_b, name="张晓燕", mobile="13900000001").person
+        self.appoint_elsewhere(person, tree.community_a)
+        client = login(staff_a)
+        assert client.get(f"/people/{person.pk}/edit/").status_code == 403
+        response = client.post(f"/people/{person.pk}/edit/", self.edit_data(person, name="改名", mobile="13900000002"))
+        assert response.status_code == 403
+        person.refresh_from_db()
+        assert (person.name, person.mobile) == ("张晓燕", "13900000001")
+        page = client.get(f"/people/{person.pk}/").content.decode()
+        assert "修改人员信息" not in page and "个人信息由其所在单位共同的上级维护" in page
+
+    def test_the_common_superior_edits_her_and_a_unit_she_left_does_not(
+        self, tree, staff_a, staff_b, city_admin, login, member
+    ):
+        post_b = member(tree.community_b, name="张晓燕")
+        person = post_b.person
+        self.appoint_elsewhere(person, tree.community_a)
+        assert (
+            login(city_admin).post(f"/people/{person.pk}/edit/", self.edit_data(person, name="张小燕")).status_code
+            == 302
+        )
+        # 南岗区 ends her post there: 道里区, where she still serves, keeps her data; 南岗区 no longer does.
+        services.end_post(post=post_b, end_date=datetime.date(2018, 1, 1), reason="调离", actor=None)
+        assert login(staff_b).get(f"/people/{person.pk}/edit/").status_code == 403
+        assert login(staff_a).get(f"/people/{person.pk}/edit/").status_code == 200
+
+    def test_someone_who_left_every_post_is_kept_by_the_units_she_served(self, tree, staff_a, staff_b, login, member):
+        post = member(tree.community_a)
+        services.end_post(post=post, end_date=datetime.date(2018, 1, 1), reason="换届", actor=None)
+        assert login(staff_a).get(f"/people/{post.person.pk}/edit/").status_code == 200
+        assert login(staff_b).get(f"/people/{post.person.pk}/edit/").status_code == 404
+
+
+def test_the_post_form_links_to_her_details_only_where_they_may_be_changed(tree, staff_a, login, member):
+    post_b = member(tree.community_b, name="张晓燕")
+    here = services.appoint(
+        person=post_b.person, unit=tree.community_a, role="executive", start_date=datetime.date(2016, 6, 1), actor=None
+    )
+    page = login(staff_a).get(f"/posts/{here.pk}/edit/").content.decode()
+    assert f"/people/{post_b.person.pk}/edit/" not in page
+    mine = member(tree.community_a)
+    assert f"/people/{mine.person.pk}/edit/" in login(staff_a).get(f"/posts/{mine.pk}/edit/").content.decode()

@@ -139,7 +139,11 @@ def test_the_whole_cycle_works_through_the_pages(
     )
     body = checked.content.decode()
     assert "文件与报送时不一致：1 处不同" in body
-    assert checked.context["result"].mismatches[0][2] == edited_cell.value
+    [mismatch] = checked.context["result"].mismatches
+    assert mismatch.found == edited_cell.value
+    # The public sees the cell's address, never the value stored for it.
+    assert f"{ws.title}!{edited_cell.coordinate}" in body
+    assert f"<td>{edited_cell.value - 1}</td>" not in body and mismatch.label not in body
 
 
 def test_the_stamped_export_carries_the_district_seal(tree, campaign_2016, staff_a, login, settings, tmp_path):

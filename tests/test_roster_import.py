@@ -465,7 +465,7 @@ def test_several_faults_are_all_reported_in_row_then_column_order(tree):
 
 def test_a_file_that_is_not_xlsx_is_refused_clearly(tree):
     result = import_roster(unit=tree.district_a, file="姓名,出生年月\n张三,1975.03\n".encode(), actor=None)
-    assert result.error_lines() == ["文件不是 Excel（.xlsx）格式，请使用下载的模板或“另存为 .xlsx”后再导入。"]
+    assert result.error_lines() == ["文件不是 Excel（.xlsx）格式，请使用下载的模板或“另存为 .xlsx”后再上传。"]
 
 
 def test_an_old_xls_file_is_told_to_be_saved_as_xlsx(tree):
@@ -476,7 +476,9 @@ def test_an_old_xls_file_is_told_to_be_saved_as_xlsx(tree):
 def test_a_truncated_xlsx_is_reported_as_damaged(tree):
     data = xlsx([entry(tree.community_a)])
     result = import_roster(unit=tree.district_a, file=data[: len(data) // 2], actor=None)
-    assert result.error_lines() == ["文件已损坏，无法打开。请在 Excel 中打开并重新保存为 .xlsx 后再导入。"]
+    assert result.error_lines() == [
+        "文件不完整或已损坏（可能在下载或复制时被截断），请在 Excel 中重新保存为 .xlsx 后再上传。"
+    ]
 
 
 def test_a_zip_that_is_not_a_workbook_is_refused(tree):
@@ -484,7 +486,7 @@ def test_a_zip_that_is_not_a_workbook_is_refused(tree):
     with zipfile.ZipFile(stream, "w") as archive:
         archive.writestr("readme.txt", "hello")
     result = import_roster(unit=tree.district_a, file=stream.getvalue(), actor=None)
-    assert result.error_lines() == ["文件是压缩包但不是 Excel 工作簿（.xlsx），请检查是否选错了文件。"]
+    assert result.error_lines() == ["文件是压缩包，但不是 Excel 工作簿（.xlsx），请检查是否选错了文件。"]
 
 
 def test_a_workbook_with_damaged_sheet_xml_is_reported_as_damaged(tree):
@@ -497,7 +499,7 @@ def test_a_workbook_with_damaged_sheet_xml_is_reported_as_damaged(tree):
                 data = data[: len(data) // 2]
             archive.writestr(item, data)
     result = import_roster(unit=tree.district_a, file=stream.getvalue(), actor=None)
-    assert len(result.errors) == 1 and "文件已损坏" in result.error_lines()[0]
+    assert len(result.errors) == 1 and "已损坏" in result.error_lines()[0]
 
 
 def test_a_file_over_10_mb_is_refused_before_it_is_opened(tree):
@@ -515,7 +517,8 @@ def test_a_file_over_20000_rows_is_refused(tree):
     stream = io.BytesIO()
     wb.save(stream)
     result = import_roster(unit=tree.district_a, file=stream.getvalue(), actor=None)
-    assert result.error_lines() == ["数据超过 20000 行的上限，请拆分成几个文件分批导入（每个文件不超过 20000 行）。"]
+    assert len(result.errors) == 1
+    assert result.error_lines()[0].startswith("表头下方超过 20,000 行（空行也计算在内）")
 
 
 def test_a_sheet_without_a_recognisable_header_is_refused(tree):
@@ -553,32 +556,34 @@ def test_the_marked_file_fills_faulty_cells_red_and_comments_them(tree):
 # --- the command --------------------------------------------------------------------------------
 
 
-def test_the_command_imports_and_prints_a_summary(tree, tmp_path):
+def test_the_command_imports_and_prints_a_summary(tree, staff_a, tmp_path):
     path = tmp_path / "roster.xlsx"
     path.write_bytes(xlsx([entry(tree.community_a)]))
     out = io.StringIO()
-    call_command("import_roster", str(path), "--unit", tree.district_a.code, stdout=out)
+    call_command("import_roster", str(path), "--unit", tree.district_a.code, "--user", "staff_a", stdout=out)
     assert "导入完成：共 1 行。人员：新增 1 人，更新 0 人，未变 0 人；任职：新增 1 条" in out.getvalue()
     assert Post.objects.count() == 1
 
 
-def test_the_command_dry_run_writes_nothing(tree, tmp_path):
+def test_the_command_dry_run_writes_nothing(tree, staff_a, tmp_path):
     path = tmp_path / "roster.xlsx"
     path.write_bytes(xlsx([entry(tree.community_a)]))
     out = io.StringIO()
-    call_command("import_roster", str(path), "--unit", tree.district_a.code, "--dry-run", stdout=out)
+    call_command(
+        "import_roster", str(path), "--unit", tree.district_a.code, "--user", "staff_a", "--dry-run", stdout=out
+    )
     assert out.getvalue().startswith("检查通过（试运行，未写入）")
     assert not Post.objects.exists()
 
 
-def test_the_command_prints_one_line_per_fault_and_exits_1(tree, tmp_path):
+def test_the_command_prints_one_line_per_fault_and_exits_1(tree, staff_a, tmp_path):
     path = tmp_path / "roster.xlsx"
     path.write_bytes(
         xlsx([entry(tree.community_a, mobile="1"), entry(tree.community_a, name="李红", id_number="", role="会长")])
     )
     out = io.StringIO()
     with pytest.raises(CommandError) as excinfo:
-        call_command("import_roster", str(path), "--unit", tree.district_a.code, stdout=out)
+        call_command("import_roster", str(path), "--unit", tree.district_a.code, "--user", "staff_a", stdout=out)
     assert excinfo.value.returncode == 1
     assert "未写入任何数据" in str(excinfo.value)
     lines = out.getvalue().splitlines()
@@ -589,11 +594,13 @@ def test_the_command_prints_one_line_per_fault_and_exits_1(tree, tmp_path):
     assert not Person.objects.exists()
 
 
-def test_the_command_refuses_an_unknown_unit_and_a_missing_file(tree, tmp_path):
+def test_the_command_refuses_an_unknown_unit_and_a_missing_file(tree, staff_a, tmp_path):
     with pytest.raises(CommandError, match="组织代码 999 不存在"):
-        call_command("import_roster", str(tmp_path / "x.xlsx"), "--unit", "999")
+        call_command("import_roster", str(tmp_path / "x.xlsx"), "--unit", "999", "--user", "staff_a")
     with pytest.raises(CommandError, match="无法打开文件"):
-        call_command("import_roster", str(tmp_path / "missing.xlsx"), "--unit", tree.district_a.code)
+        call_command(
+            "import_roster", str(tmp_path / "missing.xlsx"), "--unit", tree.district_a.code, "--user", "staff_a"
+        )
 
 
 # --- the pages ----------------------------------------------------------------------------------

@@ -50,7 +50,7 @@ def test_a_file_that_is_not_a_workbook_is_refused_clearly(tree, campaign_2016, s
     upload = SimpleUploadedFile("fake.xlsx", b"not a spreadsheet")
     response = client.post(reverse("returns:verify", args=[ret.snapshot.code]), {"file": upload})
     assert response.status_code == 200
-    assert "无法读取该文件" in response.content.decode()
+    assert "文件不是 Excel（.xlsx）格式" in response.content.decode()
 
 
 def test_a_file_exported_for_another_code_is_flagged(tree, campaign_2016, staff_a, staff_b, client, login):
@@ -66,3 +66,129 @@ def test_a_file_exported_for_another_code_is_flagged(tree, campaign_2016, staff_
     body = response.content.decode()
     assert "文件与报送时不一致" in body
     assert f"文件上印的验证码是 {other.snapshot.code}" in body
+
+
+# --- issue 12: the public page is bounded and gives out no stored values ------------------------
+
+import io  # noqa: E402
+import re  # noqa: E402
+import zipfile  # noqa: E402
+
+import pytest  # noqa: E402
+from hostile import make_corpus as corpus  # noqa: E402
+
+CONTACT = {"name": "张红梅", "title": "副主席", "office_phone": "0451-8466", "mobile": "13812349876", "email_qq": ""}
+
+
+@pytest.fixture
+def contacts_return(tree, campaign_2016, staff_a):
+    """附表1 of 道里区: its cells hold a contact's name and mobile."""
+    from orgtree import services as tree_services
+
+    tree_services.update_contacts(unit=tree.district_a, contacts={"leader": CONTACT, "contact": CONTACT}, actor=staff_a)
+    return services.submit_return(
+        form=campaign_2016.forms.get(form_no="1"), unit=tree.district_a, actor=staff_a, **FOOTER
+    )
+
+
+def exported(ret, login, user):
+    return login(user).get(reverse("returns:return_export", args=[ret.pk])).content
+
+
+def sheet_part(content, title):
+    """The zip member name of the sheet called `title`."""
+    with zipfile.ZipFile(io.BytesIO(content)) as z:
+        book = z.read("xl/workbook.xml").decode()
+        rels = z.read("xl/_rels/workbook.xml.rels").decode()
+    rid = re.search(rf'<sheet[^>]*name="{title}"[^>]*r:id="(rId\d+)"', book).group(1)
+    target = re.search(rf'<Relationship[^>]*Id="{rid}"[^>]*Target="([^"]+)"', rels) or re.search(
+        rf'<Relationship[^>]*Target="([^"]+)"[^>]*Id="{rid}"', rels
+    )
+    return "xl/" + target.group(1).lstrip("/").removeprefix("xl/")
+
+
+def without_declaration(xml):
+    return xml.split("?>", 1)[1] if xml.startswith("<?xml") else xml
+
+
+def post(client, ret, content, name="r.xlsx"):
+    return client.post(reverse("returns:verify", args=[ret.snapshot.code]), {"file": SimpleUploadedFile(name, content)})
+
+
+def test_a_one_row_cell_index_shows_the_public_no_stored_value(contacts_return, staff_a, login, client):
+    """Issue 12: the page listed up to 100 stored cells as mismatches, names and full mobiles included."""
+    content = exported(contacts_return, login, staff_a)
+    part = sheet_part(content, "_cells")
+    with zipfile.ZipFile(io.BytesIO(content)) as z:
+        xml = z.read(part).decode()
+    first_row_end = xml.index("</row>") + len("</row>")
+    one_row = xml[: xml.index("<row")] + xml[xml.index("<row") : first_row_end] + xml[xml.index("</sheetData>") :]
+    client.logout()
+    response = post(client, contacts_return, corpus.replace_part(content, part, one_row.encode()))
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "文件与报送时不一致" in body and "在文件中找不到" in body
+    for secret in ("13812349876", "138****9876", "张红梅", "0451-8466"):
+        assert secret not in body
+
+
+def test_the_uploader_who_may_open_the_return_sees_the_values(contacts_return, staff_a, login):
+    content = exported(contacts_return, login, staff_a)
+    part = sheet_part(content, "_cells")
+    with zipfile.ZipFile(io.BytesIO(content)) as z:
+        xml = z.read(part).decode()
+    one_row = xml[: xml.index("</row>") + len("</row>")] + xml[xml.index("</sheetData>") :]
+    body = post(login(staff_a), contacts_return, corpus.replace_part(content, part, one_row.encode())).content.decode()
+    assert "张红梅" in body and "（文件中没有）" in body
+
+
+@pytest.mark.parametrize(
+    ("damage", "message"),
+    [
+        ("truncated_cells", "已损坏"),
+        ("doctype_cells", "XML 实体声明"),
+        ("malformed_workbook", "已损坏"),
+        ("entity_workbook", "XML 实体声明"),
+    ],
+)
+def test_a_damaged_or_hostile_export_gets_a_message_not_a_500(contacts_return, staff_a, login, client, damage, message):
+    """Issue 12: a truncated _cells XML, a DOCTYPE entity or a malformed workbook.xml gave a 500."""
+    content = exported(contacts_return, login, staff_a)
+    part = sheet_part(content, "_cells")
+    with zipfile.ZipFile(io.BytesIO(content)) as z:
+        cells_xml, book_xml = z.read(part).decode(), z.read("xl/workbook.xml").decode()
+    if damage == "truncated_cells":
+        damaged = corpus.replace_part(content, part, cells_xml[: len(cells_xml) // 2].encode())
+    elif damage == "doctype_cells":
+        xml = '<?xml version="1.0"?><!DOCTYPE w [<!ENTITY e "x">]>' + without_declaration(cells_xml)
+        damaged = corpus.replace_part(content, part, xml.encode())
+    elif damage == "malformed_workbook":
+        damaged = corpus.replace_part(content, "xl/workbook.xml", book_xml[: book_xml.index("<sheets>") + 20].encode())
+    else:
+        xml = corpus.LAUGHS + without_declaration(book_xml)
+        damaged = corpus.replace_part(content, "xl/workbook.xml", xml.encode())
+    client.logout()
+    response = post(client, contacts_return, damaged)
+    assert response.status_code == 200
+    assert message in response.content.decode()
+
+
+def test_uploads_are_rate_limited_per_address(contacts_return, client, settings):
+    settings.VERIFY_UPLOADS_PER_MINUTE = 3
+    statuses = [post(client, contacts_return, b"x").status_code for _ in range(5)]
+    assert statuses == [200, 200, 200, 429, 429]
+    response = post(client, contacts_return, b"x")
+    assert "上传核对过于频繁" in response.content.decode()
+    other = client.post(
+        reverse("returns:verify", args=[contacts_return.snapshot.code]),
+        {"file": SimpleUploadedFile("r.xlsx", b"x")},
+        REMOTE_ADDR="10.0.0.9",
+    )
+    assert other.status_code == 200
+    # Looking a code up is not an upload and is not counted.
+    assert client.get(reverse("returns:verify", args=[contacts_return.snapshot.code])).status_code == 200
+
+
+def test_a_body_over_the_size_limit_is_refused_before_it_is_read(contacts_return, client):
+    response = post(client, contacts_return, b"PK\x03\x04" + bytes(11 * 1024 * 1024))
+    assert response.status_code == 413 and "文件超过 10 MB" in response.content.decode()

@@ -6,16 +6,14 @@ up here as one value; nothing in this module touches the database.
 
 import contextlib
 import datetime
-import io
 import itertools
 import re
 import unicodedata
-import zipfile
 from functools import cache
 
 from django.core.exceptions import ValidationError
-from openpyxl import load_workbook
 
+from fedorg import uploads
 from fedorg.dates import year_month
 from fedorg.xlsx import FORMULA_PREFIXES
 
@@ -28,6 +26,7 @@ from .columns import (
     EXAMPLE_MARKER,
     HEADER_SCAN_ROWS,
     HINTED_LISTS,
+    MAX_COLUMNS,
     MAX_FILE_BYTES,
     MAX_ROWS,
     PERSON_ID,
@@ -42,6 +41,8 @@ HEADER_JUNK_RE = re.compile(r"[\s\"'\u201c\u201d\u2018\u2019*:：]")
 PARENS_RE = re.compile(r"\(.*?\)")
 DATE_RE = re.compile(r"^(\d{4})\s*[.\-/年]\s*(\d{1,2})\s*(?:[.\-/月]\s*(\d{1,2})\s*日?)?\s*月?$")
 COMPACT_DATE_RE = re.compile(r"^(\d{4})(\d{2})(\d{2})?$")
+MAX_DATE_TEXT = 40
+MAX_HEADER_TEXT = 40
 
 
 class RosterFileError(Exception):
@@ -222,6 +223,9 @@ def parse_day(value, header):
     if isinstance(value, datetime.date):
         return value
     text = normalize_text(value)
+    if len(text) > MAX_DATE_TEXT:  # before any regex: a roster cell can hold a megabyte
+        raise ValidationError(f"{header}“{text[:20]}…”不是有效日期，请写成 2016-06-02 或 2016.06.02 这样的格式。")
+    text = re.sub(r"\s+", " ", text)  # one space per run: DATE_RE's adjacent \s* stay linear
     if isinstance(value, float) and re.fullmatch(r"\d{4}\.\d", text):
         text += "0"  # Excel turned 2016.10 into 2016.1
     match = DATE_RE.match(text) or COMPACT_DATE_RE.match(text)
@@ -263,27 +267,27 @@ def read_file_bytes(file):
     return data
 
 
-def open_workbook(data, *, read_only=True):
-    if data[:4] == b"\xd0\xcf\x11\xe0":
-        raise RosterFileError("这是旧版 Excel（.xls）或 WPS 格式的文件，请在 Excel 中“另存为 .xlsx”后再导入。")
-    if data[:4] != b"PK\x03\x04":
-        raise RosterFileError("文件不是 Excel（.xlsx）格式，请使用下载的模板或“另存为 .xlsx”后再导入。")
+def open_workbook(data, *, budget=None):
+    """The workbook, read-only, after fedorg.uploads has checked the file (RosterFileError if refused).
+
+    Formula cells without a computed value read as uploads.FormulaWithoutValue, not as blank.
+    """
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            names = set(archive.namelist())
-        if "xl/workbook.xml" not in names:
-            raise RosterFileError("文件是压缩包但不是 Excel 工作簿（.xlsx），请检查是否选错了文件。")
-        return load_workbook(io.BytesIO(data), read_only=read_only, data_only=True)
-    except RosterFileError:
-        raise
-    except Exception as exc:  # openpyxl raises many types on a damaged file; the user needs one answer
-        raise RosterFileError("文件已损坏，无法打开。请在 Excel 中打开并重新保存为 .xlsx 后再导入。") from exc
+        wb = uploads.open_workbook(data, budget=budget or uploads.Budget("import"), what="文件")
+    except uploads.UploadRefused as e:
+        raise RosterFileError(str(e)) from e
+    return uploads.mark_formulas_without_value(wb)
+
+
+def sheet_rows(ws, *, budget, max_rows):
+    """(row number, values) of a roster sheet, every row counted blank or not, MAX_COLUMNS read."""
+    return uploads.iter_rows(ws, max_rows=max_rows, max_cols=MAX_COLUMNS, budget=budget)
 
 
 def _header_key(value):
     """(key, is the canonical name) for a header cell, or (None, False)."""
     header = normalize_header(value)
-    if not header:
+    if not header or len(header) > MAX_HEADER_TEXT:  # no column name is that long; PARENS_RE is not linear
         return None, False
     lookup = header_lookup()
     key = lookup.get(header) or lookup.get(PARENS_RE.sub("", header))
@@ -326,30 +330,34 @@ def _data_records(numbered_rows, column_index):
     return records
 
 
-def read_sheet(data):
+def read_sheet(data, *, budget=None):
     """(sheet name, header row, {key: column}, [(excel row, {key: raw value})]) or RosterFileError.
 
     The sheet named 名册 is tried first, then the others in order; the header is the first of
-    the top 20 rows that names 姓名 and at least two other known columns.
+    the top 20 rows that names 姓名 and at least two other known columns. Below the header at
+    most MAX_ROWS rows are read, blank or not (a sheet that jumps to row 1,048,576 is refused
+    at row MAX_ROWS + 1, not after a million empty rows), and at most MAX_COLUMNS columns.
     """
-    wb = open_workbook(data)
+    budget = budget or uploads.Budget("import")
+    wb = open_workbook(data, budget=budget)
     try:
         for ws in sorted(wb.worksheets, key=lambda ws: ws.title != "名册"):
-            rows_iter = ws.iter_rows(values_only=True)
-            head = list(itertools.islice(rows_iter, HEADER_SCAN_ROWS))
-            header_row, column_index = _find_header(head)
+            head = list(
+                itertools.islice(sheet_rows(ws, budget=budget, max_rows=HEADER_SCAN_ROWS + MAX_ROWS), HEADER_SCAN_ROWS)
+            )
+            header_row, column_index = _find_header([values for _number, values in head])
             if header_row is None:
                 continue
-            _check_header(head[header_row - 1], column_index)
-            numbered = itertools.chain(
-                enumerate(head[header_row:], start=header_row + 1), enumerate(rows_iter, start=len(head) + 1)
-            )
+            _check_header(head[header_row - 1][1], column_index)
+            numbered = _rows_below(ws, header_row, budget)
             records = _data_records(numbered, column_index)
             if not records:
                 raise RosterFileError(f"工作表“{ws.title}”第{header_row}行是表头，但下面没有数据行。")
             return ws.title, header_row, column_index, records
     except RosterFileError:
         raise
+    except uploads.UploadRefused as e:
+        raise RosterFileError(str(e)) from e
     except Exception as exc:  # a damaged sheet fails lazily while its rows are read
         raise RosterFileError("文件已损坏，无法读取其中的数据。请在 Excel 中打开并重新保存为 .xlsx 后再导入。") from exc
     finally:
@@ -357,6 +365,19 @@ def read_sheet(data):
     raise RosterFileError(
         "找不到表头：前 20 行中没有一行同时包含“姓名”“出生年月”“妇联职务”等列名。请使用下载的模板，或把表头改成模板中的列名。"
     )
+
+
+def _rows_below(ws, header_row, budget):
+    """The rows under the header, refusing row MAX_ROWS + 1 below it whether blank or not."""
+    try:
+        for number, values in sheet_rows(ws, budget=budget, max_rows=header_row + MAX_ROWS):
+            if number > header_row:
+                yield number, values
+    except uploads.RowLimitExceeded as e:
+        raise RosterFileError(
+            f"表头下方超过 {MAX_ROWS:,} 行（空行也计算在内）。请删除表格下方多余的空行（选中后“删除行”，"
+            f"而不只是清除内容），或拆分成几个文件分批导入（每个文件不超过 {MAX_ROWS:,} 行）。"
+        ) from e
 
 
 def _check_header(values, column_index):

@@ -11,6 +11,8 @@ from ..models import Person, Post
 MAX_FILE_BYTES = 10 * 1024 * 1024
 MAX_ROWS = 20_000
 HEADER_SCAN_ROWS = 20
+# Columns read per row: the template's 21, an export's extras, and room for a clerk's own notes.
+MAX_COLUMNS = 100
 # The template's example row carries this 备注 so that a file uploaded as-is does not import it.
 EXAMPLE_MARKER = "【示例行，导入时自动跳过】"
 

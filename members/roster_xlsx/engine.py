@@ -11,8 +11,14 @@ Matching: a person by 人员编号 (from an export), else by 身份证号, else 
 the people who hold or held a post in the row's unit. A post by person + unit + 妇联职务 +
 任职时间: the same key updates (or leaves unchanged) that post, anything else is a new post.
 
-A person matched by 身份证号 who holds no post in the importer's subtree may be given a new
-post, but her personal details are not changed from here (the file's values are ignored).
+A person whose personal data the importer does not keep (members.stewardship: she serves now
+outside the importer's subtree, or never served in it) may be given a new post, but her
+personal details are not changed from here (the file's values are ignored), errors never name
+her, and the preview shows her by masked ID number only ("已有人员"), not as "新增 <name>".
+The same rules hold for the command line, which acts as its --user.
+
+Work is bounded: the file goes through fedorg.uploads (zip index, XML scan, rows counted blank
+or not) and the whole import runs under the "import" budget of time and memory.
 
 Blank cells: a blank 身份证号 or 手机号码 keeps the number already on file (an import never
 erases personal data by omission); a blank coded cell (性别, 民族 ...) keeps the stored value
@@ -29,11 +35,14 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from fedorg.masking import mask_id_number
+from fedorg.uploads import Budget, BudgetExceeded, FormulaWithoutValue
 from orgtree.access import visible_units
 from orgtree.models import AuditEvent, Unit
 
 from .. import certificates, services, validators
 from ..models import Person, Post, pinyin_initials
+from ..stewardship import kept_by
 from .cells import (
     RosterFileError,
     choices_hint,
@@ -80,11 +89,14 @@ class RowOutcome:
     role_label: str
     person_is_new: bool
     changes: dict = field(default_factory=dict)  # column header -> [old, new] as shown to users
+    kept_elsewhere: bool = False  # an existing person whose data another unit keeps: shown masked
 
     ACTION_LABELS = {"add": "新增", "update": "更新", "unchanged": "未变"}
 
     @property
     def action_label(self):
+        if self.action == "add" and not self.person_is_new:
+            return "新增任职"
         return self.ACTION_LABELS[self.action]
 
 
@@ -138,6 +150,7 @@ class Row:
     person_ref: tuple | None = None
     post: Post | None = None
     bad: set = field(default_factory=set)  # keys with an error
+    silenced: set = field(default_factory=set)  # keys already explained (a formula without a value)
 
 
 class _FileRow(NamedTuple):
@@ -155,6 +168,9 @@ class _Collector:
         self.result = result
 
     def add(self, row, key, message):
+        if key in row.silenced:  # one message per cell: the formula's, not "请填写姓名" after it
+            row.bad.add(key)
+            return
         if isinstance(message, ValidationError):
             message = " ".join(message.messages)
         self.result.errors.append(CellError(row.number, COLUMN_BY_KEY[key].header, message))
@@ -170,9 +186,19 @@ def _name_error(name):
     return None
 
 
+FORMULA_WITHOUT_VALUE = (
+    "公式没有计算结果，请粘贴为数值（在 Excel 中复制该列，右键“选择性粘贴→数值”），或在 Excel 中打开并保存后再导入。"
+)
+
+
 def _parse_row(row, present, err):
     raw, values = row.raw, row.values
     maps = code_maps()
+    for key, value in list(raw.items()):
+        if isinstance(value, FormulaWithoutValue):
+            err.add(row, key, FORMULA_WITHOUT_VALUE)
+            row.silenced.add(key)
+            raw[key] = None
 
     def text(key):
         return normalize_text(raw.get(key))
@@ -327,16 +353,14 @@ class _Engine:
             by_pk.update({p.pk: p for p in people})
         for chunk in _chunks(id_numbers):
             by_id_number.update({p.id_number: p for p in Person.objects.filter(id_number__in=chunk)})
+        seen = None  # people found by ID number who hold or held a post in the subtree
         if visible is not None and by_id_number:
-            # A person found by ID number who holds no post in the importer's subtree may be
-            # appointed here, but her personal data stays with the units that look after her.
             found = {p.pk for p in by_id_number.values()}
             seen = set()
             for chunk in _chunks(found):
                 seen.update(
                     Person.objects.filter(pk__in=chunk, posts__unit__in=visible).values_list("pk", flat=True).distinct()
                 )
-            self.outside_people = found - seen
 
         unnamed = [r for r in rows if r.unit and not r.values.get("person_id") and not r.values.get("id_number")]
         by_name_birth = defaultdict(dict)
@@ -360,9 +384,11 @@ class _Engine:
                     continue
                 holder = by_id_number.get(v.get("id_number"))
                 if holder is not None and holder.pk != person.pk:
-                    self.err.add(
-                        row, "id_number", f"该身份证号已属于系统中的另一人（{holder.name}，人员编号 {holder.pk}）。"
-                    )
+                    if seen is None or holder.pk in seen:
+                        message = f"该身份证号已属于系统中的另一人（{holder.name}，人员编号 {holder.pk}）。"
+                    else:  # someone outside the subtree: not even her name (issue 12)
+                        message = "该身份证号已属于系统中的另一人，请核对；如确为此人，请联系其所在单位。"
+                    self.err.add(row, "id_number", message)
                     continue
                 row.person_ref = ("pk", person.pk)
             elif v.get("id_number"):
@@ -380,6 +406,12 @@ class _Engine:
                 person = next(iter(matches.values()), None)
                 row.person_ref = ("pk", person.pk) if person else ("nb", v["name"], v["birth_date"], row.unit.pk)
             row.person = person
+
+        # Her personal data may be changed from here only if the importer keeps it
+        # (members.stewardship): every post she has not left is in the importer's subtree.
+        if self.actor is not None:
+            matched = {row.person.pk for row in rows if row.person is not None}
+            self.outside_people = matched - kept_by(self.actor, matched)
 
         # A row without an ID number names the same new person as a row with one (same unit,
         # name and birth month), so the file cannot create her twice.
@@ -591,15 +623,19 @@ class _Engine:
                         }
                     )
                 action = "update" if row_changes else "unchanged"
+            elsewhere = row.person is not None and row.person.pk in self.outside_people
             self.result.rows.append(
                 RowOutcome(
                     row=row.number,
                     action=action,
-                    name=v["name"],
+                    # Not the file's name beside an existing person of another unit: it would read
+                    # as "新增 <name>" and confirm who holds the number (issue 12).
+                    name=f"已有人员（身份证号 {mask_id_number(row.person.id_number)}）" if elsewhere else v["name"],
                     unit_name=row.unit.name,
                     role_label=str(Post.Role(v["role"]).label),
                     person_is_new=person_is_new,
                     changes=row_changes,
+                    kept_elsewhere=elsewhere,
                 )
             )
         r = self.result
@@ -672,11 +708,13 @@ class _Engine:
         AuditEvent.objects.bulk_create(events, batch_size=QUERY_CHUNK)
 
 
-def import_roster(*, unit, file, actor, dry_run=False, filename=""):
+def import_roster(*, unit, file, actor, dry_run=False, filename="", budget=None):
     """Validate the whole file, then write all of it in one transaction, or nothing.
 
-    `file` is a path, bytes, or a file object. `actor` is the user importing, or None for the
-    command line (a system import). Never raises for a bad file: the faults are in the result.
+    `file` is a path, bytes, or a file object. `actor` is the user importing (the web page's
+    user, the command's --user), or None for a system import (benchmarks). `budget` is a
+    fedorg.uploads.Budget, by default the "import" one from settings. Never raises for a bad
+    file: the faults, a refused upload and an exceeded budget included, are in the result.
     """
     result = ImportResult(dry_run=dry_run)
     if actor is not None and not visible_units(actor).filter(pk=unit.pk).exists():
@@ -685,28 +723,38 @@ def import_roster(*, unit, file, actor, dry_run=False, filename=""):
     if unit.is_archived:
         result.errors.append(CellError(None, None, f"{unit.name}已撤销，不能导入名册。"))
         return result
+    budget = budget or Budget("import")
     try:
         data = read_file_bytes(file)
-        result.sheet_name, result.header_row, result.column_index, records = read_sheet(data)
-    except RosterFileError as e:
+        result.sheet_name, result.header_row, result.column_index, records = read_sheet(data, budget=budget)
+        present = set(result.column_index)
+        rows = [Row(number=number, raw=raw) for number, raw in records]
+        engine = _Engine(unit=unit, actor=actor, result=result)
+        for row in rows:
+            _parse_row(row, present, engine.err)
+        budget.check()
+        engine.resolve_units(rows, present)
+        engine.resolve_people(rows)
+        budget.check()
+        engine.check_people_agree(rows, present)
+        existing = engine.load_posts(rows)
+        engine.match_posts(rows, existing)
+        engine.check_rules(rows, existing)
+        engine.check_certificates(rows)
+        budget.check()
+        if result.errors:
+            result.errors.sort(key=lambda e: (e.row or 0, _column_order(e.column)))
+            return result
+        plan = engine.plan(rows, present)
+        budget.check()
+    except (RosterFileError, BudgetExceeded) as e:
         result.errors.append(CellError(None, None, str(e)))
         return result
-    present = set(result.column_index)
-    rows = [Row(number=number, raw=raw) for number, raw in records]
-    engine = _Engine(unit=unit, actor=actor, result=result)
-    for row in rows:
-        _parse_row(row, present, engine.err)
-    engine.resolve_units(rows, present)
-    engine.resolve_people(rows)
-    engine.check_people_agree(rows, present)
-    existing = engine.load_posts(rows)
-    engine.match_posts(rows, existing)
-    engine.check_rules(rows, existing)
-    engine.check_certificates(rows)
-    if result.errors:
-        result.errors.sort(key=lambda e: (e.row or 0, _column_order(e.column)))
+    except MemoryError:
+        result.errors.append(
+            CellError(None, None, "导入所需内存超过上限，已停止，未写入任何数据。请拆分文件后再导入。")
+        )
         return result
-    plan = engine.plan(rows, present)
     if dry_run:
         return result
     reason = f"Excel 导入{('：' + filename) if filename else ''}"

@@ -1,0 +1,487 @@
+"""Uploaded .xlsx files are checked here before openpyxl opens them, and read under a budget.
+
+Why: an .xlsx is a zip of XML. A 765 KB upload can hold a million rows, a few MB can expand to
+gigabytes, an XML part can declare entities, and a sheet can claim any dimension. openpyxl
+trusts all of that. So every upload (roster import on the web and on the command line, the
+public /verify/ page) goes through three steps, each bounded:
+
+1. `check_xlsx(data)` reads the zip index only: file size, entry count, declared uncompressed
+   sizes (zipfile never returns more than an entry declares, so the index is a real bound),
+   compression ratio, encryption, macros, duplicate names. It then streams each XML part once
+   (linear, C-speed) to count cells and tags and to refuse DOCTYPE/ENTITY and non-UTF-8 parts.
+   A password-protected .xlsx is an OLE compound file that holds an "EncryptedPackage"
+   stream; an old .xls is an OLE file without one: the two get different messages.
+2. `open_workbook(data, budget=...)` hands openpyxl a zip whose every read checks the budget:
+   a wall-time deadline and a memory ceiling. openpyxl parses a sheet in 16 KB chunks, so a
+   slow sheet is stopped within a chunk, not after it.
+3. `iter_rows(ws, max_rows=..., max_cols=..., budget=...)` counts every row openpyxl yields,
+   blank or not (a sheet that jumps to row 1,048,576 yields every row between), ignores the
+   declared dimension, and reads at most `max_cols` columns.
+
+Every refusal is an `UploadRefused` whose message is Chinese and meant for the user.
+defusedxml is installed (requirements.txt), so openpyxl parses with it as a second line.
+"""
+
+import io
+import re
+import time
+import zipfile
+from dataclasses import dataclass
+
+from django.conf import settings
+
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+ZIP_MAGIC = b"PK\x03\x04"
+ENCRYPTED_STREAM_NAMES = ("EncryptedPackage".encode("utf-16-le"), "EncryptionInfo".encode("utf-16-le"))
+MACRO_PARTS = re.compile(r"(^|/)vbaProject\.bin$|(^|/)vbaData\.xml$|\.bin$", re.IGNORECASE)
+MACRO_CONTENT_TYPE = b"macroEnabled"
+XML_SUFFIXES = (".xml", ".rels", ".vml")
+SCAN_CHUNK = 256 * 1024
+DTD_MARKERS = (b"<!DOCTYPE", b"<!ENTITY", b"<!doctype", b"<!entity")
+XML_DECL_ENCODING = re.compile(rb"^\s*<\?xml[^>]*?encoding\s*=\s*[\"']([A-Za-z0-9._-]+)[\"']")
+# A cell element, plain or with a namespace prefix: <c r=.. >, <c/>, <x:c ...>.
+CELL_MARKERS = tuple(prefix + b"c" + end for prefix in (b"<", b":") for end in (b" ", b">", b"/", b"\t", b"\n", b"\r"))
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one upload may contain. The defaults let a 20,000-row, 24-column roster through."""
+
+    max_file_bytes: int = 10 * 1024 * 1024
+    max_entries: int = 500
+    max_total_bytes: int = 160 * 1024 * 1024  # all entries, uncompressed
+    max_part_bytes: int = 64 * 1024 * 1024  # one entry, uncompressed
+    max_ratio: int = 100  # uncompressed / compressed, for entries over ratio_floor
+    ratio_floor: int = 2 * 1024 * 1024
+    max_cells: int = 600_000  # cell elements in all sheets
+    max_tags: int = 2_500_000  # start tags in one XML part
+
+
+DEFAULT_LIMITS = Limits()
+
+
+class UploadRefused(Exception):
+    """The file is not read; `str(error)` is the message for the user."""
+
+
+class BudgetExceeded(UploadRefused):
+    """The work ran out of time or memory; nothing was written."""
+
+
+class RowLimitExceeded(UploadRefused):
+    """A sheet has more rows (blank ones included) than the caller reads."""
+
+
+def _mb(n):
+    return f"{n / (1024 * 1024):.0f} MB"
+
+
+# --- 1. the zip index and a linear scan ------------------------------------------------------------
+
+
+@dataclass
+class XlsxIndex:
+    entries: int = 0
+    total_bytes: int = 0
+    cells: int = 0
+    largest_part: str = ""
+
+
+def check_xlsx(data, *, limits=DEFAULT_LIMITS, what="文件"):
+    """Refuse (UploadRefused) anything but a plain, bounded .xlsx; return what was counted."""
+    if not data:
+        raise UploadRefused(f"{what}是空的，请重新选择。")
+    if len(data) > limits.max_file_bytes:
+        raise UploadRefused(f"{what}超过 {_mb(limits.max_file_bytes)}，请删除无关的工作表或拆分后再上传。")
+    if data[:8] == OLE_MAGIC or data[:4] == OLE_MAGIC[:4]:
+        if any(name in data for name in ENCRYPTED_STREAM_NAMES):
+            raise UploadRefused(
+                "文件已加密，请在 Excel 中取消密码（文件→信息→保护工作簿→用密码进行加密，清空密码）后再上传。"
+            )
+        raise UploadRefused("这是旧版 Excel（.xls）或 WPS 格式的文件，请在 Excel 中“另存为 .xlsx”后再上传。")
+    if data[:4] != ZIP_MAGIC:
+        raise UploadRefused(f"{what}不是 Excel（.xlsx）格式，请使用下载的模板或“另存为 .xlsx”后再上传。")
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError, EOFError) as exc:
+        raise UploadRefused(
+            f"{what}不完整或已损坏（可能在下载或复制时被截断），请在 Excel 中重新保存为 .xlsx 后再上传。"
+        ) from exc
+    with archive:
+        infos = archive.infolist()
+        index = _check_index(infos, len(data), limits, what)
+        names = {info.filename for info in infos}
+        if "[Content_Types].xml" not in names or not any(n.startswith("xl/") for n in names):
+            raise UploadRefused(f"{what}是压缩包，但不是 Excel 工作簿（.xlsx），请检查是否选错了文件。")
+        for info in infos:
+            if info.filename.lower().endswith(XML_SUFFIXES):
+                index.cells += _scan_xml(archive, info, limits, what)
+                if index.cells > limits.max_cells:
+                    raise UploadRefused(
+                        f"{what}中的单元格超过 {limits.max_cells:,} 个（含空单元格），请删除多余的行和列，或拆分后分批上传。"
+                    )
+    return index
+
+
+def _check_index(infos, size, limits, what):
+    if len(infos) > limits.max_entries:
+        raise UploadRefused(
+            f"{what}包含 {len(infos)} 个内部部件，超过 {limits.max_entries} 个的上限，不像是普通的 Excel 文件。"
+        )
+    index = XlsxIndex(entries=len(infos))
+    seen = set()
+    largest = 0
+    for info in infos:
+        if info.filename in seen:
+            raise UploadRefused(f"{what}内部有重名的部件（{info.filename}），已损坏或被篡改，请重新保存后再上传。")
+        seen.add(info.filename)
+        if info.flag_bits & 0x1:
+            raise UploadRefused("文件已加密，请取消密码后再上传。")
+        if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+            raise UploadRefused(f"{what}使用了 Excel 不会使用的压缩方式，请在 Excel 中重新保存为 .xlsx 后再上传。")
+        if MACRO_PARTS.search(info.filename):
+            raise UploadRefused(
+                "文件包含宏或嵌入的程序（.xlsm），请在 Excel 中“另存为 .xlsx（Excel 工作簿）”后再上传。"
+            )
+        if info.header_offset + info.compress_size > size:
+            raise UploadRefused(f"{what}不完整（可能在下载或复制时被截断），请在 Excel 中重新保存为 .xlsx 后再上传。")
+        if info.file_size > limits.max_part_bytes:
+            raise UploadRefused(
+                f"{what}中的“{info.filename}”解压后有 {_mb(info.file_size)}，超过 {_mb(limits.max_part_bytes)} 的上限"
+                "（常见原因：大量空行或空列被设置了格式）。请删除多余的行和列后再上传。"
+            )
+        if info.file_size > limits.ratio_floor and info.file_size > limits.max_ratio * max(info.compress_size, 1):
+            raise UploadRefused(
+                f"{what}中的“{info.filename}”压缩比异常（{info.file_size // max(info.compress_size, 1)} 倍），"
+                "通常是大量空行或重复内容，请删除多余的行和列后再上传。"
+            )
+        index.total_bytes += info.file_size
+        if info.file_size > largest:
+            largest, index.largest_part = info.file_size, info.filename
+    if index.total_bytes > limits.max_total_bytes:
+        raise UploadRefused(
+            f"{what}解压后共 {_mb(index.total_bytes)}，超过 {_mb(limits.max_total_bytes)} 的上限，请删除多余的行、列和图片后再上传。"
+        )
+    return index
+
+
+def _scan_xml(archive, info, limits, what):
+    """Stream one XML part once: refuse DTDs and odd encodings, count start tags and cells."""
+    tags = cells = 0
+    tail = b""
+    head = None
+    try:
+        with archive.open(info) as stream:
+            while chunk := stream.read(SCAN_CHUNK):
+                if head is None:
+                    head = chunk[:512]
+                    _check_encoding(head, info.filename, what)
+                window = tail + chunk
+                if any(marker in window for marker in DTD_MARKERS):
+                    raise UploadRefused(
+                        f"{what}的“{info.filename}”含有 XML 实体声明（DOCTYPE/ENTITY），Excel 不会写这种内容，已拒绝读取。"
+                        "请在 Excel 中重新保存为 .xlsx 后再上传。"
+                    )
+                # Counted on the chunk alone (markers are short; a split marker is only under-counted
+                # by one per chunk, which the limits' margin absorbs).
+                tags += chunk.count(b"<") - chunk.count(b"</")
+                cells += sum(chunk.count(marker) for marker in CELL_MARKERS)
+                if tags > limits.max_tags:
+                    raise UploadRefused(
+                        f"{what}的“{info.filename}”包含超过 {limits.max_tags:,} 个 XML 元素，请删除多余的行和列后再上传。"
+                    )
+                tail = chunk[-16:]
+    except UploadRefused:
+        raise
+    except Exception as exc:  # BadZipFile (bad CRC), zlib.error, EOFError ...: one answer for the user
+        raise UploadRefused(
+            f"{what}已损坏（“{info.filename}”无法解压），请在 Excel 中重新保存为 .xlsx 后再上传。"
+        ) from exc
+    return cells
+
+
+def _check_encoding(head, name, what):
+    if head[:2] in (b"\xff\xfe", b"\xfe\xff") or b"\x00" in head[:4]:
+        raise UploadRefused(f"{what}的“{name}”不是 UTF-8 编码，Excel 不会这样保存，请重新保存为 .xlsx 后再上传。")
+    match = XML_DECL_ENCODING.match(head.removeprefix(b"\xef\xbb\xbf"))
+    if match and match.group(1).lower() not in (b"utf-8", b"utf8"):
+        raise UploadRefused(f"{what}的“{name}”不是 UTF-8 编码，Excel 不会这样保存，请重新保存为 .xlsx 后再上传。")
+
+
+# --- 2. the budget --------------------------------------------------------------------------------
+
+
+def _rss_bytes():
+    """Resident memory of this process now (Linux /proc), or None where unknown."""
+    try:
+        with open("/proc/self/statm", "rb") as handle:
+            pages = int(handle.read().split()[1])
+    except (OSError, ValueError, IndexError):
+        return None
+    import resource
+
+    return pages * resource.getpagesize()
+
+
+class Budget:
+    """A wall-time deadline and a memory ceiling for one import or verification.
+
+    `check()` is cheap (a clock read; memory every 64th call) and is called from the row loop
+    and from every read openpyxl makes. Memory is the growth of this process's resident set
+    since the budget started, so a threaded server counts other requests too: it errs on the
+    side of refusing. `seconds`/`memory_bytes` default to settings.UPLOAD_BUDGET[kind].
+    """
+
+    def __init__(self, kind="import", *, seconds=None, memory_bytes=None):
+        defaults = getattr(settings, "UPLOAD_BUDGET", {}).get(kind, {})
+        self.kind = kind
+        self.seconds = seconds if seconds is not None else defaults.get("seconds", 60)
+        self.memory_bytes = memory_bytes if memory_bytes is not None else defaults.get("memory_mb", 512) * 1024 * 1024
+        self.started = time.monotonic()
+        self.deadline = self.started + self.seconds
+        self.rss_at_start = _rss_bytes()
+        self.calls = 0
+
+    @property
+    def label(self):
+        return {"import": "导入", "verify": "核对"}.get(self.kind, "处理")
+
+    def elapsed(self):
+        return time.monotonic() - self.started
+
+    def check(self):
+        self.calls += 1
+        if time.monotonic() > self.deadline:
+            raise BudgetExceeded(
+                f"{self.label}超过了 {self.seconds:g} 秒的处理时限，已停止，未写入任何数据。"
+                "请删除多余的行、列和工作表，或拆分成几个文件分批上传。"
+            )
+        if self.calls % 64 == 0 and self.rss_at_start is not None:
+            now = _rss_bytes()
+            if now is not None and now - self.rss_at_start > self.memory_bytes:
+                raise BudgetExceeded(
+                    f"{self.label}所需内存超过 {_mb(self.memory_bytes)} 的上限，已停止，未写入任何数据。"
+                    "请删除多余的行、列、图片和工作表，或拆分成几个文件分批上传。"
+                )
+
+
+class address_space_limit:  # noqa: N801 - used as a context manager, reads like a function
+    """Cap this process's address space (RLIMIT_AS) for a command-line run, where available.
+
+    Process-wide, so only for single-purpose processes such as `manage.py import_roster`,
+    never inside a threaded web server. A failed allocation then raises MemoryError, which
+    the caller turns into a refusal. Restores the previous soft limit on exit.
+    """
+
+    def __init__(self, extra_bytes):
+        self.extra_bytes = extra_bytes
+        self.previous = None
+
+    def __enter__(self):
+        try:
+            import resource
+
+            soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+            with open("/proc/self/statm", "rb") as handle:
+                current = int(handle.read().split()[0]) * resource.getpagesize()
+            wanted = current + self.extra_bytes
+            if hard != resource.RLIM_INFINITY:
+                wanted = min(wanted, hard)
+            if soft == resource.RLIM_INFINITY or soft > wanted:
+                resource.setrlimit(resource.RLIMIT_AS, (wanted, hard))
+                self.previous = (soft, hard)
+        except (ImportError, OSError, ValueError):
+            self.previous = None
+        return self
+
+    def __exit__(self, *exc):
+        if self.previous is not None:
+            import resource
+
+            resource.setrlimit(resource.RLIMIT_AS, self.previous)
+        return False
+
+
+class _BudgetedStream(io.RawIOBase):
+    """A zip member whose every read first checks the budget."""
+
+    def __init__(self, inner, budget):
+        self.inner = inner
+        self.budget = budget
+
+    def readable(self):
+        return True
+
+    def read(self, size=-1):
+        self.budget.check()
+        return self.inner.read(size)
+
+    def readinto(self, buffer):
+        data = self.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+    def close(self):
+        self.inner.close()
+        super().close()
+
+
+class _BudgetedZipFile(zipfile.ZipFile):
+    budget = None
+
+    def open(self, name, mode="r", pwd=None, *, force_zip64=False):
+        inner = super().open(name, mode, pwd, force_zip64=force_zip64)
+        if mode != "r" or self.budget is None:
+            return inner
+        return _BudgetedStream(inner, self.budget)
+
+
+def _reader_classes():
+    """openpyxl's reader and read-only sheet, adapted (openpyxl 3.1.5, pinned):
+
+    - a read-only sheet no longer scans itself for a <dimension> when it opens: openpyxl parses
+      the whole sheet looking for one when it is missing (a million rows, 20 s, before any row
+      loop could count them); iter_rows below ignores dimensions anyway;
+    - its rows come from `parser_class`, so a caller can ask for FormulaWithoutValue markers;
+    - chartsheets are skipped (nothing here reads charts, and they pull in drawings and images).
+    """
+    from openpyxl.cell.read_only import EMPTY_CELL
+    from openpyxl.reader.excel import ExcelReader
+    from openpyxl.worksheet._read_only import ReadOnlyWorksheet
+    from openpyxl.worksheet._reader import WorkSheetParser
+
+    class GuardedSheet(ReadOnlyWorksheet):
+        parser_class = WorkSheetParser
+
+        def _get_size(self):
+            """Dimensions are not read: they may lie, and finding them may mean parsing everything."""
+
+        def _cells_by_row(self, min_col, min_row, max_col, max_row, values_only=False):
+            filler = None if values_only else EMPTY_CELL
+            empty_row = (filler,) * (max_col + 1 - min_col) if max_col is not None else ()
+            counter = min_row
+            with self._get_source() as src:
+                parser = self.parser_class(
+                    src,
+                    self._shared_strings,
+                    data_only=self.parent.data_only,
+                    epoch=self.parent.epoch,
+                    date_formats=self.parent._date_formats,
+                    timedelta_formats=self.parent._timedelta_formats,
+                )
+                for idx, row in parser.parse():
+                    if max_row is not None and idx > max_row:
+                        break
+                    for _ in range(counter, idx):  # rows missing from the file are blank rows
+                        counter += 1
+                        yield empty_row
+                    if counter <= idx:
+                        counter += 1
+                        yield self._get_row(row, min_col, max_col, values_only)
+
+    class GuardedReader(ExcelReader):
+        def read_worksheets(self):
+            if not self.read_only:
+                return super().read_worksheets()
+            for sheet, rel in self.parser.find_sheets():
+                if rel.target not in self.valid_files or "chartsheet" in rel.Type:
+                    continue
+                ws = GuardedSheet(self.wb, sheet.name, rel.target, self.shared_strings)
+                ws.sheet_state = sheet.state
+                self.wb._sheets.append(ws)
+            return None
+
+    return GuardedReader, GuardedSheet
+
+
+def open_workbook(data, *, budget, limits=DEFAULT_LIMITS, what="文件", read_only=True, data_only=True):
+    """check_xlsx, then openpyxl's workbook reading through a budget-checking zip.
+
+    Raises UploadRefused (BudgetExceeded included) for every fault; any other openpyxl error on
+    a file that passed the guard is reported as a damaged file.
+    """
+    reader_class, _sheet_class = _reader_classes()
+    check_xlsx(data, limits=limits, what=what)
+    budget.check()
+    try:
+        reader = reader_class(io.BytesIO(data), read_only=read_only, data_only=data_only, keep_links=False)
+        reader.archive.close()
+        archive = _BudgetedZipFile(io.BytesIO(data))
+        archive.budget = budget
+        reader.archive = archive
+        reader.read()
+        return reader.wb
+    except UploadRefused:
+        raise
+    except MemoryError as exc:
+        raise BudgetExceeded(f"{budget.label}所需内存超过上限，已停止，未写入任何数据。请拆分文件后再上传。") from exc
+    except Exception as exc:  # openpyxl raises many types on a damaged file; the user needs one answer
+        raise UploadRefused(f"{what}已损坏，无法打开。请在 Excel 中打开并重新保存为 .xlsx 后再上传。") from exc
+
+
+# --- 3. the row loop ------------------------------------------------------------------------------
+
+
+def iter_rows(ws, *, max_rows, max_cols, budget, min_row=1, what="工作表"):
+    """(row number, values) for rows min_row.., every row counted whether blank or not.
+
+    Refuses once row number `max_rows + 1` appears; reads at most `max_cols` columns; ignores
+    the sheet's declared dimension (it can claim A1:XFD1048576, or be missing).
+    """
+    if hasattr(ws, "reset_dimensions"):
+        ws.reset_dimensions()
+    number = min_row - 1
+    try:
+        for values in ws.iter_rows(min_row=min_row, max_col=max_cols, values_only=True):
+            number += 1
+            if number > max_rows:
+                raise RowLimitExceeded(
+                    f"{what}“{ws.title}”超过 {max_rows:,} 行（空行也计算在内）。"
+                    "请删除表格下方多余的空行（选中后“删除行”，而不只是清除内容），或拆分成几个文件分批上传。"
+                )
+            budget.check()
+            yield number, values
+    except UploadRefused:
+        raise
+    except MemoryError as exc:
+        raise BudgetExceeded(f"{budget.label}所需内存超过上限，已停止，未写入任何数据。请拆分文件后再上传。") from exc
+    except Exception as exc:  # a damaged sheet fails lazily while its rows are read
+        raise UploadRefused(
+            f"{what}“{ws.title}”已损坏，无法读取其中的数据。请在 Excel 中重新保存为 .xlsx 后再上传。"
+        ) from exc
+
+
+# --- formula cells that carry no computed value ------------------------------------------------------
+
+
+class FormulaWithoutValue(str):
+    """A cell holding a formula but no cached result (a file written by a program, not Excel).
+
+    Read with data_only=True, openpyxl gives None for such a cell, and the user would be told
+    "请填写姓名" about a cell she did fill. The roster reader sees this marker instead and says
+    that the formula has no computed value. The string is the formula text.
+    """
+
+
+def _formula_aware_parser():
+    from openpyxl.worksheet._reader import FORMULA_TAG, WorkSheetParser
+
+    class FormulaAwareParser(WorkSheetParser):
+        def parse_cell(self, element):
+            cell = super().parse_cell(element)
+            if self.data_only and cell["value"] is None:
+                formula = element.find(FORMULA_TAG)
+                if formula is not None:
+                    cell["value"] = FormulaWithoutValue("=" + (formula.text or ""))
+            return cell
+
+    return FormulaAwareParser
+
+
+def mark_formulas_without_value(wb):
+    """Make the sheets of `wb` (from open_workbook) yield FormulaWithoutValue for formula cells with no result."""
+    parser_class = _formula_aware_parser()
+    for ws in wb.worksheets:
+        if hasattr(ws, "parser_class"):
+            ws.parser_class = parser_class
+    return wb
