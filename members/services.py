@@ -212,7 +212,7 @@ def _merge(errors, error):
 
 def _clean_person(person):
     """Normalise and check a Person in memory (ID checksum and birth month, mobile, unique ID)."""
-    errors = {}
+    errors: dict[str, list] = {}
     name = _collect(errors, "name", validators.clean_person_name, person.name)
     person.name = name if name is not None else person.name
     if person.birth_date is None:
