@@ -81,6 +81,26 @@ VILLAGE_CONGRESS_QUOTA = Quota("village_congress", "村（社区）妇代会", 7
 QUOTAS = [STREET_QUOTA, VILLAGE_FEDERATION_QUOTA, VILLAGE_CONGRESS_QUOTA]
 
 
+def reaches_quota(quota, *, total, head, vice):
+    """达标 (FORMS.md): the total inside the block's range, exactly one head, at least two vice-heads.
+
+    THE decision: the compliance page, the roster badge, the dashboard and 附表4's 已完成扩员个数
+    all come here (附表4 through reaches_quota_sql, the same rule over the same QUOTAS in SQL).
+    """
+    return quota is not None and quota.total_min <= total <= quota.total_max and head == 1 and vice >= 2
+
+
+def reaches_quota_sql(block, *, total, head, vice):
+    """reaches_quota in SQL, for reports' block numbers (1, 2, 3 = QUOTAS in order); `block`,
+    `total`, `head` and `vice` are SQL expressions. Generated from QUOTAS, so the two cannot drift."""
+    numbered = list(enumerate(QUOTAS, start=1))
+    low = " ".join(f"WHEN {number} THEN {q.total_min}" for number, q in numbered)
+    high = " ".join(f"WHEN {number} THEN {q.total_max}" for number, q in numbered)
+    return (
+        f"({head} = 1 AND {vice} >= 2 AND {total} >= (CASE {block} {low} END) AND {total} <= (CASE {block} {high} END))"
+    )
+
+
 def quota_for(unit):
     """The quota block of a unit, or None for units without one (city, district, new-field units).
 
@@ -131,8 +151,8 @@ class Assessment:
 
     @property
     def is_compliant(self):
-        """达标: no finding that fails the quota (the cross-level rule and notices do not count)."""
-        return self.quota is not None and not any(f.fails_quota for f in self.findings)
+        """达标 (reaches_quota); the cross-level rule and notices do not count."""
+        return reaches_quota(self.quota, total=self.tally.total, head=self.tally.head, vice=self.tally.vice)
 
     @property
     def reasons(self):
@@ -357,9 +377,10 @@ def review_subtree(unit, *, on):
         quota = quota_for(u)
         if quota is None:
             continue
-        unit_findings = _quota_findings(u, quota, tallies.get(u.pk, Tally()))
+        tally = tallies.get(u.pk, Tally())
+        unit_findings = _quota_findings(u, quota, tally)
         blocks[quota.block].units += 1
-        blocks[quota.block].compliant += not any(f.fails_quota for f in unit_findings)
+        blocks[quota.block].compliant += reaches_quota(quota, total=tally.total, head=tally.head, vice=tally.vice)
         findings += unit_findings
     in_subtree = Q(unit__tree_id=tree_id, unit__lft__gte=lft, unit__rght__lte=rght)
     findings += _cross_level_findings(units, on=on, unit_filter=in_subtree)

@@ -5,11 +5,11 @@ the tables never disagree, and it costs a constant handful of queries whatever t
 """
 
 from fedorg.dates import DEFAULT_AS_OF, DEFAULT_BASELINE
-from members import codes
+from members import codes, rules
 
 from . import specs
 from .facts import scope_params
-from .tables import form5_groups, reaches_quota, unit_figures
+from .tables import form5_groups, unit_figures
 
 FURTHEST = 8
 
@@ -31,7 +31,7 @@ def unit_dashboard(unit, *, as_of=DEFAULT_AS_OF, baseline=DEFAULT_BASELINE, fres
     """The dashboard of `unit`'s subtree; fresh=True when `unit` was just read in this request (see scope_params)."""
     # One read of the subtree bounds for both passes; 扩员前 is not shown here, so it is not counted.
     params = scope_params(unit, on=as_of, base=baseline, fresh=fresh)
-    units, figures = unit_figures(unit, as_of=as_of, baseline=baseline, params=params, with_before=False)
+    units, figures = unit_figures(unit, as_of=as_of, baseline=baseline, params=params)
     names = {row[0]: row[4] for row in units}
     blocks = {row[0]: row[6] for row in units}
     parents = {row[0]: names.get(row[1], "") for row in units}  # same names recur: 学府社区 under two streets
@@ -41,7 +41,7 @@ def unit_dashboard(unit, *, as_of=DEFAULT_AS_OF, baseline=DEFAULT_BASELINE, fres
         block = blocks[unit_id]
         stats = per_block[block]
         stats["units"] += 1
-        if reaches_quota(block, f["after"], f["chair"], f["vice"]):
+        if rules.reaches_quota(rules.QUOTAS[block - 1], total=f["after"], head=f["chair"], vice=f["vice"]):
             stats["done"] += 1
         else:
             gaps.append(
@@ -51,7 +51,7 @@ def unit_dashboard(unit, *, as_of=DEFAULT_AS_OF, baseline=DEFAULT_BASELINE, fres
                     "parent": parents[unit_id],
                     "block": specs.BLOCK_NAMES[block],
                     "gap": _gap(block, f),
-                    **f,
+                    **{key: f[key] for key in ("after", "chair", "vice", "member", "new")},
                 }
             )
     for stats in per_block.values():
