@@ -21,6 +21,43 @@ def pinyin_initials(name):
     return "".join(ch for ch in "".join(letters).lower() if "a" <= ch <= "z")[:50]
 
 
+class VersionedQuerySet(models.QuerySet):
+    """Bulk writes bypass save() and its signals; these bump members.freshness themselves."""
+
+    def bulk_create(self, *args, **kwargs):
+        from .freshness import bump_on_commit
+
+        bump_on_commit()
+        return super().bulk_create(*args, **kwargs)
+
+    def bulk_update(self, *args, **kwargs):
+        from .freshness import bump_on_commit
+
+        bump_on_commit()
+        return super().bulk_update(*args, **kwargs)
+
+    def update(self, *args, **kwargs):
+        from .freshness import bump_on_commit
+
+        bump_on_commit()
+        return super().update(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        from .freshness import bump_on_commit
+
+        bump_on_commit()
+        return super().delete(*args, **kwargs)
+
+
+class DataVersion(models.Model):
+    """One row: changes after every committed write to people, posts or units (members.freshness)."""
+
+    value = models.BigIntegerField()
+
+    def __str__(self):
+        return str(self.value)
+
+
 class Person(models.Model):
     """A person exists once, however many posts she holds."""
 
@@ -45,6 +82,8 @@ class Person(models.Model):
     note = models.CharField("备注", max_length=200, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = VersionedQuerySet.as_manager()
 
     class Meta:
         verbose_name = "人员"
@@ -72,7 +111,7 @@ class Person(models.Model):
         return reverse("members:person", args=[self.pk])
 
 
-class PostQuerySet(models.QuerySet):
+class PostQuerySet(VersionedQuerySet):
     def current(self, *, on):
         """Posts held on `on`: started on or before it and not ended by it (FORMS.md as-of rule)."""
         return self.filter(start_date__lte=on).filter(Q(end_date__isnull=True) | Q(end_date__gt=on))

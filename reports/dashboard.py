@@ -4,14 +4,17 @@ Everything comes from the same per-unit 附表4 figures and the 附表5 groups, 
 the tables never disagree, and it costs a constant handful of queries whatever the subtree size.
 """
 
+from django.core.cache import cache
+
 from fedorg.dates import DEFAULT_AS_OF, DEFAULT_BASELINE
-from members import codes, rules
+from members import codes, freshness, rules
 
 from . import specs
 from .facts import scope_params
 from .tables import form5_groups, unit_figures
 
 FURTHEST = 8
+CACHE_SECONDS = 3600  # an entry is also dropped by any change of the data version; this bounds memory
 
 
 def _gap(block, figures):
@@ -73,3 +76,23 @@ def unit_dashboard(unit, *, as_of=DEFAULT_AS_OF, baseline=DEFAULT_BASELINE, fres
         "political": _bars([(label, get(f"pol_{key}")) for key, label in specs.POLITICAL_BANDS]),
         "furthest": gaps[:FURTHEST],
     }
+
+
+def cached_unit_dashboard(unit, *, as_of=DEFAULT_AS_OF, baseline=DEFAULT_BASELINE, fresh=False):
+    """unit_dashboard, cached until people, posts or units change (members.freshness).
+
+    The key holds the unit's tree bounds (a unit added or moved below it changes them), both
+    dates and the data version. A transaction with uncommitted changes of its own computes afresh.
+    """
+    if freshness.pending_bump():
+        return unit_dashboard(unit, as_of=as_of, baseline=baseline, fresh=fresh)
+    params = scope_params(unit, on=as_of, base=baseline, fresh=fresh)
+    key = (
+        f"fedorg:dashboard:{unit.pk}:{params['tree_id']}:{params['lft']}:{params['rght']}:"
+        f"{as_of.isoformat()}:{baseline.isoformat()}:{freshness.current()}"
+    )
+    dash = cache.get(key)
+    if dash is None:
+        dash = unit_dashboard(unit, as_of=as_of, baseline=baseline, fresh=fresh)
+        cache.set(key, dash, CACHE_SECONDS)
+    return dash
