@@ -107,10 +107,14 @@ def quota_for(unit):
     The blocks name streets/townships and communities/villages, so they go by kind; a
     new-field 妇联 (kind "other") has no quota in the plan.
     """
-    if unit.kind in TIER3_KINDS:
+    return _quota_of(unit.kind, unit.org_form)
+
+
+def _quota_of(kind, org_form):
+    if kind in TIER3_KINDS:
         return STREET_QUOTA
-    if unit.kind in TIER4_KINDS:
-        return VILLAGE_CONGRESS_QUOTA if unit.is_congress else VILLAGE_FEDERATION_QUOTA
+    if kind in TIER4_KINDS:
+        return VILLAGE_CONGRESS_QUOTA if org_form == Unit.OrgForm.CONGRESS else VILLAGE_FEDERATION_QUOTA
     return None
 
 
@@ -123,6 +127,7 @@ class Finding:
     fix_url: str
     detail: str = ""  # the message without the unit's name, for pages that already show it
     fails_quota: bool = False  # makes the unit 未达标
+    roster_url: str = ""  # the unit's roster page
 
     @property
     def severity_label(self):
@@ -161,6 +166,15 @@ class Assessment:
     @property
     def short_reasons(self):
         return [f.detail for f in self.findings if f.fails_quota]
+
+
+_PLACEHOLDER = 987654321
+
+
+def _url_maker(name):
+    """pk -> URL of `name`, with reverse() run once: a page of thousands of findings paid for one each."""
+    pattern = reverse(name, args=[_PLACEHOLDER])
+    return lambda pk: pattern.replace(str(_PLACEHOLDER), str(int(pk)))
 
 
 def _roster_url(unit_id):
@@ -214,13 +228,22 @@ QUOTA_RULES = {
 }
 
 
-def _finding(severity, unit, rule, detail, fix_url):
-    return Finding(severity, unit, rule, f"{unit.name}{detail}", fix_url, detail, fails_quota=rule in QUOTA_RULES)
+def _finding(severity, unit, rule, detail, fix_url, roster_url=""):
+    return Finding(
+        severity,
+        unit,
+        rule,
+        f"{unit.name}{detail}",
+        fix_url,
+        detail,
+        fails_quota=rule in QUOTA_RULES,
+        roster_url=roster_url or fix_url,  # a quota finding's fix is its unit's roster
+    )
 
 
-def _quota_findings(unit, quota, tally):
+def _quota_findings(unit, quota, tally, url=None):
     """The quota rules of one unit; an empty roster gets one finding, not four."""
-    url = _roster_url(unit.pk)
+    url = url or _roster_url(unit.pk)
     if tally.total == 0:
         return [
             _finding(
@@ -300,7 +323,7 @@ def _quota_findings(unit, quota, tally):
     return findings
 
 
-def _cross_level_findings(units, *, on, unit_filter):
+def _cross_level_findings(units, *, on, unit_filter, appoint_url=None, roster_url=_roster_url):
     """Heads of village/community units who hold no 执委-or-higher post in the parent, in one query.
 
     Severity is warning, not error: docs/forms.md defines 达标 by the quotas alone, so this rule must not
@@ -320,7 +343,8 @@ def _cross_level_findings(units, *, on, unit_filter):
     for unit_id, person_id, person_name, role, parent_id, parent_name in missing:
         unit = units[unit_id]
         role_label = Post.Role(role).label
-        fix_url = reverse("members:appoint_existing", args=[parent_id]) + f"?person={person_id}&role=executive"
+        base = appoint_url(parent_id) if appoint_url else reverse("members:appoint_existing", args=[parent_id])
+        fix_url = base + f"?person={person_id}&role=executive"
         findings.append(
             _finding(
                 WARNING,
@@ -328,6 +352,7 @@ def _cross_level_findings(units, *, on, unit_filter):
                 "cross_level.head_not_in_parent",
                 f"{role_label}{person_name}不是{parent_name}的执委（或更高职务），应进入上级妇联执委会。",
                 fix_url,
+                roster_url(unit_id),
             )
         )
     return findings
@@ -363,29 +388,58 @@ def review_subtree(unit, *, on):
     since an instance held in memory goes stale after a tree write elsewhere.
     """
     tree_id, lft, rght = Unit.objects.filter(pk=unit.pk).values_list("tree_id", "lft", "rght").get()
-    units = {
-        u.pk: u
-        for u in Unit.objects.filter(tree_id=tree_id, lft__gte=lft, rght__lte=rght)
+    # Plain rows, in tree order: Unit instances are made only for the units that have a finding.
+    rows = list(
+        Unit.objects.filter(tree_id=tree_id, lft__gte=lft, rght__lte=rght)
         .active()
-        .select_related("parent")
         .order_by("lft")
-    }
+        .values_list("pk", "name", "kind", "org_form", "parent_id", "parent__name", "tree_id", "lft", "rght", "level")
+    )
+    units = _LazyUnits(rows)
     tallies = tally_subtree(unit, on=on, bounds=(tree_id, lft, rght))
+    roster_url = _url_maker("members:roster")
     blocks = {quota.block: BlockSummary(quota) for quota in QUOTAS}
     findings = []
-    for u in units.values():
-        quota = quota_for(u)
+    for pk, _name, kind, org_form, *_rest in rows:
+        quota = _quota_of(kind, org_form)
         if quota is None:
             continue
-        tally = tallies.get(u.pk, Tally())
-        unit_findings = _quota_findings(u, quota, tally)
+        tally = tallies.get(pk, Tally())
         blocks[quota.block].units += 1
-        blocks[quota.block].compliant += reaches_quota(quota, total=tally.total, head=tally.head, vice=tally.vice)
-        findings += unit_findings
+        compliant = reaches_quota(quota, total=tally.total, head=tally.head, vice=tally.vice)
+        blocks[quota.block].compliant += compliant
+        if compliant and quota.member_min <= tally.member <= quota.member_max and tally.vice <= 2:
+            continue  # nothing to report: no Unit made, no finding built
+        findings += _quota_findings(units[pk], quota, tally, roster_url(pk))
     in_subtree = Q(unit__tree_id=tree_id, unit__lft__gte=lft, unit__rght__lte=rght)
-    findings += _cross_level_findings(units, on=on, unit_filter=in_subtree)
-    order = {pk: i for i, pk in enumerate(units)}
+    findings += _cross_level_findings(
+        units,
+        on=on,
+        unit_filter=in_subtree,
+        appoint_url=_url_maker("members:appoint_existing"),
+        roster_url=roster_url,
+    )
+    order = {row[0]: i for i, row in enumerate(rows)}
     return SubtreeReview(findings=_sorted(findings, order), blocks=[b for b in blocks.values() if b.units])
+
+
+class _LazyUnits(dict):
+    """{pk: Unit} over rows from review_subtree, making each Unit (with its parent's name) when first asked for."""
+
+    def __init__(self, rows):
+        super().__init__()
+        self._rows = {row[0]: row for row in rows}
+
+    def __missing__(self, pk):
+        _pk, name, kind, org_form, parent_id, parent_name, tree_id, lft, rght, level = self._rows[pk]
+        unit = Unit(
+            pk=pk, name=name, kind=kind, org_form=org_form, parent_id=parent_id, tree_id=tree_id, lft=lft, rght=rght
+        )
+        unit.level = level
+        if parent_id is not None:
+            unit.parent = Unit(pk=parent_id, name=parent_name)
+        self[pk] = unit
+        return unit
 
 
 def evaluate_subtree(unit, *, on):
