@@ -111,9 +111,16 @@ class Person(models.Model):
         return reverse("members:person", args=[self.pk])
 
 
+def held_on_sql(alias, param):
+    """THE as-of rule in SQL (FORMS.md): a post is held on a date when it started on or before it and
+    had not ended by it. `param` names a bound parameter, %(param)s. PostQuerySet.current is the same
+    rule for the ORM; no other code spells it out (reports.facts and members.rules use this)."""
+    return f"({alias}.start_date <= %({param})s AND ({alias}.end_date IS NULL OR {alias}.end_date > %({param})s))"
+
+
 class PostQuerySet(VersionedQuerySet):
     def current(self, *, on):
-        """Posts held on `on`: started on or before it and not ended by it (FORMS.md as-of rule)."""
+        """Posts held on `on`: started on or before it and not ended by it (FORMS.md as-of rule; held_on_sql)."""
         return self.filter(start_date__lte=on).filter(Q(end_date__isnull=True) | Q(end_date__gt=on))
 
     def leadership(self):

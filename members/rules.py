@@ -26,7 +26,7 @@ from django.urls import reverse
 
 from orgtree.models import Unit
 
-from .models import Post
+from .models import Post, held_on_sql
 
 ERROR, WARNING, NOTICE = "error", "warning", "notice"
 SEVERITY_LABELS = {ERROR: "错误", WARNING: "警告", NOTICE: "提示"}
@@ -192,21 +192,21 @@ def tally_subtree(unit, *, on, bounds=None, only_unit=False):
     rank_case = " ".join(f"WHEN '{role}' THEN {GROUP_RANK[group]}" for role, group in ROLE_GROUP.items())
     post_table, unit_table = Post._meta.db_table, Unit._meta.db_table
     if only_unit:
-        scope, params = "u.id = %s", [unit.pk]
+        scope, params = "u.id = %(unit)s", {"unit": unit.pk}
     else:
         if bounds is None:
             bounds = Unit.objects.filter(pk=unit.pk).values_list("tree_id", "lft", "rght").get()
-        scope = "u.tree_id = %s AND u.lft >= %s AND u.rght <= %s AND u.archived_at IS NULL"
-        params = list(bounds)
+        scope = "u.tree_id = %(tree)s AND u.lft >= %(lft)s AND u.rght <= %(rght)s AND u.archived_at IS NULL"
+        params = dict(zip(("tree", "lft", "rght"), bounds, strict=True))
     sql = (
         "SELECT best.unit_id, best.rank, COUNT(*) FROM ("  # noqa: S608 - table names and roles are ours; values are bound
         f"SELECT p.unit_id AS unit_id, p.person_id AS person_id, MIN(CASE p.role {rank_case} END) AS rank "
         f"FROM {post_table} p JOIN {unit_table} u ON u.id = p.unit_id "
-        f"WHERE {scope} AND p.role <> %s AND p.start_date <= %s AND (p.end_date IS NULL OR p.end_date > %s) "
+        f"WHERE {scope} AND p.role <> %(delegate)s AND {held_on_sql('p', 'on')} "
         "GROUP BY p.unit_id, p.person_id"
         ") best GROUP BY best.unit_id, best.rank"
     )
-    params += [Post.Role.DELEGATE.value, on, on]
+    params.update(delegate=Post.Role.DELEGATE.value, on=on)
     names = {rank: group for group, rank in GROUP_RANK.items()}
     tallies = {}
     with connection.cursor() as cursor:

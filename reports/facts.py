@@ -16,7 +16,7 @@ age expression differs by vendor.
 from django.db import connection
 
 from members import codes
-from members.models import Person, Post
+from members.models import Person, Post, held_on_sql
 from orgtree.models import Unit
 
 POST = Post._meta.db_table
@@ -24,6 +24,7 @@ UNIT = Unit._meta.db_table
 PERSON = Person._meta.db_table
 
 DELEGATE_RANK = Post.RANK[Post.Role.DELEGATE]
+__all__ = ["held_on_sql"]  # "held on this date" in SQL: defined beside PostQuerySet.current, used here
 
 
 def _in(values):
@@ -101,13 +102,6 @@ def political_band_sql(key, column="f.political_status"):
 # rank * RANK_SPAN + post id orders posts by rank, then by id (the tie-break of "highest post"),
 # and MIN() of it picks a person's best post in a unit without sorting; post ids stay far below.
 RANK_SPAN = 1 << 40
-
-
-def held_on_sql(alias, param):
-    """THE as-of rule in SQL (FORMS.md): a post is held on a date when it started on or before it and
-    had not ended by it. `param` names a bound parameter (%(param)s). PostQuerySet.current is the
-    same rule for the ORM; nothing else spells it out."""
-    return f"({alias}.start_date <= %({param})s AND ({alias}.end_date IS NULL OR {alias}.end_date > %({param})s))"
 
 
 def subtree_sql(alias="u"):
