@@ -27,10 +27,10 @@ setup_django()
 from django.db import connection  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
+from fedorg.dates import BASELINE_2016, CUTOFF_2016  # noqa: E402
 from members.models import Post  # noqa: E402
 from orgtree.models import Unit  # noqa: E402
 from reports import tables  # noqa: E402
-from fedorg.dates import BASELINE_2016, CUTOFF_2016  # noqa: E402
 
 SPAN = 1 << 40
 RANK = (

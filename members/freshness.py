@@ -20,14 +20,18 @@ rebuilt from scratch (tests, a re-seed) never meets a cache entry from an earlie
 
 import secrets
 
-from django.db import IntegrityError, connection, transaction
+from django.apps import apps
+from django.db import IntegrityError, connection, models, transaction
+from django.db.models import F
+
+
+def _version_model():
+    # Looked up, not imported: members.models imports this module for VersionedQuerySet.
+    return apps.get_model("members", "DataVersion")
 
 
 def _bump():
-    from django.db.models import F
-
-    from .models import DataVersion
-
+    DataVersion = _version_model()  # noqa: N806 - a model class
     if not DataVersion.objects.filter(pk=1).update(value=F("value") + 1):
         current()
 
@@ -45,8 +49,7 @@ def bump_on_commit():
 
 def current():
     """The version now, creating the row (at a random value) the first time."""
-    from .models import DataVersion
-
+    DataVersion = _version_model()  # noqa: N806 - a model class
     value = DataVersion.objects.filter(pk=1).values_list("value", flat=True).first()
     if value is not None:
         return value
@@ -55,3 +58,23 @@ def current():
             return DataVersion.objects.create(pk=1, value=secrets.randbelow(1 << 62)).value
     except IntegrityError:  # created by a concurrent request meanwhile
         return DataVersion.objects.filter(pk=1).values_list("value", flat=True).get()
+
+
+class VersionedQuerySet(models.QuerySet):
+    """Bulk writes bypass save() and its signals; these bump the version themselves."""
+
+    def bulk_create(self, *args, **kwargs):
+        bump_on_commit()
+        return super().bulk_create(*args, **kwargs)
+
+    def bulk_update(self, *args, **kwargs):
+        bump_on_commit()
+        return super().bulk_update(*args, **kwargs)
+
+    def update(self, *args, **kwargs):
+        bump_on_commit()
+        return super().update(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        bump_on_commit()
+        return super().delete(*args, **kwargs)

@@ -6,6 +6,7 @@ from django.db.models import Q
 from django.urls import reverse
 
 from . import codes
+from .freshness import VersionedQuerySet
 
 
 def pinyin_initials(name):
@@ -19,34 +20,6 @@ def pinyin_initials(name):
 
     letters = lazy_pinyin(name or "", style=Style.FIRST_LETTER, errors="ignore")
     return "".join(ch for ch in "".join(letters).lower() if "a" <= ch <= "z")[:50]
-
-
-class VersionedQuerySet(models.QuerySet):
-    """Bulk writes bypass save() and its signals; these bump members.freshness themselves."""
-
-    def bulk_create(self, *args, **kwargs):
-        from .freshness import bump_on_commit
-
-        bump_on_commit()
-        return super().bulk_create(*args, **kwargs)
-
-    def bulk_update(self, *args, **kwargs):
-        from .freshness import bump_on_commit
-
-        bump_on_commit()
-        return super().bulk_update(*args, **kwargs)
-
-    def update(self, *args, **kwargs):
-        from .freshness import bump_on_commit
-
-        bump_on_commit()
-        return super().update(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        from .freshness import bump_on_commit
-
-        bump_on_commit()
-        return super().delete(*args, **kwargs)
 
 
 class DataVersion(models.Model):

@@ -6,10 +6,10 @@ import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
+from fedorg.dates import CUTOFF_2016
 from members import rules
 from orgtree.models import Unit, User
 from reports import tables
-from reports.periods import CUTOFF_2016
 
 
 @pytest.fixture
