@@ -6,8 +6,13 @@ class MembersConfig(AppConfig):
     verbose_name = "人员与任职"
 
     def ready(self):
+        from django.db.models.signals import post_delete, post_save
+
+        from orgtree.models import Unit
         from orgtree.signals import unit_archiving, unit_merging
 
+        from .freshness import bump_on_commit
+        from .models import Person, Post
         from .services import end_posts_for_archive, transfer_posts_for_merge
 
         def move_posts(sender, *, source, target, actor, **kwargs):
@@ -19,3 +24,10 @@ class MembersConfig(AppConfig):
             return end_posts_for_archive(unit=unit, actor=actor, reason=reason, confirmed=confirmed)
 
         unit_archiving.connect(end_posts, dispatch_uid="members.end_posts_on_archive")
+
+        def changed(**_kwargs):
+            bump_on_commit()
+
+        for model in (Person, Post, Unit):
+            post_save.connect(changed, sender=model, weak=False, dispatch_uid=f"freshness-{model.__name__}")
+            post_delete.connect(changed, sender=model, weak=False, dispatch_uid=f"freshness-del-{model.__name__}")

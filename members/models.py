@@ -4,18 +4,31 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
-from pypinyin import Style, lazy_pinyin
 
 from . import codes
+from .freshness import VersionedQuerySet
 
 
 def pinyin_initials(name):
     """张秀梅 -> "zxm": what a clerk types to find someone without switching input method.
 
     Non-Chinese characters (the middle dot in 阿依古丽·买买提, spaces) are dropped.
+    pypinyin is imported here, not at the top: loading its dictionaries costs about 235 ms, which
+    every process would otherwise pay at start whether or not it ever saves a person.
     """
+    from pypinyin import Style, lazy_pinyin
+
     letters = lazy_pinyin(name or "", style=Style.FIRST_LETTER, errors="ignore")
     return "".join(ch for ch in "".join(letters).lower() if "a" <= ch <= "z")[:50]
+
+
+class DataVersion(models.Model):
+    """One row: changes after every committed write to people, posts or units (members.freshness)."""
+
+    value = models.BigIntegerField()
+
+    def __str__(self):
+        return str(self.value)
 
 
 class Person(models.Model):
@@ -43,6 +56,8 @@ class Person(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    objects = VersionedQuerySet.as_manager()
+
     class Meta:
         verbose_name = "人员"
         verbose_name_plural = "人员"
@@ -69,9 +84,16 @@ class Person(models.Model):
         return reverse("members:person", args=[self.pk])
 
 
-class PostQuerySet(models.QuerySet):
+def held_on_sql(alias, param):
+    """THE as-of rule in SQL (FORMS.md): a post is held on a date when it started on or before it and
+    had not ended by it. `param` names a bound parameter, %(param)s. PostQuerySet.current is the same
+    rule for the ORM; no other code spells it out (reports.facts and members.rules use this)."""
+    return f"({alias}.start_date <= %({param})s AND ({alias}.end_date IS NULL OR {alias}.end_date > %({param})s))"
+
+
+class PostQuerySet(VersionedQuerySet):
     def current(self, *, on):
-        """Posts held on `on`: started on or before it and not ended by it (FORMS.md as-of rule)."""
+        """Posts held on `on`: started on or before it and not ended by it (FORMS.md as-of rule; held_on_sql)."""
         return self.filter(start_date__lte=on).filter(Q(end_date__isnull=True) | Q(end_date__gt=on))
 
     def leadership(self):

@@ -26,7 +26,7 @@ from django.urls import reverse
 
 from orgtree.models import Unit
 
-from .models import Post
+from .models import Post, held_on_sql
 
 ERROR, WARNING, NOTICE = "error", "warning", "notice"
 SEVERITY_LABELS = {ERROR: "错误", WARNING: "警告", NOTICE: "提示"}
@@ -81,16 +81,40 @@ VILLAGE_CONGRESS_QUOTA = Quota("village_congress", "村（社区）妇代会", 7
 QUOTAS = [STREET_QUOTA, VILLAGE_FEDERATION_QUOTA, VILLAGE_CONGRESS_QUOTA]
 
 
+def reaches_quota(quota, *, total, head, vice):
+    """达标 (FORMS.md): the total inside the block's range, exactly one head, at least two vice-heads.
+
+    THE decision: the compliance page, the roster badge, the dashboard and 附表4's 已完成扩员个数
+    all come here (附表4 through reaches_quota_sql, the same rule over the same QUOTAS in SQL).
+    """
+    return quota is not None and quota.total_min <= total <= quota.total_max and head == 1 and vice >= 2
+
+
+def reaches_quota_sql(block, *, total, head, vice):
+    """reaches_quota in SQL, for reports' block numbers (1, 2, 3 = QUOTAS in order); `block`,
+    `total`, `head` and `vice` are SQL expressions. Generated from QUOTAS, so the two cannot drift."""
+    numbered = list(enumerate(QUOTAS, start=1))
+    low = " ".join(f"WHEN {number} THEN {q.total_min}" for number, q in numbered)
+    high = " ".join(f"WHEN {number} THEN {q.total_max}" for number, q in numbered)
+    return (
+        f"({head} = 1 AND {vice} >= 2 AND {total} >= (CASE {block} {low} END) AND {total} <= (CASE {block} {high} END))"
+    )
+
+
 def quota_for(unit):
     """The quota block of a unit, or None for units without one (city, district, new-field units).
 
     The blocks name streets/townships and communities/villages, so they go by kind; a
     new-field 妇联 (kind "other") has no quota in the plan.
     """
-    if unit.kind in TIER3_KINDS:
+    return _quota_of(unit.kind, unit.org_form)
+
+
+def _quota_of(kind, org_form):
+    if kind in TIER3_KINDS:
         return STREET_QUOTA
-    if unit.kind in TIER4_KINDS:
-        return VILLAGE_CONGRESS_QUOTA if unit.is_congress else VILLAGE_FEDERATION_QUOTA
+    if kind in TIER4_KINDS:
+        return VILLAGE_CONGRESS_QUOTA if org_form == Unit.OrgForm.CONGRESS else VILLAGE_FEDERATION_QUOTA
     return None
 
 
@@ -107,6 +131,7 @@ class Finding:
     fix_url: str
     detail: str = ""  # the message without the unit's name, for pages that already show it
     fails_quota: bool = False  # makes the unit 未达标
+    roster_url: str = ""  # the unit's roster page
 
     @property
     def severity_label(self):
@@ -140,8 +165,8 @@ class Assessment:
 
     @property
     def is_compliant(self):
-        """达标: no finding that fails the quota (the cross-level rule and notices do not count)."""
-        return self.quota is not None and not any(f.fails_quota for f in self.findings)
+        """达标 (reaches_quota); the cross-level rule and notices do not count."""
+        return reaches_quota(self.quota, total=self.tally.total, head=self.tally.head, vice=self.tally.vice)
 
     @property
     def reasons(self):
@@ -150,6 +175,15 @@ class Assessment:
     @property
     def short_reasons(self):
         return [f.detail for f in self.findings if f.fails_quota]
+
+
+_PLACEHOLDER = 987654321
+
+
+def _url_maker(name):
+    """pk -> URL of `name`, with reverse() run once: a page of thousands of findings paid for one each."""
+    pattern = reverse(name, args=[_PLACEHOLDER])
+    return lambda pk: pattern.replace(str(_PLACEHOLDER), str(int(pk)))
 
 
 def _roster_url(unit_id):
@@ -167,21 +201,21 @@ def tally_subtree(unit, *, on, bounds=None, only_unit=False):
     rank_case = " ".join(f"WHEN '{role}' THEN {GROUP_RANK[group]}" for role, group in ROLE_GROUP.items())
     post_table, unit_table = Post._meta.db_table, Unit._meta.db_table
     if only_unit:
-        scope, params = "u.id = %s", [unit.pk]
+        scope, params = "u.id = %(unit)s", {"unit": unit.pk}
     else:
         if bounds is None:
             bounds = Unit.objects.filter(pk=unit.pk).values_list("tree_id", "lft", "rght").get()
-        scope = "u.tree_id = %s AND u.lft >= %s AND u.rght <= %s AND u.archived_at IS NULL"
-        params = list(bounds)
+        scope = "u.tree_id = %(tree)s AND u.lft >= %(lft)s AND u.rght <= %(rght)s AND u.archived_at IS NULL"
+        params = dict(zip(("tree", "lft", "rght"), bounds, strict=True))
     sql = (
         "SELECT best.unit_id, best.rank, COUNT(*) FROM ("  # noqa: S608 - table names and roles are ours; values are bound
         f"SELECT p.unit_id AS unit_id, p.person_id AS person_id, MIN(CASE p.role {rank_case} END) AS rank "
         f"FROM {post_table} p JOIN {unit_table} u ON u.id = p.unit_id "
-        f"WHERE {scope} AND p.role <> %s AND p.start_date <= %s AND (p.end_date IS NULL OR p.end_date > %s) "
+        f"WHERE {scope} AND p.role <> %(delegate)s AND {held_on_sql('p', 'on')} "
         "GROUP BY p.unit_id, p.person_id"
         ") best GROUP BY best.unit_id, best.rank"
     )
-    params += [Post.Role.DELEGATE.value, on, on]
+    params.update(delegate=Post.Role.DELEGATE.value, on=on)
     names = {rank: group for group, rank in GROUP_RANK.items()}
     tallies = {}
     with connection.cursor() as cursor:
@@ -203,13 +237,22 @@ QUOTA_RULES = {
 }
 
 
-def _finding(severity, unit, rule, detail, fix_url):
-    return Finding(severity, unit, rule, f"{unit.name}{detail}", fix_url, detail, fails_quota=rule in QUOTA_RULES)
+def _finding(severity, unit, rule, detail, fix_url, roster_url=""):
+    return Finding(
+        severity,
+        unit,
+        rule,
+        f"{unit.name}{detail}",
+        fix_url,
+        detail,
+        fails_quota=rule in QUOTA_RULES,
+        roster_url=roster_url or fix_url,  # a quota finding's fix is its unit's roster
+    )
 
 
-def _quota_findings(unit, quota, tally):
+def _quota_findings(unit, quota, tally, url=None):
     """The quota rules of one unit; an empty roster gets one finding, not four."""
-    url = _roster_url(unit.pk)
+    url = url or _roster_url(unit.pk)
     if tally.total == 0:
         return [
             _finding(
@@ -289,7 +332,7 @@ def _quota_findings(unit, quota, tally):
     return findings
 
 
-def _cross_level_findings(units, *, on, unit_filter):
+def _cross_level_findings(units, *, on, unit_filter, appoint_url=None, roster_url=_roster_url):
     """Heads of village/community units who hold no 执委-or-higher post in the parent, in one query.
 
     Severity is warning, not error: docs/forms.md defines 达标 by the quotas alone, so this rule must not
@@ -309,7 +352,8 @@ def _cross_level_findings(units, *, on, unit_filter):
     for unit_id, person_id, person_name, role, parent_id, parent_name in missing:
         unit = units[unit_id]
         role_label = Post.Role(role).label
-        fix_url = reverse("members:appoint_existing", args=[parent_id]) + f"?person={person_id}&role=executive"
+        base = appoint_url(parent_id) if appoint_url else reverse("members:appoint_existing", args=[parent_id])
+        fix_url = base + f"?person={person_id}&role=executive"
         findings.append(
             _finding(
                 WARNING,
@@ -317,6 +361,7 @@ def _cross_level_findings(units, *, on, unit_filter):
                 CROSS_LEVEL_RULE,
                 f"{role_label}{person_name}不是{parent_name}的执委（或更高职务），应进入上级妇联执委会。",
                 fix_url,
+                roster_url(unit_id),
             )
         )
     return findings
@@ -352,28 +397,58 @@ def review_subtree(unit, *, on):
     since an instance held in memory goes stale after a tree write elsewhere.
     """
     tree_id, lft, rght = Unit.objects.filter(pk=unit.pk).values_list("tree_id", "lft", "rght").get()
-    units = {
-        u.pk: u
-        for u in Unit.objects.filter(tree_id=tree_id, lft__gte=lft, rght__lte=rght)
+    # Plain rows, in tree order: Unit instances are made only for the units that have a finding.
+    rows = list(
+        Unit.objects.filter(tree_id=tree_id, lft__gte=lft, rght__lte=rght)
         .active()
-        .select_related("parent")
         .order_by("lft")
-    }
+        .values_list("pk", "name", "kind", "org_form", "parent_id", "parent__name", "tree_id", "lft", "rght", "level")
+    )
+    units = _LazyUnits(rows)
     tallies = tally_subtree(unit, on=on, bounds=(tree_id, lft, rght))
+    roster_url = _url_maker("members:roster")
     blocks = {quota.block: BlockSummary(quota) for quota in QUOTAS}
     findings = []
-    for u in units.values():
-        quota = quota_for(u)
+    for pk, _name, kind, org_form, *_rest in rows:
+        quota = _quota_of(kind, org_form)
         if quota is None:
             continue
-        unit_findings = _quota_findings(u, quota, tallies.get(u.pk, Tally()))
+        tally = tallies.get(pk, Tally())
         blocks[quota.block].units += 1
-        blocks[quota.block].compliant += not any(f.fails_quota for f in unit_findings)
-        findings += unit_findings
+        compliant = reaches_quota(quota, total=tally.total, head=tally.head, vice=tally.vice)
+        blocks[quota.block].compliant += compliant
+        if compliant and quota.member_min <= tally.member <= quota.member_max and tally.vice <= 2:
+            continue  # nothing to report: no Unit made, no finding built
+        findings += _quota_findings(units[pk], quota, tally, roster_url(pk))
     in_subtree = Q(unit__tree_id=tree_id, unit__lft__gte=lft, unit__rght__lte=rght)
-    findings += _cross_level_findings(units, on=on, unit_filter=in_subtree)
-    order = {pk: i for i, pk in enumerate(units)}
+    findings += _cross_level_findings(
+        units,
+        on=on,
+        unit_filter=in_subtree,
+        appoint_url=_url_maker("members:appoint_existing"),
+        roster_url=roster_url,
+    )
+    order = {row[0]: i for i, row in enumerate(rows)}
     return SubtreeReview(findings=_sorted(findings, order), blocks=[b for b in blocks.values() if b.units])
+
+
+class _LazyUnits(dict):
+    """{pk: Unit} over rows from review_subtree, making each Unit (with its parent's name) when first asked for."""
+
+    def __init__(self, rows):
+        super().__init__()
+        self._rows = {row[0]: row for row in rows}
+
+    def __missing__(self, pk):
+        _pk, name, kind, org_form, parent_id, parent_name, tree_id, lft, rght, level = self._rows[pk]
+        unit = Unit(
+            pk=pk, name=name, kind=kind, org_form=org_form, parent_id=parent_id, tree_id=tree_id, lft=lft, rght=rght
+        )
+        unit.level = level
+        if parent_id is not None:
+            unit.parent = Unit(pk=parent_id, name=parent_name)
+        self[pk] = unit
+        return unit
 
 
 def evaluate_subtree(unit, *, on):

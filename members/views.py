@@ -344,6 +344,7 @@ def compliance(request, pk):
         "unit": unit,
         "breadcrumb": visible_breadcrumb(user, unit),
         "on": on,
+        "on_param": on.isoformat(),  # formatted once, not once per finding
         "today": timezone.localdate(),
         "cut_off": CUTOFF_2016,
         "as_of_form": as_of_form,

@@ -4,14 +4,17 @@ Everything comes from the same per-unit 附表4 figures and the 附表5 groups, 
 the tables never disagree, and it costs a constant handful of queries whatever the subtree size.
 """
 
+from django.core.cache import cache
+
 from fedorg.dates import DEFAULT_AS_OF, DEFAULT_BASELINE
-from members import codes
+from members import codes, freshness, rules
 
 from . import specs
 from .facts import scope_params
-from .tables import form5_groups, reaches_quota, unit_figures
+from .tables import form5_groups, unit_figures
 
 FURTHEST = 8
+CACHE_SECONDS = 3600  # an entry is also dropped by any change of the data version; this bounds memory
 
 
 def _gap(block, figures):
@@ -31,7 +34,7 @@ def unit_dashboard(unit, *, as_of=DEFAULT_AS_OF, baseline=DEFAULT_BASELINE, fres
     """The dashboard of `unit`'s subtree; fresh=True when `unit` was just read in this request (see scope_params)."""
     # One read of the subtree bounds for both passes; 扩员前 is not shown here, so it is not counted.
     params = scope_params(unit, on=as_of, base=baseline, fresh=fresh)
-    units, figures = unit_figures(unit, as_of=as_of, baseline=baseline, params=params, with_before=False)
+    units, figures = unit_figures(unit, as_of=as_of, baseline=baseline, params=params)
     names = {row[0]: row[4] for row in units}
     blocks = {row[0]: row[6] for row in units}
     parents = {row[0]: names.get(row[1], "") for row in units}  # same names recur: 学府社区 under two streets
@@ -41,7 +44,7 @@ def unit_dashboard(unit, *, as_of=DEFAULT_AS_OF, baseline=DEFAULT_BASELINE, fres
         block = blocks[unit_id]
         stats = per_block[block]
         stats["units"] += 1
-        if reaches_quota(block, f["after"], f["chair"], f["vice"]):
+        if rules.reaches_quota(rules.QUOTAS[block - 1], total=f["after"], head=f["chair"], vice=f["vice"]):
             stats["done"] += 1
         else:
             gaps.append(
@@ -51,7 +54,7 @@ def unit_dashboard(unit, *, as_of=DEFAULT_AS_OF, baseline=DEFAULT_BASELINE, fres
                     "parent": parents[unit_id],
                     "block": specs.BLOCK_NAMES[block],
                     "gap": _gap(block, f),
-                    **f,
+                    **{key: f[key] for key in ("after", "chair", "vice", "member", "new")},
                 }
             )
     for stats in per_block.values():
@@ -73,3 +76,23 @@ def unit_dashboard(unit, *, as_of=DEFAULT_AS_OF, baseline=DEFAULT_BASELINE, fres
         "political": _bars([(label, get(f"pol_{key}")) for key, label in specs.POLITICAL_BANDS]),
         "furthest": gaps[:FURTHEST],
     }
+
+
+def cached_unit_dashboard(unit, *, as_of=DEFAULT_AS_OF, baseline=DEFAULT_BASELINE, fresh=False):
+    """unit_dashboard, cached until people, posts or units change (members.freshness).
+
+    The key holds the unit's tree bounds (a unit added or moved below it changes them), both
+    dates and the data version. A transaction with uncommitted changes of its own computes afresh.
+    """
+    if freshness.pending_bump():
+        return unit_dashboard(unit, as_of=as_of, baseline=baseline, fresh=fresh)
+    params = scope_params(unit, on=as_of, base=baseline, fresh=fresh)
+    key = (
+        f"fedorg:dashboard:{unit.pk}:{params['tree_id']}:{params['lft']}:{params['rght']}:"
+        f"{as_of.isoformat()}:{baseline.isoformat()}:{freshness.current()}"
+    )
+    dash = cache.get(key)
+    if dash is None:
+        dash = unit_dashboard(unit, as_of=as_of, baseline=baseline, fresh=fresh)
+        cache.set(key, dash, CACHE_SECONDS)
+    return dash

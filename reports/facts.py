@@ -16,7 +16,7 @@ age expression differs by vendor.
 from django.db import connection
 
 from members import codes
-from members.models import Person, Post
+from members.models import Person, Post, held_on_sql
 from orgtree.models import Unit
 
 POST = Post._meta.db_table
@@ -24,6 +24,7 @@ UNIT = Unit._meta.db_table
 PERSON = Person._meta.db_table
 
 DELEGATE_RANK = Post.RANK[Post.Role.DELEGATE]
+__all__ = ["held_on_sql"]  # "held on this date" in SQL: defined beside PostQuerySet.current, used here
 
 
 def _in(values):
@@ -57,7 +58,18 @@ def tier_case(alias="u"):
 
 
 def age_sql(column="f.birth_date"):
-    """Whole years (周岁) between `column` and the %(on)s parameter, per database vendor."""
+    """Whole years (周岁) between `column` and the %(on)s parameter.
+
+    Over the facts (the default column) this is the facts' `age` column, computed once per fact
+    however many conditions use it (附表5 has five).
+    """
+    if column == "f.birth_date":
+        return "f.age"
+    return _age_expr(column)
+
+
+def _age_expr(column):
+    """Whole years between `column` and %(on)s, per database vendor."""
     if connection.vendor == "postgresql":
         return f"CAST(DATE_PART('year', AGE(CAST(%(on)s AS DATE), {column})) AS INTEGER)"
     # SQLite stores dates as ISO text: year difference, minus one before the birthday.
@@ -87,39 +99,114 @@ def political_band_sql(key, column="f.political_status"):
     return f"({column} IS NULL OR {column} NOT IN {_in(both)})"
 
 
-def _facts_cte(unit_where="1 = 1"):
-    """WITH ranked, facts: one row per (unit, person, delegate-or-not) current on %(on)s.
+# rank * RANK_SPAN + post id orders posts by rank, then by id (the tie-break of "highest post"),
+# and MIN() of it picks a person's best post in a unit without sorting; post ids stay far below.
+RANK_SPAN = 1 << 40
+
+
+def subtree_sql(alias="u"):
+    """The active units of the subtree in %(tree_id)s/%(lft)s/%(rght)s: one nested-set range."""
+    return (
+        f"{alias}.tree_id = %(tree_id)s AND {alias}.lft >= %(lft)s AND {alias}.rght <= %(rght)s "
+        f"AND {alias}.archived_at IS NULL"
+    )
+
+
+def scope_sql(unit_where="1 = 1", *, rows=None):
+    """SELECT id, parent_id, lft, rght, name, code, block, tier of the subtree's active units (tier computed once).
+
+    `rows`, [(row id, lft, rght)], adds row_id: the row whose (lft, rght) range holds the unit, for
+    附表4 (its children, and the unit itself as (id, lft, lft) for 本级). The ranges are our own
+    integers, written into a CASE: a lookup per unit with no join for the planner to misjudge.
+    """
+    row = ""
+    if rows is not None:
+        whens = " ".join(f"WHEN s.lft BETWEEN {int(lft)} AND {int(rght)} THEN {int(pk)}" for pk, lft, rght in rows)
+        row = f", CASE {whens} END AS row_id" if whens else ", NULL AS row_id"
+    return (
+        "SELECT s.id, s.parent_id, s.lft, s.rght, s.name, s.code, "  # noqa: S608 - our own names and codes
+        f"CASE WHEN s.tier = 3 THEN 1 WHEN s.tier = 4 AND s.org_form = '{Unit.OrgForm.CONGRESS}' THEN 3 "
+        f"WHEN s.tier = 4 THEN 2 ELSE 0 END AS block, s.tier{row} "
+        f"FROM (SELECT u.id, u.parent_id, u.lft, u.rght, u.name, u.code, u.org_form, {_tier_case('u')} AS tier "
+        f"FROM {UNIT} u WHERE {subtree_sql('u')} AND ({unit_where})) s"
+    )
+
+
+def _fence():
+    """Keeps the facts a subquery of their own, so each computed column (age) is computed once per
+    fact and not once per condition that uses it; columns a query does not use are still skipped."""
+    return "OFFSET 0" if connection.vendor == "postgresql" else "LIMIT -1 OFFSET 0"
+
+
+def _best_and_ranked(key, had, delegate, only_leadership, row_id):
+    """best (one row per unit, person and delegate-or-not) and ranked (best with rnk, is_new and the unit's columns).
+
+    The shape differs by vendor, each measured faster on its own: PostgreSQL joins the scope
+    before grouping (hash join, hash aggregate, exact estimates; joining after it made the planner
+    misjudge the join and sort); SQLite groups the posts of `unit_id IN scope` first (an index
+    lookup per unit) and joins the scope to the groups.
+    """
+    held = f"({held_on_sql('p', 'on')} OR {held_on_sql('p', 'base')}) {only_leadership}"
+    derived = (
+        f"b.k / {RANK_SPAN} AS rnk, "
+        f"CASE WHEN b.k < {DELEGATE_RANK * RANK_SPAN} AND b.had = 0 THEN 1 ELSE 0 END AS is_new"
+    )
+    if connection.vendor == "postgresql":
+        return f"""best AS (
+    SELECT p.unit_id, p.person_id, s.block, s.tier, s.lft AS unit_lft, {row_id} AS row_id, {key} AS k, {had} AS had
+    FROM {POST} p JOIN scope s ON s.id = p.unit_id
+    WHERE {held}
+    GROUP BY p.unit_id, p.person_id, {delegate}, s.block, s.tier, s.lft{", s.row_id" if row_id != "NULL" else ""}
+),
+ranked AS (SELECT b.*, {derived} FROM best b),"""  # noqa: S608 - our own SQL
+    return f"""best AS (
+    SELECT p.unit_id, p.person_id, {key} AS k, {had} AS had
+    FROM {POST} p
+    WHERE p.unit_id IN (SELECT id FROM scope) AND {held}
+    GROUP BY p.unit_id, p.person_id, {delegate}
+),
+ranked AS (
+    SELECT b.unit_id, b.person_id, b.k, b.had, {derived}, s.block, s.tier, s.lft AS unit_lft, {row_id} AS row_id
+    FROM best b JOIN scope s ON s.id = b.unit_id
+),"""  # noqa: S608 - our own SQL
+
+
+def _facts_cte(unit_where="1 = 1", *, leadership=False, rows=None):
+    """WITH scope, best, facts: one row per (unit, person, delegate-or-not) current on %(on)s.
+
+    - `scope`: the subtree's units with tier and block, each CASE computed once per unit.
+    - `best`: one pass over the scope's posts held on %(on)s or %(base)s, grouped by (unit,
+      person, delegate-or-not): the best post on %(on)s as MIN(rank * RANK_SPAN + id), and whether
+      a post was held on %(base)s. A hash aggregate: no window sort, no per-row subquery.
+    - `facts`: that best post joined back by primary key, with the unit's and the person's columns.
+      Not materialised, so each query reads only the columns it uses.
 
     `is_new` is 1 for a leadership fact whose person held no leadership post in that unit on
-    %(base)s (a promotion is not a new member).
+    %(base)s (a promotion is not a new member). leadership=True leaves delegates out of the scan,
+    for callers whose every measure is about leadership posts. `rows` carries 附表4's row_id
+    (see scope_sql) into best and the facts.
     """
     rank = _rank_case("p")
     delegate = f"CASE WHEN p.role = '{Post.Role.DELEGATE}' THEN 1 ELSE 0 END"
+    only_leadership = f"AND p.role <> '{Post.Role.DELEGATE}'" if leadership else ""
+    row_id = "s.row_id" if rows is not None else "NULL"
+    key = f"MIN(CASE WHEN {held_on_sql('p', 'on')} THEN {rank} * {RANK_SPAN} + p.id END)"
+    had = f"MAX(CASE WHEN p.role <> '{Post.Role.DELEGATE}' AND {held_on_sql('p', 'base')} THEN 1 ELSE 0 END)"
     # Our own table names and constant codes are interpolated; values are bound parameters.
     return f"""
-WITH ranked AS (
-    SELECT p.id AS post_id, p.unit_id, p.person_id, p.role, p.mode, p.method, p.two_committees,
-           p.start_date, {rank} AS rnk,
-           ROW_NUMBER() OVER (PARTITION BY p.unit_id, p.person_id, {delegate} ORDER BY {rank}, p.id) AS rn
-    FROM {POST} p JOIN {UNIT} u ON u.id = p.unit_id
-    WHERE u.tree_id = %(tree_id)s AND u.lft >= %(lft)s AND u.rght <= %(rght)s AND u.archived_at IS NULL
-      AND ({unit_where})
-      AND p.start_date <= %(on)s AND (p.end_date IS NULL OR p.end_date > %(on)s)
-),
-facts AS MATERIALIZED (
-    SELECT r.post_id, r.unit_id, r.person_id, r.role, r.mode, r.method, r.two_committees, r.start_date, r.rnk,
-           u.kind, u.level, u.org_form, u.lft AS unit_lft, u.name AS unit_name, {block_case("u")} AS block, {tier_case("u")} AS tier,
+WITH scope AS MATERIALIZED ({scope_sql(unit_where, rows=rows)}),
+{_best_and_ranked(key, had, delegate, only_leadership, row_id)}
+facts AS (
+    SELECT p.id AS post_id, p.unit_id, p.person_id, p.role, p.mode, p.method, p.two_committees, p.start_date,
+           b.rnk, b.is_new, b.block, b.tier, b.unit_lft, b.row_id,
            pe.name, pe.gender, pe.birth_date, pe.ethnicity, pe.political_status, pe.education, pe.source,
            pe.is_frontline, pe.is_women_worker, pe.workplace_title, pe.mobile,
-           CASE WHEN r.rnk < {DELEGATE_RANK} AND NOT EXISTS (
-               SELECT 1 FROM {POST} b
-               WHERE b.unit_id = r.unit_id AND b.person_id = r.person_id AND b.role <> '{Post.Role.DELEGATE}'
-                 AND b.start_date <= %(base)s AND (b.end_date IS NULL OR b.end_date > %(base)s)
-           ) THEN 1 ELSE 0 END AS is_new
-    FROM ranked r
-    JOIN {UNIT} u ON u.id = r.unit_id
-    JOIN {PERSON} pe ON pe.id = r.person_id
-    WHERE r.rn = 1
+           {_age_expr("pe.birth_date")} AS age
+    FROM ranked b
+    JOIN {POST} p ON p.id = b.k %% {RANK_SPAN}
+    JOIN {PERSON} pe ON pe.id = b.person_id
+    WHERE b.k IS NOT NULL
+    {_fence()}
 )"""  # noqa: S608
 
 
@@ -133,27 +220,121 @@ def scope_params(unit, *, on, base, fresh=False):
         tree_id, lft, rght = unit.tree_id, unit.lft, unit.rght
     else:
         tree_id, lft, rght = Unit.objects.filter(pk=unit.pk).values_list("tree_id", "lft", "rght").get()
-    return {"tree_id": tree_id, "lft": lft, "rght": rght, "on": on.isoformat(), "base": base.isoformat()}
+    return {
+        "unit_id": unit.pk,
+        "tree_id": tree_id,
+        "lft": lft,
+        "rght": rght,
+        "on": on.isoformat(),
+        "base": base.isoformat(),
+    }
 
 
 def sum_case(cond):
     return f"SUM(CASE WHEN {cond} THEN 1 ELSE 0 END)"
 
 
-def aggregate(params, *, measures, group_by=(), where="1 = 1", unit_where="1 = 1"):
-    """{group tuple: {measure: int}} for SUM(CASE WHEN cond) of each measure over the facts."""
+# Counted from `best` in the same statement as the facts (see aggregate's `headcounts`).
+HEADCOUNTS = {
+    # 扩员前: people holding a leadership post in the unit on %(base)s, whether or not still there.
+    "before": "SUM(b.had)",
+    # People holding a leadership post on %(on)s, counted once per unit without ranking or joining
+    # back: the recount of the cross-table check (附表4 扩员后合计 = 附表5 小计).
+    "held": f"SUM(CASE WHEN b.k < {DELEGATE_RANK * RANK_SPAN} THEN 1 ELSE 0 END)",
+}
+
+
+def aggregate(params, *, measures, group_by=(), where="1 = 1", unit_where="1 = 1", leadership=False, headcounts=False):
+    """{group tuple: {measure: int}} for SUM(CASE WHEN cond) of each measure over the facts.
+
+    leadership=True when `where` keeps leadership facts only: delegates' posts are then not read.
+    headcounts=True adds the HEADCOUNTS measures, counted over `best` in the same statement (a
+    UNION ALL branch grouped the same way; `group_by` may then use only unit_id, block and rnk).
+    """
     group_cols = list(group_by)
     select = [*group_cols] + [f"{expr} AS m{i}" for i, expr in enumerate(measures.values())]
-    sql = f"{_facts_cte(unit_where)}\nSELECT {', '.join(select)} FROM facts f WHERE {where}"  # noqa: S608 - our own SQL
-    if group_cols:
-        sql += f" GROUP BY {', '.join(group_cols)}"
+    keys = list(measures)
+    grouped = f" GROUP BY {', '.join(group_cols)}" if group_cols else ""
+    sql = f"{_facts_cte(unit_where, leadership=leadership)}\nSELECT {', '.join(select)}"  # noqa: S608 - our own SQL
+    if headcounts:
+        sql += ", 0 AS h0, 0 AS h1"
+    sql += f" FROM facts f WHERE {where}{grouped}"
+    if headcounts:
+        best_cols = [col.replace("f.", "b.", 1) for col in group_cols]
+        zeros = ", ".join("0" for _ in keys)
+        branch = ", ".join([*best_cols, zeros, *HEADCOUNTS.values()])
+        sql += f"\nUNION ALL SELECT {branch} FROM ranked b"  # noqa: S608 - our own SQL
+        sql += f" GROUP BY {', '.join(best_cols)}" if best_cols else ""
+        keys += list(HEADCOUNTS)
+    result = {}
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        result = {}
-        keys = list(measures)
         for row in cursor.fetchall():
             group, values = tuple(row[: len(group_cols)]), row[len(group_cols) :]
-            result[group] = {key: int(value or 0) for key, value in zip(keys, values, strict=True)}
+            acc = result.setdefault(group, dict.fromkeys(keys, 0))
+            for key, value in zip(keys, values, strict=True):
+                if value:
+                    acc[key] += int(value)
+    return result
+
+
+def per_unit_counts(params, *, measures):
+    """{unit_id: {measure: n, "before": n, "held": n}} for the subtree's units, from `best` alone.
+
+    `measures` are SQL aggregates over `f` that use only best's columns (rnk, is_new, block,
+    tier): 附表4's per-unit head counts. No post or person is joined back, so this is the cheap
+    pass the dashboard runs.
+    """
+    keys = [*measures, *HEADCOUNTS]
+    select = ", ".join([*measures.values(), *(e.replace("b.", "f.") for e in HEADCOUNTS.values())])
+    sql = (
+        f"{_facts_cte(leadership=True)}\n"  # noqa: S608 - our own SQL
+        f"SELECT f.unit_id, {select} FROM ranked f GROUP BY f.unit_id"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return {row[0]: {k: int(v or 0) for k, v in zip(keys, row[1:], strict=True)} for row in cursor.fetchall()}
+
+
+def rolled_up(params, *, rows, unit_measures, qualifies, fact_measures, fact_where):
+    """附表4's shape in one statement, {(row_id, block): {measure: n}}.
+
+    `rows` are [(id, lft, rght)] of the table's rows (see scope_sql). Per row and block: "units" (how many block units), "done" (how many satisfy
+    `qualifies`, a condition over the unit's figures `pu.<measure>` and its block `pu.block`), and
+    the sums of `unit_measures`, "before" and "held", counted per unit from `best` alone. Per row,
+    with block 0: `fact_measures` over the facts matching `fact_where`.
+    """
+    unit_keys = [*unit_measures, *HEADCOUNTS]
+    unit_select = ", ".join(
+        [f"{expr} AS {key}" for key, expr in unit_measures.items()]
+        + [f"{expr.replace('b.', 'f.')} AS {key}" for key, expr in HEADCOUNTS.items()]
+    )
+    fact_keys = list(fact_measures)
+    nulls = lambda n: ", ".join(["0"] * n)  # noqa: E731 - pads the branches of the UNION
+    sums = ", ".join(f"SUM(pu.{key})" for key in unit_keys)
+    # Three branches, no join between them (a join of two aggregates had no index on SQLite);
+    # rows with the same (row_id, block) are added up below. A unit with no posts is in the
+    # first branch only: it counts as a unit and can never be 达标.
+    sql = f"""{_facts_cte(leadership=True, rows=rows)},
+pu AS (SELECT f.unit_id, f.row_id, f.block, {unit_select} FROM ranked f GROUP BY f.unit_id, f.row_id, f.block)
+SELECT s.row_id, s.block, COUNT(*), {nulls(1 + len(unit_keys) + len(fact_keys))}
+FROM scope s WHERE s.block > 0 AND s.row_id IS NOT NULL GROUP BY s.row_id, s.block
+UNION ALL
+SELECT pu.row_id, pu.block, NULL, SUM(CASE WHEN {qualifies} THEN 1 ELSE 0 END), {sums}, {nulls(len(fact_keys))}
+FROM pu WHERE pu.block > 0 AND pu.row_id IS NOT NULL GROUP BY pu.row_id, pu.block
+UNION ALL
+SELECT f.row_id, 0, {nulls(2 + len(unit_keys))}, {", ".join(fact_measures.values())}
+FROM facts f WHERE {fact_where} AND f.row_id IS NOT NULL GROUP BY f.row_id
+"""  # noqa: S608 - our own SQL; values are bound
+    keys = ["units", "done", *unit_keys, *fact_keys]
+    result = {}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        for row_id, block, *values in cursor.fetchall():
+            acc = result.setdefault((row_id, block), {})
+            for key, value in zip(keys, values, strict=True):
+                if value is not None:
+                    acc[key] = acc.get(key, 0) + int(value)
     return result
 
 
@@ -183,10 +364,15 @@ FACT_COLUMNS = [
 ]
 
 
-def fact_rows(params, *, where="1 = 1", unit_where="1 = 1", order_by="f.unit_lft, f.rnk, f.person_id"):
+def fact_rows(
+    params, *, where="1 = 1", unit_where="1 = 1", order_by="f.unit_lft, f.rnk, f.person_id", leadership=False
+):
     """The facts themselves (dicts), for registers (附表3) and drill-down lists."""
-    cols = ", ".join(f"f.{c}" for c in FACT_COLUMNS)
-    sql = f"{_facts_cte(unit_where)}\nSELECT {cols} FROM facts f WHERE {where} ORDER BY {order_by}"  # noqa: S608
+    cols = ", ".join("un.name AS unit_name" if c == "unit_name" else f"f.{c}" for c in FACT_COLUMNS)
+    sql = (
+        f"{_facts_cte(unit_where, leadership=leadership)}\n"  # noqa: S608 - our own SQL
+        f"SELECT {cols} FROM facts f JOIN {UNIT} un ON un.id = f.unit_id WHERE {where} ORDER BY {order_by}"
+    )
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return [dict(zip(FACT_COLUMNS, row, strict=True)) for row in cursor.fetchall()]
@@ -194,45 +380,7 @@ def fact_rows(params, *, where="1 = 1", unit_where="1 = 1", order_by="f.unit_lft
 
 def units_in_scope(params, *, where="1 = 1"):
     """Active units of the subtree with their block and tier: (id, parent_id, lft, rght, name, code, block, tier)."""
-    sql = (
-        f"SELECT u.id, u.parent_id, u.lft, u.rght, u.name, u.code, {block_case('u')} AS block, "  # noqa: S608
-        f"{tier_case('u')} AS tier FROM {UNIT} u "
-        "WHERE u.tree_id = %(tree_id)s AND u.lft >= %(lft)s AND u.rght <= %(rght)s AND u.archived_at IS NULL "
-        f"AND ({where}) ORDER BY u.lft"
-    )
+    sql = f"{scope_sql(where)} ORDER BY s.lft"
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()
-
-
-def _leadership_posts_sql(date_param):
-    return (
-        f"FROM {POST} p JOIN {UNIT} u ON u.id = p.unit_id "  # noqa: S608 - our own names; values bound
-        "WHERE u.tree_id = %(tree_id)s AND u.lft >= %(lft)s AND u.rght <= %(rght)s AND u.archived_at IS NULL "
-        f"AND p.role <> '{Post.Role.DELEGATE}' AND p.start_date <= %({date_param})s "
-        f"AND (p.end_date IS NULL OR p.end_date > %({date_param})s)"
-    )
-
-
-def members_per_unit(params, *, date_param="base"):
-    """{unit_id: distinct people holding a leadership post there} on the `date_param` date.
-
-    The same people as the leadership facts on that date (one per unit and person), counted
-    without ranking them: 扩员前 needs only the head count, and this is much cheaper.
-    """
-    sql = f"SELECT p.unit_id, COUNT(DISTINCT p.person_id) {_leadership_posts_sql(date_param)} GROUP BY p.unit_id"
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return dict(cursor.fetchall())
-
-
-def members_per_block(params):
-    """{block: distinct (unit, person) with a leadership post on %(on)s}: an independent recount for the
-    cross-table check (附表5 小计 = 附表4 扩员后合计 = this, per block)."""
-    sql = (
-        f"SELECT x.block, COUNT(*) FROM (SELECT DISTINCT p.unit_id, p.person_id, {block_case('u')} AS block "  # noqa: S608
-        f"{_leadership_posts_sql('on')}) x WHERE x.block > 0 GROUP BY x.block"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return dict(cursor.fetchall())

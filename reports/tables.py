@@ -22,12 +22,11 @@ not see personal data of the unit, they are masked in the snapshot itself, so wh
 (and later shown to the city) is exactly what that user was allowed to see.
 """
 
-import bisect
 import datetime
 from decimal import ROUND_HALF_UP, Decimal
 
 from fedorg.dates import DEFAULT_AS_OF, DEFAULT_BASELINE, cn_date, year_month
-from members import codes
+from members import codes, rules
 from members.models import Post
 from orgtree.access import can_see_personal_data
 from orgtree.models import Congress, Contact, Unit
@@ -35,10 +34,11 @@ from orgtree.models import Congress, Contact, Unit
 from . import specs
 from .excel import normalize
 from .facts import (
+    HEADCOUNTS,
     aggregate,
     fact_rows,
-    members_per_block,
-    members_per_unit,
+    per_unit_counts,
+    rolled_up,
     scope_params,
     sum_case,
     tier_case,
@@ -287,7 +287,11 @@ def _form3(snapshot, *, unit, as_of, baseline, user):
     params = scope_params(unit, on=as_of, base=baseline)
     districts = _tier2_units(params)
     facts = fact_rows(
-        params, where=specs.LEADERSHIP, unit_where=TIER2, order_by="f.unit_lft, f.rnk, f.start_date, f.person_id"
+        params,
+        where=specs.LEADERSHIP,
+        unit_where=TIER2,
+        order_by="f.unit_lft, f.rnk, f.start_date, f.person_id",
+        leadership=True,
     )
     masked = user is not None and not can_see_personal_data(user, unit)
     snapshot["masked"] = masked
@@ -328,10 +332,11 @@ def _form3(snapshot, *, unit, as_of, baseline, user):
 # --- 附表4 ------------------------------------------------------------------------------------
 
 
-def _row_units(unit, units):
-    """Rows of 附表4: the unit itself when it is in a block (本级), then its children in tree order."""
+def _row_units(unit, params):
+    """Rows of 附表4: the unit itself when it is in a block (本级), then its active children in tree order."""
     rows = []
-    for unit_id, parent_id, lft, rght, name, _code, block, _tier in units:
+    where = f"u.parent_id = {int(unit.pk)} OR u.id = {int(unit.pk)}"
+    for unit_id, parent_id, lft, rght, name, _code, block, _tier in units_in_scope(params, where=where):
         if unit_id == unit.pk and block:
             rows.append({"id": unit_id, "name": f"{name}（本级）", "lft": lft, "rght": lft, "self": True})
         elif parent_id == unit.pk:
@@ -339,73 +344,65 @@ def _row_units(unit, units):
     return rows
 
 
-def reaches_quota(block, after, chairs, vices):
-    """达标 (FORMS.md): total inside the block's range, exactly one chair, at least two vice-chairs."""
-    low, high = specs.QUOTAS[block]
-    return low <= after <= high and chairs == 1 and vices >= 2
-
-
-def unit_figures(unit, *, as_of, baseline, params=None, with_before=True):
-    """Per-unit 附表4 figures for every block unit of the subtree (4 queries whatever the tree size).
+def unit_figures(unit, *, as_of, baseline, params=None):
+    """Per-unit 附表4 head counts for every block unit of the subtree (2 queries whatever the tree size).
 
     Returns (units, figures): units as from facts.units_in_scope, figures {unit_id: {measure: n}}
-    with the 4-1 measures, the 4-2 measures and "before" (0 when with_before is False).
+    with FORM4_UNIT_MEASURES (after, chair, vice, member, new), "before" (扩员前) and "held".
     `params` may be passed in by a caller that already read the subtree bounds.
     """
     params = params or scope_params(unit, on=as_of, base=baseline)
     units = units_in_scope(params)
     measures = {key: sum_case(cond) for key, cond in specs.FORM4_UNIT_MEASURES.items()}
-    measures.update({key: sum_case(cond) for key, cond in specs.conditions(specs.FORM4_CONT_HEADER).items()})
-    after = aggregate(params, measures=measures, group_by=["f.unit_id"], where="f.block > 0")
-    before = members_per_unit(params, date_param="base") if with_before else {}
-    empty = dict.fromkeys(measures, 0)
+    counted = per_unit_counts(params, measures=measures)
+    empty = dict.fromkeys([*measures, *HEADCOUNTS], 0)
     figures = {}
     for unit_id, *_rest, block, _tier in units:
         if block:
-            figures[unit_id] = {**empty, **after.get((unit_id,), {}), "before": before.get(unit_id, 0)}
+            figures[unit_id] = counted.get(unit_id, empty)
     return units, figures
 
 
+# 达标 of one unit from its figures in 附表4's statement (members.rules decides; see reaches_quota_sql).
+QUALIFIES = rules.reaches_quota_sql("pu.block", total="pu.after", head="pu.chair", vice="pu.vice")
+
+
+def _after_new(cond):
+    """A 附表4（续） condition without its leading specs.NEW (which its query's WHERE holds)."""
+    if cond == specs.NEW:
+        return "1 = 1"
+    prefix = f"{specs.NEW} AND "
+    if not cond.startswith(prefix):
+        raise ValueError(f"附表4（续）的条件应以 NEW 开头：{cond}")
+    return cond.removeprefix(prefix)
+
+
 def _form4(snapshot, *, unit, as_of, baseline, user):
-    units, figures = unit_figures(unit, as_of=as_of, baseline=baseline)
-    row_units = _row_units(unit, units)
-    cont_keys = list(specs.conditions(specs.FORM4_CONT_HEADER))
+    params = scope_params(unit, on=as_of, base=baseline)
+    row_units = _row_units(unit, params)
+    cont = specs.conditions(specs.FORM4_CONT_HEADER)
+    counted = rolled_up(
+        params,
+        rows=[(row["id"], row["lft"], row["rght"]) for row in row_units],
+        unit_measures={key: sum_case(cond) for key, cond in specs.FORM4_UNIT_MEASURES.items()},
+        qualifies=QUALIFIES,
+        # Every 附表4（续） column counts new members (specs.NEW AND ...); NEW is the WHERE of their
+        # branch, so each column tests only what it adds.
+        fact_measures={key: sum_case(_after_new(cond)) for key, cond in cont.items()},
+        fact_where=specs.NEW,
+    )
     sums = {row["id"]: {} for row in row_units}
-    children = [row for row in row_units if not row["self"]]
-    starts = [row["lft"] for row in children]
-
-    def row_of(unit_id, lft):
-        """The row a unit is counted in: 本级 for the unit itself, else the child whose range holds it."""
-        if unit_id == unit.pk:
-            return row_units[0] if row_units and row_units[0]["self"] else None
-        i = bisect.bisect_right(starts, lft) - 1
-        if i >= 0 and lft <= children[i]["rght"]:
-            return children[i]
-        return None
-
-    for unit_id, _parent, lft, _rght, _name, _code, block, _tier in units:
-        if not block:
-            continue
-        row = row_of(unit_id, lft)
-        if row is None:
-            continue
-        f = figures[unit_id]
-        acc = sums[row["id"]]
-        b = f"b{block}"
-        done = reaches_quota(block, f["after"], f["chair"], f["vice"])
-        for key, value in (
-            ("units", 1),
-            ("done", int(done)),
-            ("before", f["before"]),
-            ("after", f["after"]),
-            ("chair", f["chair"]),
-            ("vice", f["vice"]),
-            ("member", f["member"]),
-            ("new", f["new"]),
-        ):
-            acc[f"{b}_{key}"] = acc.get(f"{b}_{key}", 0) + value
-        for key in cont_keys:
-            acc[key] = acc.get(key, 0) + f[key]
+    held = {}  # the cross-table check's recount, per block, over the whole subtree
+    for (row_id, block), values in counted.items():
+        acc = sums.get(row_id)
+        if block:
+            held[block] = held.get(block, 0) + values.get("held", 0)
+            if acc is not None:
+                for key in ("units", "done", "before", "after", "chair", "vice", "member", "new"):
+                    acc[f"b{block}_{key}"] = values.get(key, 0)
+        elif acc is not None:
+            for key in cont:
+                acc[key] = values.get(key, 0)
     header41, columns41 = specs.build_header(specs.FORM4_HEADER)
     header42, columns42 = specs.build_header(specs.FORM4_CONT_HEADER)
     total = {}
@@ -468,7 +465,7 @@ def _form4(snapshot, *, unit, as_of, baseline, user):
             f"兼职成员来源各栏之和（{sources}）应等于兼职人数（{part_time}）。",
             f"new_mode_{Post.Mode.PART_TIME}",
         )
-    _cross_check(snapshot, unit=unit, as_of=as_of, baseline=baseline, form4_total=total)
+    _cross_check(snapshot, held, form4_total=total)
 
 
 # --- 附表5 ------------------------------------------------------------------------------------
@@ -483,9 +480,10 @@ def form5_groups(unit, *, as_of, baseline, params=None):
     params = params or scope_params(unit, on=as_of, base=baseline)
     measures = {key: sum_case(cond) for key, cond in specs.conditions(specs.FORM5_HEADER).items()}
     measures["age_sum"] = f"SUM({specs.AGE})"
-    return aggregate(
-        params, measures=measures, group_by=["f.block", "f.rnk"], where=f"f.block > 0 AND {specs.LEADERSHIP}"
-    )
+    # leadership=True reads leadership posts only; block 0 (city, district, new-field units) is
+    # dropped here rather than in SQL, where a filter made PostgreSQL misjudge the row count.
+    groups = aggregate(params, measures=measures, group_by=["f.block", "f.rnk"], leadership=True, headcounts=True)
+    return {key: values for key, values in groups.items() if key[0] and key[1] is not None}
 
 
 def _form5(snapshot, *, unit, as_of, baseline, user):
@@ -548,24 +546,22 @@ def _form5(snapshot, *, unit, as_of, baseline, user):
         f"总计（{_value(by_key['total'], panel, 'total')}）应等于三个小计之和（{subtotal}）。",
         "total",
     )
+    held = {}
+    for (block, _rnk), values in groups.items():
+        held[block] = held.get(block, 0) + values["held"]
     _cross_check(
-        snapshot,
-        unit=unit,
-        as_of=as_of,
-        baseline=baseline,
-        form5_subtotals={n: _value(by_key[f"b{n}"], panel, "total") for n, *_r in specs.BLOCKS},
+        snapshot, held, form5_subtotals={n: _value(by_key[f"b{n}"], panel, "total") for n, *_r in specs.BLOCKS}
     )
 
 
-def _cross_check(snapshot, *, unit, as_of, baseline, form4_total=None, form5_subtotals=None):
+def _cross_check(snapshot, recount, *, form4_total=None, form5_subtotals=None):
     """FORMS.md cross-table check: each block's 附表5 小计 equals its 附表4 扩员后合计 (same unit, same date).
 
     The other table's block total is, by definition, the number of distinct (unit, person) pairs
-    holding a leadership post in that block's units on the date; it is recounted here by a plain
-    DISTINCT query (a different path from both tables' ranked facts) instead of computing the
-    whole other table, so the check costs one light query on every render.
+    holding a leadership post in that block's units on the date. `recount` {block: n} counts them
+    in the same statement as the table (facts.HEADCOUNTS "held"), from the grouped posts alone:
+    not through the ranked facts, the join back to posts and people, or any column's condition.
     """
-    recount = members_per_block(scope_params(unit, on=as_of, base=baseline))
     for number, name, _roles, _quota in specs.BLOCKS:
         other = recount.get(number, 0)
         if form4_total is not None:

@@ -2,7 +2,7 @@
 
 from django import template
 
-from reports.dashboard import unit_dashboard as compute_dashboard
+from reports.dashboard import cached_unit_dashboard
 
 register = template.Library()
 
@@ -10,4 +10,6 @@ register = template.Library()
 @register.inclusion_tag("reports/_dashboard.html")
 def unit_dashboard(unit):
     # The unit page has just fetched `unit` through orgtree.access: its bounds are current.
-    return {"unit": unit, "dash": compute_dashboard(unit, fresh=True)}
+    # Cached until the data change (members.freshness): the page no longer counts the whole
+    # subtree on every view.
+    return {"unit": unit, "dash": cached_unit_dashboard(unit, fresh=True)}

@@ -1,0 +1,80 @@
+"""One number that changes whenever rosters or units change: the key of every cached figure.
+
+The unit page's dashboard counts the whole subtree (two aggregates over every post below a city),
+so it is cached per (unit, its tree bounds, dates, version); see reports.dashboard. The version
+is one row (members.DataVersion). Every write to people, posts and units bumps it after its
+transaction commits: model saves and deletes through signals (services, admin, shell), bulk
+writes through the querysets of Person and Post (importer, seed), so no write path is left out.
+
+Why this and not the alternatives (issue 15):
+- a facts table kept current by the services would have to be maintained by every write path,
+  the importer's bulk writes included, and its figures re-derived on every change of a rule;
+- the latest return snapshot is stale by design between campaigns;
+- a version read costs one primary-key SELECT; a cached dashboard is served in a few ms.
+
+Bumping after commit, in its own statement, keeps the row from serialising writers: a 10-second
+import does not hold a lock on it. Until the bump lands, the writing transaction itself bypasses
+the cache (read-your-writes: pending_bump). The row starts at a random value, so a database
+rebuilt from scratch (tests, a re-seed) never meets a cache entry from an earlier one.
+"""
+
+import secrets
+
+from django.apps import apps
+from django.db import IntegrityError, connection, models, transaction
+from django.db.models import F
+
+
+def _version_model():
+    # Looked up, not imported: members.models imports this module for VersionedQuerySet.
+    return apps.get_model("members", "DataVersion")
+
+
+def _bump():
+    DataVersion = _version_model()  # noqa: N806 - a model class
+    if not DataVersion.objects.filter(pk=1).update(value=F("value") + 1):
+        current()
+
+
+def pending_bump():
+    """True inside a transaction that has changed data not yet committed (its bump is still queued)."""
+    return any(func is _bump for _sids, func, _robust in connection.run_on_commit)
+
+
+def bump_on_commit():
+    """Change the version once the current transaction commits (at once in autocommit mode)."""
+    if not pending_bump():
+        transaction.on_commit(_bump)
+
+
+def current():
+    """The version now, creating the row (at a random value) the first time."""
+    DataVersion = _version_model()  # noqa: N806 - a model class
+    value = DataVersion.objects.filter(pk=1).values_list("value", flat=True).first()
+    if value is not None:
+        return value
+    try:
+        with transaction.atomic():
+            return DataVersion.objects.create(pk=1, value=secrets.randbelow(1 << 62)).value
+    except IntegrityError:  # created by a concurrent request meanwhile
+        return DataVersion.objects.filter(pk=1).values_list("value", flat=True).get()
+
+
+class VersionedQuerySet(models.QuerySet):
+    """Bulk writes bypass save() and its signals; these bump the version themselves."""
+
+    def bulk_create(self, *args, **kwargs):
+        bump_on_commit()
+        return super().bulk_create(*args, **kwargs)
+
+    def bulk_update(self, *args, **kwargs):
+        bump_on_commit()
+        return super().bulk_update(*args, **kwargs)
+
+    def update(self, *args, **kwargs):
+        bump_on_commit()
+        return super().update(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        bump_on_commit()
+        return super().delete(*args, **kwargs)

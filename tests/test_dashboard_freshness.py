@@ -1,0 +1,84 @@
+"""The unit page's dashboard is cached, and never stale: any change of rosters or units shows at once."""
+
+import datetime
+
+import pytest
+from django.urls import reverse
+
+from members import freshness
+from members import services as members
+from members.models import Post
+from orgtree import services as tree_services
+from orgtree.models import Unit
+from reports import dashboard
+
+START = datetime.date(2016, 7, 1)
+
+
+def hire(unit, role, name):
+    someone = members.create_person(data={"name": name, "birth_date": datetime.date(1980, 1, 1)}, actor=None)
+    return members.appoint(person=someone, unit=unit, role=role, start_date=START, actor=None)
+
+
+@pytest.fixture
+def computed(monkeypatch):
+    """Counts how often the dashboard is really computed (a cache miss)."""
+    calls = []
+    real = dashboard.unit_dashboard
+
+    def counting(*args, **kwargs):
+        calls.append(args)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(dashboard, "unit_dashboard", counting)
+    return calls
+
+
+def page_dash(client, unit):
+    response = client.get(reverse("orgtree:unit", args=[unit.pk]))
+    assert response.status_code == 200
+    return next(c["dash"] for c in response.context if "dash" in c)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_committed_roster_change_shows_on_the_next_view(tree, city_reviewer, login, computed):
+    client = login(city_reviewer)
+    hire(tree.community_a, "chair", "主席甲")
+    first = page_dash(client, tree.city)
+    again = page_dash(client, tree.city)
+    assert again["people"] == first["people"] == 1
+    assert len(computed) == 1, "the second view is served from the cache"
+
+    hire(tree.community_a, "vice_chair", "副主席乙")  # commits (autocommit), then bumps the version
+    after = page_dash(client, tree.city)
+    assert after["people"] == 2
+    assert len(computed) == 2
+
+    post = Post.objects.get(person__name="副主席乙")
+    members.end_post(post=post, end_date=datetime.date(2016, 8, 1), reason="调离", actor=None)
+    assert page_dash(client, tree.city)["people"] == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_bulk_writes_and_new_units_change_the_figures_too(tree, city_reviewer, login):
+    client = login(city_reviewer)
+    hire(tree.community_a, "chair", "主席甲")
+    units_before = page_dash(client, tree.city)["units"]
+    version = freshness.current()
+
+    Post.objects.filter(unit=tree.community_a).update(end_date=datetime.date(2016, 7, 2))  # no save(), no signal
+    assert freshness.current() != version
+    assert page_dash(client, tree.city)["people"] == 0
+
+    street = Unit.objects.get(pk=tree.street_a.pk)
+    tree_services.create_unit(parent=street, name="新建社区", code="230102001009", kind=Unit.Kind.COMMUNITY, actor=None)
+    assert page_dash(client, Unit.objects.get(pk=tree.city.pk))["units"] == units_before + 1
+
+
+def test_a_transaction_sees_its_own_uncommitted_change(tree, city_reviewer, login, computed):
+    """Inside one transaction (here the test's) the version is bumped only at commit: the cache is bypassed."""
+    client = login(city_reviewer)
+    assert page_dash(client, tree.city)["people"] == 0
+    hire(tree.community_a, "chair", "主席甲")
+    assert freshness.pending_bump()
+    assert page_dash(client, tree.city)["people"] == 1
