@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('members', '0005_certificate_number_from_the_register'),
+        ('members', '0006_roster_import_token'),
     ]
 
     operations = [
