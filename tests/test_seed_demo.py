@@ -183,7 +183,8 @@ class TestSmallCity:
         people = current_by_unit()
         units = list(Unit.objects.filter(kind__in=["street", "township", "community", "village"]))
         compliant = [u for u in units if is_compliant(u, people[u.pk])]
-        assert 0.8 <= len(compliant) / len(units) <= 0.95
+        # Pilots and their units are all 达标 (fedorg/demo/rosters.py), so the small city sits higher.
+        assert 0.8 <= len(compliant) / len(units) <= 0.97
         faults = Counter()
         for unit in set(units) - set(compliant):
             counts = Counter(people[unit.pk].values())
@@ -253,8 +254,10 @@ class TestSmallCity:
         assert not Post.objects.filter(start_date__gt=CUTOFF).exists()
 
     def test_new_part_time_members_have_a_source_and_modes_and_methods_vary(self):
-        new = Post.objects.filter(start_date__gt=BASELINE, unit__level__gte=3)
-        assert set(new.values_list("mode", flat=True)) == set(Post.Mode.values)
+        new = Post.objects.filter(start_date__gt=BASELINE, unit__level__gte=2)
+        # Villages and communities recruit 兼职 members and volunteers; streets and townships all four modes.
+        assert set(new.filter(unit__level=2).values_list("mode", flat=True)) == set(Post.Mode.values)
+        assert set(new.filter(unit__level=3).values_list("mode", flat=True)) == {"part_time", "volunteer"}
         assert set(new.values_list("method", flat=True)) == set(Post.Method.values)
         sources = set(new.filter(mode="part_time").values_list("person__source", flat=True))
         assert {"01", "02", "03", "09", "99"} <= sources

@@ -629,6 +629,8 @@ def seed_live_campaign(*, today=None, stdout=None):
                 later = when + datetime.timedelta(hours=20)
                 Return.objects.filter(pk=ret.pk).update(reviewed_at=later)
                 clock.stamp(later)
+                # She read the filing when she approved it; the district reads its approval.
+                Notification.objects.filter(url=ret.get_absolute_url()).update(read_at=later)
     if stdout:
         stdout.write(
             f"报送任务：{doc_number}（{campaign.title}）进行中，附表1 {LIVE_DUE_IN_DAYS['1']} 天后截止，"
