@@ -16,7 +16,8 @@ from fedorg.demo.people import GIVEN_BY_DECADE, MOBILE_PREFIXES_2016_SET, decade
 from fedorg.demo.tree import load_places, plan_places
 from members import rules
 from members.models import Person, Post
-from orgtree.models import AuditEvent, Congress, Contact, Unit, User
+from orgtree.models import Contact, Unit
+from tests.conftest import clear_demo_city
 
 pytestmark = pytest.mark.django_db
 
@@ -32,14 +33,7 @@ def _seed(scale, blocker):
 
 def _teardown(blocker):
     with blocker.unblock():
-        Post.objects.all().delete()
-        Person.objects.all().delete()
-        Congress.objects.all().delete()
-        Contact.objects.all().delete()
-        User.objects.all().delete()
-        AuditEvent.objects.all().delete()
-        for level in range(4, -1, -1):
-            Unit.objects.filter(level=level).delete()
+        clear_demo_city()
 
 
 @pytest.fixture(scope="class", params=["small", "city"])
