@@ -30,7 +30,13 @@ FIELD_LABELS = {
 }
 # The same key means different things on different objects.
 OBJECT_FIELD_LABELS = {
-    "returns.return": {"status": "状态", "snapshot": "上报次数", "code": "验证码", "cells": "标注的单元格"},
+    "returns.return": {
+        "form": "报表",
+        "status": "状态",
+        "snapshot": "上报次数",
+        "code": "验证码",
+        "cells": "标注的单元格",
+    },
 }
 # Looked up by label so that this helper layer imports no app above it.
 FALLBACK_MODELS = ("members.Person", "members.Post", "orgtree.Unit", "orgtree.User")

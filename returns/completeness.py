@@ -21,17 +21,22 @@ class Board:
     rows: list  # [(district, [cell, ...])]
     stats: dict
     today: datetime.date
+    closed: bool = False
 
 
-def _cell(form, district, ret, today):
-    """What the dashboard shows for one district and one form."""
+def _cell(form, district, ret, today, *, closed=False):
+    """What the dashboard shows for one district and one form.
+
+    After the campaign's last due date it is closed: a missing return reads 未报（任务已结束）
+    instead of counting days overdue for ever.
+    """
     submitted_on = timezone.localdate(ret.first_submitted_at) if ret and ret.first_submitted_at else None
     status = ret.status if ret else STATUS.DRAFT
     reported = status in (STATUS.SUBMITTED, STATUS.APPROVED)
     late_days = None
     if submitted_on is not None:
         late_days = max((submitted_on - form.due_date).days, 0)
-    overdue_days = (today - form.due_date).days if not reported and today > form.due_date else 0
+    overdue_days = (today - form.due_date).days if not reported and today > form.due_date and not closed else 0
     return {
         "form": form,
         "district": district,
@@ -46,6 +51,7 @@ def _cell(form, district, ret, today):
         "late_days": late_days,
         "overdue_days": overdue_days,
         "counts_for_timeliness": submitted_on is not None or today > form.due_date,
+        "closed_missing": closed and not reported,
     }
 
 
@@ -63,10 +69,11 @@ def board(campaign: Campaign, *, user, today: datetime.date) -> Board:
             "pk", "form_id", "unit_id", "status", "version", "first_submitted_at", "submitted_at"
         )
     }
+    closed = bool(forms) and today > max(f.due_date for f in forms)
     rows = []
     cells = []
     for district in districts:
-        row = [_cell(form, district, returns.get((form.pk, district.pk)), today) for form in forms]
+        row = [_cell(form, district, returns.get((form.pk, district.pk)), today, closed=closed) for form in forms]
         rows.append((district, row))
         cells += row
     reported = [c for c in cells if c["reported"]]
@@ -78,10 +85,11 @@ def board(campaign: Campaign, *, user, today: datetime.date) -> Board:
         "submitted": sum(c["status"] == STATUS.SUBMITTED for c in cells),
         "returned": sum(c["status"] == STATUS.RETURNED for c in cells),
         "missing": sum(c["status"] == STATUS.DRAFT for c in cells),
-        "overdue": sum(bool(c["overdue_days"]) for c in cells),
+        # 逾期 counts the missing returns only, so that 已通过 + 待审核 + 已退回 + 未上报 = 应报.
+        "overdue": sum(bool(c["overdue_days"]) and c["status"] == STATUS.DRAFT for c in cells),
         "on_time": sum(c["on_time"] for c in cells),
         "timed": len(timed),
         "reporting_rate": _rate(len(reported), len(cells)),
         "on_time_rate": _rate(sum(c["on_time"] for c in timed), len(timed)),
     }
-    return Board(forms=forms, districts=districts, rows=rows, stats=stats, today=today)
+    return Board(forms=forms, districts=districts, rows=rows, stats=stats, today=today, closed=closed)

@@ -38,8 +38,16 @@ class SubmitForm(forms.Form):
     )
     expected_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
-    def __init__(self, *args, pilot=False, **kwargs):
+    def __init__(self, *args, pilot=False, explanation_required=False, **kwargs):
         super().__init__(*args, **kwargs)
+        if explanation_required:
+            # The pre-submit check found warnings: the service refuses an empty 上报说明, so the
+            # form marks it required and says why before the round trip.
+            field = self.fields["explanation"]
+            field.required = True
+            field.error_messages["required"] = (
+                "本表有提醒项，请在“上报说明”中写明原因：这些情况属实，或为什么暂时无法改正。"
+            )
         if pilot:
             self.fields["pilot_report"] = forms.CharField(
                 label="示范点情况报告",

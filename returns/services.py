@@ -334,7 +334,12 @@ def _record(ret, *, actor, action, from_status, to_status, reason="", cells=None
         action=f"return.{action}",
         unit=ret.unit,
         obj=ret,
-        changes={"status": [STATUS(from_status).label, STATUS(to_status).label], **(changes or {})},
+        # The history names the 附表 the event is about (附表4 of 哈妇发〔2016〕8号), not just "上报报表".
+        changes={
+            "form": [None, f"{ret.form.campaign.doc_number} {ret.form.short_label}"],
+            "status": [STATUS(from_status).label, STATUS(to_status).label],
+            **(changes or {}),
+        },
         reason=reason,
     )
 
@@ -591,9 +596,10 @@ def send_back(*, ret, actor, reason, cells=(), expected_version=None):
         reason=reason,
         cells=cells,
         snapshot=ret.snapshot,
-        changes={"cells": cells} if cells else None,
+        changes={"cells": [describe_ref(ret.snapshot.data, c) for c in cells]} if cells else None,
     )
-    pinned = f"（标注：{'、'.join(cells)}）" if cells else ""
+    # Name the cells as a clerk reads them (附表1“道里区”行第辛栏（…）), never as internal refs.
+    pinned = f"（标注：{'、'.join(describe_ref(ret.snapshot.data, c) for c in cells)}）" if cells else ""
     notifications.notify(
         users=notifications.district_users(ret.unit),
         text=f"{ret.form.campaign.doc_number} {ret.form.short_label}被退回修改：{reason}{pinned}",

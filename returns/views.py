@@ -92,6 +92,7 @@ def campaign_dashboard(request, pk):
         "rows": rows,
         "stats": stats,
         "today": today,
+        "closed": board.closed,
         "can_review": can_review,
         "can_submit": user.can_edit,
         "is_district_view": user.unit_id in district_ids,
@@ -169,7 +170,9 @@ def return_submit(request, form_pk, unit_pk):
         initial["explanation"] = ret.snapshot.explanation
         if pilot:
             initial["pilot_report"] = ret.snapshot.data.get("report", "")
-    form = SubmitForm(request.POST or None, initial=initial, pilot=pilot)
+    preview = services.build_snapshot(campaign_form, unit, pilot_report=request.POST.get("pilot_report", ""))
+    problems, warnings = services.submission_problems(campaign_form, unit, preview)
+    form = SubmitForm(request.POST or None, initial=initial, pilot=pilot, explanation_required=bool(warnings))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -189,8 +192,6 @@ def return_submit(request, form_pk, unit_pk):
         else:
             messages.success(request, f"已上报，验证码 {ret.snapshot.code}。市妇联审核后您会收到通知。")
             return redirect(ret)
-    preview = services.build_snapshot(campaign_form, unit, pilot_report=request.POST.get("pilot_report", ""))
-    problems, warnings = services.submission_problems(campaign_form, unit, preview)
     if pilot and not request.POST.get("pilot_report"):
         # The report text is typed below; don't shout about it before the user has had a chance.
         problems = [p for p in problems if p.kind != "pilot_report_missing"]

@@ -46,11 +46,14 @@ def test_the_dashboard_counts_match_the_returns(tree, campaign_2016, staff_a, st
     # Every 2016 due date has passed, so all 12 cells count for timeliness; two stand filed on time
     # (the sent-back one was on time too, but no longer stands), so on time never exceeds reported.
     assert stats["timed"] == 12 and stats["on_time"] == 2
-    assert stats["overdue"] == 12 - 3
+    # The counters partition the returns; the 2016 campaign ended with its last due date, so the
+    # missing ones read 未报（任务已结束）, never "逾期 3723 天".
+    assert stats["approved"] + stats["submitted"] + stats["returned"] + stats["missing"] == stats["cells"]
+    assert stats["overdue"] == 0 and response.context["closed"]
     body = response.content.decode()
     assert "迟报 3 天" in body  # 附表3 of 南岗区: due 6-20, first submitted 6-23
-    assert "逾期" in body
-    assert "2016-06-15首次上报" in body and "退回待重报，逾期" in body
+    assert "逾期" not in body and "未报（任务已结束）" in body
+    assert "2016-06-15首次上报" in body
     # Only submitted returns get a bulk-approve box.
     assert body.count('name="returns"') == 2
 
@@ -60,7 +63,7 @@ def test_a_district_sees_its_own_row_with_due_dates_and_what_is_overdue(tree, ca
     assert [district for district, _cells in response.context["rows"]] == [tree.district_a]
     body = response.content.decode()
     assert "南岗区" not in body and "本单位报送情况" in body
-    assert "期限 6月10日" in body and "逾期" in body
+    assert "期限 6月10日" in body and "未报（任务已结束）" in body
     assert reverse("returns:return_submit", args=[campaign_2016.forms.get(form_no="1").pk, tree.district_a.pk]) in body
 
 
@@ -126,3 +129,21 @@ def test_the_dashboard_runs_in_a_constant_number_of_queries(
     with django_assert_max_num_queries(12):
         response = client.get(reverse("returns:campaign", args=[campaign_2016.pk]))
     assert len(response.context["rows"]) == 2 + extra_districts
+
+
+def test_an_open_campaign_counts_days_overdue_and_is_not_closed(tree, city_admin, city_reviewer, login):
+    today = timezone.localdate()
+    campaign = services.create_campaign(
+        actor=city_admin,
+        doc_number="哈妇发〔2099〕1号",
+        title="进行中的报送任务",
+        baseline_date=datetime.date(2016, 6, 2),
+        cut_off_date=today - datetime.timedelta(days=30),
+        due_dates={"1": today - datetime.timedelta(days=2), "4": today + datetime.timedelta(days=20)},
+    )
+    response = login(city_reviewer).get(reverse("returns:campaign", args=[campaign.pk]))
+    stats = response.context["stats"]
+    assert not response.context["closed"]
+    assert stats["overdue"] == 2 and stats["missing"] == 4
+    body = response.content.decode()
+    assert "逾期 2 天" in body and "其中逾期 2" in body and "任务已结束" not in body

@@ -22,6 +22,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import DateTimeField, ExpressionWrapper, F
+from django.utils import timezone
 from pypinyin import lazy_pinyin
 
 from fedorg.dates import DOC_NUMBER_2016, cn_date
@@ -562,3 +563,77 @@ def seed_returns(*, stdout=None):
     for district, form, _messages in story.blocked:
         say(f"  {district.name}{form.short_label}因校验未通过未能上报。")
     return roles
+
+
+# --- the live campaign -------------------------------------------------------------------------
+
+LIVE_DOC_NUMBER = "哈妇发〔{year}〕21号"
+LIVE_TITLE = "关于报送{year}年度基层妇联组织成员巩固情况统计表的通知"
+# Forms and how many days from today each is due: the first closes next week, the last in a month.
+LIVE_DUE_IN_DAYS = {"1": 6, "2": 13, "3": 13, "4": 27, "5": 27}
+# Districts that have already filed 附表1 (one approved, the others awaiting review); the demo
+# districts daoli and nangang are left to file it themselves.
+LIVE_EARLY_FILERS = ["230104", "230110", "230111", "230183"]
+
+
+def seed_live_campaign(*, today=None, stdout=None):
+    """A campaign open now, next to 2016's, so a visitor sees live work: due dates in the coming
+    weeks (relative to today), a few districts already filed, one return approved.
+
+    Does nothing when this year's campaign exists, so a second `seed_demo` adds nothing.
+    """
+    today = today or timezone.localdate()
+    doc_number = LIVE_DOC_NUMBER.format(year=today.year)
+    if Campaign.objects.filter(doc_number=doc_number).exists():
+        if stdout:
+            stdout.write(f"报送任务：{doc_number} 已存在，跳过。")
+        return None
+    admin = User.objects.filter(username="shi_admin", is_active=True).first()
+    reviewer = User.objects.filter(username=REVIEWER, is_active=True).first()
+    if admin is None or reviewer is None:
+        return None
+    first_of_month = today.replace(day=1)
+    cut_off = first_of_month - datetime.timedelta(days=1)
+    rng = random.Random(f"harbin-live-{today.isoformat()}")
+    with transaction.atomic():
+        campaign = services.create_campaign(
+            actor=admin,
+            doc_number=doc_number,
+            title=LIVE_TITLE.format(year=today.year),
+            baseline_date=datetime.date(2016, 6, 2),
+            cut_off_date=cut_off,
+            due_dates={form: today + datetime.timedelta(days=n) for form, n in LIVE_DUE_IN_DAYS.items()},
+        )
+        clock = Clock()
+        published = datetime.datetime.combine(today - datetime.timedelta(days=8), datetime.time(9, 30), clock.tz)
+        Campaign.objects.filter(pk=campaign.pk).update(created_at=published)
+        clock.stamp(published)
+        form = campaign.forms.get(form_no="1")
+        filed = 0
+        for i, code in enumerate(LIVE_EARLY_FILERS):
+            district = Unit.objects.filter(code=code).first()
+            if district is None:
+                continue
+            filer, _created = district_filer(district, rng, clock.tz)
+            day = today - datetime.timedelta(days=len(LIVE_EARLY_FILERS) - i)
+            try:
+                ret = services.submit_return(form=form, unit=district, actor=filer, **footer(district, filer))
+            except ValidationError:
+                continue
+            when = clock.at(day, rng)
+            Return.objects.filter(pk=ret.pk).update(submitted_at=when, first_submitted_at=when)
+            clock.stamp(when)
+            filed += 1
+            if i == 0:
+                services.approve_return(ret=ret, actor=reviewer)
+                later = when + datetime.timedelta(hours=20)
+                Return.objects.filter(pk=ret.pk).update(reviewed_at=later)
+                clock.stamp(later)
+                # She read the filing when she approved it; the district reads its approval.
+                Notification.objects.filter(url=ret.get_absolute_url()).update(read_at=later)
+    if stdout:
+        stdout.write(
+            f"报送任务：{doc_number}（{campaign.title}）进行中，附表1 {LIVE_DUE_IN_DAYS['1']} 天后截止，"
+            f"已有 {filed} 个区县上报。"
+        )
+    return campaign

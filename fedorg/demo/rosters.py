@@ -22,6 +22,9 @@ from members.models import Certificate, CertificateCounter, Person, Post, pinyin
 from members.validators import id_check_char
 from orgtree.models import Congress, Contact, Unit
 
+from . import people
+from .titles import Titles
+
 BASELINE, CUTOFF = BASELINE_2016, CUTOFF_2016
 EXPANSION_START = BASELINE + datetime.timedelta(days=1)
 
@@ -30,30 +33,11 @@ M = Post.Mode
 W = Post.Method
 T = Post.TwoCommittees
 
-# Surnames weighted roughly by frequency in Heilongjiang; given names typical of women born 1951–1994.
-SURNAMES = (
-    "王" * 8 + "李" * 8 + "张" * 8 + "刘" * 7 + "陈" * 4 + "杨" * 4 + "赵" * 4 + "孙" * 4 + "于" * 3 + "徐" * 3
-    + "高" * 3 + "马" * 3 + "周" * 2 + "吴" * 2 + "郭" * 2 + "朱" * 2 + "胡" * 2 + "林" * 2 + "何" * 2 + "曲" * 2
-    + "姜" * 2 + "董" * 2 + "韩" * 2 + "崔" * 2 + "宋" * 2 + "丁" * 2 + "邹" + "吕" + "苏" + "郑" + "谢" + "唐"
-    + "冯" + "邓" + "曹" + "许" + "程" + "沈" + "姚" + "卢" + "范" + "石" + "廖" + "贾" + "夏" + "付" + "方" + "白"
-    + "孟" + "秦" + "邱" + "尹" + "薛" + "闫" + "段" + "侯" + "史" + "郝" + "顾" + "毛" + "邵" + "万" + "武" + "乔"
-    + "谭" + "葛" + "鲁" + "耿" + "隋" + "庞" + "关" + "佟" + "那" + "常"
-)  # fmt: skip
-GIVEN_ONE = list("静敏丽艳娟霞红梅燕玲芳萍颖丹洁琳慧婷瑶雪薇娜璐倩欣悦")
-GIVEN_TWO = [
-    "秀梅", "丽华", "淑琴", "桂兰", "玉兰", "秀英", "桂芝", "凤霞", "红梅", "海燕", "晓燕", "艳红", "丽娟", "春梅",
-    "雪梅", "慧敏", "晓丽", "玉梅", "淑华", "凤英", "金凤", "亚琴", "玉芬", "淑兰", "秀兰", "桂香", "春燕", "冬梅",
-    "秋菊", "晓红", "丽萍", "艳玲", "海英", "玉霞", "淑珍", "凤琴", "丽丽", "晓梅", "雅琴", "婷婷", "佳慧", "思雨",
-    "欣怡", "梦瑶", "雨萱", "晓雪", "美玲", "宏伟", "建华", "志强", "国庆", "立新",
-]  # fmt: skip
-MALE_GIVEN = ["建国", "志刚", "国庆", "立新", "宏伟", "振华", "海涛", "俊峰"]
 # Mongolian and Uyghur names written in full with the middle dot, as on their ID cards.
 DOTTED_NAMES = [
     ("02", "乌云·其其格"), ("02", "娜仁·托雅"), ("02", "萨仁·高娃"), ("02", "阿拉坦·其木格"),
     ("05", "阿依古丽·买买提"), ("05", "古丽娜尔·艾力"),
 ]  # fmt: skip
-KOREAN_SURNAMES = list("金朴崔李郑姜")
-MANCHU_SURNAMES = list("关佟那赵金富")
 
 
 def _weighted(rng, table):
@@ -100,7 +84,13 @@ SOURCE = {
         ("99", 10),
     ],
 }
-NEW_MODE = [(M.PART_TIME, 70), (M.VOLUNTEER, 20), (M.FULL_TIME, 5), (M.SECONDED, 5)]
+# How new members serve. Villages and communities recruit 兼职 members and volunteers; a street or
+# township also takes a few 社工 full-time and officials seconded from other offices.
+NEW_MODE = {
+    "tier3": [(M.PART_TIME, 72), (M.VOLUNTEER, 18), (M.FULL_TIME, 4), (M.SECONDED, 6)],
+    "community": [(M.PART_TIME, 75), (M.VOLUNTEER, 25)],
+    "village": [(M.PART_TIME, 80), (M.VOLUNTEER, 20)],
+}
 NEW_METHOD = [(W.SELF, 25), (W.MASSES, 30), (W.UNIT, 30), (W.DIRECT, 15)]
 HEAD_TWO_COMMITTEES = [(T.BOTH, 30), (T.COMMITTEE, 25), (T.BRANCH, 15), (T.NONE, 30)]
 SECTORS = [
@@ -116,26 +106,6 @@ SECTORS = [
     "基层社区",
 ]
 END_REASONS = ["工作调动", "退休", "本人辞职", "换届离任", "迁居外地"]
-WORKPLACES = {
-    "district": [
-        "{d}教育局副局长", "{d}人民医院护士长", "{d}第一中学副校长", "{d}民政局科长", "{d}人民法院审判员",
-        "{d}妇幼保健院院长", "{d}文化馆馆长", "{d}农业技术推广中心站长", "哈尔滨{co}有限公司总经理",
-        "{d}实验小学教师", "{d}工商联副主席", "{d}律师事务所律师",
-    ],
-    "tier3": [
-        "{u}党工委委员", "{u}社区服务中心主任", "{u}办事处科员", "{u}卫生院院长", "{u}中心小学校长",
-        "{u}综合文化站站长", "{u}司法所所长", "哈尔滨{co}有限公司办公室主任",
-    ],
-    "community": [
-        "{u}居委会委员", "{u}党委委员", "{u}网格员", "{u}{n}号楼楼栋长", "{u}志愿服务队队长", "退休教师",
-        "{co}超市店长", "{u}幼儿园园长", "个体经营者",
-    ],
-    "village": [
-        "{u}村委会委员", "{u}村民", "{u}{co}种植合作社理事长", "{u}卫生室村医", "{u}小学教师", "{u}村民小组长",
-        "{u}养殖户", "{u}农家乐经营者",
-    ],
-}  # fmt: skip
-COMPANIES = ["鑫源", "华信", "龙江", "天鹅", "冰城", "松花江", "北方", "金谷", "绿源", "丰禾"]
 
 TIER3_RANGE = (25, 35)
 VILLAGE_FEDERATION_RANGE = (15, 25)
@@ -161,21 +131,19 @@ class RosterBuilder:
         self.people = []
         self.posts = []
         self.certified = []  # (post, issued_on) to number from the certificate register
+        self.titles = Titles(rng)
         self.ids = set(Person.objects.exclude(id_number=None).values_list("id_number", flat=True))
 
     # --- people --------------------------------------------------------------------------
 
-    def _name(self, ethnicity, gender):
+    def _name(self, ethnicity, born_year):
         rng = self.rng
-        if gender == Person.Gender.MALE:
-            return rng.choice(SURNAMES) + rng.choice(MALE_GIVEN)
         if ethnicity in ("02", "05"):
             dotted = [name for code, name in DOTTED_NAMES if code == ethnicity]
             if rng.random() < 0.6:
                 return rng.choice(dotted)
-        surname = {"10": KOREAN_SURNAMES, "11": MANCHU_SURNAMES}.get(ethnicity, SURNAMES)
-        given = rng.choice(GIVEN_ONE) if rng.random() < 0.3 else rng.choice(GIVEN_TWO)
-        return rng.choice(surname) + given
+        surnames = {"10": people.KOREAN_SURNAMES, "11": people.MANCHU_SURNAMES}.get(ethnicity, people.SURNAMES)
+        return people.woman_name(rng, born_year, surnames=surnames)
 
     def _id_number(self, area, born, gender):
         for _ in range(50):
@@ -187,21 +155,27 @@ class RosterBuilder:
                 return number
         return None
 
-    def person(self, *, level, unit, area, age=(22, 65, 45), source="99", frontline=None, women_worker=False):
-        """A new person for a post in `unit`; `level` picks the spreads (district/tier3/community/village)."""
+    def person(self, *, level, unit, area, age=(22, 65, 45), source="99", frontline=None, women_worker=False,
+               workplace=None):  # fmt: skip
+        """A new woman for a post in `unit`; `level` picks the spreads (district/tier3/community/village).
+
+        `workplace` is her 工作单位及职务 when the post itself is her job (a 专职 chair); otherwise
+        one is drawn for the kind of unit.
+        """
         rng = self.rng
         ethnicity = _weighted(rng, ETHNICITY)
-        gender = Person.Gender.MALE if rng.random() < 0.04 else Person.Gender.FEMALE
-        name = self._name(ethnicity, gender)
+        gender = Person.Gender.FEMALE
         years = round(rng.triangular(*age))
         born = datetime.date(CUTOFF.year - years - 1, rng.randint(1, 12), rng.randint(1, 28))
         if (born.month, born.day) <= (CUTOFF.month, CUTOFF.day):
             born = born.replace(year=born.year + 1)
+        name = self._name(ethnicity, born.year)
         political = _weighted(rng, POLITICAL[level])
         if political == "03" and years > 28:  # 共青团员 are young
             political = "13"
-        template = rng.choice(WORKPLACES[level])
-        workplace = template.format(d=area_name(unit), u=unit.name, co=rng.choice(COMPANIES), n=rng.randint(1, 30))
+        if workplace is None:
+            workplace = self.titles.draw(title_level(level, unit), district=unit.demo_district, unit=unit,
+                                         parent=getattr(unit, "demo_parent", None))  # fmt: skip
         person = Person(
             name=name,
             gender=gender,
@@ -212,7 +186,7 @@ class RosterBuilder:
             political_status=political,
             education=_weighted(rng, EDUCATION[level]),
             workplace_title=workplace,
-            mobile=f"1{rng.choice('35789')}{rng.randrange(10**9):09d}" if rng.random() < 0.96 else "",
+            mobile=people.mobile(rng) if rng.random() < 0.96 else "",
             source=source,
             sector=rng.choice(SECTORS) if level == "district" else "",
             is_frontline=(rng.random() < 0.85) if frontline is None else frontline,
@@ -235,8 +209,9 @@ class RosterBuilder:
     def core_start(self):
         return _random_date(self.rng, datetime.date(2011, 3, 1), datetime.date(2015, 12, 31))
 
-    def new_start(self):
-        return _random_date(self.rng, EXPANSION_START, CUTOFF)
+    def new_start(self, *, by=CUTOFF):
+        """A day of the expansion; a pilot's members were all in place by `by` (before 6/25)."""
+        return _random_date(self.rng, EXPANSION_START, by)
 
     def certificate(self, unit, start):
         """Mark the post for a certificate from the register, issued on its start date."""
@@ -270,8 +245,17 @@ class RosterBuilder:
         )
 
 
-def area_name(unit):
-    return getattr(unit, "district_name", unit.name)
+def title_level(level, unit):
+    """The titles.py level of a roster level: a tier-3 unit is a street or a township."""
+    if level == "tier3":
+        return "street" if unit.kind == Unit.Kind.STREET else "township"
+    return level
+
+
+def own_post(unit, role_label):
+    """The 工作单位及职务 of someone whose job is the post itself: 道里区妇联主席, 五星村妇代会主任."""
+    body = "妇代会" if unit.is_congress else "妇联"
+    return f"{unit.name}{body}{role_label}"
 
 
 def _plan_faults(rng, units, share):
@@ -291,34 +275,46 @@ def _role_counts(total, fault, *, head=True):
     return (1 if head else 0), 2, total - 3
 
 
-def _seat_unit(b, unit, level, *, total, fault, roles, area, extra_vice=False):
-    """Fill one tier-3 or tier-4 unit; returns the head Person (or None) for the cross-level rule."""
+# Pilots (示范点) report their expanded 妇联 by 6-25: their members were all appointed by this day.
+PILOT_READY = datetime.date(2016, 6, 20)
+
+
+def _seat_unit(b, unit, level, *, total, fault, roles, area, extra_vice=False, pilot=False):
+    """Fill one tier-3 or tier-4 unit; returns the head Person (or None) for the cross-level rule.
+
+    The head is the unit's 专职妇女工作者 (the plan: street/township chairs, and the village
+    妇代会主任 and community 妇联主席), whose job is the post itself.
+    """
     rng = b.rng
     head_role, vice_role, member_role = roles
     heads, vices, members = _role_counts(total, fault)
     if extra_vice and fault is None:  # a third vice-chair is a notice, not a fault
         vices, members = 3, members - 1
+    by = PILOT_READY if pilot else CUTOFF
     head = None
     for _ in range(heads):
-        head = b.person(level=level, unit=unit, area=area, age=(32, 60, 47), women_worker=level == "tier3",
-                        source=_weighted(rng, SOURCE[level]))  # fmt: skip
+        two = _weighted(rng, HEAD_TWO_COMMITTEES) if level != "tier3" else T.NONE
+        workplace = own_post(unit, Post.Role(head_role).label)
+        if two in (T.COMMITTEE, T.BOTH):
+            workplace = f"{unit.name}{'村委会' if level == 'village' else '居委会'}委员、{workplace[len(unit.name) :]}"
+        head = b.person(level=level, unit=unit, area=area, age=(32, 60, 47), women_worker=True,
+                        source=_weighted(rng, SOURCE[level]), workplace=workplace)  # fmt: skip
         start = b.core_start()
-        extra = {"two_committees": _weighted(rng, HEAD_TWO_COMMITTEES)} if level != "tier3" else {}
-        mode = M.FULL_TIME if level == "tier3" else M.PART_TIME
-        b.post(head, unit, head_role, start, mode=mode, method=W.UNIT, **extra, **b.certificate(unit, start))
+        extra = {"two_committees": two} if level != "tier3" else {}
+        b.post(head, unit, head_role, start, mode=M.FULL_TIME, method=W.UNIT, **extra, **b.certificate(unit, start))
     for i in range(vices):
         person = b.person(level=level, unit=unit, area=area, age=(28, 58, 44), source=_weighted(rng, SOURCE[level]))
         # Most vice-chairs predate the plan; one in six was appointed during the expansion.
-        start = b.new_start() if rng.random() < 1 / 6 else b.core_start()
+        start = b.new_start(by=by) if rng.random() < 1 / 6 else b.core_start()
         two = T.COMMITTEE if level != "tier3" and i == 0 and rng.random() < 0.3 else T.NONE
         b.post(person, unit, vice_role, start, mode=M.PART_TIME, method=_weighted(rng, NEW_METHOD), two_committees=two)
     core_share = 0.4 if level == "tier3" else 0.3
     for _ in range(members):
         core = rng.random() < core_share
-        mode = M.PART_TIME if core else _weighted(rng, NEW_MODE)
+        mode = M.PART_TIME if core else _weighted(rng, NEW_MODE[level])
         source = _weighted(rng, SOURCE[level]) if mode == M.PART_TIME else "99"
         person = b.person(level=level, unit=unit, area=area, source=source)
-        start = b.core_start() if core else b.new_start()
+        start = b.core_start() if core else b.new_start(by=by)
         cert = b.certificate(unit, start) if not core else {}
         b.post(person, unit, member_role, start, mode=mode, method=_weighted(rng, NEW_METHOD), **cert)
     return head
@@ -344,16 +340,33 @@ ROLES_FEDERATION = (R.CHAIR, R.VICE_CHAIR, R.EXECUTIVE)
 ROLES_CONGRESS = (R.DIRECTOR, R.DEPUTY_DIRECTOR, R.MEMBER)
 
 
-def _seat_district(b, district, congress, tier3_heads, leader_name):
+def _take_name(b, person, name):
+    """She is the 附表1 分管领导 of that name, drawn for the 1960s: born 1958–1972 to fit it
+    (her ID number follows the year)."""
+    person.name, person.name_initials = name, _initials(name)
+    year = min(max(person.birth_date.year, 1958), 1972)
+    if year != person.birth_date.year:
+        person.birth_date = person.birth_date.replace(year=year)
+        if person.id_number:
+            first17 = f"{person.id_number[:6]}{year}{person.id_number[10:17]}"
+            number = first17 + id_check_char(first17)
+            b.ids.discard(person.id_number)
+            person.id_number = None if number in b.ids else number
+            b.ids.add(number)
+
+
+def _seat_district(b, district, congress, tier3_heads, leader):
     """A district 妇联: 主席, 4–6 副主席, 常委, 执委 and 250–350 代表 elected at its congress."""
     rng = b.rng
     area = district.code
     held = congress.held_on if congress else datetime.date(2012, 5, 1)
     term = congress
     leadership = []
-    chair = b.person(level="district", unit=district, area=area, age=(42, 58, 50), women_worker=True, frontline=False)
-    if leader_name:
-        chair.name, chair.name_initials = leader_name, _initials(leader_name)
+    leader_name, leader_title = leader or ("", "")
+    chair = b.person(level="district", unit=district, area=area, age=(42, 58, 50), women_worker=True, frontline=False,
+                     workplace=own_post(district, "主席"))  # fmt: skip
+    if leader_name and leader_title.endswith("妇联主席"):
+        _take_name(b, chair, leader_name)
     b.post(chair, district, R.CHAIR, held, mode=M.FULL_TIME, method=W.UNIT, term=term)
     leadership.append(chair)
     n_vices = rng.randint(4, 6)
@@ -362,7 +375,10 @@ def _seat_district(b, district, congress, tier3_heads, leader_name):
         mode = M.FULL_TIME if i < 2 else (M.SECONDED if rng.random() < 0.4 else M.PART_TIME)
         source = "99" if mode != M.PART_TIME else _weighted(rng, SOURCE["tier3"])
         person = b.person(level="district", unit=district, area=area, age=(35, 58, 48), women_worker=i < 2,
-                          frontline=False, source=source)  # fmt: skip
+                          frontline=False, source=source,
+                          workplace=own_post(district, "副主席") if mode == M.FULL_TIME else None)  # fmt: skip
+        if i == 0 and leader_name and leader_title.endswith("妇联副主席"):
+            _take_name(b, person, leader_name)
         start = held if rng.random() < 0.7 else _random_date(rng, held, datetime.date(2016, 5, 31))
         b.post(person, district, R.VICE_CHAIR, start, mode=mode, method=W.UNIT, term=term)
         leadership.append(person)
@@ -419,11 +435,20 @@ def seed_rosters(*, scale, stdout=None, city_code="2301"):
         elif unit.parent_id in district_of:
             district_of[unit.pk] = district_of[unit.parent_id]
         if unit.pk in district_of:
-            unit.district_name = district_of[unit.pk].name
+            unit.demo_district = district_of[unit.pk]
+    by_pk = {u.pk: u for u in units}
+    for unit in units:
+        unit.demo_parent = by_pk.get(unit.parent_id)
     tier3 = [u for u in units if u.tier == 3]
     tier4 = [u for u in units if u.tier == 4]
-    faults = _plan_faults(rng, tier3, FAULT_SHARE) | _plan_faults(rng, tier4, FAULT_SHARE)
-    heads_outside = {u.pk for u in rng.sample(tier4, max(2, round(len(tier4) * CROSS_LEVEL_SHARE)))}
+    # Pilots (示范点) and their communities and villages are complete by 6-25: no faults planted there.
+    pilot_ids = {u.pk for u in tier3 if u.is_pilot}
+    in_pilot = pilot_ids | {u.pk for u in tier4 if u.parent_id in pilot_ids}
+    faults = _plan_faults(rng, [u for u in tier3 if u.pk not in in_pilot], FAULT_SHARE) | _plan_faults(
+        rng, [u for u in tier4 if u.pk not in in_pilot], FAULT_SHARE
+    )
+    outside_pool = [u for u in tier4 if u.pk not in in_pilot]
+    heads_outside = {u.pk for u in rng.sample(outside_pool, max(2, round(len(tier4) * CROSS_LEVEL_SHARE)))}
 
     # Tier 4 first: their heads take 执委 seats in the parent street/township.
     heads_by_parent = {}
@@ -435,7 +460,8 @@ def seed_rosters(*, scale, stdout=None, city_code="2301"):
         level = "village" if unit.kind == Unit.Kind.VILLAGE else "community"
         roles = ROLES_CONGRESS if unit.is_congress else ROLES_FEDERATION
         extra_vice = rng.random() < 0.03 and total > low + 1
-        head = _seat_unit(b, unit, level, total=total, fault=fault, roles=roles, area=area, extra_vice=extra_vice)
+        head = _seat_unit(b, unit, level, total=total, fault=fault, roles=roles, area=area, extra_vice=extra_vice,
+                          pilot=unit.pk in in_pilot)  # fmt: skip
         if rng.random() < 0.08:
             _history(b, unit, level, roles, area, promote=rng.random() < 0.4)
         if head is not None:
@@ -458,12 +484,14 @@ def seed_rosters(*, scale, stdout=None, city_code="2301"):
         own_total = total - len(seated)
         extra_vice = fault is None and rng.random() < 0.03 and total >= low + 1
         head = _seat_unit(b, unit, "tier3", total=own_total, fault=fault, roles=ROLES_FEDERATION, area=area,
-                          extra_vice=extra_vice)  # fmt: skip
+                          extra_vice=extra_vice, pilot=unit.pk in in_pilot)  # fmt: skip
         if head is not None:
             tier3_heads.setdefault(district_of[unit.pk].pk, []).append(head)
         for child, person in seated:
             # Most village heads joined the township 妇联 in the expansion itself.
-            start = b.new_start() if rng.random() < 0.6 else b.core_start()
+            start = (
+                b.new_start(by=PILOT_READY if unit.pk in in_pilot else CUTOFF) if rng.random() < 0.6 else b.core_start()
+            )
             b.post(
                 person,
                 unit,
@@ -483,11 +511,13 @@ def seed_rosters(*, scale, stdout=None, city_code="2301"):
     congresses = {
         c.unit_id: c for c in Congress.objects.filter(unit__in=[u for u in units if u.tier == 2]).order_by("number")
     }
-    leaders = dict(
-        Contact.objects.filter(
-            unit__in=[u for u in units if u.tier == 2], role=Contact.Role.LEADER, title="区妇联主席"
-        ).values_list("unit_id", "name")
-    )
+    # A 附表1 分管领导 titled 妇联主席 or 妇联副主席 holds that post in the roster.
+    leaders = {
+        unit_id: (name, title)
+        for unit_id, name, title in Contact.objects.filter(
+            unit__in=[u for u in units if u.tier == 2], role=Contact.Role.LEADER
+        ).values_list("unit_id", "name", "title")
+    }
     for unit in units:
         if unit.tier == 2:
             _seat_district(b, unit, congresses.get(unit.pk), tier3_heads.get(unit.pk, []), leaders.get(unit.pk))

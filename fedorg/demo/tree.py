@@ -10,12 +10,14 @@ community 0xx / village 2xx after the street or township code.
 import datetime
 import json
 import random
+from functools import cache
 from pathlib import Path
 
 from django.conf import settings
 from django.db import transaction
 
 from fedorg.dates import CUTOFF_2016
+from fedorg.demo import people
 from orgtree import services
 from orgtree.models import Congress, Contact, Unit, User
 
@@ -23,46 +25,19 @@ FIXTURE = Path(settings.BASE_DIR) / "fixtures" / "harbin.json"
 DEMO_PASSWORD = "fedorg2016"  # noqa: S105 - printed on purpose: these are demo logins
 CITY_CODE = "2301"
 
-# City scale: the exact totals the demo promises (issue 2).
-CITY_TOTALS = {"street": 127, "township": 172, "community": 845, "village": 1887}
+PLACES = Path(settings.BASE_DIR) / "fixtures" / "harbin_places.json"
 
-# (streets, townships) per district at city scale; sums are 127 and 172. Urban districts get
-# mostly streets, counties mostly townships, and every district at least one of each so that
-# each has a pilot street and a pilot township.
-CITY_PLAN = {
-    "230102": (18, 4),  # 道里区
-    "230103": (18, 1),  # 南岗区
-    "230104": (22, 3),  # 道外区
-    "230108": (6, 2),  # 平房区
-    "230109": (4, 4),  # 松北区
-    "230110": (19, 4),  # 香坊区
-    "230111": (7, 11),  # 呼兰区
-    "230112": (9, 9),  # 阿城区
-    "230113": (5, 20),  # 双城区
-    "230123": (2, 9),  # 依兰县
-    "230124": (2, 8),  # 方正县
-    "230125": (2, 16),  # 宾县
-    "230126": (2, 18),  # 巴彦县
-    "230127": (2, 8),  # 木兰县
-    "230128": (2, 8),  # 通河县
-    "230129": (2, 9),  # 延寿县
-    "230183": (3, 17),  # 尚志市
-    "230184": (2, 21),  # 五常市
-}
+# City scale: communities and villages the demo promises (issue 2); streets and townships are
+# the real ones of fixtures/harbin_places.json, all of them at city scale.
+CITY_TOTALS = {"community": 845, "village": 1887}
+
 URBAN_CORE = {"230102", "230103", "230104", "230110"}
 URBAN_OUTER = {"230108", "230109", "230111", "230112", "230113"}
 
-# Street names of the two districts that have demo staff accounts are the real ones.
-REAL_STREETS = {
-    "230102": ["兆麟", "尚志", "新阳路", "抚顺", "共乐", "新华", "城乡路", "工农", "安静", "通江", "经纬", "建国",
-               "正阳河", "安和", "群力", "康安", "友谊", "太平"],
-    "230103": ["花园", "大成", "七政", "奋斗路", "革新", "文化", "荣市", "燎原", "和兴路", "哈西", "保健路", "护军",
-               "曲线", "通达", "先锋路", "新春", "跃进", "芦家"],
-}  # fmt: skip
+# Community names: common Harbin ones, then two-character names of the same kind. Drawn without
+# repeats inside a district, so no district has two 康乐社区.
 STREET_HEADS = list("新和兴安永太长富建民红光胜春华平康宁丰顺通东西南北朝振滨松")
 STREET_TAILS = list("阳安华兴平和乐江河山园林桥源城丰发盛明隆")
-TOWN_HEADS = list("新永太长富红光胜民兴安宝金庆福德双五三杏榆柳松兰莲团保青白大前后东西南北")
-TOWN_TAILS = list("发和平山河源兴丰安宁阳泉沟屯店甸岭林")
 COMMUNITY_NAMES = [
     "和平", "民主", "友谊", "幸福", "光明", "建设", "红旗", "胜利", "团结", "繁荣", "文化", "新兴", "东风", "阳光",
     "春华", "锦绣", "丽园", "安居", "康乐", "祥和", "福顺", "翠湖", "银河", "枫叶", "桦树", "松花", "滨江", "江畔",
@@ -76,8 +51,28 @@ VILLAGE_ENDINGS = ["家屯", "家窝堡", "家店", "家岗", "家沟", "家围�
 VILLAGE_NAMES = [
     "永丰", "红星", "前进", "胜利", "东升", "新立", "长发", "民主", "富强", "团结", "光明", "友好", "双井", "三合",
     "四合", "五星", "六合", "八一", "太平", "庆丰", "兴隆", "永胜", "德胜", "跃进", "建国", "向阳", "红旗", "新华",
-    "民乐", "平安", "联合", "先锋", "新发", "长胜", "富民", "保安", "兴旺",
+    "民乐", "平安", "联合", "先锋", "新发", "长胜", "富民", "保安", "兴旺", "利民",
 ]  # fmt: skip
+
+
+@cache
+def load_places():
+    """The real streets and townships of each district, and the places the 2016 plan names."""
+    return json.loads(PLACES.read_text(encoding="utf-8"))
+
+
+def plan_places():
+    """[(district_code, parent name, place name)] that every scale of the demo contains."""
+    return [(p["district"], p["parent"], p["name"]) for p in load_places()["plan_places"]]
+
+
+def city_tier3_totals():
+    """{"street": n, "township": m} at city scale: every street and township of the fixture."""
+    districts = load_places()["districts"].values()
+    return {
+        "street": sum(len(d["streets"]) for d in districts),
+        "township": sum(len(d["townships"]) for d in districts),
+    }
 
 
 def load_fixture():
@@ -118,31 +113,56 @@ def allocate(total, weights, *, minimum, maximum):
 
 
 class _Names:
-    """Draws names without repeats inside one scope (city-wide for tier 3, per parent for tier 4)."""
+    """Draws names without repeats inside one scope (a district)."""
 
-    def __init__(self, rng, pool):
+    def __init__(self, rng, pool, used=(), preferred=()):
         self.rng = rng
-        self.pool = list(pool)
-        self.used = set()
+        self.pool = list(dict.fromkeys(pool))
+        self.preferred = list(preferred)
+        self.used = set(used)
 
     def draw(self):
-        free = [n for n in self.pool if n not in self.used]
-        name = self.rng.choice(free)
+        """A common name three times in five while some are left, else any free one."""
+        common = [n for n in self.preferred if n not in self.used]
+        if common and self.rng.random() < 0.6:
+            name = self.rng.choice(common)
+        else:
+            name = self.rng.choice([n for n in self.pool if n not in self.used])
         self.used.add(name)
         return name
 
 
-def _village_pool(rng):
-    """Half 王家屯-style names, half names of the collective era (永丰, 红星 ...), as around Harbin."""
-    family = [s + e for s in VILLAGE_SURNAMES for e in VILLAGE_ENDINGS]
-    return rng.sample(family, len(VILLAGE_NAMES)) + VILLAGE_NAMES
+def _village_pool():
+    """王家屯-style names and names of the collective era (永丰, 红星 ...), as around Harbin."""
+    return [s + e for s in VILLAGE_SURNAMES for e in VILLAGE_ENDINGS] + VILLAGE_NAMES
 
 
-def _tier3_plan(scale, districts):
-    """[(district_code, streets, townships)] for the chosen scale."""
+def _community_pool():
+    return COMMUNITY_NAMES + [h + t for h in STREET_HEADS for t in STREET_TAILS if h != t]
+
+
+def _tier3_units(scale, code, places, required):
+    """[(index, name)] of the streets and of the townships a district has at this scale.
+
+    The index keeps a unit's code the same at both scales. The small city has the first one or
+    two streets and the first township of each district, plus every parent of a plan place.
+    """
+    streets = list(enumerate(places["streets"]))
+    townships = list(enumerate(places["townships"]))
     if scale == "city":
-        return [(code, *CITY_PLAN[code]) for code, _name, _kind in districts]
-    return [(code, 2 if code in URBAN_CORE else 1, 1) for code, _name, _kind in districts]
+        return streets, townships
+    n_streets = 2 if code in URBAN_CORE else 1
+    n_townships = 1 if streets else 2  # a county has no streets: two townships instead
+    keep_streets = [s for s in streets if s[0] < n_streets or s[1] in required]
+    keep_townships = [t for t in townships if t[0] < n_townships or t[1] in required]
+    return keep_streets, keep_townships
+
+
+def _township_code(district, name, towns, townships):
+    """镇 take codes 1xx and 乡 2xx, numbered in the fixture's order within each kind."""
+    if name.endswith("镇"):
+        return f"{district}{100 + towns.index(name) + 1:03d}"
+    return f"{district}{200 + townships.index(name) + 1:03d}"
 
 
 def generated_rows(scale, *, seed="harbin-demo"):
@@ -151,31 +171,27 @@ def generated_rows(scale, *, seed="harbin-demo"):
         raise ValueError(f"unknown scale {scale!r}")
     rng = random.Random(f"{seed}-{scale}")
     districts = [(d["code"], d["name"], d["kind"]) for d in load_fixture()["districts"]]
-    street_names = _Names(rng, [h + t for h in STREET_HEADS for t in STREET_TAILS])
-    town_names = _Names(rng, [h + t for h in TOWN_HEADS for t in TOWN_TAILS])
-    for names in REAL_STREETS.values():
-        street_names.used.update(names)
+    places = load_places()["districts"]
+    required = {}
+    for district, parent, name in plan_places():
+        required.setdefault(district, {}).setdefault(parent, []).append(name)
 
-    tier3 = []  # (code, name, kind, district_code, weight)
-    for district, n_streets, n_townships in _tier3_plan(scale, districts):
-        real = REAL_STREETS.get(district, [])
-        pilot_street = rng.randrange(n_streets)
-        pilot_township = rng.randrange(n_townships)
+    tier3 = []  # (code, name, kind, district_code, pilot, weight)
+    for district, _name, _kind in districts:
+        wanted = required.get(district, {})
+        streets, townships = _tier3_units(scale, district, places[district], wanted)
         street_weight = 1.3 if district in URBAN_CORE else 0.9 if district in URBAN_OUTER else 0.6
         village_weight = 0.5 if district in URBAN_CORE else 0.9 if district in URBAN_OUTER else 1.0
-        for i in range(n_streets):
-            base = real[i] if i < len(real) else street_names.draw()
-            name = f"{base}街道"
+        pilot_street = rng.choice(streets)[0] if streets else None
+        pilot_township = rng.choice(townships)[0]
+        for i, name in streets:
             tier3.append((f"{district}{i + 1:03d}", name, Unit.Kind.STREET, district, i == pilot_street,
                           street_weight * rng.uniform(0.6, 1.4)))  # fmt: skip
-        towns = 0
-        for i in range(n_townships):
-            # About three in five are 镇 (code 1xx), the rest 乡 (code 2xx).
-            if rng.random() < 0.6:
-                code, name = f"{district}{100 + towns + 1:03d}", f"{town_names.draw()}镇"
-                towns += 1
-            else:
-                code, name = f"{district}{200 + i - towns + 1:03d}", f"{town_names.draw()}乡"
+        all_names = places[district]["townships"]
+        towns = [n for n in all_names if n.endswith("镇")]
+        xiang = [n for n in all_names if not n.endswith("镇")]
+        for i, name in townships:
+            code = _township_code(district, name, towns, xiang)
             tier3.append((code, name, Unit.Kind.TOWNSHIP, district, i == pilot_township,
                           village_weight * rng.uniform(0.6, 1.4)))  # fmt: skip
 
@@ -188,15 +204,24 @@ def generated_rows(scale, *, seed="harbin-demo"):
         communities = [rng.randint(2, 3) for _ in streets]
         villages = [rng.randint(2, 3) for _ in townships]
 
+    # Names are unique within a district; the plan's places take their names first.
+    names_in = {}
+    for district, _name, _kind in districts:
+        fixed = [n.removesuffix("社区").removesuffix("村") for p in required.get(district, {}).values() for n in p]
+        names_in[district] = (
+            _Names(rng, _community_pool(), used=fixed, preferred=COMMUNITY_NAMES),
+            _Names(rng, _village_pool(), used=fixed, preferred=VILLAGE_NAMES),
+        )
+
     tier4 = []  # (code, name, kind, parent_code)
-    for street, n in zip(streets, communities, strict=True):
-        names = _Names(rng, COMMUNITY_NAMES)
-        tier4 += [(f"{street[0]}{i + 1:03d}", f"{names.draw()}社区", Unit.Kind.COMMUNITY, street[0]) for i in range(n)]
-    for township, n in zip(townships, villages, strict=True):
-        names = _Names(rng, _village_pool(rng))
-        tier4 += [
-            (f"{township[0]}{200 + i + 1:03d}", f"{names.draw()}村", Unit.Kind.VILLAGE, township[0]) for i in range(n)
-        ]
+    for (code, name, _kind, district, _pilot, _w), n in zip(streets, communities, strict=True):
+        fixed = required.get(district, {}).get(name, [])
+        chosen = fixed + [f"{names_in[district][0].draw()}社区" for _ in range(max(0, n - len(fixed)))]
+        tier4 += [(f"{code}{i + 1:03d}", place, Unit.Kind.COMMUNITY, code) for i, place in enumerate(chosen)]
+    for (code, name, _kind, district, _pilot, _w), n in zip(townships, villages, strict=True):
+        fixed = required.get(district, {}).get(name, [])
+        chosen = fixed + [f"{names_in[district][1].draw()}村" for _ in range(max(0, n - len(fixed)))]
+        tier4 += [(f"{code}{200 + i + 1:03d}", place, Unit.Kind.VILLAGE, code) for i, place in enumerate(chosen)]
 
     # Roughly a quarter of the communities and villages have already become 妇联 (会改联).
     federations = set(rng.sample(range(len(tier4)), round(len(tier4) / 4)))
@@ -218,13 +243,14 @@ DEMO_ACCOUNTS = [
     ("jiedao", "赵晓燕", User.Role.STAFF, "230102001"),  # 兆麟街道, present at both scales
 ]
 
-LEADER_TITLES = ["区妇联主席", "区妇联副主席", "区委常委、宣传部长"]
-CONTACT_TITLES = ["区妇联组织部部长", "区妇联办公室主任", "区妇联组织联络部干事"]
-SURNAMES = list(
-    "王李张刘陈杨赵黄周吴徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
-)
-GIVEN = ["秀梅", "丽华", "淑琴", "桂兰", "玉兰", "秀英", "桂芝", "凤霞", "红梅", "海燕", "晓燕", "艳红", "丽娟", "春梅",
-         "雪梅", "慧敏", "静", "敏", "丹", "颖", "艳", "娜", "婷婷", "晓丽", "玉梅", "淑华", "凤英", "金凤", "亚琴", "宏"]  # fmt: skip
+# 附表1: who leads the 妇联 work of a district ({k} is 区, 县 or 市: 县委常委 in a county, never 区委常委).
+# A leader titled 妇联主席 or 妇联副主席 holds that post in the roster too (fedorg/demo/rosters.py).
+LEADER_TITLES = ["{k}妇联主席", "{k}妇联主席", "{k}妇联副主席", "{k}委副书记", "{k}委常委、组织部部长",
+                 "{k}委常委、统战部部长"]  # fmt: skip
+CONTACT_TITLES = ["{k}妇联组织联络部部长", "{k}妇联办公室主任", "{k}妇联组织联络部干事", "{k}妇联组织联络部副部长"]
+SURNAMES = sorted(set(people.SURNAMES))
+# Accounts created outside a people generator (the demo logins' own names are fixed above).
+GIVEN = people.GIVEN_BY_DECADE[1970] + people.GIVEN_BY_DECADE[1980]
 # The one district whose 具体联系人 is left blank, so that 附表1 shows a visible fault.
 DISTRICT_WITHOUT_CONTACT = "230127"  # 木兰县
 
@@ -244,7 +270,7 @@ def seed_accounts(*, stdout=None):
 
 
 def _phone(rng):
-    return f"1{rng.choice('358')}{rng.randrange(10**9):09d}"
+    return people.mobile(rng)
 
 
 def seed_contacts(*, rng):
@@ -254,16 +280,17 @@ def seed_contacts(*, rng):
     done = 0
     for district in districts:
         # Draw for every district so that the values do not depend on which ones already exist.
+        k = people.suffix(district.name)
         leader = {
-            "name": rng.choice(SURNAMES) + rng.choice(GIVEN),
-            "title": rng.choice(LEADER_TITLES),
+            "name": people.woman_name(rng, rng.randint(1962, 1968)),
+            "title": rng.choice(LEADER_TITLES).format(k=k),
             "office_phone": f"0451-{rng.randrange(8200_0000, 8899_9999)}",
             "mobile": _phone(rng),
             "email_qq": f"{rng.randrange(10**8, 10**10)}@qq.com",
         }
         contact = {
-            "name": rng.choice(SURNAMES) + rng.choice(GIVEN),
-            "title": rng.choice(CONTACT_TITLES),
+            "name": people.woman_name(rng, rng.randint(1972, 1990)),
+            "title": rng.choice(CONTACT_TITLES).format(k=k),
             "office_phone": f"0451-{rng.randrange(8200_0000, 8899_9999)}",
             "mobile": _phone(rng),
             "email_qq": f"hrb{district.code[-3:]}fl@163.com",
@@ -323,12 +350,15 @@ def seed_organisation(*, scale):
 
 
 def demo_logins():
-    """(username, password, role label, unit name) of the demo accounts that exist."""
-    users = {
-        u.username: u for u in User.objects.filter(username__in=[a[0] for a in DEMO_ACCOUNTS]).select_related("unit")
-    }
-    return [
-        (username, DEMO_PASSWORD, users[username].get_role_display(), users[username].unit.name)
-        for username, *_ in DEMO_ACCOUNTS
-        if username in users
-    ]
+    """(username, password, role label, unit name) of every active account that has a unit.
+
+    The fixed demo logins come first, then the district filers seed_demo created, by unit code.
+    All share the demo password.
+    """
+    fixed = [a[0] for a in DEMO_ACCOUNTS]
+    users = User.objects.filter(is_active=True, unit__isnull=False).select_related("unit")
+    ordered = sorted(
+        users, key=lambda u: (u.username not in fixed, fixed.index(u.username) if u.username in fixed else 0,
+                              u.unit.code, u.username)
+    )  # fmt: skip
+    return [(u.username, DEMO_PASSWORD, u.get_role_display(), u.unit.name) for u in ordered]

@@ -18,7 +18,11 @@ class Command(BaseCommand):
         )
         parser.add_argument("--if-empty", action="store_true", help="数据库里已有组织时什么也不做")
         parser.add_argument("--no-rosters", action="store_true", help="只生成组织、账号、联系人和届次，不生成成员名册")
-        parser.add_argument("--no-returns", action="store_true", help="不生成2016年报送任务的报表（上报、审核记录）")
+        parser.add_argument(
+            "--no-returns",
+            action="store_true",
+            help="不生成2016年报送任务的报表（上报、审核记录），也不生成进行中的本年度报送任务",
+        )
 
     def handle(self, *args, scale, if_empty, no_rosters, no_returns, **options):
         if if_empty and Unit.objects.exists():
@@ -44,6 +48,9 @@ class Command(BaseCommand):
 
             returns_started = time.monotonic()
             seed_returns(stdout=self.stdout)
+            from fedorg.demo.returns import seed_live_campaign
+
+            seed_live_campaign(stdout=self.stdout)
             self.stdout.write(f"报表用时 {time.monotonic() - returns_started:.1f} 秒。")
         self.stdout.write(self.style.SUCCESS(f"演示数据就绪，总用时 {time.monotonic() - started:.1f} 秒。"))
 
