@@ -80,7 +80,7 @@ def _first_message(fields):
 
 def _django_validation(exc):
     if hasattr(exc, "error_dict"):
-        fields = {("non_field_errors" if k == "__all__" else k): list(v.messages) for k, v in exc}
+        fields = {("non_field_errors" if k == "__all__" else k): list(v) for k, v in exc.message_dict.items()}
         codes = {e.code for errors in exc.error_dict.values() for e in errors}
         messages = [m for ms in fields.values() for m in ms]
     else:
@@ -114,7 +114,7 @@ def exception_handler(exc, context):
         headers["Retry-After"] = str(int(exc.wait))
     if isinstance(exc, exceptions.ValidationError):
         detail = exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}
-        fields = _flatten(detail)
+        fields = {key: value if isinstance(value, (list, dict)) else [value] for key, value in _flatten(detail).items()}
         body = error_body(CODES[400], _first_message(fields), fields)
     else:
         if status_code == 401 or isinstance(exc, (exceptions.NotAuthenticated, exceptions.AuthenticationFailed)):

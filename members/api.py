@@ -347,7 +347,8 @@ class PostList(generics.ListAPIView):
         since = datetime_param(request, "updated_since")
         if since:
             posts = posts.filter(updated_at__gte=since)
-        return posts.order_by("unit__tree_id", "unit__lft", "start_date", "pk")
+        ranked = posts.by_rank()  # highest post first within each unit, as on the roster page
+        return ranked.order_by("unit__tree_id", "unit__lft", *ranked.query.order_by)
 
     def get_serializer_context(self):
         context = super().get_serializer_context()

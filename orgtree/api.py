@@ -25,9 +25,12 @@ class UnitCodeField(serializers.CharField):
     def __init__(self, **kwargs):
         kwargs.setdefault("max_length", 20)
         super().__init__(**kwargs)
+        self.validators = []  # the length is checked on the code below, not on the unit it names
 
     def to_internal_value(self, data):
         code = super().to_internal_value(data).strip()
+        if len(code) > self.max_length:
+            raise serializers.ValidationError(f"组织代码最多 {self.max_length} 位。")
         unit = visible_units(self.context["request"].user).filter(code=code).first()
         if unit is None:
             raise serializers.ValidationError(f"找不到组织代码为 {code} 的组织，或它不在您的管辖范围内。")
