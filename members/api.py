@@ -28,8 +28,9 @@ from orgtree.api import UnitCodeField
 
 from . import codes, services
 from .access import get_person_for_user, get_post_for_user
-from .importer import MAX_FILE_BYTES, import_roster
 from .models import Person, Post
+from .roster_xlsx.columns import MAX_FILE_BYTES
+from .roster_xlsx.engine import import_roster
 
 
 def show_personal_data(user, unit=None):

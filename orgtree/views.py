@@ -353,7 +353,7 @@ def api_token_list(request):
                 expires_at=expires_at,
             )
         except ValidationError as e:
-            _add_errors(form, e)
+            add_service_errors(form, e)
         else:
             return render(request, "orgtree/api_token_created.html", {"token": token, "key": key})
     tokens = (

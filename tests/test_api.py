@@ -135,7 +135,7 @@ def test_people_and_posts_write_through_the_services(tree, chair, staff_a, staff
 
 
 def roster_file(rows):
-    from members.importer import COLUMNS
+    from members.roster_xlsx.columns import COLUMNS
 
     wb = Workbook()
     ws = wb.active
@@ -150,7 +150,7 @@ def roster_file(rows):
 
 
 def test_roster_import_dry_run_then_confirm_is_idempotent(tree, staff_a, staff_b, login):
-    from members.importer import COLUMNS
+    from members.roster_xlsx.columns import COLUMNS
 
     keys = {c.key for c in COLUMNS}
     row = {"name": "王芳", "birth_date": "1978.04", "role": "执委", "start_date": "2016.07.01"}
