@@ -240,7 +240,7 @@ class PersonList(generics.ListAPIView):
         if role:
             posts = posts.filter(role=role)
         people = Person.objects.filter(pk__in=posts.values("person_id")).order_by("pk")
-        q = request.query_params.get("q", "").strip()
+        q = request.query_params.get("q", "").replace("\x00", "").strip()
         if q:
             people = people.filter(name__contains=q)
         since = datetime_param(request, "updated_since")

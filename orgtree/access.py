@@ -35,7 +35,10 @@ def get_unit_for_user(user: Any, pk: Any, *, write: bool = False, manage: bool =
 
 def get_unit_by_code_for_user(user: Any, code: str, *, write: bool = False, manage: bool = False) -> Unit:
     """Like get_unit_for_user, by 组织代码."""
-    unit = visible_units(user).filter(code=code).first()
+    try:
+        unit = visible_units(user).filter(code=code).first()
+    except (ValueError, TypeError):  # e.g. a NUL character, which PostgreSQL refuses in a literal
+        unit = None
     if unit is None:
         raise Http404("组织不存在或不在您的管辖范围内。")
     check_unit_permission(user, unit, write=write, manage=manage)

@@ -29,6 +29,8 @@ class UnitCodeField(serializers.CharField):
 
     def to_internal_value(self, data):
         code = super().to_internal_value(data).strip()
+        if "\x00" in code:
+            raise serializers.ValidationError("组织代码不能包含空字符。")
         if len(code) > self.max_length:
             raise serializers.ValidationError(f"组织代码最多 {self.max_length} 位。")
         unit = visible_units(self.context["request"].user).filter(code=code).first()
@@ -127,7 +129,7 @@ class UnitList(generics.ListAPIView):
         units = visible_units(request.user).order_by("tree_id", "lft")
         if not bool_param(request, "archived"):
             units = units.active()
-        q = request.query_params.get("q", "").strip()
+        q = request.query_params.get("q", "").replace("\x00", "").strip()
         if q:
             units = units.filter(Q(name__icontains=q) | Q(code__startswith=q))
         under = request.query_params.get("under", "").strip()

@@ -295,7 +295,7 @@ class Verify(APIView):
     throttle_scope = "verify"
 
     def get(self, request, code):
-        code = code.strip().upper()
+        code = code.replace("\x00", "").strip().upper()[:20]
         snapshot = (
             ReturnSnapshot.objects.filter(code=code)
             .select_related("ret", "ret__unit", "ret__form", "ret__campaign")

@@ -11,6 +11,8 @@ import json
 
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from django.utils import timezone
 from drf_spectacular.generators import SchemaGenerator
 from hypothesis import HealthCheck, settings
@@ -46,7 +48,18 @@ def report_case_count():
 
 
 @pytest.fixture
-def token_headers(tree, member, staff_a, admin_a, campaign_2016):
+def keep_test_connection():
+    """Calls go through the bare WSGI app, so do what Django's test client does: keep the test's
+    connection (and its transaction) open across requests instead of closing it when a request ends."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
+def token_headers(keep_test_connection, tree, member, staff_a, admin_a, campaign_2016):
     """A few posts in 道里区 made by the real services, and a read-write token of staff_a for 道里区."""
     for unit, role in [(tree.street_a, "chair"), (tree.community_a, "chair"), (tree.community_a2, "director")]:
         member(unit, role=role, actor=staff_a, id_number=None)
