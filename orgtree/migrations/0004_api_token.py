@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('orgtree', '0001_initial'),
+        ('orgtree', '0003_unit_code_statistical_pattern'),
     ]
 
     operations = [
