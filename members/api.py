@@ -98,7 +98,7 @@ class PostSerializer(serializers.ModelSerializer):
     unit_name = serializers.CharField(source="unit.name", read_only=True)
     # From the certificate register, the one source of a certificate's number.
     certificate_no = serializers.CharField(read_only=True)
-    certificate_date = serializers.DateField(read_only=True)
+    certificate_date = serializers.DateField(read_only=True, allow_null=True)
 
     class Meta:
         model = Post
