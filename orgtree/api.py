@@ -126,7 +126,7 @@ class UnitList(generics.ListAPIView):
 
     def get_queryset(self):
         request = self.request
-        units = visible_units(request.user).order_by("tree_id", "lft")
+        units = visible_units(request.user).select_related("parent").order_by("tree_id", "lft")
         if not bool_param(request, "archived"):
             units = units.active()
         q = request.query_params.get("q", "").replace("\x00", "").strip()
@@ -192,7 +192,7 @@ class UnitChildren(generics.ListAPIView):
 
     def get_queryset(self):
         unit = get_unit_by_code_for_user(self.request.user, self.kwargs["code"])
-        children = Unit.objects.filter(parent=unit).order_by("lft")
+        children = Unit.objects.filter(parent=unit).select_related("parent").order_by("lft")
         if not bool_param(self.request, "archived"):
             children = children.active()
         return children

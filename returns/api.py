@@ -104,7 +104,12 @@ class CampaignList(generics.ListAPIView):
     serializer_class = CampaignSerializer
 
     def get_queryset(self):
-        return Campaign.objects.visible_to(self.request.user).prefetch_related("forms").order_by("-pk")
+        return (
+            Campaign.objects.visible_to(self.request.user)
+            .select_related("unit")
+            .prefetch_related("forms")
+            .order_by("-pk")
+        )
 
 
 RETURN_PARAMETERS = [
