@@ -167,9 +167,13 @@ def datetime_param(request, name):
         raise exceptions.ValidationError(
             {name: f"时间“{value[:40]}”格式不对，应为 2024-01-31 或 2024-01-31T08:00:00+08:00。"}
         )
-    if timezone.is_naive(moment):
-        moment = timezone.make_aware(moment)
-    return moment
+    try:
+        if timezone.is_naive(moment):
+            moment = timezone.make_aware(moment)
+        # In UTC: PostgreSQL refuses odd offsets such as +18:16 in a literal.
+        return moment.astimezone(datetime.UTC)
+    except (OverflowError, ValueError):
+        raise exceptions.ValidationError({name: f"时间“{value[:40]}”超出范围。"}) from None
 
 
 def choice_param(request, name, choices):
