@@ -1,17 +1,52 @@
-"""The JSON API: every app registers its routes here, behind the same access rule."""
+"""The JSON API, version 1: every route of /api/v1/ is registered here, and only here.
 
-from django.urls import path
+Each app keeps its views in <app>/api.py; this file wires them, plus the OpenAPI schema and its
+browsable docs (served from drf-spectacular-sidecar, no CDN). docs/api.md shows how to use it.
+"""
 
+from django.urls import path, re_path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+
+from fedorg.restapi import not_found
 from members import api as members_api
 from orgtree import api as orgtree_api
+from reports import api as reports_api
 from returns import api as returns_api
 
 urlpatterns = [
+    # The schema and its docs
+    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
+    # Units (orgtree)
     path("units/", orgtree_api.UnitList.as_view(), name="api-unit-list"),
-    path("units/<int:pk>/", orgtree_api.UnitDetail.as_view(), name="api-unit-detail"),
-    path("units/<int:pk>/children/", orgtree_api.UnitChildren.as_view(), name="api-unit-children"),
-    path("units/<int:pk>/posts/", members_api.UnitPosts.as_view(), name="api-unit-posts"),
+    path("units/<str:code>/", orgtree_api.UnitDetail.as_view(), name="api-unit-detail"),
+    path("units/<str:code>/children/", orgtree_api.UnitChildren.as_view(), name="api-unit-children"),
+    path("units/<str:code>/ancestors/", orgtree_api.UnitAncestors.as_view(), name="api-unit-ancestors"),
+    path("units/<str:code>/move/", orgtree_api.UnitMove.as_view(), name="api-unit-move"),
+    path("units/<str:code>/merge/", orgtree_api.UnitMerge.as_view(), name="api-unit-merge"),
+    path("units/<str:code>/archive/", orgtree_api.UnitArchive.as_view(), name="api-unit-archive"),
+    path("units/<str:code>/restore/", orgtree_api.UnitRestore.as_view(), name="api-unit-restore"),
+    path("units/<str:code>/convert/", orgtree_api.UnitConvert.as_view(), name="api-unit-convert"),
+    # People, posts and the roster workbook (members)
+    path("units/<str:code>/roster/import/", members_api.RosterImport.as_view(), name="api-roster-import"),
+    path("people/", members_api.PersonList.as_view(), name="api-person-list"),
     path("people/<int:pk>/", members_api.PersonDetail.as_view(), name="api-person-detail"),
-    path("campaigns/<int:pk>/returns/", returns_api.CampaignReturns.as_view(), name="api-campaign-returns"),
+    path("posts/", members_api.PostList.as_view(), name="api-post-list"),
+    path("posts/<int:pk>/", members_api.PostDetail.as_view(), name="api-post-detail"),
+    path("posts/<int:pk>/end/", members_api.PostEnd.as_view(), name="api-post-end"),
+    # 附表1–5 (reports)
+    path("reports/<int:form_no>/", reports_api.ReportTable.as_view(), name="api-report"),
+    # Campaigns, returns, review, verification (returns)
+    path("campaigns/", returns_api.CampaignList.as_view(), name="api-campaign-list"),
+    path("returns/", returns_api.ReturnList.as_view(), name="api-return-list"),
+    path("returns/submit/", returns_api.ReturnSubmitNew.as_view(), name="api-return-submit-new"),
     path("returns/<int:pk>/", returns_api.ReturnDetail.as_view(), name="api-return-detail"),
+    path("returns/<int:pk>/submit/", returns_api.ReturnSubmit.as_view(), name="api-return-submit"),
+    path("returns/<int:pk>/approve/", returns_api.ReturnApprove.as_view(), name="api-return-approve"),
+    path("returns/<int:pk>/send-back/", returns_api.ReturnSendBack.as_view(), name="api-return-send-back"),
+    path("returns/<int:pk>/reopen/", returns_api.ReturnReopen.as_view(), name="api-return-reopen"),
+    path("verify/<str:code>/", returns_api.Verify.as_view(), name="api-verify"),
+    # Anything else under /api/v1/ answers the JSON 404 (never the HTML page).
+    re_path(r"", not_found),
 ]

@@ -54,6 +54,8 @@ INSTALLED_APPS = [
     "mptt",
     "rest_framework",
     "axes",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "fedorg",
     "orgtree",
     "members",
@@ -186,14 +188,40 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
 
+# The API (/api/v1/, docs/api.md): the browser uses its session, scripts a token issued on /tokens/.
+# No Basic auth: a script never holds a person's password.
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        # Session only: a password-taking API path (Basic auth) would bypass the login lockout.
+        # No Basic auth: a password-taking API path would bypass the login lockout.
+        "orgtree.api_auth.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    "DEFAULT_PERMISSION_CLASSES": ["orgtree.api_auth.TokenScopePermission"],
+    "DEFAULT_PAGINATION_CLASS": "fedorg.restapi.Pagination",
     "PAGE_SIZE": 100,
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "fedorg.restapi.exception_handler",
+    "DEFAULT_THROTTLE_RATES": {"verify": os.environ.get("FEDORG_API_VERIFY_RATE", "30/min")},
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "妇联组织管理系统 API",
+    "DESCRIPTION": (
+        "组织机构、人员任职、名册导入、统计报表（附表1–5）与报表报送的接口。"
+        "浏览器使用登录会话；脚本使用管理员在“接口令牌”页面签发的令牌："
+        "`Authorization: Bearer <令牌>`。所有数据只限账号（或令牌）所属组织及其下级。"
+        '错误统一为 `{"error": {"code": …, "message": …, "fields": {…}}}`。'
+    ),
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "fedorg.restapi.add_error_responses",
+    ],
 }
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")

@@ -15,7 +15,7 @@ urlpatterns = [
     path("", include("members.urls")),
     path("", include("reports.urls")),
     path("", include("returns.urls")),
-    path("api/", include("fedorg.api_urls")),
+    path("api/v1/", include("fedorg.api_urls")),
     path("django-admin/", admin.site.urls),
     # Seal images are small and only shown to logged-in pages; in production a web server may take this over.
     path("media/<path:path>", serve, {"document_root": settings.MEDIA_ROOT}),

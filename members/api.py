@@ -1,16 +1,44 @@
-"""Rosters over JSON, behind the same access rule and the same masking as the pages."""
+"""People, posts and roster imports over JSON (/api/v1/people/, /posts/, /units/<code>/roster/import/).
 
-import datetime
+Reads fetch through members.access and orgtree.access (404 outside the caller's subtree); writes go
+through members.services, the same functions as the pages; the import runs the same engine as the
+upload page. 身份证号 and 手机号码 are masked by the pages' rule (orgtree.access.can_see_personal_data,
+fedorg.masking).
+"""
 
+from django.http import Http404
 from django.utils import timezone
-from rest_framework import generics, serializers
-from rest_framework.exceptions import ValidationError
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_field,
+    extend_schema_view,
+    inline_serializer,
+)
+from rest_framework import generics, serializers, status
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from fedorg.masking import mask_id_number, mask_mobile
-from orgtree.access import can_see_personal_data, get_unit_for_user, visible_units
+from fedorg.restapi import choice_param, date_param, datetime_param, error_body
+from orgtree.access import can_see_personal_data, get_unit_by_code_for_user, visible_units
+from orgtree.api import UnitCodeField
 
-from .access import get_person_for_user
+from . import codes, services
+from .access import get_person_for_user, get_post_for_user
 from .models import Person, Post
+from .roster_xlsx.columns import MAX_FILE_BYTES
+from .roster_xlsx.engine import import_roster
+
+
+def show_personal_data(user, unit=None):
+    """The pages' rule: full 身份证号 and 手机号码 only for editors of the unit's subtree."""
+    unit = unit if unit is not None else user.unit
+    if unit is None:
+        return user.can_see_personal_data
+    return can_see_personal_data(user, unit)
 
 
 class PersonSerializer(serializers.ModelSerializer):
@@ -21,9 +49,9 @@ class PersonSerializer(serializers.ModelSerializer):
     political_status_label = serializers.CharField(source="get_political_status_display", read_only=True)
     education_label = serializers.CharField(source="get_education_display", read_only=True)
     source_label = serializers.CharField(source="get_source_display", read_only=True)
-    birth_month = serializers.SerializerMethodField()
-    id_number = serializers.SerializerMethodField()
-    mobile = serializers.SerializerMethodField()
+    birth_month = serializers.SerializerMethodField(help_text="出生年月，如 1975-03")
+    id_number = serializers.SerializerMethodField(help_text="身份证号；无权查看时打码")
+    mobile = serializers.SerializerMethodField(help_text="手机号码；无权查看时打码")
     url = serializers.CharField(source="get_absolute_url", read_only=True)
 
     class Meta:
@@ -48,32 +76,35 @@ class PersonSerializer(serializers.ModelSerializer):
             "sector",
             "is_frontline",
             "is_women_worker",
+            "updated_at",
             "url",
         ]
 
-    def get_birth_month(self, person):
+    def get_birth_month(self, person) -> str:
         return f"{person.birth_date.year}-{person.birth_date.month:02d}"
 
-    def get_id_number(self, person):
+    def get_id_number(self, person) -> str | None:
         return person.id_number if self.context.get("show_personal_data") else mask_id_number(person.id_number)
 
-    def get_mobile(self, person):
+    def get_mobile(self, person) -> str:
         return person.mobile if self.context.get("show_personal_data") else mask_mobile(person.mobile)
 
 
 class PostSerializer(serializers.ModelSerializer):
+    unit = serializers.SlugRelatedField(slug_field="code", read_only=True, help_text="组织代码")
     role_label = serializers.CharField(source="get_role_display", read_only=True)
     mode_label = serializers.CharField(source="get_mode_display", read_only=True)
     method_label = serializers.CharField(source="get_method_display", read_only=True)
     unit_name = serializers.CharField(source="unit.name", read_only=True)
     # From the certificate register, the one source of a certificate's number.
     certificate_no = serializers.CharField(read_only=True)
-    certificate_date = serializers.DateField(read_only=True)
+    certificate_date = serializers.DateField(read_only=True, allow_null=True)
 
     class Meta:
         model = Post
         fields = [
             "id",
+            "person",
             "unit",
             "unit_name",
             "role",
@@ -88,76 +119,393 @@ class PostSerializer(serializers.ModelSerializer):
             "certificate_no",
             "certificate_date",
             "two_committees",
+            "updated_at",
         ]
+        read_only_fields = fields
 
 
-class RosterPostSerializer(PostSerializer):
+class PostWithPersonSerializer(PostSerializer):
     person = PersonSerializer(read_only=True)
-
-    class Meta(PostSerializer.Meta):
-        fields = [*PostSerializer.Meta.fields, "person"]
 
 
 class PersonDetailSerializer(PersonSerializer):
-    posts = serializers.SerializerMethodField()
+    posts = serializers.SerializerMethodField(help_text="她在调用者管辖范围内的任职（含已离任）")
 
     class Meta(PersonSerializer.Meta):
         fields = [*PersonSerializer.Meta.fields, "posts"]
 
+    @extend_schema_field(PostSerializer(many=True))
     def get_posts(self, person):
         return PostSerializer(self.context["posts"], many=True).data
 
 
-class UnitPosts(generics.ListAPIView):
-    """Posts of a unit held on ?on=YYYY-MM-DD (default today), highest post first."""
+# --- input -----------------------------------------------------------------------------------
 
-    serializer_class = RosterPostSerializer
 
-    def get_unit(self):
-        if not hasattr(self, "_unit"):
-            self._unit = get_unit_for_user(self.request.user, self.kwargs["pk"])
-        return self._unit
+class PersonInputSerializer(serializers.Serializer):
+    """The person fields a client may write; the services check them as on the pages."""
 
-    def get_on(self):
-        value = self.request.query_params.get("on")
-        if not value:
-            return timezone.localdate()
-        try:
-            return datetime.date.fromisoformat(value)
-        except ValueError:
-            raise ValidationError({"on": f"日期“{value}”格式不对，应为 YYYY-MM-DD。"}) from None
+    name = serializers.CharField(max_length=50, help_text="姓名")
+    gender = serializers.ChoiceField(choices=Person.Gender.choices, required=False)
+    ethnicity = serializers.ChoiceField(choices=codes.ETHNICITY, required=False, help_text="民族代码")
+    birth_date = serializers.DateField(help_text="出生年月，日按 1 日计，如 1975-03-01")
+    id_number = serializers.CharField(max_length=18, required=False, allow_blank=True, allow_null=True)
+    political_status = serializers.ChoiceField(choices=codes.POLITICAL_STATUS, required=False)
+    education = serializers.ChoiceField(choices=codes.EDUCATION, required=False)
+    workplace_title = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    mobile = serializers.CharField(max_length=11, required=False, allow_blank=True)
+    source = serializers.ChoiceField(choices=codes.SOURCE, required=False)
+    sector = serializers.CharField(max_length=50, required=False, allow_blank=True)
+    is_frontline = serializers.BooleanField(required=False)
+    is_women_worker = serializers.BooleanField(required=False)
+    note = serializers.CharField(max_length=200, required=False, allow_blank=True)
+
+
+class PostFieldsSerializer(serializers.Serializer):
+    role = serializers.ChoiceField(choices=Post.Role.choices, help_text="妇联职务")
+    start_date = serializers.DateField(help_text="任职时间")
+    mode = serializers.ChoiceField(choices=Post.Mode.choices, required=False, help_text="任职方式")
+    method = serializers.ChoiceField(choices=Post.Method.choices, required=False, help_text="产生方式")
+    two_committees = serializers.ChoiceField(choices=Post.TwoCommittees.choices, required=False, allow_blank=True)
+    note = serializers.CharField(max_length=200, required=False, allow_blank=True)
+
+
+class NewPostSerializer(PostFieldsSerializer):
+    unit = UnitCodeField(help_text="任职组织代码")
+
+
+class PersonCreateSerializer(PersonInputSerializer):
+    post = NewPostSerializer(help_text="她的第一个任职")
+
+
+class AppointSerializer(PostFieldsSerializer):
+    person = serializers.IntegerField(min_value=1, help_text="已登记人员的编号（须在您的管辖范围内任过职）")
+    unit = UnitCodeField(help_text="任职组织代码")
+
+
+class PostUpdateSerializer(PostFieldsSerializer):
+    end_date = serializers.DateField(required=False, allow_null=True, help_text="离任时间")
+    end_reason = serializers.CharField(max_length=200, required=False, allow_blank=True)
+
+
+class EndPostSerializer(serializers.Serializer):
+    end_date = serializers.DateField(help_text="离任时间（不再担任的第一天）")
+    reason = serializers.CharField(max_length=200, help_text="离任原因，如 换届、调离、退休")
+
+
+def _valid(serializer_class, request, *, partial=False):
+    serializer = serializer_class(data=request.data, context={"request": request}, partial=partial)
+    serializer.is_valid(raise_exception=True)
+    return dict(serializer.validated_data)
+
+
+def _write_unit(user, unit):
+    """The unit named in a body, re-fetched for writing: 403 for a role that may not edit."""
+    return get_unit_by_code_for_user(user, unit.code, write=True)
+
+
+# --- people ----------------------------------------------------------------------------------
+
+PEOPLE_PARAMETERS = [
+    OpenApiParameter("under", str, description="只列在此组织代码及其下级任过职的人员"),
+    OpenApiParameter("role", str, enum=Post.Role.values, description="只列担任过此职务的人员"),
+    OpenApiParameter("q", str, description="按姓名查找"),
+    OpenApiParameter("updated_since", OpenApiTypes.DATETIME, description="只列此时间之后修改过的人员（增量同步）"),
+]
+
+
+@extend_schema_view(
+    get=extend_schema(summary="人员列表", parameters=PEOPLE_PARAMETERS, tags=["人员与任职"]),
+    post=extend_schema(
+        summary="登记新人员并任命",
+        request=PersonCreateSerializer,
+        responses={201: PersonDetailSerializer},
+        tags=["人员与任职"],
+    ),
+)
+class PersonList(generics.ListAPIView):
+    """People who hold or held a post in the caller's subtree."""
+
+    serializer_class = PersonSerializer
 
     def get_queryset(self):
-        return (
-            Post.objects.current(on=self.get_on())
-            .filter(unit=self.get_unit())
-            .select_related("person", "unit", "certificate")
-            .by_rank()
-        )
+        request = self.request
+        units = visible_units(request.user)
+        under = request.query_params.get("under", "").strip()
+        if under:
+            self.scope_unit = get_unit_by_code_for_user(request.user, under)
+            units = units.subtree_of(self.scope_unit)
+        posts = Post.objects.filter(unit__in=units)
+        role = choice_param(request, "role", Post.Role)
+        if role:
+            posts = posts.filter(role=role)
+        people = Person.objects.filter(pk__in=posts.values("person_id")).order_by("pk")
+        q = request.query_params.get("q", "").replace("\x00", "").strip()
+        if q:
+            people = people.filter(name__contains=q)
+        since = datetime_param(request, "updated_since")
+        if since:
+            people = people.filter(updated_at__gte=since)
+        return people
 
     def get_serializer_context(self):
         context = super().get_serializer_context()
-        context["show_personal_data"] = can_see_personal_data(self.request.user, self.get_unit())
+        context["show_personal_data"] = show_personal_data(self.request.user, getattr(self, "scope_unit", None))
         return context
 
+    def post(self, request):
+        data = _valid(PersonCreateSerializer, request)
+        post_data = data.pop("post")
+        unit = _write_unit(request.user, post_data.pop("unit"))
+        post = services.create_person_and_appoint(person_data=data, unit=unit, post_data=post_data, actor=request.user)
+        return Response(_person_detail(request, post.person), status=status.HTTP_201_CREATED)
 
-class PersonDetail(generics.RetrieveAPIView):
+
+def _person_detail(request, person):
+    posts = (
+        Post.objects.filter(person=person, unit__in=visible_units(request.user))
+        .select_related("unit", "certificate")
+        .order_by("-start_date", "-pk")
+    )
+    context = {"show_personal_data": show_personal_data(request.user), "posts": posts, "request": request}
+    return PersonDetailSerializer(person, context=context).data
+
+
+@extend_schema_view(
+    get=extend_schema(summary="人员详情（含任职）", responses=PersonDetailSerializer, tags=["人员与任职"]),
+    patch=extend_schema(
+        summary="修改人员信息",
+        request=PersonInputSerializer,
+        responses=PersonDetailSerializer,
+        tags=["人员与任职"],
+    ),
+)
+class PersonDetail(APIView):
     """A person who holds or held a post in the caller's subtree, with those posts."""
 
-    serializer_class = PersonDetailSerializer
+    def get(self, request, pk):
+        return Response(_person_detail(request, get_person_for_user(request.user, pk)))
 
-    def get_object(self):
-        if not hasattr(self, "_person"):
-            self._person = get_person_for_user(self.request.user, self.kwargs["pk"])
-        return self._person
+    def patch(self, request, pk):
+        person = get_person_for_user(request.user, pk, write=True)
+        data = _valid(PersonInputSerializer, request, partial=True)
+        person = services.update_person(person=person, data=data, actor=request.user, unit=request.user.unit)
+        return Response(_person_detail(request, person))
+
+
+# --- posts -----------------------------------------------------------------------------------
+
+POST_PARAMETERS = [
+    OpenApiParameter("unit", str, description="只列此组织代码的任职"),
+    OpenApiParameter("under", str, description="只列此组织代码及其下级的任职"),
+    OpenApiParameter("role", str, enum=Post.Role.values, description="妇联职务"),
+    OpenApiParameter("on", OpenApiTypes.DATE, description="只列此日在任的任职"),
+    OpenApiParameter("status", str, enum=["current", "ended"], description="current 今日在任，ended 已离任"),
+    OpenApiParameter("updated_since", OpenApiTypes.DATETIME, description="只列此时间之后修改过的任职（增量同步）"),
+]
+
+
+@extend_schema_view(
+    get=extend_schema(summary="任职列表", parameters=POST_PARAMETERS, tags=["人员与任职"]),
+    post=extend_schema(
+        summary="任命已登记人员",
+        request=AppointSerializer,
+        responses={201: PostWithPersonSerializer},
+        tags=["人员与任职"],
+    ),
+)
+class PostList(generics.ListAPIView):
+    """Posts of units in the caller's subtree, highest post first within a unit."""
+
+    serializer_class = PostWithPersonSerializer
+
+    def get_queryset(self):
+        request = self.request
+        posts = Post.objects.filter(unit__in=visible_units(request.user)).select_related(
+            "person", "unit", "certificate"
+        )
+        code = request.query_params.get("unit", "").strip()
+        if code:
+            self.scope_unit = get_unit_by_code_for_user(request.user, code)
+            posts = posts.filter(unit=self.scope_unit)
+        under = request.query_params.get("under", "").strip()
+        if under:
+            self.scope_unit = get_unit_by_code_for_user(request.user, under)
+            posts = posts.filter(unit__in=visible_units(request.user).subtree_of(self.scope_unit))
+        role = choice_param(request, "role", Post.Role)
+        if role:
+            posts = posts.filter(role=role)
+        on = date_param(request, "on")
+        if on:
+            posts = posts.current(on=on)
+        state = request.query_params.get("status", "").strip()
+        if state == "current":
+            posts = posts.current(on=timezone.localdate())
+        elif state == "ended":
+            posts = posts.filter(end_date__lte=timezone.localdate())
+        elif state:
+            raise serializers.ValidationError({"status": "status 只能是 current（在任）或 ended（已离任）。"})
+        since = datetime_param(request, "updated_since")
+        if since:
+            posts = posts.filter(updated_at__gte=since)
+        ranked = posts.by_rank()  # highest post first within each unit, as on the roster page
+        return ranked.order_by("unit__tree_id", "unit__lft", *ranked.query.order_by)
 
     def get_serializer_context(self):
         context = super().get_serializer_context()
-        person = self.get_object()
-        context["show_personal_data"] = self.request.user.can_see_personal_data
-        context["posts"] = (
-            Post.objects.filter(person=person, unit__in=visible_units(self.request.user))
-            .select_related("unit", "certificate")
-            .order_by("-start_date")
-        )
+        context["show_personal_data"] = show_personal_data(self.request.user, getattr(self, "scope_unit", None))
         return context
+
+    def post(self, request):
+        data = _valid(AppointSerializer, request)
+        unit = _write_unit(request.user, data.pop("unit"))
+        try:
+            person = get_person_for_user(request.user, data.pop("person"))
+        except Http404:
+            raise serializers.ValidationError({"person": "人员不存在或不在您的管辖范围内。"}) from None
+        role, start_date = data.pop("role"), data.pop("start_date")
+        post = services.appoint(person=person, unit=unit, role=role, start_date=start_date, actor=request.user, **data)
+        return Response(_post_data(request, post), status=status.HTTP_201_CREATED)
+
+
+def _post_data(request, post):
+    context = {"show_personal_data": show_personal_data(request.user, post.unit), "request": request}
+    return PostWithPersonSerializer(post, context=context).data
+
+
+@extend_schema_view(
+    get=extend_schema(summary="任职详情", responses=PostWithPersonSerializer, tags=["人员与任职"]),
+    patch=extend_schema(
+        summary="修改任职", request=PostUpdateSerializer, responses=PostWithPersonSerializer, tags=["人员与任职"]
+    ),
+)
+class PostDetail(APIView):
+    def get(self, request, pk):
+        return Response(_post_data(request, get_post_for_user(request.user, pk)))
+
+    def patch(self, request, pk):
+        post = get_post_for_user(request.user, pk, write=True)
+        data = _valid(PostUpdateSerializer, request, partial=True)
+        return Response(_post_data(request, services.update_post(post=post, data=data, actor=request.user)))
+
+
+@extend_schema(summary="离任", request=EndPostSerializer, responses=PostWithPersonSerializer, tags=["人员与任职"])
+class PostEnd(APIView):
+    def post(self, request, pk):
+        post = get_post_for_user(request.user, pk, write=True)
+        data = _valid(EndPostSerializer, request)
+        post = services.end_post(post=post, end_date=data["end_date"], reason=data["reason"], actor=request.user)
+        return Response(_post_data(request, post))
+
+
+# --- roster import ---------------------------------------------------------------------------
+
+
+class RosterUploadSerializer(serializers.Serializer):
+    file = serializers.FileField(help_text="名册 Excel 文件（.xlsx），格式同页面上的名册模板")
+    dry_run = serializers.BooleanField(
+        default=True, help_text="true（默认）只检查并预览，不写入；false 确认导入（重复导入同一文件不会重复写入）"
+    )
+
+
+class RowErrorSerializer(serializers.Serializer):
+    row = serializers.IntegerField(allow_null=True, help_text="Excel 行号；整份文件的错误为 null")
+    column = serializers.CharField(allow_null=True, help_text="列标题")
+    message = serializers.CharField(help_text="中文说明")
+
+
+class RosterRowSerializer(serializers.Serializer):
+    row = serializers.IntegerField(help_text="Excel 行号")
+    action = serializers.ChoiceField(choices=["add", "update", "unchanged"])
+    action_label = serializers.CharField(help_text="新增、更新或未变")
+    name = serializers.CharField()
+    unit_name = serializers.CharField()
+    role_label = serializers.CharField()
+    person_is_new = serializers.BooleanField()
+    changes = serializers.DictField(help_text="列标题 → [原值, 新值]")
+
+
+RosterResultSerializer = inline_serializer(
+    "RosterImportResult",
+    {
+        "dry_run": serializers.BooleanField(),
+        "written": serializers.BooleanField(help_text="是否已写入"),
+        "sheet_name": serializers.CharField(),
+        "header_row": serializers.IntegerField(allow_null=True),
+        "summary": serializers.CharField(),
+        "counts": serializers.DictField(child=serializers.IntegerField()),
+        "rows": RosterRowSerializer(many=True),
+    },
+)
+
+
+def _roster_rows(result):
+    return [
+        {
+            "row": r.row,
+            "action": r.action,
+            "action_label": r.action_label,
+            "name": r.name,
+            "unit_name": r.unit_name,
+            "role_label": r.role_label,
+            "person_is_new": r.person_is_new,
+            "changes": r.changes,
+        }
+        for r in result.rows
+    ]
+
+
+@extend_schema(
+    summary="导入名册（先 dry_run 预览，再确认）",
+    request={"multipart/form-data": RosterUploadSerializer},
+    responses={200: RosterResultSerializer},
+    tags=["名册导入"],
+)
+class RosterImport(APIView):
+    """Same engine and the same checks as the upload page: all rows written, or none.
+
+    Errors answer 400 with error.rows = [{"row", "column", "message"}]. Confirming is idempotent:
+    the engine matches people and posts already on file, so the same file again changes nothing.
+    """
+
+    parser_classes = [MultiPartParser, FormParser]
+
+    def post(self, request, code):
+        unit = get_unit_by_code_for_user(request.user, code, write=True)
+        data = _valid(RosterUploadSerializer, request)
+        upload = data["file"]
+        if upload.size > MAX_FILE_BYTES:
+            raise serializers.ValidationError({"file": f"文件太大（超过 {MAX_FILE_BYTES // (1024 * 1024)} MB）。"})
+        result = import_roster(
+            unit=unit, file=upload.read(), actor=request.user, dry_run=data["dry_run"], filename=upload.name[:100]
+        )
+        if not result.ok:
+            rows = [{"row": e.row, "column": e.column, "message": e.message} for e in result.errors]
+            body = error_body(
+                "roster_invalid",
+                f"名册有 {len(rows)} 处错误，未写入任何数据：{result.errors[0]}",
+                rows=rows,
+            )
+            return Response(body, status=status.HTTP_400_BAD_REQUEST)
+        counts = {
+            name: getattr(result, name)
+            for name in (
+                "persons_added",
+                "persons_updated",
+                "persons_unchanged",
+                "posts_added",
+                "posts_updated",
+                "posts_unchanged",
+            )
+        }
+        return Response(
+            {
+                "dry_run": result.dry_run,
+                "written": result.written,
+                "sheet_name": result.sheet_name,
+                "header_row": result.header_row,
+                "summary": result.summary(),
+                "counts": counts,
+                "rows": _roster_rows(result),
+            }
+        )

@@ -11,7 +11,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import Http404
 
-from .models import Unit
+from .models import ApiToken, Unit
 
 
 def visible_units(user: Any) -> QuerySet[Unit]:
@@ -35,7 +35,10 @@ def get_unit_for_user(user: Any, pk: Any, *, write: bool = False, manage: bool =
 
 def get_unit_by_code_for_user(user: Any, code: str, *, write: bool = False, manage: bool = False) -> Unit:
     """Like get_unit_for_user, by 组织代码."""
-    unit = visible_units(user).filter(code=code).first()
+    try:
+        unit = visible_units(user).filter(code=code).first()
+    except (ValueError, TypeError):  # e.g. a NUL character, which PostgreSQL refuses in a literal
+        unit = None
     if unit is None:
         raise Http404("组织不存在或不在您的管辖范围内。")
     check_unit_permission(user, unit, write=write, manage=manage)
@@ -64,3 +67,16 @@ def can_see_personal_data(user: Any, unit: Unit) -> bool:
 def visible_breadcrumb(user: Any, unit: Unit) -> list[Unit]:
     """The unit's ancestors that the user may see, down to the unit itself."""
     return [*unit.get_ancestors().filter(pk__in=visible_units(user).values("pk")), unit]
+
+
+def get_api_token_for_user(user, pk) -> ApiToken:
+    """An API token scoped to a unit of the user's subtree, else 404; only administrators (403)."""
+    try:
+        token = ApiToken.objects.filter(pk=pk, unit__in=visible_units(user)).select_related("unit", "user").first()
+    except (ValueError, TypeError):
+        token = None
+    if token is None:
+        raise Http404("令牌不存在或不在您的管辖范围内。")
+    if not user.can_manage_tree:
+        raise PermissionDenied("只有管理员可以管理接口令牌。")
+    return token

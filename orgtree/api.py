@@ -1,17 +1,54 @@
-"""Units over JSON, behind the same access rule as the pages."""
+"""Units over JSON (/api/v1/units/), behind the same access rule as the pages.
 
+Reads fetch through orgtree.access; every tree write goes through orgtree.services, the same
+locked functions the pages call. Units are addressed by their 组织代码.
+"""
+
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q
-from rest_framework import generics, serializers
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import generics, serializers, status
+from rest_framework.response import Response
+from rest_framework.views import APIView
 
-from .access import get_unit_for_user, visible_units
+from fedorg.restapi import bool_param, choice_param, datetime_param
+
+from . import services
+from .access import get_unit_by_code_for_user, is_strictly_below_user_unit, visible_breadcrumb, visible_units
 from .models import Unit
 
 
+class UnitCodeField(serializers.CharField):
+    """A unit named by its 组织代码, looked up only inside the caller's subtree (400 if not found there)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", 20)
+        super().__init__(**kwargs)
+        self.validators = []  # the length is checked on the code below, not on the unit it names
+
+    def to_internal_value(self, data):
+        code = super().to_internal_value(data).strip()
+        if "\x00" in code:
+            raise serializers.ValidationError("组织代码不能包含空字符。")
+        if len(code) > self.max_length:
+            raise serializers.ValidationError(f"组织代码最多 {self.max_length} 位。")
+        unit = visible_units(self.context["request"].user).filter(code=code).first()
+        if unit is None:
+            raise serializers.ValidationError(f"找不到组织代码为 {code} 的组织，或它不在您的管辖范围内。")
+        return unit
+
+    def to_representation(self, value):
+        return value.code if isinstance(value, Unit) else value
+
+
 class UnitSerializer(serializers.ModelSerializer):
-    kind_label = serializers.CharField(source="get_kind_display", read_only=True)
-    org_form_label = serializers.CharField(source="get_org_form_display", read_only=True)
-    has_children = serializers.SerializerMethodField()
-    url = serializers.CharField(source="get_absolute_url", read_only=True)
+    kind_label = serializers.CharField(source="get_kind_display", read_only=True, help_text="类型（中文）")
+    org_form_label = serializers.CharField(source="get_org_form_display", read_only=True, help_text="组织形式（中文）")
+    tier = serializers.IntegerField(read_only=True, help_text="层级：1 市，2 区县，3 街道乡镇，4 村社区")
+    parent = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True, help_text="上级组织代码")
+    has_children = serializers.SerializerMethodField(help_text="是否有下级组织")
+    url = serializers.CharField(source="get_absolute_url", read_only=True, help_text="页面地址")
 
     class Meta:
         model = Unit
@@ -27,45 +64,207 @@ class UnitSerializer(serializers.ModelSerializer):
             "is_pilot",
             "parent",
             "archived_at",
+            "updated_at",
             "has_children",
             "url",
         ]
 
-    def get_has_children(self, unit):
+    def get_has_children(self, unit) -> bool:
         return unit.rght - unit.lft > 1
 
 
+class UnitCreateSerializer(serializers.Serializer):
+    parent = UnitCodeField(help_text="上级组织代码")
+    name = serializers.CharField(max_length=100, help_text="组织名称")
+    code = serializers.CharField(max_length=20, help_text="组织代码（统计用区划代码）")
+    kind = serializers.ChoiceField(choices=Unit.Kind.choices, help_text="类型")
+    org_form = serializers.ChoiceField(choices=Unit.OrgForm.choices, default=Unit.OrgForm.FEDERATION)
+    is_pilot = serializers.BooleanField(default=False, help_text="示范点")
+
+
+class UnitRenameSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=100, help_text="新名称")
+    code = serializers.CharField(max_length=20, required=False, help_text="新组织代码（不改可省略）")
+
+
+class UnitMoveSerializer(serializers.Serializer):
+    parent = UnitCodeField(help_text="新上级组织代码")
+
+
+class UnitMergeSerializer(serializers.Serializer):
+    target = UnitCodeField(help_text="并入的组织代码")
+    reason = serializers.CharField(max_length=200, required=False, default="", allow_blank=True)
+
+
+class UnitArchiveSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=200, help_text="撤销原因")
+
+
+class UnitConvertSerializer(serializers.Serializer):
+    effective_date = serializers.DateField(required=False, allow_null=True, help_text="改建日期，默认今天")
+
+
+UNIT_LIST_PARAMETERS = [
+    OpenApiParameter("q", str, description="按名称或组织代码开头查找"),
+    OpenApiParameter("under", str, description="只列此组织代码及其下级"),
+    OpenApiParameter("kind", str, enum=Unit.Kind.values, description="类型"),
+    OpenApiParameter("archived", bool, description="为 true 时包括已撤销的组织"),
+    OpenApiParameter("updated_since", OpenApiTypes.DATETIME, description="只列此时间之后修改过的组织（增量同步）"),
+]
+
+
+@extend_schema_view(
+    get=extend_schema(summary="组织列表", parameters=UNIT_LIST_PARAMETERS, tags=["组织"]),
+    post=extend_schema(
+        summary="新建下级组织", request=UnitCreateSerializer, responses={201: UnitSerializer}, tags=["组织"]
+    ),
+)
 class UnitList(generics.ListAPIView):
-    """Units of the caller's subtree; ?q= searches name or code, ?archived=1 includes archived."""
+    """The units of the caller's subtree, in tree order; POST creates a unit (administrators)."""
 
     serializer_class = UnitSerializer
 
     def get_queryset(self):
-        units = visible_units(self.request.user).order_by("tree_id", "lft")
-        if self.request.query_params.get("archived") != "1":
+        request = self.request
+        units = visible_units(request.user).select_related("parent").order_by("tree_id", "lft")
+        if not bool_param(request, "archived"):
             units = units.active()
-        q = self.request.query_params.get("q", "").strip()
+        q = request.query_params.get("q", "").replace("\x00", "").strip()
         if q:
             units = units.filter(Q(name__icontains=q) | Q(code__startswith=q))
+        under = request.query_params.get("under", "").strip()
+        if under:
+            units = units.subtree_of(get_unit_by_code_for_user(request.user, under))
+        kind = choice_param(request, "kind", Unit.Kind)
+        if kind:
+            units = units.filter(kind=kind)
+        since = datetime_param(request, "updated_since")
+        if since:
+            units = units.filter(updated_at__gte=since)
         return units
 
+    def post(self, request):
+        data = _valid(UnitCreateSerializer, request)
+        parent = data.pop("parent")
+        get_unit_by_code_for_user(request.user, parent.code, write=True, manage=True)
+        unit = services.create_unit(parent=parent, actor=request.user, **data)
+        return Response(UnitSerializer(unit).data, status=status.HTTP_201_CREATED)
 
-class UnitDetail(generics.RetrieveAPIView):
+
+def _valid(serializer_class, request):
+    serializer = serializer_class(data=request.data, context={"request": request})
+    serializer.is_valid(raise_exception=True)
+    return dict(serializer.validated_data)
+
+
+def _below(user, unit):
+    if not is_strictly_below_user_unit(user, unit):
+        raise PermissionDenied("不能调整您所在组织本身，请联系上级管理员。")
+
+
+@extend_schema_view(
+    get=extend_schema(summary="组织详情", tags=["组织"]),
+    patch=extend_schema(summary="更名（可改组织代码）", request=UnitRenameSerializer, tags=["组织"]),
+)
+class UnitDetail(APIView):
     serializer_class = UnitSerializer
 
-    def get_object(self):
-        return get_unit_for_user(self.request.user, self.kwargs["pk"])
+    def get(self, request, code):
+        return Response(UnitSerializer(get_unit_by_code_for_user(request.user, code)).data)
+
+    def patch(self, request, code):
+        unit = get_unit_by_code_for_user(request.user, code, write=True, manage=True)
+        _below(request.user, unit)
+        data = _valid(UnitRenameSerializer, request)
+        unit = services.rename_unit(unit=unit, name=data["name"], code=data.get("code"), actor=request.user)
+        return Response(UnitSerializer(unit).data)
 
 
+@extend_schema(
+    summary="下级组织",
+    tags=["组织"],
+    parameters=[OpenApiParameter("archived", bool, description="为 true 时包括已撤销的组织")],
+)
 class UnitChildren(generics.ListAPIView):
     """Direct children, for the tree navigator's lazy expansion."""
 
     serializer_class = UnitSerializer
-    pagination_class = None
 
     def get_queryset(self):
-        unit = get_unit_for_user(self.request.user, self.kwargs["pk"])
-        children = Unit.objects.filter(parent=unit).order_by("lft")
-        if self.request.query_params.get("archived") != "1":
+        unit = get_unit_by_code_for_user(self.request.user, self.kwargs["code"])
+        children = Unit.objects.filter(parent=unit).select_related("parent").order_by("lft")
+        if not bool_param(self.request, "archived"):
             children = children.active()
         return children
+
+
+@extend_schema(summary="上级组织（从最高可见组织到本组织）", tags=["组织"])
+class UnitAncestors(generics.ListAPIView):
+    serializer_class = UnitSerializer
+
+    def get_queryset(self):
+        unit = get_unit_by_code_for_user(self.request.user, self.kwargs["code"])
+        return visible_breadcrumb(self.request.user, unit)
+
+
+class _TreeOperation(APIView):
+    """POST runs one locked tree service on the unit in the URL; answers the unit afterwards."""
+
+    input_serializer = None
+    below = True
+
+    def run(self, unit, data):
+        raise NotImplementedError
+
+    def post(self, request, code):
+        unit = get_unit_by_code_for_user(request.user, code, write=True, manage=True)
+        if self.below:
+            _below(request.user, unit)
+        data = _valid(self.input_serializer, request) if self.input_serializer else {}
+        result = self.run(unit, data)
+        return Response(UnitSerializer(result).data)
+
+
+@extend_schema(summary="调整隶属关系", request=UnitMoveSerializer, responses=UnitSerializer, tags=["组织"])
+class UnitMove(_TreeOperation):
+    input_serializer = UnitMoveSerializer
+
+    def run(self, unit, data):
+        return services.move_unit(unit=unit, new_parent=data["parent"], actor=self.request.user)
+
+
+@extend_schema(
+    summary="合并组织（本组织并入目标后撤销）", request=UnitMergeSerializer, responses=UnitSerializer, tags=["组织"]
+)
+class UnitMerge(_TreeOperation):
+    input_serializer = UnitMergeSerializer
+
+    def run(self, unit, data):
+        return services.merge_units(source=unit, target=data["target"], reason=data["reason"], actor=self.request.user)
+
+
+@extend_schema(summary="撤销组织", request=UnitArchiveSerializer, responses=UnitSerializer, tags=["组织"])
+class UnitArchive(_TreeOperation):
+    input_serializer = UnitArchiveSerializer
+
+    def run(self, unit, data):
+        return services.archive_unit(unit=unit, reason=data["reason"], actor=self.request.user)
+
+
+@extend_schema(summary="恢复已撤销的组织", request=None, responses=UnitSerializer, tags=["组织"])
+class UnitRestore(_TreeOperation):
+    def run(self, unit, data):
+        return services.restore_unit(unit=unit, actor=self.request.user)
+
+
+@extend_schema(
+    summary="妇代会改建妇联（会改联）", request=UnitConvertSerializer, responses=UnitSerializer, tags=["组织"]
+)
+class UnitConvert(_TreeOperation):
+    input_serializer = UnitConvertSerializer
+    below = False
+
+    def run(self, unit, data):
+        return services.convert_to_federation(
+            unit=unit, effective_date=data.get("effective_date"), actor=self.request.user
+        )

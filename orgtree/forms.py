@@ -1,6 +1,9 @@
+import datetime
+
 from django import forms
 from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from .access import visible_units
 from .models import Contact, Unit, User, validate_unit_code
@@ -158,3 +161,34 @@ class AccountForm(ScopedFormMixin, forms.ModelForm):
         if commit:
             user.save()
         return user
+
+
+class ApiTokenForm(ScopedFormMixin, forms.Form):
+    name = forms.CharField(label="令牌名称", max_length=100, help_text="写明用途，例如“道里区名册同步脚本”。")
+    account = forms.ModelChoiceField(
+        label="代表账号",
+        queryset=User.objects.none(),
+        help_text="令牌以该账号的身份和角色操作，操作记录记在该账号名下。",
+    )
+    unit = UnitCodeField(label="限定组织代码", help_text="令牌只能看到和修改该组织及其下级，须在代表账号的范围之内。")
+    can_write = forms.BooleanField(
+        label="允许写入", required=False, help_text="不勾选则只能读取（拉取报表、同步名册数据）。"
+    )
+    expires_on = forms.DateField(
+        label="有效期至", widget=forms.DateInput(attrs={"type": "date"}), help_text="最长一年，到期当天零点失效。"
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, user=user, **kwargs)
+        self.fields["account"].queryset = (
+            User.objects.filter(unit__in=visible_units(user), is_active=True)
+            .select_related("unit")
+            .order_by("username")
+        )
+        self.fields["account"].label_from_instance = (
+            lambda a: f"{a.username}（{a.full_name or '未填姓名'}，{a.unit.name}，{a.get_role_display()}）"
+        )
+        if not self.is_bound:
+            self.initial.setdefault("expires_on", timezone.localdate() + datetime.timedelta(days=90))
+            if user.unit is not None:
+                self.initial.setdefault("unit", user.unit.code)

@@ -412,8 +412,58 @@ class AuditEvent(models.Model):
         "return.approve": "审核通过",
         "return.send_back": "退回修改",
         "return.reopen": "重新打开报表",
+        "token.issue": "签发接口令牌",
+        "token.revoke": "吊销接口令牌",
+        "token.use": "使用接口令牌",
     }
 
     @property
     def action_label(self):
         return self.ACTION_LABELS.get(self.action, self.action)
+
+
+class ApiTokenQuerySet(models.QuerySet):
+    def usable(self, now):
+        return self.filter(revoked_at__isnull=True, expires_at__gt=now)
+
+
+class ApiToken(models.Model):
+    """A key a script sends instead of a password (docs/api.md), issued by an administrator.
+
+    It acts as `user`, narrowed to the subtree of `unit` (which lies in the user's subtree), and
+    only reads unless `can_write`. The key itself is shown once; only its SHA-256 is stored
+    (keys are 256 random bits, so a plain hash is as strong as a slow one).
+    """
+
+    name = models.CharField("名称", max_length=100)
+    prefix = models.CharField("令牌前缀", max_length=12, help_text="令牌开头几位，用于辨认，不能用于登录。")
+    key_hash = models.CharField(max_length=64, unique=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="代表账号", on_delete=models.CASCADE, related_name="api_tokens"
+    )
+    unit = models.ForeignKey(Unit, verbose_name="限定组织范围", on_delete=models.PROTECT, related_name="api_tokens")
+    can_write = models.BooleanField("允许写入", default=False)
+    created_at = models.DateTimeField("签发时间", auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="签发人", null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    expires_at = models.DateTimeField("过期时间")
+    revoked_at = models.DateTimeField("吊销时间", null=True, blank=True)
+    last_used_at = models.DateTimeField("最近使用", null=True, blank=True)
+
+    objects = ApiTokenQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "接口令牌"
+        verbose_name_plural = "接口令牌"
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"{self.name}（{self.prefix}…）"
+
+    def status_label(self, now):
+        if self.revoked_at is not None:
+            return "已吊销"
+        if self.expires_at <= now:
+            return "已过期"
+        return "有效"

@@ -6,11 +6,14 @@ unless they are serialised: on PostgreSQL we take a transaction-scoped advisory 
 SQLite every transaction already begins IMMEDIATE (settings), which serialises writers.
 """
 
-from django.core.exceptions import ValidationError
+import hashlib
+import secrets
+
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
 
-from .models import AuditEvent, Contact, Unit, validate_unit_code
+from .models import ApiToken, AuditEvent, Contact, Unit, validate_unit_code
 from .signals import unit_archiving, unit_merging
 
 # One lock for all trees: tree writes are rare (a few a day), so contention does not matter,
@@ -361,3 +364,118 @@ def save_account(*, form, actor):
         changes=changes,
     )
     return account
+
+
+# --- API tokens ------------------------------------------------------------------------------
+
+TOKEN_PREFIX = "fo_"  # noqa: S105 - a marker in front of every key, not a secret
+# A token lives at most a year: a forgotten script stops working rather than holding a key forever.
+TOKEN_MAX_DAYS = 366
+
+
+def hash_token_key(key):
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()
+
+
+@transaction.atomic
+def issue_api_token(*, actor, name, user, unit, can_write, expires_at):
+    """Issue a token acting as `user` within `unit`'s subtree; returns (token, key). The key is shown once.
+
+    The issuer must be an administrator; the account and the unit must both lie in her subtree,
+    and the unit in the account's own subtree (a token never sees more than its account).
+    """
+    if not actor.can_manage_tree:
+        raise PermissionDenied("只有管理员可以签发接口令牌。")
+    visible = Unit.objects.visible_to(actor)
+    errors = {}
+    name = (name or "").strip()
+    if not name:
+        errors["name"] = "请填写令牌名称，例如“区名册同步脚本”。"
+    if user is None or user.unit_id is None or not visible.filter(pk=user.unit_id).exists():
+        errors["user"] = "只能为本组织及下级组织的账号签发令牌。"
+    elif not user.is_active:
+        errors["user"] = f"账号 {user.username} 已停用，不能为它签发令牌。"
+    if unit is None or not visible.filter(pk=unit.pk).exists():
+        errors["unit"] = "令牌的组织范围必须在您管辖的组织之内。"
+    elif "user" not in errors and not Unit.objects.visible_to(user).filter(pk=unit.pk).exists():
+        errors["unit"] = f"令牌的组织范围必须在账号 {user.username} 所属组织（{user.unit.name}）之内。"
+    now = timezone.now()
+    if expires_at is None or expires_at <= now:
+        errors["expires_at"] = "过期时间必须晚于现在。"
+    elif (expires_at - now).days > TOKEN_MAX_DAYS:
+        errors["expires_at"] = f"令牌最长有效 {TOKEN_MAX_DAYS} 天，请缩短有效期。"
+    if errors:
+        raise ValidationError(errors)
+    key = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken.objects.create(
+        name=name[:100],
+        prefix=key[:10],
+        key_hash=hash_token_key(key),
+        user=user,
+        unit=unit,
+        can_write=bool(can_write),
+        created_by=actor,
+        expires_at=expires_at,
+    )
+    AuditEvent.objects.record(
+        actor=actor,
+        action="token.issue",
+        unit=unit,
+        obj=token,
+        changes={
+            "name": [None, token.name],
+            "user": [None, user.username],
+            "unit": [None, unit.name],
+            "can_write": [None, token.can_write],
+            "expires_at": [None, expires_at.isoformat()],
+        },
+    )
+    return token, key
+
+
+@transaction.atomic
+def revoke_api_token(*, token, actor, reason=""):
+    token = ApiToken.objects.select_for_update().get(pk=token.pk)
+    if token.revoked_at is not None:
+        raise ValidationError(f"令牌“{token.name}”已经吊销。")
+    token.revoked_at = timezone.now()
+    token.save(update_fields=["revoked_at"])
+    AuditEvent.objects.record(
+        actor=actor,
+        action="token.revoke",
+        unit=token.unit,
+        obj=token,
+        changes={"revoked": [False, True]},
+        reason=reason,
+    )
+    return token
+
+
+def use_api_token(key, *, method, path):
+    """The usable token for `key` and the account it acts as, scoped to its unit; None if unknown,
+    revoked, expired, or its account or unit no longer fit. Each use is recorded (audit and last_used_at).
+
+    The returned user is the token's account with `unit` replaced, in memory only, by the token's
+    unit: every access check (orgtree.access) reads the user's unit, so the token sees that
+    subtree and nothing above it. The instance must never be saved.
+    """
+    if not key.startswith(TOKEN_PREFIX) or len(key) > 100:
+        return None
+    now = timezone.now()
+    token = (
+        ApiToken.objects.usable(now)
+        .select_related("user", "unit")
+        .filter(key_hash=hash_token_key(key), user__is_active=True)
+        .first()
+    )
+    if token is None:
+        return None
+    user = token.user
+    if not Unit.objects.visible_to(user).filter(pk=token.unit_id).exists():
+        return None
+    ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    AuditEvent.objects.record(
+        actor=user, action="token.use", unit=token.unit, obj=token, changes={"request": f"{method} {path[:200]}"}
+    )
+    user.unit = token.unit
+    return token, user

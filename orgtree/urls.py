@@ -21,4 +21,6 @@ urlpatterns = [
     path("accounts/", views.account_list, name="accounts"),
     path("accounts/new/", views.account_edit, name="account_create"),
     path("accounts/<int:pk>/", views.account_edit, name="account_edit"),
+    path("tokens/", views.api_token_list, name="api_tokens"),
+    path("tokens/<int:pk>/revoke/", views.api_token_revoke, name="api_token_revoke"),
 ]

@@ -3,22 +3,32 @@
 Views are thin: fetch through orgtree.access, validate with a form, call a service, render.
 """
 
+import datetime
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from fedorg.forms import add_service_errors
 from fedorg.history import change_rows
 
 from . import services
-from .access import get_unit_for_user, is_strictly_below_user_unit, visible_breadcrumb, visible_units
+from .access import (
+    get_api_token_for_user,
+    get_unit_for_user,
+    is_strictly_below_user_unit,
+    visible_breadcrumb,
+    visible_units,
+)
 from .exports import units_workbook
 from .forms import (
     AccountForm,
+    ApiTokenForm,
     ContactForm,
     ConvertForm,
     SealForm,
@@ -28,7 +38,7 @@ from .forms import (
     UnitMoveForm,
     UnitRenameForm,
 )
-from .models import AuditEvent, Contact, Unit, User
+from .models import ApiToken, AuditEvent, Contact, Unit, User
 
 
 @login_required
@@ -320,3 +330,50 @@ def account_edit(request, pk=None):
         messages.success(request, f"账号 {account.username} 已保存。")
         return redirect("orgtree:accounts")
     return render(request, "orgtree/account_form.html", {"form": form, "account": account})
+
+
+# --- API tokens ------------------------------------------------------------------------------
+
+
+@login_required
+def api_token_list(request):
+    """The tokens of the admin's subtree, and the form to issue one; the new key is shown once."""
+    _require_admin(request.user)
+    form = ApiTokenForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        expires_at = timezone.make_aware(datetime.datetime.combine(data["expires_on"], datetime.time.min))
+        try:
+            token, key = services.issue_api_token(
+                actor=request.user,
+                name=data["name"],
+                user=data["account"],
+                unit=data["unit"],
+                can_write=data["can_write"],
+                expires_at=expires_at,
+            )
+        except ValidationError as e:
+            add_service_errors(form, e)
+        else:
+            return render(request, "orgtree/api_token_created.html", {"token": token, "key": key})
+    tokens = (
+        ApiToken.objects.filter(unit__in=visible_units(request.user))
+        .select_related("unit", "user", "created_by")
+        .order_by("-created_at", "-pk")
+    )
+    now = timezone.now()
+    rows = [(t, t.status_label(now), t.revoked_at is None and t.expires_at > now) for t in tokens]
+    return render(request, "orgtree/api_tokens.html", {"form": form, "rows": rows})
+
+
+@login_required
+@require_POST
+def api_token_revoke(request, pk):
+    token = get_api_token_for_user(request.user, pk)
+    try:
+        services.revoke_api_token(token=token, actor=request.user)
+    except ValidationError as e:
+        messages.error(request, "；".join(e.messages))
+    else:
+        messages.success(request, f"已吊销令牌“{token.name}”，使用它的脚本将立即无法访问。")
+    return redirect("orgtree:api_tokens")

@@ -1,27 +1,42 @@
-"""附表 snapshots over JSON: GET /api/reports/<form>/?unit=<pk>&as_of=YYYY-MM-DD."""
+"""附表 over JSON: GET /api/v1/reports/<form>/?unit=CODE&as_of=YYYY-MM-DD.
 
+The same snapshot (header tree and rows, reports/tables.py) the page and the Excel file render.
+"""
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from fedorg.dates import DEFAULT_AS_OF
-from orgtree.access import get_unit_for_user
+from fedorg.restapi import date_param
+from orgtree.access import get_unit_by_code_for_user
 
 from . import tables
 
 
+@extend_schema(
+    summary="统计报表（附表1–5）",
+    description="表头树（panels[].header）与各行数据，与页面和 Excel 导出同出一源。",
+    parameters=[
+        OpenApiParameter("form_no", int, OpenApiParameter.PATH, enum=tables.FORMS, description="附表编号 1–5"),
+        OpenApiParameter("unit", str, description="组织代码，默认本账号所属组织"),
+        OpenApiParameter("as_of", OpenApiTypes.DATE, description=f"统计截止日期，默认 {DEFAULT_AS_OF:%Y-%m-%d}"),
+    ],
+    responses={200: OpenApiTypes.OBJECT},
+    tags=["统计报表"],
+)
 class ReportTable(APIView):
-    """The same snapshot the page and the Excel file render; unit defaults to the caller's own."""
-
     def get(self, request, form_no):
         if form_no not in tables.FORM_TITLES:
             raise NotFound("没有这张附表，只有附表1至附表5。")
-        unit_pk = request.query_params.get("unit") or request.user.unit_id
-        if unit_pk is None:
-            raise ValidationError({"unit": "请用 unit 参数指定组织。"})
-        unit = get_unit_for_user(request.user, unit_pk)
-        try:
-            as_of = tables.parse_date(request.query_params.get("as_of"), DEFAULT_AS_OF)
-        except ValueError:
-            raise ValidationError({"as_of": "截止时间格式应为 2016-08-31。"}) from None
+        code = request.query_params.get("unit", "").strip()
+        if code:
+            unit = get_unit_by_code_for_user(request.user, code)
+        elif request.user.unit is not None:
+            unit = request.user.unit
+        else:
+            raise ValidationError({"unit": "请用 unit 参数指定组织代码。"})
+        as_of = date_param(request, "as_of", DEFAULT_AS_OF)
         return Response(tables.compute(form_no, unit=unit, as_of=as_of, user=request.user))

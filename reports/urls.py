@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import api, views
+from . import views
 
 app_name = "reports"
 urlpatterns = [
@@ -9,5 +9,4 @@ urlpatterns = [
     path("units/<int:pk>/reports/<int:form_no>/print/", views.report_print, name="print"),
     path("units/<int:pk>/reports/<int:form_no>/export.xlsx", views.report_xlsx, name="xlsx"),
     path("units/<int:pk>/reports/<int:form_no>/cell/", views.report_cell, name="cell"),
-    path("api/reports/<int:form_no>/", api.ReportTable.as_view(), name="api-table"),
 ]

@@ -1,70 +1,333 @@
-"""Returns over JSON, behind the same access rule as the pages: the frozen snapshot, never live data."""
+"""Campaigns, returns, review and verification over JSON (/api/v1/campaigns/, /returns/, /verify/).
 
-from rest_framework import generics, serializers
+Reads fetch through returns.access (404 outside the caller's subtree) and show the frozen snapshot,
+never live data. Transitions go through returns.services with compare-and-set: the client sends
+the `version` it saw and gets 409 if the return moved since.
+"""
 
-from orgtree.access import can_see_personal_data, visible_units
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import generics, serializers, status
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
+from rest_framework.views import APIView
 
-from .access import get_campaign_for_user, get_return_for_user
+from fedorg.restapi import choice_param, datetime_param, error_body
+from orgtree.access import can_see_personal_data, get_unit_by_code_for_user, visible_units
+
+from . import services
+from .access import get_campaign_for_user, get_campaign_form_for_user, get_return_for_user
 from .exports import mask_snapshot
-from .models import Return
+from .models import Campaign, CampaignForm, Return, ReturnSnapshot
+
+
+class CampaignFormSerializer(serializers.ModelSerializer):
+    label = serializers.CharField(source="get_form_no_display", read_only=True)
+    as_of = serializers.DateField(read_only=True, help_text="统计截止日期")
+
+    class Meta:
+        model = CampaignForm
+        fields = ["id", "form_no", "label", "due_date", "as_of"]
+
+
+class CampaignSerializer(serializers.ModelSerializer):
+    unit = serializers.SlugRelatedField(
+        slug_field="code", read_only=True, allow_null=True, help_text="发起单位组织代码"
+    )
+    forms = CampaignFormSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Campaign
+        fields = ["id", "doc_number", "title", "unit", "baseline_date", "cut_off_date", "forms"]
 
 
 class ReturnSerializer(serializers.ModelSerializer):
-    unit = serializers.CharField(source="unit.code", read_only=True)
+    campaign = serializers.IntegerField(source="campaign_id", read_only=True)
+    campaign_form = serializers.IntegerField(source="form_id", read_only=True)
+    unit = serializers.CharField(source="unit.code", read_only=True, help_text="填报单位组织代码")
     unit_name = serializers.CharField(source="unit.name", read_only=True)
-    form = serializers.CharField(source="form.form_no", read_only=True)
+    form = serializers.CharField(source="form.form_no", read_only=True, help_text="附表编号")
     due_date = serializers.DateField(source="form.due_date", read_only=True)
     status_label = serializers.CharField(source="get_status_display", read_only=True)
-    verification_code = serializers.CharField(source="snapshot.code", read_only=True, default=None)
+    version = serializers.IntegerField(read_only=True, help_text="版本号：提交、审核等操作须带上您看到的版本号")
+    verification_code = serializers.CharField(source="snapshot.code", read_only=True, default=None, allow_null=True)
     url = serializers.CharField(source="get_absolute_url", read_only=True)
 
     class Meta:
         model = Return
         fields = [
             "id",
+            "campaign",
+            "campaign_form",
             "unit",
             "unit_name",
             "form",
             "due_date",
             "status",
             "status_label",
+            "version",
             "first_submitted_at",
             "submitted_at",
             "reviewed_at",
+            "updated_at",
             "verification_code",
             "url",
         ]
 
 
 class ReturnDetailSerializer(ReturnSerializer):
-    snapshot = serializers.JSONField(source="snapshot.data", read_only=True, default=None)
+    snapshot = serializers.JSONField(
+        source="snapshot.data", read_only=True, default=None, allow_null=True, help_text="上报时冻结的报表数据"
+    )
     explanation = serializers.CharField(read_only=True)
+    pinned_cells = serializers.JSONField(read_only=True, help_text="退回时标注的单元格")
 
     class Meta(ReturnSerializer.Meta):
-        fields = [*ReturnSerializer.Meta.fields, "explanation", "snapshot"]
+        fields = [*ReturnSerializer.Meta.fields, "explanation", "pinned_cells", "snapshot"]
 
 
-class CampaignReturns(generics.ListAPIView):
-    """The returns of a campaign whose districts lie in the caller's subtree."""
+def _detail(request, ret):
+    if ret.snapshot is not None and not can_see_personal_data(request.user, ret.unit):
+        ret.snapshot.data = mask_snapshot(ret.snapshot.data)
+    return ReturnDetailSerializer(ret).data
+
+
+def _valid(serializer_class, request):
+    serializer = serializer_class(data=request.data, context={"request": request})
+    serializer.is_valid(raise_exception=True)
+    return dict(serializer.validated_data)
+
+
+@extend_schema(summary="报送任务列表", tags=["报表报送"])
+class CampaignList(generics.ListAPIView):
+    serializer_class = CampaignSerializer
+
+    def get_queryset(self):
+        return (
+            Campaign.objects.visible_to(self.request.user)
+            .select_related("unit")
+            .prefetch_related("forms")
+            .order_by("-pk")
+        )
+
+
+RETURN_PARAMETERS = [
+    OpenApiParameter("campaign", int, description="报送任务编号"),
+    OpenApiParameter("form", str, enum=CampaignForm.FormNo.values, description="附表编号"),
+    OpenApiParameter("status", str, enum=Return.Status.values, description="状态"),
+    OpenApiParameter("under", str, description="只列此组织代码及其下级的报表"),
+    OpenApiParameter("updated_since", OpenApiTypes.DATETIME, description="只列此时间之后变化过的报表（增量同步）"),
+]
+
+
+@extend_schema(summary="报表列表", parameters=RETURN_PARAMETERS, tags=["报表报送"])
+class ReturnList(generics.ListAPIView):
+    """Returns of districts in the caller's subtree."""
 
     serializer_class = ReturnSerializer
 
     def get_queryset(self):
-        campaign = get_campaign_for_user(self.request.user, self.kwargs["pk"])
-        return (
-            Return.objects.filter(campaign=campaign, unit__in=visible_units(self.request.user))
-            .select_related("unit", "form", "snapshot")
-            .order_by("unit__lft", "form__due_date", "form__form_no")
+        request = self.request
+        units = visible_units(request.user)
+        under = request.query_params.get("under", "").strip()
+        if under:
+            units = units.subtree_of(get_unit_by_code_for_user(request.user, under))
+        returns = Return.objects.filter(unit__in=units).select_related("unit", "form", "snapshot")
+        campaign = request.query_params.get("campaign", "").strip()
+        if campaign:
+            returns = returns.filter(campaign=get_campaign_for_user(request.user, campaign))
+        form_no = choice_param(request, "form", CampaignForm.FormNo)
+        if form_no:
+            returns = returns.filter(form__form_no=form_no)
+        state = choice_param(request, "status", Return.Status)
+        if state:
+            returns = returns.filter(status=state)
+        since = datetime_param(request, "updated_since")
+        if since:
+            returns = returns.filter(updated_at__gte=since)
+        return returns.order_by("campaign_id", "unit__lft", "form__due_date", "form__form_no", "pk")
+
+
+@extend_schema(summary="报表详情（含冻结快照）", responses=ReturnDetailSerializer, tags=["报表报送"])
+class ReturnDetail(APIView):
+    def get(self, request, pk):
+        return Response(_detail(request, get_return_for_user(request.user, pk)))
+
+
+class VersionSerializer(serializers.Serializer):
+    version = serializers.IntegerField(min_value=0, help_text="您读取时的版本号；报表已被他人处理则返回 409")
+
+
+class SubmitFieldsSerializer(VersionSerializer):
+    unit_leader = serializers.CharField(max_length=50, help_text="单位负责人")
+    filled_by = serializers.CharField(max_length=50, help_text="填表人")
+    phone = serializers.CharField(max_length=30, help_text="联系电话")
+    explanation = serializers.CharField(required=False, default="", allow_blank=True, help_text="上报说明")
+    pilot_report = serializers.CharField(required=False, default="", allow_blank=True, help_text="示范点报告正文")
+
+
+class SubmitSerializer(SubmitFieldsSerializer):
+    campaign_form = serializers.IntegerField(
+        min_value=1, help_text="报送任务中的报表编号（campaigns 接口的 forms[].id）"
+    )
+    unit = serializers.CharField(max_length=20, help_text="填报单位（区、县）组织代码")
+    version = serializers.IntegerField(min_value=0, default=0, help_text="首次上报为 0；再次上报为读取时的版本号")
+
+
+class ApproveSerializer(VersionSerializer):
+    note = serializers.CharField(required=False, default="", allow_blank=True, help_text="审核意见")
+
+
+class SendBackSerializer(VersionSerializer):
+    reason = serializers.CharField(help_text="退回原因")
+    cells = serializers.CharField(
+        required=False,
+        default="",
+        allow_blank=True,
+        help_text="标注的行或单元格，写法同页面：“兆麟街道 5，合计 3”",
+    )
+
+
+class ReopenSerializer(VersionSerializer):
+    reason = serializers.CharField(help_text="重新打开的原因")
+
+
+def _submit(request, *, campaign_form, unit, data):
+    ret = services.submit_return(
+        form=campaign_form,
+        unit=unit,
+        actor=request.user,
+        unit_leader=data["unit_leader"],
+        filled_by=data["filled_by"],
+        phone=data["phone"],
+        explanation=data["explanation"],
+        pilot_report=data["pilot_report"],
+        expected_version=data["version"],
+    )
+    return get_return_for_user(request.user, ret.pk)
+
+
+class ReturnSubmitNew(APIView):
+    @extend_schema(
+        summary="上报报表（首次或退回后再次上报）",
+        operation_id="returns_submit_new",
+        request=SubmitSerializer,
+        responses={201: ReturnDetailSerializer},
+        tags=["报表报送"],
+    )
+    def post(self, request):
+        data = _valid(SubmitSerializer, request)
+        campaign_form = get_campaign_form_for_user(request.user, data["campaign_form"])
+        unit = get_unit_by_code_for_user(request.user, data["unit"], write=True)
+        ret = _submit(request, campaign_form=campaign_form, unit=unit, data=data)
+        return Response(_detail(request, ret), status=status.HTTP_201_CREATED)
+
+
+@extend_schema(
+    summary="再次上报此报表", request=SubmitFieldsSerializer, responses=ReturnDetailSerializer, tags=["报表报送"]
+)
+class ReturnSubmit(APIView):
+    def post(self, request, pk):
+        ret = get_return_for_user(request.user, pk)
+        data = _valid(SubmitFieldsSerializer, request)
+        unit = get_unit_by_code_for_user(request.user, ret.unit.code, write=True)
+        return Response(_detail(request, _submit(request, campaign_form=ret.form, unit=unit, data=data)))
+
+
+@extend_schema(summary="审核通过", request=ApproveSerializer, responses=ReturnDetailSerializer, tags=["报表报送"])
+class ReturnApprove(APIView):
+    def post(self, request, pk):
+        ret = get_return_for_user(request.user, pk)
+        data = _valid(ApproveSerializer, request)
+        services.approve_return(ret=ret, actor=request.user, note=data["note"], expected_version=data["version"])
+        return Response(_detail(request, get_return_for_user(request.user, pk)))
+
+
+@extend_schema(
+    summary="退回修改（可标注单元格）", request=SendBackSerializer, responses=ReturnDetailSerializer, tags=["报表报送"]
+)
+class ReturnSendBack(APIView):
+    def post(self, request, pk):
+        ret = get_return_for_user(request.user, pk)
+        data = _valid(SendBackSerializer, request)
+        cells = services.parse_cells(data["cells"], ret.snapshot.data) if ret.snapshot_id else []
+        services.send_back(
+            ret=ret, actor=request.user, reason=data["reason"], cells=cells, expected_version=data["version"]
         )
+        return Response(_detail(request, get_return_for_user(request.user, pk)))
 
 
-class ReturnDetail(generics.RetrieveAPIView):
-    """One return with its current snapshot (masked for users who may not see personal data)."""
+@extend_schema(
+    summary="重新打开已通过的报表", request=ReopenSerializer, responses=ReturnDetailSerializer, tags=["报表报送"]
+)
+class ReturnReopen(APIView):
+    def post(self, request, pk):
+        ret = get_return_for_user(request.user, pk)
+        data = _valid(ReopenSerializer, request)
+        services.reopen_return(ret=ret, actor=request.user, reason=data["reason"], expected_version=data["version"])
+        return Response(_detail(request, get_return_for_user(request.user, pk)))
 
-    serializer_class = ReturnDetailSerializer
 
-    def get_object(self):
-        ret = get_return_for_user(self.request.user, self.kwargs["pk"])
-        if ret.snapshot is not None and not can_see_personal_data(self.request.user, ret.unit):
-            ret.snapshot.data = mask_snapshot(ret.snapshot.data)
-        return ret
+class VerificationSerializer(serializers.Serializer):
+    code = serializers.CharField(help_text="验证码")
+    unit = serializers.CharField(help_text="填报单位组织代码")
+    unit_name = serializers.CharField()
+    form = serializers.CharField(help_text="附表编号")
+    form_label = serializers.CharField()
+    campaign = serializers.CharField(help_text="报送任务文号")
+    campaign_title = serializers.CharField()
+    cut_off_date = serializers.DateField()
+    submitted_at = serializers.DateTimeField(help_text="上报时间")
+    number = serializers.IntegerField(help_text="第几次上报")
+    is_current = serializers.BooleanField(help_text="是否仍是该报表的最新上报")
+    status = serializers.ChoiceField(choices=Return.Status.choices, help_text="报表当前状态")
+    status_label = serializers.CharField()
+    reviewed_at = serializers.DateTimeField(allow_null=True)
+
+
+@extend_schema(
+    summary="验证码查询（公开，无需登录）",
+    responses=VerificationSerializer,
+    auth=[],
+    tags=["报表验证"],
+)
+class Verify(APIView):
+    """Which return a printed code belongs to: the public /verify/ page's answer, as JSON, rate-limited."""
+
+    permission_classes = [AllowAny]
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "verify"
+
+    def get(self, request, code):
+        code = code.replace("\x00", "").strip().upper()[:20]
+        snapshot = (
+            ReturnSnapshot.objects.filter(code=code)
+            .select_related("ret", "ret__unit", "ret__form", "ret__campaign")
+            .order_by("-pk")
+            .first()
+        )
+        if snapshot is None:
+            message = f"验证码 {code[:20]} 不存在。请核对是否抄错（验证码由大写字母 A–Z 和数字 2–7 组成）。"
+            return Response(error_body("not_found", message), status=status.HTTP_404_NOT_FOUND)
+        ret = snapshot.ret
+        return Response(
+            VerificationSerializer(
+                {
+                    "code": snapshot.code,
+                    "unit": ret.unit.code,
+                    "unit_name": ret.unit.name,
+                    "form": ret.form.form_no,
+                    "form_label": ret.form.get_form_no_display(),
+                    "campaign": ret.campaign.doc_number,
+                    "campaign_title": ret.campaign.title,
+                    "cut_off_date": ret.campaign.cut_off_date,
+                    "submitted_at": snapshot.created_at,
+                    "number": snapshot.number,
+                    "is_current": ret.snapshot_id == snapshot.pk,
+                    "status": ret.status,
+                    "status_label": ret.get_status_display(),
+                    "reviewed_at": ret.reviewed_at,
+                }
+            ).data
+        )

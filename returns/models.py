@@ -163,6 +163,8 @@ class Return(models.Model):
     # Cells and rows the reviewer pinned when sending the return back, highlighted for the district.
     pinned_cells = models.JSONField("退回标注", default=list, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Set on every save and every transition (services._compare_and_set): the API's updated_since.
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
 
     class Meta:
         db_table = "reports_return"

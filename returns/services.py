@@ -300,7 +300,10 @@ def _fresh_return(ret):
 def _conflict(ret):
     current = Return.objects.filter(pk=ret.pk).values_list("status", flat=True).first()
     label = STATUS(current).label if current else "已删除"
-    return ValidationError(f"该报表刚刚已被他人处理（当前状态：{label}），您的操作没有执行，请刷新页面后再看。")
+    # code="conflict": the API answers 409 (fedorg.restapi), the pages show the message like any other.
+    return ValidationError(
+        f"该报表刚刚已被他人处理（当前状态：{label}），您的操作没有执行，请刷新页面后再看。", code="conflict"
+    )
 
 
 def _check_version(ret, expected_version):
@@ -311,7 +314,7 @@ def _check_version(ret, expected_version):
 def _compare_and_set(ret, *, expected, **fields):
     """Move `ret` out of `expected` only if nobody has moved it since we read it."""
     updated = Return.objects.filter(pk=ret.pk, status=expected, version=ret.version).update(
-        version=ret.version + 1, **fields
+        version=ret.version + 1, updated_at=timezone.now(), **fields
     )
     if updated != 1:
         raise _conflict(ret)

@@ -23,7 +23,7 @@ from django.db import transaction
 from django.test import Client
 from django.urls import Resolver404, URLResolver, get_resolver, resolve, reverse
 
-from orgtree.models import Unit, User
+from orgtree.models import ApiToken, Unit, User
 
 PERSONAS = ["shi_admin", "shi_shenhe", "daoli", "nangang", "jiedao", None]
 SAMPLES_PER_PATTERN = 2
@@ -350,12 +350,13 @@ def sample_url(name, route, names, root):
         "returns/": lambda: pk(Return.objects.filter(unit__in=units)),
         "campaigns/": lambda: campaign.pk,
         "accounts/": lambda: pk(User.objects.filter(unit__in=units)),
+        "tokens/": lambda: pk(ApiToken.objects.filter(unit__in=units)),
     }
     kwargs = {}
     for key in names:
         if key == "pk":
             kwargs[key] = next(
-                get() for start, get in by_prefix.items() if route.removeprefix("api/").startswith(start)
+                get() for start, get in by_prefix.items() if route.removeprefix("api/v1/").startswith(start)
             )
         elif key == "unit_pk":
             kwargs[key] = (units.filter(level=1).first() or root).pk
@@ -363,6 +364,8 @@ def sample_url(name, route, names, root):
             kwargs[key] = CampaignForm.objects.get(campaign=campaign, form_no="4").pk
         elif key == "form_no":
             kwargs[key] = 4
+        elif key == "code" and route.startswith("api/v1/units/"):
+            kwargs[key] = street.code
         elif key == "code":
             snapshot = ReturnSnapshot.objects.filter(ret__unit__in=units).first()
             kwargs[key] = snapshot.code if snapshot else None
@@ -372,16 +375,18 @@ def sample_url(name, route, names, root):
         return None
     url = reverse(name, kwargs=kwargs)
     # The report API takes its unit as a parameter rather than in the path.
-    return f"{url}?unit={street.pk}" if name == "reports:api-table" else url
+    return f"{url}?unit={street.code}" if name == "api-report" else url
 
 
-PUBLIC_ROUTES = {"login", "returns:verify", "returns:verify_form"}
+PUBLIC_ROUTES = {"login", "returns:verify", "returns:verify_form", "api-verify", "api-schema", "api-docs", "api-redoc"}
 # Routes without an object of a subtree in them: nothing to hide from an outsider.
 UNSCOPED_ROUTES = {
     "home", "login", "logout", "password_change", "orgtree:roots", "orgtree:search", "orgtree:accounts",
     "orgtree:account_create", "returns:campaigns", "returns:campaign_create", "returns:campaign",
-    "returns:campaign_bulk_approve", "api-campaign-returns", "returns:verify", "returns:verify_form",
-    "returns:notifications", "returns:notifications_read", "api-unit-list",
+    "returns:campaign_bulk_approve", "returns:verify", "returns:verify_form",
+    "returns:notifications", "returns:notifications_read", "orgtree:api_tokens",
+    "api-schema", "api-docs", "api-redoc", "api-verify", "api-unit-list", "api-person-list", "api-post-list",
+    "api-campaign-list", "api-return-list", "api-return-submit-new",
 }  # fmt: skip
 
 

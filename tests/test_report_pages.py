@@ -38,7 +38,7 @@ def urls(unit_pk, form_no=4):
         reverse("reports:print", args=[unit_pk, form_no]),
         reverse("reports:xlsx", args=[unit_pk, form_no]),
         reverse("reports:cell", args=[unit_pk, form_no]) + "?row=total&col=b2_after",
-        reverse("reports:api-table", args=[form_no]) + f"?unit={unit_pk}",
+        reverse("api-report", args=[form_no]) + f"?unit={Unit.objects.get(pk=unit_pk).code}",
     ]
 
 
@@ -104,7 +104,7 @@ def test_drilldown_for_a_row_outside_the_table_is_404(staffed, login, city_admin
 
 def test_api_returns_the_snapshot_with_the_same_numbers_as_the_excel_download(staffed, login, staff_a):
     client = login(staff_a)
-    data = client.get(reverse("reports:api-table", args=[5]) + f"?unit={staffed.district_a.pk}").json()
+    data = client.get(reverse("api-report", args=[5]) + f"?unit={staffed.district_a.code}").json()
     assert data["form"] == 5 and data["unit"]["code"] == "230102"
     xlsx = client.get(reverse("reports:xlsx", args=[staffed.district_a.pk, 5]))
     assert xlsx["Content-Type"].startswith("application/vnd.openxmlformats")
@@ -114,8 +114,8 @@ def test_api_returns_the_snapshot_with_the_same_numbers_as_the_excel_download(st
 
 
 def test_api_rejects_a_bad_date_with_a_chinese_message(staffed, login, staff_a):
-    response = login(staff_a).get(reverse("reports:api-table", args=[4]) + "?as_of=yesterday")
-    assert response.status_code == 400 and "截止时间" in str(response.json()["as_of"])
+    response = login(staff_a).get(reverse("api-report", args=[4]) + "?as_of=yesterday")
+    assert response.status_code == 400 and "YYYY-MM-DD" in response.json()["error"]["fields"]["as_of"][0]
 
 
 def test_export_report_command_writes_the_same_file_as_the_download_button(staffed, login, city_admin, tmp_path):
@@ -179,7 +179,8 @@ def test_drilldown_and_api_query_counts_do_not_grow_with_the_tree(
 ):
     grow(staffed, streets)
     client = login(city_admin)
+    pages = urls(staffed.city.pk)
     with django_assert_max_num_queries(12):
-        assert client.get(urls(staffed.city.pk)[4]).status_code == 200
+        assert client.get(pages[4]).status_code == 200
     with django_assert_max_num_queries(12):
-        assert client.get(urls(staffed.city.pk)[5]).status_code == 200
+        assert client.get(pages[5]).status_code == 200

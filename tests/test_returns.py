@@ -376,9 +376,9 @@ def test_the_return_api_gives_the_frozen_snapshot_in_scope_only(filed, staff_a, 
     assert body["status"] == "submitted" and body["snapshot"]["form"] == 2
     assert body["verification_code"] == filed.snapshot.code
     assert login(staff_b).get(reverse("api-return-detail", args=[filed.pk])).status_code == 404
-    listing = login(staff_a).get(reverse("api-campaign-returns", args=[filed.campaign_id])).json()
+    listing = login(staff_a).get(reverse("api-return-list"), {"campaign": filed.campaign_id}).json()
     assert [r["id"] for r in listing["results"]] == [filed.pk]
-    assert login(staff_b).get(reverse("api-campaign-returns", args=[filed.campaign_id])).json()["results"] == []
+    assert login(staff_b).get(reverse("api-return-list"), {"campaign": filed.campaign_id}).json()["results"] == []
 
 
 def test_a_form_due_before_the_cut_off_is_counted_on_its_due_date(tree, campaign_2016, staff_a):

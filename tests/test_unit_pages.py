@@ -338,19 +338,19 @@ def test_the_unit_list_downloads_as_xlsx(tree, viewer_a, login):
 
 
 def test_the_children_api_lists_direct_children_for_the_navigator(tree, staff_a, login):
-    data = login(staff_a).get(reverse("api-unit-children", args=[tree.district_a.pk])).json()
+    data = login(staff_a).get(reverse("api-unit-children", args=[tree.district_a.code])).json()["results"]
     assert [u["code"] for u in data] == ["230102001", "230102100"]
     assert data[0]["has_children"] is True and data[0]["kind_label"] == "街道"
 
 
 def test_the_children_api_is_404_outside(tree, staff_a, login):
-    assert login(staff_a).get(reverse("api-unit-children", args=[tree.district_b.pk])).status_code == 404
+    assert login(staff_a).get(reverse("api-unit-children", args=[tree.district_b.code])).status_code == 404
 
 
 def test_the_detail_api_answers_inside_and_404_outside(tree, staff_a, login):
     client = login(staff_a)
-    assert client.get(reverse("api-unit-detail", args=[tree.street_a.pk])).json()["name"] == "兆麟街道"
-    assert client.get(reverse("api-unit-detail", args=[tree.street_b.pk])).status_code == 404
+    assert client.get(reverse("api-unit-detail", args=[tree.street_a.code])).json()["name"] == "兆麟街道"
+    assert client.get(reverse("api-unit-detail", args=[tree.street_b.code])).status_code == 404
 
 
 def test_the_list_api_searches_inside_the_subtree(tree, staff_a, login):
@@ -385,7 +385,7 @@ def count_queries(client, path, **params):
     [
         lambda t: url("orgtree:unit", t.district_a),
         lambda t: reverse("orgtree:search") + "?q=社区",
-        lambda t: reverse("api-unit-children", args=[t.district_a.pk]),
+        lambda t: reverse("api-unit-children", args=[t.district_a.code]),
         lambda t: reverse("api-unit-list"),
     ],
     ids=["unit page", "search", "children api", "list api"],

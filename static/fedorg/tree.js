@@ -3,13 +3,13 @@
   "use strict";
   var tree = document.querySelector(".tree");
   if (!tree) return;
-  var api = tree.dataset.api; // ".../units/0/children/"
+  var api = tree.dataset.api; // "/api/v1/units/0/children/"; units are addressed by their code
 
-  function childrenUrl(id) { return api.replace("/0/", "/" + id + "/"); }
+  function childrenUrl(code) { return api.replace("/0/", "/" + encodeURIComponent(code) + "/") + "?limit=500"; }
 
   function node(unit) {
     var li = document.createElement("li");
-    li.dataset.id = unit.id;
+    li.dataset.id = unit.code;
     if (unit.archived_at) li.className = "archived";
     if (unit.has_children) {
       var b = document.createElement("button");
@@ -35,7 +35,8 @@
     li.appendChild(sub);
     fetch(childrenUrl(li.dataset.id), { credentials: "same-origin", headers: { Accept: "application/json" } })
       .then(function (r) { if (!r.ok) throw new Error(r.status); return r.json(); })
-      .then(function (units) {
+      .then(function (page) {
+        var units = page.results;
         sub.innerHTML = "";
         if (!units.length) sub.innerHTML = "<li class='muted'>无下级组织</li>";
         units.forEach(function (u) { sub.appendChild(node(u)); });

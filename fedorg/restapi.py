@@ -1,0 +1,243 @@
+"""Shared pieces of the JSON API (/api/v1/): the one error shape, pagination and query parameters.
+
+A helper module: it imports DRF and Django only, never an app, so every app's api.py may use it.
+
+Every error answers {"error": {"code": ..., "message": <Chinese>, "fields": {...}}}:
+a rule broken in a service (django ValidationError) is 400, or 409 when its code is "conflict"
+(someone moved the object since the client read it); PermissionDenied is 403; an object outside
+the caller's subtree is 404, exactly as on the pages.
+"""
+
+import datetime
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404, JsonResponse
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.views.decorators.csrf import csrf_exempt
+from rest_framework import exceptions
+from rest_framework.pagination import LimitOffsetPagination
+from rest_framework.response import Response
+
+CONFLICT = "conflict"
+
+DEFAULT_MESSAGES = {
+    400: "请求有误，请检查各字段。",
+    401: "请先登录，或在请求头中带上接口令牌：Authorization: Bearer <令牌>。",
+    403: "您没有权限进行此操作。",
+    404: "对象不存在或不在您的管辖范围内。",
+    405: "不支持此请求方法。",
+    406: "无法提供所要求的响应格式，本接口只返回 JSON。",
+    409: "数据已被他人修改，请重新读取后再试。",
+    415: "不支持此请求格式，请发送 JSON 或 multipart/form-data。",
+    429: "请求过于频繁，请稍后再试。",
+}
+CODES = {
+    400: "invalid",
+    401: "not_authenticated",
+    403: "permission_denied",
+    404: "not_found",
+    405: "method_not_allowed",
+    406: "not_acceptable",
+    409: CONFLICT,
+    415: "unsupported_media_type",
+    429: "throttled",
+}
+
+
+class Pagination(LimitOffsetPagination):
+    """?limit=&offset= on every list; at most 500 rows a page."""
+
+    default_limit = 100
+    max_limit = 500
+    limit_query_description = "每页条数（默认 100，最多 500）。"
+    offset_query_description = "跳过的条数。"
+
+
+def error_body(code, message, fields=None, **extra):
+    return {"error": {"code": code, "message": message, "fields": fields or {}, **extra}}
+
+
+def _flatten(detail):
+    """DRF error detail (nested lists/dicts of ErrorDetail) -> plain strings, lists and dicts."""
+    if isinstance(detail, dict):
+        return {str(key): _flatten(value) for key, value in detail.items()}
+    if isinstance(detail, list):
+        flat = [_flatten(item) for item in detail]
+        return [item for item in flat if item not in ("", [], {})]
+    return str(detail)
+
+
+def _first_message(fields):
+    for key, value in fields.items():
+        while isinstance(value, (list, dict)) and value:
+            value = value[0] if isinstance(value, list) else next(iter(value.values()))
+        if isinstance(value, str) and value:
+            return value if key in ("non_field_errors", "__all__") else f"{key}：{value}"
+    return DEFAULT_MESSAGES[400]
+
+
+def _django_validation(exc):
+    if hasattr(exc, "error_dict"):
+        fields = {("non_field_errors" if k == "__all__" else k): list(v) for k, v in exc.message_dict.items()}
+        codes = {e.code for errors in exc.error_dict.values() for e in errors}
+        messages = [m for ms in fields.values() for m in ms]
+    else:
+        fields = {}
+        codes = {e.code for e in exc.error_list}
+        messages = list(exc.messages)
+    status_code = 409 if CONFLICT in codes else 400
+    message = "".join(messages[:1]) if not fields else _first_message(fields)
+    if not fields and len(messages) > 1:
+        message = messages[0] + "".join(f"\n{m}" for m in messages[1:])
+        fields = {"non_field_errors": messages}
+    return status_code, error_body(CODES[status_code], message or DEFAULT_MESSAGES[status_code], fields)
+
+
+def exception_handler(exc, context):
+    """DRF's EXCEPTION_HANDLER: every error in the one shape; anything else is a bug and propagates."""
+    if isinstance(exc, DjangoValidationError):
+        status_code, body = _django_validation(exc)
+        return Response(body, status=status_code)
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound(str(exc) or DEFAULT_MESSAGES[404])
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied(str(exc) or DEFAULT_MESSAGES[403])
+    if not isinstance(exc, exceptions.APIException):
+        return None
+    status_code = exc.status_code
+    headers = {}
+    if getattr(exc, "auth_header", None):
+        headers["WWW-Authenticate"] = exc.auth_header
+    if getattr(exc, "wait", None):
+        headers["Retry-After"] = str(int(exc.wait))
+    if isinstance(exc, exceptions.ValidationError):
+        detail = exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}
+        fields = {key: value if isinstance(value, (list, dict)) else [value] for key, value in _flatten(detail).items()}
+        body = error_body(CODES[400], _first_message(fields), fields)
+    else:
+        if status_code == 401 or isinstance(exc, (exceptions.NotAuthenticated, exceptions.AuthenticationFailed)):
+            message = str(exc.detail) if isinstance(exc, exceptions.AuthenticationFailed) else DEFAULT_MESSAGES[401]
+        elif isinstance(exc, (exceptions.MethodNotAllowed, exceptions.UnsupportedMediaType, exceptions.NotAcceptable)):
+            message = DEFAULT_MESSAGES[status_code]
+        elif isinstance(exc, exceptions.Throttled):
+            message = DEFAULT_MESSAGES[429]
+        else:
+            message = str(exc.detail) if isinstance(exc.detail, str) else DEFAULT_MESSAGES.get(status_code, "")
+            if isinstance(exc, exceptions.ParseError):
+                message = f"请求内容无法解析：{exc.detail}"
+        body = error_body(CODES.get(status_code, "error"), message)
+    return Response(body, status=status_code, headers=headers)
+
+
+@csrf_exempt
+def not_found(request, *args, **kwargs):
+    """Any /api/v1/ path no route matches: the JSON 404, not the HTML page."""
+    return JsonResponse(error_body(CODES[404], "没有这个接口地址，请查看 /api/v1/docs/。"), status=404)
+
+
+# --- query parameters ------------------------------------------------------------------------
+
+
+def date_param(request, name, default=None):
+    """A YYYY-MM-DD query parameter, or 400 naming it."""
+    value = request.query_params.get(name, "").strip()
+    if not value:
+        return default
+    try:
+        return datetime.date.fromisoformat(value)
+    except ValueError:
+        raise exceptions.ValidationError({name: f"日期“{value[:40]}”格式不对，应为 YYYY-MM-DD。"}) from None
+
+
+def datetime_param(request, name):
+    """An ISO 8601 date or date-time query parameter (aware; a bare date is its local midnight), or 400."""
+    value = request.query_params.get(name, "").strip()
+    if not value:
+        return None
+    try:
+        moment = parse_datetime(value)
+        if moment is None:
+            day = datetime.date.fromisoformat(value)
+            moment = datetime.datetime.combine(day, datetime.time.min)
+    except ValueError:
+        moment = None
+    if moment is None:
+        raise exceptions.ValidationError(
+            {name: f"时间“{value[:40]}”格式不对，应为 2024-01-31 或 2024-01-31T08:00:00+08:00。"}
+        )
+    try:
+        if timezone.is_naive(moment):
+            moment = timezone.make_aware(moment)
+        # In UTC: PostgreSQL refuses odd offsets such as +18:16 in a literal.
+        return moment.astimezone(datetime.UTC)
+    except (OverflowError, ValueError):
+        raise exceptions.ValidationError({name: f"时间“{value[:40]}”超出范围。"}) from None
+
+
+def choice_param(request, name, choices):
+    """A query parameter that must be one of `choices` (a TextChoices class), or 400 listing them."""
+    value = request.query_params.get(name, "").strip()
+    if not value:
+        return None
+    if value not in choices.values:
+        allowed = "、".join(f"{v}（{label}）" for v, label in choices.choices)
+        raise exceptions.ValidationError({name: f"“{value[:40]}”不是可选值，可选：{allowed}。"})
+    return value
+
+
+def bool_param(request, name):
+    return request.query_params.get(name, "").strip().lower() in {"1", "true", "yes"}
+
+
+# --- the schema ------------------------------------------------------------------------------
+
+
+ERROR_STATUSES = (400, 401, 403, 404, 405, 406, 409, 415, 429)
+
+
+def add_error_responses(result, generator, request, public):
+    """drf-spectacular postprocessing hook: every operation documents the error shape for each status."""
+    schemas = result.setdefault("components", {}).setdefault("schemas", {})
+    schemas["Error"] = {
+        "type": "object",
+        "description": "所有错误的统一格式。",
+        "properties": {
+            "error": {
+                "type": "object",
+                "properties": {
+                    "code": {"type": "string", "description": "错误类别，如 invalid、not_found、conflict。"},
+                    "message": {"type": "string", "description": "中文说明，可直接展示给用户。"},
+                    "fields": {
+                        "type": "object",
+                        "description": "字段名 → 该字段的错误说明。",
+                        "additionalProperties": True,
+                    },
+                    "rows": {
+                        "type": "array",
+                        "description": "名册导入的逐行错误（仅名册导入）。",
+                        "items": {"$ref": "#/components/schemas/RowError"},
+                    },
+                },
+                "required": ["code", "message", "fields"],
+            }
+        },
+        "required": ["error"],
+    }
+    schemas["RowError"] = {
+        "type": "object",
+        "properties": {
+            "row": {"type": "integer", "nullable": True, "description": "Excel 行号；整份文件的错误为 null。"},
+            "column": {"type": "string", "nullable": True, "description": "列标题。"},
+            "message": {"type": "string", "description": "中文说明。"},
+        },
+        "required": ["row", "column", "message"],
+    }
+    error = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+    for path_item in result.get("paths", {}).values():
+        for operation in path_item.values():
+            responses = operation.setdefault("responses", {})
+            for code in ERROR_STATUSES:
+                responses.setdefault(str(code), {"description": DEFAULT_MESSAGES[code], "content": error})
+    return result
