@@ -8,13 +8,12 @@ that a unit exists. Inside the subtree, a role that may not do the thing gets 40
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import QuerySet
 from django.http import Http404
 
-from .models import ApiToken, Unit
+from .models import ApiToken, Unit, UnitQuerySet
 
 
-def visible_units(user: Any) -> QuerySet[Unit]:
+def visible_units(user: Any) -> UnitQuerySet:
     """All units the user may see, archived ones included (filter `.active()` for lists)."""
     return Unit.objects.visible_to(user)
 

@@ -23,7 +23,7 @@ from .models import Campaign, CampaignForm, Return, ReturnSnapshot
 
 
 class CampaignFormSerializer(serializers.ModelSerializer):
-    label = serializers.CharField(source="get_form_no_display", read_only=True)
+    label = serializers.CharField(source="get_form_no_display", read_only=True)  # type: ignore[assignment]
     as_of = serializers.DateField(read_only=True, help_text="统计截止日期")
 
     class Meta:
@@ -32,7 +32,7 @@ class CampaignFormSerializer(serializers.ModelSerializer):
 
 
 class CampaignSerializer(serializers.ModelSerializer):
-    unit = serializers.SlugRelatedField(
+    unit: serializers.SlugRelatedField = serializers.SlugRelatedField(
         slug_field="code", read_only=True, allow_null=True, help_text="发起单位组织代码"
     )
     forms = CampaignFormSerializer(many=True, read_only=True)
@@ -251,7 +251,7 @@ class ReturnSendBack(APIView):
     def post(self, request, pk):
         ret = get_return_for_user(request.user, pk)
         data = _valid(SendBackSerializer, request)
-        cells = services.parse_cells(data["cells"], ret.snapshot.data) if ret.snapshot_id else []
+        cells = services.parse_cells(data["cells"], ret.snapshot.data) if ret.snapshot is not None else []
         services.send_back(
             ret=ret, actor=request.user, reason=data["reason"], cells=cells, expected_version=data["version"]
         )
