@@ -49,7 +49,7 @@ def test_a_birth_month_field_refuses_a_megabyte_before_parsing_it():
     started = time.monotonic()
     with pytest.raises(ValidationError, match="出生年月不能超过 20 个字"):
         BirthMonthField().clean("1975." + "0" * 1_000_000)
-    assert time.monotonic() - started < 0.5
+    assert time.monotonic() - started < 3  # the fault took 36 s; a loose bound stays true on a loaded CI machine
 
 
 @pytest.fixture
@@ -72,7 +72,7 @@ def test_a_viewer_posting_a_long_cells_field_is_refused_before_it_is_parsed(subm
     response = login(viewer_a).post(
         reverse("returns:return_send_back", args=[submitted.pk]), {"reason": "x", "cells": ATTACK}
     )
-    assert time.monotonic() - started < 1
+    assert time.monotonic() - started < 5  # the fault took 36 s; a loose bound stays true on a loaded CI machine
     assert response.status_code == 403
 
 
@@ -81,7 +81,7 @@ def test_a_reviewers_long_cells_field_is_refused_by_length_at_once(submitted, ci
     response = login(city_reviewer).post(
         reverse("returns:return_send_back", args=[submitted.pk]), {"reason": "请核对", "cells": ATTACK}
     )
-    assert time.monotonic() - started < 1
+    assert time.monotonic() - started < 5  # the fault took 36 s; a loose bound stays true on a loaded CI machine
     assert response.status_code == 400
     assert "标注内容不能超过 500 个字（现有 2002 个字）" in response.content.decode()
     assert Return.objects.get(pk=submitted.pk).status == Return.Status.SUBMITTED
@@ -118,7 +118,7 @@ def test_parse_cells_answers_any_short_text_quickly_with_refs_or_a_message(tree,
         assert "cells" in e.message_dict
     else:
         assert all(isinstance(ref, str) and ref.count("/") in (1, 2) for ref in refs)
-    assert time.monotonic() - started < 0.25
+    assert time.monotonic() - started < 3  # a cubic parser takes minutes at 500 characters
 
 
 _SNAPSHOTS = {}
