@@ -19,6 +19,24 @@ FULL_ID_RE = re.compile(r"^\d{17}[\dXx]$")
 RESULT_LIMIT = 30
 
 
+def text_match(q):
+    """The Q a search text means, for any model with name, name_initials, id_number and mobile.
+
+    Letters are pinyin initials (zxm), 11 digits a phone, 3–6 digits (and X) an ID or phone tail,
+    other digits a phone or ID prefix, anything else part of the name. The people search below and
+    the register search (members.selection.search_register) both read a query this way.
+    """
+    if re.fullmatch(r"[A-Za-z]+", q):
+        return Q(name_initials__startswith=q.lower())
+    if re.fullmatch(r"\d{11}", q):
+        return Q(mobile=q)
+    if re.fullmatch(r"\d{3,6}[Xx]?", q):
+        return Q(id_number__endswith=q.upper()) | Q(mobile__endswith=q)
+    if re.fullmatch(r"\d+", q):
+        return Q(mobile__startswith=q) | Q(id_number__startswith=q)
+    return Q(name__contains=q)
+
+
 def _scope_to_subtree(people, units):
     return people.filter(Exists(Post.objects.filter(person_id=OuterRef("pk"), unit__in=units)))
 
@@ -39,17 +57,7 @@ def search_people(user, query, *, limit=RESULT_LIMIT):
         people = _scope_to_subtree(everyone, units)
         exists_elsewhere = not people.exists() and everyone.exists()
     else:
-        if re.fullmatch(r"[A-Za-z]+", q):
-            match = Q(name_initials__startswith=q.lower())
-        elif re.fullmatch(r"\d{11}", q):
-            match = Q(mobile=q)
-        elif re.fullmatch(r"\d{3,6}[Xx]?", q):
-            match = Q(id_number__endswith=q.upper()) | Q(mobile__endswith=q)
-        elif re.fullmatch(r"\d+", q):
-            match = Q(mobile__startswith=q) | Q(id_number__startswith=q)
-        else:
-            match = Q(name__contains=q)
-        people = _scope_to_subtree(Person.objects.filter(match), units)
+        people = _scope_to_subtree(Person.objects.filter(text_match(q)), units)
     posts = (
         Post.objects.filter(unit__in=units)
         .select_related("unit")

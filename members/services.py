@@ -33,6 +33,8 @@ PERSON_FIELDS = [
     "sector",
     "is_frontline",
     "is_women_worker",
+    "is_social_worker",
+    "is_org_leader",
     "note",
 ]
 POST_FIELDS = [
@@ -292,16 +294,23 @@ def create_person(*, data, actor, unit=None):
 
 
 @transaction.atomic
-def appoint(*, person, unit, role, start_date, actor, **post_fields):
-    """Give `person` the post `role` in `unit` from `start_date` (other Post fields by keyword)."""
+def appoint(*, person, unit, role, start_date, actor, meeting=None, **post_fields):
+    """Give `person` the post `role` in `unit` from `start_date` (other Post fields by keyword).
+
+    `meeting` is the 妇女群众会议 that appointed her (members.selection); without one the post is
+    an appointment outside a meeting (a correction).
+    """
     unknown = set(post_fields) - set(POST_FIELDS)
     if unknown:
         raise TypeError(f"unknown post fields: {sorted(unknown)}")
     person = Person.objects.select_for_update().get(pk=person.pk)
-    post = Post(person=person, unit=unit, role=role, start_date=start_date, **post_fields)
+    post = Post(person=person, unit=unit, role=role, start_date=start_date, meeting=meeting, **post_fields)
     _clean_post(post, person=person)
     _save_post(post)
-    _record(actor=actor, action="post.create", unit=unit, obj=post, changes=post_created_changes(post))
+    changes = post_created_changes(post)
+    if meeting is not None:
+        changes["meeting"] = [None, f"{meeting.held_on:%Y-%m-%d} 妇女群众会议"]
+    _record(actor=actor, action="post.create", unit=unit, obj=post, changes=changes)
     return post
 
 

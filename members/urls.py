@@ -15,4 +15,5 @@ urlpatterns = [
     path("posts/<int:pk>/certificate/", views.post_certificate, name="post_certificate"),
     path("units/<int:pk>/certificates/", views.unit_certificates, name="unit_certificates"),
     path("", include("members.urls_excel")),
+    path("", include("members.urls_selection")),
 ]

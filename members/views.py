@@ -22,7 +22,7 @@ from fedorg.history import change_rows
 from orgtree.access import can_see_personal_data, get_unit_for_user, visible_breadcrumb, visible_units
 from orgtree.models import AuditEvent
 
-from . import certificates, rules, services
+from . import certificates, rules, selection, services
 from .access import get_person_for_user, get_post_for_user
 from .forms import AsOfForm, EndPostForm, IssueCertificatesForm, PersonForm, PersonSearchForm, PostForm
 from .models import Certificate, Person, Post
@@ -69,7 +69,7 @@ def roster(request, pk):
     user = request.user
     unit = get_unit_for_user(user, pk)
     on, as_of_form = _as_of(request)
-    posts = list(Post.objects.current(on=on).filter(unit=unit).select_related("person").by_rank())
+    posts = list(Post.objects.current(on=on).filter(unit=unit).select_related("person", "meeting").by_rank())
     groups = [(Post.Role(role).label, list(items)) for role, items in groupby(posts, key=lambda p: p.role)]
     ended = (
         Post.objects.filter(unit=unit, end_date__lte=on)
@@ -88,6 +88,7 @@ def roster(request, pk):
         "post_count": len(posts),
         "ended": list(ended),
         "assessment": assessment,
+        "ahead": selection.look_ahead(unit, on=on, now=assessment.tally),
         "finding_rows": [(f, _fix_link(user, f, on)) for f in assessment.findings],
         "show_personal_data": can_see_personal_data(user, unit),
         "can_edit": user.can_edit and not unit.is_archived,

@@ -61,7 +61,7 @@ from .columns import COLUMN_BY_KEY, COLUMNS, PERSON_ID
 QUERY_CHUNK = 500
 
 # The person fields the roster template carries: the services' list less what it has no column for.
-PERSON_FIELDS = [f for f in services.PERSON_FIELDS if f not in ("sector", "note")]
+PERSON_FIELDS = [f for f in services.PERSON_FIELDS if f not in ("sector", "note", "is_social_worker", "is_org_leader")]
 POST_FIELDS = ["mode", "method", "end_date", "two_committees", "note"]
 # Blank cells that keep what is stored (see the module docstring).
 KEEP_WHEN_BLANK = {"id_number", "mobile", "gender", "ethnicity", "political_status", "education", "source"}

@@ -1,0 +1,376 @@
+"""Pages of the selection path: the register (档案), candidates and vetting, the unit's look-ahead,
+the 妇女群众会议 with its appointments and certificates, and the 备案 (table, Excel, record, overview).
+
+Thin views: fetch through members.access / orgtree.access (404 outside the subtree, 403 for a role
+that may not act), parse with a form, call members.selection, render.
+"""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import FileResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+from openpyxl import Workbook
+
+from fedorg.dates import cn_date
+from fedorg.forms import add_service_errors
+from fedorg.xlsx import workbook_bytes, write_simple_sheet
+from orgtree.access import can_see_personal_data, get_unit_for_user, visible_breadcrumb, visible_units
+
+from . import certificates, selection
+from .access import get_candidate_for_user, get_entry_for_user, get_meeting_for_user
+from .forms_selection import (
+    FilingForm,
+    IssueForm,
+    MeetingForm,
+    OrganisationForm,
+    ProposeForm,
+    RegisterEntryForm,
+    RegisterSearchForm,
+    VetForm,
+)
+from .models import Candidate, Filing, Post
+
+
+def _page(user, unit, **context):
+    return {"unit": unit, "breadcrumb": visible_breadcrumb(user, unit), **context}
+
+
+def _default_role(unit):
+    return Post.Role.MEMBER if unit.is_congress else Post.Role.EXECUTIVE
+
+
+# --- the unit's selection page: look-ahead, candidates, meetings -----------------------------------
+
+
+@login_required
+def selection_page(request, pk):
+    """Where a unit stands on the path: its candidates by status, its meetings, and the look-ahead."""
+    user = request.user
+    unit = get_unit_for_user(user, pk)
+    today = timezone.localdate()
+    context = _page(
+        user,
+        unit,
+        ahead=selection.look_ahead(unit, on=today),
+        candidates=list(selection.candidates_of(unit)),
+        meetings=list(selection.meetings_of(unit)),
+        can_edit=user.can_edit and not unit.is_archived,
+        today=today,
+    )
+    return render(request, "members/selection.html", context)
+
+
+# --- the register -------------------------------------------------------------------------------
+
+
+@login_required
+def register(request, pk):
+    """The register of the unit and its subtree, searchable like people."""
+    user = request.user
+    unit = get_unit_for_user(user, pk)
+    form = RegisterSearchForm(request.GET or None)
+    query = form.cleaned_data["q"] if form.is_valid() else ""
+    context = _page(
+        user,
+        unit,
+        form=form,
+        query=query,
+        entries=selection.search_register(unit, query),
+        organisations=list(selection.organisations_of(unit)),
+        show_personal_data=can_see_personal_data(user, unit),
+        can_edit=user.can_edit and not unit.is_archived,
+        default_role=_default_role(unit),
+        today=timezone.localdate(),
+    )
+    return render(request, "members/register.html", context)
+
+
+@login_required
+def register_add(request, pk):
+    unit = get_unit_for_user(request.user, pk, write=True)
+    form = RegisterEntryForm(request.POST or None, unit=unit)
+    if request.method == "POST" and form.is_valid():
+        try:
+            entry = selection.save_entry(unit=unit, data=form.cleaned_data, actor=request.user)
+        except ValidationError as e:
+            add_service_errors([form], e)
+        else:
+            messages.success(request, f"已将{entry.name}登记入档案。")
+            return redirect("members:register", pk=unit.pk)
+    return render(request, "members/register_form.html", _page(request.user, unit, form=form))
+
+
+@login_required
+def register_edit(request, pk):
+    entry = get_entry_for_user(request.user, pk, write=True)
+    unit = entry.unit
+    form = RegisterEntryForm(request.POST or None, unit=unit, instance=entry)
+    if request.method == "POST" and form.is_valid():
+        try:
+            selection.save_entry(unit=unit, data=form.cleaned_data, actor=request.user, entry=entry)
+        except ValidationError as e:
+            add_service_errors([form], e)
+        else:
+            messages.success(request, f"{form.cleaned_data['name']}的档案已保存。")
+            return redirect("members:register", pk=unit.pk)
+    return render(request, "members/register_form.html", _page(request.user, unit, form=form, entry=entry))
+
+
+@login_required
+def organisation_add(request, pk):
+    unit = get_unit_for_user(request.user, pk, write=True)
+    form = OrganisationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            organisation = selection.save_organisation(unit=unit, data=form.cleaned_data, actor=request.user)
+        except ValidationError as e:
+            add_service_errors([form], e)
+        else:
+            messages.success(request, f"已将“{organisation.name}”登记入档案。")
+            return redirect("members:register", pk=unit.pk)
+    return render(request, "members/organisation_form.html", _page(request.user, unit, form=form))
+
+
+# --- candidates and vetting ---------------------------------------------------------------------
+
+
+@login_required
+def propose(request, pk):
+    """Propose a woman of the register as a candidate in her unit; the register's button posts here at once."""
+    entry = get_entry_for_user(request.user, pk, write=True)
+    unit = entry.unit
+    if unit.is_archived:
+        raise PermissionDenied(f"{unit.name}已撤销，不能再提名人选。")
+    initial = {
+        "role": _default_role(unit),
+        "method": Post.Method.UNIT,
+        "mode": Post.Mode.PART_TIME,
+        "proposed_on": timezone.localdate(),
+    }
+    if request.method == "POST":
+        form = ProposeForm({**initial, **request.POST.dict()}, unit=unit)
+    else:
+        form = ProposeForm(initial=initial, unit=unit)
+    if form.is_bound and form.is_valid():
+        try:
+            candidate, created = selection.propose(entry=entry, unit=unit, actor=request.user, **form.cleaned_data)
+        except ValidationError as e:
+            add_service_errors([form], e)
+        else:
+            if created:
+                messages.success(request, f"已提名{entry.name}为{unit.name}{candidate.get_role_display()}人选。")
+            else:
+                messages.info(
+                    request, f"{entry.name}已是{unit.name}的人选（{candidate.get_status_display()}），未重复提名。"
+                )
+            return redirect("members:selection", pk=unit.pk)
+    return render(request, "members/propose_form.html", _page(request.user, unit, form=form, entry=entry))
+
+
+@login_required
+def candidate_vet(request, pk):
+    candidate = get_candidate_for_user(request.user, pk, write=True)
+    unit = candidate.unit
+    form = VetForm(request.POST or None, initial={"vetted_on": timezone.localdate(), "passed": "1"})
+    if request.method == "POST" and form.is_valid():
+        try:
+            selection.vet(candidate=candidate, actor=request.user, **form.cleaned_data)
+        except ValidationError as e:
+            add_service_errors([form], e)
+        else:
+            messages.success(request, f"已记录{candidate.entry.name}的考核结果。")
+            return redirect("members:selection", pk=unit.pk)
+    return render(request, "members/vet_form.html", _page(request.user, unit, form=form, candidate=candidate))
+
+
+# --- meetings, appointment, certificates ----------------------------------------------------------
+
+
+@login_required
+def meeting_add(request, pk):
+    unit = get_unit_for_user(request.user, pk, write=True)
+    form = MeetingForm(request.POST or None, initial={"held_on": timezone.localdate()})
+    if request.method == "POST" and form.is_valid():
+        try:
+            meeting = selection.create_meeting(unit=unit, data=form.cleaned_data, actor=request.user)
+        except ValidationError as e:
+            add_service_errors([form], e)
+        else:
+            messages.success(request, "会议已记录，请勾选在会上任命的人选。")
+            return redirect(meeting)
+    return render(request, "members/meeting_form.html", _page(request.user, unit, form=form))
+
+
+def _may_issue(user, unit):
+    """Certificates are issued by the federation above the unit: may this user act for it?"""
+    issuer = certificates.issuing_unit_for(unit)
+    return user.can_edit and visible_units(user).filter(pk=issuer.pk).exists(), issuer
+
+
+def _meeting_context(request, meeting, **extra):
+    user = request.user
+    unit = meeting.unit
+    posts = selection.meeting_posts(meeting)
+    may_issue, issuer = _may_issue(user, unit)
+    filing = Filing.objects.filter(meeting=meeting).first()
+    pending = list(
+        Candidate.objects.filter(unit=unit, status=Candidate.Status.PASSED)
+        .select_related("entry")
+        .order_by("entry__name")
+    )
+    context = _page(
+        user,
+        unit,
+        meeting=meeting,
+        posts=posts,
+        pending=pending,
+        can_edit=user.can_edit and not unit.is_archived,
+        may_issue=may_issue,
+        issuer=issuer,
+        unnumbered=[p for p in posts if certificates.is_eligible(p) and not certificates.has_certificate(p)],
+        filing=filing,
+        filing_form=extra.pop("filing_form", None)
+        or FilingForm(initial={"party_filed_on": timezone.localdate(), "parent_filed_on": timezone.localdate()}),
+        issue_form=IssueForm(initial={"issued_on": meeting.held_on}),
+        **extra,
+    )
+    return context
+
+
+@login_required
+def meeting_detail(request, pk):
+    meeting = get_meeting_for_user(request.user, pk)
+    return render(request, "members/meeting.html", _meeting_context(request, meeting))
+
+
+@login_required
+@require_POST
+def meeting_appoint(request, pk):
+    """Appoint the ticked vetted candidates at this meeting: all posts in one transaction, or none."""
+    meeting = get_meeting_for_user(request.user, pk, write=True)
+    ids = [v for v in request.POST.getlist("candidate") if v.isdigit()]
+    try:
+        result = selection.appoint_at_meeting(meeting=meeting, candidate_ids=ids, actor=request.user)
+    except ValidationError as e:
+        context = _meeting_context(request, meeting, appoint_errors=e.messages)
+        return render(request, "members/meeting.html", context, status=400)
+    if result.posts:
+        messages.success(request, f"已在会上任命 {len(result.posts)} 人，任职时间 {meeting.held_on:%Y-%m-%d}。")
+    if result.already:
+        messages.info(request, f"{len(result.already)} 人已在本次会议任命，未重复任命。")
+    return redirect(meeting)
+
+
+@login_required
+@require_POST
+def meeting_certificates(request, pk):
+    """Number the certificates of the posts this meeting made (the federation above issues them)."""
+    meeting = get_meeting_for_user(request.user, pk, write=True)
+    may_issue, issuer = _may_issue(request.user, meeting.unit)
+    if not may_issue:
+        raise PermissionDenied(f"{meeting.unit.name}成员的证书由{issuer.name}颁发，请由{issuer.name}办理。")
+    form = IssueForm(request.POST)
+    if not form.is_valid():
+        return render(request, "members/meeting.html", _meeting_context(request, meeting), status=400)
+    posts = [p for p in selection.meeting_posts(meeting) if certificates.is_eligible(p)]
+    try:
+        issued = certificates.issue_certificates(
+            posts=posts, actor=request.user, issued_on=form.cleaned_data["issued_on"]
+        )
+    except ValidationError as e:
+        context = _meeting_context(request, meeting, appoint_errors=e.messages)
+        return render(request, "members/meeting.html", context, status=400)
+    if issued:
+        messages.success(request, f"已编号 {len(issued)} 张证书（{issuer.name}颁发）。")
+    else:
+        messages.info(request, "本次会议任命的人员证书都已编号，没有重复编号。")
+    return redirect(meeting)
+
+
+# --- 备案 -------------------------------------------------------------------------------------------
+
+
+@login_required
+@require_POST
+def filing_record(request, pk):
+    meeting = get_meeting_for_user(request.user, pk, write=True)
+    form = FilingForm(request.POST)
+    if form.is_valid():
+        try:
+            filing, created = selection.record_filing(meeting=meeting, data=form.cleaned_data, actor=request.user)
+        except ValidationError as e:
+            add_service_errors([form], e)
+        else:
+            if created:
+                messages.success(request, f"已记录备案：报{filing.party_org}和上级妇联。")
+            else:
+                messages.info(request, "这次会议的选拔结果已备案，未重复记录。")
+            return redirect(meeting)
+    return render(request, "members/meeting.html", _meeting_context(request, meeting, filing_form=form), status=400)
+
+
+FILING_HEADERS = ["序号", "姓名", "妇联职务", "产生方式", "任职方式", "社工", "社会组织负责人", "任职时间", "证书编号"]
+
+
+def _filing_rows(posts):
+    rows = []
+    for n, post in enumerate(posts, start=1):
+        person = post.person
+        rows.append(
+            [
+                n,
+                person.name,
+                post.get_role_display(),
+                post.get_method_display(),
+                post.get_mode_display(),
+                "是" if person.is_social_worker else "",
+                "是" if person.is_org_leader else "",
+                post.start_date.isoformat(),
+                post.certificate_no,
+            ]
+        )
+    return rows
+
+
+@login_required
+def filing_print(request, pk):
+    """备案表: who was selected at the meeting, how, and with which certificate; printable on A4."""
+    meeting = get_meeting_for_user(request.user, pk)
+    posts = selection.meeting_posts(meeting)
+    context = _page(
+        request.user,
+        meeting.unit,
+        meeting=meeting,
+        headers=FILING_HEADERS,
+        rows=_filing_rows(posts),
+        filing=Filing.objects.filter(meeting=meeting).first(),
+        held_on=cn_date(meeting.held_on),
+    )
+    return render(request, "members/filing_print.html", context)
+
+
+@login_required
+def filing_xlsx(request, pk):
+    meeting = get_meeting_for_user(request.user, pk)
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "备案表"
+    write_simple_sheet(
+        ws, FILING_HEADERS, _filing_rows(selection.meeting_posts(meeting)), [6, 12, 10, 10, 10, 6, 14, 12, 20]
+    )
+    filename = f"{meeting.unit.code}-{meeting.unit.name}-选拔结果备案表-{meeting.held_on:%Y%m%d}.xlsx"
+    return FileResponse(workbook_bytes(wb), as_attachment=True, filename=filename)
+
+
+@login_required
+def filing_overview(request, pk):
+    """The parent's view: which units below have met, appointed and filed."""
+    unit = get_unit_for_user(request.user, pk)
+    rows = selection.filing_overview(unit)
+    counts = {"已备案": 0, "待备案": 0, "未开会": 0}
+    for row in rows:
+        counts[row.state] += 1
+    return render(request, "members/filing_overview.html", _page(request.user, unit, rows=rows, counts=counts))

@@ -1,0 +1,345 @@
+"""The path to an appointment (issue 11): register → candidate → vetting → 妇女群众会议 → posts →
+certificates → 备案 → 附表4, through the views, with the personas of conftest, each step against the
+access rule (404 out of the subtree, 403 for a role that may not act)."""
+
+import datetime
+
+import pytest
+from conftest import valid_id_number
+from django.urls import reverse
+
+from members import selection
+from members.models import Candidate, Certificate, Filing, Meeting, Person, Post, RegisterEntry
+from orgtree.models import AuditEvent
+
+MEETING_DAY = datetime.date(2016, 7, 15)
+
+
+def _entry(unit, name, n, actor=None, **extra):
+    data = {
+        "name": name,
+        "id_number": valid_id_number(datetime.date(1980, 1, n), serial=n * 2),
+        "field": "教育",
+        "mobile": f"1390000{n:04d}",
+        **extra,
+    }
+    return selection.save_entry(unit=unit, data=data, actor=actor)
+
+
+def _vetted(unit, entry, role="executive", passed=True, actor=None):
+    candidate, _ = selection.propose(
+        entry=entry,
+        unit=unit,
+        role=role,
+        method="masses",
+        mode="part_time",
+        proposed_on=datetime.date(2016, 6, 20),
+        actor=actor,
+    )
+    return selection.vet(
+        candidate=candidate,
+        passed=passed,
+        vetted_on=datetime.date(2016, 7, 1),
+        body="兆麟街道党工委",
+        note="",
+        actor=actor,
+    )
+
+
+def _meeting(unit, actor=None, day=MEETING_DAY):
+    return selection.create_meeting(
+        unit=unit, data={"held_on": day, "place": "社区活动室", "attendance": 60}, actor=actor
+    )
+
+
+# --- the whole path, as district staff and then as the city's reviewer ----------------------------
+
+
+def test_the_whole_path_for_one_community(tree, staff_a, city_reviewer, login, campaign_2016):
+    community = tree.community_a
+    client = login(staff_a)
+    # register
+    response = client.post(
+        reverse("members:register_add", args=[community.pk]),
+        {
+            "name": "王秀兰",
+            "id_number": valid_id_number(datetime.date(1978, 5, 3), serial=4),
+            "field": "法律",
+            "workplace_title": "某律所律师",
+            "mobile": "13900001111",
+            "source": "99",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()
+    entry = RegisterEntry.objects.get(name="王秀兰")
+    assert entry.birth_date == datetime.date(1978, 5, 1) and entry.unit == community
+    # searchable like people: name, pinyin initials, ID tail
+    for query in ("王秀", "wxl", entry.id_number[-4:]):
+        page = client.get(reverse("members:register", args=[community.pk]), {"q": query})
+        assert "王秀兰" in page.content.decode(), query
+    # one click from the register: a candidate with the defaults, twice is still one
+    for data in ({"proposed_on": "2016-06-20"}, {}):
+        assert client.post(reverse("members:propose", args=[entry.pk]), data).status_code == 302
+    candidate = Candidate.objects.get(entry=entry)
+    assert (candidate.role, candidate.method, candidate.status) == ("executive", "unit", "proposed")
+    # vetting
+    response = client.post(
+        reverse("members:candidate_vet", args=[candidate.pk]),
+        {"passed": "1", "vetted_on": "2016-07-01", "body": "兆麟街道党工委", "note": "群众认可"},
+    )
+    assert response.status_code == 302
+    candidate.refresh_from_db()
+    assert candidate.status == "passed" and candidate.vetting_body == "兆麟街道党工委"
+    # look-ahead on the unit's page
+    page = client.get(reverse("members:selection", args=[community.pk])).content.decode()
+    assert "考核合格人选任命后" in page and "按 1 名考核合格" in page
+    # meeting
+    response = client.post(
+        reverse("members:meeting_add", args=[community.pk]),
+        {"held_on": "2016-07-15", "place": "兆麟社区活动室", "attendance": "80"},
+    )
+    meeting = Meeting.objects.get(unit=community)
+    assert response.status_code == 302 and response.url == meeting.get_absolute_url()
+    # appointment at the meeting
+    response = client.post(reverse("members:meeting_appoint", args=[meeting.pk]), {"candidate": [candidate.pk]})
+    assert response.status_code == 302
+    post = Post.objects.get(meeting=meeting)
+    assert post.start_date == MEETING_DAY and post.method == "unit" and post.role == "executive"
+    assert post.person.name == "王秀兰" and post.person.id_number == entry.id_number
+    entry.refresh_from_db()
+    assert entry.person == post.person
+    # certificates, by the parent federation (兆麟街道, inside 道里区's subtree)
+    response = client.post(reverse("members:meeting_certificates", args=[meeting.pk]), {"issued_on": "2016-07-20"})
+    assert response.status_code == 302
+    assert Certificate.objects.get(post=post).number == "2016-230102001-0001"
+    # 备案: record, print, Excel
+    response = client.post(
+        reverse("members:filing_record", args=[meeting.pk]),
+        {"party_org": "兆麟社区党委", "party_filed_on": "2016-07-25", "parent_filed_on": "2016-07-25"},
+    )
+    assert response.status_code == 302 and Filing.objects.filter(meeting=meeting).exists()
+    sheet = client.get(reverse("members:filing_print", args=[meeting.pk])).content.decode()
+    assert "王秀兰" in sheet and "2016-230102001-0001" in sheet and "兆麟社区党委" in sheet
+    xlsx = client.get(reverse("members:filing_xlsx", args=[meeting.pk]))
+    assert xlsx.status_code == 200 and xlsx["Content-Type"].startswith("application/vnd.openxmlformats")
+
+    # the parent's reviewer: sees everything, changes nothing
+    client = login(city_reviewer)
+    overview = client.get(reverse("members:filing_overview", args=[tree.city.pk])).content.decode()
+    assert "兆麟社区" in overview and "已备案" in overview
+    for name, pk in [
+        ("members:register", community.pk),
+        ("members:selection", community.pk),
+        ("members:meeting", meeting.pk),
+        ("members:filing_print", meeting.pk),
+    ]:
+        assert client.get(reverse(name, args=[pk])).status_code == 200, name
+    assert client.post(reverse("members:propose", args=[entry.pk])).status_code == 403
+    assert client.post(reverse("members:meeting_appoint", args=[meeting.pk]), {"candidate": [1]}).status_code == 403
+    # 附表4 counts her: the community's 扩员后 total on the cut-off
+    table = client.get(reverse("reports:table", args=[tree.city.pk, "4"]))
+    assert table.status_code == 200
+    actions = set(AuditEvent.objects.values_list("action", flat=True))
+    assert {"register.create", "candidate.propose", "candidate.vet", "meeting.create", "filing.record"} <= actions
+
+
+# --- access: every new view, every persona ----------------------------------------------------------
+
+
+@pytest.fixture
+def path_objects(tree):
+    entry = _entry(tree.community_a, "李红", 1)
+    candidate = _vetted(tree.community_a, entry)
+    meeting = _meeting(tree.community_a)
+    return entry, candidate, meeting
+
+
+def _urls(tree, entry, candidate, meeting):
+    unit = tree.community_a.pk
+    return [
+        ("get", reverse("members:selection", args=[unit])),
+        ("get", reverse("members:register", args=[unit])),
+        ("get", reverse("members:register_add", args=[unit])),
+        ("get", reverse("members:organisation_add", args=[unit])),
+        ("get", reverse("members:register_edit", args=[entry.pk])),
+        ("get", reverse("members:propose", args=[entry.pk])),
+        ("get", reverse("members:candidate_vet", args=[candidate.pk])),
+        ("get", reverse("members:meeting_add", args=[unit])),
+        ("get", reverse("members:meeting", args=[meeting.pk])),
+        ("post", reverse("members:meeting_appoint", args=[meeting.pk])),
+        ("post", reverse("members:meeting_certificates", args=[meeting.pk])),
+        ("get", reverse("members:filing_print", args=[meeting.pk])),
+        ("post", reverse("members:filing_record", args=[meeting.pk])),
+        ("get", reverse("members:filing_xlsx", args=[meeting.pk])),
+        ("get", reverse("members:filing_overview", args=[unit])),
+    ]
+
+
+def test_outsiders_get_404_on_every_view(tree, staff_b, login, path_objects):
+    client = login(staff_b)
+    for method, url in _urls(tree, *path_objects):
+        assert getattr(client, method)(url).status_code == 404, url
+
+
+def test_anonymous_is_sent_to_login(tree, client, path_objects):
+    for method, url in _urls(tree, *path_objects):
+        response = getattr(client, method)(url)
+        assert response.status_code == 302 and "/login/" in response.url, url
+
+
+@pytest.mark.parametrize("persona", ["staff_a", "street_staff", "city_reviewer", "viewer_a"])
+def test_insiders_never_get_a_500(tree, persona, request, login, path_objects):
+    client = login(request.getfixturevalue(persona))
+    for method, url in _urls(tree, *path_objects):
+        status = getattr(client, method)(url).status_code
+        assert status in (200, 302, 400, 403), (url, status)
+
+
+def test_readers_may_look_but_not_write(tree, viewer_a, login, path_objects):
+    client = login(viewer_a)
+    entry, candidate, meeting = path_objects
+    assert client.get(reverse("members:register", args=[tree.community_a.pk])).status_code == 200
+    assert client.get(reverse("members:register_add", args=[tree.community_a.pk])).status_code == 403
+    assert client.get(reverse("members:candidate_vet", args=[candidate.pk])).status_code == 403
+    assert client.post(reverse("members:filing_record", args=[meeting.pk]), {}).status_code == 403
+
+
+def test_the_register_is_scoped_to_the_subtree(tree, staff_a, street_staff, login):
+    _entry(tree.community_b, "南岗女杰", 3)
+    _entry(tree.community_a, "道里女杰", 4)
+    page = login(staff_a).get(reverse("members:register", args=[tree.district_a.pk]), {"q": "女杰"}).content.decode()
+    assert "道里女杰" in page and "南岗女杰" not in page
+    assert login(street_staff).get(reverse("members:register", args=[tree.district_a.pk])).status_code == 404
+
+
+def test_personal_data_is_masked_for_readers(tree, viewer_a, staff_a, login):
+    entry = _entry(tree.community_a, "赵敏", 5)
+    url = reverse("members:register", args=[tree.community_a.pk])
+    assert entry.id_number in login(staff_a).get(url).content.decode()
+    assert entry.id_number not in login(viewer_a).get(url).content.decode()
+
+
+# --- the meeting: all or nothing, once ------------------------------------------------------------
+
+
+def test_appointing_at_a_meeting_is_all_or_nothing(tree, staff_a, login, member):
+    unit = tree.community_a
+    good = _vetted(unit, _entry(unit, "甲", 6))
+    clash_entry = _entry(unit, "乙", 7)
+    clash = _vetted(unit, clash_entry)
+    # 乙 already holds a leadership post here: the second one clashes.
+    person = Person.objects.create(name="乙", birth_date=clash_entry.birth_date, id_number=clash_entry.id_number)
+    Post.objects.create(person=person, unit=unit, role="vice_chair", start_date=datetime.date(2016, 1, 1))
+    meeting = _meeting(unit)
+    response = login(staff_a).post(
+        reverse("members:meeting_appoint", args=[meeting.pk]), {"candidate": [good.pk, clash.pk]}
+    )
+    assert response.status_code == 400
+    body = response.content.decode()
+    assert "没有任命任何人" in body and "乙" in body
+    assert not Post.objects.filter(meeting=meeting).exists()
+    assert Candidate.objects.get(pk=good.pk).status == "passed"
+    assert not Person.objects.filter(name="甲").exists()
+
+
+def test_a_failed_or_unvetted_candidate_is_not_appointed(tree, staff_a):
+    unit = tree.community_a
+    failed = _vetted(unit, _entry(unit, "丙", 8), passed=False)
+    meeting = _meeting(unit)
+    with pytest.raises(selection.ValidationError) as caught:
+        selection.appoint_at_meeting(meeting=meeting, candidate_ids=[failed.pk], actor=staff_a)
+    assert "丙考核未通过" in caught.value.messages[0]
+
+
+def test_double_submit_appoints_once(tree, staff_a, login):
+    unit = tree.community_a
+    candidate = _vetted(unit, _entry(unit, "丁", 9))
+    meeting = _meeting(unit)
+    client = login(staff_a)
+    url = reverse("members:meeting_appoint", args=[meeting.pk])
+    assert client.post(url, {"candidate": [candidate.pk]}).status_code == 302
+    assert client.post(url, {"candidate": [candidate.pk]}).status_code == 302
+    assert Post.objects.filter(meeting=meeting).count() == 1
+    assert Person.objects.filter(name="丁").count() == 1
+    cert_url = reverse("members:meeting_certificates", args=[meeting.pk])
+    client.post(cert_url, {"issued_on": "2016-07-20"})
+    client.post(cert_url, {"issued_on": "2016-07-21"})
+    assert Certificate.objects.count() == 1
+    filing = {"party_org": "社区党委", "party_filed_on": "2016-07-25", "parent_filed_on": "2016-07-26"}
+    client.post(reverse("members:filing_record", args=[meeting.pk]), filing)
+    client.post(reverse("members:filing_record", args=[meeting.pk]), filing)
+    assert Filing.objects.count() == 1
+
+
+def test_a_volunteer_gets_a_volunteer_certificate(tree, staff_a):
+    unit = tree.community_a
+    entry = _entry(unit, "志愿者戊", 10)
+    candidate, _ = selection.propose(
+        entry=entry,
+        unit=unit,
+        role="executive",
+        method="self",
+        mode="volunteer",
+        proposed_on=datetime.date(2016, 6, 1),
+        actor=staff_a,
+    )
+    selection.vet(
+        candidate=candidate, passed=True, vetted_on=datetime.date(2016, 6, 2), body="街道", note="", actor=staff_a
+    )
+    meeting = _meeting(unit)
+    result = selection.appoint_at_meeting(meeting=meeting, candidate_ids=[candidate.pk], actor=staff_a)
+    from members.certificates import issue_certificates
+
+    (certificate,) = issue_certificates(posts=result.posts, actor=staff_a, issued_on=MEETING_DAY)
+    assert certificate.kind == Certificate.Kind.VOLUNTEER
+
+
+def test_street_staff_cannot_issue_for_its_own_street(tree, street_staff, login):
+    """The street's own members get their certificates from the district, outside street staff's subtree."""
+    unit = tree.street_a
+    candidate = _vetted(unit, _entry(unit, "己", 11))
+    meeting = _meeting(unit)
+    client = login(street_staff)
+    client.post(reverse("members:meeting_appoint", args=[meeting.pk]), {"candidate": [candidate.pk]})
+    assert Post.objects.filter(meeting=meeting).count() == 1
+    response = client.post(reverse("members:meeting_certificates", args=[meeting.pk]), {"issued_on": "2016-07-20"})
+    assert response.status_code == 403 and not Certificate.objects.exists()
+
+
+# --- look-ahead -----------------------------------------------------------------------------------
+
+
+def test_look_ahead_reaches_the_quota_with_the_vetted_candidates(tree, member):
+    unit = tree.community_a2  # 妇代会: 7–13, one 主任, two 副主任
+    member(unit, role="director")
+    member(unit, role="deputy_director")
+    for _ in range(4):
+        member(unit, role="member")
+    ahead = selection.look_ahead(unit, on=datetime.date(2016, 8, 1))
+    assert not ahead.compliant_now and not ahead.compliant_after
+    _vetted(unit, _entry(unit, "庚", 12), role="deputy_director")
+    _vetted(unit, _entry(unit, "辛", 13), role="member", passed=False)
+    ahead = selection.look_ahead(unit, on=datetime.date(2016, 8, 1))
+    assert (ahead.now.total, ahead.after.total, ahead.after.vice) == (6, 7, 2)
+    assert ahead.compliant_after and not ahead.compliant_now
+
+
+def test_proposing_checks_the_role_for_the_unit(tree, staff_a, login):
+    entry = _entry(tree.village_a, "壬", 14)
+    response = login(staff_a).post(reverse("members:propose", args=[entry.pk]), {"role": "chair"})
+    assert response.status_code == 200 and "职务" in response.content.decode()
+    assert not Candidate.objects.exists()
+
+
+def test_register_refuses_a_bad_id_number(tree, staff_a, login):
+    response = login(staff_a).post(
+        reverse("members:register_add", args=[tree.community_a.pk]), {"name": "癸", "id_number": "230102198001010000"}
+    )
+    assert response.status_code == 200 and "校验位" in response.content.decode()
+    assert not RegisterEntry.objects.exists()
+
+
+def test_roster_marks_posts_made_outside_a_meeting(tree, staff_a, login, member):
+    member(tree.community_a, role="chair", name="更正任命")
+    page = login(staff_a).get(reverse("members:roster", args=[tree.community_a.pk])).content.decode()
+    assert "非会议任命" in page
