@@ -332,7 +332,7 @@ def named_routes(resolver=None, prefix="", namespace=""):
 
 def sample_url(name, route, names, root):
     """The route's URL with real keys from the subtree of `root`, or None when it holds no such object."""
-    from members.models import Person, Post
+    from members.models import Candidate, Meeting, Person, Post, RegisterEntry
     from returns.models import Campaign, CampaignForm, Return, ReturnSnapshot
 
     def pk(queryset):
@@ -351,6 +351,9 @@ def sample_url(name, route, names, root):
         "campaigns/": lambda: campaign.pk,
         "accounts/": lambda: pk(User.objects.filter(unit__in=units)),
         "tokens/": lambda: pk(ApiToken.objects.filter(unit__in=units)),
+        "register/": lambda: pk(RegisterEntry.objects.filter(unit__in=units)),
+        "candidates/": lambda: pk(Candidate.objects.filter(unit__in=units)),
+        "meetings/": lambda: pk(Meeting.objects.filter(unit__in=units)),
     }
     kwargs = {}
     for key in names:
