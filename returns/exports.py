@@ -21,7 +21,7 @@ from . import services
 PHONE_PATTERN = re.compile(r"^\+?[\d\- ]{7,20}$")
 # The pilot report's sheet: title, unit line, header on row 3, pilot units from row 4.
 PILOT_FIRST_ROW = 4
-PILOT_LETTERS = "ABCDE"
+PILOT_LETTERS = "ABCDEFGHIJK"  # up to 11 columns; a snapshot from before issue 11 has the first 5
 
 
 def _mask_cells(cells):
@@ -65,10 +65,12 @@ def pilot_xlsx(snapshot, *, seal_path=None):
     ws["A1"] = data["title"]
     ws["A1"].font = Font(name="宋体", bold=True, size=16)
     ws["A1"].alignment = CENTER
-    ws.merge_cells("A1:E1")
+    columns = data.get("columns") or services.PILOT_COLUMNS
+    last = PILOT_LETTERS[len(columns) - 1]
+    ws.merge_cells(f"A1:{last}1")
     ws["A2"] = f"填报单位（盖章）：{data['unit']['name']}"
-    ws["E2"] = f"截止时间：{cn_date(data['as_of'])}"
-    for col, column in zip(PILOT_LETTERS, services.PILOT_COLUMNS, strict=True):
+    ws[f"{last}2"] = f"截止时间：{cn_date(data['as_of'])}"
+    for col, column in zip(PILOT_LETTERS, columns, strict=False):
         cell = ws[f"{col}{PILOT_FIRST_ROW - 1}"]
         cell.value = column["label"]
         cell.font, cell.border, cell.fill, cell.alignment = HEADER_FONT, BORDER, HEADER_FILL, CENTER
@@ -80,16 +82,16 @@ def pilot_xlsx(snapshot, *, seal_path=None):
     ws.cell(row=row, column=1, value="报告正文：").font = HEADER_FONT
     text = ws.cell(row=row + 1, column=1, value=safe_text(data["report"]))
     text.alignment = Alignment(wrap_text=True, vertical="top")
-    ws.merge_cells(start_row=row + 1, start_column=1, end_row=row + 1, end_column=5)
+    ws.merge_cells(start_row=row + 1, start_column=1, end_row=row + 1, end_column=len(columns))
     ws.row_dimensions[row + 1].height = min(15 * (data["report"].count("\n") + 2 + len(data["report"]) // 60), 400)
     footer_row = row + 3
     footer = snapshot.footer
     ws.cell(row=footer_row, column=1, value=f"单位负责人：{footer['单位负责人']}")
     ws.cell(row=footer_row, column=2, value=f"填表人：{footer['填表人']}")
     ws.cell(row=footer_row, column=3, value=f"联系电话：{footer['联系电话']}")
-    ws.cell(row=footer_row, column=5, value=f"报出日期：{footer['报出日期']}")
+    ws.cell(row=footer_row, column=len(columns), value=f"报出日期：{footer['报出日期']}")
     ws.cell(row=footer_row + 1, column=1, value=f"验证码：{snapshot.code}")
-    for col, width in zip("ABCDE", (8, 30, 16, 10, 22), strict=True):
+    for col, width in zip(PILOT_LETTERS, (8, 30, 16, 10, 22, 10, 10, 10, 10, 10, 10), strict=False):
         ws.column_dimensions[col].width = width
     if seal_path:
         seal = XlImage(seal_path)

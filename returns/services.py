@@ -15,7 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from fedorg.dates import BASELINE_2016, CUTOFF_2016, DOC_NUMBER_2016, DUE_DATES_2016, TITLE_2016
-from members.rules import evaluate_subtree
+from members.rules import Tally, evaluate_subtree, quota_for, reaches_quota, tally_subtree
 from orgtree.access import is_strictly_below_user_unit, visible_units
 from orgtree.models import AuditEvent, Unit
 from reports.tables import compute
@@ -135,7 +135,7 @@ def build_snapshot(form, unit, *, pilot_report=""):
     """
     campaign = form.campaign
     if form.is_pilot_report:
-        return pilot_snapshot(unit, as_of=form.as_of, report=pilot_report)
+        return pilot_snapshot(unit, as_of=form.as_of, report=pilot_report, baseline=campaign.baseline_date)
 
     return compute(int(form.form_no), unit=unit, as_of=form.as_of, baseline=campaign.baseline_date)
 
@@ -146,26 +146,53 @@ PILOT_COLUMNS = [
     {"key": "code", "label": "组织代码", "number": "丙"},
     {"key": "kind", "label": "类型", "number": "丁"},
     {"key": "org_form", "label": "组织形式", "number": "戊"},
+    # The pilot's composition in figures (issue 11): before (the campaign's baseline) and on the
+    # as-of date (the pilot form's due date, 6/25 in 2016: "率先完成"), and its own quota check.
+    {"key": "before", "label": "扩员前人数", "number": "1"},
+    {"key": "after", "label": "扩员后人数", "number": "2"},
+    {"key": "head", "label": "主席（主任）", "number": "3"},
+    {"key": "vice", "label": "副主席（副主任）", "number": "4"},
+    {"key": "quota", "label": "方案人数", "number": "5"},
+    {"key": "compliant", "label": "是否达标", "number": "6"},
 ]
 
 
-def pilot_snapshot(unit, *, as_of, report):
-    """示范点情况报告: the district's pilot units (示范点) and the report text the district wrote.
+def pilot_snapshot(unit, *, as_of, report, baseline=BASELINE_2016):
+    """示范点情况报告: the district's pilot units (示范点) with their members before and after, against
+    their quota (members.rules.reaches_quota), and the report text the district wrote.
 
     Shaped like a reports.tables snapshot (panels of keyed rows), so cell refs, the diff and the
-    upload check work the same way for it.
+    upload check work the same way for it. Three queries: the pilots and one tally per date.
     """
-    pilots = Unit.objects.subtree_of(unit).active().filter(is_pilot=True).order_by("lft")
-    rows = [
-        {
-            "key": f"u{p.pk}",
-            "label": p.name,
-            "kind": "unit",
-            "unit_id": p.pk,
-            "cells": [i, p.name, p.code, p.get_kind_display(), p.get_org_form_display()],
-        }
-        for i, p in enumerate(pilots, start=1)
-    ]
+    pilots = list(Unit.objects.subtree_of(unit).active().filter(is_pilot=True).order_by("lft"))
+    before = tally_subtree(unit, on=baseline)
+    after = tally_subtree(unit, on=as_of)
+    rows = []
+    for i, p in enumerate(pilots, start=1):
+        quota = quota_for(p)
+        then, now = before.get(p.pk, Tally()), after.get(p.pk, Tally())
+        compliant = reaches_quota(quota, total=now.total, head=now.head, vice=now.vice)
+        rows.append(
+            {
+                "key": f"u{p.pk}",
+                "label": p.name,
+                "kind": "unit",
+                "unit_id": p.pk,
+                "cells": [
+                    i,
+                    p.name,
+                    p.code,
+                    p.get_kind_display(),
+                    p.get_org_form_display(),
+                    then.total,
+                    now.total,
+                    now.head,
+                    now.vice,
+                    quota.total_range if quota else "—",
+                    ("是" if compliant else "否") if quota else "—",
+                ],
+            }
+        )
     panel = {
         "key": "main",
         "label": "示范点情况报告",
@@ -252,7 +279,7 @@ def snapshot_diff(old, new):
 class Problem:
     """One thing standing in the way of a submission: its kind, the text shown, where to fix it."""
 
-    kind: str  # "table_check", "rule", "pilot_report_missing" or "no_pilot"
+    kind: str  # "table_check", "rule", "pilot_report_missing", "no_pilot" or "pilot_quota"
     text: str
     unit: Unit | None = None
     fix_url: str = ""
@@ -287,6 +314,13 @@ def submission_problems(form, unit, snapshot) -> tuple[list[Problem], list[Probl
             errors.append(Problem("pilot_report_missing", "请填写示范点情况报告正文。"))
         if not snapshot["rows"]:
             warnings.append(Problem("no_pilot", f"{unit.name}尚未设立示范点。", unit=unit))
+        for row in snapshot["rows"]:
+            if row["cells"][-1] == "否":  # the pilot's own quota check on the form's date ("率先完成")
+                warnings.append(
+                    Problem(
+                        "pilot_quota", f"示范点{row['label']}在 {form.as_of:%Y-%m-%d} 未达标（{row['cells'][6]} 人）。"
+                    )
+                )
     return errors, warnings
 
 

@@ -150,7 +150,7 @@ def _read_pilot(wb, data, budget):
     ws = wb.worksheets[0]
     panel = data["panels"][0]
     last_row = PILOT_FIRST_ROW + len(panel["rows"]) - 1
-    by_number = dict(_rows(ws, budget, max_row=last_row, max_col=len(PILOT_LETTERS)))
+    by_number = dict(_rows(ws, budget, max_row=last_row, max_col=len(panel["column_numbers"])))
     values, addresses = {}, {}
     for offset, row in enumerate(panel["rows"]):
         number = PILOT_FIRST_ROW + offset

@@ -288,7 +288,9 @@ def test_the_pilot_report_needs_text_and_explains_a_missing_pilot(tree, campaign
     from orgtree import services as tree_services
 
     tree_services.set_pilot(unit=tree.community_a, is_pilot=True, actor=city_admin)
-    ret = submit(form, tree.district_a, staff_a, pilot_report="兆麟社区作为示范点，先行扩员。")
+    with pytest.raises(ValidationError, match="示范点兆麟社区在 2016-06-25 未达标"):
+        submit(form, tree.district_a, staff_a, pilot_report="兆麟社区作为示范点，先行扩员。")
+    ret = submit(form, tree.district_a, staff_a, pilot_report="兆麟社区作为示范点，先行扩员。", explanation="尚在选聘")
     assert [row["label"] for row in ret.snapshot.data["rows"]] == ["兆麟社区"]
     page = login(staff_a).get(ret.get_absolute_url()).content.decode()
     assert "兆麟社区作为示范点" in page
