@@ -391,7 +391,7 @@ def appoint_at_meeting(*, meeting, candidate_ids, actor):
     if not ids:
         raise ValidationError("请勾选要任命的人选。")
     candidates = list(
-        Candidate.objects.select_for_update()
+        Candidate.objects.select_for_update(of=("self",))  # PostgreSQL locks no outer-joined rows
         .filter(unit=unit, pk__in=ids)
         .select_related("entry", "entry__person", "entry__organisation", "post")
         .order_by("pk")
