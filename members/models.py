@@ -6,6 +6,7 @@ from django.db.models import Q
 from django.urls import reverse
 
 from . import codes
+from .birth import birth_date_rule, full_birth_date
 from .freshness import VersionedQuerySet
 
 
@@ -42,6 +43,8 @@ class Person(models.Model):
     gender = models.CharField("性别", max_length=1, choices=Gender.choices, default=Gender.FEMALE)
     ethnicity = models.CharField("民族", max_length=2, choices=codes.ETHNICITY, default=codes.HAN)
     birth_date = models.DateField("出生年月", help_text="只用到年和月，日固定为 1 日。")
+    # The date ages are counted from (members.birth): the ID number's date, or the first of 出生年月.
+    birthday = models.DateField("出生日期", null=True, blank=True, editable=False)
     id_number = models.CharField("身份证号", max_length=18, null=True, blank=True, unique=True)
     political_status = models.CharField("政治面貌", max_length=2, choices=codes.POLITICAL_STATUS, default="13")
     education = models.CharField("文化程度", max_length=2, choices=codes.EDUCATION, default="21")
@@ -78,13 +81,31 @@ class Person(models.Model):
         # Every save path (services, admin, import) keeps the search key in step with the name;
         # bulk loaders that skip save() call pinyin_initials() themselves.
         self.name_initials = pinyin_initials(self.name)
+        self.fill_birthday()
         update_fields = kwargs.get("update_fields")
         if update_fields is not None and "name" in update_fields:
             kwargs["update_fields"] = {*update_fields, "name_initials"}
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and {"id_number", "birth_date"} & set(update_fields):
+            kwargs["update_fields"] = {*update_fields, "birthday"}
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
         return reverse("members:person", args=[self.pk])
+
+    def fill_birthday(self):
+        """Set `birthday` from the ID number and 出生年月; bulk writers that skip save() call this."""
+        self.birthday = full_birth_date(self.id_number, self.birth_date)
+        return self
+
+    @property
+    def birthday_rule(self):
+        return birth_date_rule(self.id_number, self.birth_date)
+
+    def age_on(self, day):
+        """Whole years (周岁) on `day`, from the full birth date."""
+        born = self.birthday or full_birth_date(self.id_number, self.birth_date)
+        return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
 
 
 def held_on_sql(alias, param):

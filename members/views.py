@@ -28,7 +28,6 @@ from .forms import AsOfForm, EndPostForm, IssueCertificatesForm, PersonForm, Per
 from .models import Certificate, Person, Post
 from .search import search_people
 from .stewardship import may_edit_personal_data
-from .validators import age_on
 
 # Post defaults carried from one "保存并继续添加" to the next, so a clerk types them once.
 CARRIED_POST_FIELDS = ["role", "start_date", "mode", "method", "term"]
@@ -281,7 +280,7 @@ def person_detail(request, pk):
         "show_personal_data": show,
         "can_edit": user.can_edit,
         "can_edit_person": may_edit_personal_data(user, person, on=today),
-        "age": age_on(person.birth_date, today),
+        "age": person.age_on(today),
     }
     return render(request, "members/person_detail.html", context)
 

@@ -201,7 +201,7 @@ facts AS (
            b.rnk, b.is_new, b.block, b.tier, b.unit_lft, b.row_id,
            pe.name, pe.gender, pe.birth_date, pe.ethnicity, pe.political_status, pe.education, pe.source,
            pe.is_frontline, pe.is_women_worker, pe.workplace_title, pe.mobile,
-           {_age_expr("pe.birth_date")} AS age
+           {_age_expr("COALESCE(pe.birthday, pe.birth_date)")} AS age
     FROM ranked b
     JOIN {POST} p ON p.id = b.k %% {RANK_SPAN}
     JOIN {PERSON} pe ON pe.id = b.person_id

@@ -218,7 +218,7 @@ class RosterBuilder:
         return {"certified_on": start}
 
     def write(self):
-        Person.objects.bulk_create(self.people, batch_size=2000)
+        Person.objects.bulk_create([p.fill_birthday() for p in self.people], batch_size=2000)
         Post.objects.bulk_create(self.posts, batch_size=2000)
         self.write_certificates()
         return len(self.people), len(self.posts)

@@ -666,6 +666,7 @@ class _Engine:
         # bulk_create skips Person.save(), so the pinyin search key is filled here.
         for person in new_people.values():
             person.name_initials = pinyin_initials(person.name)
+            person.fill_birthday()
         Person.objects.bulk_create(new_people.values(), batch_size=QUERY_CHUNK)
         if changed_people:
             fields = {"updated_at"}
@@ -675,6 +676,9 @@ class _Engine:
                 fields.update(k for k in person_changes[ref])
                 if "name" in person_changes[ref]:
                     fields.add("name_initials")
+                if {"id_number", "birth_date"} & set(person_changes[ref]):
+                    person.fill_birthday()
+                    fields.add("birthday")
             Person.objects.bulk_update(changed_people.values(), sorted(fields), batch_size=QUERY_CHUNK)
         for ref, person in [*new_people.items(), *changed_people.items()]:
             event("person.import", unit_of_person[ref], person, person_changes[ref])
