@@ -9,16 +9,21 @@ class MembersConfig(AppConfig):
         from django.db.models.signals import post_delete, post_save
 
         from orgtree.models import Unit
-        from orgtree.signals import unit_archiving, unit_merging
+        from orgtree.signals import unit_archiving, unit_converting, unit_merging
 
         from .freshness import bump_on_commit
         from .models import Person, Post
-        from .services import end_posts_for_archive, transfer_posts_for_merge
+        from .services import convert_posts_for_federation, end_posts_for_archive, transfer_posts_for_merge
 
-        def move_posts(sender, *, source, target, actor, **kwargs):
-            return transfer_posts_for_merge(source=source, target=target, actor=actor)
+        def move_posts(sender, *, source, target, actor, on=None, **kwargs):
+            return transfer_posts_for_merge(source=source, target=target, actor=actor, on=on)
 
         unit_merging.connect(move_posts, dispatch_uid="members.move_posts_on_merge")
+
+        def convert_posts(sender, *, unit, actor, on, **kwargs):
+            return convert_posts_for_federation(unit=unit, actor=actor, on=on)
+
+        unit_converting.connect(convert_posts, dispatch_uid="members.convert_posts_on_conversion")
 
         def end_posts(sender, *, unit, actor, reason, confirmed, **kwargs):
             return end_posts_for_archive(unit=unit, actor=actor, reason=reason, confirmed=confirmed)

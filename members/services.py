@@ -414,32 +414,106 @@ def end_post(*, post, end_date, reason, actor):
 
 
 @transaction.atomic
-def transfer_posts_for_merge(*, source, target, actor):
-    """Move the current posts of `source` to `target` when units merge.
+def _open_posts(unit, on):
+    """The posts of `unit` not ended by `on` (held on it, or starting later), oldest first."""
+    return list(
+        Post.objects.filter(unit=unit)
+        .filter(Q(end_date__isnull=True) | Q(end_date__gt=on))
+        .select_related("person")
+        .order_by("start_date", "pk")
+    )
 
-    A person who already holds a current leadership post in `target` keeps that one; her
-    leadership post in `source` is ended on the merge date, since one person holds at most one
-    current leadership post per unit. Ended posts stay with `source` as its history.
-    Returns the number of posts moved.
+
+def _carry_over(post, *, on, unit, role, reason, actor, carry=True):
+    """End `post` on `on` and (carry=True) continue it from `on` in `unit` as `role`: the history
+    before `on` keeps the post as it was. A post that starts on or after `on` has no history to
+    keep and is changed in place. Returns the post that continues, or None."""
+    if post.start_date >= on:
+        if not carry:
+            post.delete()
+            return None
+        changes = {}
+        if post.unit_id != unit.pk:
+            changes["unit"] = [post.unit.name, unit.name]
+            post.unit, post.term = unit, None
+        if post.role != role:
+            changes["role"] = [post.get_role_display(), Post.Role(role).label]
+            post.role = role
+        post.save()
+        _record(actor=actor, action="post.update", unit=unit, obj=post, changes=changes, reason=reason)
+        return post
+    old_end = post.end_date
+    post.end_date, post.end_reason = on, reason[:200]
+    post.save(update_fields=["end_date", "end_reason", "updated_at"])
+    _record(
+        actor=actor,
+        action="post.end",
+        unit=post.unit,
+        obj=post,
+        changes={"end_date": [str(old_end) if old_end else None, str(on)]},
+        reason=reason,
+    )
+    if not carry:
+        return None
+    follow = Post.objects.create(
+        person=post.person,
+        unit=unit,
+        role=role,
+        mode=post.mode,
+        method=post.method,
+        term=post.term if unit.pk == post.unit_id else None,
+        start_date=on,
+        end_date=old_end,
+        two_committees=post.two_committees,
+        note=post.note,
+    )
+    _record(
+        actor=actor, action="post.create", unit=unit, obj=follow, changes=post_created_changes(follow), reason=reason
+    )
+    return follow
+
+
+def transfer_posts_for_merge(*, source, target, actor, on=None):
+    """Carry the open posts of `source` over to `target` when units merge on `on` (default today).
+
+    Each post ends in `source` on the merge date and continues in `target` from that day, so reports
+    for earlier days are unchanged. A person who already holds a leadership post in `target` keeps
+    that one; her leadership post in `source` just ends, since one person holds at most one open
+    leadership post per unit. Returns the number of posts carried over.
     """
-    today = timezone.localdate()
-    current = Post.objects.current(on=today)
-    leaders_in_target = set(current.filter(unit=target).leadership().values_list("person_id", flat=True))
-    moved = ended = 0
-    for post in current.filter(unit=source).select_related("person"):
-        if post.is_leadership and post.person_id in leaders_in_target:
-            post.end_date = max(today, post.start_date)
-            post.end_reason = f"组织合并入{target.name}"
-            post.save(update_fields=["end_date", "end_reason", "updated_at"])
-            ended += 1
-            action, changes = "post.end", {"end_date": [None, str(post.end_date)]}
-        else:
-            post.unit = target
-            post.save(update_fields=["unit", "updated_at"])
-            moved += 1
-            action, changes = "post.move", {"unit": [source.name, target.name]}
-        _record(actor=actor, action=action, unit=target, obj=post, changes=changes, reason="组织合并")
+    on = on or timezone.localdate()
+    open_in_target = Post.objects.filter(unit=target).filter(Q(end_date__isnull=True) | Q(end_date__gt=on))
+    leaders_in_target = set(open_in_target.leadership().values_list("person_id", flat=True))
+    reason = f"组织合并入{target.name}"
+    moved = 0
+    for post in _open_posts(source, on):
+        carry = not (post.is_leadership and post.person_id in leaders_in_target)
+        moved += (
+            _carry_over(post, on=on, unit=target, role=post.role, reason=reason, actor=actor, carry=carry) is not None
+        )
     return moved
+
+
+# 会改联: the post a 妇代会 role becomes in a 妇联.
+CONVERTED_ROLES = {
+    Post.Role.DIRECTOR: Post.Role.CHAIR,
+    Post.Role.DEPUTY_DIRECTOR: Post.Role.VICE_CHAIR,
+    Post.Role.MEMBER: Post.Role.EXECUTIVE,
+}
+
+
+def posts_to_convert(unit, on):
+    """The posts 会改联 on `on` will end and restart: the open 主任/副主任/委员 posts of `unit`."""
+    return [post for post in _open_posts(unit, on) if post.role in CONVERTED_ROLES]
+
+
+def convert_posts_for_federation(*, unit, actor, on):
+    """会改联 on `on`: the open 主任/副主任/委员 posts of `unit` end that day and 主席/副主席/执委 begin."""
+    reason = f"会改联（{on}）"
+    posts = posts_to_convert(unit, on)
+    for post in posts:
+        _carry_over(post, on=on, unit=unit, role=CONVERTED_ROLES[post.role], reason=reason, actor=actor)
+    return len(posts)
 
 
 def end_posts_for_archive(*, unit, actor, reason="", confirmed=False):

@@ -5,6 +5,7 @@ from django.contrib.auth.models import AbstractUser, UserManager
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import connection, models
+from django.db.models import Q
 from django.db.models.functions import Lower
 from django.urls import reverse
 from mptt.managers import TreeManager
@@ -203,6 +204,64 @@ class Unit(MPTTModel):
             )
         if parent.is_archived:
             raise ValidationError(f"上级组织“{parent.name}”已撤销，不能在其下设立或迁入组织。")
+
+
+class UnitVersionQuerySet(models.QuerySet):
+    def valid_on(self, day):
+        """The versions in force on `day` (one per unit that existed then)."""
+        return self.filter(Q(valid_from__isnull=True) | Q(valid_from__lte=day)).filter(
+            Q(valid_to__isnull=True) | Q(valid_to__gt=day)
+        )
+
+
+class UnitVersion(models.Model):
+    """What a unit was from `valid_from` until the day before `valid_to`: its name, code, kind, form and parent.
+
+    Every tree write (orgtree/services.py) closes the unit's open version on the day the change takes
+    effect and opens a new one, so a report counted on a past day reads the tree as it was then
+    (reports/facts.py) and gives the same figures after any later 会改联, rename, move, merge or
+    archive. `valid_from` is null for the first version of a unit entered without a founding date
+    (it existed before anything was recorded); `valid_to` is null while the version is in force;
+    an archived unit has no open version. The same "held on a date" rule as posts: a version is in
+    force on d when valid_from <= d < valid_to.
+    """
+
+    unit = models.ForeignKey(Unit, verbose_name="组织", on_delete=models.CASCADE, related_name="versions")
+    valid_from = models.DateField("起始日期", null=True, blank=True)
+    valid_to = models.DateField("终止日期", null=True, blank=True)
+    name = models.CharField("组织名称", max_length=100)
+    code = models.CharField("组织代码", max_length=20)
+    kind = models.CharField("类型", max_length=20, choices=Unit.Kind.choices)
+    org_form = models.CharField("组织形式", max_length=20, choices=Unit.OrgForm.choices)
+    parent = models.ForeignKey(
+        Unit, verbose_name="上级组织", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    level = models.PositiveIntegerField("层级", default=0)
+
+    objects = UnitVersionQuerySet.as_manager()
+
+    TRACKED = ("name", "code", "kind", "org_form", "parent_id", "level")
+
+    class Meta:
+        verbose_name = "组织历史版本"
+        verbose_name_plural = "组织历史版本"
+        indexes = [
+            # the report scope's recursion: parent_id = %s, then the dates
+            models.Index(fields=["parent", "valid_from"], name="unitversion_parent"),
+            models.Index(fields=["unit", "valid_from"], name="unitversion_unit"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["unit"], condition=Q(valid_to__isnull=True), name="unitversion_one_open_per_unit"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.name} {self.valid_from or '…'}–{self.valid_to or '…'}"
+
+    @classmethod
+    def fields_of(cls, unit):
+        return {field: getattr(unit, field) for field in cls.TRACKED}
 
 
 class Contact(models.Model):

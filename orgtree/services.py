@@ -13,8 +13,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
 
-from .models import ApiToken, AuditEvent, Contact, Unit, validate_unit_code
-from .signals import unit_archiving, unit_merging
+from .models import ApiToken, AuditEvent, Contact, Unit, UnitVersion, validate_unit_code
+from .signals import unit_archiving, unit_converting, unit_merging
 
 # One lock for all trees: tree writes are rare (a few a day), so contention does not matter,
 # and creating a new root (a new city) must be serialised with everything else too.
@@ -31,6 +31,64 @@ def lock_tree():
 def _fresh(unit):
     """Re-read a unit after taking the lock: instances in memory may carry stale lft/rght."""
     return Unit.objects.get(pk=unit.pk)
+
+
+def effective_day(day=None, *, field="effective_date"):
+    """The day a tree change takes effect: today by default, never in the future."""
+    today = timezone.localdate()
+    day = day or today
+    if day > today:
+        raise ValidationError({field: f"生效日期 {day} 不能晚于今天。"})
+    return day
+
+
+def record_version(unit, *, on):
+    """Keep UnitVersion in step with `unit` as just saved: the open version ends on `on` and a new one
+    begins, unless nothing it tracks changed. A unit's first version has no start (valid_from null).
+
+    A change dated before the open version's start is refused: history is appended, never rewritten.
+    """
+    fields = UnitVersion.fields_of(unit)
+    current = UnitVersion.objects.filter(unit_id=unit.pk, valid_to__isnull=True).first()
+    if current is None:
+        first = not UnitVersion.objects.filter(unit_id=unit.pk).exists()
+        return UnitVersion.objects.create(unit_id=unit.pk, valid_from=None if first else on, **fields)
+    if all(getattr(current, key) == value for key, value in fields.items()):
+        return current
+    _check_after(current, unit, on)
+    if current.valid_from == on:
+        for key, value in fields.items():
+            setattr(current, key, value)
+        current.save()
+        return current
+    current.valid_to = on
+    current.save(update_fields=["valid_to"])
+    return UnitVersion.objects.create(unit_id=unit.pk, valid_from=on, **fields)
+
+
+def _check_after(version, unit, on):
+    if version.valid_from is not None and on < version.valid_from:
+        raise ValidationError(
+            {"effective_date": f"“{unit.name}”在 {version.valid_from} 已有变更，生效日期不能早于该日期。"}
+        )
+
+
+def _record_subtree_versions(unit, *, on):
+    """After a move: the unit's and its descendants' versions (their depth may have changed)."""
+    for node in Unit.objects.subtree_of(unit).order_by("lft"):
+        record_version(node, on=on)
+
+
+def _close_version(unit, *, on):
+    """The unit stops existing on `on` (archive, merge): its open version ends, none begins."""
+    current = UnitVersion.objects.filter(unit_id=unit.pk, valid_to__isnull=True).first()
+    if current is not None:
+        _check_after(current, unit, on)
+        if current.valid_from == on:
+            current.delete()
+        else:
+            current.valid_to = on
+            current.save(update_fields=["valid_to"])
 
 
 def _check_code(code):
@@ -67,6 +125,7 @@ def create_unit(*, parent, name, code, kind, actor, org_form=None, is_pilot=Fals
     if org_form == Unit.OrgForm.CONGRESS and not unit.is_village_level:
         raise ValidationError({"org_form": "只有村（社区）一级可以是妇代会。"})
     unit.save()
+    record_version(unit, on=timezone.localdate())
     AuditEvent.objects.record(
         actor=actor,
         action="unit.create",
@@ -83,8 +142,9 @@ def create_unit(*, parent, name, code, kind, actor, org_form=None, is_pilot=Fals
 
 
 @transaction.atomic
-def rename_unit(*, unit, name, actor, code=None):
+def rename_unit(*, unit, name, actor, code=None, effective_date=None):
     lock_tree()
+    on = effective_day(effective_date)
     unit = _fresh(unit)
     name = name.strip()
     if not name:
@@ -101,13 +161,16 @@ def rename_unit(*, unit, name, actor, code=None):
         unit.code = code
     if changes:
         unit.save(update_fields=["name", "code", "updated_at"])
+        record_version(unit, on=on)
+        changes["effective_date"] = str(on)
         AuditEvent.objects.record(actor=actor, action="unit.rename", unit=unit, obj=unit, changes=changes)
     return unit
 
 
 @transaction.atomic
-def move_unit(*, unit, new_parent, actor):
+def move_unit(*, unit, new_parent, actor, effective_date=None):
     lock_tree()
+    on = effective_day(effective_date)
     unit, new_parent = _fresh(unit), _fresh(new_parent)
     if new_parent.pk == unit.pk or new_parent.is_descendant_of(unit):
         raise ValidationError({"new_parent": f"不能把“{unit.name}”迁入它自己或它的下级组织“{new_parent.name}”。"})
@@ -121,12 +184,13 @@ def move_unit(*, unit, new_parent, actor):
     unit.move_to(new_parent, "last-child")
     # move_to leaves the in-memory instance's neighbours stale; return a fresh copy.
     unit = _fresh(unit)
+    _record_subtree_versions(unit, on=on)
     AuditEvent.objects.record(
         actor=actor,
         action="unit.move",
         unit=unit,
         obj=unit,
-        changes={"parent": [old_parent.name if old_parent else None, new_parent.name]},
+        changes={"parent": [old_parent.name if old_parent else None, new_parent.name], "effective_date": str(on)},
     )
     return unit
 
@@ -146,6 +210,7 @@ def archive_unit(*, unit, actor, reason="", end_posts=False):
     ended = _archive_hook(unit=unit, actor=actor, reason=reason, confirmed=end_posts)
     unit.archived_at = timezone.now()
     unit.save(update_fields=["archived_at", "updated_at"])
+    _close_version(unit, on=timezone.localdate())
     changes = {"archived": [False, True], **({"posts_ended": ended} if ended else {})}
     AuditEvent.objects.record(actor=actor, action="unit.archive", unit=unit, obj=unit, changes=changes, reason=reason)
     return unit
@@ -168,6 +233,7 @@ def restore_unit(*, unit, actor):
     unit.archived_at = None
     unit.merged_into = None
     unit.save(update_fields=["archived_at", "merged_into", "updated_at"])
+    record_version(unit, on=timezone.localdate())
     AuditEvent.objects.record(
         actor=actor, action="unit.restore", unit=unit, obj=unit, changes={"archived": [True, False]}
     )
@@ -175,9 +241,12 @@ def restore_unit(*, unit, actor):
 
 
 @transaction.atomic
-def merge_units(*, source, target, actor, reason=""):
-    """Merge `source` into `target`: children and posts move over, source is archived."""
+def merge_units(*, source, target, actor, reason="", effective_date=None):
+    """Merge `source` into `target` on `effective_date` (today by default): children move over, the
+    source's open posts end on that day and continue in the target (members), source is archived.
+    Reports for earlier days still see the source with its own people."""
     lock_tree()
+    on = effective_day(effective_date)
     source, target = _fresh(source), _fresh(target)
     if source.pk == target.pk:
         raise ValidationError({"target": "不能把组织合并到它自己。"})
@@ -197,13 +266,20 @@ def merge_units(*, source, target, actor, reason=""):
         except ValidationError as e:
             raise ValidationError({"target": [f"下级组织“{child.name}”无法迁入：", *e.messages]}) from None
         child.move_to(_fresh(target), "last-child")
+        _record_subtree_versions(_fresh(child), on=on)
         moved_children.append(child.name)
-    moved_posts = _merge_hook(source=source, target=target, actor=actor)
+    moved_posts = _merge_hook(source=source, target=target, actor=actor, on=on)
     source = _fresh(source)
     source.archived_at = timezone.now()
     source.merged_into = target
     source.save(update_fields=["archived_at", "merged_into", "updated_at"])
-    changes = {"merged_into": [None, target.name], "children": moved_children, "posts_moved": moved_posts}
+    _close_version(source, on=on)
+    changes = {
+        "merged_into": [None, target.name],
+        "children": moved_children,
+        "posts_moved": moved_posts,
+        "effective_date": str(on),
+    }
     AuditEvent.objects.record(actor=actor, action="unit.merge", unit=source, obj=source, changes=changes, reason=reason)
     AuditEvent.objects.record(
         actor=actor, action="unit.merge", unit=target, obj=target, changes={"merged_from": [None, source.name]}
@@ -211,22 +287,29 @@ def merge_units(*, source, target, actor, reason=""):
     return _fresh(target)
 
 
-def _merge_hook(*, source, target, actor):
-    """Let the apps above the tree move what they hang on `source` (members moves the posts)."""
-    responses = unit_merging.send(sender=Unit, source=source, target=target, actor=actor)
+def _merge_hook(*, source, target, actor, on):
+    """Let the apps above the tree move what they hang on `source` (members carries the posts over on `on`)."""
+    responses = unit_merging.send(sender=Unit, source=source, target=target, actor=actor, on=on)
     return sum(moved or 0 for _receiver, moved in responses)
 
 
 @transaction.atomic
 def convert_to_federation(*, unit, actor, effective_date=None):
-    """会改联: a village/community 妇代会 becomes a 妇联; the date stays in the history."""
+    """会改联 on `effective_date` (today by default): a village/community 妇代会 becomes a 妇联.
+
+    From that day the unit counts in the 妇联 block, and its open 主任/副主任/委员 posts end and
+    matching 主席/副主席/执委 posts begin (members, through unit_converting); reports for earlier
+    days still see a 妇代会 with its 主任 and 委员.
+    """
     lock_tree()
+    effective_date = effective_day(effective_date)
     unit = _fresh(unit)
     if unit.org_form == Unit.OrgForm.FEDERATION:
         raise ValidationError(f"“{unit.name}”已经是妇联。")
-    effective_date = effective_date or timezone.localdate()
     unit.org_form = Unit.OrgForm.FEDERATION
     unit.save(update_fields=["org_form", "updated_at"])
+    record_version(unit, on=effective_date)
+    posts = sum(n or 0 for _r, n in unit_converting.send(sender=Unit, unit=unit, actor=actor, on=effective_date))
     AuditEvent.objects.record(
         actor=actor,
         action="unit.convert",
@@ -235,6 +318,7 @@ def convert_to_federation(*, unit, actor, effective_date=None):
         changes={
             "org_form": [Unit.OrgForm.CONGRESS.label, Unit.OrgForm.FEDERATION.label],
             "effective_date": str(effective_date),
+            "posts_converted": posts,
         },
     )
     return unit
@@ -340,6 +424,10 @@ def bulk_load_units(*, rows, actor=None):
             Unit.objects.bulk_create(batch, batch_size=1000)
             existing.update(Unit.objects.filter(code__in=[u.code for u in batch]).values_list("code", "pk"))
     Unit.objects.rebuild()
+    created = Unit.objects.filter(code__in=[row[0] for row in new_rows])
+    UnitVersion.objects.bulk_create(
+        [UnitVersion(unit_id=u.pk, valid_from=None, **UnitVersion.fields_of(u)) for u in created], batch_size=1000
+    )
     AuditEvent.objects.record(actor=actor, action="unit.bulk_load", changes={"created": len(new_rows)})
     return len(new_rows)
 

@@ -3,10 +3,16 @@
 from django.dispatch import Signal
 
 # Sent inside merge_unit's transaction, after the children moved and before `source` is archived,
-# with source=, target= and actor=. A receiver returns how many rows it moved (members: posts).
+# with source=, target=, actor= and on= (the merge date). A receiver returns how many rows it
+# carried over (members: posts end in the source on that day and continue in the target).
 unit_merging = Signal()
 
 # Sent inside archive_unit's transaction, before `unit` is archived, with unit=, actor=, reason= and
 # confirmed=. A receiver raises ValidationError to refuse (members: open posts and no confirmation)
 # or returns how many rows it closed (members: posts ended).
 unit_archiving = Signal()
+
+# Sent inside convert_to_federation's transaction (会改联), after the unit became a 妇联, with
+# unit=, actor= and on= (the effective date). A receiver returns how many rows it changed
+# (members: open 主任/副主任/委员 posts end that day and 主席/副主席/执委 posts begin).
+unit_converting = Signal()

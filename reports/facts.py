@@ -7,20 +7,24 @@ condition over these facts (see reports/specs.py), so the same condition both co
 (SUM(CASE WHEN ...)) and lists the people behind it (WHERE ...): drill-down and figures cannot
 disagree.
 
-The subtree is found with one nested-set range (tree_id, lft, rght), never a query per unit, and
-everything is aggregated in the database, so a table costs a constant number of queries
-whatever the size of the tree. Plain SQL keeps it identical on SQLite and PostgreSQL: only the
-age expression differs by vendor.
+The subtree is the tree **as it stood on the count date** %(on)s: one recursive walk down the
+unit versions in force that day (orgtree.UnitVersion: name, code, kind, 妇联/妇代会 and parent,
+each with the dates it held them), never a query per unit. So a report for a past day gives the
+same figures after any later 会改联, rename, move, merge or archive. Everything is aggregated in
+the database, so a table costs a constant number of queries whatever the size of the tree. Plain
+SQL keeps it identical on SQLite and PostgreSQL: only the age and sort-key expressions differ by
+vendor.
 """
 
 from django.db import connection
 
 from members import codes
 from members.models import Person, Post, held_on_sql
-from orgtree.models import Unit
+from orgtree.models import Unit, UnitVersion
 
 POST = Post._meta.db_table
 UNIT = Unit._meta.db_table
+VERSION = UnitVersion._meta.db_table
 PERSON = Person._meta.db_table
 
 DELEGATE_RANK = Post.RANK[Post.Role.DELEGATE]
@@ -104,31 +108,59 @@ def political_band_sql(key, column="f.political_status"):
 RANK_SPAN = 1 << 40
 
 
-def subtree_sql(alias="u"):
-    """The active units of the subtree in %(tree_id)s/%(lft)s/%(rght)s: one nested-set range."""
+def valid_on_sql(alias, param="on"):
+    """A unit version in force on %(param)s: the same [from, to) rule as a post held on a date."""
     return (
-        f"{alias}.tree_id = %(tree_id)s AND {alias}.lft >= %(lft)s AND {alias}.rght <= %(rght)s "
-        f"AND {alias}.archived_at IS NULL"
+        f"({alias}.valid_from IS NULL OR {alias}.valid_from <= %({param})s) "
+        f"AND ({alias}.valid_to IS NULL OR {alias}.valid_to > %({param})s)"
     )
 
 
-def scope_sql(unit_where="1 = 1", *, rows=None):
-    """SELECT id, parent_id, lft, rght, name, code, block, tier of the subtree's active units (tier computed once).
+def _sort_key(alias):
+    """A unit's code padded to 12 characters: siblings sort by code, as the tree orders them."""
+    if connection.vendor == "postgresql":
+        return f"LPAD({alias}.code, 12, '0')"
+    return f"substr('000000000000' || {alias}.code, -12)"
 
-    `rows`, [(row id, lft, rght)], adds row_id: the row whose (lft, rght) range holds the unit, for
-    附表4 (its children, and the unit itself as (id, lft, lft) for 本级). The ranges are our own
-    integers, written into a CASE: a lookup per unit with no join for the planner to misjudge.
+
+def tree_cte():
+    """`sub`: the subtree of %(unit_id)s as it stood on %(on)s, walked down the unit versions in force then.
+
+    Columns: id, parent_id, name, code, kind, org_form, level (depth, from the reporting unit's own
+    version), row_id (the child of the reporting unit that holds the unit, or the unit itself for
+    the reporting unit: 附表4's rows) and sort (the codes from the reporting unit down, each padded:
+    tree order). Needs WITH RECURSIVE in front of it.
+    """
+    cols = "v.parent_id, v.name, v.code, v.kind, v.org_form"
+    return f"""sub AS (
+    SELECT v.unit_id AS id, {cols}, v.level AS level, v.unit_id AS row_id, CAST({_sort_key("v")} AS TEXT) AS sort
+    FROM {VERSION} v WHERE v.unit_id = %(unit_id)s AND {valid_on_sql("v")}
+    UNION ALL
+    SELECT v.unit_id, {cols}, t.level + 1, CASE WHEN t.id = %(unit_id)s THEN v.unit_id ELSE t.row_id END,
+           t.sort || {_sort_key("v")}
+    FROM {VERSION} v JOIN sub t ON v.parent_id = t.id
+    WHERE {valid_on_sql("v")}
+)"""  # noqa: S608 - our own table name
+
+
+def scope_sql(unit_where="1 = 1", *, rows=None):
+    """SELECT id, parent_id, sort, top, name, code, block, tier of the subtree's units on %(on)s (tier computed once).
+
+    Reads `sub` (tree_cte). `unit_where` is a condition over `sub u` (u.id, u.parent_id, u.kind,
+    u.org_form, u.level, u.row_id). `top` is sub's row_id. `rows`, [(row id, ...)], adds row_id:
+    the row of 附表4 that counts the unit (its child of the reporting unit, or the reporting unit
+    itself for 本级), NULL for a unit in no listed row.
     """
     row = ""
     if rows is not None:
-        whens = " ".join(f"WHEN s.lft BETWEEN {int(lft)} AND {int(rght)} THEN {int(pk)}" for pk, lft, rght in rows)
-        row = f", CASE {whens} END AS row_id" if whens else ", NULL AS row_id"
+        ids = ", ".join(str(int(pk)) for pk, *_rest in rows)
+        row = f", CASE WHEN s.top IN ({ids}) THEN s.top END AS row_id" if ids else ", NULL AS row_id"
     return (
-        "SELECT s.id, s.parent_id, s.lft, s.rght, s.name, s.code, "  # noqa: S608 - our own names and codes
+        "SELECT s.id, s.parent_id, s.sort, s.top, s.name, s.code, "  # noqa: S608 - our own names and codes
         f"CASE WHEN s.tier = 3 THEN 1 WHEN s.tier = 4 AND s.org_form = '{Unit.OrgForm.CONGRESS}' THEN 3 "
         f"WHEN s.tier = 4 THEN 2 ELSE 0 END AS block, s.tier{row} "
-        f"FROM (SELECT u.id, u.parent_id, u.lft, u.rght, u.name, u.code, u.org_form, {_tier_case('u')} AS tier "
-        f"FROM {UNIT} u WHERE {subtree_sql('u')} AND ({unit_where})) s"
+        f"FROM (SELECT u.id, u.parent_id, u.sort, u.row_id AS top, u.name, u.code, u.org_form, "
+        f"{_tier_case('u')} AS tier FROM sub u WHERE ({unit_where})) s"
     )
 
 
@@ -153,10 +185,10 @@ def _best_and_ranked(key, had, delegate, only_leadership, row_id):
     )
     if connection.vendor == "postgresql":
         return f"""best AS (
-    SELECT p.unit_id, p.person_id, s.block, s.tier, s.lft AS unit_lft, {row_id} AS row_id, {key} AS k, {had} AS had
+    SELECT p.unit_id, p.person_id, s.block, s.tier, s.sort AS unit_sort, {row_id} AS row_id, {key} AS k, {had} AS had
     FROM {POST} p JOIN scope s ON s.id = p.unit_id
     WHERE {held}
-    GROUP BY p.unit_id, p.person_id, {delegate}, s.block, s.tier, s.lft{", s.row_id" if row_id != "NULL" else ""}
+    GROUP BY p.unit_id, p.person_id, {delegate}, s.block, s.tier, s.sort{", s.row_id" if row_id != "NULL" else ""}
 ),
 ranked AS (SELECT b.*, {derived} FROM best b),"""  # noqa: S608 - our own SQL
     return f"""best AS (
@@ -166,7 +198,7 @@ ranked AS (SELECT b.*, {derived} FROM best b),"""  # noqa: S608 - our own SQL
     GROUP BY p.unit_id, p.person_id, {delegate}
 ),
 ranked AS (
-    SELECT b.unit_id, b.person_id, b.k, b.had, {derived}, s.block, s.tier, s.lft AS unit_lft, {row_id} AS row_id
+    SELECT b.unit_id, b.person_id, b.k, b.had, {derived}, s.block, s.tier, s.sort AS unit_sort, {row_id} AS row_id
     FROM best b JOIN scope s ON s.id = b.unit_id
 ),"""  # noqa: S608 - our own SQL
 
@@ -174,7 +206,8 @@ ranked AS (
 def _facts_cte(unit_where="1 = 1", *, leadership=False, rows=None):
     """WITH scope, best, facts: one row per (unit, person, delegate-or-not) current on %(on)s.
 
-    - `scope`: the subtree's units with tier and block, each CASE computed once per unit.
+    - `sub`, `scope`: the subtree's units as they stood on %(on)s (tree_cte), with tier and block,
+      each CASE computed once per unit.
     - `best`: one pass over the scope's posts held on %(on)s or %(base)s, grouped by (unit,
       person, delegate-or-not): the best post on %(on)s as MIN(rank * RANK_SPAN + id), and whether
       a post was held on %(base)s. A hash aggregate: no window sort, no per-row subquery.
@@ -194,11 +227,12 @@ def _facts_cte(unit_where="1 = 1", *, leadership=False, rows=None):
     had = f"MAX(CASE WHEN p.role <> '{Post.Role.DELEGATE}' AND {held_on_sql('p', 'base')} THEN 1 ELSE 0 END)"
     # Our own table names and constant codes are interpolated; values are bound parameters.
     return f"""
-WITH scope AS MATERIALIZED ({scope_sql(unit_where, rows=rows)}),
+WITH RECURSIVE {tree_cte()},
+scope AS MATERIALIZED ({scope_sql(unit_where, rows=rows)}),
 {_best_and_ranked(key, had, delegate, only_leadership, row_id)}
 facts AS (
     SELECT p.id AS post_id, p.unit_id, p.person_id, p.role, p.mode, p.method, p.two_committees, p.start_date,
-           b.rnk, b.is_new, b.block, b.tier, b.unit_lft, b.row_id,
+           b.rnk, b.is_new, b.block, b.tier, b.unit_sort, b.row_id,
            pe.name, pe.gender, pe.birth_date, pe.ethnicity, pe.political_status, pe.education, pe.source,
            pe.is_frontline, pe.is_women_worker, pe.workplace_title, pe.mobile,
            {_age_expr("COALESCE(pe.birthday, pe.birth_date)")} AS age
@@ -210,8 +244,16 @@ facts AS (
 )"""  # noqa: S608
 
 
+def unit_on(unit, day):
+    """(name, code) of `unit` as it was on `day` (its version then), or as it is now if it had none."""
+    found = UnitVersion.objects.valid_on(day).filter(unit_id=unit.pk).values_list("name", "code").first()
+    return found or (unit.name, unit.code)
+
+
 def scope_params(unit, *, on, base, fresh=False):
-    """Query parameters for the subtree of `unit` as stored now (never a stale in-memory lft/rght).
+    """Query parameters for the subtree of `unit`: its id and the dates (the scope is walked from the
+    versions on `on`); tree_id/lft/rght as stored now (never a stale in-memory lft/rght) for callers
+    that key caches on them.
 
     fresh=True trusts the instance's bounds: only for a unit read from the database in this same
     request, with no tree write since (a page rendering the unit it just fetched).
@@ -299,7 +341,7 @@ def per_unit_counts(params, *, measures):
 def rolled_up(params, *, rows, unit_measures, qualifies, fact_measures, fact_where):
     """附表4's shape in one statement, {(row_id, block): {measure: n}}.
 
-    `rows` are [(id, lft, rght)] of the table's rows (see scope_sql). Per row and block: "units" (how many block units), "done" (how many satisfy
+    `rows` are [(id,)] of the table's rows (see scope_sql). Per row and block: "units" (how many block units), "done" (how many satisfy
     `qualifies`, a condition over the unit's figures `pu.<measure>` and its block `pu.block`), and
     the sums of `unit_measures`, "before" and "held", counted per unit from `best` alone. Per row,
     with block 0: `fact_measures` over the facts matching `fact_where`.
@@ -365,13 +407,13 @@ FACT_COLUMNS = [
 
 
 def fact_rows(
-    params, *, where="1 = 1", unit_where="1 = 1", order_by="f.unit_lft, f.rnk, f.person_id", leadership=False
+    params, *, where="1 = 1", unit_where="1 = 1", order_by="f.unit_sort, f.rnk, f.person_id", leadership=False
 ):
-    """The facts themselves (dicts), for registers (附表3) and drill-down lists."""
+    """The facts themselves (dicts), for registers (附表3) and drill-down lists; unit_name as on %(on)s."""
     cols = ", ".join("un.name AS unit_name" if c == "unit_name" else f"f.{c}" for c in FACT_COLUMNS)
     sql = (
         f"{_facts_cte(unit_where, leadership=leadership)}\n"  # noqa: S608 - our own SQL
-        f"SELECT {cols} FROM facts f JOIN {UNIT} un ON un.id = f.unit_id WHERE {where} ORDER BY {order_by}"
+        f"SELECT {cols} FROM facts f JOIN sub un ON un.id = f.unit_id WHERE {where} ORDER BY {order_by}"
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
@@ -379,8 +421,9 @@ def fact_rows(
 
 
 def units_in_scope(params, *, where="1 = 1"):
-    """Active units of the subtree with their block and tier: (id, parent_id, lft, rght, name, code, block, tier)."""
-    sql = f"{scope_sql(where)} ORDER BY s.lft"
+    """Units of the subtree on %(on)s with their block and tier, in tree order:
+    (id, parent_id, sort, top, name, code, block, tier); see scope_sql."""
+    sql = f"WITH RECURSIVE {tree_cte()}\n{scope_sql(where)} ORDER BY s.sort"  # noqa: S608 - our own SQL
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()

@@ -29,7 +29,7 @@ from fedorg.dates import DEFAULT_AS_OF, DEFAULT_BASELINE, cn_date, year_month
 from members import codes, rules
 from members.models import Post
 from orgtree.access import can_see_personal_data
-from orgtree.models import Congress, Contact, Unit
+from orgtree.models import Congress, Contact
 
 from . import specs
 from .excel import normalize
@@ -42,6 +42,7 @@ from .facts import (
     scope_params,
     sum_case,
     tier_case,
+    unit_on,
     units_in_scope,
 )
 
@@ -68,12 +69,13 @@ def compute(form_no, *, unit, as_of=None, user=None, baseline=None):
         raise ValueError(f"没有附表{form_no}，只有附表1至附表5。")
     as_of = parse_date(as_of, DEFAULT_AS_OF)
     baseline = parse_date(baseline, DEFAULT_BASELINE)
+    name, code = unit_on(unit, as_of)  # the unit as it was on the count date
     snapshot = {
         "version": SNAPSHOT_VERSION,
         "form": form_no,
         "label": f"附表{form_no}",
         "title": FORM_TITLES[form_no],
-        "unit": {"id": unit.pk, "code": unit.code, "name": unit.name},
+        "unit": {"id": unit.pk, "code": code, "name": name},
         "as_of": as_of.isoformat(),
         "as_of_text": cn_date(as_of),
         "baseline": baseline.isoformat(),
@@ -290,7 +292,7 @@ def _form3(snapshot, *, unit, as_of, baseline, user):
         params,
         where=specs.LEADERSHIP,
         unit_where=TIER2,
-        order_by="f.unit_lft, f.rnk, f.start_date, f.person_id",
+        order_by="f.unit_sort, f.rnk, f.start_date, f.person_id",
         leadership=True,
     )
     masked = user is not None and not can_see_personal_data(user, unit)
@@ -333,14 +335,14 @@ def _form3(snapshot, *, unit, as_of, baseline, user):
 
 
 def _row_units(unit, params):
-    """Rows of 附表4: the unit itself when it is in a block (本级), then its active children in tree order."""
+    """Rows of 附表4: the unit itself when it is in a block (本级), then its children on the count date in tree order."""
     rows = []
     where = f"u.parent_id = {int(unit.pk)} OR u.id = {int(unit.pk)}"
-    for unit_id, parent_id, lft, rght, name, _code, block, _tier in units_in_scope(params, where=where):
+    for unit_id, parent_id, _sort, _top, name, _code, block, _tier in units_in_scope(params, where=where):
         if unit_id == unit.pk and block:
-            rows.append({"id": unit_id, "name": f"{name}（本级）", "lft": lft, "rght": lft, "self": True})
+            rows.append({"id": unit_id, "name": f"{name}（本级）", "self": True})
         elif parent_id == unit.pk:
-            rows.append({"id": unit_id, "name": name, "lft": lft, "rght": rght, "self": False})
+            rows.append({"id": unit_id, "name": name, "self": False})
     return rows
 
 
@@ -383,7 +385,7 @@ def _form4(snapshot, *, unit, as_of, baseline, user):
     cont = specs.conditions(specs.FORM4_CONT_HEADER)
     counted = rolled_up(
         params,
-        rows=[(row["id"], row["lft"], row["rght"]) for row in row_units],
+        rows=[(row["id"],) for row in row_units],
         unit_measures={key: sum_case(cond) for key, cond in specs.FORM4_UNIT_MEASURES.items()},
         qualifies=QUALIFIES,
         # Every 附表4（续） column counts new members (specs.NEW AND ...); NEW is the WHERE of their
@@ -627,34 +629,30 @@ def cell_people(form_no, *, unit, row, col, as_of=None, baseline=None):
         row_label, row_cond = row_conds[row]
         where = f"{row_cond} AND {specs.LEADERSHIP} AND {col_cond}"
     elif row != "total":
-        row_unit = _row_unit(unit, row, params, form_no)
-        row_label = row_unit.name
-        if form_no == 2 or row_unit.pk == unit.pk:
-            unit_where = f"u.id = {int(row_unit.pk)}"
-        else:
-            unit_where = f"u.lft >= {int(row_unit.lft)} AND u.rght <= {int(row_unit.rght)}"
+        row_pk, row_label = _row_unit(unit, row, params, form_no)
+        # 附表2's district and 附表4's 本级 row are the unit alone; a child row of 附表4 is its subtree.
+        alone = form_no == 2 or row_pk == unit.pk
+        unit_where = f"u.id = {int(row_pk)}" if alone else f"u.row_id = {int(row_pk)}"
     elif form_no == 2:
         unit_where = TIER2
     if col.endswith("_before"):
         params = {**params, "on": baseline.isoformat()}
-    facts = fact_rows(params, where=where, unit_where=unit_where, order_by="f.unit_lft, f.rnk, f.name, f.person_id")
+    facts = fact_rows(params, where=where, unit_where=unit_where, order_by="f.unit_sort, f.rnk, f.name, f.person_id")
     return row_label, col_label, facts
 
 
 def _row_unit(unit, row, params, form_no):
-    """The unit behind row "u<id>": a child of `unit` or `unit` itself (附表4), a district (附表2)."""
+    """(id, name) of the unit behind row "u<id>" on the count date: a child of `unit` or `unit` itself (附表4), a district (附表2)."""
     try:
         pk = int(row.removeprefix("u"))
     except ValueError:
         raise CellNotFound(f"没有“{row}”行。") from None
-    candidates = Unit.objects.filter(
-        tree_id=params["tree_id"], lft__gte=params["lft"], rght__lte=params["rght"], archived_at__isnull=True, pk=pk
-    )
-    row_unit = candidates.first()
-    if row_unit is None:
+    found = units_in_scope(params, where=f"u.id = {pk}")
+    if not found:
         raise CellNotFound(f"没有“{row}”行。")
-    if form_no == 4 and row_unit.parent_id != unit.pk and row_unit.pk != unit.pk:
-        raise CellNotFound(f"“{row_unit.name}”不是本表的一行。")
-    if form_no == 2 and row_unit.tier != 2:
-        raise CellNotFound(f"“{row_unit.name}”不是区、县（市）妇联。")
-    return row_unit
+    row_pk, parent_id, _sort, _top, name, _code, _block, tier = found[0]
+    if form_no == 4 and parent_id != unit.pk and row_pk != unit.pk:
+        raise CellNotFound(f"“{name}”不是本表的一行。")
+    if form_no == 2 and tier != 2:
+        raise CellNotFound(f"“{name}”不是区、县（市）妇联。")
+    return row_pk, name

@@ -4,6 +4,7 @@ import datetime
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from members.models import Person, Post
 from orgtree import services
@@ -87,7 +88,11 @@ def test_renaming_records_old_and_new_name_and_code(tree, admin_a):
     assert (unit.name, unit.code) == ("兆麟新街道", "230102009")
     event = last_event(unit, "unit.rename")
     assert event.actor == admin_a
-    assert event.changes == {"name": ["兆麟街道", "兆麟新街道"], "code": ["230102001", "230102009"]}
+    assert event.changes == {
+        "name": ["兆麟街道", "兆麟新街道"],
+        "code": ["230102001", "230102009"],
+        "effective_date": str(timezone.localdate()),
+    }
 
 
 def test_renaming_to_a_blank_name_is_refused(tree, admin_a):
@@ -116,7 +121,7 @@ def test_moving_a_street_to_another_district_moves_its_subtree(tree, city_admin)
     assert codes(fresh(tree.district_a).get_descendants()) == {"230102100", "230102100201"}
     event = last_event(tree.street_a, "unit.move")
     assert event.actor == city_admin
-    assert event.changes == {"parent": ["道里区", "南岗区"]}
+    assert event.changes == {"parent": ["道里区", "南岗区"], "effective_date": str(timezone.localdate())}
     assert find_tree_faults() == []
 
 
@@ -228,7 +233,12 @@ def test_merging_moves_children_and_posts_records_lineage_and_archives_the_sourc
     assert codes(fresh(target).get_children()) == {"230102001001", "230102001002", "230102002001"}
     chair.refresh_from_db()
     member.refresh_from_db()
-    assert chair.unit_id == member.unit_id == tree.street_a.pk
+    # The posts end in the source on the merge day and continue in the target from that day.
+    today = timezone.localdate()
+    assert chair.unit_id == member.unit_id == street_c.pk
+    assert chair.end_date == member.end_date == today
+    carried = Post.objects.filter(unit=tree.street_a, start_date=today, end_date=None)
+    assert sorted(carried.values_list("person__name", "role")) == [("李丽华", "executive"), ("王秀梅", "chair")]
     event = last_event(source, "unit.merge")
     assert event.actor == city_admin
     assert event.changes["merged_into"] == [None, "兆麟街道"]
@@ -274,7 +284,7 @@ def test_converting_a_congress_to_a_federation_keeps_the_date_in_the_history(tre
     assert unit.org_form == F.FEDERATION
     event = last_event(unit, "unit.convert")
     assert event.actor == admin_a
-    assert event.changes == {"org_form": ["妇代会", "妇联"], "effective_date": "2016-07-01"}
+    assert event.changes == {"org_form": ["妇代会", "妇联"], "effective_date": "2016-07-01", "posts_converted": 0}
 
 
 def test_converting_a_federation_is_refused(tree, admin_a):
