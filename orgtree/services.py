@@ -8,6 +8,7 @@ SQLite every transaction already begins IMMEDIATE (settings), which serialises w
 
 import hashlib
 import secrets
+from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
@@ -149,7 +150,7 @@ def rename_unit(*, unit, name, actor, code=None, effective_date=None):
     name = name.strip()
     if not name:
         raise ValidationError({"name": "请填写组织名称。"})
-    changes = {}
+    changes: dict[str, Any] = {}
     if name != unit.name:
         changes["name"] = [unit.name, name]
         unit.name = name
@@ -309,7 +310,8 @@ def convert_to_federation(*, unit, actor, effective_date=None):
     unit.org_form = Unit.OrgForm.FEDERATION
     unit.save(update_fields=["org_form", "updated_at"])
     record_version(unit, on=effective_date)
-    posts = sum(n or 0 for _r, n in unit_converting.send(sender=Unit, unit=unit, actor=actor, on=effective_date))
+    responses = unit_converting.send(sender=Unit, unit=unit, actor=actor, on=effective_date)
+    posts = sum(int(n or 0) for _receiver, n in responses)
     AuditEvent.objects.record(
         actor=actor,
         action="unit.convert",
