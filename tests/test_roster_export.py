@@ -135,7 +135,7 @@ def test_the_template_page_answers_inside_the_subtree_and_404_outside(tree, view
 def test_the_export_has_the_template_columns_plus_person_id_unit_name_and_tier(tree, rosters):
     header, rows = sheet_rows(export_roster(unit=tree.district_a, actor=None))
     assert list(header) == HEADERS
-    assert {c.header for c in COLUMNS} | {"人员编号", "组织名称", "组织层级"} == set(header)
+    assert {c.header for c in COLUMNS} | {"人员编号", "任职编号", "组织名称", "组织层级"} == set(header)
     chair = next(r for r in rows if r["妇联职务"] == "主席")
     assert chair["人员编号"] == rosters["chair"].person.pk
     assert (chair["组织代码"], chair["组织名称"], chair["组织层级"]) == ("230102001001", "兆麟社区", "村（社区）级")

@@ -30,6 +30,7 @@ from .columns import (
     MAX_FILE_BYTES,
     MAX_ROWS,
     PERSON_ID,
+    POST_ID,
     code_label,
 )
 
@@ -90,14 +91,143 @@ def label_key(text):
 @cache
 def header_lookup():
     lookup = {}
-    for column in [*COLUMNS, PERSON_ID]:
+    for column in [*COLUMNS, PERSON_ID, POST_ID]:
         for name in (column.header, *column.aliases):
             lookup[normalize_header(name)] = column.key
     return lookup
 
 
+# Spellings accepted beside each code list's own labels and codes (01 and 1): the plan's wording
+# (哈妇发〔2016〕8号 writes the 来源类别 out in full), common shortenings and older names. A test
+# reads every entry (tests/test_code_aliases.py). Punctuation and spaces do not matter (loose_key).
+ALIASES = {
+    "gender": [("F", "F"), ("M", "M"), ("女性", "F"), ("男性", "M")],
+    "ethnicity": [("外国血统", "98"), ("其它", "97")],
+    "political_status": [
+        ("党员", "01"),
+        ("共产党员", "01"),
+        ("中国共产党党员", "01"),
+        ("中共", "01"),
+        ("预备党员", "02"),
+        ("中共预备", "02"),
+        ("团员", "03"),
+        ("共青团员", "03"),
+        ("民革", "04"),
+        ("民盟", "05"),
+        ("民建", "06"),
+        ("民进", "07"),
+        ("农工党", "08"),
+        ("致公党", "09"),
+        ("九三学社", "10"),
+        ("台盟", "11"),
+        ("无党派", "12"),
+        ("无党派人士", "12"),
+        ("群众", "13"),
+    ],
+    "education": [
+        ("博士", "11"),
+        ("博士研究生", "11"),
+        ("研究生", "14"),
+        ("硕士", "14"),
+        ("硕士研究生", "14"),
+        ("本科", "21"),
+        ("大学", "21"),
+        ("大学本科", "21"),
+        ("大专", "31"),
+        ("专科", "31"),
+        ("大学专科", "31"),
+        ("中专", "41"),
+        ("中等专科", "41"),
+        ("职高", "44"),
+        ("职业高中", "44"),
+        ("技校", "47"),
+        ("技工学校", "47"),
+        ("高中", "61"),
+        ("普通高中", "61"),
+        ("初中", "71"),
+        ("小学", "81"),
+        ("其它", "90"),
+    ],
+    # 哈妇发〔2016〕8号 三（三）1: "女性楼栋长、单元小组长、女性致富带头人、巾帼文明岗带头人、三八红旗手
+    # 代表、两新组织女性带头人、自组织女性负责人、辖区内具有法律、教育、调解专长的女性居民、辖区内机关
+    # 和企事业单位在职或退休的女干部、女职工".
+    "source": [
+        ("楼栋长", "01"),
+        ("楼长", "01"),
+        ("小组长", "02"),
+        ("单元长", "02"),
+        ("单元组长", "02"),
+        ("致富带头人", "03"),
+        ("巾帼文明岗", "04"),
+        ("巾帼文明岗负责人", "04"),
+        ("三八红旗手", "05"),
+        ("两新组织", "06"),
+        ("两新组织带头人", "06"),
+        ("两新组织女性负责人", "06"),
+        ("自组织负责人", "07"),
+        ("自组织", "07"),
+        ("辖区内具有法律、教育、调解专长的女性居民", "08"),
+        ("具有法律、教育、调解专长的女性居民", "08"),
+        ("法律、教育、调解专长的女性居民", "08"),
+        ("法律教育调解专长", "08"),
+        ("法律、教育、调解专长", "08"),
+        ("专长女性居民", "08"),
+        ("辖区内机关和企事业单位在职或退休的女干部、女职工", "09"),
+        ("机关和企事业单位在职或退休的女干部、女职工", "09"),
+        ("机关企事业单位女干部、女职工", "09"),
+        ("机关企事业单位女干部女职工", "09"),
+        ("女干部、女职工", "09"),
+        ("女干部", "09"),
+        ("女职工", "09"),
+        ("其它", codes.SOURCE_OTHER),
+    ],
+    "role": [
+        ("执行委员", Post.Role.EXECUTIVE),
+        ("常务委员", Post.Role.STANDING),
+        ("妇代会主任", Post.Role.DIRECTOR),
+        ("妇联主席", Post.Role.CHAIR),
+        ("妇联副主席", Post.Role.VICE_CHAIR),
+        ("妇代会副主任", Post.Role.DEPUTY_DIRECTOR),
+        ("妇代会委员", Post.Role.MEMBER),
+    ],
+    "mode": [("专职干部", "full_time"), ("兼任", "part_time"), ("挂职干部", "seconded"), ("招募志愿者", "volunteer")],
+    "method": [
+        ("自荐", "self"),
+        ("举荐", "masses"),
+        ("推荐", "unit"),
+        ("选拔", "direct"),
+        ("选举", "direct"),
+    ],
+    "two_committees": [
+        ("村居委", "committee"),
+        ("居委", "committee"),
+        ("村委", "committee"),
+        ("村(居)委会", "committee"),
+        ("居委会", "committee"),
+        ("村委会", "committee"),
+        ("两委", "both"),
+        ("交叉", "both"),
+        ("支委和村(居)委", "both"),
+        ("支委、村(居)委", "both"),
+        ("村支委", "branch"),
+        ("党支部委员", "branch"),
+        ("支部委员", "branch"),
+        ("无", ""),
+        ("否", ""),
+    ],
+}
+
+LOOSE_JUNK_RE = re.compile(r"[、，,。;；/／\\()（）\-—_·.\s]")
+
+
+def loose_key(text):
+    """label_key without punctuation: 法律、教育、调解专长 and 法律,教育,调解专长 read the same."""
+    return LOOSE_JUNK_RE.sub("", label_key(text))
+
+
 def _with_codes(pairs, extra=()):
-    """{accepted spelling: code} from a code list: each label, each code (01 and 1), and aliases."""
+    """{accepted spelling: code} from a code list: each label, each code (01 and 1), and aliases;
+    each also without its punctuation (loose_key), unless that would clash with an exact spelling."""
     mapping = {}
     for code, label in pairs:
         mapping[label_key(label)] = code
@@ -106,6 +236,8 @@ def _with_codes(pairs, extra=()):
             mapping[str(int(code))] = code
     for alias, code in extra:
         mapping[label_key(alias)] = code
+    for spelled, code in list(mapping.items()):
+        mapping.setdefault(loose_key(spelled), code)
     return mapping
 
 
@@ -114,87 +246,15 @@ def code_maps():
     ethnic_short = [
         (label[:-1], code) for code, label in CODE_LISTS["ethnicity"] if label.endswith("族") and len(label) >= 2
     ]
-    return {
-        "gender": _with_codes(CODE_LISTS["gender"], [("F", "F"), ("M", "M"), ("女性", "F"), ("男性", "M")]),
-        "ethnicity": _with_codes(CODE_LISTS["ethnicity"], [*ethnic_short, ("外国血统", "98"), ("其它", "97")]),
-        "political_status": _with_codes(
-            CODE_LISTS["political_status"],
-            [
-                ("党员", "01"),
-                ("共产党员", "01"),
-                ("中国共产党党员", "01"),
-                ("预备党员", "02"),
-                ("团员", "03"),
-                ("共青团员", "03"),
-                ("民革", "04"),
-                ("民盟", "05"),
-                ("民建", "06"),
-                ("民进", "07"),
-                ("农工党", "08"),
-                ("致公党", "09"),
-                ("九三学社", "10"),
-                ("台盟", "11"),
-                ("无党派", "12"),
-            ],
-        ),
-        "education": _with_codes(
-            CODE_LISTS["education"],
-            [
-                ("博士", "11"),
-                ("博士研究生", "11"),
-                ("研究生", "14"),
-                ("硕士", "14"),
-                ("硕士研究生", "14"),
-                ("本科", "21"),
-                ("大学", "21"),
-                ("大学本科", "21"),
-                ("大专", "31"),
-                ("专科", "31"),
-                ("大学专科", "31"),
-                ("中专", "41"),
-                ("中等专科", "41"),
-                ("职高", "44"),
-                ("职业高中", "44"),
-                ("技校", "47"),
-                ("技工学校", "47"),
-                ("高中", "61"),
-                ("普通高中", "61"),
-                ("初中", "71"),
-                ("小学", "81"),
-                ("其它", "90"),
-            ],
-        ),
-        "source": _with_codes(CODE_LISTS["source"], [("其它", codes.SOURCE_OTHER)]),
-        "role": _with_codes(
-            CODE_LISTS["role"],
-            [("执行委员", Post.Role.EXECUTIVE), ("常务委员", Post.Role.STANDING), ("妇代会主任", Post.Role.DIRECTOR)],
-        ),
-        "mode": _with_codes(CODE_LISTS["mode"]),
-        "method": _with_codes(
-            CODE_LISTS["method"],
-            [("自荐", "self"), ("举荐", "masses"), ("推荐", "unit"), ("选拔", "direct"), ("选举", "direct")],
-        ),
-        "two_committees": _with_codes(
-            CODE_LISTS["two_committees"],
-            [
-                ("村居委", "committee"),
-                ("居委", "committee"),
-                ("村委", "committee"),
-                ("村(居)委会", "committee"),
-                ("居委会", "committee"),
-                ("村委会", "committee"),
-                ("两委", "both"),
-                ("交叉", "both"),
-                ("支委和村(居)委", "both"),
-                ("支委、村(居)委", "both"),
-                ("村支委", "branch"),
-                ("党支部委员", "branch"),
-                ("支部委员", "branch"),
-                ("无", ""),
-                ("否", ""),
-            ],
-        ),
-    }
+    extra = {**ALIASES, "ethnicity": [*ethnic_short, *ALIASES["ethnicity"]]}
+    return {key: _with_codes(CODE_LISTS[key], extra.get(key, ())) for key in CODE_LISTS}
+
+
+def code_for(key, value):
+    """The code a cell spells for code list `key` (label, code, alias, punctuation aside), or None."""
+    mapping = code_maps()[key]
+    found = mapping.get(label_key(value))
+    return found if found is not None else mapping.get(loose_key(value))
 
 
 def choices_hint(key):

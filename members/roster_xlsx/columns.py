@@ -50,10 +50,13 @@ COLUMNS = [
     Column("进两委", "two_committees", 12, ("进村(居)两委", "进村居两委", "两委任职", "进\u201c两委\u201d")),
     Column("备注", "note", 20),
 ]
-# An export adds these; the importer reads 人员编号 and ignores the other two (the code decides).
+# An export adds these; the importer reads 人员编号 and 任职编号 and ignores the other two (the code decides).
 PERSON_ID = Column("人员编号", "person_id", 10, ("人员ID",))
+# The post's stable id: a re-import with it updates that post (任职时间, 妇联职务 and all) instead
+# of matching by (person, unit, role, 任职时间) and reading a corrected date as a second post.
+POST_ID = Column("任职编号", "post_id", 10, ("任职ID", "任职记录编号"))
 EXPORT_EXTRA = [Column("组织名称", "unit_name", 24), Column("组织层级", "unit_tier", 14)]
-COLUMN_BY_KEY = {c.key: c for c in [*COLUMNS, PERSON_ID, *EXPORT_EXTRA]}
+COLUMN_BY_KEY = {c.key: c for c in [*COLUMNS, PERSON_ID, POST_ID, *EXPORT_EXTRA]}
 
 # The (code, label) list each coded column is written with: the template's drop-downs, the
 # export's labels and the import's accepted spellings all come from here.

@@ -46,9 +46,8 @@ from ..stewardship import kept_by
 from .cells import (
     RosterFileError,
     choices_hint,
-    code_maps,
+    code_for,
     display_value,
-    label_key,
     normalize_name,
     normalize_text,
     parse_day,
@@ -56,7 +55,7 @@ from .cells import (
     read_file_bytes,
     read_sheet,
 )
-from .columns import COLUMN_BY_KEY, COLUMNS, PERSON_ID
+from .columns import COLUMN_BY_KEY, COLUMNS, PERSON_ID, POST_ID
 
 QUERY_CHUNK = 500
 
@@ -193,7 +192,6 @@ FORMULA_WITHOUT_VALUE = (
 
 def _parse_row(row, present, err):
     raw, values = row.raw, row.values
-    maps = code_maps()
     for key, value in list(raw.items()):
         if isinstance(value, FormulaWithoutValue):
             err.add(row, key, FORMULA_WITHOUT_VALUE)
@@ -212,12 +210,13 @@ def _parse_row(row, present, err):
         err.add(row, "name", "姓名不能超过 50 个字。")
     values["name"] = name
 
-    if "person_id" in present and text("person_id"):
-        person_id = text("person_id")
-        if person_id.isdigit() and int(person_id) > 0:
-            values["person_id"] = int(person_id)
-        else:
-            err.add(row, "person_id", f"人员编号“{person_id}”应为导出文件中的数字编号。")
+    for key, label in (("person_id", "人员编号"), ("post_id", "任职编号")):
+        if key in present and text(key):
+            number = text(key)
+            if number.isdigit() and 0 < int(number) < 2**62:
+                values[key] = int(number)
+            else:
+                err.add(row, key, f"{label}“{number[:20]}”应为导出文件中的数字编号。")
 
     try:
         values["birth_date"] = validators.parse_birth_month(
@@ -253,7 +252,7 @@ def _parse_row(row, present, err):
         if not spelled:
             values[key] = None  # keep or default
             continue
-        code = maps[key].get(label_key(spelled))
+        code = code_for(key, spelled)
         if code is None:
             err.add(row, key, f"“{spelled}”不是有效的{COLUMN_BY_KEY[key].header}，{choices_hint(key)}。")
         else:
@@ -263,14 +262,14 @@ def _parse_row(row, present, err):
     if not spelled_role:
         err.add(row, "role", "请填写妇联职务。")
     else:
-        role = maps["role"].get(label_key(spelled_role))
+        role = code_for("role", spelled_role)
         if role is None:
             err.add(row, "role", f"“{spelled_role}”不是有效的妇联职务，{choices_hint('role')}。")
         values["role"] = role
 
     if "two_committees" in present:
         spelled = text("two_committees")
-        code = maps["two_committees"].get(label_key(spelled), None) if spelled else ""
+        code = code_for("two_committees", spelled) if spelled else ""
         if code is None:
             err.add(
                 row, "two_committees", f"“{spelled}”不是有效的进两委情况，{choices_hint('two_committees')}，或留空。"
@@ -457,11 +456,25 @@ class _Engine:
         return posts
 
     def match_posts(self, rows, existing):
-        by_key = {}
+        """Each row's stored post: by 任职编号 when the file has it, else by (person, unit, role, 任职时间)."""
+        by_key, by_pk = {}, {post.pk: post for post in existing}
         for post in existing:
             by_key.setdefault((("pk", post.person_id), post.unit_id, post.role, post.start_date), post)
-        seen = {}
+        seen, seen_ids = {}, {}
         for row in rows:
+            post_id = row.values.get("post_id")
+            if post_id and row.person_ref is not None and row.unit is not None:
+                post = by_pk.get(post_id)
+                if post is None or ("pk", post.person_id) != row.person_ref or post.unit_id != row.unit.pk:
+                    self.err.add(row, "post_id", f"任职编号 {post_id} 不存在，或不是该人员在该组织的任职。")
+                elif post_id in seen_ids:
+                    self.err.add(
+                        row, "post_id", f"与第{seen_ids[post_id].number}行重复：任职编号 {post_id} 只能出现一次。"
+                    )
+                else:
+                    seen_ids[post_id] = row
+                    row.post = post
+                continue
             if row.person_ref is None or not row.values.get("role") or not row.values.get("start_date"):
                 continue
             key = (row.person_ref, row.unit.pk, row.values["role"], row.values["start_date"])
@@ -489,10 +502,13 @@ class _Engine:
             if row.unit is None or row.person_ref is None:
                 continue
             end = v.get("end_date", row.post.end_date if row.post else None)
+            # A stored post keeping its role is not judged again against the unit's form today: a
+            # 主任 post ended by 会改联 stays a 主任 post of what was then a 妇代会.
+            kept_role = row.post is not None and row.post.role == v.get("role")
             problems = services.check_post(
                 name=v["name"],
                 unit=row.unit,
-                role=v.get("role") if "role" not in row.bad else None,
+                role=v.get("role") if "role" not in row.bad and not kept_role else None,
                 start_date=v.get("start_date"),
                 end_date=end if "end_date" not in row.bad else None,
                 birth_date=v.get("birth_date"),
@@ -606,7 +622,8 @@ class _Engine:
                 action = "add"
             else:
                 post, diff = row.post, {}
-                for key in POST_FIELDS:
+                # Matched by 任职编号, the row may correct the post's 妇联职务 and 任职时间 too.
+                for key in ("role", "start_date", *POST_FIELDS):
                     if key not in v or (key in KEEP_WHEN_BLANK_POST and v[key] is None):
                         continue
                     old = getattr(post, key)
@@ -777,5 +794,5 @@ def import_roster(*, unit, file, actor, dry_run=False, filename="", budget=None)
 
 
 def _column_order(header):
-    order = [PERSON_ID.header, *(c.header for c in COLUMNS)]
+    order = [PERSON_ID.header, POST_ID.header, *(c.header for c in COLUMNS)]
     return order.index(header) if header in order else len(order)

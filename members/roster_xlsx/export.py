@@ -1,8 +1,9 @@
-"""The roster export (名册.xlsx): the template's columns plus 人员编号, 组织名称 and 组织层级.
+"""The roster export (名册.xlsx): the template's columns plus 人员编号, 任职编号, 组织名称 and 组织层级.
 
 Shared by the download button and `manage.py export_roster`. Values are written as the labels
 the importer accepts, so exporting and re-importing a file changes nothing; 人员编号 lets the
-re-import match people exactly instead of duplicating them.
+re-import match people exactly instead of duplicating them, and 任职编号 the post itself, so a
+corrected 任职时间 updates it rather than reading as a second post.
 """
 
 import io
@@ -20,9 +21,9 @@ from orgtree.access import can_see_personal_data
 from orgtree.models import Unit
 
 from ..models import Post
-from .columns import COLUMNS, EXPORT_EXTRA, PERSON_ID, code_label
+from .columns import COLUMNS, EXPORT_EXTRA, PERSON_ID, POST_ID, code_label
 
-EXPORT_COLUMNS = [PERSON_ID, COLUMNS[0], *EXPORT_EXTRA, *COLUMNS[1:]]
+EXPORT_COLUMNS = [PERSON_ID, POST_ID, COLUMNS[0], *EXPORT_EXTRA, *COLUMNS[1:]]
 TIER_LABELS = {1: "市级", 2: "区、县（市）级", 3: "乡镇（街道）级", 4: "村（社区）级"}
 
 
@@ -58,6 +59,7 @@ def roster_row(post, *, show_personal_data):
         id_number, mobile = mask_id_number(id_number), mask_mobile(mobile)
     values = {
         "person_id": person.pk,
+        "post_id": post.pk,
         "unit_code": unit.code,
         "unit_name": unit.name,
         "unit_tier": TIER_LABELS.get(unit.tier, f"第{unit.tier}级"),
