@@ -47,3 +47,29 @@ def year_month(day: datetime.date | str | None) -> str:
     """出生年月 as the forms write it: 1975.03; "" for none."""
     day = _as_date(day)
     return f"{day.year}.{day.month:02d}" if day else ""
+
+
+# The dates a page may count on (a typo such as 0201-06-20 would otherwise silently count nobody).
+EARLIEST_AS_OF = datetime.date(1949, 10, 1)
+LATEST_AS_OF = datetime.date(2100, 12, 31)
+
+
+def as_of_from(query, default: datetime.date | None = None) -> tuple[datetime.date, str]:
+    """(count date, error) from a page's ?as_of= (or the rosters' older ?on=).
+
+    Every page that counts reads its date here, so the same link gives the same day everywhere.
+    Without one it is `default`, else today; a bad date gives the default and a Chinese message.
+    """
+    from django.utils import timezone
+
+    default = default or timezone.localdate()
+    raw = (query.get("as_of") or query.get("on") or "").strip()
+    if not raw:
+        return default, ""
+    try:
+        day = datetime.date.fromisoformat(raw)
+    except ValueError:
+        day = None
+    if day is None or not EARLIEST_AS_OF <= day <= LATEST_AS_OF:
+        return default, f"截止时间“{raw[:20]}”不是有效日期（格式：2016-08-31），已按 {cn_date(default)} 统计。"
+    return day, ""

@@ -34,7 +34,8 @@ CARRIED_POST_FIELDS = ["role", "start_date", "mode", "method", "term"]
 
 
 def _as_of(request):
-    form = AsOfForm(request.GET)
+    """(day, form): the page's count date from ?as_of= (or ?on=), today by default."""
+    form = AsOfForm({"on": request.GET.get("as_of") or request.GET.get("on") or ""})
     day = form.cleaned_data.get("on") if form.is_valid() else None
     return day or timezone.localdate(), form
 

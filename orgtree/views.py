@@ -14,6 +14,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from fedorg.dates import as_of_from
 from fedorg.forms import add_service_errors
 from fedorg.history import change_rows
 
@@ -72,8 +73,11 @@ def unit_detail(request, pk):
     contacts = {c.role: c for c in unit.contacts.all()}
     # get_unit_for_user already placed the unit inside the user's subtree: the role decides.
     show_personal_data = user.can_see_personal_data
+    as_of, as_of_error = as_of_from(request.GET)
     context = {
         "unit": unit,
+        "as_of": as_of,
+        "as_of_error": as_of_error,
         "breadcrumb": visible_breadcrumb(user, unit),
         "children": children,
         "subtree_counts": [(Unit.Kind(row["kind"]).label, row["n"]) for row in subtree_counts],

@@ -3,13 +3,13 @@
 The same snapshot (header tree and rows, reports/tables.py) the page and the Excel file render.
 """
 
+from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from fedorg.dates import DEFAULT_AS_OF
 from fedorg.restapi import date_param
 from orgtree.access import get_unit_by_code_for_user
 
@@ -22,7 +22,7 @@ from . import tables
     parameters=[
         OpenApiParameter("form_no", int, OpenApiParameter.PATH, enum=tables.FORMS, description="附表编号 1–5"),
         OpenApiParameter("unit", str, description="组织代码，默认本账号所属组织"),
-        OpenApiParameter("as_of", OpenApiTypes.DATE, description=f"统计截止日期，默认 {DEFAULT_AS_OF:%Y-%m-%d}"),
+        OpenApiParameter("as_of", OpenApiTypes.DATE, description="统计截止日期，默认今天（与页面相同）"),
     ],
     responses={200: OpenApiTypes.OBJECT},
     tags=["统计报表"],
@@ -38,5 +38,5 @@ class ReportTable(APIView):
             unit = request.user.unit
         else:
             raise ValidationError({"unit": "请用 unit 参数指定组织代码。"})
-        as_of = date_param(request, "as_of", DEFAULT_AS_OF)
+        as_of = date_param(request, "as_of", timezone.localdate())
         return Response(tables.compute(form_no, unit=unit, as_of=as_of, user=request.user))

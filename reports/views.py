@@ -8,7 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 
-from fedorg.dates import DEFAULT_AS_OF, DEFAULT_BASELINE, cn_date
+from fedorg.dates import DEFAULT_BASELINE, as_of_from
 from fedorg.masking import mask_mobile
 from orgtree.access import can_see_personal_data, get_unit_for_user
 
@@ -26,15 +26,8 @@ def _form_no(form_no):
 
 
 def _as_of(request):
-    """(as_of, error): the ?as_of= date, or the cut-off with a Chinese message when it is not a date."""
-    raw = request.GET.get("as_of", "").strip()
-    try:
-        return tables.parse_date(raw, DEFAULT_AS_OF), ""
-    except ValueError:
-        return (
-            DEFAULT_AS_OF,
-            f"截止时间“{raw}”不是有效日期（格式：2016-08-31），已按默认截止时间 {cn_date(DEFAULT_AS_OF)} 统计。",
-        )
+    """(as_of, error): the ?as_of= date, or today (with a Chinese message when it is not a date)."""
+    return as_of_from(request.GET)
 
 
 def xlsx_filename(snapshot):

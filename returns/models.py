@@ -106,11 +106,27 @@ class CampaignForm(models.Model):
     def __str__(self):
         return self.short_label
 
+    # The forms that count the expansion's result, on the campaign's cut-off (附表4 and 附表5).
+    CUT_OFF_FORMS = ("4", "5")
+
+    @property
+    def reference_date(self):
+        """The day this form counts on by default: the campaign's cut-off for 附表4 and 附表5, the
+        due date for the others (附表1–3 and the pilot report of the 2016 plan are due in June)."""
+        if self.form_no in self.CUT_OFF_FORMS:
+            return self.campaign.cut_off_date
+        return self.due_date
+
     @property
     def as_of(self):
-        """The day this form is counted on: the campaign's cut-off, or the due date when that comes
-        first (附表1–3 of the 2016 plan are due in June, before the expansion's cut-off)."""
-        return min(self.due_date, self.campaign.cut_off_date)
+        """The count date of a return not yet submitted: the reference date (see count_date)."""
+        return self.reference_date
+
+    def count_date(self, submitted_on):
+        """The count date fixed when the return is submitted on `submitted_on`: the reference date,
+        but never later than the day of submission (figures cannot count a day not yet come).
+        Printed as 截止时间; 报出日期 is `submitted_on`."""
+        return min(self.reference_date, submitted_on)
 
     @property
     def is_pilot_report(self):
@@ -219,6 +235,8 @@ class ReturnSnapshot(models.Model):
     filled_by = models.CharField("填表人", max_length=50)
     phone = models.CharField("联系电话", max_length=30)
     report_date = models.DateField("报出日期")
+    # The count date (截止时间), fixed at submission: CampaignForm.count_date(report_date).
+    as_of = models.DateField("截止时间", null=True, blank=True)
     created_at = models.DateTimeField("上报时间", default=timezone.now)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

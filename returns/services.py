@@ -127,17 +127,19 @@ def create_campaign(*, actor, doc_number, title, baseline_date, cut_off_date, du
 # --- snapshots -------------------------------------------------------------------------------
 
 
-def build_snapshot(form, unit, *, pilot_report=""):
-    """The table as it stands now, counted on the form's as-of date against the campaign's baseline.
+def build_snapshot(form, unit, *, pilot_report="", as_of=None):
+    """The table as it stands now, counted on `as_of` (default: the form's count date if submitted
+    today, CampaignForm.count_date) against the campaign's baseline.
 
     Computed without a user, so nothing is masked: the return is the official record. Pages and
     exports mask personal data for whoever may not see it.
     """
     campaign = form.campaign
+    as_of = as_of or form.count_date(timezone.localdate())
     if form.is_pilot_report:
-        return pilot_snapshot(unit, as_of=form.as_of, report=pilot_report, baseline=campaign.baseline_date)
+        return pilot_snapshot(unit, as_of=as_of, report=pilot_report, baseline=campaign.baseline_date)
 
-    return compute(int(form.form_no), unit=unit, as_of=form.as_of, baseline=campaign.baseline_date)
+    return compute(int(form.form_no), unit=unit, as_of=as_of, baseline=campaign.baseline_date)
 
 
 PILOT_COLUMNS = [
@@ -301,7 +303,8 @@ def submission_problems(form, unit, snapshot) -> tuple[list[Problem], list[Probl
             where = f"（{check['cell']}）" if check.get("cell") else ""
             errors.append(Problem("table_check", f"表内校验未通过{where}：{check['message']}"))
     if form.form_no in ROSTER_FORMS:
-        for finding in evaluate_subtree(unit, on=form.as_of):
+        on = datetime.date.fromisoformat(snapshot["as_of"]) if snapshot.get("as_of") else form.as_of
+        for finding in evaluate_subtree(unit, on=on):
             name = finding.unit.name
             text = finding.message if finding.message.startswith(name) else f"{name}：{finding.message}"
             problem = Problem("rule", text, unit=finding.unit, fix_url=finding.fix_url)
@@ -400,9 +403,24 @@ def _repeats_current_submission(ret, actor, unit_leader, filled_by, phone, expla
 
 @transaction.atomic
 def submit_return(
-    *, form, unit, actor, unit_leader, filled_by, phone, explanation="", pilot_report="", expected_version=None
+    *,
+    form,
+    unit,
+    actor,
+    unit_leader,
+    filled_by,
+    phone,
+    explanation="",
+    pilot_report="",
+    expected_version=None,
+    now=None,
 ):
-    """Freeze the table for `unit` and send it to the city; errors block, warnings need a 上报说明."""
+    """Freeze the table for `unit` and send it to the city; errors block, warnings need a 上报说明.
+
+    The table is counted on the form's count date for a submission at `now` (default: this
+    moment; the demo back-dates its story): the reference date, never later than the day of
+    submission, which is the 报出日期.
+    """
     if not can_submit(actor, unit):
         raise PermissionDenied("只有本区或上级的填报员、管理员可以上报。")
     unit = Unit.objects.get(pk=unit.pk)
@@ -428,7 +446,9 @@ def submit_return(
     _check_version(ret, expected_version)
     if not ret.can_be_submitted:
         raise ValidationError(f"{unit.name}{form.short_label}当前状态为“{ret.get_status_display()}”，不能再次上报。")
-    data = build_snapshot(form, unit, pilot_report=pilot_report)
+    now = now or timezone.now()
+    as_of = form.count_date(timezone.localdate(now))
+    data = build_snapshot(form, unit, pilot_report=pilot_report, as_of=as_of)
     problems, warnings = submission_problems(form, unit, data)
     if problems:
         raise ValidationError(["以下问题必须先改正，才能上报：", *map(str, problems)])
@@ -440,7 +460,6 @@ def submit_return(
     number = ret.snapshots.count() + 1
     envelope = {"campaign": form.campaign.doc_number, "form": form.form_no, "unit": unit.code, "number": number}
     sha256, code = snapshot_digest({**envelope, "table": data})
-    now = timezone.now()
     snapshot = ReturnSnapshot.objects.create(
         ret=ret,
         number=number,
@@ -452,6 +471,7 @@ def submit_return(
         filled_by=filled_by.strip(),
         phone=phone.strip(),
         report_date=timezone.localdate(now),
+        as_of=as_of,
         created_at=now,
         created_by=actor,
     )

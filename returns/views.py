@@ -202,6 +202,7 @@ def return_submit(request, form_pk, unit_pk):
         "ret": ret,
         "form": form,
         "preview": preview,
+        "count_date": campaign_form.count_date(timezone.localdate()),
         "problems": problems,
         "warnings": warnings,
         "last_send_back": _last_send_back(ret),
@@ -286,6 +287,8 @@ def _return_context(request, ret, *, send_back_form=None, reopen_form=None):
         "shown_data": shown_data,
         "table_html": _table_html(shown_data, set(ret.pinned_cells), shown.footer if shown else None),
         "today": timezone.localdate(),
+        # The day the figures count: the frozen one of the shown submission, else today's count date.
+        "count_date": (shown.as_of if shown and shown.as_of else ret.form.count_date(timezone.localdate())),
     }
 
 

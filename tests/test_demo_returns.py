@@ -202,6 +202,15 @@ class TestSeededCampaign:
         other = Return.objects.filter(campaign=campaign).exclude(unit=daowai.unit).first()
         assert client.get(other.get_absolute_url()).status_code == 404
 
+    def test_every_return_counts_on_a_day_no_later_than_it_was_sent(self, campaign):
+        """截止时间 ≤ 报出日期 on every stamped return: the count date was fixed when it was filed."""
+        snapshots = list(ReturnSnapshot.objects.filter(ret__campaign=campaign).select_related("ret__form"))
+        assert snapshots
+        for snapshot in snapshots:
+            assert snapshot.as_of is not None and snapshot.as_of <= snapshot.report_date, snapshot
+            assert snapshot.data["as_of"] == snapshot.as_of.isoformat()
+            assert snapshot.as_of == snapshot.ret.form.count_date(snapshot.report_date)
+
     def test_every_verification_code_still_names_its_snapshot(self, campaign):
         """Back-dating never touched snapshot data: each code is the hash of the figures it was issued for."""
         for snapshot in ReturnSnapshot.objects.filter(ret__campaign=campaign).select_related("ret__form", "ret__unit"):

@@ -267,6 +267,7 @@ class Story:
                 actor=filer,
                 explanation=text,
                 pilot_report=pilot_report(district) if form.is_pilot_report else "",
+                now=when,  # the count date is fixed by the story's day of submission
                 **footer(district, filer),
             )
         except ValidationError as error:

@@ -1,6 +1,7 @@
-"""{% unit_dashboard unit %}: the reports dashboard panel on a unit's page."""
+"""{% unit_dashboard unit as_of %}: the reports dashboard panel on a unit's page, counted on the page's date."""
 
 from django import template
+from django.utils import timezone
 
 from reports.dashboard import cached_unit_dashboard
 
@@ -8,8 +9,9 @@ register = template.Library()
 
 
 @register.inclusion_tag("reports/_dashboard.html")
-def unit_dashboard(unit):
+def unit_dashboard(unit, as_of=None):
     # The unit page has just fetched `unit` through orgtree.access: its bounds are current.
     # Cached until the data change (members.freshness): the page no longer counts the whole
     # subtree on every view.
-    return {"unit": unit, "dash": cached_unit_dashboard(unit, fresh=True)}
+    as_of = as_of or timezone.localdate()
+    return {"unit": unit, "as_of": as_of, "dash": cached_unit_dashboard(unit, as_of=as_of, fresh=True)}
