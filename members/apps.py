@@ -9,11 +9,16 @@ class MembersConfig(AppConfig):
         from django.db.models.signals import post_delete, post_save
 
         from orgtree.models import Unit
-        from orgtree.signals import unit_archiving, unit_converting, unit_merging
+        from orgtree.signals import unit_archiving, unit_conversion_preview, unit_converting, unit_merging
 
         from .freshness import bump_on_commit
         from .models import Person, Post
-        from .services import convert_posts_for_federation, end_posts_for_archive, transfer_posts_for_merge
+        from .services import (
+            conversion_preview,
+            convert_posts_for_federation,
+            end_posts_for_archive,
+            transfer_posts_for_merge,
+        )
 
         def move_posts(sender, *, source, target, actor, on=None, **kwargs):
             return transfer_posts_for_merge(source=source, target=target, actor=actor, on=on)
@@ -24,6 +29,11 @@ class MembersConfig(AppConfig):
             return convert_posts_for_federation(unit=unit, actor=actor, on=on)
 
         unit_converting.connect(convert_posts, dispatch_uid="members.convert_posts_on_conversion")
+
+        def preview_conversion(sender, *, unit, on, **kwargs):
+            return conversion_preview(unit=unit, on=on)
+
+        unit_conversion_preview.connect(preview_conversion, dispatch_uid="members.preview_conversion")
 
         def end_posts(sender, *, unit, actor, reason, confirmed, **kwargs):
             return end_posts_for_archive(unit=unit, actor=actor, reason=reason, confirmed=confirmed)

@@ -507,6 +507,36 @@ def posts_to_convert(unit, on):
     return [post for post in _open_posts(unit, on) if post.role in CONVERTED_ROLES]
 
 
+def conversion_preview(*, unit, on):
+    """What 会改联 on `on` will change in `unit`, for the confirmation page: the posts that end and
+    the ones that begin, its members on that day, and the quota it is judged against before and after."""
+    from . import rules
+
+    before = rules.quota_for(unit)
+    after = rules.quota_for(Unit(kind=unit.kind, org_form=Unit.OrgForm.FEDERATION))
+    tally = rules.tally_subtree(unit, on=on, only_unit=True).get(unit.pk, rules.Tally())
+    counts = {"total": tally.total, "head": tally.head, "vice": tally.vice}
+    return {
+        "posts": [
+            {
+                "name": post.person.name,
+                "old_role": post.get_role_display(),
+                "new_role": Post.Role(CONVERTED_ROLES[post.role]).label,
+                "start_date": post.start_date,
+                "end_date": post.end_date,
+                "in_place": post.start_date >= on,
+            }
+            for post in posts_to_convert(unit, on)
+        ],
+        "tally": tally,
+        "quota_before": before,
+        "quota_after": after,
+        "compliant_before": rules.reaches_quota(before, **counts),
+        "compliant_after": rules.reaches_quota(after, **counts),
+        "short_after": max(after.total_min - tally.total, 0) if after else 0,
+    }
+
+
 def convert_posts_for_federation(*, unit, actor, on):
     """会改联 on `on`: the open 主任/副主任/委员 posts of `unit` end that day and 主席/副主席/执委 begin."""
     reason = f"会改联（{on}）"

@@ -16,3 +16,8 @@ unit_archiving = Signal()
 # unit=, actor= and on= (the effective date). A receiver returns how many rows it changed
 # (members: open 主任/副主任/委员 posts end that day and 主席/副主席/执委 posts begin).
 unit_converting = Signal()
+
+# Sent by the 会改联 page before it asks for confirmation, with unit= and on= (the effective date).
+# A receiver returns a dict for the page (members: the posts that will end and begin, and the
+# quota the unit will be judged against), or None.
+unit_conversion_preview = Signal()

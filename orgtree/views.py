@@ -40,6 +40,7 @@ from .forms import (
     UnitRenameForm,
 )
 from .models import ApiToken, AuditEvent, Contact, Unit, User
+from .signals import unit_conversion_preview
 
 
 @login_required
@@ -231,17 +232,27 @@ def unit_restore(request, pk):
 
 @login_required
 def unit_convert(request, pk):
-    def run(unit, data):
-        return services.convert_to_federation(unit=unit, effective_date=data["effective_date"], actor=request.user)
-
-    return _unit_form_view(
-        request,
-        pk,
-        form_class=ConvertForm,
-        template="orgtree/unit_form.html",
-        title="妇代会改建妇联",
-        run=run,
-    )
+    """会改联 in two steps: the date, then a page showing what will change (posts, quota) to confirm."""
+    unit = get_unit_for_user(request.user, pk, write=True, manage=True)
+    form = ConvertForm(request.POST or None, initial={"effective_date": timezone.localdate()})
+    previews = None
+    if request.method == "POST" and form.is_valid():
+        day = form.cleaned_data["effective_date"]
+        try:
+            if request.POST.get("confirm") == "1":
+                services.convert_to_federation(unit=unit, effective_date=day, actor=request.user)
+                messages.success(request, f"{unit.name}已于 {day:%Y-%m-%d} 改建为妇联。")
+                return redirect(unit)
+            services.effective_day(day)
+            if not unit.is_congress:
+                raise ValidationError(f"“{unit.name}”已经是妇联。")
+        except ValidationError as e:
+            add_service_errors(form, e)
+        else:
+            responses = unit_conversion_preview.send(sender=Unit, unit=unit, on=day)
+            previews = [preview for _receiver, preview in responses if preview]
+    context = {"unit": unit, "form": form, "title": "妇代会改建妇联", "previews": previews}
+    return render(request, "orgtree/unit_convert.html", context)
 
 
 @login_required
