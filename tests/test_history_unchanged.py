@@ -9,6 +9,7 @@ changes do see them.
 import datetime
 
 import pytest
+from django.db.models import F
 from test_report_tables import report_city  # noqa: F401 - the fixture
 
 from members.models import Post
@@ -68,7 +69,7 @@ def test_tables_dated_after_the_changes_see_them(report_city):  # noqa: F811
 def test_each_change_is_a_version_with_its_dates(report_city):  # noqa: F811
     t = report_city
     _change_everything(t)
-    versions = UnitVersion.objects.filter(unit=t.community_a2).order_by("valid_from")
+    versions = UnitVersion.objects.filter(unit=t.community_a2).order_by(F("valid_from").asc(nulls_first=True))
     assert [(v.valid_from, v.valid_to, v.org_form) for v in versions] == [
         (None, CHANGED_ON, Unit.OrgForm.CONGRESS),
         (CHANGED_ON, None, Unit.OrgForm.FEDERATION),

@@ -259,7 +259,10 @@ def test_converting_a_congress_needs_a_valid_date(tree, admin_a, login):
     client = login(admin_a)
     html = page(client.post(url("orgtree:convert", tree.village_a), {"effective_date": "2016年13月"}))
     assert "输入一个有效的日期。" in html and 'value="2016年13月"' in html
-    response = client.post(url("orgtree:convert", tree.village_a), {"effective_date": "2016-07-01"})
+    preview = client.post(url("orgtree:convert", tree.village_a), {"effective_date": "2016-07-01"})
+    assert preview.status_code == 200 and "确认改建" in page(preview)  # first shows what will change
+    assert fresh(tree.village_a).org_form == F.CONGRESS
+    response = client.post(url("orgtree:convert", tree.village_a), {"effective_date": "2016-07-01", "confirm": "1"})
     assert response.status_code == 302
     assert fresh(tree.village_a).org_form == F.FEDERATION
 
