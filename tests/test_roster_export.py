@@ -234,7 +234,10 @@ def test_a_person_id_outside_the_importers_subtree_is_refused(tree, rosters, sta
     assert not result.ok
     assert result.error_lines() == [f"您无权向{tree.city.name}导入名册。"]
     header = [c.value for c in ws[1]]
-    outsider_row = next(i for i, r in enumerate(ws.iter_rows(min_row=2, values_only=True), start=2) if r[4] == "赵敏")
+    name = header.index("姓名")
+    outsider_row = next(
+        i for i, r in enumerate(ws.iter_rows(min_row=2, values_only=True), start=2) if r[name] == "赵敏"
+    )
     ws.cell(row=outsider_row, column=header.index("组织代码") + 1, value=tree.community_a.code)
     wb.save(stream := io.BytesIO())
     result = import_roster(unit=tree.district_a, file=stream.getvalue(), actor=staff_a)
