@@ -302,8 +302,9 @@ def submission_problems(form, unit, snapshot) -> tuple[list[Problem], list[Probl
         if not check.get("ok"):
             where = f"（{check['cell']}）" if check.get("cell") else ""
             errors.append(Problem("table_check", f"表内校验未通过{where}：{check['message']}"))
+    # The snapshot's own count date (CampaignForm.count_date at submission).
+    on = datetime.date.fromisoformat(snapshot["as_of"]) if snapshot.get("as_of") else form.as_of
     if form.form_no in ROSTER_FORMS:
-        on = datetime.date.fromisoformat(snapshot["as_of"]) if snapshot.get("as_of") else form.as_of
         for finding in evaluate_subtree(unit, on=on):
             name = finding.unit.name
             text = finding.message if finding.message.startswith(name) else f"{name}：{finding.message}"
@@ -320,9 +321,7 @@ def submission_problems(form, unit, snapshot) -> tuple[list[Problem], list[Probl
         for row in snapshot["rows"]:
             if row["cells"][-1] == "否":  # the pilot's own quota check on the form's date ("率先完成")
                 warnings.append(
-                    Problem(
-                        "pilot_quota", f"示范点{row['label']}在 {form.as_of:%Y-%m-%d} 未达标（{row['cells'][6]} 人）。"
-                    )
+                    Problem("pilot_quota", f"示范点{row['label']}在 {on:%Y-%m-%d} 未达标（{row['cells'][6]} 人）。")
                 )
     return errors, warnings
 

@@ -19,7 +19,7 @@ def fill(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("members", "0007_data_version")]
+    dependencies = [("members", "0008_selection_register_candidates_meetings")]
 
     operations = [
         migrations.AddField(
