@@ -8,6 +8,7 @@ urlpatterns = [
     path("units/<int:pk>/selection/", v.selection_page, name="selection"),
     path("units/<int:pk>/register/", v.register, name="register"),
     path("units/<int:pk>/register/add/", v.register_add, name="register_add"),
+    path("units/<int:pk>/register.xlsx", v.register_xlsx, name="register_xlsx"),
     path("units/<int:pk>/register/organisations/add/", v.organisation_add, name="organisation_add"),
     path("register/<int:pk>/edit/", v.register_edit, name="register_edit"),
     path("register/<int:pk>/propose/", v.propose, name="propose"),

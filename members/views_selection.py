@@ -14,10 +14,12 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 from openpyxl import Workbook
 
-from fedorg.dates import cn_date
+from fedorg.dates import cn_date, year_month
+from fedorg.masking import mask_id_number, mask_mobile
 from fedorg.forms import add_service_errors
 from fedorg.xlsx import workbook_bytes, write_simple_sheet
 from orgtree.access import can_see_personal_data, get_unit_for_user, visible_breadcrumb, visible_units
+from orgtree.models import AuditEvent
 
 from . import certificates, selection
 from .access import get_candidate_for_user, get_entry_for_user, get_meeting_for_user
@@ -86,6 +88,58 @@ def register(request, pk):
         today=timezone.localdate(),
     )
     return render(request, "members/register.html", context)
+
+
+REGISTER_HEADERS = [
+    "组织代码",
+    "所属组织",
+    "姓名",
+    "出生年月",
+    "身份证号",
+    "所在领域",
+    "工作单位及职务",
+    "联系电话",
+    "来源类别",
+    "社工",
+    "负责的妇女社会组织",
+    "备注",
+]
+
+
+@login_required
+def register_xlsx(request, pk):
+    """The register of the unit's subtree as .xlsx; ID numbers and phones masked for users who may not see them."""
+    user = request.user
+    unit = get_unit_for_user(user, pk)
+    show = can_see_personal_data(user, unit)
+    rows = [
+        [
+            e.unit.code,
+            e.unit.name,
+            e.name,
+            year_month(e.birth_date) if e.birth_date else "",
+            e.id_number if show else mask_id_number(e.id_number),
+            e.field,
+            e.workplace_title,
+            e.mobile if show else mask_mobile(e.mobile),
+            e.get_source_display(),
+            "是" if e.is_social_worker else "",
+            e.organisation.name if e.organisation_id else "",
+            e.note,
+        ]
+        for e in selection.register_of(unit)
+    ]
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "优秀女性档案"
+    write_simple_sheet(ws, REGISTER_HEADERS, rows, [16, 20, 10, 10, 21, 14, 28, 14, 22, 6, 24, 20])
+    filename = f"{unit.code}-{unit.name}-优秀女性档案.xlsx"
+    if show and rows:
+        # Full ID numbers and phones leave the system in this file: record who took them (as the roster export does).
+        AuditEvent.objects.record(
+            actor=user, action="register.export_unmasked", unit=unit, obj=unit, changes={"filename": filename}
+        )
+    return FileResponse(workbook_bytes(wb), as_attachment=True, filename=filename)
 
 
 @login_required

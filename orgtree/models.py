@@ -470,6 +470,7 @@ class AuditEvent(models.Model):
         "register.create": "登记优秀女性档案",
         "register.update": "修改档案",
         "register.organisation": "登记妇女社会组织",
+        "register.export_unmasked": "导出档案（含完整身份证号和电话）",
         "candidate.propose": "提名人选",
         "candidate.vet": "考核人选",
         "meeting.create": "记录妇女群众会议",

@@ -160,6 +160,7 @@ def _urls(tree, entry, candidate, meeting):
         ("get", reverse("members:selection", args=[unit])),
         ("get", reverse("members:register", args=[unit])),
         ("get", reverse("members:register_add", args=[unit])),
+        ("get", reverse("members:register_xlsx", args=[unit])),
         ("get", reverse("members:organisation_add", args=[unit])),
         ("get", reverse("members:register_edit", args=[entry.pk])),
         ("get", reverse("members:propose", args=[entry.pk])),
@@ -383,3 +384,25 @@ def test_the_pilot_report_gives_figures_and_goes_through_review(
     )
     ret = return_services.approve_return(ret=ret, actor=city_reviewer)
     assert ret.status == Return.Status.APPROVED
+
+
+def test_the_register_exports_to_excel_masked_for_readers(tree, staff_a, viewer_a, login):
+    import io
+
+    from openpyxl import load_workbook
+
+    entry = _entry(tree.community_a, "钱淑芬", 15)
+    _entry(tree.community_b, "南岗不见", 16)
+    url = reverse("members:register_xlsx", args=[tree.district_a.pk])
+
+    def cells(user):
+        response = login(user).get(url)
+        assert response.status_code == 200
+        wb = load_workbook(io.BytesIO(b"".join(response.streaming_content)))
+        return [str(v) for row in wb.active.iter_rows(values_only=True) for v in row if v]
+
+    full = cells(staff_a)
+    assert "钱淑芬" in full and entry.id_number in full and "南岗不见" not in full
+    masked = cells(viewer_a)
+    assert "钱淑芬" in masked and entry.id_number not in masked
+    assert AuditEvent.objects.filter(action="register.export_unmasked").count() == 1
