@@ -15,8 +15,8 @@ from django.views.decorators.http import require_POST
 from openpyxl import Workbook
 
 from fedorg.dates import cn_date, year_month
-from fedorg.masking import mask_id_number, mask_mobile
 from fedorg.forms import add_service_errors
+from fedorg.masking import mask_id_number, mask_mobile
 from fedorg.xlsx import workbook_bytes, write_simple_sheet
 from orgtree.access import can_see_personal_data, get_unit_for_user, visible_breadcrumb, visible_units
 from orgtree.models import AuditEvent
