@@ -1,8 +1,6 @@
-from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
-from django.views.static import serve
 
 from . import views
 
@@ -17,6 +15,6 @@ urlpatterns = [
     path("", include("returns.urls")),
     path("api/v1/", include("fedorg.api_urls")),
     path("django-admin/", admin.site.urls),
-    # Seal images are small and only shown to logged-in pages; in production a web server may take this over.
-    path("media/<path:path>", serve, {"document_root": settings.MEDIA_ROOT}),
+    # Seal images, only to users who may see the unit (views.media_file); never served by the web server directly.
+    path("media/<path:path>", views.media_file, name="media"),
 ]

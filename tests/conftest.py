@@ -26,8 +26,9 @@ from orgtree.models import Unit, User
 PASSWORD = "test-pass-123"
 
 
-@pytest.fixture
-def tree(db):
+def build_tree():
+    """The tree above, made with the real services; a namespace of fresh Unit instances."""
+
     def make(parent, name, code, kind, org_form=Unit.OrgForm.FEDERATION):
         return services.create_unit(parent=parent, name=name, code=code, kind=kind, org_form=org_form, actor=None)
 
@@ -49,6 +50,11 @@ def tree(db):
     return t
 
 
+@pytest.fixture
+def tree(db):
+    return build_tree()
+
+
 def make_user(username, unit, role, **extra):
     user = User(username=username, full_name=extra.pop("full_name", username), unit=unit, role=role, **extra)
     user.set_password(PASSWORD)
@@ -56,39 +62,57 @@ def make_user(username, unit, role, **extra):
     return user
 
 
+# username -> (the attribute of build_tree()'s namespace the account is bound to, role, full name).
+# The access matrix (test_access_matrix.py) calls every route as each of these plus anonymous.
+PERSONAS = {
+    "city_admin": ("city", User.Role.ADMIN, "市妇联管理员"),
+    "city_reviewer": ("city", User.Role.REVIEWER, "市妇联审核员"),
+    "staff_a": ("district_a", User.Role.STAFF, "道里区填报员"),
+    "staff_b": ("district_b", User.Role.STAFF, "南岗区填报员"),
+    "admin_a": ("district_a", User.Role.ADMIN, "道里区管理员"),
+    "street_staff": ("street_a", User.Role.STAFF, "兆麟街道填报员"),
+    "viewer_a": ("district_a", User.Role.VIEWER, "道里区查看员"),
+}
+
+
+def make_persona(username, tree):
+    unit, role, full_name = PERSONAS[username]
+    return make_user(username, getattr(tree, unit), role, full_name=full_name)
+
+
 @pytest.fixture
 def city_admin(tree):
-    return make_user("city_admin", tree.city, User.Role.ADMIN, full_name="市妇联管理员")
+    return make_persona("city_admin", tree)
 
 
 @pytest.fixture
 def city_reviewer(tree):
-    return make_user("city_reviewer", tree.city, User.Role.REVIEWER, full_name="市妇联审核员")
+    return make_persona("city_reviewer", tree)
 
 
 @pytest.fixture
 def staff_a(tree):
-    return make_user("staff_a", tree.district_a, User.Role.STAFF, full_name="道里区填报员")
+    return make_persona("staff_a", tree)
 
 
 @pytest.fixture
 def staff_b(tree):
-    return make_user("staff_b", tree.district_b, User.Role.STAFF, full_name="南岗区填报员")
+    return make_persona("staff_b", tree)
 
 
 @pytest.fixture
 def admin_a(tree):
-    return make_user("admin_a", tree.district_a, User.Role.ADMIN, full_name="道里区管理员")
+    return make_persona("admin_a", tree)
 
 
 @pytest.fixture
 def street_staff(tree):
-    return make_user("street_staff", tree.street_a, User.Role.STAFF, full_name="兆麟街道填报员")
+    return make_persona("street_staff", tree)
 
 
 @pytest.fixture
 def viewer_a(tree):
-    return make_user("viewer_a", tree.district_a, User.Role.VIEWER, full_name="道里区查看员")
+    return make_persona("viewer_a", tree)
 
 
 @pytest.fixture
