@@ -16,10 +16,10 @@ import datetime
 import io
 
 import pytest
+from conftest import staff_district_a
 from django.urls import reverse
 from openpyxl import Workbook, load_workbook
 
-from conftest import staff_district_a
 from members.models import Person
 from members.roster_xlsx.columns import COLUMNS
 from returns import services
