@@ -14,8 +14,8 @@ Each persona calls each route:
 and the test asserts, for every call:
   - no 500 (and no broken transaction);
   - outside objects answer 404 (405 for a wrong method; 403 only when the same call inside answers
-    403 too, so the refusal reveals nothing), anonymous visitors are sent to /login/ (401/403 on
-    the API); public routes (/login/, /verify/, the API schema) are exempt from the status rule;
+    403 too, so the refusal reveals nothing), anonymous visitors are sent to /login/ or refused
+    (401/403/404); public routes (/login/, /verify/, the API schema) are exempt from the status rule;
   - the body never shows an outsider's name, mobile or ID number, an outside account's name, or
     (on non-public pages) an outside unit's name, unless the request itself carried that string;
   - a refused call (401/403/404/405, 400/409/413/429, or the login redirect) changes no row, and
@@ -482,7 +482,7 @@ def faults_of(call, *, public, anonymous, inside_status, forbidden, outside_rows
     if not public:
         if anonymous:
             to_login = call.status == 302 and call.location.startswith("/login/")
-            if not (to_login or call.status in (401, 403, 405)):
+            if not (to_login or call.status in (401, 403, 404, 405)):
                 faults.append(f"{call.label()}: {call.status} for an anonymous visitor (expected the login page)")
         elif call.where == "outside":
             ok = call.status in (404, 405) or (call.status == 403 and inside_status == 403)
