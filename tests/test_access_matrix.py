@@ -83,10 +83,10 @@ ZONES = {
 }
 # What the zone's person and account are called: names found nowhere else in the app.
 ZONE_PEOPLE = {
-    "A1": ("赵兆丽", "13904510011", "吴账甲", "钟联甲"),
-    "A2": ("钱农英", "13904510022", "郑账乙", "钟联乙"),
-    "B": ("孙花玲", "13904510033", "王账丙", "钟联丙"),
-    "C": ("李龙燕", "13904520044", "冯账丁", "钟联丁"),
+    "A1": ("赵兆丽", "13904510011", "吴账甲", "钟联甲", "蒋档甲"),
+    "A2": ("钱农英", "13904510022", "郑账乙", "钟联乙", "沈档乙"),
+    "B": ("孙花玲", "13904510033", "王账丙", "钟联丙", "韩档丙"),
+    "C": ("李龙燕", "13904520044", "冯账丁", "钟联丁", "杨档丁"),
 }
 
 
@@ -109,6 +109,7 @@ class World:
 def build_world(import_dir, media_dir):
     """build_tree() plus a second city, and in each zone a person, post, return, account, token, upload."""
     from members import services as member_services
+    from members.models import Candidate, Meeting, Post, RegisterEntry
     from returns import services as return_services
     from returns.models import Campaign, CampaignForm
 
@@ -139,7 +140,7 @@ def build_world(import_dir, media_dir):
     zones, returns, secrets_ = {}, {}, []
     for n, (zone, (street_attr, unit_attr, district_attr)) in enumerate(ZONES.items(), start=1):
         street, unit, district = getattr(t, street_attr), getattr(t, unit_attr), getattr(t, district_attr)
-        name, mobile, account_name, contact_name = ZONE_PEOPLE[zone]
+        name, mobile, account_name, contact_name, entry_name = ZONE_PEOPLE[zone]
         id_number = valid_id_number(datetime.date(1978, n, 10 + n), serial=100 + 2 * n)
         person = member_services.create_person(
             data={"name": name, "birth_date": datetime.date(1978, n, 1), "id_number": id_number,
@@ -153,6 +154,15 @@ def build_world(import_dir, media_dir):
             start_date=datetime.date(2016, 7, 1),
             actor=None,
         )
+        # The selection path (issue 11): a register entry, her candidacy and a 妇女群众会议.
+        entry_mobile = f"1390452{n:04d}"
+        entry = RegisterEntry.objects.create(
+            unit=unit, name=entry_name, mobile=entry_mobile, birth_date=datetime.date(1981, n, 1)
+        )
+        candidate = Candidate.objects.create(
+            unit=unit, entry=entry, role=post.role, method=Post.Method.UNIT, proposed_on=datetime.date(2016, 6, 1)
+        )
+        meeting = Meeting.objects.create(unit=unit, held_on=datetime.date(2016, 6, 20), place="活动室", attendance=40)
         contact_mobile = f"1390451{n:04d}"
         Contact.objects.create(unit=street, role=Contact.Role.CONTACT, name=contact_name, mobile=contact_mobile)
         account = make_user(f"clerk_{zone.lower()}", street, User.Role.STAFF, full_name=account_name)
@@ -204,6 +214,9 @@ def build_world(import_dir, media_dir):
                 "campaign": outside_campaign.pk if outside_campaign else campaign_2016.pk,
                 "campaign_form": (outside_campaign or campaign_2016).forms.get(form_no="4").pk,
                 "id_number": id_number,
+                "register_entry": entry.pk,
+                "candidate": candidate.pk,
+                "meeting": meeting.pk,
             },
             [
                 (unit.pk, name),
@@ -212,6 +225,8 @@ def build_world(import_dir, media_dir):
                 (street.pk, account_name),
                 (street.pk, contact_name),
                 (street.pk, contact_mobile),
+                (unit.pk, entry_name),
+                (unit.pk, entry_mobile),
             ],
         )
     zones["C"].secrets += [s for s in secrets_ if s[0] == t.district_c.pk]
@@ -238,6 +253,9 @@ RESOLVERS = {
         "campaigns": "campaign",
         "accounts": "account",
         "tokens": "api_token",
+        "register": "register_entry",
+        "candidates": "candidate",
+        "meetings": "meeting",
     },
     "unit_pk": {"*": "unit"},
     "form_pk": {"*": "campaign_form"},
@@ -374,7 +392,7 @@ def changed_rows(before, after):
 
 def outside_rows(world, username):
     """{(table, pk)} of rows the persona's subtree doesn't hold: units, people, posts, returns, accounts…"""
-    from members.models import Person, Post
+    from members.models import Candidate, Meeting, Person, Post, RegisterEntry
     from returns.models import Return, ReturnSnapshot
 
     if username is None:
@@ -391,6 +409,9 @@ def outside_rows(world, username):
         (User, User.objects.filter(unit__in=units)),
         (ApiToken, ApiToken.objects.filter(unit__in=units)),
         (Contact, Contact.objects.filter(unit__in=units)),
+        (RegisterEntry, RegisterEntry.objects.filter(unit__in=units)),
+        (Candidate, Candidate.objects.filter(unit__in=units)),
+        (Meeting, Meeting.objects.filter(unit__in=units)),
     ):
         rows |= {(model._meta.db_table, pk) for pk in queryset.values_list("pk", flat=True)}
     return rows
