@@ -179,6 +179,8 @@ STORAGES = {
         )
     },
 }
+# Seal images are stored under MEDIA_ROOT but no URL serves MEDIA_URL: they are assets, served only through the
+# access rule (orgtree:seal_image), and frozen into each submitted return (returns.SealImage). See docs/deploy.md.
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
 

@@ -15,6 +15,6 @@ urlpatterns = [
     path("", include("returns.urls")),
     path("api/v1/", include("fedorg.api_urls")),
     path("django-admin/", admin.site.urls),
-    # Seal images, only to users who may see the unit (views.media_file); never served by the web server directly.
-    path("media/<path:path>", views.media_file, name="media"),
+    # No /media/ route, in development or production: seal images are assets served through the access
+    # rule (orgtree:seal_image), never files on the web (docs/deploy.md).
 ]

@@ -174,6 +174,22 @@ class Unit(MPTTModel):
         return self.TIER_LABELS[self.tier]
 
     @property
+    def federation_name(self):
+        """The federation's own name as it signs a form: 道里区妇联, 经纬社区妇代会."""
+        body = "妇代会" if self.is_congress else "妇联"
+        return self.name if self.name.endswith(body) else f"{self.name}{body}"
+
+    def seal_bytes(self):
+        """The PNG bytes of the unit's seal, or None when it has none (or its file is gone)."""
+        if not self.seal:
+            return None
+        try:
+            with self.seal.open("rb") as f:
+                return f.read()
+        except (FileNotFoundError, OSError):
+            return None
+
+    @property
     def is_archived(self):
         return self.archived_at is not None
 
@@ -379,7 +395,7 @@ class User(AbstractUser):
 
     @property
     def can_edit(self):
-        """May change rosters, contacts and seals in the subtree, and submit returns."""
+        """May change rosters and contacts in the subtree, and submit returns (seals: can_manage_tree)."""
         return self.is_superuser or self.role in (self.Role.ADMIN, self.Role.STAFF)
 
     @property

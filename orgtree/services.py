@@ -15,7 +15,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from .models import ApiToken, AuditEvent, Contact, Unit, UnitVersion, validate_unit_code
-from .signals import unit_archiving, unit_converting, unit_merging
+from .signals import seal_replaced, unit_archiving, unit_converting, unit_merging
 
 # One lock for all trees: tree writes are rare (a few a day), so contention does not matter,
 # and creating a new root (a new city) must be serialised with everything else too.
@@ -365,13 +365,28 @@ def update_contacts(*, unit, contacts, actor):
 
 @transaction.atomic
 def set_seal(*, unit, image, actor):
+    """Store a new seal image for `unit`: only the unit's administrators (an admin at or above it).
+
+    The seal is an asset, never a public file: it is served through orgtree.views.unit_seal_image
+    (the access rule) and frozen into every return submitted with it. Replacing it is audited
+    with the SHA-256 of the old and new image, and seal_replaced tells the reviewing unit.
+    """
+    if actor is None or not actor.can_manage_tree or not Unit.objects.visible_to(actor).filter(pk=unit.pk).exists():
+        raise PermissionDenied("只有本单位或上级的管理员可以更换公章。")
     unit = _fresh(unit)
-    old = unit.seal.name if unit.seal else None
+    old_name = unit.seal.name if unit.seal else None
+    old_sha = hashlib.sha256(unit.seal_bytes()).hexdigest() if old_name else None
     unit.seal.save(f"{unit.code}.png", image, save=False)
     unit.save(update_fields=["seal", "updated_at"])
+    new_sha = hashlib.sha256(unit.seal_bytes() or b"").hexdigest()
     AuditEvent.objects.record(
-        actor=actor, action="unit.seal", unit=unit, obj=unit, changes={"seal": [old, unit.seal.name]}
+        actor=actor,
+        action="unit.seal",
+        unit=unit,
+        obj=unit,
+        changes={"seal": [old_sha and old_sha[:12], new_sha[:12]], "file": [old_name, unit.seal.name]},
     )
+    seal_replaced.send(sender=Unit, unit=unit, actor=actor, old_sha256=old_sha, new_sha256=new_sha)
     return unit
 
 

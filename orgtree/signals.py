@@ -21,3 +21,7 @@ unit_converting = Signal()
 # A receiver returns a dict for the page (members: the posts that will end and begin, and the
 # quota the unit will be judged against), or None.
 unit_conversion_preview = Signal()
+
+# Sent inside set_seal's transaction after a unit's seal image was stored, with unit=, actor=, old_sha256=
+# and new_sha256=. returns connects to it to tell the reviewing unit (the parent's reviewers).
+seal_replaced = Signal()

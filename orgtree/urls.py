@@ -17,6 +17,7 @@ urlpatterns = [
     path("units/<int:pk>/pilot/", views.unit_pilot, name="pilot"),
     path("units/<int:pk>/contacts/", views.unit_contacts, name="contacts"),
     path("units/<int:pk>/seal/", views.unit_seal, name="seal"),
+    path("units/<int:pk>/seal.png", views.unit_seal_image, name="seal_image"),
     path("units/<int:pk>/export.xlsx", views.unit_export, name="export"),
     path("accounts/", views.account_list, name="accounts"),
     path("accounts/new/", views.account_edit, name="account_create"),

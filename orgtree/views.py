@@ -9,7 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -92,6 +92,7 @@ def unit_detail(request, pk):
         ],
         "can_edit": user.can_edit,
         "can_manage": user.can_manage_tree,
+        "has_seal": bool(unit.seal),
         "can_restructure": user.can_manage_tree and is_strictly_below_user_unit(user, unit),
         "child_kinds": Unit.child_kinds_of(unit.kind),
         "merged_into": unit.merged_into if unit.merged_into_id else None,
@@ -295,10 +296,27 @@ def unit_seal(request, pk):
         pk,
         form_class=SealForm,
         template="orgtree/unit_form.html",
-        title="上传公章图片",
+        title="更换公章图片",
         run=run,
-        manage=False,
+        manage=True,
     )
+
+
+def unit_seal_image(request, pk):
+    """The seal PNG through the access rule: 404 for anonymous users, outside the subtree and when there is none.
+
+    Deliberately not @login_required: a redirect to the login page would tell an outsider the URL exists.
+    Seals are never served from a public /media/ URL (docs/deploy.md).
+    """
+    unit = get_unit_for_user(request.user, pk)
+    content = unit.seal_bytes()
+    if content is None:
+        raise Http404("该组织没有公章图片。")
+    response = HttpResponse(content, content_type="image/png")
+    response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Disposition"] = "inline"
+    return response
 
 
 @login_required

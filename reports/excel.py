@@ -105,7 +105,7 @@ class _SheetWriter:
             self.ws.append(cells)
 
 
-def _write_panel(wb, snapshot, panel, *, title, seal_path, footer, verification_code, refs):
+def _write_panel(wb, snapshot, panel, *, title, seal, footer, verification_code, refs):
     columns = panel["columns"]
     width = len(columns)
     ws = wb.create_sheet(title)
@@ -188,20 +188,20 @@ def _write_panel(wb, snapshot, panel, *, title, seal_path, footer, verification_
     ws.sheet_properties.pageSetUpPr.fitToPage = True
     ws.print_options.horizontalCentered = True
     ws.page_margins.left = ws.page_margins.right = 0.4
-    if seal_path:
-        seal = Image(seal_path)
-        ratio = SEAL_SIZE_PX / max(seal.width, seal.height)
-        seal.width, seal.height = int(seal.width * ratio), int(seal.height * ratio)
+    if seal:
+        image = Image(io.BytesIO(seal))
+        ratio = SEAL_SIZE_PX / max(image.width, image.height)
+        image.width, image.height = int(image.width * ratio), int(image.height * ratio)
         # Over the 填报单位（盖章） line, a little right of its start, as a stamp sits on paper.
-        seal.anchor = f"{get_column_letter(min(2, width))}{FIXED_ROWS - 1}"
-        ws.add_image(seal)
+        image.anchor = f"{get_column_letter(min(2, width))}{FIXED_ROWS - 1}"
+        ws.add_image(image)
     out.flush()
 
 
-def render_xlsx(snapshot, *, seal_path=None, footer=None, verification_code=None):
+def render_xlsx(snapshot, *, seal=None, footer=None, verification_code=None):
     """The .xlsx bytes of a snapshot in the official layout.
 
-    footer: {"单位负责人", "填表人", "联系电话", "报出日期" (date or text)}; seal_path: a PNG placed
+    footer: {"单位负责人", "填表人", "联系电话", "报出日期" (date or text)}; seal: PNG bytes placed
     over the 填报单位（盖章） line; verification_code: printed under the footer.
     """
     wb = Workbook(write_only=True)
@@ -213,7 +213,7 @@ def render_xlsx(snapshot, *, seal_path=None, footer=None, verification_code=None
             snapshot,
             panel,
             title=title,
-            seal_path=seal_path,
+            seal=seal,
             footer=footer,
             verification_code=verification_code,
             refs=refs,

@@ -37,8 +37,7 @@ def xlsx_filename(snapshot):
 def table_xlsx_bytes(unit, form_no, *, as_of, user=None):
     """What the download button and `manage.py export_report` both write: the table with the unit's seal."""
     snapshot = tables.compute(form_no, unit=unit, as_of=as_of, user=user)
-    seal_path = unit.seal.path if unit.seal else None
-    return snapshot, render_xlsx(snapshot, seal_path=seal_path)
+    return snapshot, render_xlsx(snapshot, seal=unit.seal_bytes())
 
 
 @login_required

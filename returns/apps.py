@@ -4,3 +4,13 @@ from django.apps import AppConfig
 class ReturnsConfig(AppConfig):
     name = "returns"
     verbose_name = "报送与审核"
+
+    def ready(self):
+        from orgtree.signals import seal_replaced
+
+        from . import notifications
+
+        def tell_reviewers(sender, **kwargs):
+            notifications.seal_replaced(**kwargs)
+
+        seal_replaced.connect(tell_reviewers, dispatch_uid="returns.tell_reviewers_seal_replaced")

@@ -46,17 +46,17 @@ def mask_snapshot(data):
 def stamped_xlsx(snapshot, *, mask_personal_data=False):
     """The official-layout file of one snapshot, with seal, footer and verification code."""
     data = snapshot.data
-    unit = snapshot.ret.unit
-    seal_path = unit.seal.path if unit.seal else None
+    # The seal frozen with the snapshot, never the unit's current one: an approved return stays as it was.
+    seal = snapshot.seal_bytes
     if data.get("form") == "pilot":
-        return pilot_xlsx(snapshot, seal_path=seal_path)
+        return pilot_xlsx(snapshot, seal=seal)
 
     if mask_personal_data:
         data = mask_snapshot(data)
-    return render_xlsx(data, seal_path=seal_path, footer=snapshot.footer, verification_code=snapshot.code)
+    return render_xlsx(data, seal=seal, footer=snapshot.footer, verification_code=snapshot.code)
 
 
-def pilot_xlsx(snapshot, *, seal_path=None):
+def pilot_xlsx(snapshot, *, seal=None):
     """示范点情况报告: the pilot units as a bordered table (cells as in services.snapshot_cells), then the text."""
     data = snapshot.data
     wb = Workbook()
@@ -93,10 +93,10 @@ def pilot_xlsx(snapshot, *, seal_path=None):
     ws.cell(row=footer_row + 1, column=1, value=f"验证码：{snapshot.code}")
     for col, width in zip(PILOT_LETTERS, (8, 30, 16, 10, 22, 10, 10, 10, 10, 10, 10), strict=False):
         ws.column_dimensions[col].width = width
-    if seal_path:
-        seal = XlImage(seal_path)
-        seal.width = seal.height = 110
-        ws.add_image(seal, "B2")
+    if seal:
+        image = XlImage(io.BytesIO(seal))
+        image.width = image.height = 110
+        ws.add_image(image, "B2")
     ws.page_setup.orientation = "landscape"
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
     ws.page_setup.fitToWidth = 1

@@ -221,6 +221,38 @@ def snapshot_digest(envelope):
     return digest.hex(), base64.b32encode(digest).decode("ascii")[:12]
 
 
+class SealImageQuerySet(models.QuerySet):
+    def freeze(self, content):
+        """The stored row for these PNG bytes (one row per distinct image), or None for no seal."""
+        if not content:
+            return None
+        digest = hashlib.sha256(content).hexdigest()
+        seal, _ = self.get_or_create(sha256=digest, defaults={"image": content})
+        return seal
+
+
+class SealImage(models.Model):
+    """A seal image as it was when a return was stamped with it: immutable, shared by content.
+
+    A unit's seal may be replaced later (orgtree.services.set_seal); a snapshot keeps pointing at
+    the image it was submitted with, so an approved return downloads the same way forever. The
+    bytes live in the database, so they are in the same backup as the snapshot that uses them.
+    """
+
+    sha256 = models.CharField("摘要", max_length=64, unique=True)
+    image = models.BinaryField("公章图片（PNG）")
+    created_at = models.DateTimeField("时间", default=timezone.now)
+
+    objects = SealImageQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "报表公章"
+        verbose_name_plural = "报表公章"
+
+    def __str__(self):
+        return f"公章 {self.sha256[:12]}"
+
+
 class ReturnSnapshot(models.Model):
     """The computed table as submitted: written once, never updated."""
 
@@ -237,6 +269,10 @@ class ReturnSnapshot(models.Model):
     report_date = models.DateField("报出日期")
     # The count date (截止时间), fixed at submission: CampaignForm.count_date(report_date).
     as_of = models.DateField("截止时间", null=True, blank=True)
+    # The seal the return was stamped with, frozen at submission (null: the unit had none).
+    seal = models.ForeignKey(
+        SealImage, verbose_name="公章", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     created_at = models.DateTimeField("上报时间", default=timezone.now)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -259,6 +295,12 @@ class ReturnSnapshot(models.Model):
 
     def __str__(self):
         return f"{self.ret} 第{self.number}次上报"
+
+    @property
+    def seal_bytes(self):
+        """The frozen seal's PNG bytes, or None."""
+        seal = self.seal if self.seal_id else None
+        return bytes(seal.image) if seal is not None else None
 
     @property
     def footer(self):

@@ -64,6 +64,26 @@ def reviewers_above(unit):
     return list(User.objects.filter(unit__in=ancestors, is_active=True, role__in=[User.Role.REVIEWER, User.Role.ADMIN]))
 
 
+def reviewers_of_parent(unit):
+    """Reviewers and admins bound to the unit's parent: the unit that reviews its returns."""
+    if unit.parent_id is None:
+        return []
+    return list(
+        User.objects.filter(unit_id=unit.parent_id, is_active=True, role__in=[User.Role.REVIEWER, User.Role.ADMIN])
+    )
+
+
+def seal_replaced(*, unit, actor, new_sha256, **_kwargs):
+    """Tell the reviewing unit that a unit's seal changed (returns submitted from now on carry the new one)."""
+    who = actor.get_full_name() if actor is not None else "系统"
+    notify(
+        users=reviewers_of_parent(unit),
+        text=f"{unit.federation_name}更换了公章图片（{who}，摘要 {new_sha256[:12]}），此后上报的报表将使用新公章。",
+        url=unit.get_absolute_url(),
+        key=f"seal:{unit.pk}:{new_sha256[:16]}",
+    )
+
+
 def _units_users(unit_ids):
     return list(User.objects.filter(unit_id__in=unit_ids, is_active=True, role__in=[User.Role.STAFF, User.Role.ADMIN]))
 

@@ -21,7 +21,7 @@ from orgtree.models import AuditEvent, Unit
 from reports.tables import compute
 
 from . import notifications
-from .models import Campaign, CampaignForm, Return, ReturnEvent, ReturnSnapshot, snapshot_digest
+from .models import Campaign, CampaignForm, Return, ReturnEvent, ReturnSnapshot, SealImage, snapshot_digest
 
 # Forms whose figures come from the rosters, so the composition rules apply to them.
 # Composition rules gate 附表4 and 附表5, the figures of the expansion itself; 附表1–3 describe contacts
@@ -471,6 +471,8 @@ def submit_return(
         phone=phone.strip(),
         report_date=timezone.localdate(now),
         as_of=as_of,
+        # The seal as it is at this moment, frozen: a later replacement never changes this return.
+        seal=SealImage.objects.freeze(unit.seal_bytes()),
         created_at=now,
         created_by=actor,
     )

@@ -381,6 +381,8 @@ def sample_url(name, route, names, root):
     return f"{url}?unit={street.code}" if name == "api-report" else url
 
 
+# Answer 404 to anonymous visitors, as to outsiders: a seal image's URL must not even redirect to the login page.
+ANONYMOUS_404_ROUTES = {"orgtree:seal_image"}
 PUBLIC_ROUTES = {"login", "returns:verify", "returns:verify_form", "api-verify", "api-schema", "api-docs", "api-redoc"}
 # Routes without an object of a subtree in them: nothing to hide from an outsider.
 UNSCOPED_ROUTES = {
@@ -406,6 +408,8 @@ def test_an_anonymous_visitor_is_sent_to_login_by_every_page_but_the_public_ones
         checked.append(name)
         if name in PUBLIC_ROUTES:
             ok = response.status_code == 200
+        elif name in ANONYMOUS_404_ROUTES:
+            ok = response.status_code == 404
         elif route.startswith("api/"):
             ok = response.status_code in (401, 403)
         else:

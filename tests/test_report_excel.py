@@ -93,7 +93,7 @@ def test_seal_footer_and_verification_code_are_placed(staffed, tmp_path):
         "联系电话": "0451-1234567",
         "报出日期": datetime.date(2016, 9, 10),
     }
-    ws = workbook(snap, seal_path=str(seal), footer=footer, verification_code="ABCD2345EFGH")["附表5"]
+    ws = workbook(snap, seal=seal.read_bytes(), footer=footer, verification_code="ABCD2345EFGH")["附表5"]
     assert len(ws._images) == 1 and ws._images[0].anchor._from.row == 1  # over the 填报单位（盖章） line
     texts = [c.value for row in ws.iter_rows() for c in row if isinstance(c.value, str)]
     assert "单位负责人：王丽　　　　填表人：李梅　　　　联系电话：0451-1234567　　　　报出日期：2016年9月10日" in texts

@@ -146,7 +146,7 @@ def test_the_whole_cycle_works_through_the_pages(
     assert f"<td>{edited_cell.value - 1}</td>" not in body and mismatch.label not in body
 
 
-def test_the_stamped_export_carries_the_district_seal(tree, campaign_2016, staff_a, login, settings, tmp_path):
+def test_the_stamped_export_carries_the_district_seal(tree, campaign_2016, staff_a, admin_a, login, settings, tmp_path):
     from django.core.files.uploadedfile import SimpleUploadedFile as Upload
     from PIL import Image
 
@@ -155,7 +155,7 @@ def test_the_stamped_export_carries_the_district_seal(tree, campaign_2016, staff
     settings.MEDIA_ROOT = tmp_path
     png = io.BytesIO()
     Image.new("RGBA", (200, 200), (200, 0, 0, 180)).save(png, "PNG")
-    tree_services.set_seal(unit=tree.district_a, image=Upload("seal.png", png.getvalue()), actor=staff_a)
+    tree_services.set_seal(unit=tree.district_a, image=Upload("seal.png", png.getvalue()), actor=admin_a)
     ret = submit(form_of(campaign_2016, "2"), tree.district_a, staff_a)
     content = login(staff_a).get(reverse("returns:return_export", args=[ret.pk])).content
     sheet = load_workbook(io.BytesIO(content)).worksheets[0]

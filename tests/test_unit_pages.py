@@ -77,10 +77,10 @@ def test_actions_follow_the_role(tree, staff_a, admin_a, viewer_a, login):
     assert "编辑联系人" not in html and "调整隶属" not in html
     client = login(staff_a)
     html = page(client.get(url("orgtree:unit", tree.street_a)))
-    assert "编辑联系人" in html and "上传公章" in html and "调整隶属" not in html
+    assert "编辑联系人" in html and "上传公章</a>" not in html and "调整隶属" not in html
     client = login(admin_a)
     html = page(client.get(url("orgtree:unit", tree.street_a)))
-    assert "调整隶属" in html and "合并" in html and "更名" in html
+    assert "上传公章</a>" in html and "调整隶属" in html and "合并" in html and "更名" in html
     html = page(client.get(url("orgtree:unit", tree.district_a)))
     assert "新建下级组织" in html and "调整隶属" not in html and "更名" not in html
 
@@ -136,9 +136,10 @@ def test_staff_cannot_set_a_pilot(tree, staff_a, login):
     assert not fresh(tree.street_a).is_pilot
 
 
-@pytest.mark.parametrize("name", ["orgtree:contacts", "orgtree:seal"])
-def test_staff_may_open_contacts_and_seal(tree, staff_a, login, name):
-    assert login(staff_a).get(url(name, tree.street_a)).status_code == 200
+def test_staff_may_open_contacts_but_only_administrators_replace_the_seal(tree, staff_a, admin_a, login):
+    assert login(staff_a).get(url("orgtree:contacts", tree.street_a)).status_code == 200
+    assert login(staff_a).get(url("orgtree:seal", tree.street_a)).status_code == 403
+    assert login(admin_a).get(url("orgtree:seal", tree.district_a)).status_code == 200
 
 
 @pytest.mark.parametrize("name", ["orgtree:rename", "orgtree:move", "orgtree:merge", "orgtree:archive"])
@@ -303,29 +304,29 @@ def test_contacts_outside_the_subtree_are_404(tree, staff_a, login):
     assert login(staff_a).get(url("orgtree:contacts", tree.district_b)).status_code == 404
 
 
-def test_a_png_seal_is_stored_and_shown(tree, staff_a, login, settings, tmp_path):
+def test_a_png_seal_is_stored_and_shown(tree, admin_a, login, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
-    client = login(staff_a)
+    client = login(admin_a)
     response = client.post(url("orgtree:seal", tree.district_a), {"image": png_file()})
     assert response.status_code == 302
     unit = fresh(tree.district_a)
     assert unit.seal.name.startswith("seals/230102")
     assert (tmp_path / unit.seal.name).exists()
-    assert unit.seal.url in page(client.get(url("orgtree:unit", unit)))
+    assert url("orgtree:seal_image", unit) in page(client.get(url("orgtree:unit", unit)))
     assert AuditEvent.objects.filter(action="unit.seal", unit=unit).exists()
 
 
-def test_a_jpeg_seal_is_refused_in_chinese(tree, staff_a, login, settings, tmp_path):
+def test_a_jpeg_seal_is_refused_in_chinese(tree, admin_a, login, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
-    html = page(login(staff_a).post(url("orgtree:seal", tree.district_a), {"image": png_file("seal.jpg", "JPEG")}))
+    html = page(login(admin_a).post(url("orgtree:seal", tree.district_a), {"image": png_file("seal.jpg", "JPEG")}))
     assert "公章图片须为 PNG 格式" in html
     assert not fresh(tree.district_a).seal
 
 
-def test_a_file_that_is_not_an_image_is_refused(tree, staff_a, login, settings, tmp_path):
+def test_a_file_that_is_not_an_image_is_refused(tree, admin_a, login, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
     fake = SimpleUploadedFile("seal.png", b"not an image", content_type="image/png")
-    response = login(staff_a).post(url("orgtree:seal", tree.district_a), {"image": fake})
+    response = login(admin_a).post(url("orgtree:seal", tree.district_a), {"image": fake})
     assert response.status_code == 200
     assert "图片" in page(response)
     assert not fresh(tree.district_a).seal
