@@ -176,8 +176,12 @@ class Unit(MPTTModel):
     @property
     def federation_name(self):
         """The federation's own name as it signs a form: 道里区妇联, 经纬社区妇代会."""
+        return self.federation_name_for(self.name)
+
+    def federation_name_for(self, name):
+        """The federation's name built on `name` (e.g. the unit's name on a count date)."""
         body = "妇代会" if self.is_congress else "妇联"
-        return self.name if self.name.endswith(body) else f"{self.name}{body}"
+        return name if name.endswith(body) else f"{name}{body}"
 
     def seal_bytes(self):
         """The PNG bytes of the unit's seal, or None when it has none (or its file is gone)."""

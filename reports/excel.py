@@ -1,10 +1,12 @@
 """The official-layout Excel file of a 附表, rendered from a snapshot alone (no database reads).
 
 Layout (FORMS.md "Common to every table"): 附表N top-left, the centred title, 填报单位（盖章）
-left and 截止时间 (and 单位：个、人) right, the merged multi-row header, the column-number row,
-the 合计 row first, thin borders, readable widths, frozen panes below the header, header rows
-repeated on every printed page, A4 landscape fitted to one page wide, then the footer lines and
-填表说明. One sheet per panel (附表4 and 附表4（续）; 附表3 one sheet per district).
+(the federation's own name, the seal over it) left and 截止时间 (and 单位：个、人) right, the merged
+multi-row header, the column-number row, the 合计 row first, thin borders, frozen panes below the
+header, header rows repeated on every printed page, A4 landscape fitted to one page wide, page
+numbers 第 N 页 共 M 页 in the printed footer, then the footer lines and 填表说明. Column widths and
+row heights come from the text (reports.layout), so nothing overflows or clips. One sheet per
+panel, named after its form (附表4, 附表4（续）; 附表3 one sheet per district: 附表3-道里区).
 
 The workbook is written in openpyxl's write-only mode so that a city-wide register streams
 instead of building every cell in memory. A hidden sheet "_cells" records where each snapshot
@@ -18,13 +20,18 @@ import re
 from openpyxl import Workbook, load_workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.drawing.image import Image
+from openpyxl.drawing.spreadsheet_drawing import AnchorMarker, OneCellAnchor
+from openpyxl.drawing.xdr import XDRPositiveSize2D
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
+from openpyxl.utils.units import pixels_to_EMU
 from openpyxl.worksheet.cell_range import CellRange
 from openpyxl.worksheet.worksheet import Worksheet
 
 from fedorg.dates import cn_date
 from fedorg.xlsx import BODY_FONT, BORDER, FORMULA_PREFIXES, HEADER_FILL, HEADER_FONT, safe_text
+
+from . import layout
 
 REFS_SHEET = "_cells"
 FOOTER_FIELDS = ["单位负责人", "填表人", "联系电话", "报出日期"]
@@ -33,10 +40,12 @@ TITLE_FONT = Font(name="宋体", bold=True, size=16)
 LABEL_FONT = Font(name="黑体", size=12)
 BOLD_BODY = Font(name="宋体", size=11, bold=True)
 LEFT = Alignment(horizontal="left", vertical="center", wrap_text=True)
-RIGHT = Alignment(horizontal="right", vertical="center")
+RIGHT = Alignment(horizontal="right", vertical="center", wrap_text=True)
 CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
 NUMBER = Alignment(horizontal="center", vertical="center")
-SEAL_SIZE_PX = 120
+SEAL_SIZE_PX = 100
+SEAL_ROW_PT = 84.0  # the 填报单位（盖章） line is tall enough to hold the whole seal (112 px)
+PAGE_NUMBERS = "第 &P 页 共 &N 页"  # the printed footer: &P this page, &N pages in the sheet
 FIXED_ROWS = 3  # 附表N, title, 填报单位 line
 
 
@@ -50,13 +59,21 @@ def normalize(value):
 
 
 def _sheet_title(panel, used):
-    title = re.sub(r"[\[\]:*?/\\]", "", panel["subtitle"] or panel["label"])[:31] or "Sheet"
+    """附表4, 附表4（续）, 附表3-道里区: the form's label, then the panel's subtitle (a district) if any."""
+    name = panel["label"] + (f"-{panel['subtitle']}" if panel["subtitle"] else "")
+    title = re.sub(r"[\[\]:*?/\\]", "", name)[:31] or "Sheet"
     base, n = title, 2
     while title in used:
         title = f"{base[:28]}({n})"
         n += 1
     used.add(title)
     return title
+
+
+def filer_name(snapshot):
+    """填报单位 as the form is signed: the federation's own name (道里区妇联); older snapshots carry only the unit's."""
+    unit = snapshot["unit"]
+    return unit.get("federation") or unit["name"]
 
 
 def _footer_text(footer):
@@ -105,21 +122,51 @@ class _SheetWriter:
             self.ws.append(cells)
 
 
+def _seal_anchor(image, *, widths, row, row_height_pt, text_before):
+    """A one-cell anchor putting the seal over the federation's name on the 填报单位（盖章） line.
+
+    The seal stays inside that row (the row is made tall enough), so it covers no header or data cell.
+    """
+    px_per_unit = 7.5
+    name_left = layout.column_pixels(0) + layout.text_width(text_before) * px_per_unit
+    x = max(int(name_left - image.width * 0.2), 0)
+    col, offset = 0, x
+    while col < len(widths) - 1 and offset >= layout.column_pixels(widths[col]):
+        offset -= layout.column_pixels(widths[col])
+        col += 1
+    row_px = row_height_pt * 4 / 3
+    y = max(int((row_px - image.height) / 2), 0)
+    marker = AnchorMarker(col=col, colOff=pixels_to_EMU(offset), row=row - 1, rowOff=pixels_to_EMU(y))
+    size = XDRPositiveSize2D(pixels_to_EMU(image.width), pixels_to_EMU(image.height))
+    return OneCellAnchor(_from=marker, ext=size)
+
+
 def _write_panel(wb, snapshot, panel, *, title, seal, footer, verification_code, refs):
     columns = panel["columns"]
     width = len(columns)
     ws = wb.create_sheet(title)
-    for i, column in enumerate(columns, start=1):
-        ws.column_dimensions[get_column_letter(i)].width = column["width"]
+    fit = layout.panel_layout(panel)
+    for i, column_width in enumerate(fit.widths, start=1):
+        ws.column_dimensions[get_column_letter(i)].width = column_width
     out = _SheetWriter(ws, width)
+    heights = {}
 
-    # 附表N, title, 填报单位 / 截止时间 (/ 单位：个、人).
-    out.rows.append([out.cell(panel["label"], font=LABEL_FONT, alignment=LEFT, border=False)])
+    # 附表N (over the left half, so 附表4（续） never wraps), title, 填报单位 / 截止时间 (/ 单位：个、人).
+    left_width = max(1, width // 2)
+    out.rows.append(
+        [out.cell(panel["label"], font=LABEL_FONT, alignment=LEFT, border=False)]
+        + [out.cell(None, border=False) for _ in range(left_width - 1)]
+    )
+    if left_width > 1:
+        out.merges.append((1, 1, 1, left_width))
+    heights[1] = layout.merged_height(panel["label"], fit.span_width(0, left_width), layout.LABEL_PT)
     heading = panel["title"] + (f"（{panel['subtitle']}）" if panel["subtitle"] else "")
     out.merged_line(heading, font=TITLE_FONT, alignment=CENTER)
-    left_width = max(1, width // 2)
+    heights[2] = layout.merged_height(heading, fit.total_width, layout.TITLE_PT)
     right = f"截止时间：{snapshot['as_of_text']}" + (f"　　{snapshot['unit_note']}" if snapshot["unit_note"] else "")
-    line = [out.cell(f"填报单位（盖章）：{snapshot['unit']['name']}", alignment=LEFT, border=False)]
+    signed_by = "填报单位（盖章）："
+    left = signed_by + filer_name(snapshot)
+    line = [out.cell(left, alignment=LEFT, border=False)]
     line += [out.cell(None, border=False) for _ in range(left_width - 1)]
     line += [out.cell(right, alignment=RIGHT, border=False)]
     line += [out.cell(None, border=False) for _ in range(width - left_width - 1)]
@@ -128,6 +175,11 @@ def _write_panel(wb, snapshot, panel, *, title, seal, footer, verification_code,
         out.merges.append((FIXED_ROWS, 1, FIXED_ROWS, left_width))
     if width - left_width > 1:
         out.merges.append((FIXED_ROWS, left_width + 1, FIXED_ROWS, width))
+    heights[FIXED_ROWS] = max(
+        layout.merged_height(left, fit.span_width(0, left_width)),
+        layout.merged_height(right, fit.span_width(left_width, width - left_width) if width > 1 else fit.widths[0]),
+        SEAL_ROW_PT if seal else layout.DEFAULT_ROW_PT,
+    )
 
     # The header: every position of a merged range is written, so each carries its border.
     first_header = FIXED_ROWS + 1
@@ -145,15 +197,17 @@ def _write_panel(wb, snapshot, panel, *, title, seal, footer, verification_code,
                         h["col"] + h["colspan"],
                     )
                 )
-    for values in grid:
+    for i, values in enumerate(grid):
         out.rows.append([out.cell(v, font=HEADER_FONT, fill=HEADER_FILL) for v in values])
+        heights[first_header + i] = fit.header_heights[i]
     out.rows.append([out.cell(n, font=HEADER_FONT, fill=HEADER_FILL) for n in panel["column_numbers"]])
     numbers_row = len(out.rows)
+    heights[numbers_row] = fit.number_height
 
-    # Data rows: 合计 first, as in the snapshot.
-    for row in panel["rows"]:
+    # Data rows: 合计 first, as in the snapshot. Text wraps inside its column; the row is as tall as it needs.
+    for row, row_height in zip(panel["rows"], fit.row_heights, strict=True):
         if row["kind"] == "section":
-            out.merged_line(row["label"], font=BOLD_BODY, alignment=LEFT, border=True)
+            heights[out.merged_line(row["label"], font=BOLD_BODY, alignment=LEFT, border=True)] = row_height
             continue
         font = BOLD_BODY if row["kind"] in ("total", "subtotal") else BODY_FONT
         sheet_row = len(out.rows) + 1
@@ -167,18 +221,20 @@ def _write_panel(wb, snapshot, panel, *, title, seal, footer, verification_code,
                 (f"{panel['key']}/{row['key']}/{column['number']}", title, f"{get_column_letter(i)}{sheet_row}")
             )
         out.rows.append(cells)
+        heights[sheet_row] = row_height
 
     # Footer: the signatures line, 填表说明, and the verification code of a stamped export.
     out.rows.append([])
-    out.merged_line(_footer_text(footer), alignment=LEFT)
+    footer_text = _footer_text(footer)
+    heights[out.merged_line(footer_text, alignment=LEFT)] = layout.merged_height(footer_text, fit.total_width)
     notes_row = out.merged_line(snapshot["notes"], alignment=LEFT)
+    heights[notes_row] = layout.merged_height(snapshot["notes"], fit.total_width)
     if verification_code:
-        out.merged_line(f"验证码：{verification_code}（可在本系统“报表验证”页面核验）", alignment=LEFT)
+        code_text = f"验证码：{verification_code}（可在本系统“报表验证”页面核验）"
+        heights[out.merged_line(code_text, alignment=LEFT)] = layout.merged_height(code_text, fit.total_width)
 
-    ws.row_dimensions[2].height = 30
-    for r in range(first_header, numbers_row):
-        ws.row_dimensions[r].height = 36
-    ws.row_dimensions[notes_row].height = 45
+    for r, h in heights.items():
+        ws.row_dimensions[r].height = h
     ws.freeze_panes = f"B{numbers_row + 1}"
     ws.print_title_rows = f"{first_header}:{numbers_row}"
     ws.page_setup.orientation = "landscape"
@@ -188,12 +244,17 @@ def _write_panel(wb, snapshot, panel, *, title, seal, footer, verification_code,
     ws.sheet_properties.pageSetUpPr.fitToPage = True
     ws.print_options.horizontalCentered = True
     ws.page_margins.left = ws.page_margins.right = 0.4
+    ws.page_margins.footer = 0.2
+    ws.HeaderFooter.oddFooter.center.text = PAGE_NUMBERS
+    ws.HeaderFooter.oddFooter.center.font = "宋体,Regular"
+    ws.HeaderFooter.oddFooter.center.size = 10
     if seal:
         image = Image(io.BytesIO(seal))
         ratio = SEAL_SIZE_PX / max(image.width, image.height)
         image.width, image.height = int(image.width * ratio), int(image.height * ratio)
-        # Over the 填报单位（盖章） line, a little right of its start, as a stamp sits on paper.
-        image.anchor = f"{get_column_letter(min(2, width))}{FIXED_ROWS - 1}"
+        image.anchor = _seal_anchor(
+            image, widths=fit.widths, row=FIXED_ROWS, row_height_pt=heights[FIXED_ROWS], text_before=signed_by
+        )
         ws.add_image(image)
     out.flush()
 

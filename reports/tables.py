@@ -6,7 +6,7 @@ snapshot frozen by a return renders the same way years later without touching th
 
 Snapshot shape::
 
-    {"form": 4, "label": "附表4", "title": ..., "unit": {"id", "code", "name"}, "as_of": "2016-08-31",
+    {"form": 4, "label": "附表4", "title": ..., "unit": {"id", "code", "name", "federation"}, "as_of": "2016-08-31",
      "as_of_text": "2016年8月31日", "baseline": "2016-06-02", "unit_note": "单位：个、人" or "",
      "notes": "填表说明：…", "masked": bool, "checks": [{"ok", "message", "cell"}],
      "panels": [{"key", "label", "title", "subtitle", "header": [[{"text", "row", "col", "rowspan",
@@ -75,7 +75,7 @@ def compute(form_no, *, unit, as_of=None, user=None, baseline=None):
         "form": form_no,
         "label": f"附表{form_no}",
         "title": FORM_TITLES[form_no],
-        "unit": {"id": unit.pk, "code": code, "name": name},
+        "unit": {"id": unit.pk, "code": code, "name": name, "federation": unit.federation_name_for(name)},
         "as_of": as_of.isoformat(),
         "as_of_text": cn_date(as_of),
         "baseline": baseline.isoformat(),

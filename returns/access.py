@@ -4,7 +4,7 @@ from typing import Any
 
 from django.http import Http404
 
-from orgtree.access import visible_units
+from orgtree.access import can_see_personal_data, is_strictly_below_user_unit, visible_units
 
 from .models import Campaign, CampaignForm, Return
 
@@ -48,3 +48,15 @@ def get_campaign_form_for_user(user, pk) -> CampaignForm:
     if form is None:
         raise Http404("报表不存在或不在您的管辖范围内。")
     return form
+
+
+def may_see_return_contacts(user: Any, ret: Return) -> bool:
+    """Contacts in a return in full (附表1, the 联系电话 of 附表3): collecting them is what those forms are for.
+
+    The district's own editors see them as they see its rosters; the reviewing unit (a reviewer or
+    admin above the district) receives them as filed. Everyone else browsing (viewers, a district's
+    own reviewer) sees them masked by returns.exports.mask_snapshot.
+    """
+    if can_see_personal_data(user, ret.unit):
+        return True
+    return bool(user.is_authenticated and user.can_review and is_strictly_below_user_unit(user, ret.unit))

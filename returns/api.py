@@ -14,10 +14,10 @@ from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from fedorg.restapi import choice_param, datetime_param, error_body
-from orgtree.access import can_see_personal_data, get_unit_by_code_for_user, visible_units
+from orgtree.access import get_unit_by_code_for_user, visible_units
 
 from . import services
-from .access import get_campaign_for_user, get_campaign_form_for_user, get_return_for_user
+from .access import get_campaign_for_user, get_campaign_form_for_user, get_return_for_user, may_see_return_contacts
 from .exports import mask_snapshot
 from .models import Campaign, CampaignForm, Return, ReturnSnapshot
 
@@ -88,7 +88,7 @@ class ReturnDetailSerializer(ReturnSerializer):
 
 
 def _detail(request, ret):
-    if ret.snapshot is not None and not can_see_personal_data(request.user, ret.unit):
+    if ret.snapshot is not None and not may_see_return_contacts(request.user, ret):
         ret.snapshot.data = mask_snapshot(ret.snapshot.data)
     return ReturnDetailSerializer(ret).data
 

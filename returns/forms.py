@@ -38,8 +38,16 @@ class SubmitForm(forms.Form):
     )
     expected_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
-    def __init__(self, *args, pilot=False, explanation_required=False, **kwargs):
+    def __init__(self, *args, pilot=False, explanation_required=False, chair="", **kwargs):
         super().__init__(*args, **kwargs)
+        if chair:
+            # 单位负责人 is the federation's 主席 on the count date, from the roster; the service signs with her.
+            field = self.fields["unit_leader"]
+            field.disabled = True
+            field.initial = chair
+            field.help_text = "截止时间在任的本级妇联主席（来自名册），如有误请先在名册中改正。"
+        else:
+            self.fields["unit_leader"].help_text = "名册中截止时间没有在任主席，请填写本级妇联负责人。"
         if explanation_required:
             # The pre-submit check found warnings: the service refuses an empty 上报说明, so the
             # form marks it required and says why before the round trip.

@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from fedorg.dates import BASELINE_2016, CUTOFF_2016, DOC_NUMBER_2016, DUE_DATES_2016, TITLE_2016
+from members.models import Post
 from members.rules import Tally, evaluate_subtree, quota_for, reaches_quota, tally_subtree
 from orgtree.access import is_strictly_below_user_unit, visible_units
 from orgtree.models import AuditEvent, Unit
@@ -140,6 +141,24 @@ def build_snapshot(form, unit, *, pilot_report="", as_of=None):
         return pilot_snapshot(unit, as_of=as_of, report=pilot_report, baseline=campaign.baseline_date)
 
     return compute(int(form.form_no), unit=unit, as_of=as_of, baseline=campaign.baseline_date)
+
+
+def snapshot_count_date(data):
+    """The day a snapshot counts on (its 截止时间). The one place the footer asks for it."""
+    return datetime.date.fromisoformat(data["as_of"])
+
+
+def unit_chair(unit, *, on):
+    """The name of the federation's 主席 (a 妇代会's 主任) on `on`, or "" when the roster has none."""
+    role = Post.Role.DIRECTOR if unit.is_congress else Post.Role.CHAIR
+    post = (
+        Post.objects.current(on=on)
+        .filter(unit=unit, role=role)
+        .select_related("person")
+        .order_by("start_date", "pk")
+        .first()
+    )
+    return post.person.name if post else ""
 
 
 PILOT_COLUMNS = [
@@ -419,6 +438,9 @@ def submit_return(
     The table is counted on the form's count date for a submission at `now` (default: this
     moment; the demo back-dates its story): the reference date, never later than the day of
     submission, which is the 报出日期.
+
+    单位负责人 is the federation's 主席 on the count date when the roster has one (`unit_leader` is
+    then ignored); 填表人 and 联系电话 are as typed.
     """
     if not can_submit(actor, unit):
         raise PermissionDenied("只有本区或上级的填报员、管理员可以上报。")
@@ -448,6 +470,7 @@ def submit_return(
     now = now or timezone.now()
     as_of = form.count_date(timezone.localdate(now))
     data = build_snapshot(form, unit, pilot_report=pilot_report, as_of=as_of)
+    unit_leader = unit_chair(unit, on=snapshot_count_date(data)) or unit_leader
     problems, warnings = submission_problems(form, unit, data)
     if problems:
         raise ValidationError(["以下问题必须先改正，才能上报：", *map(str, problems)])

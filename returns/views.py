@@ -18,12 +18,12 @@ from django.views.decorators.http import require_POST
 
 from fedorg import ratelimit
 from fedorg.forms import add_service_errors
-from orgtree.access import can_see_personal_data, get_unit_for_user, visible_units
+from orgtree.access import get_unit_for_user, visible_units
 from orgtree.models import Contact
 from reports.html import render_table
 
 from . import completeness, services, verification
-from .access import get_campaign_for_user, get_return_for_user
+from .access import get_campaign_for_user, get_return_for_user, may_see_return_contacts
 from .exports import mask_snapshot, stamped_xlsx
 from .forms import (
     CampaignCreateForm,
@@ -129,18 +129,15 @@ def campaign_bulk_approve(request, pk):
 # --- submitting ------------------------------------------------------------------------------
 
 
-def _footer_defaults(unit, user, ret):
-    """Pre-fill the footer from the last submission, else the unit's 附表1 contacts and the user."""
-    if ret is not None and ret.snapshot_id:
-        snap = ret.snapshot
-        return {"unit_leader": snap.unit_leader, "filled_by": snap.filled_by, "phone": snap.phone}
-    contacts = {c.role: c for c in unit.contacts.all()}
-    leader, contact = contacts.get(Contact.Role.LEADER), contacts.get(Contact.Role.CONTACT)
-    return {
-        "unit_leader": leader.name if leader else "",
-        "filled_by": (contact.name if contact and contact.name else user.get_full_name()),
-        "phone": (contact.office_phone or contact.mobile) if contact else user.phone,
-    }
+def _footer_defaults(unit, user, chair):
+    """The footer as it stands now, never carried over from an earlier (perhaps sent-back) submission.
+
+    单位负责人: the federation's 主席 on the count date (services.unit_chair); 填表人: the submitting
+    account; 联系电话: the current 附表1 具体联系人's phone, else the account's. Both stay editable.
+    """
+    contact = unit.contacts.filter(role=Contact.Role.CONTACT).first()
+    phone = (contact.office_phone or contact.mobile) if contact else ""
+    return {"unit_leader": chair, "filled_by": user.get_full_name(), "phone": phone or user.phone}
 
 
 @login_required
@@ -165,14 +162,17 @@ def return_submit(request, form_pk, unit_pk):
         messages.info(request, f"该报表当前状态为“{ret.get_status_display()}”，无需上报。")
         return redirect(ret)
     pilot = campaign_form.is_pilot_report
-    initial = {**_footer_defaults(unit, user, ret), "expected_version": ret.version if ret else None}
+    preview = services.build_snapshot(campaign_form, unit, pilot_report=request.POST.get("pilot_report", ""))
+    chair = services.unit_chair(unit, on=services.snapshot_count_date(preview))
+    initial = {**_footer_defaults(unit, user, chair), "expected_version": ret.version if ret else None}
     if ret is not None and ret.snapshot is not None:
         initial["explanation"] = ret.snapshot.explanation
         if pilot:
             initial["pilot_report"] = ret.snapshot.data.get("report", "")
-    preview = services.build_snapshot(campaign_form, unit, pilot_report=request.POST.get("pilot_report", ""))
     problems, warnings = services.submission_problems(campaign_form, unit, preview)
-    form = SubmitForm(request.POST or None, initial=initial, pilot=pilot, explanation_required=bool(warnings))
+    form = SubmitForm(
+        request.POST or None, initial=initial, pilot=pilot, explanation_required=bool(warnings), chair=chair
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -260,7 +260,8 @@ def _return_context(request, ret, *, send_back_form=None, reopen_form=None):
     diff = services.snapshot_diff(previous.data, shown.data) if previous and shown else None
     events = list(ret.events.select_related("actor", "snapshot"))
     version = {"expected_version": ret.version}
-    show_personal_data = can_see_personal_data(user, ret.unit)
+    # The reviewing unit receives the contacts the forms collect in full; other browsers see them masked.
+    show_personal_data = may_see_return_contacts(user, ret)
     shown_data = None
     if shown is not None:
         shown_data = shown.data if show_personal_data else mask_snapshot(shown.data)
@@ -376,7 +377,7 @@ def return_export(request, pk):
         snapshot = ret.snapshots.filter(number=int(wanted)).first()
     if snapshot is None:
         raise Http404("该报表还没有上报，没有可导出的快照。")
-    content = stamped_xlsx(snapshot, mask_personal_data=not can_see_personal_data(request.user, ret.unit))
+    content = stamped_xlsx(snapshot, mask_personal_data=not may_see_return_contacts(request.user, ret))
     response = HttpResponse(content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     filename = f"{ret.unit.code}-{ret.form.short_label}-第{snapshot.number}次上报-{snapshot.code}.xlsx"
     response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"

@@ -302,10 +302,16 @@ def test_the_pilot_report_needs_text_and_explains_a_missing_pilot(tree, campaign
     assert "全部与报送时一致" in checked.content.decode()
 
 
-def test_the_reviewer_sees_phones_masked_and_the_district_sees_them_in_full(
+def test_the_reviewer_receives_phones_in_full_and_a_browsing_viewer_sees_them_masked(
     tree, campaign_2016, staff_a, city_reviewer, login
 ):
+    """Issue 9: collecting these contacts is what 附表1 is for, so the reviewing unit gets them as filed."""
+    from conftest import make_user
+
     from orgtree import services as tree_services
+    from orgtree.models import User
+
+    city_viewer = make_user("city_viewer", tree.city, User.Role.VIEWER)
 
     contact = {"name": "张红", "title": "副主席", "office_phone": "0451-8466", "mobile": "13812341234", "email_qq": ""}
     tree_services.update_contacts(unit=tree.district_a, contacts={"leader": contact, "contact": contact}, actor=staff_a)
@@ -313,8 +319,11 @@ def test_the_reviewer_sees_phones_masked_and_the_district_sees_them_in_full(
     ret = submit(form_of(campaign_2016, "1"), tree.district_a, staff_a)
     assert "13812341234" in login(staff_a).get(ret.get_absolute_url()).content.decode()
     page = login(city_reviewer).get(ret.get_absolute_url()).content.decode()
+    assert "13812341234" in page and "138****1234" not in page
+    assert "13812341234" in all_text(login(city_reviewer).get(reverse("returns:return_export", args=[ret.pk])).content)
+    page = login(city_viewer).get(ret.get_absolute_url()).content.decode()
     assert "13812341234" not in page and "138****1234" in page
-    exported = login(city_reviewer).get(reverse("returns:return_export", args=[ret.pk])).content
+    exported = login(city_viewer).get(reverse("returns:return_export", args=[ret.pk])).content
     assert "13812341234" not in all_text(exported)
     # A masked export is not an edit: the upload check still matches.
     checked = Client().post(

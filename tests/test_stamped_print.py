@@ -140,3 +140,148 @@ def test_a_return_submitted_without_a_seal_stays_without_one(tree, campaign_2016
     tree_services.set_seal(unit=tree.district_a, image=upload(png()), actor=admin_a)
     ret.snapshot.refresh_from_db()
     assert not load_workbook(io.BytesIO(stamped_xlsx(ret.snapshot))).worksheets[0]._images
+
+
+# --- the printed form: widths, heights, sheet names, page numbers, the footer ---------------------
+
+
+@pytest.fixture
+def district_committee(tree, member):
+    """道里区's own committee on the 2016 count dates: a 主席 and part-time vice chairs with long texts."""
+    import datetime
+
+    start = datetime.date(2016, 3, 1)
+    member(tree.district_a, role="chair", name="王丽华", start_date=start, mobile="13904510001")
+    for i, workplace in enumerate(["哈尔滨市道里区人民检察院第三检察部主任", "道里区兆麟街道办事处", "个体"]):
+        member(
+            tree.district_a,
+            role="vice_chair",
+            name=f"兼职副主席{i + 1}",
+            start_date=start,
+            mobile=f"1390451000{i + 2}",
+            education="60",  # 普通高级中学教育
+            source="09",  # 机关企事业单位女干部女职工
+            workplace_title=workplace,
+        )
+    member(tree.district_a, role="standing", name="欧阳娜仁托娅", start_date=start, source="04", education="60")
+    return tree
+
+
+def merged_spans(ws):
+    """{(row, col): (last row, last col)} of every merged range's top-left cell."""
+    return {(r.min_row, r.min_col): (r.max_row, r.max_col) for r in ws.merged_cells.ranges}
+
+
+def unfit_cells(ws):
+    """Every cell whose text does not fit the width and height it was given, with what was measured."""
+    from openpyxl.utils import get_column_letter
+
+    from reports import layout
+
+    spans = merged_spans(ws)
+    covered = {
+        (r, c) for (r0, c0), (r1, c1) in spans.items() for r in range(r0, r1 + 1) for c in range(c0, c1 + 1)
+    } - set(spans)
+    faults = []
+    for row in ws.iter_rows():
+        for cell in row:
+            if cell.value in (None, "") or (cell.row, cell.column) in covered:
+                continue
+            r1, c1 = spans.get((cell.row, cell.column), (cell.row, cell.column))
+            width = sum(ws.column_dimensions[get_column_letter(c)].width for c in range(cell.column, c1 + 1))
+            height = sum(ws.row_dimensions[r].height or 15 for r in range(cell.row, r1 + 1))
+            value = cell.value
+            text = f"{value:.1f}" if isinstance(value, float) else str(value)
+            size = float(cell.font.sz or 11)
+            if not layout.fits(text, width, height, size, wrap=bool(cell.alignment.wrap_text)):
+                faults.append(f"{ws.title}!{cell.coordinate} {text!r}: width {width}, height {height}")
+    return faults
+
+
+@pytest.mark.parametrize("form_no", [1, 2, 3, 4, 5])
+def test_every_cell_of_every_form_fits_its_column_and_row(district_committee, form_no):
+    from reports import tables
+    from reports.excel import render_xlsx
+
+    snap = tables.compute(form_no, unit=district_committee.city)
+    wb = load_workbook(io.BytesIO(render_xlsx(snap, footer={"单位负责人": "王丽华", "填表人": "李梅"})))
+    faults = [f for ws in wb.worksheets if ws.title != "_cells" for f in unfit_cells(ws)]
+    assert not faults, "\n".join(faults)
+
+
+def test_long_source_and_education_widen_their_columns_in_form3(district_committee):
+    from reports import layout, tables
+    from reports.excel import render_xlsx
+
+    snap = tables.compute(3, unit=district_committee.city)
+    ws = load_workbook(io.BytesIO(render_xlsx(snap)))["附表3-道里区"]
+    header = {c.value: c.column_letter for row in ws.iter_rows(min_row=4, max_row=6) for c in row if c.value}
+    for label, text in (("来源类别", "机关企事业单位女干部女职工"), ("文化程度", "普通高级中学教育")):
+        width = ws.column_dimensions[header[label]].width
+        assert layout.capacity(width) >= layout.text_width(text), (label, width)
+
+
+def test_form4_continued_header_columns_17_and_18_are_tall_enough(district_committee):
+    from reports import tables
+    from reports.excel import render_xlsx
+
+    snap = tables.compute(4, unit=district_committee.city)
+    ws = load_workbook(io.BytesIO(render_xlsx(snap)))["附表4（续）"]
+    numbers = next(r for r in ws.iter_rows(min_row=4, max_row=12) if r[1].value == "1")
+    cols = [c.column for c in numbers if c.value in ("17", "18")]
+    assert len(cols) == 2
+    assert not [f for f in unfit_cells(ws) if any(f"!{chr(64 + c)}" in f for c in cols)]
+
+
+def test_sheets_are_named_after_their_form_and_print_page_numbers(district_committee):
+    from reports import tables
+    from reports.excel import render_xlsx
+
+    wb = load_workbook(io.BytesIO(render_xlsx(tables.compute(3, unit=district_committee.city))))
+    assert wb.sheetnames == ["附表3-道里区", "附表3-南岗区", "_cells"]
+    for ws in wb.worksheets[:2]:
+        assert ws.oddFooter.center.text == "第 &P 页 共 &N 页"
+        assert ws.print_title_rows == "$4:$6"
+        assert ws.page_setup.orientation == "landscape" and ws.page_setup.fitToWidth == 1
+
+
+def test_the_seal_sits_inside_the_signature_line_and_covers_no_data(sealed, campaign_2016, staff_a):
+    ret = submit(campaign_2016, "2", sealed.district_a, staff_a)
+    ws = load_workbook(io.BytesIO(stamped_xlsx(ret.snapshot))).worksheets[0]
+    [image] = ws._images
+    anchor = image.anchor
+    assert ws.cell(row=anchor._from.row + 1, column=1).value == "填报单位（盖章）：道里区妇联"
+    row_px = ws.row_dimensions[anchor._from.row + 1].height * 4 / 3
+    top_px = anchor._from.rowOff / 9525
+    assert top_px + anchor.ext.height / 9525 <= row_px  # ends inside the 填报单位 line: no header, no data
+
+
+def test_the_footer_signs_with_the_federation_and_its_chair(district_committee, campaign_2016, staff_a, login):
+    from orgtree import services as tree_services
+
+    tree = district_committee
+    contact = {"name": "李梅", "title": "组织部长", "office_phone": "0451-84661234", "mobile": "13904510099"}
+    tree_services.update_contacts(unit=tree.district_a, contacts={"contact": contact}, actor=staff_a)
+    form = CampaignForm.objects.get(campaign=campaign_2016, form_no="2")
+    page = login(staff_a).get(reverse("returns:return_submit", args=[form.pk, tree.district_a.pk]))
+    fields = page.context["form"]
+    assert fields["unit_leader"].value() == "王丽华" and fields.fields["unit_leader"].disabled
+    assert fields["filled_by"].value() == "道里区填报员" and fields["phone"].value() == "0451-84661234"
+    # The 主席 signs, whatever is typed; 填表人 and 联系电话 are as typed.
+    ret = submit(campaign_2016, "2", tree.district_a, staff_a, unit_leader="分管领导", phone="0451-99999999")
+    assert (ret.snapshot.unit_leader, ret.snapshot.phone) == ("王丽华", "0451-99999999")
+    ws = load_workbook(io.BytesIO(stamped_xlsx(ret.snapshot))).worksheets[0]
+    texts = [c.value for row in ws.iter_rows() for c in row if isinstance(c.value, str)]
+    assert "填报单位（盖章）：道里区妇联" in texts
+    assert any(t.startswith("单位负责人：王丽华") and "联系电话：0451-99999999" in t for t in texts)
+
+
+def test_a_sent_back_returns_phone_is_not_carried_over(
+    district_committee, campaign_2016, staff_a, city_reviewer, login
+):
+    tree = district_committee
+    ret = submit(campaign_2016, "2", tree.district_a, staff_a, phone="0451-00000000")
+    services.send_back(ret=ret, actor=city_reviewer, reason="联系电话有误")
+    form = CampaignForm.objects.get(campaign=campaign_2016, form_no="2")
+    page = login(staff_a).get(reverse("returns:return_submit", args=[form.pk, tree.district_a.pk]))
+    assert page.context["form"]["phone"].value() != "0451-00000000"
