@@ -14,6 +14,7 @@ from fedorg.dates import cn_date
 from fedorg.masking import mask_mobile
 from fedorg.xlsx import BODY_FONT, BORDER, CENTER, HEADER_FILL, HEADER_FONT, safe_text
 from reports.excel import render_xlsx
+from reports.pdf import render_pdf
 
 from . import services
 
@@ -54,6 +55,18 @@ def stamped_xlsx(snapshot, *, mask_personal_data=False):
     if mask_personal_data:
         data = mask_snapshot(data)
     return render_xlsx(data, seal=seal, footer=snapshot.footer, verification_code=snapshot.code)
+
+
+def stamped_pdf(snapshot, *, mask_personal_data=False, verify_url=None):
+    """The PDF rendition of the same snapshot: frozen seal, footer, 验证码 and a QR code to `verify_url`."""
+    data = mask_snapshot(snapshot.data) if mask_personal_data else snapshot.data
+    return render_pdf(
+        data,
+        seal=snapshot.seal_bytes,
+        footer=snapshot.footer,
+        verification_code=snapshot.code,
+        verify_url=verify_url,
+    )
 
 
 def pilot_xlsx(snapshot, *, seal=None):

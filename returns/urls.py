@@ -16,6 +16,7 @@ urlpatterns = [
     path("returns/<int:pk>/send-back/", views.return_send_back, name="return_send_back"),
     path("returns/<int:pk>/reopen/", views.return_reopen, name="return_reopen"),
     path("returns/<int:pk>/export/", views.return_export, name="return_export"),
+    path("returns/<int:pk>/export.pdf", views.return_export_pdf, name="return_export_pdf"),
     path("verify/", views.verify, name="verify_form"),
     path("verify/<str:code>/", views.verify, name="verify"),
     path("notifications/", views.notification_list, name="notifications"),

@@ -13,6 +13,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
@@ -24,7 +25,7 @@ from reports.html import render_table
 
 from . import completeness, services, verification
 from .access import get_campaign_for_user, get_return_for_user, may_see_return_contacts
-from .exports import mask_snapshot, stamped_xlsx
+from .exports import mask_snapshot, stamped_pdf, stamped_xlsx
 from .forms import (
     CampaignCreateForm,
     ReopenForm,
@@ -367,21 +368,46 @@ def return_reopen(request, pk):
     return render(request, "returns/return_detail.html", context, status=400)
 
 
+def _exported_snapshot(ret, request):
+    """The snapshot a download asks for: the current one, or ?v=N; 404 before the first submission."""
+    snapshot = ret.snapshot
+    wanted = request.GET.get("v")
+    if wanted and wanted.isdigit():
+        snapshot = ret.snapshots.filter(number=int(wanted)).select_related("seal").first()
+    if snapshot is None:
+        raise Http404("该报表还没有上报，没有可导出的快照。")
+    return snapshot
+
+
+def _attachment(content, content_type, filename):
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
+    return response
+
+
 @login_required
 def return_export(request, pk):
     """The stamped Excel file of a snapshot (the current one, or ?v=N), never of live data."""
     ret = get_return_for_user(request.user, pk)
-    snapshot = ret.snapshot
-    wanted = request.GET.get("v")
-    if wanted and wanted.isdigit():
-        snapshot = ret.snapshots.filter(number=int(wanted)).first()
-    if snapshot is None:
-        raise Http404("该报表还没有上报，没有可导出的快照。")
+    snapshot = _exported_snapshot(ret, request)
     content = stamped_xlsx(snapshot, mask_personal_data=not may_see_return_contacts(request.user, ret))
-    response = HttpResponse(content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     filename = f"{ret.unit.code}-{ret.form.short_label}-第{snapshot.number}次上报-{snapshot.code}.xlsx"
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
-    return response
+    return _attachment(content, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", filename)
+
+
+@login_required
+def return_export_pdf(request, pk):
+    """The same snapshot as a PDF for printing and stamping on paper, its QR code opening /verify/<code>/."""
+    ret = get_return_for_user(request.user, pk)
+    snapshot = _exported_snapshot(ret, request)
+    if ret.form.is_pilot_report:
+        raise Http404("示范点情况报告请下载 Excel 文件。")
+    verify_url = request.build_absolute_uri(reverse("returns:verify", args=[snapshot.code]))
+    content = stamped_pdf(
+        snapshot, mask_personal_data=not may_see_return_contacts(request.user, ret), verify_url=verify_url
+    )
+    filename = f"{ret.unit.code}-{ret.form.short_label}-第{snapshot.number}次上报-{snapshot.code}.pdf"
+    return _attachment(content, "application/pdf", filename)
 
 
 # --- public verification ---------------------------------------------------------------------

@@ -285,3 +285,110 @@ def test_a_sent_back_returns_phone_is_not_carried_over(
     form = CampaignForm.objects.get(campaign=campaign_2016, form_no="2")
     page = login(staff_a).get(reverse("returns:return_submit", args=[form.pk, tree.district_a.pk]))
     assert page.context["form"]["phone"].value() != "0451-00000000"
+
+
+# --- the PDF rendition -------------------------------------------------------------------------
+
+
+def pdf_text(content):
+    from pypdf import PdfReader
+
+    reader = PdfReader(io.BytesIO(content))
+    return reader, "\n".join(page.extract_text() for page in reader.pages)
+
+
+def test_the_pdf_of_a_return_prints_the_form_its_seal_pages_and_verification(
+    sealed, campaign_2016, staff_a, city_reviewer, login
+):
+    from orgtree import services as tree_services
+
+    contact = {"name": "李梅", "title": "组织部长", "office_phone": "0451-84661234", "mobile": "13904510099"}
+    leader = {"name": "张红", "title": "副主席", "office_phone": "0451-84660001", "mobile": "13904510001"}
+    tree_services.update_contacts(
+        unit=sealed.district_a, contacts={"leader": leader, "contact": contact}, actor=staff_a
+    )
+    ret = submit(campaign_2016, "1", sealed.district_a, staff_a)
+    response = login(city_reviewer).get(reverse("returns:return_export_pdf", args=[ret.pk]))
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    assert response["Content-Disposition"].endswith(".pdf")
+    reader, text = pdf_text(response.content)
+    page = reader.pages[0]
+    assert float(page.mediabox.width) > float(page.mediabox.height)  # landscape
+    assert round(float(page.mediabox.width)) == 842  # A4: 297 mm
+    for expected in ("附表1", "填报单位（盖章）：道里区妇联", "截止时间", "联系电话：0451-84661234", ret.snapshot.code):
+        assert expected in text, expected
+    assert "13904510099" in text  # the reviewing unit receives the contact in full
+    assert f"第 1 页 共 {len(reader.pages)} 页" in text
+    assert f"/verify/{ret.snapshot.code}/" in text
+    images = [img for p in reader.pages for img in p.images]
+    assert images  # the seal (the QR code is vector)
+
+
+def test_the_pdf_masks_phones_for_a_browsing_viewer_and_is_404_outside(
+    tree, campaign_2016, staff_a, staff_b, login, media
+):
+    from conftest import make_user
+
+    from orgtree import services as tree_services
+    from orgtree.models import User
+
+    contact = {"name": "李梅", "title": "组织部长", "office_phone": "0451-84661234", "mobile": "13904510099"}
+    leader = {"name": "张红", "title": "副主席", "office_phone": "0451-84660001", "mobile": "13904510001"}
+    tree_services.update_contacts(unit=tree.district_a, contacts={"leader": leader, "contact": contact}, actor=staff_a)
+    ret = submit(campaign_2016, "1", tree.district_a, staff_a)
+    viewer = make_user("city_viewer", tree.city, User.Role.VIEWER)
+    _reader, text = pdf_text(login(viewer).get(reverse("returns:return_export_pdf", args=[ret.pk])).content)
+    assert "13904510099" not in text and "139****0099" in text
+    assert login(staff_b).get(reverse("returns:return_export_pdf", args=[ret.pk])).status_code == 404
+
+
+def test_a_long_form_repeats_its_header_rows_on_every_page(district_committee):
+    from reports import tables
+    from reports.pdf import render_pdf
+
+    snap = tables.compute(3, unit=district_committee.district_a)
+    panel = snap["panels"][0]
+    person = next(r for r in panel["rows"] if r["kind"] == "person")
+    panel["rows"] += [{**person, "key": f"x{i}"} for i in range(60)]
+    reader, _text = pdf_text(render_pdf(snap))
+    assert len(reader.pages) >= 2
+    for page in reader.pages:
+        assert "工作单位及职务" in page.extract_text()  # the <thead> on every page
+
+
+def test_export_report_writes_a_pdf_when_the_name_ends_in_pdf(district_committee, tmp_path):
+    from django.core.management import call_command
+
+    out = tmp_path / "f3.pdf"
+    call_command("export_report", form=3, unit="230102", as_of="2016-08-31", out=str(out), stdout=io.StringIO())
+    assert out.read_bytes().startswith(b"%PDF")
+    _reader, text = pdf_text(out.read_bytes())
+    assert "兼职副主席和执常委人员登记表" in text and "王丽华" in text and "填报单位（盖章）：道里区妇联" in text
+
+
+def test_the_return_page_offers_the_pdf_beside_the_excel(tree, campaign_2016, staff_a, login):
+    ret = submit(campaign_2016, "2", tree.district_a, staff_a)
+    html = login(staff_a).get(ret.get_absolute_url()).content.decode()
+    assert reverse("returns:return_export_pdf", args=[ret.pk]) in html and "下载打印版（PDF）" in html
+
+
+def test_weasyprint_is_not_loaded_by_starting_the_app():
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = (
+        "import django, sys; django.setup(); import fedorg.urls; from django.urls import resolve; resolve('/'); "
+        "import returns.views; print('weasyprint' in sys.modules)"
+    )
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "fedorg.settings"}
+    out = subprocess.run(  # noqa: S603 - our own interpreter and script
+        [sys.executable, "-c", script],
+        cwd=Path(__file__).resolve().parent.parent,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert out.stdout.strip() == "False"

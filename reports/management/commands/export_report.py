@@ -1,6 +1,7 @@
-"""python manage.py export_report --form N --unit CODE [--as-of DATE] --out FILE.xlsx
+"""python manage.py export_report --form N --unit CODE [--as-of DATE] --out FILE.xlsx|FILE.pdf
 
-Writes the same file as the page's download button (same snapshot, same seal), for batch work.
+Writes the same file as the page's download button (same snapshot, same seal), for batch work;
+a name ending in .pdf gets the PDF rendition (reports.pdf) instead of the .xlsx.
 """
 
 from pathlib import Path
@@ -10,6 +11,7 @@ from django.core.management.base import BaseCommand, CommandError
 from fedorg.dates import DEFAULT_AS_OF
 from orgtree.models import Unit
 from reports import tables
+from reports.pdf import render_pdf
 from reports.views import table_xlsx_bytes
 
 
@@ -20,7 +22,7 @@ class Command(BaseCommand):
         parser.add_argument("--form", type=int, required=True, help="附表编号 1–5")
         parser.add_argument("--unit", required=True, help="组织代码，例如 230102")
         parser.add_argument("--as-of", default="", help="截止时间 YYYY-MM-DD，默认 2016-08-31")
-        parser.add_argument("--out", required=True, help="输出文件 .xlsx")
+        parser.add_argument("--out", required=True, help="输出文件 .xlsx；以 .pdf 结尾则输出 PDF 打印版")
 
     def handle(self, *args, form, unit, as_of, out, **options):
         if form not in tables.FORM_TITLES:
@@ -33,6 +35,8 @@ class Command(BaseCommand):
         except ValueError:
             raise CommandError(f"截止时间“{as_of}”不是有效日期，格式应为 2016-08-31。") from None
         snapshot, data = table_xlsx_bytes(found, form, as_of=day)
+        if out.lower().endswith(".pdf"):
+            data = render_pdf(snapshot, seal=found.seal_bytes())
         Path(out).write_bytes(data)
         failed = tables.failed_checks(snapshot)
         self.stdout.write(f"已导出 {snapshot['label']}（{found.name}，截止 {snapshot['as_of_text']}）到 {out}。")

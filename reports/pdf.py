@@ -1,0 +1,118 @@
+"""The PDF rendition of a 附表 snapshot, for printing and stamping on paper (WeasyPrint).
+
+Same snapshot, same figures as the .xlsx (reports.excel): A4 landscape, the header rows repeated on
+every page (<thead>), the seal over 填报单位（盖章）, page numbers 第 N 页 共 M 页 (CSS page counters),
+and for a return the 验证码 with a QR code that opens /verify/<code>/. One panel per page group
+(附表4, 附表4（续）; 附表3 one per district).
+
+The text is set in WenQuanYi Micro Hei, vendored in static/fonts/ (see its licence note there), so
+a bare server with no CJK font renders the same file. Column widths are the Excel ones
+(reports.layout) as proportions; the font size is chosen so the table fills the page width.
+WeasyPrint is imported lazily: the web process only pays for it when someone asks for a PDF.
+"""
+
+import base64
+from pathlib import Path
+
+from django.conf import settings
+from django.template.loader import render_to_string
+
+from fedorg.dates import cn_date
+
+from . import layout
+from .excel import FOOTER_FIELDS, filer_name
+
+STATIC = Path(settings.BASE_DIR) / "static"
+STYLESHEET = STATIC / "fedorg" / "pdf.css"
+FONT = STATIC / "fonts" / "wqy-microhei.ttf"
+PRINTABLE_PT = 277 / 25.4 * 72 - 8  # A4 landscape (297 mm) less 10 mm margins each side, in points
+MAX_FONT_PT = 10.5
+MIN_FONT_PT = 5.5
+EXCEL_WIDTH_EM = 1 / (2 * layout.UNIT_WIDTH)  # an Excel width unit in em: a CJK character is 2 units, 1 em
+PDF_NARROW = 1.3  # WenQuanYi Micro Hei draws a digit about 0.6 em wide: 1.3 half-em units with some room
+SIGN_PT = 10.5  # the 填报单位 line's font size (pdf.css .signline)
+SEAL_MM = 22
+SIGNED_BY = "填报单位（盖章）："
+
+
+def _display(value):
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f"{value:.1f}"
+    return value
+
+
+def _font_pt(total_width):
+    """The body size at which a table `total_width` Excel units wide fills the printable width."""
+    return max(MIN_FONT_PT, min(MAX_FONT_PT, PRINTABLE_PT / (total_width * EXCEL_WIDTH_EM)))
+
+
+def _qr_data_uri(url):
+    import segno
+
+    return segno.make(url, error="m").svg_data_uri(scale=4, border=1)
+
+
+def pdf_context(snapshot, *, seal=None, footer=None, verification_code=None, verify_url=None):
+    panels = []
+    for panel in snapshot["panels"]:
+        fit = layout.panel_layout(panel, narrow=PDF_NARROW)
+        total = fit.total_width
+        rows = [
+            {
+                "kind": row["kind"],
+                "label": row["label"],
+                "cells": [
+                    {"value": _display(v), "cls": "num" if c["numeric"] else "text"}
+                    for c, v in zip(panel["columns"], row["cells"], strict=False)
+                ],
+            }
+            for row in panel["rows"]
+        ]
+        panels.append(
+            {
+                **panel,
+                "view_rows": rows,
+                "width": len(panel["columns"]),
+                "col_widths": [round(100 * w / total, 3) for w in fit.widths],
+                "font_pt": round(_font_pt(total), 2),
+            }
+        )
+    footer = footer or {}
+    footer_items = []
+    for name in FOOTER_FIELDS:
+        value = footer.get(name) or ""
+        footer_items.append((name, cn_date(value) if hasattr(value, "year") else value))
+    filer = filer_name(snapshot)
+    # The seal's centre over the middle of the federation's name, as a stamp sits on paper.
+    name_centre_pt = SIGN_PT * (layout.text_width(SIGNED_BY) + layout.text_width(filer, PDF_NARROW) / 2) / 2
+    seal_left_pt = max(name_centre_pt - SEAL_MM / 25.4 * 72 / 2, 0)
+    return {
+        "table": snapshot,
+        "panels": panels,
+        "filer": filer,
+        "signed_by": SIGNED_BY,
+        "seal_left_pt": round(seal_left_pt, 1),
+        "footer_items": footer_items,
+        "seal_uri": "data:image/png;base64," + base64.b64encode(seal).decode("ascii") if seal else "",
+        "verification_code": verification_code or "",
+        "verify_url": verify_url or "",
+        "qr_uri": _qr_data_uri(verify_url) if verify_url else "",
+    }
+
+
+def render_html(snapshot, **kwargs):
+    return render_to_string("reports/pdf.html", pdf_context(snapshot, **kwargs))
+
+
+def render_pdf(snapshot, *, seal=None, footer=None, verification_code=None, verify_url=None):
+    """The PDF bytes of a snapshot: seal (PNG bytes) over 填报单位, footer as in render_xlsx, QR to verify_url."""
+    from weasyprint import CSS, HTML
+    from weasyprint.text.fonts import FontConfiguration
+
+    html = render_html(snapshot, seal=seal, footer=footer, verification_code=verification_code, verify_url=verify_url)
+    fonts = FontConfiguration()
+    font_face = f"@font-face {{ font-family: 'FedOrg CJK'; src: url('{FONT.as_uri()}'); }}"
+    stylesheets = [CSS(string=font_face, font_config=fonts), CSS(filename=str(STYLESHEET), font_config=fonts)]
+    return HTML(string=html, base_url=str(STATIC)).write_pdf(stylesheets=stylesheets, font_config=fonts)
