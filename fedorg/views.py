@@ -2,12 +2,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.http import Http404
 from django.shortcuts import redirect, render
-from django.views.static import serve
-
-from orgtree.access import visible_units
-from orgtree.models import Unit
 
 from .security import audit_password_change
 
@@ -47,19 +42,3 @@ class LoginView(auth_views.LoginView):
 
             context["demo_logins"] = demo_logins()
         return context
-
-
-@login_required
-def media_file(request, path):
-    """An uploaded file (a unit's seal image) for a signed-in user who may see it: the unit lies in
-    her subtree or above her unit (a certificate printed below a street shows the street's seal).
-    Anyone else gets 404, as for any object outside the subtree: a seal must not be downloadable by
-    an outsider, let alone by an anonymous visitor who guessed /media/seals/<code>.png (issue 12)."""
-    unit = Unit.objects.filter(seal=path).first()
-    if unit is None:
-        raise Http404("文件不存在。")
-    own = Unit.objects.filter(pk=request.user.unit_id).first()
-    above = own is not None and unit.tree_id == own.tree_id and unit.lft <= own.lft and unit.rght >= own.rght
-    if not (above or visible_units(request.user).filter(pk=unit.pk).exists()):
-        raise Http404("文件不存在。")
-    return serve(request, path, document_root=settings.MEDIA_ROOT)
