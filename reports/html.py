@@ -25,9 +25,15 @@ def _display(value):
     return value
 
 
-def table_context(snapshot, *, drilldown=False, highlight=(), footer=None):
-    """The template context of reports/_table.html for a snapshot."""
+def table_context(snapshot, *, drilldown=False, highlight=(), footer=None, pin_form="", checked=()):
+    """The template context of reports/_table.html for a snapshot.
+
+    With `pin_form` (the id of a send-back form) every cell is a label around a checkbox named
+    "pin" that belongs to that form: a reviewer pins a cell by clicking it, with or without
+    JavaScript. `checked` are the refs ticked already (a refused form shown again).
+    """
     highlight = set(highlight)
+    checked = set(checked)
     base_url = None
     if drilldown and snapshot["form"] in (2, 4, 5):
         base_url = reverse("reports:cell", args=[snapshot["unit"]["id"], snapshot["form"]])
@@ -49,7 +55,11 @@ def table_context(snapshot, *, drilldown=False, highlight=(), footer=None):
                     classes.append("check-failed")
                 if ref in highlight:
                     classes.append("pinned")
-                cells.append({"value": _display(value), "href": href, "ref": ref, "cls": " ".join(classes)})
+                cell = {"value": _display(value), "href": href, "ref": ref, "cls": " ".join(classes)}
+                if pin_form:
+                    cell["pin_label"] = f"{panel['label']}“{row['label'].strip()}”行第{column['number']}栏"
+                    cell["checked"] = ref in checked
+                cells.append(cell)
             rows.append({"kind": row["kind"], "label": row["label"], "cells": cells, "key": row["key"]})
         panels.append({**panel, "view_rows": rows, "width": len(columns)})
     footer = footer or {}
@@ -62,11 +72,13 @@ def table_context(snapshot, *, drilldown=False, highlight=(), footer=None):
         "panels": panels,
         "failed_checks": [check for check in snapshot["checks"] if not check["ok"]],
         "footer_items": footer_items,
+        "pin_form": pin_form,
     }
 
 
-def render_table(snapshot, *, drilldown=False, highlight=(), footer=None):
+def render_table(snapshot, *, drilldown=False, highlight=(), footer=None, pin_form="", checked=()):
     """The snapshot as a safe HTML fragment; `highlight` is a set of cell refs to mark (pinned by a reviewer)."""
-    return render_to_string(
-        "reports/_table.html", table_context(snapshot, drilldown=drilldown, highlight=highlight, footer=footer)
+    context = table_context(
+        snapshot, drilldown=drilldown, highlight=highlight, footer=footer, pin_form=pin_form, checked=checked
     )
+    return render_to_string("reports/_table.html", context)

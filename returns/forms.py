@@ -68,11 +68,11 @@ class SubmitForm(forms.Form):
 class SendBackForm(forms.Form):
     reason = forms.CharField(label="退回原因", max_length=1000, widget=forms.Textarea(attrs={"rows": 3}))
     cells = forms.CharField(
-        label="标注单元格或行",
+        label="或写出要标注的位置",
         required=False,
         max_length=500,
         error_messages={"max_length": "标注内容不能超过 %(limit_value)d 个字（现有 %(show_value)d 个字）。"},
-        help_text="可选。写行名称加栏号，如“兆麟街道 7”“合计 3”；整行只写行名称；续表前加表名，如“附表4（续） 合计 3”；多处用逗号分隔。区妇联打开报表时这些位置会高亮。",
+        help_text="可选。一般直接点下方报表中的单元格即可；也可以写行名称加栏号，如“兆麟街道 7”“合计 3”，整行只写行名称，多处用逗号分隔。",
     )
     expected_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 

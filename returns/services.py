@@ -592,7 +592,7 @@ def split_pin_entry(text):
     return label, core[start:end]
 
 
-def parse_cells(text, snapshot):
+def parse_cells(text, snapshot, *, clicked=()):
     """The rows and cells a reviewer names, as refs into the snapshot.
 
     Each entry is a row name with an optional column number ("兆麟街道 5", "合计 3", "道里区"),
@@ -600,21 +600,29 @@ def parse_cells(text, snapshot):
     means the first, unless the entry starts with the panel's label ("附表4（续） 兆麟街道 3").
     Unknown entries are refused with the list of row names to choose from. Linear in the text,
     which is capped at MAX_PIN_TEXT characters.
+
+    `clicked` are the refs of the cells the reviewer clicked in the table (the checkboxes of the
+    send-back form); each must be a cell of this snapshot. They come first, the typed ones after.
     """
     text = text or ""
     if len(text) > MAX_PIN_TEXT:
         raise ValidationError({"cells": f"标注内容不能超过 {MAX_PIN_TEXT} 个字（现有 {len(text)} 个字）。"})
     entries = [e.strip() for e in PIN_SPLIT.split(text) if e.strip()]
-    if len(entries) > MAX_PIN_ENTRIES:
-        raise ValidationError({"cells": f"一次最多标注 {MAX_PIN_ENTRIES} 处（现有 {len(entries)} 处）。"})
+    clicked = list(dict.fromkeys(clicked))
+    if len(entries) + len(clicked) > MAX_PIN_ENTRIES:
+        raise ValidationError(
+            {"cells": f"一次最多标注 {MAX_PIN_ENTRIES} 处（现有 {len(entries) + len(clicked)} 处）。"}
+        )
     cells = snapshot_cells(snapshot)
+    if any(ref not in cells for ref in clicked):
+        raise ValidationError({"cells": "所点的单元格已不在这份报表中（报表可能刚刚重新上报），请刷新页面后重新点选。"})
     row_refs = {ref.rsplit("/", 1)[0] for ref in cells}
     rows: dict[str, list] = {}
     for panel in snapshot.get("panels", []):
         for row in panel["rows"]:
             if row.get("kind") != "section":
                 rows.setdefault(row["label"].strip(), []).append((panel, row))
-    refs, unknown = [], []
+    refs, unknown = list(clicked), []
     for entry in entries:
         if entry in cells or entry in row_refs:
             refs.append(entry)

@@ -240,17 +240,22 @@ def _pinned_values(snapshot_data, pinned):
     return shown
 
 
-def _table_html(data, pinned=(), footer=None):
-    """The official-layout HTML of a snapshot with pinned cells (and every cell of a pinned row) marked."""
+PIN_FORM_ID = "send-back"
+
+
+def _table_html(data, pinned=(), footer=None, *, pin_form="", checked=()):
+    """The official-layout HTML of a snapshot with pinned cells (and every cell of a pinned row) marked.
+
+    With `pin_form` each cell is a checkbox of that form, so the reviewer pins a cell by clicking it."""
     if data is None or data.get("form") == "pilot":
         return ""
 
     cells = services.snapshot_cells(data)
     highlight = {ref for ref in cells if ref in pinned or ref.rsplit("/", 1)[0] in pinned}
-    return render_table(data, highlight=highlight, footer=footer)
+    return render_table(data, highlight=highlight, footer=footer, pin_form=pin_form, checked=checked)
 
 
-def _return_context(request, ret, *, send_back_form=None, reopen_form=None):
+def _return_context(request, ret, *, send_back_form=None, reopen_form=None, clicked=()):
     user = request.user
     snapshots = list(ret.snapshots.order_by("number").select_related("created_by"))
     shown = ret.snapshot
@@ -266,6 +271,9 @@ def _return_context(request, ret, *, send_back_form=None, reopen_form=None):
     shown_data = None
     if shown is not None:
         shown_data = shown.data if show_personal_data else mask_snapshot(shown.data)
+    can_review = ret.status == STATUS.SUBMITTED and services.can_review(user, ret.unit)
+    # Cells are clickable only on the return's current snapshot: the pins name its cells.
+    pin_form = PIN_FORM_ID if can_review and shown is not None and shown.pk == ret.snapshot_id else ""
     return {
         "ret": ret,
         "unit": ret.unit,
@@ -281,13 +289,20 @@ def _return_context(request, ret, *, send_back_form=None, reopen_form=None):
         "pinned_values": _pinned_values(shown.data, ret.pinned_cells) if shown else [],
         "last_send_back": _last_send_back(ret),
         "can_submit": ret.can_be_submitted and services.can_submit(user, ret.unit),
-        "can_review": ret.status == STATUS.SUBMITTED and services.can_review(user, ret.unit),
+        "can_review": can_review,
+        "pin_form": pin_form,
         "can_reopen": ret.status == STATUS.APPROVED and services.can_reopen(user, ret.unit),
         "send_back_form": send_back_form or SendBackForm(initial=version),
         "reopen_form": reopen_form or ReopenForm(initial=version),
         "show_personal_data": show_personal_data,
         "shown_data": shown_data,
-        "table_html": _table_html(shown_data, set(ret.pinned_cells), shown.footer if shown else None),
+        "table_html": _table_html(
+            shown_data,
+            set(ret.pinned_cells),
+            shown.footer if shown else None,
+            pin_form=pin_form,
+            checked=clicked,
+        ),
         "today": timezone.localdate(),
         # The day the figures count: the frozen one of the shown submission, else today's count date.
         "count_date": (shown.as_of if shown and shown.as_of else ret.form.count_date(timezone.localdate())),
@@ -326,10 +341,11 @@ def return_send_back(request, pk):
     if not services.can_review(request.user, ret.unit):
         raise PermissionDenied("只有上级妇联的审核员或管理员可以审核。")
     form = SendBackForm(request.POST)
+    clicked = request.POST.getlist("pin")
     if form.is_valid():
         data = form.cleaned_data
         try:
-            cells = services.parse_cells(data["cells"], ret.snapshot.data) if ret.snapshot else []
+            cells = services.parse_cells(data["cells"], ret.snapshot.data, clicked=clicked) if ret.snapshot else []
             services.send_back(
                 ret=ret,
                 actor=request.user,
@@ -342,7 +358,7 @@ def return_send_back(request, pk):
         else:
             messages.success(request, f"已退回{ret.unit.name}修改。")
             return redirect(ret)
-    context = _return_context(request, ret, send_back_form=form)
+    context = _return_context(request, ret, send_back_form=form, clicked=clicked)
     return render(request, "returns/return_detail.html", context, status=400)
 
 

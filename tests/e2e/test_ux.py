@@ -1,0 +1,94 @@
+"""Browser tests of issue 14's remaining pages: pinning a cell by click, the tree navigator keeping
+its place and becoming a drawer at 390 px, and the search-as-you-type pickers. Screenshots land in
+tests/e2e/screenshots/."""
+
+import pytest
+from django.urls import reverse
+
+from returns import services
+from returns.models import Return
+
+from .conftest import axe_violations, screenshot
+
+pytestmark = [pytest.mark.django_db(transaction=True)]
+
+FOOTER = {"unit_leader": "王丽", "filled_by": "李娜", "phone": "0451-84661234"}
+
+
+def test_the_reviewer_pins_cells_by_clicking_them(tree, campaign_2016, staff_a, city_reviewer, page_as, live_server):
+    form = campaign_2016.forms.get(form_no="2")
+    ret = services.submit_return(form=form, unit=tree.district_a, actor=staff_a, **FOOTER)
+    page = page_as(city_reviewer)
+    page.goto(live_server.url + ret.get_absolute_url())
+    cells = page.locator("table.report td label.pin")
+    assert cells.count() > 3
+    cells.nth(2).click()
+    cells.nth(3).click()
+    picked = page.locator("[data-pin-list] li")
+    assert picked.count() == 2
+    assert "第" in picked.first.inner_text() and "栏" in picked.first.inner_text()
+    assert page.locator("[data-pin-bar]").is_visible()
+    screenshot(page, "pin_by_click_table")
+    cells.nth(3).click()  # a second click takes the pin off
+    assert picked.count() == 1
+    page.locator("[data-pin-bar] a").click()
+    page.fill("#id_reason", "这一格与名册不符，请核对。")
+    screenshot(page, "pin_by_click_form")
+    assert axe_violations(page) == []
+    page.click("button.danger")
+    page.wait_for_load_state("load")
+    ret.refresh_from_db()
+    assert ret.status == Return.Status.RETURNED and len(ret.pinned_cells) == 1
+
+
+def test_pinning_works_without_javascript(tree, campaign_2016, staff_a, city_reviewer, browser, live_server, client):
+    form = campaign_2016.forms.get(form_no="2")
+    ret = services.submit_return(form=form, unit=tree.district_a, actor=staff_a, **FOOTER)
+    client.force_login(city_reviewer)
+    context = browser.new_context(java_script_enabled=False, viewport={"width": 1280, "height": 800})
+    host = live_server.url.split("//", 1)[1].split(":")[0]
+    context.add_cookies([{"name": "sessionid", "value": client.cookies["sessionid"].value, "domain": host, "path": "/"}])
+    try:
+        page = context.new_page()
+        page.goto(live_server.url + ret.get_absolute_url())
+        page.locator("table.report td label.pin").nth(4).click()
+        page.fill("#id_reason", "请核对。")
+        page.click("button.danger")
+        page.wait_for_load_state("load")
+    finally:
+        context.close()
+    ret.refresh_from_db()
+    assert ret.status == Return.Status.RETURNED and len(ret.pinned_cells) == 1
+
+
+def test_the_navigator_opens_the_path_to_the_current_unit(tree, staff_a, page_as, live_server):
+    page = page_as(staff_a)
+    page.goto(live_server.url + reverse("orgtree:unit", args=[tree.community_a.pk]))
+    current = page.locator(".tree li.current > a")
+    current.wait_for()
+    assert current.inner_text() == tree.community_a.name
+    assert current.get_attribute("aria-current") == "page"
+    # Its street is open, and so is the district: the path is visible without a click.
+    assert page.locator(f".tree li[data-id='{tree.street_a.code}'] > button.toggle").get_attribute("aria-expanded") == "true"
+    screenshot(page, "navigator_keeps_place")
+
+
+def test_the_navigator_is_a_drawer_at_390px(tree, staff_a, page_as, live_server):
+    page = page_as(staff_a, width=390, height=844)
+    page.goto(live_server.url + reverse("orgtree:unit", args=[tree.community_a.pk]))
+    navigator = page.locator("#navigator")
+    toggle = page.locator(".nav-toggle")
+    assert toggle.is_visible()
+    assert not navigator.is_visible()
+    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 1, overflow
+    screenshot(page, "narrow_drawer_closed")
+    toggle.click()
+    page.locator(".tree li.current > a").wait_for()
+    assert navigator.is_visible()
+    box = navigator.bounding_box()
+    assert box["x"] >= -1 and box["width"] <= 390
+    screenshot(page, "narrow_drawer_open")
+    page.keyboard.press("Escape")
+    page.wait_for_function("!document.body.classList.contains('nav-open')")
+    assert toggle.get_attribute("aria-expanded") == "false"
