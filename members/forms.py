@@ -62,10 +62,21 @@ class PersonForm(forms.ModelForm):
         }
         help_texts = {"id_number": "18 位，可不填；填写后会核对校验位和出生年月。"}
 
+    # Fields a clerk must choose for a new person: they start empty, not at a plausible-looking
+    # default (大学本科毕业, 其他) that would be saved unread.
+    MUST_CHOOSE = ("education", "source")
+
     def __init__(self, *args, autofocus=True, **kwargs):
         super().__init__(*args, **kwargs)
         if autofocus:
             self.fields["name"].widget.attrs["autofocus"] = True
+        if self.instance.pk is None:
+            for name in self.MUST_CHOOSE:
+                if name in self.fields:
+                    field = self.fields[name]
+                    field.choices = [("", "请选择"), *[c for c in field.choices if c[0] != ""]]
+                    field.required = True
+                    self.initial[name] = ""
 
     def _post_clean(self):
         """Skip the model's full_clean: the services own validation (so the import and the API

@@ -122,6 +122,8 @@ class AccountForm(ScopedFormMixin, forms.ModelForm):
     class Meta:
         model = User
         fields = ["username", "full_name", "role", "phone", "is_active"]
+        labels = {"is_active": "启用"}
+        help_texts = {"is_active": "取消勾选即停用：停用的账号不能登录，它的操作记录仍然保留。"}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -304,9 +304,24 @@ class Problem:
     text: str
     unit: Unit | None = None
     fix_url: str = ""
+    path: str = ""  # the unit with its parents below the submitting unit: 道里区 / 兆麟街道 / 康乐社区
+    detail: str = ""  # the text without the unit's name, shown after the linked path
 
     def __str__(self):
         return self.text
+
+
+def _unit_paths(unit):
+    """{pk: "道里区 / 兆麟街道 / 康乐社区"} for the unit and its descendants, in one query: several
+    communities share a name, so a warning names the unit with its parents."""
+    rows = Unit.objects.filter(tree_id=unit.tree_id, lft__gte=unit.lft, rght__lte=unit.rght).values_list(
+        "pk", "parent_id", "name", "lft"
+    )
+    paths: dict[int, str] = {}
+    for pk, parent_id, name, _lft in sorted(rows, key=lambda r: r[3]):
+        parent = paths.get(parent_id) if pk != unit.pk else None
+        paths[pk] = f"{parent} / {name}" if parent else name
+    return paths
 
 
 def submission_problems(form, unit, snapshot) -> tuple[list[Problem], list[Problem]]:
@@ -324,10 +339,14 @@ def submission_problems(form, unit, snapshot) -> tuple[list[Problem], list[Probl
     # The snapshot's own count date (CampaignForm.count_date at submission).
     on = datetime.date.fromisoformat(snapshot["as_of"]) if snapshot.get("as_of") else form.as_of
     if form.form_no in ROSTER_FORMS:
-        for finding in evaluate_subtree(unit, on=on):
+        findings = evaluate_subtree(unit, on=on)
+        paths = _unit_paths(unit) if findings else {}
+        for finding in findings:
             name = finding.unit.name
-            text = finding.message if finding.message.startswith(name) else f"{name}：{finding.message}"
-            problem = Problem("rule", text, unit=finding.unit, fix_url=finding.fix_url)
+            path = paths.get(finding.unit.pk, name)
+            detail = finding.detail or finding.message.removeprefix(name).lstrip("：:")
+            text = f"{path}：{detail}"
+            problem = Problem("rule", text, unit=finding.unit, fix_url=finding.fix_url, path=path, detail=detail)
             if finding.severity == "error":
                 errors.append(problem)
             elif finding.severity == "warning":

@@ -18,7 +18,9 @@ def submitted(campaign, tree, staff):
     return services.submit_return(form=form, unit=tree.district_a, actor=staff, **FOOTER)
 
 
-def test_the_reviewer_sees_every_cell_as_a_checkbox_of_the_send_back_form(tree, campaign_2016, staff_a, city_reviewer, login):
+def test_the_reviewer_sees_every_cell_as_a_checkbox_of_the_send_back_form(
+    tree, campaign_2016, staff_a, city_reviewer, login
+):
     ret = submitted(campaign_2016, tree, staff_a)
     page = login(city_reviewer).get(ret.get_absolute_url()).content.decode()
     boxes = re.findall(r'<input type="checkbox" name="pin" value="([^"]+)" form="send-back"', page)

@@ -169,7 +169,7 @@ def test_error_level_rule_failures_block_submission_and_write_nothing(tree, camp
     response = login(staff_b).post(url, {**FOOTER, "explanation": "想先报上去"})
     assert response.status_code == 200
     body = response.content.decode()
-    assert "以下问题必须先改正，才能上报" in body and "花园街道没有在任成员" in body
+    assert "以下问题必须先改正，才能上报" in body and "南岗区 / 花园街道</a>：没有在任成员" in body
     assert not Return.objects.exists() and not ReturnSnapshot.objects.exists()
 
 

@@ -47,7 +47,9 @@ def test_pinning_works_without_javascript(tree, campaign_2016, staff_a, city_rev
     client.force_login(city_reviewer)
     context = browser.new_context(java_script_enabled=False, viewport={"width": 1280, "height": 800})
     host = live_server.url.split("//", 1)[1].split(":")[0]
-    context.add_cookies([{"name": "sessionid", "value": client.cookies["sessionid"].value, "domain": host, "path": "/"}])
+    context.add_cookies(
+        [{"name": "sessionid", "value": client.cookies["sessionid"].value, "domain": host, "path": "/"}]
+    )
     try:
         page = context.new_page()
         page.goto(live_server.url + ret.get_absolute_url())
@@ -69,7 +71,10 @@ def test_the_navigator_opens_the_path_to_the_current_unit(tree, staff_a, page_as
     assert current.inner_text() == tree.community_a.name
     assert current.get_attribute("aria-current") == "page"
     # Its street is open, and so is the district: the path is visible without a click.
-    assert page.locator(f".tree li[data-id='{tree.street_a.code}'] > button.toggle").get_attribute("aria-expanded") == "true"
+    assert (
+        page.locator(f".tree li[data-id='{tree.street_a.code}'] > button.toggle").get_attribute("aria-expanded")
+        == "true"
+    )
     screenshot(page, "navigator_keeps_place")
 
 
