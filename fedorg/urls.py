@@ -9,6 +9,8 @@ urlpatterns = [
     path("login/", views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("password/", views.PasswordChangeView.as_view(), name="password_change"),
+    path("search/", views.search, name="search"),
+    path("search/suggest/", views.search_suggest, name="search_suggest"),
     path("", include("orgtree.urls")),
     path("", include("members.urls")),
     path("", include("reports.urls")),

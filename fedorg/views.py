@@ -2,9 +2,16 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.http import JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+
+from members.search import search_people
+from orgtree.search import pick_units
 
 from .security import audit_password_change
+
+SUGGEST_LIMIT = 8
 
 
 @login_required
@@ -42,3 +49,41 @@ class LoginView(auth_views.LoginView):
 
             context["demo_logins"] = demo_logins()
         return context
+
+
+def _people(user, q, limit):
+    """People of the user's subtree matching `q`, each with where she serves (no personal data)."""
+    people, _elsewhere = search_people(user, q, limit=limit)
+    rows = []
+    for person in people:
+        posts = person.visible_posts
+        current = [p for p in posts if p.end_date is None] or posts
+        where = "、".join(f"{p.unit.name}{p.get_role_display()}" for p in current[:2])
+        rows.append({"name": person.name, "where": where, "url": reverse("members:person", args=[person.pk])})
+    return rows
+
+
+@login_required
+def search(request):
+    """The header's search box: units and people of the user's subtree, by name, code, pinyin
+    initials (and for people an ID tail or phone), each linking to its page."""
+    q = request.GET.get("q", "").strip()[:50]
+    units = pick_units(request.user, q, limit=50) if q else []
+    people = _people(request.user, q, 50) if q else []
+    if q and len(units) + len(people) == 1:
+        return redirect((units or people)[0]["url"])
+    return render(request, "search.html", {"q": q, "units": units, "people": people})
+
+
+@login_required
+def search_suggest(request):
+    """JSON for the header box as you type (static/fedorg/picker.js): a few units, then a few people."""
+    q = request.GET.get("q", "").strip()[:50]
+    if not q:
+        return JsonResponse({"results": []})
+    units = [{**u, "group": "组织"} for u in pick_units(request.user, q, limit=SUGGEST_LIMIT)]
+    people = [
+        {**p, "group": "人员", "label": p["name"], "detail": p["where"]}
+        for p in _people(request.user, q, SUGGEST_LIMIT)
+    ]
+    return JsonResponse({"results": units + people})

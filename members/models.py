@@ -5,22 +5,11 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 
+from fedorg.pinyin import pinyin_initials  # noqa: F401 - re-exported: members.models.pinyin_initials
+
 from . import codes
 from .birth import birth_date_rule, full_birth_date
 from .freshness import VersionedQuerySet
-
-
-def pinyin_initials(name):
-    """张秀梅 -> "zxm": what a clerk types to find someone without switching input method.
-
-    Non-Chinese characters (the middle dot in 阿依古丽·买买提, spaces) are dropped.
-    pypinyin is imported here, not at the top: loading its dictionaries costs about 235 ms, which
-    every process would otherwise pay at start whether or not it ever saves a person.
-    """
-    from pypinyin import Style, lazy_pinyin
-
-    letters = lazy_pinyin(name or "", style=Style.FIRST_LETTER, errors="ignore")
-    return "".join(ch for ch in "".join(letters).lower() if "a" <= ch <= "z")[:50]
 
 
 class DataVersion(models.Model):

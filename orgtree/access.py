@@ -8,6 +8,7 @@ that a unit exists. Inside the subtree, a role that may not do the thing gets 40
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q
 from django.http import Http404
 
 from .models import ApiToken, Unit, UnitQuerySet
@@ -66,6 +67,25 @@ def can_see_personal_data(user: Any, unit: Unit) -> bool:
 def visible_breadcrumb(user: Any, unit: Unit) -> list[Unit]:
     """The unit's ancestors that the user may see, down to the unit itself."""
     return [*unit.get_ancestors().filter(pk__in=visible_units(user).values("pk")), unit]
+
+
+def visible_paths(user: Any, units: list[Unit]) -> dict[int, str]:
+    """{pk: "道里区 / 兆麟街道 / 兆麟社区"} for a few units (a page of search results), naming only
+    ancestors the user may see; one query. Several communities share a name, so pickers and
+    warnings name a unit with its parents."""
+    if not units:
+        return {}
+    around = Q()
+    for unit in units:
+        around |= Q(tree_id=unit.tree_id, lft__lte=unit.lft, rght__gte=unit.rght)
+    rows = list(visible_units(user).filter(around).values_list("pk", "tree_id", "lft", "rght", "name"))
+    paths = {}
+    for unit in units:
+        chain = sorted(
+            (r for r in rows if r[1] == unit.tree_id and r[2] <= unit.lft and r[3] >= unit.rght), key=lambda r: r[2]
+        )
+        paths[unit.pk] = " / ".join(r[4] for r in chain) or unit.name
+    return paths
 
 
 def get_api_token_for_user(user, pk) -> ApiToken:

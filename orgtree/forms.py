@@ -3,32 +3,45 @@ import datetime
 from django import forms
 from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
+from django.urls import reverse
 from django.utils import timezone
 
-from .access import visible_units
+from .access import visible_paths, visible_units
 from .models import Contact, Unit, User, validate_unit_code
 
 
 class UnitCodeField(forms.CharField):
-    """A unit chosen by its 组织代码, looked up only inside the user's subtree."""
+    """A unit chosen by its 组织代码, or by its name when that is unique, looked up only inside the
+    user's subtree. The page's picker (static/fedorg/picker.js) searches as the user types and
+    fills in the code; without the script a typed name still works."""
 
     def __init__(self, *args, **kwargs):
-        kwargs.setdefault("max_length", 20)
+        kwargs.setdefault("max_length", 100)
+        kwargs.setdefault("help_text", "输入名称、组织代码或拼音首字母，从列表中选择。")
         super().__init__(*args, **kwargs)
         self.user = None
 
     def clean(self, value):
-        code = super().clean(value)
-        if not code:
+        text = super().clean(value)
+        if not text:
             return None
-        unit = visible_units(self.user).filter(code=code.strip()).first()
-        if unit is None:
-            raise ValidationError(f"找不到组织代码为 {code} 的组织，或它不在您的管辖范围内。")
-        return unit
+        text = text.strip()
+        units = visible_units(self.user)
+        unit = units.filter(code=text).first()
+        if unit is not None:
+            return unit
+        named = list(units.active().filter(name=text).order_by("tree_id", "lft")[:6])
+        if len(named) == 1:
+            return named[0]
+        if named:
+            paths = visible_paths(self.user, named)
+            choices = "；".join(f"{paths[u.pk]}（{u.code}）" for u in named)
+            raise ValidationError(f"名为“{text}”的组织不止一个：{choices}。请从列表中选择，或填写组织代码。")
+        raise ValidationError(f"找不到组织代码为 {text} 的组织，或它不在您的管辖范围内。")
 
 
 class ScopedFormMixin:
-    """Gives every UnitCodeField the acting user, so lookups stay inside her subtree."""
+    """Gives every UnitCodeField the acting user, so lookups stay inside her subtree, and its picker."""
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
@@ -36,6 +49,13 @@ class ScopedFormMixin:
         for field in self.fields.values():
             if isinstance(field, UnitCodeField):
                 field.user = user
+                field.widget.attrs.update(
+                    {
+                        "data-picker": reverse("orgtree:pick"),
+                        "data-pick": "code",
+                        "placeholder": "名称、代码或拼音首字母",
+                    }
+                )
 
 
 class UnitCreateForm(forms.Form):
@@ -64,11 +84,14 @@ class UnitRenameForm(forms.Form):
 
 
 class UnitMoveForm(ScopedFormMixin, forms.Form):
-    new_parent = UnitCodeField(label="新上级组织代码", help_text="填写新上级组织的组织代码。")
+    new_parent = UnitCodeField(label="新上级组织")
 
 
 class UnitMergeForm(ScopedFormMixin, forms.Form):
-    target = UnitCodeField(label="并入组织代码", help_text="本组织的下级组织和在任人员将转入该组织，本组织随后撤销。")
+    target = UnitCodeField(
+        label="并入组织",
+        help_text="输入名称、组织代码或拼音首字母，从列表中选择。本组织的下级组织和在任人员将转入该组织，本组织随后撤销。",
+    )
     reason = forms.CharField(label="原因", max_length=200, required=False)
 
 
@@ -110,7 +133,7 @@ class SealForm(forms.Form):
 
 
 class AccountForm(ScopedFormMixin, forms.ModelForm):
-    unit = UnitCodeField(label="所属组织代码")
+    unit = UnitCodeField(label="所属组织")
     password = forms.CharField(
         label="密码",
         max_length=128,
@@ -172,7 +195,7 @@ class ApiTokenForm(ScopedFormMixin, forms.Form):
         queryset=User.objects.none(),
         help_text="令牌以该账号的身份和角色操作，操作记录记在该账号名下。",
     )
-    unit = UnitCodeField(label="限定组织代码", help_text="令牌只能看到和修改该组织及其下级，须在代表账号的范围之内。")
+    unit = UnitCodeField(label="限定组织", help_text="令牌只能看到和修改该组织及其下级，须在代表账号的范围之内。")
     can_write = forms.BooleanField(
         label="允许写入", required=False, help_text="不勾选则只能读取（拉取报表、同步名册数据）。"
     )

@@ -12,6 +12,8 @@ from mptt.managers import TreeManager
 from mptt.models import MPTTModel, TreeForeignKey
 from mptt.querysets import TreeQuerySet
 
+from fedorg.pinyin import pinyin_initials
+
 # 统计用区划代码: 2 (province), 4 (city), 6 (district/county), 9 (street/township) or 12 (community/
 # village) ASCII digits. The database holds the same pattern as a check constraint.
 UNIT_CODE_PATTERN = r"^([0-9]{2}|[0-9]{4}|[0-9]{6}|[0-9]{9}|[0-9]{12})$"
@@ -51,6 +53,18 @@ class UnitQuerySet(TreeQuerySet):
         """The unit and all its descendants, by the unit's bounds as stored now."""
         tree_id, lft, rght = Unit.objects.filter(pk=unit.pk).values_list("tree_id", "lft", "rght").get()
         return self.filter(tree_id=tree_id, lft__gte=lft, rght__lte=rght)
+
+    def matching(self, query):
+        """Units whose name contains `query`, whose code starts with it, or whose pinyin initials
+        start with it (兆麟 / 230102001 / zljd): what the pickers and the search box match."""
+        q = "".join((query or "").split()).replace("\x00", "")
+        if not q:
+            return self.none()
+        if q.isascii() and q.isalpha():
+            return self.filter(models.Q(name_initials__startswith=q.lower()) | models.Q(name__icontains=q))
+        if q.isdigit():
+            return self.filter(code__startswith=q)
+        return self.filter(name__icontains=q)
 
     def of_tier(self, tier):
         return self.filter(kind__in=Unit.KINDS_BY_TIER[tier])
@@ -101,6 +115,8 @@ class Unit(MPTTModel):
         "self", verbose_name="并入", null=True, blank=True, on_delete=models.PROTECT, related_name="merged_from"
     )
     seal = models.ImageField("公章图片", upload_to="seals/", blank=True)
+    # The pickers' search key (兆麟街道 -> zljd), kept in step with the name by save().
+    name_initials = models.CharField("拼音首字母", max_length=50, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -117,6 +133,8 @@ class Unit(MPTTModel):
             models.Index(fields=["tree_id", "lft", "rght"], name="unit_tree_range"),
             # the navigator's search box: name LIKE %s
             models.Index(fields=["name"], name="unit_name"),
+            # the pickers: name_initials LIKE 'zl%'
+            models.Index(fields=["name_initials"], name="unit_initials"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -128,6 +146,15 @@ class Unit(MPTTModel):
 
     def __str__(self):
         return self.name
+
+    def save(self, *args, **kwargs):
+        # Every save path keeps the pickers' search key in step with the name; the bulk loader
+        # (services.bulk_load_units) fills it itself.
+        self.name_initials = pinyin_initials(self.name)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "name" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "name_initials"}
+        super().save(*args, **kwargs)
 
     def get_absolute_url(self):
         return reverse("orgtree:unit", args=[self.pk])

@@ -14,6 +14,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
 
+from fedorg.pinyin import pinyin_initials
+
 from .models import ApiToken, AuditEvent, Contact, Unit, UnitVersion, validate_unit_code
 from .signals import seal_replaced, unit_archiving, unit_converting, unit_merging
 
@@ -427,6 +429,7 @@ def bulk_load_units(*, rows, actor=None):
                 Unit(
                     code=code,
                     name=name,
+                    name_initials=pinyin_initials(name),
                     kind=kind,
                     org_form=org_form,
                     is_pilot=is_pilot,

@@ -6,6 +6,7 @@ app_name = "orgtree"
 urlpatterns = [
     path("units/", views.roots, name="roots"),
     path("units/search/", views.unit_search, name="search"),
+    path("units/pick/", views.unit_pick, name="pick"),
     path("units/<int:pk>/", views.unit_detail, name="unit"),
     path("units/<int:pk>/create/", views.unit_create, name="create"),
     path("units/<int:pk>/rename/", views.unit_rename, name="rename"),

@@ -9,7 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -24,6 +24,7 @@ from .access import (
     get_unit_for_user,
     is_strictly_below_user_unit,
     visible_breadcrumb,
+    visible_paths,
     visible_units,
 )
 from .exports import units_workbook
@@ -40,6 +41,7 @@ from .forms import (
     UnitRenameForm,
 )
 from .models import ApiToken, AuditEvent, Contact, Unit, User
+from .search import pick_units
 from .signals import unit_conversion_preview
 
 
@@ -102,16 +104,20 @@ def unit_detail(request, pk):
 
 @login_required
 def unit_search(request):
-    q = request.GET.get("q", "").strip()
+    q = request.GET.get("q", "").strip()[:50]
     results = []
     if q:
-        results = (
-            visible_units(request.user)
-            .filter(Q(name__icontains=q) | Q(code__startswith=q))
-            .select_related("parent")
-            .order_by("tree_id", "lft")[:50]
-        )
+        results = list(visible_units(request.user).matching(q).select_related("parent").order_by("tree_id", "lft")[:50])
+    paths = visible_paths(request.user, results)
+    for unit in results:
+        unit.path = paths[unit.pk]
     return render(request, "orgtree/unit_search.html", {"q": q, "results": results})
+
+
+@login_required
+def unit_pick(request):
+    """JSON for the search-as-you-type pickers (static/fedorg/picker.js): units of the user's subtree."""
+    return JsonResponse({"results": pick_units(request.user, request.GET.get("q", ""))})
 
 
 def _unit_form_view(request, pk, *, form_class, template, title, run, manage=True, below=False, form_kwargs=None):
@@ -329,6 +335,9 @@ def unit_export(request, pk):
 # --- accounts --------------------------------------------------------------------------
 
 
+ACCOUNT_PAGE = 200
+
+
 def _get_account_for_user(user, pk):
     """An account bound to a unit of the admin's subtree, else 404."""
     account = User.objects.filter(pk=pk, unit__in=visible_units(user)).select_related("unit").first()
@@ -345,12 +354,21 @@ def _require_admin(user):
 @login_required
 def account_list(request):
     _require_admin(request.user)
-    accounts = (
-        User.objects.filter(unit__in=visible_units(request.user))
-        .select_related("unit")
-        .order_by("unit__code", "username")
-    )
-    return render(request, "orgtree/account_list.html", {"accounts": accounts})
+    accounts = User.objects.filter(unit__in=visible_units(request.user)).select_related("unit")
+    q = request.GET.get("q", "").strip()[:50].replace("\x00", "")
+    if q:
+        units = visible_units(request.user).matching(q)
+        accounts = accounts.filter(
+            Q(username__icontains=q) | Q(full_name__icontains=q) | Q(phone__startswith=q) | Q(unit__in=units)
+        )
+    role = request.GET.get("role", "")
+    if role in User.Role.values:
+        accounts = accounts.filter(role=role)
+    total = accounts.count()
+    accounts = accounts.order_by("unit__code", "username")[:ACCOUNT_PAGE]
+    context = {"accounts": accounts, "q": q, "role": role, "roles": User.Role.choices, "total": total}
+    context["limit"] = ACCOUNT_PAGE
+    return render(request, "orgtree/account_list.html", context)
 
 
 @login_required

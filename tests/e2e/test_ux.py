@@ -97,3 +97,41 @@ def test_the_navigator_is_a_drawer_at_390px(tree, staff_a, page_as, live_server)
     page.keyboard.press("Escape")
     page.wait_for_function("!document.body.classList.contains('nav-open')")
     assert toggle.get_attribute("aria-expanded") == "false"
+
+
+def test_the_move_picker_finds_a_unit_by_pinyin_initials(tree, city_admin, page_as, live_server):
+    page = page_as(city_admin)
+    page.goto(live_server.url + reverse("orgtree:move", args=[tree.community_a.pk]))
+    # The live server shares one in-memory SQLite connection between threads: let the navigator's
+    # requests finish before the picker's start.
+    page.wait_for_load_state("networkidle")
+    field = page.locator("#id_new_parent")
+    field.type("hyjd", delay=30)  # 花园街道
+    option = page.locator(".picker-list [role=option]").first
+    option.wait_for()
+    assert "花园街道" in option.inner_text() and "南岗区" in option.inner_text()
+    screenshot(page, "picker_move")
+    assert axe_violations(page) == []
+    field.press("ArrowDown")
+    field.press("Enter")
+    assert field.input_value() == tree.street_b.code
+    assert "南岗区 / 花园街道（230103001）" in page.locator(".picked").inner_text()
+    page.locator("main form button.primary").click()
+    page.wait_for_load_state("load")
+    tree.community_a.refresh_from_db()
+    assert tree.community_a.parent_id == tree.street_b.pk
+
+
+def test_the_header_search_goes_to_the_chosen_page(tree, staff_a, member, page_as, live_server):
+    post = member(tree.community_a, name="张秀梅")
+    page = page_as(staff_a, width=390, height=844)
+    page.goto(live_server.url + reverse("orgtree:unit", args=[tree.district_a.pk]))
+    page.wait_for_load_state("networkidle")
+    box = page.locator("header .search input")
+    box.type("zxm", delay=30)
+    option = page.locator("header .picker-list [role=option]").first
+    option.wait_for()
+    assert "张秀梅" in option.inner_text()
+    screenshot(page, "header_search_narrow")
+    option.click()
+    page.wait_for_url(f"**{reverse('members:person', args=[post.person.pk])}")
