@@ -21,6 +21,7 @@ FIELD_LABELS = {
     "posts_moved": "转入的任职数",
     "effective_date": "生效日期",
     "created": "新建组织数",
+    "recoded": "重新编码的组织数",
     "password": "密码",
     "doc_number": "文号",
     "cut_off_date": "截止时间",

@@ -159,6 +159,12 @@ class Unit(MPTTModel):
     def get_absolute_url(self):
         return reverse("orgtree:unit", args=[self.pk])
 
+    @property
+    def code_fits_parent(self):
+        """False when the code does not start with the parent's (kept from the old parent after a move)."""
+        parent = self.parent
+        return parent is None or self.code.startswith(parent.code)
+
     # Tier 1 city, 2 district/county, 3 street/township, 4 community/village (FORMS.md "Tiers").
     KINDS_BY_TIER = {
         1: [Kind.CITY],
@@ -497,6 +503,7 @@ class AuditEvent(models.Model):
         "unit.seal": "上传公章",
         "unit.pilot": "设置示范点",
         "unit.bulk_load": "批量导入组织",
+        "unit.recode": "按上级重新编码",
         "account.create": "新建账号",
         "account.update": "修改账号",
         "auth.login": "登录",

@@ -198,6 +198,67 @@ def move_unit(*, unit, new_parent, actor, effective_date=None):
     return unit
 
 
+def recode_plan(unit):
+    """[(unit, old code, new code)] that would give `unit` and its subtree codes under its parent's.
+
+    After a move a unit keeps a code with its old parent's prefix (230102001 under 南岗区
+    230103). The plan keeps each code's length and local part: the unit's own last digits if that
+    code is free under the new parent, else the first free number; every descendant whose code
+    starts with the unit's old code swaps that prefix. Empty when the code already fits.
+    """
+    parent = unit.parent
+    if parent is None or unit.code.startswith(parent.code):
+        return []
+    width = len(unit.code) - len(parent.code)
+    if width <= 0:
+        raise ValidationError(
+            f"“{unit.name}”的组织代码 {unit.code} 不比上级“{parent.name}”（{parent.code}）长，无法按上级代码重新编码，请用“更名”直接改代码。"
+        )
+    subtree = list(Unit.objects.subtree_of(unit).order_by("lft").only("pk", "code", "name", "lft"))
+    mine = {u.code for u in subtree}
+    taken = set(Unit.objects.filter(code__startswith=parent.code).exclude(code__in=mine).values_list("code", flat=True))
+
+    def free(new_prefix):
+        new = {u.pk: new_prefix + u.code[len(unit.code) :] for u in subtree if u.code.startswith(unit.code)}
+        return new if not (set(new.values()) & taken) else None
+
+    candidates = [unit.code[-width:]] + [f"{n:0{width}d}" for n in range(1, 10**width)]
+    for local in candidates:
+        new_prefix = parent.code + local
+        if new_prefix in taken:
+            continue
+        codes = free(new_prefix)
+        if codes is not None:
+            return [(u, u.code, codes[u.pk]) for u in subtree if u.pk in codes]
+    raise ValidationError(f"“{parent.name}”之下已没有空余的组织代码，请用“更名”直接改代码。")
+
+
+@transaction.atomic
+def recode_subtree(*, unit, actor, expected=None):
+    """Give `unit` and its subtree codes under its parent's (the plan of recode_plan), in one
+    transaction with one audit event. `expected` is the plan's new code for `unit` as shown to
+    the user: if the tree changed meanwhile, nothing is written and the user sees the new plan."""
+    lock_tree()
+    unit = _fresh(unit)
+    plan = recode_plan(unit)
+    if not plan:
+        raise ValidationError(f"“{unit.name}”的组织代码已与上级一致，无需重新编码。")
+    new_code = plan[0][2]
+    if expected is not None and expected != new_code:
+        raise ValidationError("组织代码刚刚有变化，重新编码的方案已更新，请核对后再确认。")
+    for each, _old, new in plan:
+        _check_code(new)
+        Unit.objects.filter(pk=each.pk).update(code=new, updated_at=timezone.now())
+    AuditEvent.objects.record(
+        actor=actor,
+        action="unit.recode",
+        unit=unit,
+        obj=unit,
+        changes={"code": [unit.code, new_code], "recoded": len(plan)},
+    )
+    return _fresh(unit)
+
+
 @transaction.atomic
 def archive_unit(*, unit, actor, reason="", end_posts=False):
     """Archive a unit with no active children. Its open posts are refused, or with `end_posts`

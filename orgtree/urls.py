@@ -11,6 +11,7 @@ urlpatterns = [
     path("units/<int:pk>/create/", views.unit_create, name="create"),
     path("units/<int:pk>/rename/", views.unit_rename, name="rename"),
     path("units/<int:pk>/move/", views.unit_move, name="move"),
+    path("units/<int:pk>/recode/", views.unit_recode, name="recode"),
     path("units/<int:pk>/merge/", views.unit_merge, name="merge"),
     path("units/<int:pk>/archive/", views.unit_archive, name="archive"),
     path("units/<int:pk>/restore/", views.unit_restore, name="restore"),

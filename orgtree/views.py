@@ -175,7 +175,14 @@ def unit_rename(request, pk):
 @login_required
 def unit_move(request, pk):
     def run(unit, data):
-        return services.move_unit(unit=unit, new_parent=data["new_parent"], actor=request.user)
+        moved = services.move_unit(unit=unit, new_parent=data["new_parent"], actor=request.user)
+        if not moved.code_fits_parent:
+            messages.warning(
+                request,
+                f"“{moved.name}”的组织代码 {moved.code} 仍是原上级的代码，与新上级“{moved.parent.name}”"
+                f"（{moved.parent.code}）不一致。可以在本页“重新编码”。",
+            )
+        return moved
 
     return _unit_form_view(
         request,
@@ -186,6 +193,33 @@ def unit_move(request, pk):
         run=run,
         below=True,
         form_kwargs={"user": request.user},
+    )
+
+
+@login_required
+def unit_recode(request, pk):
+    """After a move: the plan that gives the unit and its subtree codes under the new parent, then, on
+    confirmation, the recode (one transaction, audited)."""
+    unit = get_unit_for_user(request.user, pk, write=True, manage=True)
+    if not is_strictly_below_user_unit(request.user, unit):
+        raise PermissionDenied("不能调整您所在组织本身，请联系上级管理员。")
+    error = None
+    if request.method == "POST":
+        try:
+            services.recode_subtree(unit=unit, actor=request.user, expected=request.POST.get("expected") or None)
+        except ValidationError as e:
+            error = "；".join(e.messages)
+        else:
+            unit = Unit.objects.get(pk=unit.pk)
+            messages.success(request, f"已重新编码：{unit.name}的组织代码现为 {unit.code}。")
+            return redirect(unit)
+    try:
+        plan = services.recode_plan(unit)
+    except ValidationError as e:
+        plan, error = [], error or "；".join(e.messages)
+    context = {"unit": unit, "plan": plan, "error": error, "shown": plan[:200], "title": "按上级重新编码"}
+    return render(
+        request, "orgtree/unit_recode.html", context, status=400 if error and request.method == "POST" else 200
     )
 
 

@@ -392,6 +392,7 @@ UNSCOPED_ROUTES = {
     "returns:notifications", "returns:notifications_read", "orgtree:api_tokens",
     "api-schema", "api-docs", "api-redoc", "api-verify", "api-unit-list", "api-person-list", "api-post-list",
     "api-campaign-list", "api-return-list", "api-return-submit-new",
+    "search", "search_suggest", "orgtree:pick",
 }  # fmt: skip
 
 
