@@ -641,6 +641,34 @@ def cell_people(form_no, *, unit, row, col, as_of=None, baseline=None):
     return row_label, col_label, facts
 
 
+_ETHNICITY = dict(codes.ETHNICITY)
+_POLITICAL = dict(codes.POLITICAL_STATUS)
+_EDUCATION = dict(codes.EDUCATION)
+
+
+def _yes_no(value):
+    return "是" if value else "否"
+
+
+# The column a drill-down list adds for what its cell counts: the people of a 少数民族 cell with
+# their 民族, of a 中共党员 cell with their 政治面貌, and so on. By the column key's ending or start.
+_DETAIL_COLUMNS = [
+    (("minority",), "民族", "ethnicity", _ETHNICITY.get),
+    (("party", "pol_"), "政治面貌", "political_status", _POLITICAL.get),
+    (("edu_",), "文化程度", "education", _EDUCATION.get),
+    (("worker", "others"), "专职妇女工作者", "is_women_worker", _yes_no),
+    (("frontline",), "基层一线", "is_frontline", _yes_no),
+]
+
+
+def cell_detail_column(col):
+    """(header, fact field, value formatter) of the column a drill-down list adds for column `col`, or None."""
+    for marks, header, field, label in _DETAIL_COLUMNS:
+        if any(col.endswith(m) or col.startswith(m) for m in marks):
+            return header, field, label
+    return None
+
+
 def _row_unit(unit, row, params, form_no):
     """(id, name) of the unit behind row "u<id>" on the count date: a child of `unit` or `unit` itself (附表4), a district (附表2)."""
     try:

@@ -103,7 +103,10 @@ def report_cell(request, pk, form_no):
         raise Http404(str(e)) from None
     counted_on = DEFAULT_BASELINE if col.endswith("_before") else as_of
     show_personal_data = can_see_personal_data(request.user, unit)
+    detail = tables.cell_detail_column(col)
     for fact in facts:
+        if detail:
+            fact["detail"] = detail[2](fact[detail[1]]) or fact[detail[1]]
         fact["role_label"] = tables.ROLE.get(fact["role"], fact["role"])
         fact["mode_label"] = tables.MODE.get(fact["mode"], fact["mode"])
         fact["phone"] = fact["mobile"] if show_personal_data else mask_mobile(fact["mobile"])
@@ -114,6 +117,7 @@ def report_cell(request, pk, form_no):
         "row_label": row_label,
         "col_label": col_label,
         "facts": facts,
+        "detail_header": detail[0] if detail else "",
         "as_of": as_of,
         "counted_on": counted_on,
         "as_of_error": error,
