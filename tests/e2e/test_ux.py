@@ -2,6 +2,8 @@
 its place and becoming a drawer at 390 px, and the search-as-you-type pickers. Screenshots land in
 tests/e2e/screenshots/."""
 
+import contextlib
+
 import pytest
 from django.urls import reverse
 
@@ -13,6 +15,24 @@ from .conftest import axe_violations, screenshot
 pytestmark = [pytest.mark.django_db(transaction=True)]
 
 FOOTER = {"unit_leader": "王丽", "filled_by": "李娜", "phone": "0451-84661234"}
+
+
+@pytest.fixture
+def page_as(page_as):
+    """The shared page_as, waiting at the end of a test until each page's requests are done (the
+    navigator keeps fetching): the live server shares one in-memory SQLite database, which cannot
+    be flushed while a request still runs."""
+    pages = []
+
+    def _page(*args, **kwargs):
+        page = page_as(*args, **kwargs)
+        pages.append(page)
+        return page
+
+    yield _page
+    for page in pages:
+        with contextlib.suppress(Exception):  # a page that never settles is closed anyway
+            page.wait_for_load_state("networkidle", timeout=5000)
 
 
 def test_the_reviewer_pins_cells_by_clicking_them(tree, campaign_2016, staff_a, city_reviewer, page_as, live_server):
@@ -91,6 +111,7 @@ def test_the_navigator_is_a_drawer_at_390px(tree, staff_a, page_as, live_server)
     toggle.click()
     page.locator(".tree li.current > a").wait_for()
     assert navigator.is_visible()
+    page.wait_for_function("document.getElementById('navigator').getBoundingClientRect().x >= 0")  # slid in
     box = navigator.bounding_box()
     assert box["x"] >= -1 and box["width"] <= 390
     screenshot(page, "narrow_drawer_open")
@@ -135,3 +156,23 @@ def test_the_header_search_goes_to_the_chosen_page(tree, staff_a, member, page_a
     screenshot(page, "header_search_narrow")
     option.click()
     page.wait_for_url(f"**{reverse('members:person', args=[post.person.pk])}")
+
+
+def test_form_2_scrolls_inside_its_box_with_the_first_column_and_header_in_view(
+    staffed_district_a, city_reviewer, page_as, live_server
+):
+    page = page_as(city_reviewer)
+    page.goto(live_server.url + reverse("reports:table", args=[staffed_district_a.city.pk, 2]))
+    page.wait_for_load_state("networkidle")
+    box = page.locator(".report-scroll").first
+    first = page.locator("table.report tbody tr:not(.section) td:first-child").first
+    left_before = first.bounding_box()["x"]
+    box.evaluate("b => { b.scrollLeft = b.scrollWidth; b.scrollTop = b.scrollHeight; }")
+    page.wait_for_timeout(100)
+    frame = box.bounding_box()
+    assert abs(first.bounding_box()["x"] - left_before) < 2  # the unit column stays put
+    head = page.locator("table.report thead").first.bounding_box()
+    assert frame["y"] - 1 <= head["y"] <= frame["y"] + 2  # the header is at the top of the box
+    last = page.locator("table.report tr.numbers th").last.bounding_box()
+    assert last["x"] + last["width"] <= frame["x"] + frame["width"] + 1  # the last column can be reached
+    screenshot(page, "form2_scrolled")
