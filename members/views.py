@@ -11,16 +11,19 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
+from django.http import FileResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
+from openpyxl import Workbook
 
-from fedorg.dates import CUTOFF_2016
+from fedorg.dates import CUTOFF_2016, cn_date
 from fedorg.forms import add_service_errors
 from fedorg.history import change_rows
+from fedorg.xlsx import workbook_bytes, write_simple_sheet
 from orgtree.access import can_see_personal_data, get_unit_for_user, visible_breadcrumb, visible_units
-from orgtree.models import AuditEvent
+from orgtree.models import AuditEvent, Unit
 
 from . import certificates, rules, selection, services
 from .access import get_person_for_user, get_post_for_user
@@ -356,6 +359,34 @@ def compliance(request, pk):
         "blocks": review.blocks,
     }
     return render(request, "members/compliance.html", context)
+
+
+@login_required
+def compliance_xlsx(request, pk):
+    """The compliance page as .xlsx: the findings (with each unit's path and code) and the 达标 counts."""
+    unit = get_unit_for_user(request.user, pk)
+    on, _form = _as_of(request)
+    review = rules.review_subtree(unit, on=on)
+    severity = request.GET.get("severity", "")
+    findings = [f for f in review.findings if f.severity == severity or severity not in rules.SEVERITY_LABELS]
+    paths = Unit.objects.subtree_paths(unit)
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "问题清单"
+    rows = []
+    for number, f in enumerate(findings, start=1):
+        path, code = paths.get(f.unit.pk, (f.unit.name, ""))
+        rows.append([number, f.severity_label, path, code, f.unit.get_kind_display(), f.detail or f.message])
+    write_simple_sheet(ws, ["序号", "程度", "组织", "组织代码", "类型", "问题"], rows, widths=[6, 8, 40, 15, 10, 60])
+    summary = wb.create_sheet("达标情况")
+    blocks = [
+        [b.quota.label, b.units, b.compliant, b.failing, f"{b.quota.total_range} 人"] for b in review.blocks
+    ]
+    write_simple_sheet(summary, ["类别", "组织数", "达标", "未达标", "配额（成员总数）"], blocks, widths=[24, 10, 10, 10, 18])
+    for sheet in (ws, summary):
+        sheet.oddHeader.center.text = f"{unit.name} 成员构成检查（{cn_date(on)}）"
+    filename = f"{unit.code}-{unit.name}-成员构成检查-{on:%Y%m%d}.xlsx"
+    return FileResponse(workbook_bytes(wb), as_attachment=True, filename=filename)
 
 
 # --- certificates ----------------------------------------------------------------------------

@@ -66,6 +66,16 @@ class UnitQuerySet(TreeQuerySet):
             return self.filter(code__startswith=q)
         return self.filter(name__icontains=q)
 
+    def subtree_paths(self, unit):
+        """{pk: (path, code)} for `unit` and its descendants in one query, the path naming each unit
+        with its parents from `unit` down ("道里区 / 兆麟街道 / 康乐社区"): many communities share a name."""
+        rows = self.subtree_of(unit).order_by("lft").values_list("pk", "parent_id", "name", "code")
+        paths: dict[int, tuple[str, str]] = {}
+        for pk, parent_id, name, code in rows:
+            parent = paths.get(parent_id) if pk != unit.pk else None
+            paths[pk] = (f"{parent[0]} / {name}" if parent else name, code)
+        return paths
+
     def of_tier(self, tier):
         return self.filter(kind__in=Unit.KINDS_BY_TIER[tier])
 

@@ -311,19 +311,6 @@ class Problem:
         return self.text
 
 
-def _unit_paths(unit):
-    """{pk: "道里区 / 兆麟街道 / 康乐社区"} for the unit and its descendants, in one query: several
-    communities share a name, so a warning names the unit with its parents."""
-    rows = Unit.objects.filter(tree_id=unit.tree_id, lft__gte=unit.lft, rght__lte=unit.rght).values_list(
-        "pk", "parent_id", "name", "lft"
-    )
-    paths: dict[int, str] = {}
-    for pk, parent_id, name, _lft in sorted(rows, key=lambda r: r[3]):
-        parent = paths.get(parent_id) if pk != unit.pk else None
-        paths[pk] = f"{parent} / {name}" if parent else name
-    return paths
-
-
 def submission_problems(form, unit, snapshot) -> tuple[list[Problem], list[Problem]]:
     """(errors, warnings) standing in the way of submitting `snapshot` for `unit`.
 
@@ -340,10 +327,10 @@ def submission_problems(form, unit, snapshot) -> tuple[list[Problem], list[Probl
     on = datetime.date.fromisoformat(snapshot["as_of"]) if snapshot.get("as_of") else form.as_of
     if form.form_no in ROSTER_FORMS:
         findings = evaluate_subtree(unit, on=on)
-        paths = _unit_paths(unit) if findings else {}
+        paths = Unit.objects.subtree_paths(unit) if findings else {}
         for finding in findings:
             name = finding.unit.name
-            path = paths.get(finding.unit.pk, name)
+            path = paths.get(finding.unit.pk, (name, ""))[0]
             detail = finding.detail or finding.message.removeprefix(name).lstrip("：:")
             text = f"{path}：{detail}"
             problem = Problem("rule", text, unit=finding.unit, fix_url=finding.fix_url, path=path, detail=detail)
