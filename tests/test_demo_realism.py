@@ -128,6 +128,26 @@ class TestDemoRealism:
                 ), (district.name, title, n)
         assert not Person.objects.filter(posts__unit__kind="township", workplace_title__contains="办事处").exists()
 
+    def test_titles_fit_the_level_of_the_unit_people_serve_in(self):
+        """A village woman works at her 村委会 or farm, not at a district bureau; a street has an
+        办事处 and no 人民政府; a township the reverse; 居委会 are in communities, 村委会 in villages."""
+        wrong = {
+            "village": r"(局|人民法院|人民检察院|办事处|居委会|社区)",
+            "community": r"(局|人民法院|人民检察院|村委会|村民小组|合作社)",
+            "street": r"(人民政府|村委会|居委会|卫生院)",
+            "township": r"(办事处|居委会|社区卫生服务中心)",
+        }
+        levels = Counter()
+        people = Person.objects.filter(posts__unit__kind__in=list(wrong)).distinct()
+        for person in people.prefetch_related("posts__unit"):
+            kinds = {post.unit.kind for post in person.posts.all()}
+            if len(kinds) != 1 or re.search(r"(妇联|妇代会)", person.workplace_title):
+                continue  # a woman serving at two levels, or titled by her own federation post
+            (kind,) = kinds
+            levels[kind] += 1
+            assert not re.search(wrong[kind], person.workplace_title), (kind, person.name, person.workplace_title)
+        assert levels["village"] and levels["community"], levels
+
     def test_district_leaders_have_titles_that_fit_district_or_county(self):
         for contact in Contact.objects.filter(role=Contact.Role.LEADER).select_related("unit"):
             suffix = contact.unit.name[-1] if contact.unit.name[-1] in "县市" else "区"
