@@ -379,10 +379,10 @@ def compliance_xlsx(request, pk):
         rows.append([number, f.severity_label, path, code, f.unit.get_kind_display(), f.detail or f.message])
     write_simple_sheet(ws, ["序号", "程度", "组织", "组织代码", "类型", "问题"], rows, widths=[6, 8, 40, 15, 10, 60])
     summary = wb.create_sheet("达标情况")
-    blocks = [
-        [b.quota.label, b.units, b.compliant, b.failing, f"{b.quota.total_range} 人"] for b in review.blocks
-    ]
-    write_simple_sheet(summary, ["类别", "组织数", "达标", "未达标", "配额（成员总数）"], blocks, widths=[24, 10, 10, 10, 18])
+    blocks = [[b.quota.label, b.units, b.compliant, b.failing, f"{b.quota.total_range} 人"] for b in review.blocks]
+    write_simple_sheet(
+        summary, ["类别", "组织数", "达标", "未达标", "配额（成员总数）"], blocks, widths=[24, 10, 10, 10, 18]
+    )
     for sheet in (ws, summary):
         sheet.oddHeader.center.text = f"{unit.name} 成员构成检查（{cn_date(on)}）"
     filename = f"{unit.code}-{unit.name}-成员构成检查-{on:%Y%m%d}.xlsx"

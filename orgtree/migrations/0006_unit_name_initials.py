@@ -20,7 +20,7 @@ def fill_initials(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("orgtree", "0004_api_token"),
+        ("orgtree", "0005_unit_version"),
     ]
 
     operations = [
