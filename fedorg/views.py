@@ -67,7 +67,7 @@ def _people(user, q, limit):
 def search(request):
     """The header's search box: units and people of the user's subtree, by name, code, pinyin
     initials (and for people an ID tail or phone), each linking to its page."""
-    q = request.GET.get("q", "").strip()[:50]
+    q = request.GET.get("q", "").replace("\x00", "").strip()[:50]  # PostgreSQL refuses NUL in a literal
     units = pick_units(request.user, q, limit=50) if q else []
     people = _people(request.user, q, 50) if q else []
     if q and len(units) + len(people) == 1:
@@ -78,7 +78,7 @@ def search(request):
 @login_required
 def search_suggest(request):
     """JSON for the header box as you type (static/fedorg/picker.js): a few units, then a few people."""
-    q = request.GET.get("q", "").strip()[:50]
+    q = request.GET.get("q", "").replace("\x00", "").strip()[:50]  # PostgreSQL refuses NUL in a literal
     if not q:
         return JsonResponse({"results": []})
     units = [{**u, "group": "组织"} for u in pick_units(request.user, q, limit=SUGGEST_LIMIT)]

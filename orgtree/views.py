@@ -117,7 +117,7 @@ def unit_search(request):
 @login_required
 def unit_pick(request):
     """JSON for the search-as-you-type pickers (static/fedorg/picker.js): units of the user's subtree."""
-    return JsonResponse({"results": pick_units(request.user, request.GET.get("q", ""))})
+    return JsonResponse({"results": pick_units(request.user, request.GET.get("q", "").replace("\x00", ""))})
 
 
 def _unit_form_view(request, pk, *, form_class, template, title, run, manage=True, below=False, form_kwargs=None):
