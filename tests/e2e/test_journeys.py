@@ -127,6 +127,8 @@ def test_1_clerk_adds_three_people_imports_a_roster_fixes_two_rows_and_her_unit_
         page.fill("#id_p-birth_date", f"1982.0{n}")
         page.fill("#id_p-id_number", valid_id(f"19820{n}15", 20 + 2 * n))
         page.fill("#id_p-mobile", f"1394510000{n}")
+        page.select_option("#id_p-education", "21")  # 文化程度 and 来源类别 start at 请选择 and must be chosen
+        page.select_option("#id_p-source", index=1)
         page.select_option("#id_j-role", "executive")
         page.fill("#id_j-start_date", "2016-07-10")
         if n == 1:
