@@ -45,7 +45,7 @@ class UnitCodeField(serializers.CharField):
 class UnitSerializer(serializers.ModelSerializer):
     kind_label = serializers.CharField(source="get_kind_display", read_only=True, help_text="类型（中文）")
     org_form_label = serializers.CharField(source="get_org_form_display", read_only=True, help_text="组织形式（中文）")
-    tier = serializers.IntegerField(read_only=True, help_text="层级：1 市，2 区县，3 街道乡镇，4 村社区")
+    tier = serializers.IntegerField(read_only=True, help_text="层级：0 省，1 市（地），2 区县，3 街道乡镇，4 村社区")
     parent = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True, help_text="上级组织代码")
     has_children = serializers.SerializerMethodField(help_text="是否有下级组织")
     url = serializers.CharField(source="get_absolute_url", read_only=True, help_text="页面地址")

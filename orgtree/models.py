@@ -97,7 +97,9 @@ class UnitQuerySet(TreeQuerySet):
 
 class Unit(MPTTModel):
     class Kind(models.TextChoices):
+        PROVINCE = "province", "省"
         CITY = "city", "市"
+        PREFECTURE = "prefecture", "地区"
         DISTRICT = "district", "区"
         COUNTY = "county", "县"
         COUNTY_CITY = "county_city", "县级市"
@@ -175,18 +177,24 @@ class Unit(MPTTModel):
         parent = self.parent
         return parent is None or self.code.startswith(parent.code)
 
-    # Tier 1 city, 2 district/county, 3 street/township, 4 community/village (FORMS.md "Tiers").
+    # Tier 0 province, 1 city/prefecture (市、地区), 2 district/county/county-level city, 3 street/township,
+    # 4 community/village (FORMS.md "Tiers"). The tier comes from the kind alone, never from the depth.
     KINDS_BY_TIER = {
-        1: [Kind.CITY],
+        0: [Kind.PROVINCE],
+        1: [Kind.CITY, Kind.PREFECTURE],
         2: [Kind.DISTRICT, Kind.COUNTY, Kind.COUNTY_CITY],
         3: [Kind.STREET, Kind.TOWNSHIP, Kind.TOWN],
         4: [Kind.COMMUNITY, Kind.VILLAGE],
     }
+    # Kinds that may be the root of a tree: a province, or a city on its own (the 2016 demo).
+    ROOT_KINDS = [Kind.PROVINCE, Kind.CITY]
     VALID_PARENT_KINDS = {
-        Kind.CITY: [],
-        Kind.DISTRICT: [Kind.CITY],
-        Kind.COUNTY: [Kind.CITY],
-        Kind.COUNTY_CITY: [Kind.CITY],
+        Kind.PROVINCE: [],
+        Kind.CITY: [Kind.PROVINCE],
+        Kind.PREFECTURE: [Kind.PROVINCE],
+        Kind.DISTRICT: [Kind.CITY, Kind.PREFECTURE],
+        Kind.COUNTY: [Kind.CITY, Kind.PREFECTURE],
+        Kind.COUNTY_CITY: [Kind.CITY, Kind.PREFECTURE],
         Kind.STREET: [Kind.DISTRICT, Kind.COUNTY, Kind.COUNTY_CITY],
         Kind.TOWNSHIP: [Kind.DISTRICT, Kind.COUNTY, Kind.COUNTY_CITY],
         Kind.TOWN: [Kind.DISTRICT, Kind.COUNTY, Kind.COUNTY_CITY],
@@ -194,6 +202,7 @@ class Unit(MPTTModel):
         Kind.VILLAGE: [Kind.TOWNSHIP, Kind.TOWN],
         Kind.OTHER: [
             Kind.CITY,
+            Kind.PREFECTURE,
             Kind.DISTRICT,
             Kind.COUNTY,
             Kind.COUNTY_CITY,
@@ -210,7 +219,7 @@ class Unit(MPTTModel):
                 return tier
         return min(self.level + 1, 4)
 
-    TIER_LABELS = {1: "市", 2: "区县", 3: "街道乡镇", 4: "社区村"}
+    TIER_LABELS = {0: "省", 1: "市（地）", 2: "区县", 3: "街道乡镇", 4: "社区村"}
 
     @property
     def tier_label(self):
@@ -237,6 +246,11 @@ class Unit(MPTTModel):
             return None
 
     @property
+    def runs_campaigns(self):
+        """A province or a city (地区) federation may run a campaign; its districts file the returns."""
+        return self.tier in (0, 1)
+
+    @property
     def is_archived(self):
         return self.archived_at is not None
 
@@ -252,11 +266,19 @@ class Unit(MPTTModel):
     def child_kinds_of(cls, kind):
         return [child for child, parents in cls.VALID_PARENT_KINDS.items() if kind in parents]
 
+    @classmethod
+    def check_kind(cls, kind):
+        """Raise ValidationError for a kind that is not one of Unit.Kind (never a bare KeyError)."""
+        if kind not in cls.VALID_PARENT_KINDS:
+            names = "、".join(str(label) for _value, label in cls.Kind.choices)
+            raise ValidationError(f"没有“{kind}”这种组织类型，只能是：{names}。")
+
     def check_parent(self, parent):
         """Raise ValidationError unless `parent` may hold a unit of this kind."""
+        self.check_kind(self.kind)
         allowed = self.VALID_PARENT_KINDS[self.kind]
         if parent is None:
-            if allowed:
+            if self.kind not in self.ROOT_KINDS:
                 raise ValidationError(f"{self.get_kind_display()}级组织必须有上级组织。")
             return
         if parent.kind not in allowed:

@@ -51,6 +51,7 @@ FORMS = sorted(FORM_TITLES)
 SNAPSHOT_VERSION = 1
 DASH = "—"
 
+TIER1 = f"({tier_case('u')}) = 1"
 TIER2 = f"({tier_case('u')}) = 2"
 
 
@@ -147,9 +148,27 @@ def _value(row, panel, key):
     return row["cells"][[c["key"] for c in panel["columns"]].index(key)]
 
 
-def _tier2_units(params):
-    """(id, name, code) of the district-tier units of the subtree, in tree order."""
-    return [(r[0], r[4], r[5]) for r in units_in_scope(params, where=TIER2)]
+def _filer_rows(unit, params):
+    """The rows of 附表1–2: [(row unit id, name, [district ids])] and whether each row is a city.
+
+    Below a province (docs/forms.md "A province's tables") each row is a city (市、地区) holding the
+    districts of its subtree, counted by the same rules as that city's own table; otherwise each
+    row is one district (区、县、县级市).
+    """
+    districts = units_in_scope(params, where=TIER2)
+    if unit.tier != 0:
+        return [(d[0], d[4], [d[0]]) for d in districts], False
+    # Below a province a unit's `top` (its row of 附表4) is the city that holds it.
+    return [(c[0], c[4], [d[0] for d in districts if d[3] == c[0]]) for c in units_in_scope(params, where=TIER1)], True
+
+
+def _district_titles(unit, params):
+    """{district id: title} for the sheets of 附表3: the district's name, after its city's below a province."""
+    districts = units_in_scope(params, where=TIER2)
+    if unit.tier != 0:
+        return {d[0]: d[4] for d in districts}
+    cities = {c[0]: c[4] for c in units_in_scope(params, where=TIER1)}
+    return {d[0]: f"{cities.get(d[3], '')} {d[4]}".strip() for d in districts}
 
 
 def _cells_from(columns, values, overrides):
@@ -161,7 +180,8 @@ def _cells_from(columns, values, overrides):
 
 def _form1(snapshot, *, unit, as_of, baseline, user):
     params = scope_params(unit, on=as_of, base=baseline)
-    districts = _tier2_units(params)
+    filers, _by_city = _filer_rows(unit, params)
+    districts = [(row_id, name, "") for row_id, name, _ids in filers]
     contacts = {
         (c.unit_id, c.role): c for c in Contact.objects.filter(unit_id__in=[d[0] for d in districts]).order_by("pk")
     }
@@ -208,7 +228,8 @@ def _congress_cells(congress, as_of):
 
 def _form2(snapshot, *, unit, as_of, baseline, user):
     params = scope_params(unit, on=as_of, base=baseline)
-    districts = _tier2_units(params)
+    filers, by_city = _filer_rows(unit, params)
+    districts = [(d, "", "") for _row_id, _name, ids in filers for d in ids]
     measures = specs.conditions(specs.FORM2_HEADER)
     counts = aggregate(
         params,
@@ -228,14 +249,23 @@ def _form2(snapshot, *, unit, as_of, baseline, user):
     totals = dict.fromkeys(measures, 0)
     unit_rows = []
     on_schedule = 0
-    for unit_id, name, _code in districts:
-        values = counts.get((unit_id,), dict.fromkeys(measures, 0))
+    for row_id, name, ids in filers:
+        values = dict.fromkeys(measures, 0)
+        row_on_schedule = 0
+        for unit_id in ids:
+            for key, value in counts.get((unit_id,), {}).items():
+                values[key] += value
+            row_on_schedule += _congress_cells(current.get(unit_id), as_of)["on_schedule"] == "是"
         for key in measures:
             totals[key] += values[key]
-        text_cells = _congress_cells(current.get(unit_id), as_of)
-        on_schedule += text_cells["on_schedule"] == "是"
+        on_schedule += row_on_schedule
+        if by_city:
+            # A city's row adds up its districts, as the 合计 row does: 第4栏 counts the districts 按期换届.
+            text_cells = {**dict.fromkeys(specs.FORM2_TEXT_COLUMNS, DASH), "on_schedule": row_on_schedule}
+        else:
+            text_cells = _congress_cells(current.get(row_id), as_of)
         cells = _cells_from(columns, values, {"unit": name, "note": "", **text_cells})
-        unit_rows.append(_row(f"u{unit_id}", name, "unit", cells, unit_id=unit_id, drill=True))
+        unit_rows.append(_row(f"u{row_id}", name, "unit", cells, unit_id=row_id, drill=True))
     total_text = dict.fromkeys(specs.FORM2_TEXT_COLUMNS, DASH)
     total_text["on_schedule"] = on_schedule
     total_cells = _cells_from(columns, totals, {"unit": "合计", "note": "", **total_text})
@@ -287,7 +317,8 @@ def _form3(snapshot, *, unit, as_of, baseline, user):
     from fedorg.masking import mask_mobile
 
     params = scope_params(unit, on=as_of, base=baseline)
-    districts = _tier2_units(params)
+    titles = _district_titles(unit, params)
+    districts = [(unit_id, title, "") for unit_id, title in titles.items()]
     facts = fact_rows(
         params,
         where=specs.LEADERSHIP,
@@ -629,10 +660,14 @@ def cell_people(form_no, *, unit, row, col, as_of=None, baseline=None):
         row_label, row_cond = row_conds[row]
         where = f"{row_cond} AND {specs.LEADERSHIP} AND {col_cond}"
     elif row != "total":
-        row_pk, row_label = _row_unit(unit, row, params, form_no)
-        # 附表2's district and 附表4's 本级 row are the unit alone; a child row of 附表4 is its subtree.
-        alone = form_no == 2 or row_pk == unit.pk
-        unit_where = f"u.id = {int(row_pk)}" if alone else f"u.row_id = {int(row_pk)}"
+        row_pk, row_label, row_tier = _row_unit(unit, row, params, form_no)
+        if form_no == 2 and row_tier == 1:
+            # A province's 附表2 row is a city: the districts below it (their `row_id` is the city).
+            unit_where = f"{TIER2} AND u.row_id = {int(row_pk)}"
+        else:
+            # 附表2's district and 附表4's 本级 row are the unit alone; a child row of 附表4 is its subtree.
+            alone = form_no == 2 or row_pk == unit.pk
+            unit_where = f"u.id = {int(row_pk)}" if alone else f"u.row_id = {int(row_pk)}"
     elif form_no == 2:
         unit_where = TIER2
     if col.endswith("_before"):
@@ -681,6 +716,8 @@ def _row_unit(unit, row, params, form_no):
     row_pk, parent_id, _sort, _top, name, _code, _block, tier = found[0]
     if form_no == 4 and parent_id != unit.pk and row_pk != unit.pk:
         raise CellNotFound(f"“{name}”不是本表的一行。")
-    if form_no == 2 and tier != 2:
+    if form_no == 2 and unit.tier == 0 and tier != 1:
+        raise CellNotFound(f"“{name}”不是市（地）妇联。")
+    if form_no == 2 and unit.tier != 0 and tier != 2:
         raise CellNotFound(f"“{name}”不是区、县（市）妇联。")
-    return row_pk, name
+    return row_pk, name, tier

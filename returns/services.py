@@ -70,8 +70,8 @@ CAMPAIGN_AHEAD = datetime.timedelta(days=2 * 366)  # a campaign is planned at mo
 @transaction.atomic
 def create_campaign(*, actor, doc_number, title, baseline_date, cut_off_date, due_dates):
     """A new campaign run by the actor's unit; `due_dates` maps CampaignForm.FormNo to a date."""
-    if not (actor.is_superuser or (actor.can_manage_tree and actor.unit is not None and actor.unit.tier == 1)):
-        raise PermissionDenied("只有市妇联管理员可以发布报送任务。")
+    if not (actor.is_superuser or (actor.can_manage_tree and actor.unit is not None and actor.unit.runs_campaigns)):
+        raise PermissionDenied("只有省、市（地）妇联管理员可以发布报送任务。")
     doc_number, title = doc_number.strip(), title.strip()
     errors = {}
     if Campaign.objects.filter(doc_number=doc_number).exists():

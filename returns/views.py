@@ -50,13 +50,13 @@ def campaign_list(request):
 
 
 def _may_create_campaigns(user):
-    return user.is_superuser or (user.can_manage_tree and user.unit is not None and user.unit.tier == 1)
+    return user.is_superuser or (user.can_manage_tree and user.unit is not None and user.unit.runs_campaigns)
 
 
 @login_required
 def campaign_create(request):
     if not _may_create_campaigns(request.user):
-        raise PermissionDenied("只有市妇联管理员可以发布报送任务。")
+        raise PermissionDenied("只有省、市（地）妇联管理员可以发布报送任务。")
     form = CampaignCreateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data

@@ -1,0 +1,280 @@
+"""Five levels (issue 10): a province root above the cities, tiers from the kind, provincial 附表 and reviewers.
+
+The tree of tests/conftest.py (哈尔滨市 and two districts) is moved below 黑龙江省 (23), next to 齐齐哈尔市 (2302)
+with one district, one street and one community, each staffed a little.
+"""
+
+import datetime
+import io
+import json
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+from conftest import make_user
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.management import call_command
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from members import services as members
+from orgtree import services
+from orgtree.models import Unit, User
+from reports import tables
+from returns import services as returns_services
+from returns.models import Return
+
+K, F = Unit.Kind, Unit.OrgForm
+START = datetime.date(2016, 7, 1)
+FOOTER = {"unit_leader": "王丽", "filled_by": "李娜", "phone": "0451-84661234"}
+
+
+def staff(unit, role, name, n=1, **person):
+    for i in range(n):
+        p = members.create_person(
+            data={"name": f"{name}{i}", "birth_date": datetime.date(1980, 1, 1), **person}, actor=None
+        )
+        members.appoint(person=p, unit=unit, role=role, start_date=START, actor=None)
+
+
+def fresh(unit):
+    return Unit.objects.get(pk=unit.pk)
+
+
+@pytest.fixture
+def province(tree):
+    p = SimpleNamespace(**vars(tree))
+    p.province = services.create_unit(parent=None, name="黑龙江省", code="23", kind=K.PROVINCE, actor=None)
+    services.move_unit(unit=tree.city, new_parent=p.province, actor=None)
+    p.qqhr = services.create_unit(parent=fresh(p.province), name="齐齐哈尔市", code="2302", kind=K.CITY, actor=None)
+    p.longsha = services.create_unit(parent=fresh(p.qqhr), name="龙沙区", code="230202", kind=K.DISTRICT, actor=None)
+    p.qq_street = services.create_unit(
+        parent=fresh(p.longsha), name="五龙街道", code="230202001", kind=K.STREET, actor=None
+    )
+    p.qq_community = services.create_unit(
+        parent=fresh(p.qq_street), name="龙华社区", code="230202001001", kind=K.COMMUNITY, actor=None
+    )
+    for name in list(vars(p)):
+        setattr(p, name, fresh(getattr(p, name)))
+    staff(p.street_a, "chair", "道里街道主席")
+    staff(p.street_a, "vice_chair", "道里街道副主席", 2)
+    staff(p.street_a, "executive", "道里街道执委", 22)
+    staff(p.community_a, "chair", "兆麟社区主席")
+    staff(p.community_a2, "director", "经纬主任")
+    staff(p.district_a, "vice_chair", "道里区副主席", ethnicity="03")
+    staff(p.qq_street, "chair", "五龙主席")
+    staff(p.qq_street, "executive", "五龙执委", 3)
+    staff(p.qq_community, "chair", "龙华主席")
+    staff(p.qq_community, "vice_chair", "龙华副主席", 2)
+    staff(p.qq_community, "executive", "龙华执委", 12)
+    staff(p.longsha, "chair", "龙沙区主席")
+    staff(p.longsha, "executive", "龙沙区执委", 4)
+    return p
+
+
+@pytest.fixture
+def province_reviewer(province):
+    return make_user("sheng_shenhe", province.province, User.Role.REVIEWER, full_name="省妇联审核员")
+
+
+@pytest.fixture
+def province_admin(province):
+    return make_user("sheng_admin", province.province, User.Role.ADMIN, full_name="省妇联管理员")
+
+
+@pytest.fixture
+def harbin_admin(province):
+    return make_user("hrb_admin", province.city, User.Role.ADMIN, full_name="哈尔滨市管理员")
+
+
+# --- the tree -------------------------------------------------------------------------------
+
+
+def test_a_province_is_a_root_and_a_city_sits_below_it(province):
+    assert province.province.parent is None and province.province.tier == 0
+    assert province.city.parent_id == province.province.pk and province.city.tier == 1
+    assert province.longsha.tier == 2 and province.qq_street.tier == 3 and province.qq_community.tier == 4
+    assert province.city.get_ancestors().get().code == "23"
+    assert fresh(province.province).get_descendant_count() == 14
+
+
+def test_an_unknown_kind_is_a_message_not_a_key_error(db):
+    with pytest.raises(ValidationError) as e:
+        services.create_unit(parent=None, name="某地", code="24", kind="provence", actor=None)
+    assert "没有“provence”这种组织类型" in str(e.value)
+
+
+@pytest.mark.parametrize(
+    ("child_kind", "parent_kind", "ok"),
+    [
+        (K.CITY, K.PROVINCE, True),
+        (K.PREFECTURE, K.PROVINCE, True),
+        (K.COUNTY, K.PREFECTURE, True),
+        (K.COUNTY_CITY, K.CITY, True),
+        (K.DISTRICT, K.PROVINCE, False),  # a district sits in a city, not straight in the province
+        (K.PROVINCE, K.CITY, False),
+        (K.STREET, K.CITY, False),
+    ],
+)
+def test_valid_parents_by_kind(db, child_kind, parent_kind, ok):
+    codes = {K.PROVINCE: "23", K.CITY: "2301", K.PREFECTURE: "2327"}
+    parent = services.create_unit(
+        parent=None, name="上级", code=codes.get(parent_kind, "2302"), kind=K.PROVINCE, actor=None
+    )
+    if parent_kind != K.PROVINCE:
+        parent = services.create_unit(parent=parent, name="上级市", code="2399", kind=parent_kind, actor=None)
+    make = lambda: services.create_unit(parent=parent, name="下级", code="239901", kind=child_kind, actor=None)  # noqa: E731
+    if ok:
+        assert make().parent_id == parent.pk
+    else:
+        with pytest.raises(ValidationError):
+            make()
+
+
+def test_a_province_cannot_have_a_parent_and_a_district_cannot_be_a_root(db):
+    with pytest.raises(ValidationError):
+        services.create_unit(parent=None, name="道里区", code="230102", kind=K.DISTRICT, actor=None)
+    root = services.create_unit(parent=None, name="黑龙江省", code="23", kind=K.PROVINCE, actor=None)
+    with pytest.raises(ValidationError):
+        services.create_unit(parent=root, name="吉林省", code="22", kind=K.PROVINCE, actor=None)
+
+
+def test_the_unit_form_offers_cities_below_a_province(province, province_admin, login):
+    page = login(province_admin).get(reverse("orgtree:unit", args=[province.province.pk]))
+    assert page.status_code == 200
+    assert [str(k) for k in page.context["child_kinds"]] == [K.CITY, K.PREFECTURE]
+    assert "第0级（省）" in page.content.decode()
+
+
+def test_the_heilongjiang_code_list_has_13_cities_and_prefectures_with_their_source():
+    data = json.loads((Path(settings.BASE_DIR) / "fixtures" / "heilongjiang.json").read_text(encoding="utf-8"))
+    assert data["province"] == {"code": "23", "name": "黑龙江省", "kind": "province"}
+    cities = {c["code"]: c["name"] for c in data["cities"]}
+    assert len(cities) == 13 and cities["2301"] == "哈尔滨市" and cities["2327"] == "大兴安岭地区"
+    assert all(code.startswith("23") and len(code) == 4 for code in cities)
+    assert "统计用区划代码" in data["source"] and "GB/T 2260" in data["source"]
+
+
+# --- who sees what --------------------------------------------------------------------------
+
+
+def test_a_provincial_reviewer_sees_every_city_a_city_account_only_its_own(
+    province, province_reviewer, harbin_admin, login
+):
+    client = login(province_reviewer)
+    for unit in (province.city, province.qqhr, province.qq_community, province.community_a):
+        assert client.get(reverse("orgtree:unit", args=[unit.pk])).status_code == 200
+    codes = {u["code"] for u in client.get(reverse("api-unit-list") + "?page_size=100").json()["results"]}
+    assert {"23", "2301", "2302", "230202001001", "230102001001"} <= codes
+
+    client = login(harbin_admin)
+    assert client.get(reverse("orgtree:unit", args=[province.city.pk])).status_code == 200
+    for unit in (province.province, province.qqhr, province.qq_community):
+        assert client.get(reverse("orgtree:unit", args=[unit.pk])).status_code == 404
+    assert client.get(reverse("api-unit-detail", args=["2302"])).status_code == 404
+    codes = {u["code"] for u in client.get(reverse("api-unit-list") + "?page_size=100").json()["results"]}
+    assert "2302" not in codes and "23" not in codes and "2301" in codes
+
+
+def test_a_provincial_reviewer_reviews_a_district_of_any_city(
+    province, province_reviewer, province_admin, campaign_2016
+):
+    form = campaign_2016.forms.get(form_no="2")
+    staffer = make_user("longsha", province.longsha, User.Role.STAFF)
+    ret = returns_services.submit_return(form=form, unit=province.longsha, actor=staffer, **FOOTER)
+    assert returns_services.can_review(province_reviewer, province.longsha)
+    ret = returns_services.approve_return(ret=ret, actor=province_reviewer)
+    assert ret.status == Return.Status.APPROVED
+    harbin_reviewer = make_user("hrb_shenhe", province.city, User.Role.REVIEWER)
+    assert not returns_services.can_review(harbin_reviewer, province.longsha)
+
+
+def test_a_province_runs_a_campaign_over_the_districts_of_every_city(province, province_admin, harbin_admin, login):
+    data = {
+        "doc_number": "黑妇发〔2017〕3号",
+        "title": "全省扩大基层妇联组织成员",
+        "baseline_date": "2017-05-01",
+        "cut_off_date": "2017-09-30",
+        **{f"due_{n}": "2017-10-15" for n in ("1", "2", "3", "4", "5")},
+    }
+    campaign = returns_services.create_campaign(
+        actor=province_admin,
+        doc_number=data["doc_number"],
+        title=data["title"],
+        baseline_date=datetime.date(2017, 5, 1),
+        cut_off_date=datetime.date(2017, 9, 30),
+        due_dates={"4": datetime.date(2017, 10, 15)},
+    )
+    assert campaign.unit_id == province.province.pk
+    assert {d.code for d in campaign.districts()} == {"230102", "230103", "230202"}
+    # A city administrator still runs her own campaigns.
+    city_campaign = returns_services.create_campaign(
+        actor=harbin_admin,
+        doc_number="哈妇发〔2017〕5号",
+        title="哈尔滨市2017年扩员",
+        baseline_date=datetime.date(2017, 5, 1),
+        cut_off_date=datetime.date(2017, 9, 30),
+        due_dates={"4": datetime.date(2017, 10, 15)},
+    )
+    assert {d.code for d in city_campaign.districts()} == {"230102", "230103"}
+
+
+# --- provincial tables ----------------------------------------------------------------------
+
+
+def _cells(snapshot, panel=0):
+    p = snapshot["panels"][panel]
+    keys = [c["key"] for c in p["columns"]]
+    return {row["key"]: dict(zip(keys, row["cells"], strict=True)) for row in p["rows"]}
+
+
+@pytest.mark.parametrize("form_no", [2, 4])
+def test_each_city_row_of_a_provincial_table_equals_that_citys_own_total(province, form_no):
+    sheng = tables.compute(form_no, unit=province.province)
+    rows = _cells(sheng)
+    assert [r["label"] for r in sheng["panels"][0]["rows"]] == ["合计", "哈尔滨市", "齐齐哈尔市"]
+    numeric = [c["key"] for c in sheng["panels"][0]["columns"] if c["numeric"] and c["key"] not in ("unit",)]
+    for city in (province.city, province.qqhr):
+        own = _cells(tables.compute(form_no, unit=city))["total"]
+        mine = rows[f"u{city.pk}"]
+        for key in numeric:
+            if isinstance(own[key], int):
+                assert mine[key] == own[key], (city.name, key)
+    assert not tables.failed_checks(sheng) or form_no == 4
+    if form_no == 4:
+        assert rows[f"u{province.qqhr.pk}"]["b2_done"] == 1  # 龙华社区 reaches the 15–25 quota
+        assert rows["total"]["b1_units"] == 4  # 兆麟街道, 新农镇, 花园街道, 五龙街道
+    if form_no == 2:
+        assert rows[f"u{province.qqhr.pk}"]["exe_total"] == 5
+
+
+def test_provincial_form5_adds_up_the_cities(province):
+    total = lambda unit: _cells(tables.compute(5, unit=unit))["total"]["total"]  # noqa: E731
+    assert total(province.province) == total(province.city) + total(province.qqhr) > 0
+
+
+def test_provincial_form1_lists_the_cities_and_form3_names_the_city_of_each_district(province):
+    f1 = tables.compute(1, unit=province.province)
+    assert [r["label"] for r in f1["panels"][0]["rows"]] == ["哈尔滨市", "齐齐哈尔市"]
+    f3 = tables.compute(3, unit=province.province)
+    assert [p["subtitle"] for p in f3["panels"]] == ["哈尔滨市 道里区", "哈尔滨市 南岗区", "齐齐哈尔市 龙沙区"]
+
+
+def test_drilling_into_a_city_row_of_provincial_form2_lists_its_districts_people(province, province_reviewer, login):
+    url = reverse("reports:cell", args=[province.province.pk, 2]) + f"?row=u{province.qqhr.pk}&col=exe_total"
+    page = login(province_reviewer).get(url)
+    assert page.status_code == 200
+    names = {f["name"] for f in page.context["facts"]}
+    assert names == {"龙沙区主席0", *{f"龙沙区执委{i}" for i in range(4)}}
+
+
+def test_export_report_unit_23_gives_the_provincial_table_with_a_row_per_city(province, tmp_path):
+    out = tmp_path / "sheng4.xlsx"
+    stdout = io.StringIO()
+    call_command("export_report", form=4, unit="23", as_of="2016-08-31", out=str(out), stdout=stdout)
+    assert "黑龙江省" in stdout.getvalue()
+    ws = load_workbook(out).worksheets[0]
+    first_column = [str(c.value) for c in ws["A"] if c.value]
+    assert "合计" in first_column and "哈尔滨市" in first_column and "齐齐哈尔市" in first_column
+    assert "道里区" not in first_column
