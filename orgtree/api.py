@@ -16,14 +16,14 @@ from fedorg.restapi import bool_param, choice_param, datetime_param
 
 from . import services
 from .access import get_unit_by_code_for_user, is_strictly_below_user_unit, visible_breadcrumb, visible_units
-from .models import Unit
+from .models import UNIT_CODE_MAX_LENGTH, Unit
 
 
 class UnitCodeField(serializers.CharField):
     """A unit named by its 组织代码, looked up only inside the caller's subtree (400 if not found there)."""
 
     def __init__(self, **kwargs):
-        kwargs.setdefault("max_length", 20)
+        kwargs.setdefault("max_length", UNIT_CODE_MAX_LENGTH)
         super().__init__(**kwargs)
         self.validators = []  # the length is checked on the code below, not on the unit it names
 
@@ -45,7 +45,12 @@ class UnitCodeField(serializers.CharField):
 class UnitSerializer(serializers.ModelSerializer):
     kind_label = serializers.CharField(source="get_kind_display", read_only=True, help_text="类型（中文）")
     org_form_label = serializers.CharField(source="get_org_form_display", read_only=True, help_text="组织形式（中文）")
-    tier = serializers.IntegerField(read_only=True, help_text="层级：0 省，1 市（地），2 区县，3 街道乡镇，4 村社区")
+    tier = serializers.IntegerField(
+        read_only=True,
+        allow_null=True,
+        help_text="层级：0 省，1 市（地），2 区县，3 街道乡镇，4 村社区；新领域妇联为空",
+    )
+    is_new_field = serializers.BooleanField(read_only=True, help_text="是否新领域妇联（不计入基层三类组织）")
     parent = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True, help_text="上级组织代码")
     has_children = serializers.SerializerMethodField(help_text="是否有下级组织")
     url = serializers.CharField(source="get_absolute_url", read_only=True, help_text="页面地址")
@@ -61,6 +66,7 @@ class UnitSerializer(serializers.ModelSerializer):
             "org_form",
             "org_form_label",
             "tier",
+            "is_new_field",
             "is_pilot",
             "parent",
             "archived_at",
@@ -76,7 +82,9 @@ class UnitSerializer(serializers.ModelSerializer):
 class UnitCreateSerializer(serializers.Serializer):
     parent = UnitCodeField(help_text="上级组织代码")
     name = serializers.CharField(max_length=100, help_text="组织名称")
-    code = serializers.CharField(max_length=20, help_text="组织代码（统计用区划代码）")
+    code = serializers.CharField(
+        max_length=UNIT_CODE_MAX_LENGTH, help_text="组织代码（统计用区划代码；新领域妇联为上级代码加“-”和 2–3 位数字）"
+    )
     kind = serializers.ChoiceField(choices=Unit.Kind.choices, help_text="类型")
     org_form = serializers.ChoiceField(choices=Unit.OrgForm.choices, default=Unit.OrgForm.FEDERATION)
     is_pilot = serializers.BooleanField(default=False, help_text="示范点")
@@ -84,7 +92,7 @@ class UnitCreateSerializer(serializers.Serializer):
 
 class UnitRenameSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=100, help_text="新名称")
-    code = serializers.CharField(max_length=20, required=False, help_text="新组织代码（不改可省略）")
+    code = serializers.CharField(max_length=UNIT_CODE_MAX_LENGTH, required=False, help_text="新组织代码（不改可省略）")
 
 
 class UnitMoveSerializer(serializers.Serializer):

@@ -25,7 +25,7 @@ def unit_rows(unit):
             u.name,
             u.parent.code if u.parent_id else "",
             u.get_kind_display(),
-            u.tier,
+            u.tier if u.tier is not None else u.tier_label,
             u.get_org_form_display(),
             "是" if u.is_pilot else "否",
             status,

@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from .access import visible_paths, visible_units
-from .models import Contact, Unit, User, validate_unit_code
+from .models import UNIT_CODE_MAX_LENGTH, Contact, Unit, User, validate_unit_code
 
 
 class UnitCodeField(forms.CharField):
@@ -62,9 +62,10 @@ class UnitCreateForm(forms.Form):
     name = forms.CharField(label="组织名称", max_length=100)
     code = forms.CharField(
         label="组织代码",
-        max_length=20,
+        max_length=UNIT_CODE_MAX_LENGTH,
         validators=[validate_unit_code],
-        help_text="统计用区划代码：2、4、6、9 或 12 位数字，例如 230102001001。",
+        help_text="统计用区划代码：2、4、6、9 或 12 位数字，例如 230102001001；"
+        "新领域妇联为上级组织代码加“-”和 2–3 位数字，例如 2301-01。",
     )
     kind = forms.ChoiceField(label="类型")
     org_form = forms.ChoiceField(label="组织形式", choices=Unit.OrgForm.choices, initial=Unit.OrgForm.FEDERATION)
@@ -74,13 +75,13 @@ class UnitCreateForm(forms.Form):
         super().__init__(*args, **kwargs)
         kinds = Unit.child_kinds_of(parent.kind)
         self.fields["kind"].choices = [(k, Unit.Kind(k).label) for k in kinds]
-        if parent.tier < 3:
+        if parent.tier is None or parent.tier < 3:
             self.fields["org_form"].choices = [(Unit.OrgForm.FEDERATION, Unit.OrgForm.FEDERATION.label)]
 
 
 class UnitRenameForm(forms.Form):
     name = forms.CharField(label="组织名称", max_length=100)
-    code = forms.CharField(label="组织代码", max_length=20, validators=[validate_unit_code])
+    code = forms.CharField(label="组织代码", max_length=UNIT_CODE_MAX_LENGTH, validators=[validate_unit_code])
 
 
 class UnitMoveForm(ScopedFormMixin, forms.Form):

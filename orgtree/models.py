@@ -1,5 +1,7 @@
 """Federation units (one MPTT tree per city), their contacts and congresses, accounts, audit."""
 
+import re
+
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.core.exceptions import ValidationError
@@ -15,16 +17,28 @@ from mptt.querysets import TreeQuerySet
 from fedorg.pinyin import pinyin_initials
 
 # 统计用区划代码: 2 (province), 4 (city), 6 (district/county), 9 (street/township) or 12 (community/
-# village) ASCII digits. The database holds the same pattern as a check constraint.
-UNIT_CODE_PATTERN = r"^([0-9]{2}|[0-9]{4}|[0-9]{6}|[0-9]{9}|[0-9]{12})$"
+# village) ASCII digits. A new-field federation (新领域妇联) has no statistical code of its own: it takes the
+# code of the territorial unit it belongs to (4, 6 or 9 digits) and a segment of its own, "-" and 2–3 digits,
+# one per level, so that sub-federations can go on below it at any depth: 2301-01, 2301-01-03, 230102001-02.
+# The database holds the same pattern as a check constraint.
+TERRITORIAL_CODE = r"[0-9]{2}|[0-9]{4}|[0-9]{6}|[0-9]{9}|[0-9]{12}"
+NEW_FIELD_CODE = r"([0-9]{4}|[0-9]{6}|[0-9]{9})(-[0-9]{2,3})+"
+UNIT_CODE_PATTERN = rf"^({TERRITORIAL_CODE}|{NEW_FIELD_CODE})$"
 UNIT_CODE_LENGTHS = (2, 4, 6, 9, 12)
+UNIT_CODE_MAX_LENGTH = 40
+
+
+def is_new_field_code(code):
+    return re.fullmatch(NEW_FIELD_CODE, code or "", flags=re.ASCII) is not None
 
 
 def validate_unit_code(code):
     code = code or ""
-    if not (code.isascii() and code.isdigit() and len(code) in UNIT_CODE_LENGTHS):
+    territorial = code.isascii() and code.isdigit() and len(code) in UNIT_CODE_LENGTHS
+    if not (territorial or (len(code) <= UNIT_CODE_MAX_LENGTH and is_new_field_code(code))):
         raise ValidationError(
-            f"组织代码“{code}”不符合统计用区划代码：应为 2、4、6、9 或 12 位数字，例如 230102001001。",
+            f"组织代码“{code}”不符合统计用区划代码：应为 2、4、6、9 或 12 位数字，例如 230102001001；"
+            "新领域妇联为所属市、区县或街道乡镇的代码加“-”和 2–3 位数字，例如 2301-01。",
             code="invalid_unit_code",
         )
 
@@ -108,14 +122,19 @@ class Unit(MPTTModel):
         TOWN = "town", "镇"
         COMMUNITY = "community", "社区"
         VILLAGE = "village", "村"
-        OTHER = "other", "新领域"
+        # 新领域妇联 (docs/forms.md "New-field federations"): outside the territorial tiers.
+        NF_ORGAN = "nf_organ", "机关、系统妇联"
+        NF_ENTERPRISE = "nf_enterprise", "企业妇联"
+        NF_SOCIETY = "nf_society", "社会组织、商会、协会妇联"
+        NF_PARK = "nf_park", "园区、商圈、楼宇、众创空间妇联"
+        OTHER = "other", "其他新领域妇联"
 
     class OrgForm(models.TextChoices):
         FEDERATION = "federation", "妇联"
         CONGRESS = "congress", "妇代会"
 
     name = models.CharField("组织名称", max_length=100)
-    code = models.CharField("组织代码", max_length=20, unique=True, validators=[validate_unit_code])
+    code = models.CharField("组织代码", max_length=UNIT_CODE_MAX_LENGTH, unique=True, validators=[validate_unit_code])
     kind = models.CharField("类型", max_length=20, choices=Kind.choices)
     org_form = models.CharField("组织形式", max_length=20, choices=OrgForm.choices, default=OrgForm.FEDERATION)
     parent = TreeForeignKey(
@@ -152,7 +171,7 @@ class Unit(MPTTModel):
             models.CheckConstraint(
                 condition=models.Q(code__regex=UNIT_CODE_PATTERN),
                 name="unit_code_statistical_pattern",
-                violation_error_message="组织代码应为 2、4、6、9 或 12 位数字。",
+                violation_error_message="组织代码应为 2、4、6、9 或 12 位数字，新领域妇联为上级代码加“-”和 2–3 位数字。",
             ),
         ]
 
@@ -200,30 +219,46 @@ class Unit(MPTTModel):
         Kind.TOWN: [Kind.DISTRICT, Kind.COUNTY, Kind.COUNTY_CITY],
         Kind.COMMUNITY: [Kind.STREET, Kind.TOWN],
         Kind.VILLAGE: [Kind.TOWNSHIP, Kind.TOWN],
-        Kind.OTHER: [
-            Kind.CITY,
-            Kind.PREFECTURE,
-            Kind.DISTRICT,
-            Kind.COUNTY,
-            Kind.COUNTY_CITY,
-            Kind.STREET,
-            Kind.TOWNSHIP,
-            Kind.TOWN,
-        ],
     }
+    # 新领域妇联: below a city, a district, a street or township, or another new-field federation.
+    NEW_FIELD_KINDS = [Kind.NF_ORGAN, Kind.NF_ENTERPRISE, Kind.NF_SOCIETY, Kind.NF_PARK, Kind.OTHER]
+    NEW_FIELD_PARENT_KINDS = [
+        Kind.CITY,
+        Kind.PREFECTURE,
+        Kind.DISTRICT,
+        Kind.COUNTY,
+        Kind.COUNTY_CITY,
+        Kind.STREET,
+        Kind.TOWNSHIP,
+        Kind.TOWN,
+        *NEW_FIELD_KINDS,
+    ]
+    VALID_PARENT_KINDS.update(dict.fromkeys(NEW_FIELD_KINDS, NEW_FIELD_PARENT_KINDS))
 
     @property
     def tier(self):
+        """0–4 by kind (never by depth); None for a new-field federation, which is in no tier."""
         for tier, kinds in self.KINDS_BY_TIER.items():
             if self.kind in kinds:
                 return tier
-        return min(self.level + 1, 4)
+        return None
 
     TIER_LABELS = {0: "省", 1: "市（地）", 2: "区县", 3: "街道乡镇", 4: "社区村"}
 
     @property
     def tier_label(self):
-        return self.TIER_LABELS[self.tier]
+        return self.TIER_LABELS[self.tier] if self.tier is not None else "新领域妇联"
+
+    @property
+    def level_text(self):
+        """What the unit page says of its place: 第2级（区县）, or 新领域妇联（企业妇联）."""
+        if self.is_new_field:
+            return f"新领域妇联（{self.get_kind_display()}）"
+        return f"第{self.tier}级（{self.tier_label}）"
+
+    @property
+    def is_new_field(self):
+        return self.kind in self.NEW_FIELD_KINDS
 
     @property
     def federation_name(self):
@@ -315,7 +350,7 @@ class UnitVersion(models.Model):
     valid_from = models.DateField("起始日期", null=True, blank=True)
     valid_to = models.DateField("终止日期", null=True, blank=True)
     name = models.CharField("组织名称", max_length=100)
-    code = models.CharField("组织代码", max_length=20)
+    code = models.CharField("组织代码", max_length=UNIT_CODE_MAX_LENGTH)
     kind = models.CharField("类型", max_length=20, choices=Unit.Kind.choices)
     org_form = models.CharField("组织形式", max_length=20, choices=Unit.OrgForm.choices)
     parent = models.ForeignKey(

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from fedorg.pinyin import pinyin_initials
 
-from .models import ApiToken, AuditEvent, Contact, Unit, UnitVersion, validate_unit_code
+from .models import ApiToken, AuditEvent, Contact, Unit, UnitVersion, is_new_field_code, validate_unit_code
 from .signals import seal_replaced, unit_archiving, unit_converting, unit_merging
 
 # One lock for all trees: tree writes are rare (a few a day), so contention does not matter,
@@ -101,6 +101,19 @@ def _check_code(code):
         raise ValidationError({"code": e.messages}) from None
 
 
+def _check_code_fits_kind(code, kind, parent):
+    """A new-field federation's code is its parent's code and a segment ("-01"); a territorial unit's is digits."""
+    if kind in Unit.NEW_FIELD_KINDS:
+        if parent is not None and not (
+            is_new_field_code(code) and code.startswith(f"{parent.code}-") and "-" not in code[len(parent.code) + 1 :]
+        ):
+            raise ValidationError(
+                {"code": f"新领域妇联的组织代码应为上级组织代码加“-”和 2–3 位数字，例如 {parent.code}-01。"}
+            )
+    elif is_new_field_code(code):
+        raise ValidationError({"code": "带“-”的组织代码只用于新领域妇联；其他组织请用统计用区划代码。"})
+
+
 def _check_code_free(code, *, exclude_pk=None):
     clash = Unit.objects.filter(code=code).exclude(pk=exclude_pk).first()
     if clash is not None:
@@ -125,6 +138,7 @@ def create_unit(*, parent, name, code, kind, actor, org_form=None, is_pilot=Fals
         unit.check_parent(parent)
     except ValidationError as e:
         raise ValidationError({"kind": e.messages}) from None
+    _check_code_fits_kind(code, kind, parent)
     if org_form == Unit.OrgForm.CONGRESS and not unit.is_village_level:
         raise ValidationError({"org_form": "只有村（社区）一级可以是妇代会。"})
     unit.save()
@@ -160,6 +174,7 @@ def rename_unit(*, unit, name, actor, code=None, effective_date=None):
         code = code.strip()
         _check_code(code)
         _check_code_free(code, exclude_pk=unit.pk)
+        _check_code_fits_kind(code, unit.kind, unit.parent)
         changes["code"] = [unit.code, code]
         unit.code = code
     if changes:

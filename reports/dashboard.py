@@ -11,7 +11,7 @@ from members import codes, freshness, rules
 
 from . import specs
 from .facts import scope_params
-from .tables import form5_groups, unit_figures
+from .tables import form5_groups, unit_and_new_field_figures
 
 FURTHEST = 8
 CACHE_SECONDS = 3600  # an entry is also dropped by any change of the data version; this bounds memory
@@ -34,7 +34,7 @@ def unit_dashboard(unit, *, as_of=DEFAULT_AS_OF, baseline=DEFAULT_BASELINE, fres
     """The dashboard of `unit`'s subtree; fresh=True when `unit` was just read in this request (see scope_params)."""
     # One read of the subtree bounds for both passes; 扩员前 is not shown here, so it is not counted.
     params = scope_params(unit, on=as_of, base=baseline, fresh=fresh)
-    units, figures = unit_figures(unit, as_of=as_of, baseline=baseline, params=params)
+    units, figures, new_field = unit_and_new_field_figures(unit, as_of=as_of, baseline=baseline, params=params)
     names = {row[0]: row[4] for row in units}
     blocks = {row[0]: row[6] for row in units}
     parents = {row[0]: names.get(row[1], "") for row in units}  # same names recur: 学府社区 under two streets
@@ -75,6 +75,13 @@ def unit_dashboard(unit, *, as_of=DEFAULT_AS_OF, baseline=DEFAULT_BASELINE, fres
         "education": _bars([(label, get(f"edu_{key}")) for key, label, _p in codes.EDUCATION_BANDS]),
         "political": _bars([(label, get(f"pol_{key}")) for key, label in specs.POLITICAL_BANDS]),
         "furthest": gaps[:FURTHEST],
+        # 新领域妇联: their own line, never in the blocks, the 达标 count or the charts above.
+        "new_field": {
+            "units": len(new_field),
+            "people": sum(f["after"] for f in new_field.values()),
+            "chairs": sum(f["chair"] for f in new_field.values()),
+            "vices": sum(f["vice"] for f in new_field.values()),
+        },
     }
 
 

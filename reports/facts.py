@@ -42,9 +42,15 @@ def _rank_case(alias="p"):
 
 
 def _tier_case(alias="u"):
-    """Unit.tier in SQL: by kind, and for new-field units (kind other) by depth, as the model does."""
+    """Unit.tier in SQL: by kind alone, never by depth; NULL for a new-field 妇联, which is in no tier
+    (so it is never a row of 附表1–3 nor in a block of 附表4/5: docs/forms.md "New-field federations")."""
     whens = " ".join(f"WHEN {alias}.kind IN {_in(kinds)} THEN {tier}" for tier, kinds in Unit.KINDS_BY_TIER.items())
-    return f"CASE {whens} WHEN {alias}.level >= 3 THEN 4 ELSE {alias}.level + 1 END"
+    return f"CASE {whens} ELSE NULL END"
+
+
+def new_field_sql(alias="u"):
+    """The unit is a new-field 妇联 (新领域妇联), counted apart in its own block of 附表4/5."""
+    return f"{alias}.kind IN {_in(Unit.NEW_FIELD_KINDS)}"
 
 
 def block_case(alias="u"):

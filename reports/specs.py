@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 from members import codes, rules
 from members.models import Post
+from orgtree.models import Unit
 
 from .facts import DELEGATE_RANK, age_sql, education_band_sql, political_band_sql
 
@@ -311,6 +312,37 @@ FORM4_CONT_HEADER = [
         ],
     ),
 ]
+
+# 新领域妇联 (docs/forms.md "New-field federations"): never in the three blocks above; counted apart in a
+# panel of their own, 附表4（新领域妇联）, shown when the subtree has any. Rows as in 4-1.
+NEW_FIELD_TITLE = "新领域妇联组织成员情况统计表"
+NEW_FIELD_KIND_COLUMNS = [
+    (Unit.Kind.NF_ORGAN.value, "机关、系统"),
+    (Unit.Kind.NF_ENTERPRISE.value, "企业"),
+    (Unit.Kind.NF_SOCIETY.value, "社会组织、商会、协会"),
+    (Unit.Kind.NF_PARK.value, "园区、商圈、楼宇、众创空间"),
+    (Unit.Kind.OTHER.value, "其他"),
+]
+# The pseudo-block of new-field facts in 附表5's grouping (blocks 1–3 are the grassroots ones).
+NEW_FIELD_BLOCK = 4
+FORM4_NF_HEADER = [
+    text("单位", "unit", 14),
+    group(
+        "新领域妇联个数",
+        num("合计", "nf_units"),
+        group("其中", *[num(label, f"nf_units_{kind}", width=9) for kind, label in NEW_FIELD_KIND_COLUMNS]),
+    ),
+    group(
+        "成员数",
+        num("扩员前", "nf_before"),
+        num("扩员后合计", "nf_after"),
+        num("其中：主席", "nf_chair"),
+        num("副主席", "nf_vice"),
+        num("执委", "nf_member"),
+        num("新增", "nf_new"),
+    ),
+]
+NF_NOTES = "新领域妇联（机关、系统，企业，社会组织、商会、协会，园区、商圈、楼宇、众创空间妇联）不计入附表4、附表5的三类基层组织，在本表单独统计。"
 
 # --- 附表5 --------------------------------------------------------------------------------
 

@@ -29,7 +29,7 @@ from fedorg.dates import DEFAULT_AS_OF, DEFAULT_BASELINE, cn_date, year_month
 from members import codes, rules
 from members.models import Post
 from orgtree.access import can_see_personal_data
-from orgtree.models import Congress, Contact
+from orgtree.models import Congress, Contact, Unit
 
 from . import specs
 from .excel import normalize
@@ -37,6 +37,7 @@ from .facts import (
     HEADCOUNTS,
     aggregate,
     fact_rows,
+    new_field_sql,
     per_unit_counts,
     rolled_up,
     scope_params,
@@ -366,15 +367,91 @@ def _form3(snapshot, *, unit, as_of, baseline, user):
 
 
 def _row_units(unit, params):
-    """Rows of 附表4: the unit itself when it is in a block (本级), then its children on the count date in tree order."""
-    rows = []
-    where = f"u.parent_id = {int(unit.pk)} OR u.id = {int(unit.pk)}"
-    for unit_id, parent_id, _sort, _top, name, _code, block, _tier in units_in_scope(params, where=where):
-        if unit_id == unit.pk and block:
+    """Rows of 附表4 and the new-field 妇联 of the subtree, in one query.
+
+    Rows: the unit itself when it is in a block (本级), then its territorial children on the count
+    date in tree order; a new-field child is never a row of 4-1 (docs/forms.md "New-field
+    federations"). The second list holds (id, parent_id, top, name) of every new-field 妇联 of the
+    subtree (`top`: the child of the unit that holds it, or the unit itself).
+    """
+    rows, new_field = [], []
+    where = f"u.parent_id = {int(unit.pk)} OR u.id = {int(unit.pk)} OR {new_field_sql('u')}"
+    for unit_id, parent_id, _sort, top, name, _code, block, tier in units_in_scope(params, where=where):
+        if tier is None:
+            new_field.append((unit_id, parent_id, top, name))
+        elif unit_id == unit.pk and block:
             rows.append({"id": unit_id, "name": f"{name}（本级）", "self": True})
         elif parent_id == unit.pk:
             rows.append({"id": unit_id, "name": name, "self": False})
+    return rows, new_field
+
+
+def _new_field_rows(unit, params, new_field):
+    """附表4（新领域妇联）: its rows (the unit itself when it is a new-field 妇联, then each child holding
+    any) with their figures, counted with the same measures as 4-1. Three queries, run only when the
+    subtree has a new-field 妇联."""
+    ids = [u[0] for u in new_field]
+    kinds = dict(Unit.objects.filter(pk__in=ids).values_list("pk", "kind"))
+    measures = {key: sum_case(cond) for key, cond in specs.FORM4_UNIT_MEASURES.items()}
+    counted = aggregate(
+        params,
+        measures=measures,
+        group_by=["f.unit_id"],
+        unit_where=new_field_sql("u"),
+        leadership=True,
+        headcounts=True,
+    )
+    keys = ["before", "after", "chair", "vice", "member", "new"]
+    spans = []  # (row id, name, the new-field units it counts)
+    if unit.kind in Unit.NEW_FIELD_KINDS:
+        own = next(u for u in new_field if u[0] == unit.pk)
+        spans.append((unit.pk, f"{own[3]}（本级）", [own]))
+    for child_id, _parent, _sort, _top, name, *_rest in units_in_scope(params, where=f"u.parent_id = {int(unit.pk)}"):
+        held = [u for u in new_field if u[2] == child_id]
+        if held:
+            spans.append((child_id, name, held))
+    rows = []
+    for row_id, name, held in spans:
+        acc = dict.fromkeys(["nf_units", *(f"nf_units_{k}" for k, _l in specs.NEW_FIELD_KIND_COLUMNS)], 0)
+        acc.update({f"nf_{key}": 0 for key in keys})
+        for unit_id, *_rest in held:
+            acc["nf_units"] += 1
+            acc[f"nf_units_{kinds[unit_id]}"] += 1
+            values = counted.get((unit_id,), {})
+            for key in keys:
+                acc[f"nf_{key}"] += values.get(key, 0)
+        rows.append((row_id, name, row_id == unit.pk, acc))
     return rows
+
+
+def _form4_new_field(snapshot, unit, params, new_field):
+    """The 附表4（新领域妇联） panel and its checks: 扩员后合计 = 主席 + 副主席 + 执委, 个数 = the kinds' sum."""
+    rows = _new_field_rows(unit, params, new_field)
+    _header, columns = specs.build_header(specs.FORM4_NF_HEADER)
+    total = {}
+    for _id, _name, _self, acc in rows:
+        for key, value in acc.items():
+            total[key] = total.get(key, 0) + value
+    panel_rows = [_row("total", "合计", "total", _cells_from(columns, total, {"unit": "合计"}))]
+    for row_id, name, is_self, acc in rows:
+        cells = _cells_from(columns, acc, {"unit": name})
+        panel_rows.append(_row(f"u{row_id}", name, "self" if is_self else "unit", cells, unit_id=row_id))
+    panel = _panel(
+        snapshot, "4-nf", specs.FORM4_NF_HEADER, panel_rows, label="附表4（新领域妇联）", title=specs.NEW_FIELD_TITLE
+    )
+    kind_keys = [f"nf_units_{k}" for k, _l in specs.NEW_FIELD_KIND_COLUMNS]
+    for row in panel_rows:
+        v = lambda key, row=row: _value(row, panel, key)  # noqa: E731 - a local shorthand
+        parts = v("nf_chair") + v("nf_vice") + v("nf_member")
+        _check(
+            snapshot, panel, row, parts == v("nf_after"),
+            f"新领域妇联扩员后合计（{v('nf_after')}）应等于主席、副主席、执委之和（{parts}）。", "nf_after",
+        )  # fmt: skip
+        kinds = sum(v(k) for k in kind_keys)
+        _check(
+            snapshot, panel, row, kinds == v("nf_units"),
+            f"新领域妇联个数（{v('nf_units')}）应等于各类之和（{kinds}）。", "nf_units",
+        )  # fmt: skip
 
 
 def unit_figures(unit, *, as_of, baseline, params=None):
@@ -384,16 +461,24 @@ def unit_figures(unit, *, as_of, baseline, params=None):
     with FORM4_UNIT_MEASURES (after, chair, vice, member, new), "before" (扩员前) and "held".
     `params` may be passed in by a caller that already read the subtree bounds.
     """
+    units, figures, _new_field = unit_and_new_field_figures(unit, as_of=as_of, baseline=baseline, params=params)
+    return units, figures
+
+
+def unit_and_new_field_figures(unit, *, as_of, baseline, params=None):
+    """unit_figures, plus {unit_id: figures} of the subtree's new-field 妇联 (tier NULL), from the same two queries."""
     params = params or scope_params(unit, on=as_of, base=baseline)
     units = units_in_scope(params)
     measures = {key: sum_case(cond) for key, cond in specs.FORM4_UNIT_MEASURES.items()}
     counted = per_unit_counts(params, measures=measures)
     empty = dict.fromkeys([*measures, *HEADCOUNTS], 0)
-    figures = {}
-    for unit_id, *_rest, block, _tier in units:
+    figures, new_field = {}, {}
+    for unit_id, *_rest, block, tier in units:
         if block:
             figures[unit_id] = counted.get(unit_id, empty)
-    return units, figures
+        elif tier is None:
+            new_field[unit_id] = counted.get(unit_id, empty)
+    return units, figures, new_field
 
 
 # 达标 of one unit from its figures in 附表4's statement (members.rules decides; see reaches_quota_sql).
@@ -412,7 +497,7 @@ def _after_new(cond):
 
 def _form4(snapshot, *, unit, as_of, baseline, user):
     params = scope_params(unit, on=as_of, base=baseline)
-    row_units = _row_units(unit, params)
+    row_units, new_field = _row_units(unit, params)
     cont = specs.conditions(specs.FORM4_CONT_HEADER)
     counted = rolled_up(
         params,
@@ -499,6 +584,8 @@ def _form4(snapshot, *, unit, as_of, baseline, user):
             f"new_mode_{Post.Mode.PART_TIME}",
         )
     _cross_check(snapshot, held, form4_total=total)
+    if new_field:
+        _form4_new_field(snapshot, unit, params, new_field)
 
 
 # --- 附表5 ------------------------------------------------------------------------------------
@@ -508,19 +595,40 @@ def _round1(value):
     return float(Decimal(str(value)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
 
 
-def form5_groups(unit, *, as_of, baseline, params=None):
-    """{(block, rank): {measure: n, "age_sum": years}} over the subtree's block units (1 query after the scope)."""
+def _form5_all_groups(unit, *, as_of, baseline, params=None):
+    """{(block, rank): {measure: n, "age_sum": years}} for blocks 1–3 and the new-field 妇联 (block 4)."""
     params = params or scope_params(unit, on=as_of, base=baseline)
     measures = {key: sum_case(cond) for key, cond in specs.conditions(specs.FORM5_HEADER).items()}
     measures["age_sum"] = f"SUM({specs.AGE})"
-    # leadership=True reads leadership posts only; block 0 (city, district, new-field units) is
-    # dropped here rather than in SQL, where a filter made PostgreSQL misjudge the row count.
-    groups = aggregate(params, measures=measures, group_by=["f.block", "f.rnk"], leadership=True, headcounts=True)
-    return {key: values for key, values in groups.items() if key[0] and key[1] is not None}
+    # leadership=True reads leadership posts only; block 0 (city, district) is dropped here rather
+    # than in SQL, where a filter made PostgreSQL misjudge the row count. New-field 妇联 (tier NULL)
+    # are grouped apart as specs.NEW_FIELD_BLOCK, in the same statement.
+    groups = aggregate(
+        params, measures=measures, group_by=["f.block", "f.rnk", "f.tier IS NULL"], leadership=True, headcounts=True
+    )
+    result = {}
+    for (block, rnk, new_field), values in groups.items():
+        block = specs.NEW_FIELD_BLOCK if new_field else block
+        if block and rnk is not None:
+            acc = result.setdefault((block, rnk), dict.fromkeys(values, 0))
+            for key, value in values.items():
+                acc[key] += value
+    return result
+
+
+def form5_groups(unit, *, as_of, baseline, params=None):
+    """{(block, rank): {measure: n, "age_sum": years}} over the subtree's block units (1 query after the scope).
+
+    Blocks 1–3 only: the new-field 妇联 are never in them (see _form5_all_groups for those).
+    """
+    groups = _form5_all_groups(unit, as_of=as_of, baseline=baseline, params=params)
+    return {key: values for key, values in groups.items() if key[0] != specs.NEW_FIELD_BLOCK}
 
 
 def _form5(snapshot, *, unit, as_of, baseline, user):
-    groups = form5_groups(unit, as_of=as_of, baseline=baseline)
+    every_group = _form5_all_groups(unit, as_of=as_of, baseline=baseline)
+    groups = {key: values for key, values in every_group.items() if key[0] != specs.NEW_FIELD_BLOCK}
+    new_field = {key: values for key, values in every_group.items() if key[0] == specs.NEW_FIELD_BLOCK}
     header, columns = specs.build_header(specs.FORM5_HEADER)
     keys = [*specs.conditions(specs.FORM5_HEADER), "age_sum"]
     rank_of = {1: "r1", 2: "r2", 3: "r3", 4: "r3"}
@@ -585,6 +693,48 @@ def _form5(snapshot, *, unit, as_of, baseline, user):
     _cross_check(
         snapshot, held, form5_subtotals={n: _value(by_key[f"b{n}"], panel, "total") for n, *_r in specs.BLOCKS}
     )
+    if new_field:
+        _form5_new_field(snapshot, new_field, columns, keys, groups_to_check)
+
+
+def _form5_new_field(snapshot, groups, columns, keys, groups_to_check):
+    """附表5（新领域妇联）: 小计 and its 主席, 副主席, 执委 rows, with the same columns and checks as 附表5."""
+    rank_of = {1: "r1", 2: "r2", 3: "r3", 4: "r3"}
+    sums = {}
+    for (_block, rnk), values in groups.items():
+        for target in ("nf", f"nf{rank_of[rnk]}"):
+            acc = sums.setdefault(target, dict.fromkeys(keys, 0))
+            for key in keys:
+                acc[key] += values[key]
+
+    def cells(key, label):
+        acc = sums.get(key, dict.fromkeys(keys, 0))
+        avg = _round1(acc["age_sum"] / acc["total"]) if acc["total"] else DASH
+        return _cells_from(columns, acc, {"item": label, "avg_age": avg, "note": ""})
+
+    rows = [_row("nf", "新领域妇联小计", "subtotal", cells("nf", "新领域妇联小计"))]
+    for rank_key, role in (("r1", "主席"), ("r2", "副主席"), ("r3", "执委")):
+        rows.append(_row(f"nf{rank_key}", f"　　{role}", "item", cells(f"nf{rank_key}", f"　　{role}")))
+    panel = _panel(
+        snapshot,
+        "5-nf",
+        specs.FORM5_HEADER,
+        rows,
+        label="附表5（新领域妇联）",
+        title=f"{snapshot['title']}（新领域妇联）",
+    )
+    for row in rows:
+        total = _value(row, panel, "total")
+        for label, group_keys in groups_to_check:
+            parts = sum(_value(row, panel, k) for k in group_keys)
+            _check(
+                snapshot, panel, row, parts == total, f"{label}各栏之和（{parts}）应等于总人数（{total}）。", "total"
+            )
+    parts = sum(_value(row, panel, "total") for row in rows[1:])
+    _check(
+        snapshot, panel, rows[0], parts == _value(rows[0], panel, "total"),
+        f"小计（{_value(rows[0], panel, 'total')}）应等于下列三行之和（{parts}）。", "total",
+    )  # fmt: skip
 
 
 def _cross_check(snapshot, recount, *, form4_total=None, form5_subtotals=None):

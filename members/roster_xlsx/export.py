@@ -24,7 +24,7 @@ from ..models import Post
 from .columns import COLUMNS, EXPORT_EXTRA, PERSON_ID, POST_ID, code_label
 
 EXPORT_COLUMNS = [PERSON_ID, POST_ID, COLUMNS[0], *EXPORT_EXTRA, *COLUMNS[1:]]
-TIER_LABELS = {1: "市级", 2: "区、县（市）级", 3: "乡镇（街道）级", 4: "村（社区）级"}
+TIER_LABELS = {0: "省级", 1: "市（地）级", 2: "区、县（市）级", 3: "乡镇（街道）级", 4: "村（社区）级"}
 
 
 def roster_posts(unit, *, as_of, history=False):
@@ -62,7 +62,7 @@ def roster_row(post, *, show_personal_data):
         "post_id": post.pk,
         "unit_code": unit.code,
         "unit_name": unit.name,
-        "unit_tier": TIER_LABELS.get(unit.tier, f"第{unit.tier}级"),
+        "unit_tier": TIER_LABELS.get(unit.tier, unit.level_text),
         "name": person.name,
         "gender": person.get_gender_display(),
         "ethnicity": code_label("ethnicity", person.ethnicity),
