@@ -153,3 +153,55 @@ class AsOfForm(forms.Form):
 
 class IssueCertificatesForm(forms.Form):
     issued_on = forms.DateField(label="发证日期", widget=DateInput())
+
+
+class RuleSetForm(forms.Form):
+    """A new rule set: a name, its source, from when it applies, and per block the six figures (or none)."""
+
+    name = forms.CharField(label="名称", max_length=100, help_text="例如 2017年村妇联配额")
+    source = forms.CharField(label="依据", max_length=200, required=False, help_text="文件文号和条款")
+    effective_from = forms.DateField(
+        label="起用日期", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text="此日及以后的统计（没有指定规则集的报送任务）按本规则集判定达标。",
+    )  # fmt: skip
+
+    LABELS = {
+        "total_min": "成员总数下限",
+        "total_max": "成员总数上限",
+        "heads": "主席（主任）人数",
+        "vice_min": "副主席（副主任）至少",
+        "member_min": "执委（委员）下限",
+        "member_max": "执委（委员）上限",
+    }
+
+    def __init__(self, *args, initial_rules=None, **kwargs):
+        from . import rules
+        from .models import QuotaRule
+
+        super().__init__(*args, **kwargs)
+        base = initial_rules or rules.DEFAULT_RULES
+        for block, label in QuotaRule.Block.choices:
+            quota = base.by_block(block)
+            self.fields[f"{block}_on"] = forms.BooleanField(
+                label=f"{label}：设定配额", required=False, initial=quota is not None
+            )
+            for key, text in self.LABELS.items():
+                self.fields[f"{block}_{key}"] = forms.IntegerField(
+                    label=f"{label}：{text}", min_value=0, max_value=999, required=False,
+                    initial=getattr(quota or rules.DEFAULT_RULES.by_block(block), key),
+                )  # fmt: skip
+
+    def quotas(self):
+        from .models import QuotaRule
+
+        result = {}
+        for block in QuotaRule.Block.values:
+            if not self.cleaned_data.get(f"{block}_on"):
+                result[block] = None
+                continue
+            values = {key: self.cleaned_data.get(f"{block}_{key}") for key in self.LABELS}
+            missing = [self.LABELS[k] for k, v in values.items() if v is None]
+            if missing:
+                raise ValidationError({f"{block}_{k}": "请填写。" for k, v in values.items() if v is None})
+            result[block] = values
+        return result

@@ -507,3 +507,87 @@ class Filing(models.Model):
 
     def __str__(self):
         return f"{self.meeting} 备案"
+
+
+class RuleSetQuerySet(models.QuerySet):
+    def applicable_to(self, unit):
+        """Rule sets for everyone (no unit) or defined by `unit` or a unit above it."""
+        if unit is None:
+            return self.filter(unit__isnull=True)
+        return self.filter(
+            Q(unit__isnull=True) | Q(unit__tree_id=unit.tree_id, unit__lft__lte=unit.lft, unit__rght__gte=unit.rght)
+        )
+
+
+class RuleSet(models.Model):
+    """Composition rules as data (docs/forms.md "Rule sets"): the quotas 达标 is judged by.
+
+    A campaign names its rule set; without one, or outside a campaign, the rule set in effect on the
+    count date applies: the applicable one with the latest 起用日期 on or before it (the earliest
+    one before the first). The 2016 set (哈妇发〔2016〕8号) is seeded by a migration.
+    """
+
+    name = models.CharField("名称", max_length=100, unique=True)
+    source = models.CharField(
+        "依据", max_length=200, blank=True, help_text="文件文号和条款，例如 哈妇发〔2016〕8号 三（三）2"
+    )
+    unit = models.ForeignKey(
+        "orgtree.Unit",
+        verbose_name="制定单位",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="空表示适用于所有组织",
+    )
+    effective_from = models.DateField("起用日期")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="创建人",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+
+    objects = RuleSetQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "配额规则集"
+        verbose_name_plural = "配额规则集"
+        ordering = ["-effective_from", "-id"]
+
+    def __str__(self):
+        return self.name
+
+
+class QuotaRule(models.Model):
+    """One block's quota in a rule set: the member range and the role counts 达标 needs."""
+
+    class Block(models.TextChoices):
+        # The three grassroots blocks of 附表4/5 (docs/forms.md "Tiers and blocks"), in their order.
+        STREET = "street", "乡镇（街道）妇联"
+        VILLAGE_FEDERATION = "village_federation", "村（社区）妇联"
+        VILLAGE_CONGRESS = "village_congress", "村（社区）妇代会"
+
+    rule_set = models.ForeignKey(RuleSet, verbose_name="规则集", on_delete=models.CASCADE, related_name="quotas")
+    block = models.CharField("组织类别", max_length=20, choices=Block.choices)
+    total_min = models.PositiveSmallIntegerField("成员总数下限")
+    total_max = models.PositiveSmallIntegerField("成员总数上限")
+    heads = models.PositiveSmallIntegerField("主席（主任）人数", default=1)
+    vice_min = models.PositiveSmallIntegerField("副主席（副主任）至少", default=2)
+    member_min = models.PositiveSmallIntegerField("执委（委员）下限")
+    member_max = models.PositiveSmallIntegerField("执委（委员）上限")
+
+    class Meta:
+        verbose_name = "配额"
+        verbose_name_plural = "配额"
+        constraints = [
+            models.UniqueConstraint(fields=["rule_set", "block"], name="quotarule_one_per_block"),
+            models.CheckConstraint(condition=Q(total_min__lte=models.F("total_max")), name="quotarule_total_range"),
+            models.CheckConstraint(condition=Q(member_min__lte=models.F("member_max")), name="quotarule_member_range"),
+        ]
+
+    def __str__(self):
+        return f"{self.rule_set}：{self.get_block_display()} {self.total_min}–{self.total_max}"

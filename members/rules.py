@@ -18,15 +18,15 @@ from her street's committee): the campaign measures exactly these, so a return m
 with a written 上报说明; ``notice`` is worth a look but is no fault (more than two vice-heads).
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from django.db import connection
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef, Q, Subquery
 from django.urls import reverse
 
 from orgtree.models import Unit
 
-from .models import Post, held_on_sql
+from .models import Post, QuotaRule, RuleSet, held_on_sql
 
 ERROR, WARNING, NOTICE = "error", "warning", "notice"
 SEVERITY_LABELS = {ERROR: "错误", WARNING: "警告", NOTICE: "提示"}
@@ -54,7 +54,7 @@ TIER4_KINDS = Unit.KINDS_BY_TIER[4]
 
 @dataclass(frozen=True)
 class Quota:
-    """One block of the docs/forms.md quota table."""
+    """One block of the docs/forms.md quota table (of one rule set)."""
 
     block: str
     label: str
@@ -65,6 +65,8 @@ class Quota:
     head_label: str
     vice_label: str
     member_label: str
+    heads: int = 1  # exactly this many 主席/主任
+    vice_min: int = 2  # at least this many 副主席/副主任
 
     @property
     def total_range(self):
@@ -75,46 +77,137 @@ class Quota:
         return f"{self.member_min}–{self.member_max}"
 
 
+# The 2016 plan (哈妇发〔2016〕8号 三（三）2 选聘数额). These are the seed of the 2016 rule set (members
+# migration 0008) and the fallback when a database holds no rule set at all (a flushed test database).
 STREET_QUOTA = Quota("street", "乡镇（街道）妇联", 25, 35, 22, 32, "主席", "副主席", "执委")
 VILLAGE_FEDERATION_QUOTA = Quota("village_federation", "村（社区）妇联", 15, 25, 12, 22, "主席", "副主席", "执委")
 VILLAGE_CONGRESS_QUOTA = Quota("village_congress", "村（社区）妇代会", 7, 13, 4, 10, "主任", "副主任", "委员")
 QUOTAS = [STREET_QUOTA, VILLAGE_FEDERATION_QUOTA, VILLAGE_CONGRESS_QUOTA]
+BLOCK_ORDER = [q.block for q in QUOTAS]
+RULES_2016_NAME = "2016年扩员配额（哈妇发〔2016〕8号）"
+RULES_2016_SOURCE = "哈妇发〔2016〕8号《关于扩大基层妇联组织成员的工作方案》三（三）2 选聘数额"
+
+
+@dataclass(frozen=True)
+class Rules:
+    """A rule set as the rules read it: its name and one Quota (or None) per block, in BLOCK_ORDER."""
+
+    id: int | None
+    name: str
+    source: str
+    quotas: tuple
+
+    def by_block(self, block):
+        return dict(zip(BLOCK_ORDER, self.quotas, strict=True)).get(block)
+
+    @property
+    def numbered(self):
+        """[(block number 1–3, Quota or None)] as 附表4/5 number the blocks."""
+        return list(enumerate(self.quotas, start=1))
+
+    @property
+    def label(self):
+        return f"按《{self.name}》判定"
+
+
+DEFAULT_RULES = Rules(None, RULES_2016_NAME, RULES_2016_SOURCE, tuple(QUOTAS))
+
+
+def rules_from(rule_set, quota_rows):
+    """Rules from a RuleSet row and its QuotaRule rows (labels and role names come from the blocks)."""
+    rows = {row.block: row for row in quota_rows}
+    quotas = []
+    for base in QUOTAS:
+        row = rows.get(base.block)
+        quotas.append(
+            None
+            if row is None
+            else replace(
+                base,
+                total_min=row.total_min,
+                total_max=row.total_max,
+                member_min=row.member_min,
+                member_max=row.member_max,
+                heads=row.heads,
+                vice_min=row.vice_min,
+            )
+        )
+    return Rules(rule_set.pk, rule_set.name, rule_set.source, tuple(quotas))
+
+
+def rules_of(rule_set):
+    """The Rules of one RuleSet (a campaign's): one query for its quotas."""
+    return rules_from(rule_set, QuotaRule.objects.filter(rule_set=rule_set))
+
+
+def rules_in_effect(*, on, unit=None):
+    """The Rules in effect on `on` for `unit` (docs/forms.md "Rule sets"), in one query.
+
+    The applicable rule set (for everyone, or defined by the unit or one above it) with the latest
+    起用日期 on or before `on`; before the first one, the earliest. No rule set at all: the 2016 plan.
+    """
+    applicable = RuleSet.objects.applicable_to(unit)
+    best = applicable.filter(effective_from__lte=on).order_by("-effective_from", "-unit__level", "-id")
+    earliest = applicable.order_by("effective_from", "id")
+    rows = list(
+        QuotaRule.objects.filter(
+            Q(rule_set_id=Subquery(best.values("pk")[:1]))
+            | (Q(rule_set_id=Subquery(earliest.values("pk")[:1])) & ~Exists(best))
+        ).select_related("rule_set")
+    )
+    if not rows:
+        return DEFAULT_RULES
+    return rules_from(rows[0].rule_set, rows)
 
 
 def reaches_quota(quota, *, total, head, vice):
-    """达标 (FORMS.md): the total inside the block's range, exactly one head, at least two vice-heads.
+    """达标 (FORMS.md): the total inside the block's range, exactly `heads` heads (1), at least
+    `vice_min` vice-heads (2), as the rule set's quota says.
 
     THE decision: the compliance page, the roster badge, the dashboard and 附表4's 已完成扩员个数
-    all come here (附表4 through reaches_quota_sql, the same rule over the same QUOTAS in SQL).
+    all come here (附表4 through reaches_quota_sql, the same rule over the same quotas in SQL).
     """
-    return quota is not None and quota.total_min <= total <= quota.total_max and head == 1 and vice >= 2
-
-
-def reaches_quota_sql(block, *, total, head, vice):
-    """reaches_quota in SQL, for reports' block numbers (1, 2, 3 = QUOTAS in order); `block`,
-    `total`, `head` and `vice` are SQL expressions. Generated from QUOTAS, so the two cannot drift."""
-    numbered = list(enumerate(QUOTAS, start=1))
-    low = " ".join(f"WHEN {number} THEN {q.total_min}" for number, q in numbered)
-    high = " ".join(f"WHEN {number} THEN {q.total_max}" for number, q in numbered)
     return (
-        f"({head} = 1 AND {vice} >= 2 AND {total} >= (CASE {block} {low} END) AND {total} <= (CASE {block} {high} END))"
+        quota is not None
+        and quota.total_min <= total <= quota.total_max
+        and head == quota.heads
+        and vice >= quota.vice_min
     )
 
 
-def quota_for(unit):
-    """The quota block of a unit, or None for units without one (city, district, new-field units).
+def reaches_quota_sql(block, *, total, head, vice, rules=DEFAULT_RULES):
+    """reaches_quota in SQL, for reports' block numbers (1, 2, 3 = the rule set's quotas in order);
+    `block`, `total`, `head` and `vice` are SQL expressions. Generated from the same Quota objects,
+    so the two cannot drift; a block the rule set has no quota for never 达标."""
+    numbered = [(number, q) for number, q in rules.numbered if q is not None]
+    if not numbered:
+        return "(1 = 0)"
 
-    The blocks name streets/townships and communities/villages, so they go by kind; a
-    new-field 妇联 (kind "other") has no quota in the plan.
+    def case(attr):
+        whens = " ".join(f"WHEN {number} THEN {int(getattr(q, attr))}" for number, q in numbered)
+        return f"(CASE {block} {whens} END)"
+
+    return (
+        f"({head} = {case('heads')} AND {vice} >= {case('vice_min')} "
+        f"AND {total} >= {case('total_min')} AND {total} <= {case('total_max')})"
+    )
+
+
+def quota_for(unit, rules=DEFAULT_RULES):
+    """The quota of a unit under `rules`, or None for units without one (province, city, district,
+    new-field 妇联, or a block the rule set leaves out).
+
+    The blocks name streets/townships and communities/villages, so they go by kind; a new-field
+    妇联 is in no block (docs/forms.md "New-field federations").
     """
-    return _quota_of(unit.kind, unit.org_form)
+    return _quota_of(unit.kind, unit.org_form, rules)
 
 
-def _quota_of(kind, org_form):
+def _quota_of(kind, org_form, rules=DEFAULT_RULES):
     if kind in TIER3_KINDS:
-        return STREET_QUOTA
+        return rules.by_block("street")
     if kind in TIER4_KINDS:
-        return VILLAGE_CONGRESS_QUOTA if org_form == Unit.OrgForm.CONGRESS else VILLAGE_FEDERATION_QUOTA
+        return rules.by_block("village_congress" if org_form == Unit.OrgForm.CONGRESS else "village_federation")
     return None
 
 
@@ -162,6 +255,7 @@ class Assessment:
     quota: Quota | None
     tally: Tally
     findings: list = field(default_factory=list)
+    rules: Rules = DEFAULT_RULES  # the rule set 达标 was judged by
 
     @property
     def is_compliant(self):
@@ -259,7 +353,8 @@ def _quota_findings(unit, quota, tally, url=None):
                 ERROR,
                 unit,
                 "quota.empty",
-                f"没有在任成员，{quota.label}应有 {quota.total_range} 人（{quota.head_label} 1 人、{quota.vice_label}至少 2 人）。",
+                f"没有在任成员，{quota.label}应有 {quota.total_range} 人"
+                f"（{quota.head_label} {quota.heads} 人、{quota.vice_label}至少 {quota.vice_min} 人）。",
                 url,
             )
         ]
@@ -284,35 +379,41 @@ def _quota_findings(unit, quota, tally, url=None):
                 url,
             )
         )
-    if tally.head == 0:
-        findings.append(_finding(WARNING, unit, "quota.head_missing", f"没有{quota.head_label}，应有 1 人。", url))
-    elif tally.head > 1:
+    if tally.head < quota.heads:
+        findings.append(
+            _finding(WARNING, unit, "quota.head_missing", f"没有{quota.head_label}，应有 {quota.heads} 人。", url)
+            if tally.head == 0
+            else _finding(
+                WARNING, unit, "quota.head_missing", f"{quota.head_label} {tally.head} 人，应有 {quota.heads} 人。", url
+            )
+        )
+    elif tally.head > quota.heads:
         findings.append(
             _finding(
                 ERROR,
                 unit,
                 "quota.head_multiple",
-                f"有 {tally.head} 名{quota.head_label}，只能有 1 人。",
+                f"有 {tally.head} 名{quota.head_label}，只能有 {quota.heads} 人。",
                 url,
             )
         )
-    if tally.vice < 2:
+    if tally.vice < quota.vice_min:
         findings.append(
             _finding(
                 WARNING,
                 unit,
                 "quota.vice_few",
-                f"{quota.vice_label} {tally.vice} 人，少于 2 人。",
+                f"{quota.vice_label} {tally.vice} 人，少于 {quota.vice_min} 人。",
                 url,
             )
         )
-    elif tally.vice > 2:
+    elif tally.vice > quota.vice_min:
         findings.append(
             _finding(
                 NOTICE,
                 unit,
                 "quota.vice_many",
-                f"{quota.vice_label} {tally.vice} 人，多于方案的 2 人（不影响达标）。",
+                f"{quota.vice_label} {tally.vice} 人，多于方案的 {quota.vice_min} 人（不影响达标）。",
                 url,
             )
         )
@@ -388,15 +489,19 @@ class BlockSummary:
 class SubtreeReview:
     findings: list
     blocks: list
+    rules: Rules = DEFAULT_RULES  # the rule set 达标 was judged by
 
 
-def review_subtree(unit, *, on):
+def review_subtree(unit, *, on, rules=None):
     """Findings for the unit and its active descendants on `on`, in tree order, plus 达标 counts per block.
 
-    Runs in four queries whatever the size of the subtree. The unit's bounds are read fresh,
-    since an instance held in memory goes stale after a tree write elsewhere.
+    `rules` defaults to the rule set in effect on `on` (one more query). Runs in five queries
+    whatever the size of the subtree. The unit's bounds are read fresh, since an instance held in
+    memory goes stale after a tree write elsewhere.
     """
     tree_id, lft, rght = Unit.objects.filter(pk=unit.pk).values_list("tree_id", "lft", "rght").get()
+    if rules is None:
+        rules = rules_in_effect(on=on, unit=Unit(pk=unit.pk, tree_id=tree_id, lft=lft, rght=rght))
     # Plain rows, in tree order: Unit instances are made only for the units that have a finding.
     rows = list(
         Unit.objects.filter(tree_id=tree_id, lft__gte=lft, rght__lte=rght)
@@ -407,17 +512,17 @@ def review_subtree(unit, *, on):
     units = _LazyUnits(rows)
     tallies = tally_subtree(unit, on=on, bounds=(tree_id, lft, rght))
     roster_url = _url_maker("members:roster")
-    blocks = {quota.block: BlockSummary(quota) for quota in QUOTAS}
+    blocks = {quota.block: BlockSummary(quota) for quota in rules.quotas if quota is not None}
     findings = []
     for pk, _name, kind, org_form, *_rest in rows:
-        quota = _quota_of(kind, org_form)
+        quota = _quota_of(kind, org_form, rules)
         if quota is None:
             continue
         tally = tallies.get(pk, Tally())
         blocks[quota.block].units += 1
         compliant = reaches_quota(quota, total=tally.total, head=tally.head, vice=tally.vice)
         blocks[quota.block].compliant += compliant
-        if compliant and quota.member_min <= tally.member <= quota.member_max and tally.vice <= 2:
+        if compliant and quota.member_min <= tally.member <= quota.member_max and tally.vice <= quota.vice_min:
             continue  # nothing to report: no Unit made, no finding built
         findings += _quota_findings(units[pk], quota, tally, roster_url(pk))
     in_subtree = Q(unit__tree_id=tree_id, unit__lft__gte=lft, unit__rght__lte=rght)
@@ -429,7 +534,7 @@ def review_subtree(unit, *, on):
         roster_url=roster_url,
     )
     order = {row[0]: i for i, row in enumerate(rows)}
-    return SubtreeReview(findings=_sorted(findings, order), blocks=[b for b in blocks.values() if b.units])
+    return SubtreeReview(findings=_sorted(findings, order), blocks=[b for b in blocks.values() if b.units], rules=rules)
 
 
 class _LazyUnits(dict):
@@ -451,23 +556,25 @@ class _LazyUnits(dict):
         return unit
 
 
-def evaluate_subtree(unit, *, on):
-    """Every finding for the unit and its active descendants on date `on` (four queries)."""
-    return review_subtree(unit, on=on).findings
+def evaluate_subtree(unit, *, on, rules=None):
+    """Every finding for the unit and its active descendants on date `on` (five queries)."""
+    return review_subtree(unit, on=on, rules=rules).findings
 
 
-def assess_unit(unit, *, on):
-    """Counts, quota and findings of one unit, in two queries (the roster page's badge)."""
-    quota = quota_for(unit)
+def assess_unit(unit, *, on, rules=None):
+    """Counts, quota and findings of one unit, in three queries (the roster page's badge)."""
+    if rules is None:
+        rules = rules_in_effect(on=on, unit=unit)
+    quota = quota_for(unit, rules)
     tally = tally_subtree(unit, on=on, only_unit=True).get(unit.pk, Tally())
     findings = []
     if quota is not None and not unit.is_archived:
         findings += _quota_findings(unit, quota, tally)
         if unit.kind in TIER4_KINDS:
             findings += _cross_level_findings({unit.pk: unit}, on=on, unit_filter=Q(unit_id=unit.pk))
-    return Assessment(unit=unit, quota=quota, tally=tally, findings=_sorted(findings, {}))
+    return Assessment(unit=unit, quota=quota, tally=tally, findings=_sorted(findings, {}), rules=rules)
 
 
-def evaluate_unit(unit, *, on):
+def evaluate_unit(unit, *, on, rules=None):
     """The findings of one unit on date `on`."""
-    return assess_unit(unit, on=on).findings
+    return assess_unit(unit, on=on, rules=rules).findings

@@ -587,3 +587,70 @@ def end_posts_for_archive(*, unit, actor, reason="", confirmed=False):
             reason=end_reason,
         )
     return len(open_posts)
+
+
+# --- rule sets (docs/forms.md "Rule sets") ---------------------------------------------------
+
+RULE_FIELDS = ["total_min", "total_max", "heads", "vice_min", "member_min", "member_max"]
+
+
+def may_define_rule_sets(user):
+    """A provincial or city (地区) administrator defines rule sets for her subtree."""
+    return user.is_superuser or (user.can_manage_tree and user.unit is not None and user.unit.runs_campaigns)
+
+
+@transaction.atomic
+def define_rule_set(*, actor, name, source, effective_from, quotas):
+    """A new rule set of the actor's unit. `quotas` maps a QuotaRule.Block to a dict of RULE_FIELDS, or to
+    None for a block the rule set sets no quota for (its units then never 达标 and are not judged)."""
+    from django.core.exceptions import PermissionDenied
+
+    from .models import QuotaRule, RuleSet
+
+    if not may_define_rule_sets(actor):
+        raise PermissionDenied("只有省、市（地）妇联管理员可以制定配额规则集。")
+    name, source = (name or "").strip(), (source or "").strip()
+    errors: dict[str, Any] = {}
+    if not name:
+        errors["name"] = "请填写规则集名称。"
+    elif RuleSet.objects.filter(name=name).exists():
+        errors["name"] = f"已有名为“{name}”的规则集。"
+    if not any(quotas.values()):
+        errors[NON_FIELD_ERRORS] = "请至少为一类组织设定配额。"
+    for block, values in quotas.items():
+        if not values:
+            continue
+        label = QuotaRule.Block(block).label
+        if values["total_min"] > values["total_max"]:
+            errors[f"{block}_total_min"] = f"{label}：成员总数下限不能大于上限。"
+        if values["member_min"] > values["member_max"]:
+            errors[f"{block}_member_min"] = f"{label}：执委（委员）下限不能大于上限。"
+        if values["heads"] < 1:
+            errors[f"{block}_heads"] = f"{label}：主席（主任）至少 1 人。"
+    if errors:
+        raise ValidationError(errors)
+    unit = None if actor.unit is None else actor.unit
+    rule_set = RuleSet.objects.create(
+        name=name, source=source, unit=unit, effective_from=effective_from, created_by=actor
+    )
+    QuotaRule.objects.bulk_create(
+        QuotaRule(rule_set=rule_set, block=block, **{f: values[f] for f in RULE_FIELDS})
+        for block, values in quotas.items()
+        if values
+    )
+    AuditEvent.objects.record(
+        actor=actor,
+        action="ruleset.create",
+        unit=unit,
+        obj=rule_set,
+        changes={
+            "name": [None, name],
+            "effective_from": [None, str(effective_from)],
+            **{
+                QuotaRule.Block(block).label: [None, f"{v['total_min']}–{v['total_max']}"]
+                for block, v in quotas.items()
+                if v
+            },
+        },
+    )
+    return rule_set

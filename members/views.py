@@ -27,7 +27,7 @@ from orgtree.models import AuditEvent, Unit
 
 from . import certificates, rules, selection, services
 from .access import get_person_for_user, get_post_for_user
-from .forms import AsOfForm, EndPostForm, IssueCertificatesForm, PersonForm, PersonSearchForm, PostForm
+from .forms import AsOfForm, EndPostForm, IssueCertificatesForm, PersonForm, PersonSearchForm, PostForm, RuleSetForm
 from .models import Certificate, Person, Post
 from .search import search_people
 from .stewardship import may_edit_personal_data
@@ -357,6 +357,7 @@ def compliance(request, pk):
         "filters": filters,
         "severity": severity,
         "blocks": review.blocks,
+        "rules": review.rules,
     }
     return render(request, "members/compliance.html", context)
 
@@ -463,3 +464,46 @@ def _date_param(value):
         return datetime.date.fromisoformat(value) if value else None
     except ValueError:
         return None
+
+
+@login_required
+def rule_sets(request):
+    """The rule sets the user's unit may use, newest first, with their figures; a form to define one."""
+    from .models import QuotaRule, RuleSet
+
+    unit = request.user.unit
+    sets = list(RuleSet.objects.applicable_to(unit).select_related("unit").prefetch_related("quotas"))
+    can_define = services.may_define_rule_sets(request.user)
+    form = None
+    if can_define:
+        form = RuleSetForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                rule_set = services.define_rule_set(
+                    actor=request.user,
+                    name=form.cleaned_data["name"],
+                    source=form.cleaned_data["source"],
+                    effective_from=form.cleaned_data["effective_from"],
+                    quotas=form.quotas(),
+                )
+            except ValidationError as e:
+                add_service_errors(form, e)
+            else:
+                messages.success(request, f"已制定配额规则集“{rule_set.name}”。")
+                return redirect("members:rule_sets")
+    elif request.method == "POST":
+        raise PermissionDenied("只有省、市（地）妇联管理员可以制定配额规则集。")
+    today = timezone.localdate()
+    current = rules.rules_in_effect(on=today, unit=unit)
+    rows = [
+        {
+            "set": s,
+            "in_effect": s.pk == current.id,
+            "cells": [next((q for q in s.quotas.all() if q.block == b), None) for b in QuotaRule.Block.values],
+        }
+        for s in sets
+    ]
+    blocks = QuotaRule.Block.choices
+    return render(
+        request, "members/rule_sets.html", {"rows": rows, "blocks": blocks, "form": form, "can_define": can_define}
+    )

@@ -586,6 +586,7 @@ class AuditEvent(models.Model):
         "post.move": "随组织合并转入",
         "post.import": "Excel 导入任职",
         "campaign.create": "新建报送任务",
+        "ruleset.create": "制定配额规则集",
         "certificate.issue": "颁发证书",
         "certificate.record": "登记证书编号",
         "register.create": "登记优秀女性档案",

@@ -17,11 +17,15 @@ FURTHEST = 8
 CACHE_SECONDS = 3600  # an entry is also dropped by any change of the data version; this bounds memory
 
 
-def _gap(block, figures):
+def _gap(quota, figures):
     """How many people a unit is from its quota: outside the range, missing or extra chairs, missing vice-chairs."""
-    low, high = specs.QUOTAS[block]
     after = figures["after"]
-    return max(0, low - after) + max(0, after - high) + abs(figures["chair"] - 1) + max(0, 2 - figures["vice"])
+    return (
+        max(0, quota.total_min - after)
+        + max(0, after - quota.total_max)
+        + abs(figures["chair"] - quota.heads)
+        + max(0, quota.vice_min - figures["vice"])
+    )
 
 
 def _bars(items):
@@ -30,8 +34,12 @@ def _bars(items):
     return [{"label": label, "value": value, "width": round(value * 100 / top, 1)} for label, value in items]
 
 
-def unit_dashboard(unit, *, as_of=DEFAULT_AS_OF, baseline=DEFAULT_BASELINE, fresh=False):
-    """The dashboard of `unit`'s subtree; fresh=True when `unit` was just read in this request (see scope_params)."""
+def unit_dashboard(unit, *, as_of=DEFAULT_AS_OF, baseline=DEFAULT_BASELINE, fresh=False, judged_by=None):
+    """The dashboard of `unit`'s subtree; fresh=True when `unit` was just read in this request (see scope_params).
+
+    达标 is judged by `judged_by` (members.rules.Rules), by default the rule set in effect on `as_of`.
+    """
+    judged_by = judged_by or rules.rules_in_effect(on=as_of, unit=unit)
     # One read of the subtree bounds for both passes; 扩员前 is not shown here, so it is not counted.
     params = scope_params(unit, on=as_of, base=baseline, fresh=fresh)
     units, figures, new_field = unit_and_new_field_figures(unit, as_of=as_of, baseline=baseline, params=params)
@@ -40,20 +48,22 @@ def unit_dashboard(unit, *, as_of=DEFAULT_AS_OF, baseline=DEFAULT_BASELINE, fres
     parents = {row[0]: names.get(row[1], "") for row in units}  # same names recur: 学府社区 under two streets
     per_block = {number: {"name": name, "units": 0, "done": 0} for number, name, _r, _q in specs.BLOCKS}
     gaps = []
+    quotas = dict(judged_by.numbered)
     for unit_id, f in figures.items():
         block = blocks[unit_id]
         stats = per_block[block]
         stats["units"] += 1
-        if rules.reaches_quota(rules.QUOTAS[block - 1], total=f["after"], head=f["chair"], vice=f["vice"]):
+        quota = quotas[block]
+        if rules.reaches_quota(quota, total=f["after"], head=f["chair"], vice=f["vice"]):
             stats["done"] += 1
-        else:
+        elif quota is not None:
             gaps.append(
                 {
                     "id": unit_id,
                     "name": names[unit_id],
                     "parent": parents[unit_id],
                     "block": specs.BLOCK_NAMES[block],
-                    "gap": _gap(block, f),
+                    "gap": _gap(quota, f),
                     **{key: f[key] for key in ("after", "chair", "vice", "member", "new")},
                 }
             )
@@ -67,6 +77,7 @@ def unit_dashboard(unit, *, as_of=DEFAULT_AS_OF, baseline=DEFAULT_BASELINE, fres
     get = lambda key: totals.get(key, 0)  # noqa: E731 - a local shorthand
     return {
         "as_of": as_of,
+        "rules": judged_by.label,
         "blocks": list(per_block.values()),
         "units": sum(s["units"] for s in per_block.values()),
         "done": sum(s["done"] for s in per_block.values()),
@@ -91,15 +102,17 @@ def cached_unit_dashboard(unit, *, as_of=DEFAULT_AS_OF, baseline=DEFAULT_BASELIN
     The key holds the unit's tree bounds (a unit added or moved below it changes them), both
     dates and the data version. A transaction with uncommitted changes of its own computes afresh.
     """
+    judged_by = rules.rules_in_effect(on=as_of, unit=unit)
     if freshness.pending_bump():
-        return unit_dashboard(unit, as_of=as_of, baseline=baseline, fresh=fresh)
+        return unit_dashboard(unit, as_of=as_of, baseline=baseline, fresh=fresh, judged_by=judged_by)
     params = scope_params(unit, on=as_of, base=baseline, fresh=fresh)
+    # The rule set's identity and figures are in the key: a new rule set changes 达标 without any roster change.
     key = (
         f"fedorg:dashboard:{unit.pk}:{params['tree_id']}:{params['lft']}:{params['rght']}:"
-        f"{as_of.isoformat()}:{baseline.isoformat()}:{freshness.current()}"
+        f"{as_of.isoformat()}:{baseline.isoformat()}:{freshness.current()}:{judged_by.id}:{hash(judged_by.quotas)}"
     )
     dash = cache.get(key)
     if dash is None:
-        dash = unit_dashboard(unit, as_of=as_of, baseline=baseline, fresh=fresh)
+        dash = unit_dashboard(unit, as_of=as_of, baseline=baseline, fresh=fresh, judged_by=judged_by)
         cache.set(key, dash, CACHE_SECONDS)
     return dash

@@ -26,7 +26,8 @@ import datetime
 from decimal import ROUND_HALF_UP, Decimal
 
 from fedorg.dates import DEFAULT_AS_OF, DEFAULT_BASELINE, cn_date, year_month
-from members import codes, rules
+from members import codes
+from members import rules as members_rules
 from members.models import Post
 from orgtree.access import can_see_personal_data
 from orgtree.models import Congress, Contact, Unit
@@ -65,8 +66,12 @@ def parse_date(value, default=None):
     return datetime.date.fromisoformat(str(value).strip())
 
 
-def compute(form_no, *, unit, as_of=None, user=None, baseline=None):
-    """The snapshot of 附表`form_no` for `unit`'s subtree, counted on `as_of` (default: the cut-off)."""
+def compute(form_no, *, unit, as_of=None, user=None, baseline=None, rules=None):
+    """The snapshot of 附表`form_no` for `unit`'s subtree, counted on `as_of` (default: the cut-off).
+
+    `rules` (members.rules.Rules, a campaign's) judges 附表4's 已完成扩员个数; by default the rule set
+    in effect on `as_of`. The snapshot names it ("rules") and so does 附表4's 填表说明.
+    """
     if form_no not in FORM_TITLES:
         raise ValueError(f"没有附表{form_no}，只有附表1至附表5。")
     as_of = parse_date(as_of, DEFAULT_AS_OF)
@@ -87,7 +92,13 @@ def compute(form_no, *, unit, as_of=None, user=None, baseline=None):
         "masked": False,
         "checks": [],
     }
-    BUILDERS[form_no](snapshot, unit=unit, as_of=as_of, baseline=baseline, user=user)
+    if form_no == 4:
+        rules = rules or members_rules.rules_in_effect(on=as_of, unit=unit)
+        snapshot["rules"] = {"id": rules.id, "name": rules.name, "source": rules.source}
+        snapshot["notes"] += f"已完成扩员个数{rules.label}。"
+        _form4(snapshot, unit=unit, as_of=as_of, baseline=baseline, user=user, rules=rules)
+    else:
+        BUILDERS[form_no](snapshot, unit=unit, as_of=as_of, baseline=baseline, user=user)
     first = snapshot["panels"][0]
     for key in ("header", "columns", "column_numbers", "rows"):
         snapshot[key] = first[key]
@@ -481,8 +492,9 @@ def unit_and_new_field_figures(unit, *, as_of, baseline, params=None):
     return units, figures, new_field
 
 
-# 达标 of one unit from its figures in 附表4's statement (members.rules decides; see reaches_quota_sql).
-QUALIFIES = rules.reaches_quota_sql("pu.block", total="pu.after", head="pu.chair", vice="pu.vice")
+def qualifies_sql(rules):
+    """达标 of one unit from its figures in 附表4's statement (members.rules decides; see reaches_quota_sql)."""
+    return members_rules.reaches_quota_sql("pu.block", total="pu.after", head="pu.chair", vice="pu.vice", rules=rules)
 
 
 def _after_new(cond):
@@ -495,7 +507,7 @@ def _after_new(cond):
     return cond.removeprefix(prefix)
 
 
-def _form4(snapshot, *, unit, as_of, baseline, user):
+def _form4(snapshot, *, unit, as_of, baseline, user, rules=members_rules.DEFAULT_RULES):
     params = scope_params(unit, on=as_of, base=baseline)
     row_units, new_field = _row_units(unit, params)
     cont = specs.conditions(specs.FORM4_CONT_HEADER)
@@ -503,7 +515,7 @@ def _form4(snapshot, *, unit, as_of, baseline, user):
         params,
         rows=[(row["id"],) for row in row_units],
         unit_measures={key: sum_case(cond) for key, cond in specs.FORM4_UNIT_MEASURES.items()},
-        qualifies=QUALIFIES,
+        qualifies=qualifies_sql(rules),
         # Every 附表4（续） column counts new members (specs.NEW AND ...); NEW is the WHERE of their
         # branch, so each column tests only what it adds.
         fact_measures={key: sum_case(_after_new(cond)) for key, cond in cont.items()},

@@ -76,6 +76,11 @@ def board(campaign: Campaign, *, user, today: datetime.date) -> Board:
         row = [_cell(form, district, returns.get((form.pk, district.pk)), today, closed=closed) for form in forms]
         rows.append((district, row))
         cells += row
+    return Board(forms=forms, districts=districts, rows=rows, stats=_stats(cells), today=today, closed=closed)
+
+
+def _stats(cells):
+    """The counters of a set of cells (the whole board, or one city's districts)."""
     reported = [c for c in cells if c["reported"]]
     timed = [c for c in cells if c["counts_for_timeliness"]]
     stats = {
@@ -92,4 +97,42 @@ def board(campaign: Campaign, *, user, today: datetime.date) -> Board:
         "reporting_rate": _rate(len(reported), len(cells)),
         "on_time_rate": _rate(sum(c["on_time"] for c in timed), len(timed)),
     }
-    return Board(forms=forms, districts=districts, rows=rows, stats=stats, today=today, closed=closed)
+    return stats
+
+
+@dataclass
+class CityRow:
+    city: object
+    districts: int
+    stats: dict
+
+
+def cities_of(board):
+    """The cities (市、地区) the board's districts lie in, in tree order, each with her districts' counters.
+
+    For a provincial campaign's dashboard: a row per city that opens into the city's districts
+    (only_city). One query however many districts.
+    """
+    from orgtree.models import Unit
+
+    tree_ids = {d.tree_id for d in board.districts}
+    cities = list(Unit.objects.of_tier(1).filter(tree_id__in=tree_ids).order_by("tree_id", "lft"))
+    result = []
+    for city in cities:
+        rows = [(d, cells) for d, cells in board.rows if d.tree_id == city.tree_id and city.lft < d.lft < city.rght]
+        if rows:
+            result.append(CityRow(city, len(rows), _stats([c for _d, cells in rows for c in cells])))
+    return result
+
+
+def only_city(board, city):
+    """The board narrowed to the districts of one city, with its own counters."""
+    rows = [(d, cells) for d, cells in board.rows if d.tree_id == city.tree_id and city.lft < d.lft < city.rght]
+    return Board(
+        forms=board.forms,
+        districts=[d for d, _cells in rows],
+        rows=rows,
+        stats=_stats([c for _d, cells in rows for c in cells]),
+        today=board.today,
+        closed=board.closed,
+    )

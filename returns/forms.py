@@ -2,6 +2,8 @@
 
 from django import forms
 
+from members.models import RuleSet
+
 from .models import CampaignForm
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -12,9 +14,17 @@ class CampaignCreateForm(forms.Form):
     title = forms.CharField(label="名称", max_length=200)
     baseline_date = forms.DateField(label="扩员基准日期", widget=DATE_INPUT, help_text="“扩员前”按这一天统计。")
     cut_off_date = forms.DateField(label="截止时间", widget=DATE_INPUT, help_text="报表按这一天统计。")
+    rule_set = forms.ModelChoiceField(
+        label="配额规则集",
+        queryset=RuleSet.objects.none(),
+        required=False,
+        empty_label="按截止时间适用的规则集",
+        help_text="达标按这一规则集判定。",
+    )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, unit=None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["rule_set"].queryset = RuleSet.objects.applicable_to(unit)
         # One optional due date per form: a form without a date is not part of the campaign.
         for value, label in CampaignForm.FormNo.choices:
             self.fields[f"due_{value}"] = forms.DateField(

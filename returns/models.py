@@ -49,6 +49,10 @@ class Campaign(models.Model):
     )
     baseline_date = models.DateField("扩员基准日期")
     cut_off_date = models.DateField("截止时间")
+    # The quotas 达标 is judged by in this campaign's returns; empty: the rule set in effect on the cut-off.
+    rule_set = models.ForeignKey(
+        "members.RuleSet", verbose_name="配额规则集", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name="创建人", null=True, blank=True, on_delete=models.SET_NULL
     )
@@ -67,6 +71,14 @@ class Campaign(models.Model):
 
     def get_absolute_url(self):
         return reverse("returns:campaign", args=[self.pk])
+
+    def rules(self):
+        """The Rules this campaign judges 达标 by (members.rules): its own rule set, or the one in effect on the cut-off."""
+        from members import rules
+
+        if self.rule_set_id:
+            return rules.rules_of(self.rule_set)
+        return rules.rules_in_effect(on=self.cut_off_date, unit=self.unit)
 
     def districts(self, user=None):
         """The active districts (tier 2) that file returns for this campaign, optionally only those `user` sees."""

@@ -15,7 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from fedorg.dates import BASELINE_2016, CUTOFF_2016, DOC_NUMBER_2016, DUE_DATES_2016, TITLE_2016
-from members.models import Post
+from members.models import Post, RuleSet
 from members.rules import Tally, evaluate_subtree, quota_for, reaches_quota, tally_subtree
 from orgtree.access import is_strictly_below_user_unit, visible_units
 from orgtree.models import AuditEvent, Unit
@@ -68,8 +68,11 @@ CAMPAIGN_AHEAD = datetime.timedelta(days=2 * 366)  # a campaign is planned at mo
 
 
 @transaction.atomic
-def create_campaign(*, actor, doc_number, title, baseline_date, cut_off_date, due_dates):
-    """A new campaign run by the actor's unit; `due_dates` maps CampaignForm.FormNo to a date."""
+def create_campaign(*, actor, doc_number, title, baseline_date, cut_off_date, due_dates, rule_set=None):
+    """A new campaign run by the actor's unit; `due_dates` maps CampaignForm.FormNo to a date.
+
+    `rule_set` (members.RuleSet) judges 达标 in its returns; None: the one in effect on the cut-off.
+    """
     if not (actor.is_superuser or (actor.can_manage_tree and actor.unit is not None and actor.unit.runs_campaigns)):
         raise PermissionDenied("只有省、市（地）妇联管理员可以发布报送任务。")
     doc_number, title = doc_number.strip(), title.strip()
@@ -85,6 +88,8 @@ def create_campaign(*, actor, doc_number, title, baseline_date, cut_off_date, du
             errors[field] = f"{label} {day:%Y-%m-%d} 不合理，应在 {earliest:%Y-%m-%d} 到 {latest:%Y-%m-%d} 之间。"
     if baseline_date >= cut_off_date:
         errors["cut_off_date"] = "截止时间必须晚于扩员基准日期。"
+    if rule_set is not None and not RuleSet.objects.applicable_to(actor.unit).filter(pk=rule_set.pk).exists():
+        errors["rule_set"] = f"规则集“{rule_set.name}”不适用于{actor.unit.name if actor.unit else '本单位'}。"
     due_dates = {k: v for k, v in due_dates.items() if v}
     if not due_dates:
         errors["__all__"] = "请至少为一张报表设定报送期限。"
@@ -106,6 +111,7 @@ def create_campaign(*, actor, doc_number, title, baseline_date, cut_off_date, du
         unit=actor.unit,
         baseline_date=baseline_date,
         cut_off_date=cut_off_date,
+        rule_set=rule_set,
         created_by=actor,
     )
     CampaignForm.objects.bulk_create(
@@ -119,6 +125,7 @@ def create_campaign(*, actor, doc_number, title, baseline_date, cut_off_date, du
         changes={
             "doc_number": [None, doc_number],
             "cut_off_date": [None, str(cut_off_date)],
+            "rule_set": [None, rule_set.name if rule_set else "按截止时间适用的规则集"],
             "forms": {CampaignForm.FormNo(k).label: str(v) for k, v in due_dates.items()},
         },
     )
@@ -140,7 +147,8 @@ def build_snapshot(form, unit, *, pilot_report="", as_of=None):
     if form.is_pilot_report:
         return pilot_snapshot(unit, as_of=as_of, report=pilot_report, baseline=campaign.baseline_date)
 
-    return compute(int(form.form_no), unit=unit, as_of=as_of, baseline=campaign.baseline_date)
+    rules = campaign.rules() if form.form_no == CampaignForm.FormNo.FORM_4 else None
+    return compute(int(form.form_no), unit=unit, as_of=as_of, baseline=campaign.baseline_date, rules=rules)
 
 
 def snapshot_count_date(data):
@@ -326,7 +334,7 @@ def submission_problems(form, unit, snapshot) -> tuple[list[Problem], list[Probl
     # The snapshot's own count date (CampaignForm.count_date at submission).
     on = datetime.date.fromisoformat(snapshot["as_of"]) if snapshot.get("as_of") else form.as_of
     if form.form_no in ROSTER_FORMS:
-        findings = evaluate_subtree(unit, on=on)
+        findings = evaluate_subtree(unit, on=on, rules=form.campaign.rules())
         paths = Unit.objects.subtree_paths(unit) if findings else {}
         for finding in findings:
             name = finding.unit.name

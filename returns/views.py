@@ -57,7 +57,7 @@ def _may_create_campaigns(user):
 def campaign_create(request):
     if not _may_create_campaigns(request.user):
         raise PermissionDenied("只有省、市（地）妇联管理员可以发布报送任务。")
-    form = CampaignCreateForm(request.POST or None)
+    form = CampaignCreateForm(request.POST or None, unit=request.user.unit)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -68,6 +68,7 @@ def campaign_create(request):
                 baseline_date=data["baseline_date"],
                 cut_off_date=data["cut_off_date"],
                 due_dates=form.due_dates(),
+                rule_set=data.get("rule_set"),
             )
         except ValidationError as e:
             add_service_errors(form, e)
@@ -83,6 +84,16 @@ def campaign_dashboard(request, pk):
     user = request.user
     campaign = get_campaign_for_user(user, pk)
     board = completeness.board(campaign, user=user, today=timezone.localdate())
+    # A provincial campaign seen from the province: a row per city, each opening into its districts (?city=).
+    city_rows, city = [], None
+    if campaign.unit is not None and campaign.unit.tier == 0 and (user.unit is None or user.unit.tier == 0):
+        city_rows = completeness.cities_of(board)
+        wanted = request.GET.get("city", "")
+        city = next((r.city for r in city_rows if str(r.city.pk) == wanted), None)
+        if wanted and city is None:
+            raise Http404("该市（地）不在本报送任务之内。")
+        if city is not None:
+            board = completeness.only_city(board, city)
     forms, districts, rows, stats, today = board.forms, board.districts, board.rows, board.stats, board.today
     # Reviewers act on districts strictly below their own unit; a district's own reviewer sees no boxes.
     district_ids = {d.pk for d in districts}
@@ -97,6 +108,9 @@ def campaign_dashboard(request, pk):
         "can_review": can_review,
         "can_submit": user.can_edit,
         "is_district_view": user.unit_id in district_ids,
+        "city_rows": city_rows,
+        "city": city,
+        "show_cities": bool(city_rows) and city is None,
     }
     return render(request, "returns/campaign_dashboard.html", context)
 

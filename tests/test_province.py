@@ -278,3 +278,33 @@ def test_export_report_unit_23_gives_the_provincial_table_with_a_row_per_city(pr
     first_column = [str(c.value) for c in ws["A"] if c.value]
     assert "合计" in first_column and "哈尔滨市" in first_column and "齐齐哈尔市" in first_column
     assert "道里区" not in first_column
+
+
+def test_a_provincial_campaigns_dashboard_has_a_row_per_city_opening_into_its_districts(
+    province, province_admin, province_reviewer, harbin_admin, login
+):
+    campaign = returns_services.create_campaign(
+        actor=province_admin,
+        doc_number="黑妇发〔2017〕3号",
+        title="全省换届情况统计",
+        baseline_date=datetime.date(2017, 5, 1),
+        cut_off_date=datetime.date(2017, 9, 30),
+        due_dates={"2": datetime.date(2017, 10, 15)},
+    )
+    staffer = make_user("longsha", province.longsha, User.Role.STAFF)
+    returns_services.submit_return(form=campaign.forms.get(), unit=province.longsha, actor=staffer, **FOOTER)
+    client = login(province_reviewer)
+    url = reverse("returns:campaign", args=[campaign.pk])
+    page = client.get(url)
+    assert page.status_code == 200 and page.context["show_cities"]
+    rows = {r.city.name: (r.districts, r.stats["cells"], r.stats["submitted"]) for r in page.context["city_rows"]}
+    assert rows == {"哈尔滨市": (2, 2, 0), "齐齐哈尔市": (1, 1, 1)}
+    assert f"?city={province.qqhr.pk}" in page.content.decode()
+    opened = client.get(url, {"city": province.qqhr.pk})
+    assert [d.name for d, _cells in opened.context["rows"]] == ["龙沙区"]
+    assert opened.context["stats"]["submitted"] == 1 and not opened.context["show_cities"]
+    assert client.get(url, {"city": "999999"}).status_code == 404
+    # A city account sees the provincial campaign as her own districts' grid.
+    city_page = login(harbin_admin).get(url)
+    assert not city_page.context["show_cities"]
+    assert [d.name for d, _cells in city_page.context["rows"]] == ["道里区", "南岗区"]

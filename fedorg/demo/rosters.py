@@ -412,7 +412,7 @@ def _seat_district(b, district, congress, tier3_heads, leader):
 
 
 @transaction.atomic
-def seed_rosters(*, scale, stdout=None, city_code="2301"):
+def seed_rosters(*, scale, stdout=None, city_code="2301", seed=None):
     """People and posts for every district, street/township and community/village of the demo city.
 
     Skipped when the city already has posts, so a second `seed_demo` changes nothing.
@@ -425,7 +425,7 @@ def seed_rosters(*, scale, stdout=None, city_code="2301"):
         if stdout:
             stdout.write("名册：已有成员，跳过。")
         return 0, 0
-    rng = random.Random(f"harbin-rosters-{scale}")
+    rng = random.Random(seed or f"harbin-rosters-{scale}")
     b = RosterBuilder(rng)
     units = list(subtree.active().order_by("tree_id", "lft"))
     district_of = {}

@@ -14,7 +14,10 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument(
-            "--scale", choices=["small", "city"], default="city", help="small：每区1–2个街道乡镇；city：全市规模"
+            "--scale",
+            choices=["small", "city", "province"],
+            default="city",
+            help="small：每区1–2个街道乡镇；city：全市规模；province：黑龙江省及13个市（地），哈尔滨为全市规模，其余12个市（地）规模较小",
         )
         parser.add_argument("--if-empty", action="store_true", help="数据库里已有组织时什么也不做")
         parser.add_argument("--no-rosters", action="store_true", help="只生成组织、账号、联系人和届次，不生成成员名册")
@@ -29,7 +32,12 @@ class Command(BaseCommand):
             self.stdout.write("数据库中已有组织，跳过演示数据。")
             return
         started = time.monotonic()
-        created = demo.seed_organisation(scale=scale)
+        if scale == "province":
+            from fedorg.demo import province
+
+            created = province.seed_organisation(harbin_scale="city")
+        else:
+            created = demo.seed_organisation(scale=scale)
         self.stdout.write(
             f"组织：新建 {created['units']} 个（共 {Unit.objects.count()} 个）；账号 {created['accounts']} 个；"
             f"联系人 {created['contacts']} 个区县；届次 {created['congresses']} 个。用时 {time.monotonic() - started:.1f} 秒。"
@@ -39,7 +47,12 @@ class Command(BaseCommand):
             from fedorg.demo.rosters import seed_rosters
 
             rosters_started = time.monotonic()
-            seed_rosters(scale=scale, stdout=self.stdout)
+            if scale == "province":
+                from fedorg.demo import province
+
+                province.seed_rosters(harbin_scale="city", stdout=self.stdout)
+            else:
+                seed_rosters(scale=scale, stdout=self.stdout)
             refresh_planner_statistics()
             self.stdout.write(f"名册用时 {time.monotonic() - rosters_started:.1f} 秒。")
         if not no_rosters and not no_returns:

@@ -1,0 +1,247 @@
+"""The demo province (seed_demo --scale province): 黑龙江省 above Harbin and the other 12 cities and prefectures.
+
+- The province and its 13 cities and prefectures have their real names and statistical codes
+  (fixtures/heilongjiang.json, citing 统计用区划代码 / GB/T 2260).
+- Harbin is the city demo exactly as `--scale city` builds it (units, accounts, contacts, congresses,
+  rosters, the 2016 returns and the live campaign), with its root below the province.
+- The other 12 cities get as many county-level units of each kind as in 2016 (from the fixture), with
+  generated names and codes, and a **smaller** grassroots layer than Harbin's (PER_DISTRICT): a
+  province of Harbin's density (about 600,000 posts) takes too long to seed on a shared machine.
+- A handful of new-field federations (新领域妇联) with sub-federations in Harbin, after the Tianjin
+  2017 report: a 市农业系统妇联 (1 主席, 3 副主席, 20 执委), a 异地商会妇联 with federations in its member
+  firms, a 保税区妇联 and a 众创空间妇联 with federations of the firms in it.
+
+Everything is drawn from seeded generators, so a second run adds nothing.
+"""
+
+import datetime
+import json
+import random
+from functools import cache
+from pathlib import Path
+
+from django.conf import settings
+from django.db import transaction
+
+from fedorg.dates import DOC_NUMBER_2016
+from fedorg.demo import tree
+from orgtree import services
+from orgtree.models import Unit, User
+
+FIXTURE = Path(settings.BASE_DIR) / "fixtures" / "heilongjiang.json"
+PROVINCE_CODE = "23"
+HARBIN = tree.CITY_CODE
+
+# The grassroots layer of each generated county-level unit: a district has streets and a few
+# townships, a county or county-level city townships only; each street has its communities and each
+# township its villages. About 30 units and 850 posts per county-level unit (Harbin: ~170 and ~2,700).
+PER_DISTRICT = {"streets": 2, "townships": 3, "county_townships": 4, "communities": 4, "villages": 6}
+ORDINALS = "一二三四五六七八九十"
+
+PROVINCE_ACCOUNTS = [
+    # username, full name, role, unit code
+    ("sheng_admin", "孙桂芝", User.Role.ADMIN, PROVINCE_CODE),
+    ("sheng_shenhe", "周玉兰", User.Role.REVIEWER, PROVINCE_CODE),
+    ("qqhr_admin", "吴春燕", User.Role.ADMIN, "2302"),
+]
+
+# (code, name, kind, parent code, [(role, how many)]): Harbin's new-field federations.
+NEW_FIELD = [
+    ("2301-01", "哈尔滨市农业系统妇联", Unit.Kind.NF_ORGAN, HARBIN, [("chair", 1), ("vice_chair", 3), ("executive", 20)]),
+    ("2301-01-01", "市农业科学院妇联", Unit.Kind.NF_ORGAN, "2301-01", [("chair", 1), ("vice_chair", 2), ("executive", 6)]),
+    ("2301-01-02", "市农机推广站妇联", Unit.Kind.NF_ORGAN, "2301-01", [("chair", 1), ("vice_chair", 1), ("executive", 5)]),
+    ("2301-01-03", "市种子管理站妇联", Unit.Kind.NF_ORGAN, "2301-01", [("chair", 1), ("vice_chair", 1), ("executive", 4)]),
+    ("2301-02", "哈尔滨市福建商会妇联", Unit.Kind.NF_SOCIETY, HARBIN, [("chair", 1), ("vice_chair", 2), ("executive", 9)]),
+    ("2301-02-01", "闽龙商贸有限公司妇联", Unit.Kind.NF_ENTERPRISE, "2301-02", [("chair", 1), ("executive", 4)]),
+    ("2301-02-02", "榕江食品有限公司妇联", Unit.Kind.NF_ENTERPRISE, "2301-02", [("chair", 1), ("executive", 3)]),
+    ("2301-03", "哈尔滨市女企业家协会妇联", Unit.Kind.NF_SOCIETY, HARBIN, [("chair", 1), ("vice_chair", 2), ("executive", 8)]),
+    ("230109-01", "哈尔滨综合保税区妇联", Unit.Kind.NF_PARK, "230109", [("chair", 1), ("vice_chair", 3), ("executive", 11)]),
+    ("230102001-01", "中央大街众创空间妇联", Unit.Kind.NF_PARK, "230102001", [("chair", 1), ("vice_chair", 2), ("executive", 7)]),
+    ("230102001-01-01", "冰城创客科技有限公司妇联", Unit.Kind.NF_ENTERPRISE, "230102001-01", [("chair", 1), ("executive", 3)]),
+]  # fmt: skip
+
+
+@cache
+def load_fixture():
+    return json.loads(FIXTURE.read_text(encoding="utf-8"))
+
+
+def short_name(name):
+    return name.removesuffix("地区").removesuffix("市")
+
+
+def _ordinal(i):
+    """一, 二 … 十, 十一 … 十九 for i = 0, 1 … 18."""
+    n = i + 1
+    return ORDINALS[n - 1] if n <= 10 else f"十{ORDINALS[n - 11]}"
+
+
+def city_rows():
+    """The province and its 13 cities and prefectures as bulk_load_units rows."""
+    data = load_fixture()
+    p = data["province"]
+    rows = [(p["code"], p["name"], p["kind"], Unit.OrgForm.FEDERATION, False, None)]
+    rows += [(c["code"], c["name"], c["kind"], Unit.OrgForm.FEDERATION, False, p["code"]) for c in data["cities"]]
+    return rows
+
+
+def other_cities(only=None):
+    """The fixture's cities other than Harbin (or only those whose codes are in `only`)."""
+    return [c for c in load_fixture()["cities"] if c["code"] != HARBIN and (only is None or c["code"] in only)]
+
+
+def generated_city_rows(*, seed="heilongjiang-demo", per_district=None, only=None):
+    """County-level units and their grassroots layers for the 12 cities other than Harbin."""
+    rng = random.Random(seed)
+    per_district = per_district or PER_DISTRICT
+    rows = []
+    for city in other_cities(only):
+        counts = city["county_level_units"]
+        short = short_name(city["name"])
+        for kind, first, suffix in (("district", 2, "区"), ("county", 21, "县"), ("county_city", 81, "市")):
+            for i in range(counts[kind]):
+                code = f"{city['code']}{first + i:02d}"
+                rows.append((code, f"{short}{_ordinal(i)}{suffix}", kind, Unit.OrgForm.FEDERATION, False, city["code"]))
+                rows += _grassroots(rng, code, county=kind != "district", sizes=per_district)
+    return rows
+
+
+def _grassroots(rng, district_code, *, county, sizes):
+    rows = []
+    heads, tails = tree.STREET_HEADS, tree.STREET_TAILS
+    names = tree._Names(rng, [h + t for h in heads for t in tails if h != t])
+    communities = tree._Names(rng, tree._community_pool(), preferred=tree.COMMUNITY_NAMES)
+    villages = tree._Names(rng, tree._village_pool(), preferred=tree.VILLAGE_NAMES)
+    n_streets = 0 if county else sizes["streets"]
+    n_townships = sizes["county_townships"] if county else sizes["townships"]
+    for i in range(n_streets):
+        code = f"{district_code}{i + 1:03d}"
+        rows.append((code, f"{names.draw()}街道", Unit.Kind.STREET, Unit.OrgForm.FEDERATION, i == 0, district_code))
+        for j in range(sizes["communities"]):
+            org_form = Unit.OrgForm.FEDERATION if rng.random() < 0.3 else Unit.OrgForm.CONGRESS
+            rows.append((f"{code}{j + 1:03d}", f"{communities.draw()}社区", Unit.Kind.COMMUNITY, org_form, False, code))
+    for i in range(n_townships):
+        code = f"{district_code}{200 + i + 1:03d}"
+        name = f"{names.draw()}{'乡' if rng.random() < 0.3 else '镇'}"
+        rows.append((code, name, Unit.Kind.TOWNSHIP, Unit.OrgForm.FEDERATION, i == 0 and county, district_code))
+        for j in range(sizes["villages"]):
+            org_form = Unit.OrgForm.FEDERATION if rng.random() < 0.25 else Unit.OrgForm.CONGRESS
+            rows.append((f"{code}{200 + j + 1:03d}", f"{villages.draw()}村", Unit.Kind.VILLAGE, org_form, False, code))
+    return rows
+
+
+@transaction.atomic
+def seed_units(*, harbin_scale="city", per_district=None, only=None):
+    """The province, its cities, Harbin's layers at `harbin_scale` and the other cities', in one bulk load.
+
+    A Harbin already seeded as a root (`--scale city` earlier) is moved below the province first.
+    """
+    created = 0
+    if not Unit.objects.filter(code=PROVINCE_CODE).exists():
+        created += services.bulk_load_units(rows=city_rows()[:1])
+    harbin = Unit.objects.filter(code=HARBIN).first()
+    province = Unit.objects.get(code=PROVINCE_CODE)
+    if harbin is not None and harbin.parent_id is None:
+        services.move_unit(unit=harbin, new_parent=province, actor=None)
+    harbin_rows = [(c, n, k, f, p, parent or PROVINCE_CODE) for c, n, k, f, p, parent in tree.fixture_rows()]
+    rows = (
+        city_rows()
+        + harbin_rows
+        + tree.generated_rows(harbin_scale)
+        + generated_city_rows(per_district=per_district, only=only)
+    )
+    created += services.bulk_load_units(rows=rows)
+    created += _new_field_units()
+    return created
+
+
+def _new_field_units():
+    """Harbin's new-field federations, created one by one with the real service (they are few)."""
+    made = 0
+    for code, name, kind, parent_code, _roles in NEW_FIELD:
+        if Unit.objects.filter(code=code).exists():
+            continue
+        parent = Unit.objects.get(code=parent_code)
+        services.create_unit(parent=parent, name=name, code=code, kind=kind, actor=None)
+        made += 1
+    return made
+
+
+def seed_accounts():
+    units = dict(Unit.objects.filter(code__in=[a[3] for a in PROVINCE_ACCOUNTS]).values_list("code", "pk"))
+    made = 0
+    for username, full_name, role, code in PROVINCE_ACCOUNTS:
+        if User.objects.filter(username=username).exists() or code not in units:
+            continue
+        user = User(username=username, full_name=full_name, role=role, unit_id=units[code])
+        user.set_password(tree.DEMO_PASSWORD)
+        user.save()
+        made += 1
+    return made
+
+
+def seed_organisation(*, harbin_scale="city", per_district=None, only=None):
+    """Units, Harbin's accounts, contacts and congresses as the city demo has them, and the province's accounts.
+
+    `per_district` and `only` (city codes) shrink the other cities, for tests.
+    """
+    rng = random.Random(f"harbin-people-{harbin_scale}")
+    with transaction.atomic():
+        units = seed_units(harbin_scale=harbin_scale, per_district=per_district, only=only)
+        accounts = tree.seed_accounts() + seed_accounts()
+        contacts = tree.seed_contacts(rng=rng)
+        congresses = tree.seed_congresses(rng=rng)
+        _bind_2016_campaign_to_harbin()
+    return {"units": units, "accounts": accounts, "contacts": contacts, "congresses": congresses}
+
+
+def _bind_2016_campaign_to_harbin():
+    """哈妇发〔2016〕8号 is Harbin's: with other cities in the database it must not ask them for returns."""
+    from returns.models import Campaign
+
+    harbin = Unit.objects.get(code=HARBIN)
+    Campaign.objects.filter(doc_number=DOC_NUMBER_2016, unit__isnull=True).update(unit=harbin)
+
+
+def seed_rosters(*, harbin_scale="city", stdout=None, only=None):
+    """Harbin's rosters exactly as the city demo's, then each other city's (smaller, each with its own seed),
+    then the new-field federations' members."""
+    from fedorg.demo import rosters
+
+    rosters.seed_rosters(scale=harbin_scale, stdout=stdout, city_code=HARBIN)
+    for city in other_cities(only):
+        if Unit.objects.filter(parent__code=city["code"]).exists():
+            rosters.seed_rosters(
+                scale="province", stdout=stdout, city_code=city["code"], seed=f"heilongjiang-rosters-{city['code']}"
+            )
+    _new_field_rosters()
+
+
+def _new_field_rosters():
+    """Members of the new-field federations: 主席, 副主席 and 执委 from 2016-06, as written in NEW_FIELD."""
+    from members.models import Person, Post
+
+    units = {u.code: u for u in Unit.objects.filter(code__in=[row[0] for row in NEW_FIELD])}
+    if Post.objects.filter(unit__in=units.values()).exists():
+        return 0
+    rng = random.Random("heilongjiang-new-field")
+    from fedorg.demo import people
+
+    posts = []
+    for code, _name, _kind, _parent, roles in NEW_FIELD:
+        unit = units[code]
+        for role, n in roles:
+            for _ in range(n):
+                person = Person.objects.create(
+                    name=people.woman_name(rng, rng.randint(1965, 1992)),
+                    gender=Person.Gender.FEMALE,
+                    birth_date=datetime.date(rng.randint(1965, 1992), rng.randint(1, 12), 1),
+                    ethnicity="01",
+                    political_status=rng.choice(["01", "01", "13", "13", "03"]),
+                    education=rng.choice(["21", "31", "41", "61"]),
+                    workplace_title=f"{unit.name.removesuffix('妇联')}职工",
+                )
+                start = datetime.date(2016, rng.randint(6, 8), rng.randint(1, 28))
+                posts.append(Post(person=person, unit=unit, role=role, start_date=start))
+    Post.objects.bulk_create(posts)
+    return len(posts)
