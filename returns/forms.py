@@ -24,7 +24,9 @@ class CampaignCreateForm(forms.Form):
 
     def __init__(self, *args, unit=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["rule_set"].queryset = RuleSet.objects.applicable_to(unit)
+        rule_set = self.fields["rule_set"]
+        assert isinstance(rule_set, forms.ModelChoiceField)  # noqa: S101 - narrows the type for mypy
+        rule_set.queryset = RuleSet.objects.applicable_to(unit)
         # One optional due date per form: a form without a date is not part of the campaign.
         for value, label in CampaignForm.FormNo.choices:
             self.fields[f"due_{value}"] = forms.DateField(
