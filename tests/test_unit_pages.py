@@ -409,7 +409,8 @@ def test_the_unit_page_stays_within_a_fixed_number_of_queries(tree, admin_a, log
     grow("230102", streets=12, communities=8)
     services.update_contacts(unit=tree.district_a, contacts={"leader": {"name": "王丽华"}}, actor=admin_a)
     client = login(admin_a)
-    # 21: the navigator opens the path to the unit (one query) on top of the count-date and seal reads.
-    with django_assert_max_num_queries(21):
+    # 22: the navigator opens the path to the unit (one query) on top of the count-date and seal reads,
+    # and the dashboard reads the rule set in effect (members.rules).
+    with django_assert_max_num_queries(22):
         html = page(client.get(url("orgtree:unit", tree.district_a)))
     assert "扩展11街道" in html and "社区 8" in html
