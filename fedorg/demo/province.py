@@ -143,7 +143,8 @@ def seed_units(*, harbin_scale="city", per_district=None, only=None):
     province = Unit.objects.get(code=PROVINCE_CODE)
     if harbin is not None and harbin.parent_id is None:
         services.move_unit(unit=harbin, new_parent=province, actor=None)
-    harbin_rows = [(c, n, k, f, p, parent or PROVINCE_CODE) for c, n, k, f, p, parent in tree.fixture_rows()]
+    # Harbin's own row is among the province's cities; its districts come from the city fixture.
+    harbin_rows = [row for row in tree.fixture_rows() if row[0] != HARBIN]
     rows = (
         city_rows()
         + harbin_rows
