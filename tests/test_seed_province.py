@@ -74,3 +74,15 @@ def test_the_province_demo_puts_harbin_as_it_is_below_the_province_with_the_othe
     assert province.seed_organisation(harbin_scale="small", per_district=TINY, only={"2327"})["units"] == 0
     out = io.StringIO()
     call_command("check_tree", stdout=out)
+
+
+@pytest.mark.django_db
+def test_a_fresh_database_gets_harbin_below_the_province_from_the_start():
+    """Seeded at province scale in an empty database, Harbin was never a root: the 2016 tables of 23 list it."""
+    ensure_campaign_2016()
+    province.seed_organisation(harbin_scale="small", per_district=TINY, only={"2327"})
+    harbin = Unit.objects.get(code="2301")
+    assert harbin.parent.code == "23" and Unit.objects.filter(code="2301").count() == 1
+    assert find_tree_faults() == []
+    labels = [r["label"] for r in tables.compute(1, unit=Unit.objects.get(code="23"))["panels"][0]["rows"]]
+    assert labels[0] == "哈尔滨市" and "大兴安岭地区" in labels and len(labels) == 13
