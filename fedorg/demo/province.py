@@ -152,7 +152,6 @@ def seed_units(*, harbin_scale="city", per_district=None, only=None):
         + generated_city_rows(per_district=per_district, only=only)
     )
     created += services.bulk_load_units(rows=rows)
-    created += _new_field_units()
     return created
 
 
@@ -192,6 +191,8 @@ def seed_organisation(*, harbin_scale="city", per_district=None, only=None):
         accounts = tree.seed_accounts() + seed_accounts()
         contacts = tree.seed_contacts(rng=rng)
         congresses = tree.seed_congresses(rng=rng)
+        # After the districts' contacts and congresses, which go to every child of Harbin.
+        units += _new_field_units()
         _bind_2016_campaign_to_harbin()
     return {"units": units, "accounts": accounts, "contacts": contacts, "congresses": congresses}
 
