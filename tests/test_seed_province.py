@@ -11,7 +11,7 @@ from django.utils import timezone
 from fedorg.demo import province
 from members.models import Post
 from orgtree.integrity import find_tree_faults
-from orgtree.models import Unit, User
+from orgtree.models import Contact, Unit, User
 from reports import tables
 from returns.services import ensure_campaign_2016
 
@@ -86,3 +86,5 @@ def test_a_fresh_database_gets_harbin_below_the_province_from_the_start():
     assert find_tree_faults() == []
     labels = [r["label"] for r in tables.compute(1, unit=Unit.objects.get(code="23"))["panels"][0]["rows"]]
     assert labels[0] == "哈尔滨市" and "大兴安岭地区" in labels and len(labels) == 13
+    assert not Contact.objects.filter(unit__kind__in=Unit.NEW_FIELD_KINDS).exists()
+    assert Contact.objects.filter(unit__parent=harbin).values("unit").distinct().count() == 18
