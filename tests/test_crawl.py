@@ -391,7 +391,7 @@ UNSCOPED_ROUTES = {
     "returns:campaign_bulk_approve", "returns:verify", "returns:verify_form",
     "returns:notifications", "returns:notifications_read", "orgtree:api_tokens",
     "api-schema", "api-docs", "api-redoc", "api-verify", "api-unit-list", "api-person-list", "api-post-list",
-    "api-campaign-list", "api-return-list", "api-return-submit-new",
+    "api-campaign-list", "api-return-list", "api-return-submit-new", "members:rule_sets",
     "search", "search_suggest", "orgtree:pick",
 }  # fmt: skip
 
