@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('members', '0010_rule_sets'),
-        ('returns', '0004_snapshot_count_date'),
+        ('returns', '0005_snapshot_seal'),
     ]
 
     operations = [
