@@ -1,5 +1,5 @@
 # Two commands for a fresh machine:
-#   make run   - set up, migrate SQLite, seed the demo city if empty, serve on 127.0.0.1:8000
+#   make run   - set up, migrate SQLite, seed the demo city if empty, serve on 127.0.0.1:8000 with a job worker
 #   make test  - set up and run the whole suite (SQLite, or PostgreSQL when DATABASE_URL is set)
 PYTHON ?= python3
 VENV := .venv
@@ -21,7 +21,8 @@ run: venv
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo --scale $(SCALE) --if-empty
 	$(PY) manage.py demo_logins
-	$(PY) manage.py runserver 127.0.0.1:8000
+	# The background-job worker (exports, big imports) runs beside the server and stops with it.
+	$(PY) manage.py run_jobs & worker=$$!; trap 'kill $$worker' EXIT INT TERM; $(PY) manage.py runserver 127.0.0.1:8000
 
 test: venv
 	FEDORG_ENV=test $(VENV)/bin/pytest -n auto $(PYTEST_ARGS)

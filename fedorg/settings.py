@@ -6,6 +6,7 @@ database; without it the app runs on an SQLite file beside manage.py.
 """
 
 import os
+import tempfile
 from datetime import timedelta
 from pathlib import Path
 
@@ -58,6 +59,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "fedorg",
     "orgtree",
+    "jobs",
     "members",
     "reports",
     "returns",
@@ -242,6 +244,10 @@ UPLOAD_BUDGET = {
         "memory_mb": int(os.environ.get("FEDORG_VERIFY_MEMORY_MB", "512")),
     },
 }
+# Background jobs (jobs/, `manage.py run_jobs`): where finished files wait for their requester, 24 hours.
+# Never under MEDIA_ROOT, which is served publicly.
+JOB_FILES_DIR = Path(os.environ.get("JOB_FILES_DIR", BASE_DIR / "var" / "jobs"))
+
 # The public /verify/ page: uploads per client IP per minute (cache-based; see returns views).
 VERIFY_UPLOADS_PER_MINUTE = int(os.environ.get("FEDORG_VERIFY_UPLOADS_PER_MINUTE", "10"))
 
@@ -263,4 +269,5 @@ if PRODUCTION:
     SECURE_CONTENT_TYPE_NOSNIFF = True
 
 if FEDORG_ENV == "test":
+    JOB_FILES_DIR = Path(tempfile.mkdtemp(prefix="fedorg-test-jobs-"))
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -15,6 +15,7 @@ urlpatterns = [
     path("", include("members.urls")),
     path("", include("reports.urls")),
     path("", include("returns.urls")),
+    path("", include("jobs.urls")),
     path("api/v1/", include("fedorg.api_urls")),
     path("django-admin/", admin.site.urls),
     # No /media/ route, in development or production: seal images are assets served through the access

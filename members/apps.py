@@ -11,6 +11,7 @@ class MembersConfig(AppConfig):
         from orgtree.models import Unit
         from orgtree.signals import unit_archiving, unit_conversion_preview, unit_converting, unit_merging
 
+        from . import background  # noqa: F401 - registers the background job kinds
         from .freshness import bump_on_commit
         from .models import Person, Post
         from .services import (

@@ -15,4 +15,5 @@ urlpatterns = [
     ),
     path("units/<int:pk>/roster/export/", views_excel.roster_export_options, name="roster_export_options"),
     path("units/<int:pk>/roster/export.xlsx", views_excel.roster_export, name="roster_export"),
+    path("units/<int:pk>/roster/export/job/", views_excel.roster_export_job, name="roster_export_job"),
 ]

@@ -8,12 +8,10 @@ else is caught, not overwritten blindly.
 
 import re
 import secrets
-import tempfile
 import time
 from pathlib import Path
 
 from django import forms
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import IntegrityError, transaction
@@ -23,10 +21,19 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from jobs.services import JobRefused, start_job
 from orgtree.access import get_unit_for_user, visible_units
-from orgtree.models import AuditEvent
+from orgtree.models import AuditEvent, Unit
 
-from .models import RosterImport
+from .background import (
+    BACKGROUND_EXPORT_POSTS,
+    BACKGROUND_IMPORT_ROWS,
+    roster_export_filename,
+    roster_export_params,
+    roster_export_title,
+    upload_dir,
+)
+from .models import Post, RosterImport
 from .roster_xlsx.cells import RosterFileError, read_file_bytes
 from .roster_xlsx.columns import MAX_FILE_BYTES, MAX_ROWS
 from .roster_xlsx.engine import import_roster
@@ -68,13 +75,6 @@ def _page(request, unit, **context):
     return {"unit": unit, "breadcrumb": trail, **context}
 
 
-def upload_dir():
-    """Where uploads wait for confirmation: never under MEDIA_ROOT, which is served publicly."""
-    path = Path(getattr(settings, "ROSTER_IMPORT_DIR", "") or Path(tempfile.gettempdir()) / "fedorg-roster-imports")
-    path.mkdir(mode=0o700, parents=True, exist_ok=True)
-    return path
-
-
 def _sweep_old_uploads(directory):
     cutoff = time.time() - KEEP_UPLOADS_SECONDS
     for old in directory.glob("*.xlsx"):
@@ -85,13 +85,13 @@ def _sweep_old_uploads(directory):
             pass  # another worker removed it first
 
 
-def _remember_upload(request, unit, data, filename):
+def _remember_upload(request, unit, data, filename, rows=0):
     directory = upload_dir()
     _sweep_old_uploads(directory)
     token = secrets.token_urlsafe(24)
     (directory / f"{token}.xlsx").write_bytes(data)
     uploads = request.session.get(SESSION_KEY, {})
-    uploads[token] = {"unit": unit.pk, "filename": filename}
+    uploads[token] = {"unit": unit.pk, "filename": filename, "rows": rows}
     # Keep the session small: only the latest few uploads can still be confirmed.
     request.session[SESSION_KEY] = dict(list(uploads.items())[-5:])
     return token
@@ -176,7 +176,7 @@ def roster_import(request, pk):
                 for error in result.errors:
                     form.add_error("file", str(error))
             else:
-                token = _remember_upload(request, unit, data, upload.name)
+                token = _remember_upload(request, unit, data, upload.name, rows=result.row_count)
                 if not result.ok:
                     return _render_errors(request, unit, result, data, token)
                 return _render_preview(request, unit, result, token, upload.name)
@@ -214,6 +214,8 @@ def roster_import_confirm(request, pk):
         messages.error(request, "上传的文件已过期或已导入，请重新上传。")
         return redirect("members:roster_import", unit.pk)
     path, filename = upload
+    if request.session[SESSION_KEY][token].get("rows", 0) > BACKGROUND_IMPORT_ROWS:
+        return _import_in_background(request, unit, token, filename)
     try:
         data = path.read_bytes()
     except FileNotFoundError:  # the first of two confirmations finished meanwhile
@@ -251,6 +253,23 @@ def roster_import_confirm(request, pk):
     return redirect("members:roster", unit.pk)
 
 
+def _import_in_background(request, unit, token, filename):
+    """A big upload is written by a background job; a repeated confirmation finds the same job."""
+    rows = request.session[SESSION_KEY][token]["rows"]
+    try:
+        job, _created = start_job(
+            kind="roster_import",
+            requester=request.user,
+            unit=unit,
+            params={"token": token, "filename": filename},
+            title=f"导入“{filename}”到{unit.name}（{rows} 行）",
+        )
+    except JobRefused as e:
+        messages.error(request, str(e))
+        return redirect("members:roster_import", unit.pk)
+    return redirect("jobs:detail", job.pk)
+
+
 @login_required
 def roster_import_errors(request, pk, token):
     """The uploader's own file back, faulty cells filled red and commented."""
@@ -263,25 +282,36 @@ def roster_import_errors(request, pk, token):
     return FileResponse(path.open("rb"), as_attachment=True, filename=f"{stem}-错误标注.xlsx")
 
 
+def _export_in_background(unit):
+    """A subtree this big is exported by a background job, with a progress page (one COUNT)."""
+    return Post.objects.filter(unit__in=Unit.objects.subtree_of(unit)).count() > BACKGROUND_EXPORT_POSTS
+
+
 @login_required
 def roster_export_options(request, pk):
     unit = get_unit_for_user(request.user, pk)
     form = RosterExportForm(initial={"as_of": timezone.localdate()})
-    return render(request, "members/export.html", _page(request, unit, form=form))
+    context = _page(request, unit, form=form, background=_export_in_background(unit))
+    return render(request, "members/export.html", context)
 
 
 @login_required
 def roster_export(request, pk):
-    """The subtree's roster as .xlsx, personal data masked for users who may not see it."""
+    """The subtree's roster as .xlsx, personal data masked for users who may not see it.
+
+    A big subtree (a district, the city) goes to a background job instead: see roster_export_job.
+    """
     unit = get_unit_for_user(request.user, pk)
     form = RosterExportForm(request.GET)
     if not form.is_valid():
         return render(request, "members/export.html", _page(request, unit, form=form), status=400)
+    if _export_in_background(unit):
+        messages.info(request, "这个组织的名册较大，请在后台生成，完成后下载。")
+        return redirect("members:roster_export_options", unit.pk)
     as_of = form.cleaned_data["as_of"] or timezone.localdate()
     history = form.cleaned_data["history"]
     stream = export_roster(unit=unit, actor=request.user, as_of=as_of, history=history)
-    suffix = "含历史" if history else "在任"
-    filename = f"{unit.code}-{unit.name}-名册-{as_of:%Y%m%d}-{suffix}.xlsx"
+    filename = roster_export_filename(unit, as_of, history)
     if request.user.can_see_personal_data:  # the unit is in her subtree (get_unit_for_user), so unmasked
         # Full ID numbers and mobiles leave the system in this file: record who took them, and which.
         AuditEvent.objects.record(
@@ -292,3 +322,29 @@ def roster_export(request, pk):
             changes={"as_of": as_of.isoformat(), "history": history, "filename": filename},
         )
     return FileResponse(stream, as_attachment=True, filename=filename)
+
+
+@login_required
+@require_POST
+def roster_export_job(request, pk):
+    """Queue the export of a big subtree; a repeated click finds the same job. Then its progress page."""
+    unit = get_unit_for_user(request.user, pk)
+    form = RosterExportForm(request.POST)
+    if not form.is_valid():
+        context = _page(request, unit, form=form, background=True)
+        return render(request, "members/export.html", context, status=400)
+    as_of = form.cleaned_data["as_of"] or timezone.localdate()
+    history = form.cleaned_data["history"]
+    params = roster_export_params(as_of=as_of, history=history, unmasked=request.user.can_see_personal_data)
+    try:
+        job, _created = start_job(
+            kind="roster_export",
+            requester=request.user,
+            unit=unit,
+            params=params,
+            title=roster_export_title(unit, as_of, history),
+        )
+    except JobRefused as e:
+        messages.error(request, str(e))
+        return redirect("members:roster_export_options", unit.pk)
+    return redirect("jobs:detail", job.pk)

@@ -296,7 +296,7 @@ def test_the_export_runs_in_a_constant_number_of_queries(tree, rosters, staff_a,
     url = reverse("members:roster_export", args=[tree.district_a.pk])
     for i in range(20):
         appoint(tree.community_a, f"成员{i}", datetime.date(1980, 1, 1), Post.Role.EXECUTIVE)
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(13):  # one of them counts the subtree's posts (background or not)
         response = client.get(url, {"history": "1"})
         b"".join(response.streaming_content)
 

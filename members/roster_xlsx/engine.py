@@ -729,14 +729,24 @@ class _Engine:
         AuditEvent.objects.bulk_create(events, batch_size=QUERY_CHUNK)
 
 
-def import_roster(*, unit, file, actor, dry_run=False, filename="", budget=None):
+def import_roster(*, unit, file, actor, dry_run=False, filename="", budget=None, progress=None, on_write=None):
     """Validate the whole file, then write all of it in one transaction, or nothing.
 
     `file` is a path, bytes, or a file object. `actor` is the user importing (the web page's
     user, the command's --user), or None for a system import (benchmarks). `budget` is a
     fedorg.uploads.Budget, by default the "import" one from settings. Never raises for a bad
     file: the faults, a refused upload and an exceeded budget included, are in the result.
+
+    A background job passes `progress(done, total)`, called between the stages with the share
+    of the file's rows they stand for (validation runs outside any transaction, so another
+    connection sees it), and `on_write()`, called inside the write transaction before the
+    writes (to spend the upload's token with them).
     """
+
+    def stage(share):
+        if progress is not None:
+            progress(int(len(rows) * share), len(rows))
+
     result = ImportResult(dry_run=dry_run)
     if actor is not None and not visible_units(actor).filter(pk=unit.pk).exists():
         result.errors.append(CellError(None, None, f"您无权向{unit.name}导入名册。"))
@@ -750,24 +760,29 @@ def import_roster(*, unit, file, actor, dry_run=False, filename="", budget=None)
         result.sheet_name, result.header_row, result.column_index, records = read_sheet(data, budget=budget)
         present = set(result.column_index)
         rows = [Row(number=number, raw=raw) for number, raw in records]
+        stage(0.2)
         engine = _Engine(unit=unit, actor=actor, result=result)
         for row in rows:
             _parse_row(row, present, engine.err)
         budget.check()
+        stage(0.3)
         engine.resolve_units(rows, present)
         engine.resolve_people(rows)
         budget.check()
+        stage(0.45)
         engine.check_people_agree(rows, present)
         existing = engine.load_posts(rows)
         engine.match_posts(rows, existing)
         engine.check_rules(rows, existing)
         engine.check_certificates(rows)
         budget.check()
+        stage(0.6)
         if result.errors:
             result.errors.sort(key=lambda e: (e.row or 0, _column_order(e.column)))
             return result
         plan = engine.plan(rows, present)
         budget.check()
+        stage(0.7)
     except (RosterFileError, BudgetExceeded) as e:
         result.errors.append(CellError(None, None, str(e)))
         return result
@@ -781,6 +796,8 @@ def import_roster(*, unit, file, actor, dry_run=False, filename="", budget=None)
     reason = f"Excel 导入{('：' + filename) if filename else ''}"
     try:
         with transaction.atomic():
+            if on_write is not None:
+                on_write()
             engine.write(rows, plan, reason)
     except IntegrityError:
         result.errors.append(

@@ -1,0 +1,27 @@
+"""Who may see a job: its requester, while the job's unit is still inside her subtree.
+
+A job's file was made with the requester's rights (masking of personal data included), so
+nobody else gets it, not even an administrator of the same subtree: 404, as for any object
+outside the access rule.
+"""
+
+from django.http import Http404
+
+from orgtree.access import visible_units
+
+from .models import Job
+
+
+def get_job_for_user(user, pk):
+    """The job `pk` if `user` requested it and may still see its unit, else 404. One query."""
+    try:
+        job = Job.objects.filter(pk=pk, requester=user, unit__in=visible_units(user)).select_related("unit").first()
+    except (ValueError, TypeError):
+        job = None
+    if job is None:
+        raise Http404("任务不存在或不在您的管辖范围内。")
+    return job
+
+
+def jobs_of(user):
+    return Job.objects.filter(requester=user, unit__in=visible_units(user)).select_related("unit")

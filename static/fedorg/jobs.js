@@ -1,0 +1,40 @@
+// The progress page of a background job: polls its JSON once a second and updates the bar,
+// the count and the download link, until the job is no longer queued or running.
+(function () {
+  "use strict";
+  var box = document.querySelector("[data-job-status]");
+  if (!box) { return; }
+  var url = box.dataset.jobStatus;
+  var set = function (selector, text) {
+    var el = box.querySelector(selector);
+    if (el) { el.textContent = text; }
+  };
+  var poll = function () {
+    fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then(function (response) { return response.ok ? response.json() : null; })
+      .then(function (data) {
+        if (!data) { return; }
+        box.querySelector(".job-bar").value = data.percent;
+        set(".job-status", data.status_label);
+        set(".job-done", data.rows_done);
+        set(".job-total", data.rows_total === null ? "" : data.rows_total);
+        set(".job-percent", data.percent);
+        var message = box.querySelector(".job-message");
+        message.textContent = data.message;
+        message.hidden = !data.message;
+        if (data.download) {
+          var link = box.querySelector(".job-download");
+          link.href = data.download;
+          link.hidden = false;
+        }
+        if (data.active) {
+          window.setTimeout(poll, 1000);
+        } else {
+          var cancel = box.querySelector(".job-cancel");
+          if (cancel) { cancel.hidden = true; }
+        }
+      })
+      .catch(function () { window.setTimeout(poll, 3000); });
+  };
+  if (box.querySelector(".job-cancel")) { window.setTimeout(poll, 1000); }
+})();
