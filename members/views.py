@@ -311,7 +311,7 @@ def person_edit(request, pk):
     return render(request, "members/person_form.html", {"person": person, "form": form})
 
 
-def _fix_link(user, finding, on):
+def _fix_link(user, finding, on, parent_roster_url=None):
     """(label, url) of where `user` fixes `finding`, or None when that place is out of her sight.
 
     Most fixes are in the unit's own roster. The cross-level rule is fixed by an appointment in the
@@ -324,7 +324,8 @@ def _fix_link(user, finding, on):
         return None
     if user.can_edit:
         return ("在上级任命", finding.fix_url)
-    return ("查看上级名册", f"{reverse('members:roster', args=[finding.unit.parent_id])}?on={on:%Y-%m-%d}")
+    url = (parent_roster_url or rules.url_maker("members:roster"))(finding.unit.parent_id)
+    return ("查看上级名册", f"{url}?on={on:%Y-%m-%d}")
 
 
 @login_required
@@ -334,6 +335,7 @@ def compliance(request, pk):
     unit = get_unit_for_user(user, pk)
     on, as_of_form = _as_of(request)
     review = rules.review_subtree(unit, on=on)
+    roster_url = rules.url_maker("members:roster")  # reverse() once, not once per finding
     severity = request.GET.get("severity", "")
     findings = (
         [f for f in review.findings if f.severity == severity] if severity in rules.SEVERITY_LABELS else review.findings
@@ -353,7 +355,7 @@ def compliance(request, pk):
         "cut_off": CUTOFF_2016,
         "as_of_form": as_of_form,
         "findings": findings,
-        "finding_rows": [(f, _fix_link(user, f, on)) for f in findings],
+        "finding_rows": [(f, _fix_link(user, f, on, roster_url)) for f in findings],
         "filters": filters,
         "severity": severity,
         "blocks": review.blocks,

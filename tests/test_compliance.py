@@ -288,3 +288,26 @@ def test_a_reviewer_gets_no_appoint_link_she_could_not_use(tree, city_reviewer, 
     assert f"/units/{tree.street_a.pk}/roster/?on=2016-08-31" in page
     roster = client.get(f"/units/{tree.community_a.pk}/roster/", {"on": "2016-08-31"}).content.decode()
     assert "不是兆麟街道的执委" in roster and "/roster/appoint/" not in roster
+
+
+def test_the_review_hands_out_readable_units_without_extra_queries(tree, django_assert_max_num_queries):
+    """Findings carry units made from the review's own rows (no model __init__ per unit, issue 15):
+    they read like loaded units, parent included, and compare equal to them."""
+    staff(tree.community_a2, head=0, vice=2, members=5)
+    findings = rules.evaluate_subtree(tree.district_a, on=ON)
+    unit = next(f.unit for f in findings if f.unit == tree.community_a2)
+    with django_assert_max_num_queries(0):
+        assert (unit.pk, unit.name, unit.code, unit.tier, unit.is_congress) == (
+            tree.community_a2.pk, "经纬社区", "230102001002", 4, True,
+        )  # fmt: skip
+        assert (unit.get_kind_display(), unit.parent.name, unit.parent_id) == ("社区", "兆麟街道", tree.street_a.pk)
+        assert rules.quota_for(unit) is rules.quota_for(tree.community_a2)
+    assert unit.get_absolute_url() == tree.community_a2.get_absolute_url()
+
+
+def test_the_compliance_table_escapes_what_it_shows(tree, staff_a, login):
+    tree_services.rename_unit(unit=tree.community_a2, name="<b>经纬</b>社区", actor=None)
+    response = login(staff_a).get(f"/units/{tree.district_a.pk}/compliance/?on={ON}")
+    page = response.content.decode()
+    assert "&lt;b&gt;经纬&lt;/b&gt;社区" in page and "<b>经纬</b>" not in page
+    assert 'class="sev-error"' in page and "社区 · 妇代会" in page
