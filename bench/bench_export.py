@@ -74,8 +74,9 @@ def bare_openpyxl(unit, path):
     ws = wb.create_sheet("名册")
     ws.append([c.header for c in EXPORT_COLUMNS])
     rows = 0
-    for rows, row in enumerate(raw_rows(unit), start=1):
+    for row in raw_rows(unit):
         ws.append(row)
+        rows += 1
     wb.save(path)
     return rows
 

@@ -53,17 +53,18 @@ class Rollback(Exception):
 
 def build_units():
     K = Unit.Kind
-    city = services.create_unit(parent=None, name="基准测试市", code="BENCH", kind=K.CITY, actor=None)
-    district = services.create_unit(parent=city, name="基准区", code="BENCH01", kind=K.DISTRICT, actor=None)
+    # Statistical codes (2/4/6/9/12 digits) of an area the demo never seeds (Urumqi, 6501xx).
+    city = services.create_unit(parent=None, name="基准测试市", code="6501", kind=K.CITY, actor=None)
+    district = services.create_unit(parent=city, name="基准区", code="650102", kind=K.DISTRICT, actor=None)
     communities = []
     for s in range(STREETS):
         street = services.create_unit(
-            parent=district, name=f"基准街道{s}", code=f"BENCH01{s:03d}", kind=K.STREET, actor=None
+            parent=district, name=f"基准街道{s}", code=f"650102{s:03d}", kind=K.STREET, actor=None
         )
         for c in range(COMMUNITIES_PER_STREET):
             communities.append(
                 services.create_unit(
-                    parent=street, name=f"基准社区{s}-{c}", code=f"BENCH01{s:03d}{c:03d}", kind=K.COMMUNITY, actor=None
+                    parent=street, name=f"基准社区{s}-{c}", code=f"650102{s:03d}{c:03d}", kind=K.COMMUNITY, actor=None
                 )
             )
     return Unit.objects.get(pk=district.pk), communities

@@ -332,6 +332,7 @@ def named_routes(resolver=None, prefix="", namespace=""):
 
 def sample_url(name, route, names, root):
     """The route's URL with real keys from the subtree of `root`, or None when it holds no such object."""
+    from jobs.models import Job
     from members.models import Candidate, Meeting, Person, Post, RegisterEntry
     from returns.models import Campaign, CampaignForm, Return, ReturnSnapshot
 
@@ -354,6 +355,7 @@ def sample_url(name, route, names, root):
         "register/": lambda: pk(RegisterEntry.objects.filter(unit__in=units)),
         "candidates/": lambda: pk(Candidate.objects.filter(unit__in=units)),
         "meetings/": lambda: pk(Meeting.objects.filter(unit__in=units)),
+        "jobs/": lambda: pk(Job.objects.filter(unit__in=units)),
     }
     kwargs = {}
     for key in names:
