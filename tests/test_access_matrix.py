@@ -45,6 +45,7 @@ from django.test import Client, override_settings
 from django.urls import URLResolver, get_resolver, reverse
 from django.utils import timezone
 
+from jobs.models import Job
 from orgtree import services as tree_services
 from orgtree.models import ApiToken, Contact, Unit, User
 
@@ -166,6 +167,10 @@ def build_world(import_dir, media_dir):
         contact_mobile = f"1390451{n:04d}"
         Contact.objects.create(unit=street, role=Contact.Role.CONTACT, name=contact_name, mobile=contact_mobile)
         account = make_user(f"clerk_{zone.lower()}", street, User.Role.STAFF, full_name=account_name)
+        # A background job (issue 15) is her own: only its requester sees it, inside her subtree.
+        job = Job.objects.create(
+            kind="roster_export", title=f"{street.name}名册", requester=account, unit=street, key=f"matrix{zone}"
+        )
         token = ApiToken.objects.create(
             name=f"{zone} 同步脚本",
             prefix=f"mx{zone.lower()}",
@@ -217,6 +222,7 @@ def build_world(import_dir, media_dir):
                 "register_entry": entry.pk,
                 "candidate": candidate.pk,
                 "meeting": meeting.pk,
+                "job": job.pk,
             },
             [
                 (unit.pk, name),
@@ -256,6 +262,7 @@ RESOLVERS = {
         "register": "register_entry",
         "candidates": "candidate",
         "meetings": "meeting",
+        "jobs": "job",
     },
     "unit_pk": {"*": "unit"},
     "form_pk": {"*": "campaign_form"},
@@ -412,6 +419,7 @@ def outside_rows(world, username):
         (RegisterEntry, RegisterEntry.objects.filter(unit__in=units)),
         (Candidate, Candidate.objects.filter(unit__in=units)),
         (Meeting, Meeting.objects.filter(unit__in=units)),
+        (Job, Job.objects.filter(unit__in=units)),
     ):
         rows |= {(model._meta.db_table, pk) for pk in queryset.values_list("pk", flat=True)}
     return rows
