@@ -394,7 +394,7 @@ UNSCOPED_ROUTES = {
     "returns:notifications", "returns:notifications_read", "orgtree:api_tokens",
     "api-schema", "api-docs", "api-redoc", "api-verify", "api-unit-list", "api-person-list", "api-post-list",
     "api-campaign-list", "api-return-list", "api-return-submit-new", "members:rule_sets",
-    "search", "search_suggest", "orgtree:pick",
+    "search", "search_suggest", "orgtree:pick", "jobs:list",
 }  # fmt: skip
 
 
@@ -465,7 +465,7 @@ FORM_URL_NAMES = {
 NO_REQUIRED_INPUT = {
     "orgtree:contacts", "orgtree:pilot", "orgtree:restore", "returns:notifications_read", "returns:return_approve",
     "returns:return_reopen", "returns:campaign_bulk_approve", "members:unit_certificates",
-    "members:post_certificate",
+    "members:post_certificate", "members:roster_export_job",
 }  # fmt: skip
 HUGE = "测" * 5000
 LETTERS = "abc年月"
