@@ -88,3 +88,24 @@ def test_a_fresh_database_gets_harbin_below_the_province_from_the_start():
     assert labels[0] == "哈尔滨市" and "大兴安岭地区" in labels and len(labels) == 13
     assert not Contact.objects.filter(unit__kind__in=Unit.NEW_FIELD_KINDS).exists()
     assert Contact.objects.filter(unit__parent=harbin).values("unit").distinct().count() == 18
+
+
+@pytest.mark.django_db
+def test_the_fast_rebuild_numbers_the_tree_as_mptt_does(tree):
+    """orgtree.services.rebuild_tree gives every unit the lft, rght, level and tree_id mptt's rebuild() gives it,
+    with a second root and a new-field code (a "-" that the database may sort apart from digits)."""
+    from orgtree import services
+
+    other = services.create_unit(parent=None, name="齐齐哈尔市", code="2302", kind=Unit.Kind.CITY, actor=None)
+    services.create_unit(parent=other, name="龙沙区", code="230202", kind=Unit.Kind.DISTRICT, actor=None)
+    services.create_unit(
+        parent=Unit.objects.get(code="2301"), name="市农业系统妇联", code="2301-01", kind=Unit.Kind.NF_ORGAN, actor=None
+    )
+    fields = ("code", "lft", "rght", "level", "tree_id")
+    Unit.objects.update(lft=0, rght=0, level=0, tree_id=0)
+    Unit.objects.rebuild()
+    by_mptt = sorted(Unit.objects.values_list(*fields))
+    Unit.objects.update(lft=0, rght=0, level=0, tree_id=0)
+    services.rebuild_tree()
+    assert sorted(Unit.objects.values_list(*fields)) == by_mptt
+    assert find_tree_faults() == []
