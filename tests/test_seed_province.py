@@ -180,3 +180,23 @@ def test_the_fast_rebuild_numbers_the_tree_as_mptt_does(tree):
     services.rebuild_tree()
     assert sorted(Unit.objects.values_list(*fields)) == by_mptt
     assert find_tree_faults() == []
+
+
+def test_a_generated_city_follows_its_county_count_and_the_per_district_layer():
+    """七台河 (3 districts, 1 county): a district has 12 streets of 11–17 communities and 6 townships, a county 22
+    townships, each of 12–20 villages; so about 280 units per district and 370 per county."""
+    rows = province.generated_city_rows(only={"2309"})
+    kinds = {}
+    for code, _name, kind, _form, _pilot, parent in rows:
+        kinds.setdefault(kind, []).append((code, parent))
+    assert len(kinds["district"]) == 3 and len(kinds["county"]) == 1
+    children = {}
+    for code, _name, _kind, _form, _pilot, parent in rows:
+        children.setdefault(parent, []).append(code)
+    for district, _parent in kinds["district"]:
+        streets = [c for c in children[district] if c[6:9] < "200"]
+        assert (len(streets), len(children[district]) - len(streets)) == (12, 6)
+        assert all(11 <= len(children[street]) <= 17 for street in streets)
+    county = kinds["county"][0][0]
+    assert len(children[county]) == 22 and all(12 <= len(children[t]) <= 20 for t in children[county])
+    assert 3 * 250 + 330 < len(rows) < 3 * 310 + 410
