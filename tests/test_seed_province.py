@@ -2,14 +2,15 @@
 demo and then moved below 黑龙江省; one other city (大兴安岭地区) with a tiny grassroots layer; the new-field
 federations. The full command is timed in the closing note of issue 10 (SQLite and PostgreSQL)."""
 
+import datetime
 import io
 
 import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from fedorg.demo import province
-from members.models import Post
+from fedorg.demo import bulk, province, rosters
+from members.models import Person, Post
 from orgtree.integrity import find_tree_faults
 from orgtree.models import Contact, Unit, User
 from reports import tables
@@ -88,3 +89,114 @@ def test_a_fresh_database_gets_harbin_below_the_province_from_the_start():
     assert labels[0] == "哈尔滨市" and "大兴安岭地区" in labels and len(labels) == 13
     assert not Contact.objects.filter(unit__kind__in=Unit.NEW_FIELD_KINDS).exists()
     assert Contact.objects.filter(unit__parent=harbin).values("unit").distinct().count() == 18
+
+
+# Values that COPY's text format has to escape, and empty strings next to NULLs.
+AWKWARD = [
+    ("王\t丽华", "230102198001010026", "哈尔滨\\道里区\n妇联\r主席", "", True),
+    ("乌云·其其格", None, "", "13945678901", False),
+    ("李淑琴", "23010219750601002X", "南岗区\\N", "", False),
+]
+
+
+def orm_and_bulk_people(unit):
+    """The same three people written twice: by bulk_create and by the demo's bulk writer."""
+    orm = [
+        Person(name=name, id_number=None, birth_date=datetime.date(1980, 1, 1), workplace_title=title, mobile=mobile,
+               is_frontline=frontline, name_initials="wlh").fill_birthday()
+        for name, _id_number, title, mobile, frontline in AWKWARD
+    ]  # fmt: skip
+    Person.objects.bulk_create(orm)
+    first = bulk.reserve_ids(Person, len(AWKWARD))
+    written = [
+        rosters.NewPerson(i, name=name, gender="F", ethnicity="01", birth_date=datetime.date(1980, 1, 1),
+                          id_number=id_number, political_status="13", education="21", workplace_title=title,
+                          mobile=mobile, source="99", sector="", is_frontline=frontline, is_women_worker=False,
+                          name_initials="wlh")
+        for i, (name, id_number, title, mobile, frontline) in enumerate(AWKWARD)
+    ]  # fmt: skip
+    for person in written:
+        person.pk = first + person.idx
+    assert bulk.write_rows(Person, rosters.PERSON_COLUMNS, [p.row() for p in written]) == 3
+    return orm, written
+
+
+@pytest.mark.django_db
+def test_the_bulk_writer_stores_the_rows_bulk_create_stores(tree):
+    """COPY (PostgreSQL) or executemany (SQLite) of the demo's rows reads back field for field as the ORM's
+    rows do, defaults and timestamps filled in; later inserts take ids after the reserved block."""
+    orm, written = orm_and_bulk_people(tree.community_a)
+    fields = [f.attname for f in Person._meta.concrete_fields if f.attname not in ("id", "created_at", "updated_at")]
+    orm_rows = list(Person.objects.filter(pk__in=[p.pk for p in orm]).order_by("pk").values(*fields))
+    for row, (_name, id_number, *_rest) in zip(orm_rows, AWKWARD, strict=True):
+        row["id_number"] = id_number
+        row["birthday"] = Person(id_number=id_number, birth_date=row["birth_date"]).fill_birthday().birthday
+    written_rows = list(Person.objects.filter(pk__in=[p.pk for p in written]).order_by("pk").values(*fields))
+    assert written_rows == orm_rows
+    assert written_rows[0]["workplace_title"] == "哈尔滨\\道里区\n妇联\r主席" and written_rows[1]["id_number"] is None
+    stamped = Person.objects.get(pk=written[0].pk)
+    assert abs(stamped.created_at - timezone.now()) < datetime.timedelta(minutes=5)
+    assert stamped.updated_at == stamped.created_at
+
+    congress = None
+    posts = [
+        rosters.NewPost(0, written[0], tree.community_a, Post.Role.CHAIR, Post.Mode.FULL_TIME, Post.Method.UNIT,
+                        congress, datetime.date(2016, 6, 1), None, "", two_committees=Post.TwoCommittees.BOTH),
+        rosters.NewPost(1, written[1], tree.community_a, Post.Role.EXECUTIVE, Post.Mode.PART_TIME, Post.Method.SELF,
+                        congress, datetime.date(2012, 3, 1), datetime.date(2016, 1, 5), "退休", note="a\tb"),
+    ]  # fmt: skip
+    first = bulk.reserve_ids(Post, len(posts))
+    for post in posts:
+        post.pk = first + post.idx
+    bulk.write_rows(Post, rosters.POST_COLUMNS, [p.row() for p in posts])
+    orm_post = Post.objects.create(person_id=written[1].pk, unit=tree.community_a, role=Post.Role.EXECUTIVE,
+                                   mode=Post.Mode.PART_TIME, method=Post.Method.SELF, start_date=datetime.date(2012, 3, 1),
+                                   end_date=datetime.date(2016, 1, 5), end_reason="退休", note="a\tb")  # fmt: skip
+    assert orm_post.pk > posts[-1].pk, "the sequence was moved past the reserved block"
+    post_fields = [f.attname for f in Post._meta.concrete_fields if f.attname not in ("id", "created_at", "updated_at")]
+    as_written = Post.objects.filter(pk=posts[1].pk).values(*post_fields).get()
+    assert as_written == Post.objects.filter(pk=orm_post.pk).values(*post_fields).get()
+    assert Post.objects.current(on=datetime.date(2016, 8, 31)).filter(pk__in=[p.pk for p in posts]).count() == 1
+    later = Person.objects.create(name="赵晓燕", birth_date=datetime.date(1985, 5, 1))
+    assert later.pk > written[-1].pk
+
+
+@pytest.mark.django_db
+def test_the_fast_rebuild_numbers_the_tree_as_mptt_does(tree):
+    """orgtree.services.rebuild_tree gives every unit the lft, rght, level and tree_id mptt's rebuild() gives it,
+    with a second root and a new-field code (a "-" that the database may sort apart from digits)."""
+    from orgtree import services
+
+    other = services.create_unit(parent=None, name="齐齐哈尔市", code="2302", kind=Unit.Kind.CITY, actor=None)
+    services.create_unit(parent=other, name="龙沙区", code="230202", kind=Unit.Kind.DISTRICT, actor=None)
+    services.create_unit(
+        parent=Unit.objects.get(code="2301"), name="市农业系统妇联", code="2301-01", kind=Unit.Kind.NF_ORGAN, actor=None
+    )
+    fields = ("code", "lft", "rght", "level", "tree_id")
+    Unit.objects.update(lft=0, rght=0, level=0, tree_id=0)
+    Unit.objects.rebuild()
+    by_mptt = sorted(Unit.objects.values_list(*fields))
+    Unit.objects.update(lft=0, rght=0, level=0, tree_id=0)
+    services.rebuild_tree()
+    assert sorted(Unit.objects.values_list(*fields)) == by_mptt
+    assert find_tree_faults() == []
+
+
+def test_a_generated_city_follows_its_county_count_and_the_per_district_layer():
+    """七台河 (3 districts, 1 county): a district has 12 streets of 11–17 communities and 6 townships, a county 22
+    townships, each of 12–20 villages; so about 280 units per district and 370 per county."""
+    rows = province.generated_city_rows(only={"2309"})
+    kinds = {}
+    for code, _name, kind, _form, _pilot, parent in rows:
+        kinds.setdefault(kind, []).append((code, parent))
+    assert len(kinds["district"]) == 3 and len(kinds["county"]) == 1
+    children = {}
+    for code, _name, _kind, _form, _pilot, parent in rows:
+        children.setdefault(parent, []).append(code)
+    for district, _parent in kinds["district"]:
+        streets = [c for c in children[district] if c[6:9] < "200"]
+        assert (len(streets), len(children[district]) - len(streets)) == (12, 6)
+        assert all(11 <= len(children[street]) <= 17 for street in streets)
+    county = kinds["county"][0][0]
+    assert len(children[county]) == 22 and all(12 <= len(children[t]) <= 20 for t in children[county])
+    assert 3 * 250 + 330 < len(rows) < 3 * 310 + 410

@@ -4,12 +4,22 @@
   (fixtures/heilongjiang.json, citing 统计用区划代码 / GB/T 2260).
 - Harbin is the city demo exactly as `--scale city` builds it (units, accounts, contacts, congresses,
   rosters, the 2016 returns and the live campaign), with its root below the province.
-- The other 12 cities get as many county-level units of each kind as in 2016 (from the fixture), with
-  generated names and codes, and a **smaller** grassroots layer than Harbin's (PER_DISTRICT): a
-  province of Harbin's density (about 600,000 posts) takes too long to seed on a shared machine.
+- The other 12 cities get as many county-level units of each kind (市辖区, 县, 县级市) as in 2016 (from
+  the fixture), with generated names and codes, so each city's size follows its real count of districts
+  and counties: 齐齐哈尔 (16) and 伊春 (17) are the largest, 七台河 (4) the smallest. Below each of them a
+  grassroots layer of PER_DISTRICT: a district about 12 streets of 14 communities and 6 townships of 16
+  villages, a county about 22 townships of 16 villages. The absolute size is an assumption, set by issue
+  10's "about 600,000 posts" (Harbin ~49,000, the other cities ~550,000) rather than by a census: a
+  generated county has more villages than a real one, so that the load and the reports are exercised
+  at the size the issue asks for.
 - A handful of new-field federations (新领域妇联) with sub-federations in Harbin, after the Tianjin
   2017 report: a 市农业系统妇联 (1 主席, 3 副主席, 20 执委), a 异地商会妇联 with federations in its member
   firms, a 保税区妇联 and a 众创空间妇联 with federations of the firms in it.
+
+Size and time of a fresh `seed_demo --scale province` (2026-11-30, the shared 2-core machine; bench/RESULTS.md):
+40,322 units, 551,411 people, 596,580 posts (590,988 held on 2016-08-31), 308,324 certificates;
+PostgreSQL 130 s, SQLite 127 s; `check_tree` clean on both. People, posts and certificates go in by COPY
+on PostgreSQL and executemany on SQLite (fedorg/demo/bulk.py), the units by bulk_load_units.
 
 Everything is drawn from seeded generators, so a second run adds nothing.
 """
@@ -32,10 +42,11 @@ FIXTURE = Path(settings.BASE_DIR) / "fixtures" / "heilongjiang.json"
 PROVINCE_CODE = "23"
 HARBIN = tree.CITY_CODE
 
-# The grassroots layer of each generated county-level unit: a district has streets and a few
-# townships, a county or county-level city townships only; each street has its communities and each
-# township its villages. About 30 units and 850 posts per county-level unit (Harbin: ~170 and ~2,700).
-PER_DISTRICT = {"streets": 2, "townships": 3, "county_townships": 4, "communities": 4, "villages": 6}
+# The grassroots layer of each generated county-level unit: a district has streets with their
+# communities and a few townships, a county or county-level city townships only, each with its villages.
+# Each street, township, community and village count is drawn within a quarter either side of these.
+# About 280 units and 4,300 posts per district, 370 units and 5,400 posts per county (Harbin: ~170 and ~2,700).
+PER_DISTRICT = {"streets": 12, "townships": 6, "county_townships": 22, "communities": 14, "villages": 16}
 ORDINALS = "一二三四五六七八九十"
 
 PROVINCE_ACCOUNTS = [
@@ -106,6 +117,11 @@ def generated_city_rows(*, seed="heilongjiang-demo", per_district=None, only=Non
     return rows
 
 
+def _around(rng, n):
+    """n, give or take a quarter."""
+    return rng.randint(n - n // 4, n + n // 4)
+
+
 def _grassroots(rng, district_code, *, county, sizes):
     rows = []
     heads, tails = tree.STREET_HEADS, tree.STREET_TAILS
@@ -117,22 +133,22 @@ def _grassroots(rng, district_code, *, county, sizes):
     for i in range(n_streets):
         code = f"{district_code}{i + 1:03d}"
         rows.append((code, f"{names.draw()}街道", Unit.Kind.STREET, Unit.OrgForm.FEDERATION, i == 0, district_code))
-        for j in range(sizes["communities"]):
+        for j in range(_around(rng, sizes["communities"])):
             org_form = Unit.OrgForm.FEDERATION if rng.random() < 0.3 else Unit.OrgForm.CONGRESS
             rows.append((f"{code}{j + 1:03d}", f"{communities.draw()}社区", Unit.Kind.COMMUNITY, org_form, False, code))
     for i in range(n_townships):
         code = f"{district_code}{200 + i + 1:03d}"
         name = f"{names.draw()}{'乡' if rng.random() < 0.3 else '镇'}"
         rows.append((code, name, Unit.Kind.TOWNSHIP, Unit.OrgForm.FEDERATION, i == 0 and county, district_code))
-        for j in range(sizes["villages"]):
+        for j in range(_around(rng, sizes["villages"])):
             org_form = Unit.OrgForm.FEDERATION if rng.random() < 0.25 else Unit.OrgForm.CONGRESS
             rows.append((f"{code}{200 + j + 1:03d}", f"{villages.draw()}村", Unit.Kind.VILLAGE, org_form, False, code))
     return rows
 
 
 @transaction.atomic
-def seed_units(*, harbin_scale="city", per_district=None, only=None):
-    """The province, its cities, Harbin's layers at `harbin_scale` and the other cities', in one bulk load.
+def seed_units(*, harbin_scale="city"):
+    """The province, its cities and Harbin's layers at `harbin_scale`, in one bulk load.
 
     A Harbin already seeded as a root (`--scale city` earlier) is moved below the province first.
     """
@@ -145,14 +161,14 @@ def seed_units(*, harbin_scale="city", per_district=None, only=None):
         services.move_unit(unit=harbin, new_parent=province, actor=None)
     # Harbin's own row is among the province's cities; its districts come from the city fixture.
     harbin_rows = [row for row in tree.fixture_rows() if row[0] != HARBIN]
-    rows = (
-        city_rows()
-        + harbin_rows
-        + tree.generated_rows(harbin_scale)
-        + generated_city_rows(per_district=per_district, only=only)
-    )
-    created += services.bulk_load_units(rows=rows)
+    created += services.bulk_load_units(rows=city_rows() + harbin_rows + tree.generated_rows(harbin_scale))
     return created
+
+
+@transaction.atomic
+def seed_other_cities(*, per_district=None, only=None):
+    """The 12 other cities' county-level units and grassroots layers, in one bulk load."""
+    return services.bulk_load_units(rows=generated_city_rows(per_district=per_district, only=only))
 
 
 def _new_field_units():
@@ -187,12 +203,15 @@ def seed_organisation(*, harbin_scale="city", per_district=None, only=None):
     """
     rng = random.Random(f"harbin-people-{harbin_scale}")
     with transaction.atomic():
-        units = seed_units(harbin_scale=harbin_scale, per_district=per_district, only=only)
+        units = seed_units(harbin_scale=harbin_scale)
         accounts = tree.seed_accounts() + seed_accounts()
         contacts = tree.seed_contacts(rng=rng)
         congresses = tree.seed_congresses(rng=rng)
         # After the districts' contacts and congresses, which go to every child of Harbin.
         units += _new_field_units()
+        # Last: each new-field unit is inserted one by one (create_unit), and an insert shifts the lft and
+        # rght of every unit after it, 40,000 of them with the other cities in place.
+        units += seed_other_cities(per_district=per_district, only=only)
         _bind_2016_campaign_to_harbin()
     return {"units": units, "accounts": accounts, "contacts": contacts, "congresses": congresses}
 

@@ -6,23 +6,27 @@ so that history exists, about nine units in ten 达标, and deliberate faults (t
 no 主席, a single 副主席, heads missing from their street/township 妇联) so that the
 compliance page and the returns have something to show.
 
-People and posts are written with bulk_create: they are not tree fields, and one insert per
-row would take minutes. Everything is drawn from a seeded generator, so runs are repeatable.
+People, posts and certificates are built as plain rows and written by fedorg/demo/bulk.py (COPY on
+PostgreSQL, one executemany INSERT on SQLite): Django model instances and bulk_create cost more than
+drawing the rows, and the province demo writes about 600,000 posts. Everything is drawn from a seeded
+generator, so runs are repeatable.
 """
 
 import datetime
 import random
 from functools import cache
+from itertools import accumulate
 
 from django.db import transaction
 
 from fedorg.dates import BASELINE_2016, CUTOFF_2016
 from members import certificates
+from members.birth import full_birth_date
 from members.models import Certificate, CertificateCounter, Person, Post, pinyin_initials
 from members.validators import id_check_char
 from orgtree.models import Congress, Contact, Unit
 
-from . import people
+from . import bulk, people
 from .titles import Titles
 
 BASELINE, CUTOFF = BASELINE_2016, CUTOFF_2016
@@ -40,10 +44,20 @@ DOTTED_NAMES = [
 ]  # fmt: skip
 
 
+_CUMULATIVE = {}
+
+
 def _weighted(rng, table):
-    """table: [(value, weight), ...]."""
-    values, weights = zip(*table, strict=True)
-    return rng.choices(values, weights)[0]
+    """table: [(value, weight), ...] (a module constant: its cumulative weights are kept).
+
+    rng.choices with the cumulative weights draws exactly what it draws with the weights.
+    """
+    key = id(table)
+    if key not in _CUMULATIVE:
+        values, weights = zip(*table, strict=True)
+        _CUMULATIVE[key] = (table, values, list(accumulate(weights)))
+    _table, values, cumulative = _CUMULATIVE[key]
+    return rng.choices(values, cum_weights=cumulative)[0]
 
 
 ETHNICITY = [("01", 88), ("11", 6), ("03", 2), ("10", 2), ("02", 1.5), ("05", 0.5)]
@@ -123,16 +137,60 @@ def _initials(name):
     return pinyin_initials(name)
 
 
-class RosterBuilder:
-    """Collects Person and Post rows in memory, then writes them with two bulk inserts."""
+PERSON_COLUMNS = ["id", "name", "gender", "ethnicity", "birth_date", "birthday", "id_number", "political_status",
+                  "education", "workplace_title", "mobile", "source", "sector", "is_frontline", "is_women_worker",
+                  "name_initials"]  # fmt: skip
+POST_COLUMNS = ["id", "person_id", "unit_id", "role", "mode", "method", "term_id", "start_date", "end_date",
+                "end_reason", "two_committees", "note"]  # fmt: skip
 
-    def __init__(self, rng):
+
+class NewPerson:
+    """A Person row before it is written: the fields the demo sets, and its place in the batch."""
+
+    __slots__ = ("idx", "pk", *(c for c in PERSON_COLUMNS if c not in ("id", "birthday")))
+
+    def __init__(self, idx, **fields):
+        self.idx, self.pk = idx, None
+        for name, value in fields.items():
+            setattr(self, name, value)
+
+    def row(self):
+        return (self.pk, self.name, self.gender, self.ethnicity, self.birth_date,
+                full_birth_date(self.id_number, self.birth_date), self.id_number, self.political_status,
+                self.education, self.workplace_title, self.mobile, self.source, self.sector, self.is_frontline,
+                self.is_women_worker, self.name_initials)  # fmt: skip
+
+
+class NewPost:
+    """A Post row before it is written; members.certificates reads its role, mode and unit."""
+
+    __slots__ = ("idx", "pk", "person", "unit", "role", "mode", "method", "term", "start_date", "end_date",
+                 "end_reason", "two_committees", "note")  # fmt: skip
+
+    def __init__(self, idx, person, unit, role, mode, method, term, start_date, end_date, end_reason,
+                 two_committees="", note=""):  # fmt: skip
+        self.idx, self.pk, self.person, self.unit, self.role, self.mode, self.method = idx, None, person, unit, role, mode, method  # fmt: skip
+        self.term, self.start_date, self.end_date, self.end_reason = term, start_date, end_date, end_reason
+        self.two_committees, self.note = two_committees, note
+
+    def row(self):
+        return (self.pk, self.person.pk, self.unit.pk, self.role, self.mode, self.method,
+                self.term.pk if self.term is not None else None, self.start_date, self.end_date, self.end_reason,
+                self.two_committees, self.note)  # fmt: skip
+
+
+class RosterBuilder:
+    """Collects person and post rows in memory, then writes them in bulk (fedorg/demo/bulk.py)."""
+
+    def __init__(self, rng, *, id_prefix=""):
         self.rng = rng
         self.people = []
         self.posts = []
         self.certified = []  # (post, issued_on) to number from the certificate register
         self.titles = Titles(rng)
-        self.ids = set(Person.objects.exclude(id_number=None).values_list("id_number", flat=True))
+        # ID numbers begin with the district's code: only those of the city can clash.
+        taken = Person.objects.exclude(id_number=None).filter(id_number__startswith=id_prefix)
+        self.ids = set(taken.values_list("id_number", flat=True))
 
     # --- people --------------------------------------------------------------------------
 
@@ -176,7 +234,8 @@ class RosterBuilder:
         if workplace is None:
             workplace = self.titles.draw(title_level(level, unit), district=unit.demo_district, unit=unit,
                                          parent=getattr(unit, "demo_parent", None))  # fmt: skip
-        person = Person(
+        person = NewPerson(
+            len(self.people),
             name=name,
             gender=gender,
             ethnicity=ethnicity,
@@ -200,8 +259,8 @@ class RosterBuilder:
 
     def post(self, person, unit, role, start, *, mode=M.PART_TIME, method=W.UNIT, end=None, term=None, **extra):
         certified_on = extra.pop("certified_on", None)
-        post = Post(person=person, unit=unit, role=role, mode=mode, method=method, start_date=start, end_date=end,
-                    term=term, end_reason=extra.pop("end_reason", ""), **extra)  # fmt: skip
+        post = NewPost(len(self.posts), person, unit, role, mode, method, term, start, end,
+                       extra.pop("end_reason", ""), **extra)  # fmt: skip
         self.posts.append(post)
         if certified_on is not None:
             self.certified.append((post, certified_on))
@@ -218,8 +277,15 @@ class RosterBuilder:
         return {"certified_on": start}
 
     def write(self):
-        Person.objects.bulk_create([p.fill_birthday() for p in self.people], batch_size=2000)
-        Post.objects.bulk_create(self.posts, batch_size=2000)
+        """People, then posts, then certificates, each with a block of ids reserved for it."""
+        first = bulk.reserve_ids(Person, len(self.people))
+        for person in self.people:
+            person.pk = first + person.idx
+        bulk.write_rows(Person, PERSON_COLUMNS, (person.row() for person in self.people))
+        first = bulk.reserve_ids(Post, len(self.posts))
+        for post in self.posts:
+            post.pk = first + post.idx
+        bulk.write_rows(Post, POST_COLUMNS, (post.row() for post in self.posts))
         self.write_certificates()
         return len(self.people), len(self.posts)
 
@@ -233,15 +299,16 @@ class RosterBuilder:
             issuer = certificates.issuing_unit_for(post.unit)
             key = (issuer.pk, issued_on.year)
             last_seq[key] = seq = last_seq.get(key, 0) + 1
-            rows.append(
-                Certificate(
-                    post=post, kind=certificates.kind_for(post), issuing_unit=issuer, year=issued_on.year, seq=seq,
-                    number=f"{issued_on.year}-{issuer.code}-{seq:04d}", issued_on=issued_on,
-                )
-            )  # fmt: skip
-        Certificate.objects.bulk_create(rows, batch_size=2000)
-        CertificateCounter.objects.bulk_create(
-            [CertificateCounter(issuing_unit_id=u, year=y, last_seq=n) for (u, y), n in last_seq.items()]
+            rows.append((post.pk, certificates.kind_for(post), issuer.pk, issued_on.year, seq,
+                         f"{issued_on.year}-{issuer.code}-{seq:04d}", issued_on))  # fmt: skip
+        first = bulk.reserve_ids(Certificate, len(rows))
+        columns = ["id", "post_id", "kind", "issuing_unit_id", "year", "seq", "number", "issued_on"]
+        bulk.write_rows(Certificate, columns, ((first + i, *row) for i, row in enumerate(rows)))
+        first = bulk.reserve_ids(CertificateCounter, len(last_seq))
+        bulk.write_rows(
+            CertificateCounter,
+            ["id", "issuing_unit_id", "year", "last_seq"],
+            ((first + i, unit_id, year, n) for i, ((unit_id, year), n) in enumerate(last_seq.items())),
         )
 
 
@@ -426,7 +493,7 @@ def seed_rosters(*, scale, stdout=None, city_code="2301", seed=None):
             stdout.write("名册：已有成员，跳过。")
         return 0, 0
     rng = random.Random(seed or f"harbin-rosters-{scale}")
-    b = RosterBuilder(rng)
+    b = RosterBuilder(rng, id_prefix=city_code)
     units = list(subtree.active().order_by("tree_id", "lft"))
     district_of = {}
     for unit in units:
@@ -439,6 +506,8 @@ def seed_rosters(*, scale, stdout=None, city_code="2301", seed=None):
     by_pk = {u.pk: u for u in units}
     for unit in units:
         unit.demo_parent = by_pk.get(unit.parent_id)
+        if unit.demo_parent is not None:
+            unit.parent = unit.demo_parent  # the certificates' issuers, without a query per unit
     tier3 = [u for u in units if u.tier == 3]
     tier4 = [u for u in units if u.tier == 4]
     # Pilots (示范点) and their communities and villages are complete by 6-25: no faults planted there.
