@@ -48,10 +48,11 @@ from .views_excel import (
     ERROR_LIMIT,
     PREVIEW_LIMIT,
     SESSION_KEY,
-    TOKEN_RE,
     _forget_upload,
     _remember_upload,
     _upload_for,
+    oversized_upload,
+    spent_upload,
 )
 
 
@@ -170,8 +171,8 @@ def _register_result_page(request, unit, result, token, filename):
 def register_import(request, pk):
     """Upload a register workbook: a dry run shows what would change, or lists every fault by sheet, row and column."""
     unit = get_unit_for_user(request.user, pk, write=True)
-    if request.method == "POST" and int(request.META.get("CONTENT_LENGTH") or 0) > MAX_FILE_BYTES + 65536:
-        refusal = f"文件超过 {MAX_FILE_BYTES // (1024 * 1024)} MB，请删除无关的工作表或拆分后分批导入。"
+    refusal = oversized_upload(request)
+    if refusal:
         return _register_import_page(request, unit, status=413, conflict=refusal)
     form = RegisterUploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
@@ -200,11 +201,7 @@ def register_import_confirm(request, pk):
     """Write the previewed register file: the engine runs again, all or nothing, once per upload (RosterImport token)."""
     unit = get_unit_for_user(request.user, pk, write=True)
     token = request.POST.get("token", "")[:64]
-    done = (
-        RosterImport.objects.filter(token=token, unit=unit, actor=request.user).first()
-        if TOKEN_RE.match(token)
-        else None
-    )
+    done = spent_upload(request, unit, token)
     if done is not None:
         messages.info(request, f"“{done.filename}”已导入，未重复写入。{done.summary}")
         return redirect("members:register", unit.pk)
@@ -223,7 +220,7 @@ def register_import_confirm(request, pk):
             else:
                 transaction.set_rollback(True)
     except (IntegrityError, FileNotFoundError):  # a second confirmation of the same upload lost the race
-        done = RosterImport.objects.filter(token=token, unit=unit, actor=request.user).first()
+        done = spent_upload(request, unit, token)
         if done is not None:
             messages.info(request, f"“{done.filename}”已导入，未重复写入。{done.summary}")
             return redirect("members:register", unit.pk)
@@ -237,50 +234,57 @@ def register_import_confirm(request, pk):
     return redirect("members:register", unit.pk)
 
 
-@login_required
-def register_add(request, pk):
-    unit = get_unit_for_user(request.user, pk, write=True)
-    form = RegisterEntryForm(request.POST or None, unit=unit)
+def _register_form(request, unit, form, *, save, done, template="members/register_form.html", **context):
+    """A register page's form: on a valid POST call `save(cleaned_data)` (a members.selection service),
+    say `done(result)` and go back to the register; else show the form with the service's errors."""
     if request.method == "POST" and form.is_valid():
         try:
-            entry = selection.save_entry(unit=unit, data=form.cleaned_data, actor=request.user)
+            result = save(form.cleaned_data)
         except ValidationError as e:
             add_service_errors([form], e)
         else:
-            messages.success(request, f"已将{entry.name}登记入档案。")
+            messages.success(request, done(result))
             return redirect("members:register", pk=unit.pk)
-    return render(request, "members/register_form.html", _page(request.user, unit, form=form))
+    return render(request, template, _page(request.user, unit, form=form, **context))
+
+
+@login_required
+def register_add(request, pk):
+    unit = get_unit_for_user(request.user, pk, write=True)
+    return _register_form(
+        request,
+        unit,
+        RegisterEntryForm(request.POST or None, unit=unit),
+        save=lambda data: selection.save_entry(unit=unit, data=data, actor=request.user),
+        done=lambda entry: f"已将{entry.name}登记入档案。",
+    )
 
 
 @login_required
 def register_edit(request, pk):
     entry = get_entry_for_user(request.user, pk, write=True)
     unit = entry.unit
-    form = RegisterEntryForm(request.POST or None, unit=unit, instance=entry)
-    if request.method == "POST" and form.is_valid():
-        try:
-            selection.save_entry(unit=unit, data=form.cleaned_data, actor=request.user, entry=entry)
-        except ValidationError as e:
-            add_service_errors([form], e)
-        else:
-            messages.success(request, f"{form.cleaned_data['name']}的档案已保存。")
-            return redirect("members:register", pk=unit.pk)
-    return render(request, "members/register_form.html", _page(request.user, unit, form=form, entry=entry))
+    return _register_form(
+        request,
+        unit,
+        RegisterEntryForm(request.POST or None, unit=unit, instance=entry),
+        save=lambda data: selection.save_entry(unit=unit, data=data, actor=request.user, entry=entry),
+        done=lambda saved: f"{saved.name}的档案已保存。",
+        entry=entry,
+    )
 
 
 @login_required
 def organisation_add(request, pk):
     unit = get_unit_for_user(request.user, pk, write=True)
-    form = OrganisationForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            organisation = selection.save_organisation(unit=unit, data=form.cleaned_data, actor=request.user)
-        except ValidationError as e:
-            add_service_errors([form], e)
-        else:
-            messages.success(request, f"已将“{organisation.name}”登记入档案。")
-            return redirect("members:register", pk=unit.pk)
-    return render(request, "members/organisation_form.html", _page(request.user, unit, form=form))
+    return _register_form(
+        request,
+        unit,
+        OrganisationForm(request.POST or None),
+        save=lambda data: selection.save_organisation(unit=unit, data=data, actor=request.user),
+        done=lambda organisation: f"已将“{organisation.name}”登记入档案。",
+        template="members/organisation_form.html",
+    )
 
 
 # --- candidates and vetting ---------------------------------------------------------------------

@@ -224,23 +224,31 @@ def pilot_snapshot(unit, *, as_of, report, baseline=BASELINE_2016):
                 ],
             }
         )
+    return text_report_snapshot(
+        "pilot", "示范点情况报告", "扩大基层妇联组织成员工作示范点情况报告", unit, as_of, PILOT_COLUMNS, rows, report
+    )
+
+
+def text_report_snapshot(form_no, label, title, unit, as_of, columns, rows, report):
+    """A written deliverable's snapshot (the pilot report, 经验材料): one panel of keyed rows beside the
+    text, shaped like a reports.tables snapshot so that cell refs, the diff, pins and /verify/ work alike."""
     panel = {
         "key": "main",
-        "label": "示范点情况报告",
-        "title": "扩大基层妇联组织成员工作示范点情况报告",
+        "label": label,
+        "title": title,
         "subtitle": "",
-        "columns": PILOT_COLUMNS,
-        "column_numbers": [c["number"] for c in PILOT_COLUMNS],
+        "columns": columns,
+        "column_numbers": [c["number"] for c in columns],
         "rows": rows,
     }
     return {
-        "form": "pilot",
-        "label": "示范点情况报告",
-        "title": panel["title"],
+        "form": form_no,
+        "label": label,
+        "title": title,
         "unit": {"id": unit.pk, "code": unit.code, "name": unit.name},
         "as_of": as_of.isoformat(),
         "panels": [panel],
-        "columns": PILOT_COLUMNS,
+        "columns": columns,
         "rows": rows,
         "report": report.strip(),
         "masked": False,
@@ -273,29 +281,9 @@ def experience_snapshot(unit, *, as_of, report, attachments=()):
         }
         for i, a in enumerate(attachments, start=1)
     ]
-    title = "扩大基层妇联组织成员工作经验材料"
-    panel = {
-        "key": "main",
-        "label": "经验材料",
-        "title": title,
-        "subtitle": "",
-        "columns": EXPERIENCE_COLUMNS,
-        "column_numbers": [c["number"] for c in EXPERIENCE_COLUMNS],
-        "rows": rows,
-    }
-    return {
-        "form": "experience",
-        "label": "经验材料",
-        "title": title,
-        "unit": {"id": unit.pk, "code": unit.code, "name": unit.name},
-        "as_of": as_of.isoformat(),
-        "panels": [panel],
-        "columns": EXPERIENCE_COLUMNS,
-        "rows": rows,
-        "report": report.strip(),
-        "masked": False,
-        "checks": [],
-    }
+    return text_report_snapshot(
+        "experience", "经验材料", "扩大基层妇联组织成员工作经验材料", unit, as_of, EXPERIENCE_COLUMNS, rows, report
+    )
 
 
 def snapshot_cells(snapshot):
