@@ -13,7 +13,7 @@ BASELINE_2016 = datetime.date(2016, 6, 2)
 CUTOFF_2016 = datetime.date(2016, 8, 31)
 
 # 哈妇发〔2016〕8号 and its due dates: 附表1 at once; 附表2/3 by 6-20; the pilot units' report by
-# 6-25; 附表4/5 after the cut-off. (The seeding migration keeps its own frozen copy.)
+# 6-25; 附表4/5 and the experience report (经验材料) after the cut-off, by 9-20. (The seeding migration keeps its own frozen copy.)
 DOC_NUMBER_2016 = "哈妇发〔2016〕8号"
 TITLE_2016 = "扩大基层妇联组织成员工作"
 DUE_DATES_2016 = {
@@ -23,6 +23,8 @@ DUE_DATES_2016 = {
     "pilot": datetime.date(2016, 6, 25),
     "4": datetime.date(2016, 9, 20),
     "5": datetime.date(2016, 9, 20),
+    # "各区、县（市）在扩大基层妇联组织成员工作中好的做法、经验和成效……务于9月20日之前报送" (四、报送要求).
+    "experience": datetime.date(2016, 9, 20),
 }
 
 DEFAULT_BASELINE = BASELINE_2016

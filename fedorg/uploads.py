@@ -485,3 +485,58 @@ def mark_formulas_without_value(wb):
         if hasattr(ws, "parser_class"):
             ws.parser_class = parser_class
     return wb
+
+
+# --- attachments (经验材料): the type is read from the content, never from the file name ---------------
+
+PDF_MAGIC = b"%PDF-"
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+JPEG_MAGIC = b"\xff\xd8\xff"
+ATTACHMENT_TYPES = {
+    "pdf": "application/pdf",
+    "png": "image/png",
+    "jpg": "image/jpeg",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+ATTACHMENT_KINDS = "PDF、Word（.docx）、Excel（.xlsx）、JPG 或 PNG"
+# An Office document may hold pictures; it is still checked for zip bombs, macros and damage.
+ATTACHMENT_ZIP_LIMITS = Limits(max_file_bytes=10 * 1024 * 1024, max_ratio=200)
+
+
+def sniff_attachment(data, *, what="附件"):
+    """The attachment's type by its content, one of ATTACHMENT_TYPES' keys, or UploadRefused.
+
+    PDF, PNG and JPEG by their signatures; .docx and .xlsx as zips whose index passes the same
+    checks as an imported workbook (size, entries, ratio, encryption, macros) and that hold a Word
+    document or an Excel workbook. Anything else, a renamed file included, is refused.
+    """
+    if not data:
+        raise UploadRefused(f"{what}是空的，请重新选择。")
+    if data.startswith(PDF_MAGIC):
+        return "pdf"
+    if data.startswith(PNG_MAGIC):
+        return "png"
+    if data.startswith(JPEG_MAGIC):
+        return "jpg"
+    if data[:4] == OLE_MAGIC[:4]:
+        raise UploadRefused(
+            f"{what}是旧版 Word/Excel（.doc/.xls）或加密的文件，请另存为 .docx 或 .xlsx（并取消密码）后再上传。"
+        )
+    if data[:4] == ZIP_MAGIC:
+        try:
+            archive = zipfile.ZipFile(io.BytesIO(data))
+        except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError, EOFError) as exc:
+            raise UploadRefused(f"{what}不完整或已损坏，请重新保存后再上传。") from exc
+        with archive:
+            infos = archive.infolist()
+            _check_index(infos, len(data), ATTACHMENT_ZIP_LIMITS, what)
+            names = {info.filename for info in infos}
+        if "[Content_Types].xml" in names and "word/document.xml" in names:
+            return "docx"
+        if "[Content_Types].xml" in names and "xl/workbook.xml" in names:
+            return "xlsx"
+        raise UploadRefused(f"{what}是压缩包，不是 Word 或 Excel 文件。只能上传 {ATTACHMENT_KINDS} 文件。")
+    raise UploadRefused(
+        f"{what}不是可接受的文件类型（按文件内容判断，与扩展名无关）。只能上传 {ATTACHMENT_KINDS} 文件。"
+    )

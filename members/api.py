@@ -206,6 +206,38 @@ def _write_unit(user, unit):
 
 # --- people ----------------------------------------------------------------------------------
 
+
+class _ScopedList(generics.ListAPIView):
+    """A list of the caller's subtree narrowed by the query parameters people and posts share (?under=,
+    ?role=, ?updated_since=); personal data in full as the pages show it for the unit named (?under=, ?unit=)."""
+
+    scope_unit = None
+
+    def scope_units(self):
+        """The units whose posts are listed: the caller's subtree, or the part of it below ?under=."""
+        request = self.request
+        units = visible_units(request.user)
+        under = request.query_params.get("under", "").strip()
+        if under:
+            self.scope_unit = get_unit_by_code_for_user(request.user, under)
+            units = units.subtree_of(self.scope_unit)
+        return units
+
+    def by_role(self, posts):
+        role = choice_param(self.request, "role", Post.Role)
+        return posts.filter(role=role) if role else posts
+
+    def changed_since(self, rows):
+        """People or posts changed since ?updated_since= (incremental sync)."""
+        since = datetime_param(self.request, "updated_since")
+        return rows.filter(updated_at__gte=since) if since else rows
+
+    def get_serializer_context(self):
+        context = super().get_serializer_context()
+        context["show_personal_data"] = show_personal_data(self.request.user, self.scope_unit)
+        return context
+
+
 PEOPLE_PARAMETERS = [
     OpenApiParameter("under", str, description="只列在此组织代码及其下级任过职的人员"),
     OpenApiParameter("role", str, enum=Post.Role.values, description="只列担任过此职务的人员"),
@@ -223,35 +255,18 @@ PEOPLE_PARAMETERS = [
         tags=["人员与任职"],
     ),
 )
-class PersonList(generics.ListAPIView):
+class PersonList(_ScopedList):
     """People who hold or held a post in the caller's subtree."""
 
     serializer_class = PersonSerializer
 
     def get_queryset(self):
-        request = self.request
-        units = visible_units(request.user)
-        under = request.query_params.get("under", "").strip()
-        if under:
-            self.scope_unit = get_unit_by_code_for_user(request.user, under)
-            units = units.subtree_of(self.scope_unit)
-        posts = Post.objects.filter(unit__in=units)
-        role = choice_param(request, "role", Post.Role)
-        if role:
-            posts = posts.filter(role=role)
+        posts = self.by_role(Post.objects.filter(unit__in=self.scope_units()))
         people = Person.objects.filter(pk__in=posts.values("person_id")).order_by("pk")
-        q = request.query_params.get("q", "").replace("\x00", "").strip()
+        q = self.request.query_params.get("q", "").replace("\x00", "").strip()
         if q:
             people = people.filter(name__contains=q)
-        since = datetime_param(request, "updated_since")
-        if since:
-            people = people.filter(updated_at__gte=since)
-        return people
-
-    def get_serializer_context(self):
-        context = super().get_serializer_context()
-        context["show_personal_data"] = show_personal_data(self.request.user, getattr(self, "scope_unit", None))
-        return context
+        return self.changed_since(people)
 
     def post(self, request):
         data = _valid(PersonCreateSerializer, request)
@@ -314,27 +329,20 @@ POST_PARAMETERS = [
         tags=["人员与任职"],
     ),
 )
-class PostList(generics.ListAPIView):
+class PostList(_ScopedList):
     """Posts of units in the caller's subtree, highest post first within a unit."""
 
     serializer_class = PostWithPersonSerializer
 
     def get_queryset(self):
         request = self.request
-        posts = Post.objects.filter(unit__in=visible_units(request.user)).select_related(
-            "person", "unit", "certificate"
-        )
         code = request.query_params.get("unit", "").strip()
-        if code:
-            self.scope_unit = get_unit_by_code_for_user(request.user, code)
-            posts = posts.filter(unit=self.scope_unit)
-        under = request.query_params.get("under", "").strip()
-        if under:
-            self.scope_unit = get_unit_by_code_for_user(request.user, under)
-            posts = posts.filter(unit__in=visible_units(request.user).subtree_of(self.scope_unit))
-        role = choice_param(request, "role", Post.Role)
-        if role:
-            posts = posts.filter(role=role)
+        unit = get_unit_by_code_for_user(request.user, code) if code else None
+        self.scope_unit = unit
+        posts = Post.objects.filter(unit__in=self.scope_units()).select_related("person", "unit", "certificate")
+        if unit is not None:
+            posts = posts.filter(unit=unit)
+        posts = self.by_role(posts)
         on = date_param(request, "on")
         if on:
             posts = posts.current(on=on)
@@ -345,16 +353,8 @@ class PostList(generics.ListAPIView):
             posts = posts.filter(end_date__lte=timezone.localdate())
         elif state:
             raise serializers.ValidationError({"status": "status 只能是 current（在任）或 ended（已离任）。"})
-        since = datetime_param(request, "updated_since")
-        if since:
-            posts = posts.filter(updated_at__gte=since)
-        ranked = posts.by_rank()  # highest post first within each unit, as on the roster page
+        ranked = self.changed_since(posts).by_rank()  # highest post first within each unit, as on the roster page
         return ranked.order_by("unit__tree_id", "unit__lft", *ranked.query.order_by)
-
-    def get_serializer_context(self):
-        context = super().get_serializer_context()
-        context["show_personal_data"] = show_personal_data(self.request.user, getattr(self, "scope_unit", None))
-        return context
 
     def post(self, request):
         data = _valid(AppointSerializer, request)

@@ -148,6 +148,21 @@ def _render_preview(request, unit, result, token, filename):
     return render(request, "members/import_preview.html", context)
 
 
+def oversized_upload(request):
+    """The refusal of an upload over MAX_FILE_BYTES, judged by Content-Length before Django parses
+    (and spools to disk) the body; "" when it may be read."""
+    if request.method == "POST" and int(request.META.get("CONTENT_LENGTH") or 0) > MAX_FILE_BYTES + 65536:
+        return f"文件超过 {MAX_FILE_BYTES // (1024 * 1024)} MB，请删除无关的工作表或拆分后分批导入。"
+    return ""
+
+
+def spent_upload(request, unit, token):
+    """The import that already spent this upload token (this user, this unit), or None."""
+    if not TOKEN_RE.match(token):
+        return None
+    return RosterImport.objects.filter(token=token, unit=unit, actor=request.user).first()
+
+
 @login_required
 def roster_template(request, pk):
     unit = get_unit_for_user(request.user, pk)
@@ -158,9 +173,8 @@ def roster_template(request, pk):
 def roster_import(request, pk):
     """Upload a roster: a dry run shows what would change, or lists every fault."""
     unit = get_unit_for_user(request.user, pk, write=True)
-    if request.method == "POST" and int(request.META.get("CONTENT_LENGTH") or 0) > MAX_FILE_BYTES + 65536:
-        # Refused before Django parses (and spools to disk) the body.
-        refusal = f"文件超过 {MAX_FILE_BYTES // (1024 * 1024)} MB，请删除无关的工作表或拆分后分批导入。"
+    refusal = oversized_upload(request)
+    if refusal:
         context = _page(request, unit, form=RosterUploadForm(), conflict=refusal)
         return render(request, "members/import.html", context, status=413)
     form = RosterUploadForm(request.POST or None, request.FILES or None)
@@ -202,11 +216,7 @@ def roster_import_confirm(request, pk):
     """
     unit = get_unit_for_user(request.user, pk, write=True)
     token = request.POST.get("token", "")[:64]
-    done = (
-        RosterImport.objects.filter(token=token, unit=unit, actor=request.user).first()
-        if TOKEN_RE.match(token)
-        else None
-    )
+    done = spent_upload(request, unit, token)
     if done is not None:
         return _already_imported(request, unit, done)
     upload = _upload_for(request, unit, token)
@@ -232,7 +242,7 @@ def roster_import_confirm(request, pk):
             else:
                 transaction.set_rollback(True)
     except IntegrityError:
-        done = RosterImport.objects.filter(token=token, unit=unit, actor=request.user).first()
+        done = spent_upload(request, unit, token)
         if done is not None:
             return _already_imported(request, unit, done)
         return render(

@@ -5,18 +5,19 @@ Thin views: fetch through members.access / orgtree.access (404 outside the subtr
 that may not act), parse with a form, call members.selection, render.
 """
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
 from django.http import FileResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 from openpyxl import Workbook
 
-from fedorg.dates import cn_date, year_month
+from fedorg.dates import cn_date
 from fedorg.forms import add_service_errors
-from fedorg.masking import mask_id_number, mask_mobile
 from fedorg.xlsx import workbook_bytes, write_simple_sheet
 from orgtree.access import can_see_personal_data, get_unit_for_user, visible_breadcrumb, visible_units
 from orgtree.models import AuditEvent
@@ -33,7 +34,26 @@ from .forms_selection import (
     RegisterSearchForm,
     VetForm,
 )
-from .models import Candidate, Filing, Post
+from .models import Candidate, Filing, Post, RosterImport
+from .roster_xlsx.cells import RosterFileError, read_file_bytes
+from .roster_xlsx.columns import MAX_FILE_BYTES
+from .roster_xlsx.register import (
+    ENTRY_SHEET,
+    ORGANISATION_SHEET,
+    import_register,
+    register_template,
+    register_workbook,
+)
+from .views_excel import (
+    ERROR_LIMIT,
+    PREVIEW_LIMIT,
+    SESSION_KEY,
+    _forget_upload,
+    _remember_upload,
+    _upload_for,
+    oversized_upload,
+    spent_upload,
+)
 
 
 def _page(user, unit, **context):
@@ -90,102 +110,181 @@ def register(request, pk):
     return render(request, "members/register.html", context)
 
 
-REGISTER_HEADERS = [
-    "组织代码",
-    "所属组织",
-    "姓名",
-    "出生年月",
-    "身份证号",
-    "所在领域",
-    "工作单位及职务",
-    "联系电话",
-    "来源类别",
-    "社工",
-    "负责的妇女社会组织",
-    "备注",
-]
-
-
 @login_required
 def register_xlsx(request, pk):
-    """The register of the unit's subtree as .xlsx; ID numbers and phones masked for users who may not see them."""
+    """The register of the unit's subtree as .xlsx (both sheets); ID numbers and phones masked for users who may not see them."""
     user = request.user
     unit = get_unit_for_user(user, pk)
     show = can_see_personal_data(user, unit)
-    rows = [
-        [
-            e.unit.code,
-            e.unit.name,
-            e.name,
-            year_month(e.birth_date) if e.birth_date else "",
-            e.id_number if show else mask_id_number(e.id_number),
-            e.field,
-            e.workplace_title,
-            e.mobile if show else mask_mobile(e.mobile),
-            e.get_source_display(),
-            "是" if e.is_social_worker else "",
-            e.organisation.name if e.organisation_id else "",
-            e.note,
-        ]
-        for e in selection.register_of(unit)
-    ]
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "优秀女性档案"
-    write_simple_sheet(ws, REGISTER_HEADERS, rows, [16, 20, 10, 10, 21, 14, 28, 14, 22, 6, 24, 20])
+    stream, rows = register_workbook(unit, show_personal_data=show)
     filename = f"{unit.code}-{unit.name}-优秀女性档案.xlsx"
     if show and rows:
         # Full ID numbers and phones leave the system in this file: record who took them (as the roster export does).
         AuditEvent.objects.record(
             actor=user, action="register.export_unmasked", unit=unit, obj=unit, changes={"filename": filename}
         )
-    return FileResponse(workbook_bytes(wb), as_attachment=True, filename=filename)
+    return FileResponse(stream, as_attachment=True, filename=filename)
+
+
+@login_required
+def register_template_xlsx(request, pk):
+    unit = get_unit_for_user(request.user, pk)
+    return FileResponse(register_template(unit), as_attachment=True, filename=f"{unit.code}-档案模板.xlsx")
+
+
+REGISTER_UPLOAD_KIND = "register"
+
+
+class RegisterUploadForm(forms.Form):
+    file = forms.FileField(
+        label="档案文件（.xlsx）",
+        help_text=f"使用下载的档案模板（“{ENTRY_SHEET}”和“{ORGANISATION_SHEET}”两张表）；每个文件最多 {MAX_FILE_BYTES // 1048576} MB。",
+        widget=forms.ClearableFileInput(
+            attrs={"accept": ".xlsx,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+        ),
+    )
+
+
+def _register_import_page(request, unit, status=200, **context):
+    context.setdefault("form", RegisterUploadForm())
+    return render(request, "members/register_import.html", _page(request.user, unit, **context), status=status)
+
+
+def _register_result_page(request, unit, result, token, filename):
+    changed = [r for r in result.rows if r.action != "unchanged"]
+    return _register_import_page(
+        request,
+        unit,
+        status=200 if result.ok else 400,
+        result=result,
+        token=token,
+        filename=filename,
+        changed_rows=changed[:PREVIEW_LIMIT],
+        more_changed=max(0, len(changed) - PREVIEW_LIMIT),
+        unchanged_count=len(result.rows) - len(changed),
+        errors=result.errors[:ERROR_LIMIT],
+        more_errors=max(0, len(result.errors) - ERROR_LIMIT),
+    )
+
+
+@login_required
+def register_import(request, pk):
+    """Upload a register workbook: a dry run shows what would change, or lists every fault by sheet, row and column."""
+    unit = get_unit_for_user(request.user, pk, write=True)
+    refusal = oversized_upload(request)
+    if refusal:
+        return _register_import_page(request, unit, status=413, conflict=refusal)
+    form = RegisterUploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            data = read_file_bytes(upload)
+        except RosterFileError as e:
+            form.add_error("file", str(e))
+        else:
+            result = import_register(unit=unit, file=data, actor=request.user, dry_run=True, filename=upload.name)
+            if result.file_refused:
+                for error in result.errors:
+                    form.add_error("file", str(error))
+            else:
+                token = _remember_upload(request, unit, data, upload.name, rows=result.row_count)
+                request.session[SESSION_KEY][token]["kind"] = REGISTER_UPLOAD_KIND
+                request.session.modified = True
+                return _register_result_page(request, unit, result, token, upload.name)
+    status = 400 if form.is_bound else 200
+    return _register_import_page(request, unit, status=status, form=form)
+
+
+@login_required
+@require_POST
+def register_import_confirm(request, pk):
+    """Write the previewed register file: the engine runs again, all or nothing, once per upload (RosterImport token)."""
+    unit = get_unit_for_user(request.user, pk, write=True)
+    token = request.POST.get("token", "")[:64]
+    done = spent_upload(request, unit, token)
+    if done is not None:
+        messages.info(request, f"“{done.filename}”已导入，未重复写入。{done.summary}")
+        return redirect("members:register", unit.pk)
+    upload = _upload_for(request, unit, token)
+    if upload is None or request.session[SESSION_KEY][token].get("kind") != REGISTER_UPLOAD_KIND:
+        messages.error(request, "上传的文件已过期或已导入，请重新上传。")
+        return redirect("members:register_import", unit.pk)
+    path, filename = upload
+    try:
+        with transaction.atomic():
+            claim = RosterImport.objects.create(token=token, unit=unit, actor=request.user, filename=filename[:255])
+            result = import_register(unit=unit, file=path.read_bytes(), actor=request.user, filename=filename)
+            if result.written:
+                claim.rows, claim.summary = result.row_count, result.summary()
+                claim.save(update_fields=["rows", "summary"])
+            else:
+                transaction.set_rollback(True)
+    except (IntegrityError, FileNotFoundError):  # a second confirmation of the same upload lost the race
+        done = spent_upload(request, unit, token)
+        if done is not None:
+            messages.info(request, f"“{done.filename}”已导入，未重复写入。{done.summary}")
+            return redirect("members:register", unit.pk)
+        return _register_import_page(
+            request, unit, status=409, conflict="这个文件正在由另一个请求导入，请稍候刷新查看。"
+        )
+    if not result.ok:
+        return _register_result_page(request, unit, result, token, filename)
+    _forget_upload(request, token)
+    messages.success(request, f"已导入“{filename}”。{result.summary()}")
+    return redirect("members:register", unit.pk)
+
+
+def _register_form(request, unit, form, *, save, done, template="members/register_form.html", **context):
+    """A register page's form: on a valid POST call `save(cleaned_data)` (a members.selection service),
+    say `done(result)` and go back to the register; else show the form with the service's errors."""
+    if request.method == "POST" and form.is_valid():
+        try:
+            result = save(form.cleaned_data)
+        except ValidationError as e:
+            add_service_errors([form], e)
+        else:
+            messages.success(request, done(result))
+            return redirect("members:register", pk=unit.pk)
+    return render(request, template, _page(request.user, unit, form=form, **context))
 
 
 @login_required
 def register_add(request, pk):
     unit = get_unit_for_user(request.user, pk, write=True)
-    form = RegisterEntryForm(request.POST or None, unit=unit)
-    if request.method == "POST" and form.is_valid():
-        try:
-            entry = selection.save_entry(unit=unit, data=form.cleaned_data, actor=request.user)
-        except ValidationError as e:
-            add_service_errors([form], e)
-        else:
-            messages.success(request, f"已将{entry.name}登记入档案。")
-            return redirect("members:register", pk=unit.pk)
-    return render(request, "members/register_form.html", _page(request.user, unit, form=form))
+    return _register_form(
+        request,
+        unit,
+        RegisterEntryForm(request.POST or None, unit=unit),
+        save=lambda data: selection.save_entry(unit=unit, data=data, actor=request.user),
+        done=lambda entry: f"已将{entry.name}登记入档案。",
+    )
 
 
 @login_required
 def register_edit(request, pk):
     entry = get_entry_for_user(request.user, pk, write=True)
     unit = entry.unit
-    form = RegisterEntryForm(request.POST or None, unit=unit, instance=entry)
-    if request.method == "POST" and form.is_valid():
-        try:
-            selection.save_entry(unit=unit, data=form.cleaned_data, actor=request.user, entry=entry)
-        except ValidationError as e:
-            add_service_errors([form], e)
-        else:
-            messages.success(request, f"{form.cleaned_data['name']}的档案已保存。")
-            return redirect("members:register", pk=unit.pk)
-    return render(request, "members/register_form.html", _page(request.user, unit, form=form, entry=entry))
+    return _register_form(
+        request,
+        unit,
+        RegisterEntryForm(request.POST or None, unit=unit, instance=entry),
+        save=lambda data: selection.save_entry(unit=unit, data=data, actor=request.user, entry=entry),
+        done=lambda saved: f"{saved.name}的档案已保存。",
+        entry=entry,
+    )
 
 
 @login_required
 def organisation_add(request, pk):
     unit = get_unit_for_user(request.user, pk, write=True)
-    form = OrganisationForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            organisation = selection.save_organisation(unit=unit, data=form.cleaned_data, actor=request.user)
-        except ValidationError as e:
-            add_service_errors([form], e)
-        else:
-            messages.success(request, f"已将“{organisation.name}”登记入档案。")
-            return redirect("members:register", pk=unit.pk)
-    return render(request, "members/organisation_form.html", _page(request.user, unit, form=form))
+    return _register_form(
+        request,
+        unit,
+        OrganisationForm(request.POST or None),
+        save=lambda data: selection.save_organisation(unit=unit, data=data, actor=request.user),
+        done=lambda organisation: f"已将“{organisation.name}”登记入档案。",
+        template="members/organisation_form.html",
+    )
 
 
 # --- candidates and vetting ---------------------------------------------------------------------

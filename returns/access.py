@@ -6,7 +6,7 @@ from django.http import Http404
 
 from orgtree.access import can_see_personal_data, is_strictly_below_user_unit, visible_units
 
-from .models import Campaign, CampaignForm, Return
+from .models import Campaign, CampaignForm, Return, ReturnAttachment
 
 
 def get_campaign_for_user(user: Any, pk: Any) -> Campaign:
@@ -33,6 +33,21 @@ def get_return_for_user(user: Any, pk: Any) -> Return:
     if ret is None:
         raise Http404("报表不存在或不在您的管辖范围内。")
     return ret
+
+
+def get_attachment_for_user(user: Any, pk: Any) -> ReturnAttachment:
+    """An attachment of a return whose district lies in the user's subtree; else 404 (anonymous users too)."""
+    try:
+        attachment = (
+            ReturnAttachment.objects.filter(pk=pk, ret__unit__in=visible_units(user))
+            .select_related("ret", "ret__form", "ret__campaign", "ret__unit")
+            .first()
+        )
+    except (ValueError, TypeError):
+        attachment = None
+    if attachment is None:
+        raise Http404("附件不存在或不在您的管辖范围内。")
+    return attachment
 
 
 def get_campaign_form_for_user(user, pk) -> CampaignForm:

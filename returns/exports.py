@@ -49,7 +49,7 @@ def stamped_xlsx(snapshot, *, mask_personal_data=False):
     data = snapshot.data
     # The seal frozen with the snapshot, never the unit's current one: an approved return stays as it was.
     seal = snapshot.seal_bytes
-    if data.get("form") == "pilot":
+    if data.get("form") in ("pilot", "experience"):
         return pilot_xlsx(snapshot, seal=seal)
 
     if mask_personal_data:
@@ -70,11 +70,12 @@ def stamped_pdf(snapshot, *, mask_personal_data=False, verify_url=None):
 
 
 def pilot_xlsx(snapshot, *, seal=None):
-    """示范点情况报告: the pilot units as a bordered table (cells as in services.snapshot_cells), then the text."""
+    """示范点情况报告 (the pilot units) or 经验材料 (its attachments): a bordered table (cells as in
+    services.snapshot_cells), then the text."""
     data = snapshot.data
     wb = Workbook()
     ws = wb.active
-    ws.title = "示范点情况报告"
+    ws.title = data.get("label") or "示范点情况报告"
     ws["A1"] = data["title"]
     ws["A1"].font = Font(name="宋体", bold=True, size=16)
     ws["A1"].alignment = CENTER

@@ -50,7 +50,7 @@ class SubmitForm(forms.Form):
     )
     expected_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
-    def __init__(self, *args, pilot=False, explanation_required=False, chair="", **kwargs):
+    def __init__(self, *args, pilot=False, experience=False, explanation_required=False, chair="", **kwargs):
         super().__init__(*args, **kwargs)
         if chair:
             # 单位负责人 is the federation's 主席 on the count date, from the roster; the service signs with her.
@@ -75,6 +75,20 @@ class SubmitForm(forms.Form):
                 widget=forms.Textarea(attrs={"rows": 10}),
                 help_text="示范点的工作做法、扩员进展和经验，报送后不能再改。",
             )
+        if experience:
+            self.fields["pilot_report"] = forms.CharField(
+                label="经验材料正文",
+                max_length=20000,
+                widget=forms.Textarea(attrs={"rows": 12}),
+                help_text="本区在扩大基层妇联组织成员工作中好的做法、经验和成效；附件在下方上传。",
+            )
+
+
+class AttachmentForm(forms.Form):
+    file = forms.FileField(
+        label="附件",
+        help_text="PDF、Word（.docx）、Excel（.xlsx）、JPG 或 PNG，按文件内容判断类型；全部附件合计不超过 10 MB。",
+    )
 
 
 class SendBackForm(forms.Form):

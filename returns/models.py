@@ -103,6 +103,8 @@ class CampaignForm(models.Model):
         FORM_4 = "4", "附表4 扩大基层妇联组织成员情况统计表"
         FORM_5 = "5", "附表5 基层妇联干部基本情况统计表"
         PILOT = "pilot", "示范点情况报告"
+        # 哈妇发〔2016〕8号 四、4: "各区、县（市）在扩大基层妇联组织成员工作中好的做法、经验和成效……务于9月20日之前报送".
+        EXPERIENCE = "experience", "经验材料"
 
     campaign = models.ForeignKey(Campaign, verbose_name="报送任务", on_delete=models.CASCADE, related_name="forms")
     form_no = models.CharField("报表", max_length=10, choices=FormNo.choices)
@@ -145,8 +147,23 @@ class CampaignForm(models.Model):
         return self.form_no == self.FormNo.PILOT
 
     @property
+    def is_experience_report(self):
+        return self.form_no == self.FormNo.EXPERIENCE
+
+    # Deliverables written by the district (text, and for 经验材料 attachments), not counted from the rosters.
+    TEXT_REPORTS = (FormNo.PILOT, FormNo.EXPERIENCE)
+
+    @property
+    def is_text_report(self):
+        return self.form_no in self.TEXT_REPORTS
+
+    @property
     def short_label(self):
-        return "示范点报告" if self.is_pilot_report else f"附表{self.form_no}"
+        if self.is_pilot_report:
+            return "示范点报告"
+        if self.is_experience_report:
+            return "经验材料"
+        return f"附表{self.form_no}"
 
 
 class Return(models.Model):
@@ -394,3 +411,58 @@ class Notification(models.Model):
 
     def __str__(self):
         return self.text
+
+
+class ReturnAttachmentQuerySet(models.QuerySet):
+    def current(self):
+        """The attachments that go with the return's next submission (not removed)."""
+        return self.filter(removed_at__isnull=True)
+
+
+def attachment_path(instance, filename):
+    """A random name under attachments/: the uploader's file name is kept in `name`, never in the path."""
+    import uuid
+
+    return f"attachments/{instance.ret_id}/{uuid.uuid4().hex}.{instance.extension}"
+
+
+class ReturnAttachment(models.Model):
+    """A file that goes with a 经验材料 return: checked by content (fedorg.uploads.sniff_attachment),
+    stored under MEDIA_ROOT (never served as a file), downloaded only through the access rule
+    (returns.views.attachment_download). Removing one while the return is open only marks it, so a
+    submitted snapshot that lists it can still be opened."""
+
+    ret = models.ForeignKey(Return, verbose_name="报表", on_delete=models.CASCADE, related_name="attachments")
+    name = models.CharField("文件名", max_length=200)
+    extension = models.CharField("类型", max_length=10)
+    content_type = models.CharField("MIME 类型", max_length=100)
+    size = models.PositiveIntegerField("大小（字节）")
+    sha256 = models.CharField("摘要", max_length=64)
+    file = models.FileField("文件", upload_to=attachment_path, max_length=200)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="上传人",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    uploaded_at = models.DateTimeField("上传时间", default=timezone.now)
+    removed_at = models.DateTimeField("移除时间", null=True, blank=True)
+
+    objects = ReturnAttachmentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "报表附件"
+        verbose_name_plural = "报表附件"
+        ordering = ["uploaded_at", "id"]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("returns:attachment", args=[self.pk])
+
+    def as_listed(self):
+        """How a snapshot lists it (frozen with the submission)."""
+        return {"id": self.pk, "name": self.name, "size": self.size, "sha256": self.sha256, "type": self.extension}

@@ -135,7 +135,7 @@ def create_campaign(*, actor, doc_number, title, baseline_date, cut_off_date, du
 # --- snapshots -------------------------------------------------------------------------------
 
 
-def build_snapshot(form, unit, *, pilot_report="", as_of=None):
+def build_snapshot(form, unit, *, pilot_report="", as_of=None, attachments=()):
     """The table as it stands now, counted on `as_of` (default: the form's count date if submitted
     today, CampaignForm.count_date) against the campaign's baseline.
 
@@ -146,6 +146,8 @@ def build_snapshot(form, unit, *, pilot_report="", as_of=None):
     as_of = as_of or form.count_date(timezone.localdate())
     if form.is_pilot_report:
         return pilot_snapshot(unit, as_of=as_of, report=pilot_report, baseline=campaign.baseline_date)
+    if form.is_experience_report:
+        return experience_snapshot(unit, as_of=as_of, report=pilot_report, attachments=attachments)
 
     rules = campaign.rules() if form.form_no == CampaignForm.FormNo.FORM_4 else None
     return compute(int(form.form_no), unit=unit, as_of=as_of, baseline=campaign.baseline_date, rules=rules)
@@ -222,28 +224,66 @@ def pilot_snapshot(unit, *, as_of, report, baseline=BASELINE_2016):
                 ],
             }
         )
+    return text_report_snapshot(
+        "pilot", "示范点情况报告", "扩大基层妇联组织成员工作示范点情况报告", unit, as_of, PILOT_COLUMNS, rows, report
+    )
+
+
+def text_report_snapshot(form_no, label, title, unit, as_of, columns, rows, report):
+    """A written deliverable's snapshot (the pilot report, 经验材料): one panel of keyed rows beside the
+    text, shaped like a reports.tables snapshot so that cell refs, the diff, pins and /verify/ work alike."""
     panel = {
         "key": "main",
-        "label": "示范点情况报告",
-        "title": "扩大基层妇联组织成员工作示范点情况报告",
+        "label": label,
+        "title": title,
         "subtitle": "",
-        "columns": PILOT_COLUMNS,
-        "column_numbers": [c["number"] for c in PILOT_COLUMNS],
+        "columns": columns,
+        "column_numbers": [c["number"] for c in columns],
         "rows": rows,
     }
     return {
-        "form": "pilot",
-        "label": "示范点情况报告",
-        "title": panel["title"],
+        "form": form_no,
+        "label": label,
+        "title": title,
         "unit": {"id": unit.pk, "code": unit.code, "name": unit.name},
         "as_of": as_of.isoformat(),
         "panels": [panel],
-        "columns": PILOT_COLUMNS,
+        "columns": columns,
         "rows": rows,
         "report": report.strip(),
         "masked": False,
         "checks": [],
     }
+
+
+EXPERIENCE_COLUMNS = [
+    {"key": "seq", "label": "序号", "number": "甲"},
+    {"key": "name", "label": "附件名称", "number": "乙"},
+    {"key": "type", "label": "类型", "number": "丙"},
+    {"key": "size", "label": "大小（KB）", "number": "1"},
+    {"key": "sha256", "label": "SHA-256 摘要", "number": "丁"},
+]
+
+
+def experience_snapshot(unit, *, as_of, report, attachments=()):
+    """经验材料: the district's text and the list of its attachments (ReturnAttachment.as_listed), frozen.
+
+    Shaped like the pilot report (one panel of keyed rows, one row per attachment), so the reviewer
+    can pin an attachment when sending the return back, and the export and /verify/ read it alike.
+    """
+    rows = [
+        {
+            "key": f"a{a['id']}",
+            "label": a["name"],
+            "kind": "attachment",
+            "attachment": a,
+            "cells": [i, a["name"], a["type"].upper(), round(a["size"] / 1024, 1), a["sha256"]],
+        }
+        for i, a in enumerate(attachments, start=1)
+    ]
+    return text_report_snapshot(
+        "experience", "经验材料", "扩大基层妇联组织成员工作经验材料", unit, as_of, EXPERIENCE_COLUMNS, rows, report
+    )
 
 
 def snapshot_cells(snapshot):
@@ -346,6 +386,8 @@ def submission_problems(form, unit, snapshot) -> tuple[list[Problem], list[Probl
                 errors.append(problem)
             elif finding.severity == "warning":
                 warnings.append(problem)
+    if form.is_experience_report and not snapshot.get("report"):
+        errors.append(Problem("pilot_report_missing", "请填写经验材料正文：工作中好的做法、经验和成效。"))
     if form.is_pilot_report:
         if not snapshot.get("report"):
             errors.append(Problem("pilot_report_missing", "请填写示范点情况报告正文。"))
@@ -483,7 +525,8 @@ def submit_return(
         raise ValidationError(f"{unit.name}{form.short_label}当前状态为“{ret.get_status_display()}”，不能再次上报。")
     now = now or timezone.now()
     as_of = form.count_date(timezone.localdate(now))
-    data = build_snapshot(form, unit, pilot_report=pilot_report, as_of=as_of)
+    attachments = [a.as_listed() for a in ret.attachments.current()] if form.is_experience_report else ()
+    data = build_snapshot(form, unit, pilot_report=pilot_report, as_of=as_of, attachments=attachments)
     unit_leader = unit_chair(unit, on=snapshot_count_date(data)) or unit_leader
     problems, warnings = submission_problems(form, unit, data)
     if problems:
@@ -739,3 +782,101 @@ def reopen_return(*, ret, actor, reason, expected_version=None):
         url=ret.get_absolute_url(),
     )
     return ret
+
+
+# --- attachments of a 经验材料 return ----------------------------------------------------------------
+
+MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024  # all of a return's attachments together (issue 11)
+MAX_ATTACHMENTS = 20
+
+
+def _editable_return(form, unit, actor):
+    """The district's return of `form`, created as a draft if need be, locked; refused unless it may change."""
+    if not can_submit(actor, unit):
+        raise PermissionDenied("只有本区或上级的填报员、管理员可以上传附件。")
+    if not form.is_experience_report:
+        raise ValidationError(f"{form.short_label}没有附件。")
+    if unit.tier != 2:
+        raise ValidationError(f"“{unit.name}”不是区、县（市）妇联，经验材料由区、县（市）妇联上报。")
+    ret, _ = Return.objects.get_or_create(form=form, unit=unit, defaults={"campaign": form.campaign})
+    ret = Return.objects.select_for_update().select_related("form", "campaign", "unit").get(pk=ret.pk)
+    if not ret.can_be_submitted:
+        raise ValidationError(f"经验材料当前状态为“{ret.get_status_display()}”，不能再增删附件。")
+    return ret
+
+
+@transaction.atomic
+def add_attachment(*, form, unit, name, data, actor):
+    """Attach a file to the district's 经验材料: its type checked by content (fedorg.uploads.sniff_attachment),
+    all attachments together at most MAX_ATTACHMENT_BYTES. Nothing is stored when it is refused."""
+    import hashlib
+    import posixpath
+
+    from django.core.files.base import ContentFile
+
+    from fedorg.uploads import ATTACHMENT_TYPES, UploadRefused, sniff_attachment
+
+    from .models import ReturnAttachment
+
+    ret = _editable_return(form, unit, actor)
+    name = posixpath.basename((name or "").replace("\\", "/")).strip()[:200] or "附件"
+    if len(data) > MAX_ATTACHMENT_BYTES:
+        raise ValidationError({"file": f"“{name}”有 {len(data) / 1048576:.1f} MB，经验材料的附件合计不能超过 10 MB。"})
+    current = list(ret.attachments.current().values_list("size", flat=True))
+    if len(current) >= MAX_ATTACHMENTS:
+        raise ValidationError({"file": f"附件最多 {MAX_ATTACHMENTS} 个，请合并后再上传。"})
+    if sum(current) + len(data) > MAX_ATTACHMENT_BYTES:
+        used = sum(current) / 1048576
+        raise ValidationError(
+            {
+                "file": f"附件合计不能超过 10 MB：已有 {used:.1f} MB，加上“{name}”（{len(data) / 1048576:.1f} MB）就超过了。"
+            }
+        )
+    try:
+        extension = sniff_attachment(data, what=f"“{name}”")
+    except UploadRefused as e:
+        raise ValidationError({"file": str(e)}) from e
+    attachment = ReturnAttachment(
+        ret=ret,
+        name=name,
+        extension=extension,
+        content_type=ATTACHMENT_TYPES[extension],
+        size=len(data),
+        sha256=hashlib.sha256(data).hexdigest(),
+        uploaded_by=actor,
+    )
+    attachment.file.save("upload", ContentFile(data), save=False)
+    # The file is written before the row: if the row cannot be saved, the file goes again.
+    try:
+        attachment.save()
+    except Exception:
+        attachment.file.delete(save=False)
+        raise
+    AuditEvent.objects.record(
+        actor=actor,
+        action="return.attachment_add",
+        unit=unit,
+        obj=ret,
+        changes={"attachment": [None, name], "size": [None, len(data)], "sha256": [None, attachment.sha256[:12]]},
+    )
+    return attachment
+
+
+@transaction.atomic
+def remove_attachment(*, attachment, actor):
+    """Take an attachment off the next submission; a snapshot that listed it can still open it."""
+    ret = _editable_return(attachment.ret.form, attachment.ret.unit, actor)
+    updated = (
+        type(attachment)
+        .objects.filter(pk=attachment.pk, ret=ret, removed_at__isnull=True)
+        .update(removed_at=timezone.now())
+    )
+    if updated:
+        AuditEvent.objects.record(
+            actor=actor,
+            action="return.attachment_remove",
+            unit=ret.unit,
+            obj=ret,
+            changes={"attachment": [attachment.name, None]},
+        )
+    return updated == 1

@@ -11,6 +11,13 @@ urlpatterns = [
     path("campaigns/<int:pk>/", views.campaign_dashboard, name="campaign"),
     path("campaigns/<int:pk>/approve/", views.campaign_bulk_approve, name="campaign_bulk_approve"),
     path("campaigns/forms/<int:form_pk>/units/<int:unit_pk>/submit/", views.return_submit, name="return_submit"),
+    path(
+        "campaigns/forms/<int:form_pk>/units/<int:unit_pk>/attachments/",
+        views.attachment_add,
+        name="attachment_add",
+    ),
+    path("attachments/<int:pk>/", views.attachment_download, name="attachment"),
+    path("attachments/<int:pk>/remove/", views.attachment_remove, name="attachment_remove"),
     path("returns/<int:pk>/", views.return_detail, name="return"),
     path("returns/<int:pk>/approve/", views.return_approve, name="return_approve"),
     path("returns/<int:pk>/send-back/", views.return_send_back, name="return_send_back"),

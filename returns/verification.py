@@ -191,7 +191,7 @@ def verify_upload(snapshot, upload, *, budget=None):
         data = _upload_bytes(upload)
         wb = open_workbook(data, budget=budget, limits=LIMITS, what="文件")
         try:
-            if snapshot.data.get("form") == "pilot":
+            if snapshot.data.get("form") in ("pilot", "experience"):
                 found, addresses = _read_pilot(wb, snapshot.data, budget)
             else:
                 found, addresses = _read_stamped(wb, budget)

@@ -24,9 +24,16 @@ from orgtree.models import Contact
 from reports.html import render_table
 
 from . import completeness, services, verification
-from .access import get_campaign_for_user, get_return_for_user, may_see_return_contacts
+from .access import (
+    get_attachment_for_user,
+    get_campaign_for_user,
+    get_campaign_form_for_user,
+    get_return_for_user,
+    may_see_return_contacts,
+)
 from .exports import mask_snapshot, stamped_pdf, stamped_xlsx
 from .forms import (
+    AttachmentForm,
     CampaignCreateForm,
     ReopenForm,
     SendBackForm,
@@ -177,16 +184,28 @@ def return_submit(request, form_pk, unit_pk):
         messages.info(request, f"该报表当前状态为“{ret.get_status_display()}”，无需上报。")
         return redirect(ret)
     pilot = campaign_form.is_pilot_report
-    preview = services.build_snapshot(campaign_form, unit, pilot_report=request.POST.get("pilot_report", ""))
+    experience = campaign_form.is_experience_report
+    attachments = list(ret.attachments.current()) if experience and ret is not None else []
+    preview = services.build_snapshot(
+        campaign_form,
+        unit,
+        pilot_report=request.POST.get("pilot_report", ""),
+        attachments=[a.as_listed() for a in attachments],
+    )
     chair = services.unit_chair(unit, on=services.snapshot_count_date(preview))
     initial = {**_footer_defaults(unit, user, chair), "expected_version": ret.version if ret else None}
     if ret is not None and ret.snapshot is not None:
         initial["explanation"] = ret.snapshot.explanation
-        if pilot:
+        if pilot or experience:
             initial["pilot_report"] = ret.snapshot.data.get("report", "")
     problems, warnings = services.submission_problems(campaign_form, unit, preview)
     form = SubmitForm(
-        request.POST or None, initial=initial, pilot=pilot, explanation_required=bool(warnings), chair=chair
+        request.POST or None,
+        initial=initial,
+        pilot=pilot,
+        experience=experience,
+        explanation_required=bool(warnings),
+        chair=chair,
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -207,7 +226,7 @@ def return_submit(request, form_pk, unit_pk):
         else:
             messages.success(request, f"已上报，验证码 {ret.snapshot.code}。市妇联审核后您会收到通知。")
             return redirect(ret)
-    if pilot and not request.POST.get("pilot_report"):
+    if (pilot or experience) and not request.POST.get("pilot_report"):
         # The report text is typed below; don't shout about it before the user has had a chance.
         problems = [p for p in problems if p.kind != "pilot_report_missing"]
     context = {
@@ -223,8 +242,76 @@ def return_submit(request, form_pk, unit_pk):
         "last_send_back": _last_send_back(ret),
         "table_html": _table_html(preview, set(ret.pinned_cells) if ret else set()),
         "pinned_values": _pinned_values(ret.snapshot.data, ret.pinned_cells) if ret and ret.snapshot else [],
+        "attachments": attachments,
+        "attachment_form": AttachmentForm() if experience else None,
     }
     return render(request, "returns/return_submit.html", context)
+
+
+# --- attachments of a 经验材料 ---------------------------------------------------------------------
+
+
+MAX_ATTACHMENT_REQUEST = services.MAX_ATTACHMENT_BYTES + 65536
+
+
+@login_required
+@require_POST
+def attachment_add(request, form_pk, unit_pk):
+    """Upload one attachment to the district's 经验材料; refused (and nothing stored) when too big or of a wrong type."""
+    user = request.user
+    unit = get_unit_for_user(user, unit_pk, write=True)
+    campaign_form = get_campaign_form_for_user(user, form_pk)
+    submit_url = reverse("returns:return_submit", args=[campaign_form.pk, unit.pk])
+    if int(request.META.get("CONTENT_LENGTH") or 0) > MAX_ATTACHMENT_REQUEST:
+        # Refused before Django parses (and spools) the body.
+        messages.error(request, "附件超过 10 MB，经验材料的附件合计不能超过 10 MB，请压缩或拆分后再上传。")
+        return redirect(submit_url)
+    form = AttachmentForm(request.POST, request.FILES)
+    if not form.is_valid():
+        messages.error(request, "请选择要上传的附件。")
+        return redirect(submit_url)
+    upload = form.cleaned_data["file"]
+    data = upload.read(services.MAX_ATTACHMENT_BYTES + 1)
+    try:
+        attachment = services.add_attachment(form=campaign_form, unit=unit, name=upload.name, data=data, actor=user)
+    except ValidationError as e:
+        for message in e.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, f"已上传附件“{attachment.name}”（{attachment.extension.upper()}）。")
+    return redirect(submit_url)
+
+
+@login_required
+@require_POST
+def attachment_remove(request, pk):
+    attachment = get_attachment_for_user(request.user, pk)
+    ret = attachment.ret
+    try:
+        services.remove_attachment(attachment=attachment, actor=request.user)
+    except ValidationError as e:
+        messages.error(request, " ".join(e.messages))
+    else:
+        messages.success(request, f"已移除附件“{attachment.name}”。")
+    return redirect("returns:return_submit", ret.form_id, ret.unit_id)
+
+
+def attachment_download(request, pk):
+    """An attachment through the access rule: 404 for anonymous users and outside the subtree.
+
+    Deliberately not @login_required (as the seal image): a redirect to the login page would tell
+    an outsider the attachment exists. Always a download, never rendered inline.
+    """
+    attachment = get_attachment_for_user(request.user, pk)
+    try:
+        with attachment.file.open("rb") as handle:
+            content = handle.read()
+    except (FileNotFoundError, ValueError) as exc:
+        raise Http404("附件文件已不存在。") from exc
+    response = _attachment(content, attachment.content_type, attachment.name)
+    response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 def _last_send_back(ret):
@@ -261,7 +348,7 @@ def _table_html(data, pinned=(), footer=None, *, pin_form="", checked=()):
     """The official-layout HTML of a snapshot with pinned cells (and every cell of a pinned row) marked.
 
     With `pin_form` each cell is a checkbox of that form, so the reviewer pins a cell by clicking it."""
-    if data is None or data.get("form") == "pilot":
+    if data is None or data.get("form") in CampaignForm.TEXT_REPORTS:
         return ""
 
     cells = services.snapshot_cells(data)
@@ -430,8 +517,8 @@ def return_export_pdf(request, pk):
     """The same snapshot as a PDF for printing and stamping on paper, its QR code opening /verify/<code>/."""
     ret = get_return_for_user(request.user, pk)
     snapshot = _exported_snapshot(ret, request)
-    if ret.form.is_pilot_report:
-        raise Http404("示范点情况报告请下载 Excel 文件。")
+    if ret.form.is_text_report:
+        raise Http404(f"{ret.form.short_label}请下载 Excel 文件。")
     verify_url = request.build_absolute_uri(reverse("returns:verify", args=[snapshot.code]))
     content = stamped_pdf(
         snapshot, mask_personal_data=not may_see_return_contacts(request.user, ret), verify_url=verify_url

@@ -206,12 +206,25 @@ def clear_demo_city():
     """
     from django.apps import apps
 
-    from members.models import Certificate, CertificateCounter, Person, Post
+    from members.models import (
+        Candidate,
+        Certificate,
+        CertificateCounter,
+        Filing,
+        Meeting,
+        Person,
+        Post,
+        RegisterEntry,
+        WomenOrganisation,
+    )
     from orgtree.models import AuditEvent, Congress, Contact
     from returns.models import Notification, Return, ReturnEvent, ReturnSnapshot
 
     Return.objects.update(snapshot=None)
-    for model in (ReturnEvent, ReturnSnapshot, Return, Notification, Certificate, CertificateCounter, Post, Person):
+    # The selection path (issue 11) protects posts, register entries and units: it goes first.
+    selection = (Filing, Candidate, RegisterEntry, WomenOrganisation)
+    returns_ = (ReturnEvent, ReturnSnapshot, Return, Notification)
+    for model in (*selection, *returns_, Certificate, CertificateCounter, Post, Meeting, Person):
         model.objects.all().delete()
     # The live campaign seed_demo opens next to 2016's (its forms go with it); 2016's is migrated data.
     from fedorg.dates import DOC_NUMBER_2016

@@ -138,7 +138,7 @@ def build_world(import_dir, media_dir):
     )
     for form in campaign_2016.forms.all():
         CampaignForm.objects.create(campaign=campaign_c, form_no=form.form_no, due_date=form.due_date)
-    zones, returns, secrets_ = {}, {}, []
+    zones, returns, attachments, secrets_ = {}, {}, {}, []
     for n, (zone, (street_attr, unit_attr, district_attr)) in enumerate(ZONES.items(), start=1):
         street, unit, district = getattr(t, street_attr), getattr(t, unit_attr), getattr(t, district_attr)
         name, mobile, account_name, contact_name, entry_name = ZONE_PEOPLE[zone]
@@ -199,6 +199,14 @@ def build_world(import_dir, media_dir):
                 explanation="矩阵测试",
             )  # fmt: skip
             returns[district.pk] = ret
+            # A 经验材料 attachment (issue 11), served only through the access rule.
+            attachments[district.pk] = return_services.add_attachment(
+                form=campaign_2016.forms.get(form_no="experience"),
+                unit=district,
+                name=f"{district.name}经验.pdf",
+                data=b"%PDF-1.4 " + name.encode(),
+                actor=filer,
+            )
         ret = returns[district.pk]
         outside_campaign = campaign_c if zone == "C" else None
         zones[zone] = Zone(
@@ -223,6 +231,7 @@ def build_world(import_dir, media_dir):
                 "candidate": candidate.pk,
                 "meeting": meeting.pk,
                 "job": job.pk,
+                "attachment": attachments[district.pk].pk,
             },
             [
                 (unit.pk, name),
@@ -263,6 +272,7 @@ RESOLVERS = {
         "candidates": "candidate",
         "meetings": "meeting",
         "jobs": "job",
+        "attachments": "attachment",
     },
     "unit_pk": {"*": "unit"},
     "form_pk": {"*": "campaign_form"},

@@ -20,6 +20,8 @@ def test_the_2016_campaign_is_seeded_with_its_due_dates(campaign_2016):
         "pilot": datetime.date(2016, 6, 25),
         "4": datetime.date(2016, 9, 20),
         "5": datetime.date(2016, 9, 20),
+        # "好的做法、经验和成效……务于9月20日之前报送" (issue 11)
+        "experience": datetime.date(2016, 9, 20),
     }
 
 

@@ -39,13 +39,13 @@ def test_the_dashboard_counts_match_the_returns(tree, campaign_2016, staff_a, st
     response = login(city_reviewer).get(reverse("returns:campaign", args=[campaign_2016.pk]))
     assert response.status_code == 200
     stats = response.context["stats"]
-    assert stats["cells"] == 2 * 6
+    assert stats["cells"] == 2 * 7  # six forms and the 经验材料 (issue 11)
     assert stats["reported"] == Return.objects.filter(status__in=["submitted", "approved"]).count() == 3
     assert stats["approved"] == 1 and stats["submitted"] == 2 and stats["returned"] == 1
-    assert stats["reporting_rate"] == round(100 * 3 / 12, 1)
-    # Every 2016 due date has passed, so all 12 cells count for timeliness; two stand filed on time
+    assert stats["reporting_rate"] == round(100 * 3 / 14, 1)
+    # Every 2016 due date has passed, so all 14 cells count for timeliness; two stand filed on time
     # (the sent-back one was on time too, but no longer stands), so on time never exceeds reported.
-    assert stats["timed"] == 12 and stats["on_time"] == 2
+    assert stats["timed"] == 14 and stats["on_time"] == 2
     # The counters partition the returns; the 2016 campaign ended with its last due date, so the
     # missing ones read 未报（任务已结束）, never "逾期 3723 天".
     assert stats["approved"] + stats["submitted"] + stats["returned"] + stats["missing"] == stats["cells"]

@@ -334,7 +334,7 @@ def sample_url(name, route, names, root):
     """The route's URL with real keys from the subtree of `root`, or None when it holds no such object."""
     from jobs.models import Job
     from members.models import Candidate, Meeting, Person, Post, RegisterEntry
-    from returns.models import Campaign, CampaignForm, Return, ReturnSnapshot
+    from returns.models import Campaign, CampaignForm, Return, ReturnAttachment, ReturnSnapshot
 
     def pk(queryset):
         obj = queryset.first()
@@ -356,6 +356,7 @@ def sample_url(name, route, names, root):
         "candidates/": lambda: pk(Candidate.objects.filter(unit__in=units)),
         "meetings/": lambda: pk(Meeting.objects.filter(unit__in=units)),
         "jobs/": lambda: pk(Job.objects.filter(unit__in=units)),
+        "attachments/": lambda: pk(ReturnAttachment.objects.filter(ret__unit__in=units)),
     }
     kwargs = {}
     for key in names:

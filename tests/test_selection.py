@@ -55,9 +55,26 @@ def _meeting(unit, actor=None, day=MEETING_DAY):
 # --- the whole path, as district staff and then as the city's reviewer ----------------------------
 
 
-def test_the_whole_path_for_one_community(tree, staff_a, city_reviewer, login, campaign_2016):
+def test_the_whole_path_for_one_community(tree, staff_a, staff_b, city_reviewer, login, campaign_2016):
+    """District staff walk register → candidate → vetting → meeting → posts → certificates → 备案 → 附表4,
+    then the city's reviewer reads it all; at every step an outsider (南岗区's staff) gets 404 and
+    changes nothing."""
+    from django.test import Client
+
     community = tree.community_a
+    outsider = Client()
+    outsider.force_login(staff_b)
+
+    def refused(method, name, args, data=None):
+        """The outsider's call answers 404 and writes no audit row."""
+        before = AuditEvent.objects.count()
+        response = getattr(outsider, method)(reverse(name, args=args if isinstance(args, list) else [args]), data or {})
+        assert response.status_code == 404, (name, response.status_code)
+        assert AuditEvent.objects.count() == before, name
+
     client = login(staff_a)
+    refused("get", "members:register", community.pk)
+    refused("post", "members:register_add", community.pk, {"name": "外人", "source": "99"})
     # register
     response = client.post(
         reverse("members:register_add", args=[community.pk]),
@@ -77,11 +94,14 @@ def test_the_whole_path_for_one_community(tree, staff_a, city_reviewer, login, c
     for query in ("王秀", "wxl", entry.id_number[-4:]):
         page = client.get(reverse("members:register", args=[community.pk]), {"q": query})
         assert "王秀兰" in page.content.decode(), query
+    refused("get", "members:register_edit", entry.pk)
+    refused("post", "members:propose", entry.pk, {"proposed_on": "2016-06-20"})
     # one click from the register: a candidate with the defaults, twice is still one
     for data in ({"proposed_on": "2016-06-20"}, {}):
         assert client.post(reverse("members:propose", args=[entry.pk]), data).status_code == 302
     candidate = Candidate.objects.get(entry=entry)
     assert (candidate.role, candidate.method, candidate.status) == ("executive", "unit", "proposed")
+    refused("post", "members:candidate_vet", candidate.pk, {"passed": "0", "vetted_on": "2016-07-01", "body": "外"})
     # vetting
     response = client.post(
         reverse("members:candidate_vet", args=[candidate.pk]),
@@ -93,7 +113,9 @@ def test_the_whole_path_for_one_community(tree, staff_a, city_reviewer, login, c
     # look-ahead on the unit's page
     page = client.get(reverse("members:selection", args=[community.pk])).content.decode()
     assert "考核合格人选任命后" in page and "按 1 名考核合格" in page
+    refused("get", "members:selection", community.pk)
     # meeting
+    refused("post", "members:meeting_add", community.pk, {"held_on": "2016-07-15", "place": "外", "attendance": "1"})
     response = client.post(
         reverse("members:meeting_add", args=[community.pk]),
         {"held_on": "2016-07-15", "place": "兆麟社区活动室", "attendance": "80"},
@@ -101,6 +123,9 @@ def test_the_whole_path_for_one_community(tree, staff_a, city_reviewer, login, c
     meeting = Meeting.objects.get(unit=community)
     assert response.status_code == 302 and response.url == meeting.get_absolute_url()
     # appointment at the meeting
+    refused("get", "members:meeting", meeting.pk)
+    refused("post", "members:meeting_appoint", meeting.pk, {"candidate": [candidate.pk]})
+    assert not Post.objects.filter(meeting=meeting).exists()
     response = client.post(reverse("members:meeting_appoint", args=[meeting.pk]), {"candidate": [candidate.pk]})
     assert response.status_code == 302
     post = Post.objects.get(meeting=meeting)
@@ -109,10 +134,15 @@ def test_the_whole_path_for_one_community(tree, staff_a, city_reviewer, login, c
     entry.refresh_from_db()
     assert entry.person == post.person
     # certificates, by the parent federation (兆麟街道, inside 道里区's subtree)
+    refused("post", "members:meeting_certificates", meeting.pk, {"issued_on": "2016-07-20"})
+    assert not Certificate.objects.exists()
     response = client.post(reverse("members:meeting_certificates", args=[meeting.pk]), {"issued_on": "2016-07-20"})
     assert response.status_code == 302
     assert Certificate.objects.get(post=post).number == "2016-230102001-0001"
     # 备案: record, print, Excel
+    filing = {"party_org": "兆麟社区党委", "party_filed_on": "2016-07-25", "parent_filed_on": "2016-07-25"}
+    refused("post", "members:filing_record", meeting.pk, filing)
+    assert not Filing.objects.exists()
     response = client.post(
         reverse("members:filing_record", args=[meeting.pk]),
         {"party_org": "兆麟社区党委", "party_filed_on": "2016-07-25", "parent_filed_on": "2016-07-25"},
@@ -122,6 +152,13 @@ def test_the_whole_path_for_one_community(tree, staff_a, city_reviewer, login, c
     assert "王秀兰" in sheet and "2016-230102001-0001" in sheet and "兆麟社区党委" in sheet
     xlsx = client.get(reverse("members:filing_xlsx", args=[meeting.pk]))
     assert xlsx.status_code == 200 and xlsx["Content-Type"].startswith("application/vnd.openxmlformats")
+    for name in ("members:filing_print", "members:filing_xlsx"):
+        refused("get", name, meeting.pk)
+    refused("get", "members:filing_overview", tree.district_a.pk)
+    # 附表4 of 道里区 counts her as a new member of 兆麟街道's subtree, chosen by 单位推荐 (4-2)
+    table = client.get(reverse("reports:table", args=[tree.district_a.pk, "4"]))
+    assert table.status_code == 200
+    refused("get", "reports:table", [tree.district_a.pk, "4"])
 
     # the parent's reviewer: sees everything, changes nothing
     client = login(city_reviewer)
@@ -139,6 +176,14 @@ def test_the_whole_path_for_one_community(tree, staff_a, city_reviewer, login, c
     # 附表4 counts her: the community's 扩员后 total on the cut-off
     table = client.get(reverse("reports:table", args=[tree.city.pk, "4"]))
     assert table.status_code == 200
+    from reports.tables import cell_values, compute
+
+    snapshot = compute(4, unit=tree.district_a, as_of=campaign_2016.cut_off_date, baseline=campaign_2016.baseline_date)
+    panel = next(p for p in snapshot["panels"] if p["key"] == "4-2")
+    columns = {c["key"]: c["number"] for c in panel["columns"]}
+    values = cell_values(snapshot)
+    street = f"4-2/u{tree.street_a.pk}"
+    assert values[f"{street}/{columns['new_total']}"] == 1 and values[f"{street}/{columns['new_method_unit']}"] == 1
     actions = set(AuditEvent.objects.values_list("action", flat=True))
     assert {"register.create", "candidate.propose", "candidate.vet", "meeting.create", "filing.record"} <= actions
 

@@ -58,6 +58,7 @@ BATCHES = [
     (("2", "3"), datetime.date(2016, 6, 13), 3),
     (("pilot",), datetime.date(2016, 6, 17), 2),
     (("4", "5"), datetime.date(2016, 9, 5), 2),
+    (("experience",), datetime.date(2016, 9, 8), 2),
 ]
 QUOTA_FIX_RULES = {"quota.total_low", "quota.total_high", "quota.head_missing", "quota.vice_few"}
 RULE_COLUMN = {
@@ -227,6 +228,16 @@ def pilot_report(district):
     )
 
 
+def experience_report(district):
+    """The text of a district's 经验材料 (its good practice, experience and results, due 9/20)."""
+    return (
+        f"{district.name}妇联扩大基层妇联组织成员工作经验材料。一、摸底建档：各街道（乡镇）逐村（社区）建立优秀女性和"
+        "妇女社会组织档案。二、多种方式产生人选：个人自荐、群众举荐、单位推荐、直接选拔相结合，经考核合格后在妇女群众会议上"
+        "选举产生，由上一级妇联颁发任职证书，选拔结果报同级党组织和上级妇联备案。三、成效：基层妇联组织成员结构明显优化，"
+        "社工、志愿者和社会组织负责人进入执委会。"
+    )
+
+
 # --- the story ---------------------------------------------------------------------------------
 
 
@@ -266,7 +277,7 @@ class Story:
                 unit=district,
                 actor=filer,
                 explanation=text,
-                pilot_report=pilot_report(district) if form.is_pilot_report else "",
+                pilot_report=pilot_report(district) if form.is_pilot_report else experience_report(district),
                 now=when,  # the count date is fixed by the story's day of submission
                 **footer(district, filer),
             )

@@ -21,16 +21,14 @@ from .. import codes
 from ..models import Post
 from .columns import (
     CODE_LISTS,
-    COLUMN_BY_KEY,
-    COLUMNS,
     EXAMPLE_MARKER,
     HEADER_SCAN_ROWS,
     HINTED_LISTS,
     MAX_COLUMNS,
     MAX_FILE_BYTES,
     MAX_ROWS,
-    PERSON_ID,
-    POST_ID,
+    ROSTER_LAYOUT,
+    SheetLayout,
     code_label,
 )
 
@@ -89,9 +87,9 @@ def label_key(text):
 
 
 @cache
-def header_lookup():
+def header_lookup(layout: SheetLayout = ROSTER_LAYOUT):
     lookup = {}
-    for column in [*COLUMNS, PERSON_ID, POST_ID]:
+    for column in layout.columns:
         for name in (column.header, *column.aliases):
             lookup[normalize_header(name)] = column.key
     return lookup
@@ -344,17 +342,17 @@ def sheet_rows(ws, *, budget, max_rows):
     return uploads.iter_rows(ws, max_rows=max_rows, max_cols=MAX_COLUMNS, budget=budget)
 
 
-def _header_key(value):
+def _header_key(value, layout=ROSTER_LAYOUT):
     """(key, is the canonical name) for a header cell, or (None, False)."""
     header = normalize_header(value)
     if not header or len(header) > MAX_HEADER_TEXT:  # no column name is that long; PARENS_RE is not linear
         return None, False
-    lookup = header_lookup()
+    lookup = header_lookup(layout)
     key = lookup.get(header) or lookup.get(PARENS_RE.sub("", header))
-    return key, key is not None and header == normalize_header(COLUMN_BY_KEY[key].header)
+    return key, key is not None and header == normalize_header(layout.column(key).header)
 
 
-def _find_header(rows):
+def _find_header(rows, layout=ROSTER_LAYOUT):
     """(row number, {key: column index}) of the first row that reads like our header.
 
     A canonical name wins over an alias (a file with both 手机号码 and 联系电话 reads the first).
@@ -362,7 +360,7 @@ def _find_header(rows):
     for number, values in enumerate(rows[:HEADER_SCAN_ROWS], start=1):
         found, by_alias = {}, {}
         for index, value in enumerate(values, start=1):
-            key, canonical = _header_key(value)
+            key, canonical = _header_key(value, layout)
             if key and canonical:
                 found.setdefault(key, index)
             elif key:
@@ -373,8 +371,8 @@ def _find_header(rows):
     return None, {}
 
 
-def _data_records(numbered_rows, column_index):
-    """(excel row, {key: raw value}) for every non-blank data row, refusing more than MAX_ROWS."""
+def _data_records(numbered_rows, column_index, max_rows=MAX_ROWS):
+    """(excel row, {key: raw value}) for every non-blank data row, refusing more than `max_rows`."""
     records = []
     for number, values in numbered_rows:
         record = {key: values[i - 1] if i - 1 < len(values) else None for key, i in column_index.items()}
@@ -383,35 +381,40 @@ def _data_records(numbered_rows, column_index):
         if normalize_text(record.get("note"), nfkc=False) == EXAMPLE_MARKER:
             continue
         records.append((number, record))
-        if len(records) > MAX_ROWS:
+        if len(records) > max_rows:
             raise RosterFileError(
-                f"数据超过 {MAX_ROWS} 行的上限，请拆分成几个文件分批导入（每个文件不超过 {MAX_ROWS} 行）。"
+                f"数据超过 {max_rows} 行的上限，请拆分成几个文件分批导入（每个文件不超过 {max_rows} 行）。"
             )
     return records
 
 
-def read_sheet(data, *, budget=None):
+def read_sheet(data, *, budget=None, layout=ROSTER_LAYOUT, optional=False):
     """(sheet name, header row, {key: column}, [(excel row, {key: raw value})]) or RosterFileError.
 
-    The sheet named 名册 is tried first, then the others in order; the header is the first of
-    the top 20 rows that names 姓名 and at least two other known columns. Below the header at
-    most MAX_ROWS rows are read, blank or not (a sheet that jumps to row 1,048,576 is refused
-    at row MAX_ROWS + 1, not after a million empty rows), and at most MAX_COLUMNS columns.
+    The sheet named `layout.sheet_name` (名册) is tried first, then the others in order; the header
+    is the first of the top 20 rows that names 姓名 and at least two other known columns. Below the
+    header at most `layout.max_rows` rows are read, blank or not (a sheet that jumps to row 1,048,576
+    is refused at row max_rows + 1, not after a million empty rows), and at most MAX_COLUMNS columns.
+    `optional`: a workbook with no such sheet, or one with a header and no data, gives None.
     """
     budget = budget or uploads.Budget("import")
     wb = open_workbook(data, budget=budget)
     try:
-        for ws in sorted(wb.worksheets, key=lambda ws: ws.title != "名册"):
+        for ws in sorted(wb.worksheets, key=lambda ws: ws.title != layout.sheet_name):
             head = list(
-                itertools.islice(sheet_rows(ws, budget=budget, max_rows=HEADER_SCAN_ROWS + MAX_ROWS), HEADER_SCAN_ROWS)
+                itertools.islice(
+                    sheet_rows(ws, budget=budget, max_rows=HEADER_SCAN_ROWS + layout.max_rows), HEADER_SCAN_ROWS
+                )
             )
-            header_row, column_index = _find_header([values for _number, values in head])
+            header_row, column_index = _find_header([values for _number, values in head], layout)
             if header_row is None:
                 continue
-            _check_header(head[header_row - 1][1], column_index)
-            numbered = _rows_below(ws, header_row, budget)
-            records = _data_records(numbered, column_index)
+            _check_header(head[header_row - 1][1], column_index, layout)
+            numbered = _rows_below(ws, header_row, budget, layout.max_rows)
+            records = _data_records(numbered, column_index, layout.max_rows)
             if not records:
+                if optional:
+                    return None
                 raise RosterFileError(f"工作表“{ws.title}”第{header_row}行是表头，但下面没有数据行。")
             return ws.title, header_row, column_index, records
     except RosterFileError:
@@ -422,31 +425,31 @@ def read_sheet(data, *, budget=None):
         raise RosterFileError("文件已损坏，无法读取其中的数据。请在 Excel 中打开并重新保存为 .xlsx 后再导入。") from exc
     finally:
         wb.close()
-    raise RosterFileError(
-        "找不到表头：前 20 行中没有一行同时包含“姓名”“出生年月”“妇联职务”等列名。请使用下载的模板，或把表头改成模板中的列名。"
-    )
+    if optional:
+        return None
+    raise RosterFileError(layout.missing_header)
 
 
-def _rows_below(ws, header_row, budget):
-    """The rows under the header, refusing row MAX_ROWS + 1 below it whether blank or not."""
+def _rows_below(ws, header_row, budget, max_rows=MAX_ROWS):
+    """The rows under the header, refusing row max_rows + 1 below it whether blank or not."""
     try:
-        for number, values in sheet_rows(ws, budget=budget, max_rows=header_row + MAX_ROWS):
+        for number, values in sheet_rows(ws, budget=budget, max_rows=header_row + max_rows):
             if number > header_row:
                 yield number, values
     except uploads.RowLimitExceeded as e:
         raise RosterFileError(
-            f"表头下方超过 {MAX_ROWS:,} 行（空行也计算在内）。请删除表格下方多余的空行（选中后“删除行”，"
-            f"而不只是清除内容），或拆分成几个文件分批导入（每个文件不超过 {MAX_ROWS:,} 行）。"
+            f"表头下方超过 {max_rows:,} 行（空行也计算在内）。请删除表格下方多余的空行（选中后“删除行”，"
+            f"而不只是清除内容），或拆分成几个文件分批导入（每个文件不超过 {max_rows:,} 行）。"
         ) from e
 
 
-def _check_header(values, column_index):
-    missing = [c.header for c in COLUMNS if c.required and c.key not in column_index]
+def _check_header(values, column_index, layout=ROSTER_LAYOUT):
+    missing = [c.header for c in layout.columns if c.required and c.key not in column_index]
     if missing:
         raise RosterFileError(f"表头缺少必填列：{'、'.join(missing)}。请使用下载的模板中的列名。")
     seen = {}
     for index, value in enumerate(values, start=1):
         header = normalize_header(value)
-        if header and header in seen and _header_key(value)[0]:
+        if header and header in seen and _header_key(value, layout)[0]:
             raise RosterFileError(f"表头中“{header}”出现了两次（第{seen[header]}列和第{index}列），请删除多余的一列。")
         seen.setdefault(header, index)

@@ -58,6 +58,30 @@ POST_ID = Column("任职编号", "post_id", 10, ("任职ID", "任职记录编号
 EXPORT_EXTRA = [Column("组织名称", "unit_name", 24), Column("组织层级", "unit_tier", 14)]
 COLUMN_BY_KEY = {c.key: c for c in [*COLUMNS, PERSON_ID, POST_ID, *EXPORT_EXTRA]}
 
+
+@dataclass(frozen=True)
+class SheetLayout:
+    """One kind of sheet the reader (cells.read_sheet) finds in a workbook: its columns (those it reads),
+    the sheet tried first, and the message when no row of any sheet reads like its header."""
+
+    columns: tuple
+    sheet_name: str
+    missing_header: str
+    max_rows: int = MAX_ROWS
+
+    def column(self, key):
+        return next(c for c in self.columns if c.key == key)
+
+
+ROSTER_LAYOUT = SheetLayout(
+    columns=(*COLUMNS, PERSON_ID, POST_ID),
+    sheet_name="名册",
+    missing_header=(
+        "找不到表头：前 20 行中没有一行同时包含“姓名”“出生年月”“妇联职务”等列名。"
+        "请使用下载的模板，或把表头改成模板中的列名。"
+    ),
+)
+
 # The (code, label) list each coded column is written with: the template's drop-downs, the
 # export's labels and the import's accepted spellings all come from here.
 CODE_LISTS = {

@@ -4,6 +4,7 @@ from django.core.management.base import BaseCommand
 from django.db import connection
 
 from fedorg.demo import tree as demo
+from fedorg.demo.selection import seed_selection
 from orgtree.models import Unit
 
 
@@ -53,6 +54,7 @@ class Command(BaseCommand):
                 province.seed_rosters(harbin_scale="city", stdout=self.stdout)
             else:
                 seed_rosters(scale=scale, stdout=self.stdout)
+            seed_selection(scale=scale, stdout=self.stdout)  # the 2016 campaign through the selection path (issue 11)
             refresh_planner_statistics()
             self.stdout.write(f"名册用时 {time.monotonic() - rosters_started:.1f} 秒。")
         if not no_rosters and not no_returns:
