@@ -264,7 +264,8 @@ def seed_selection(*, scale, stdout=None, city_code="2301", seed=None):
         if stdout:
             stdout.write("选聘：已有妇女群众会议，跳过。")
         return 0, 0
-    rng = random.Random(seed or f"harbin-selection-{scale}")
+    # The province demo's Harbin is the city demo's Harbin, selection included.
+    rng = random.Random(seed or f"harbin-selection-{'city' if scale == 'province' else scale}")
     by_pk = {u.pk: u for u in units}
     pilot_ids = {u.pk for u in units if u.is_pilot} | {u.pk for u in units if u.parent_id and u.parent.is_pilot}
     posts = list(
