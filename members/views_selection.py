@@ -387,7 +387,7 @@ def _meeting_context(request, meeting, **extra):
         filing=filing,
         filing_form=extra.pop("filing_form", None)
         or FilingForm(initial={"party_filed_on": timezone.localdate(), "parent_filed_on": timezone.localdate()}),
-        issue_form=IssueForm(initial={"issued_on": meeting.held_on}),
+        issue_form=extra.pop("issue_form", None) or IssueForm(initial={"issued_on": meeting.held_on}),
         **extra,
     )
     return context
@@ -427,7 +427,8 @@ def meeting_certificates(request, pk):
         raise PermissionDenied(f"{meeting.unit.name}成员的证书由{issuer.name}颁发，请由{issuer.name}办理。")
     form = IssueForm(request.POST)
     if not form.is_valid():
-        return render(request, "members/meeting.html", _meeting_context(request, meeting), status=400)
+        context = _meeting_context(request, meeting, issue_form=form)
+        return render(request, "members/meeting.html", context, status=400)
     posts = [p for p in selection.meeting_posts(meeting) if certificates.is_eligible(p)]
     try:
         issued = certificates.issue_certificates(

@@ -466,7 +466,7 @@ FORM_URL_NAMES = {
 NO_REQUIRED_INPUT = {
     "orgtree:contacts", "orgtree:pilot", "orgtree:restore", "returns:notifications_read", "returns:return_approve",
     "returns:return_reopen", "returns:campaign_bulk_approve", "members:unit_certificates",
-    "members:post_certificate", "members:roster_export_job",
+    "members:post_certificate", "members:roster_export_job", "members:propose",
 }  # fmt: skip
 HUGE = "测" * 5000
 LETTERS = "abc年月"

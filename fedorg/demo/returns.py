@@ -277,7 +277,11 @@ class Story:
                 unit=district,
                 actor=filer,
                 explanation=text,
-                pilot_report=pilot_report(district) if form.is_pilot_report else experience_report(district),
+                pilot_report=pilot_report(district)
+                if form.is_pilot_report
+                else experience_report(district)
+                if form.is_experience_report
+                else "",
                 now=when,  # the count date is fixed by the story's day of submission
                 **footer(district, filer),
             )
