@@ -176,13 +176,32 @@ def _fence():
     return "OFFSET 0" if connection.vendor == "postgresql" else "LIMIT -1 OFFSET 0"
 
 
+def posts_of_scope_sql(alias, columns, where="1 = 1"):
+    """FROM-clause: `scope {alias}` and, as `p`, the `columns` of its units' posts matching `where`.
+
+    PostgreSQL only. Each unit's posts are read by the unit index in a LATERAL subquery fenced
+    with OFFSET 0, so the cost follows the scope's posts and never the size of members_post. As
+    a plain join the planner hashed the whole table whenever it judged a scan cheaper than an
+    index lookup per unit, which it did as soon as other cities were in the database: a city's
+    附表4 ran 2.4–4× slower in a 10- or 13-city database than alone. Read per unit it costs about what one
+    scan of a one-city table does.
+    """
+    return (
+        f"scope {alias} CROSS JOIN LATERAL (SELECT {columns} FROM {POST} p "  # noqa: S608 - our own SQL
+        f"WHERE p.unit_id = {alias}.id AND {where} OFFSET 0) p"
+    )
+
+
 def _best_and_ranked(key, had, delegate, only_leadership, row_id):
     """best (one row per unit, person and delegate-or-not) and ranked (best with rnk, is_new and the unit's columns).
 
     The shape differs by vendor, each measured faster on its own: PostgreSQL joins the scope
-    before grouping (hash join, hash aggregate, exact estimates; joining after it made the planner
-    misjudge the join and sort); SQLite groups the posts of `unit_id IN scope` first (an index
-    lookup per unit) and joins the scope to the groups.
+    before grouping (hash aggregate, exact estimates; joining after it made the planner misjudge
+    the join and sort); SQLite groups the posts of `unit_id IN scope` first (an index lookup per
+    unit) and joins the scope to the groups.
+
+    On PostgreSQL the posts are read per unit of the scope, by the unit index, in a LATERAL
+    subquery fenced with OFFSET 0 (see posts_of_scope_sql), never by scanning members_post.
     """
     held = f"({held_on_sql('p', 'on')} OR {held_on_sql('p', 'base')}) {only_leadership}"
     derived = (
@@ -192,8 +211,7 @@ def _best_and_ranked(key, had, delegate, only_leadership, row_id):
     if connection.vendor == "postgresql":
         return f"""best AS (
     SELECT p.unit_id, p.person_id, s.block, s.tier, s.sort AS unit_sort, {row_id} AS row_id, {key} AS k, {had} AS had
-    FROM {POST} p JOIN scope s ON s.id = p.unit_id
-    WHERE {held}
+    FROM {posts_of_scope_sql("s", "p.id, p.unit_id, p.person_id, p.role, p.start_date, p.end_date", held)}
     GROUP BY p.unit_id, p.person_id, {delegate}, s.block, s.tier, s.sort{", s.row_id" if row_id != "NULL" else ""}
 ),
 ranked AS (SELECT b.*, {derived} FROM best b),"""  # noqa: S608 - our own SQL
@@ -209,7 +227,31 @@ ranked AS (
 ),"""  # noqa: S608 - our own SQL
 
 
-def _facts_cte(unit_where="1 = 1", *, leadership=False, rows=None):
+# The columns of the best post and of its person that the facts carry.
+FACT_POST_COLUMNS = "p.id, p.unit_id, p.person_id, p.role, p.mode, p.method, p.two_committees, p.start_date"
+FACT_PERSON_COLUMNS = (
+    "pe.name, pe.gender, pe.birth_date, pe.birthday, pe.ethnicity, pe.political_status, pe.education, "
+    "pe.source, pe.is_frontline, pe.is_women_worker, pe.workplace_title, pe.mobile"
+)
+
+
+def _join_back():
+    """Each fact's best post and its person, looked up by primary key.
+
+    On PostgreSQL each lookup is a LATERAL subquery fenced with OFFSET 0: an index probe per fact,
+    whose cost follows the scope's facts and never the size of the tables, and which no misjudged
+    row estimate can turn into a nested loop over two scans. As plain joins the planner hashed the
+    whole of members_post and members_person (every city's rows) to join one city's 43,000 facts.
+    SQLite joins by nested loop over the primary key anyway.
+    """
+    if connection.vendor == "postgresql":
+        post = f"SELECT {FACT_POST_COLUMNS} FROM {POST} p WHERE p.id = b.k %% {RANK_SPAN} OFFSET 0"  # noqa: S608
+        person = f"SELECT {FACT_PERSON_COLUMNS} FROM {PERSON} pe WHERE pe.id = b.person_id OFFSET 0"  # noqa: S608
+        return f"CROSS JOIN LATERAL ({post}) p\n    CROSS JOIN LATERAL ({person}) pe"
+    return f"JOIN {POST} p ON p.id = b.k %% {RANK_SPAN}\n    JOIN {PERSON} pe ON pe.id = b.person_id"
+
+
+def _facts_cte(unit_where="1 = 1", *, leadership=False, rows=None, best_where="1 = 1"):
     """WITH scope, best, facts: one row per (unit, person, delegate-or-not) current on %(on)s.
 
     - `sub`, `scope`: the subtree's units as they stood on %(on)s (tree_cte), with tier and block,
@@ -223,7 +265,9 @@ def _facts_cte(unit_where="1 = 1", *, leadership=False, rows=None):
     `is_new` is 1 for a leadership fact whose person held no leadership post in that unit on
     %(base)s (a promotion is not a new member). leadership=True leaves delegates out of the scan,
     for callers whose every measure is about leadership posts. `rows` carries 附表4's row_id
-    (see scope_sql) into best and the facts.
+    (see scope_sql) into best and the facts. `best_where`, a condition over ranked's columns
+    (`b.rnk`, `b.is_new`, `b.block`, `b.row_id` …), keeps only the facts a caller counts, before
+    their posts and people are looked up.
     """
     rank = _rank_case("p")
     delegate = f"CASE WHEN p.role = '{Post.Role.DELEGATE}' THEN 1 ELSE 0 END"
@@ -243,9 +287,8 @@ facts AS (
            pe.is_frontline, pe.is_women_worker, pe.workplace_title, pe.mobile,
            {_age_expr("COALESCE(pe.birthday, pe.birth_date)")} AS age
     FROM ranked b
-    JOIN {POST} p ON p.id = b.k %% {RANK_SPAN}
-    JOIN {PERSON} pe ON pe.id = b.person_id
-    WHERE b.k IS NOT NULL
+    {_join_back()}
+    WHERE b.k IS NOT NULL AND {best_where}
     {_fence()}
 )"""  # noqa: S608
 
@@ -350,7 +393,8 @@ def rolled_up(params, *, rows, unit_measures, qualifies, fact_measures, fact_whe
     `rows` are [(id,)] of the table's rows (see scope_sql). Per row and block: "units" (how many block units), "done" (how many satisfy
     `qualifies`, a condition over the unit's figures `pu.<measure>` and its block `pu.block`), and
     the sums of `unit_measures`, "before" and "held", counted per unit from `best` alone. Per row,
-    with block 0: `fact_measures` over the facts matching `fact_where`.
+    with block 0: `fact_measures` over the facts matching `fact_where`, a condition over ranked's
+    columns only (f.rnk, f.is_new, f.block), tested before the facts' posts and people are read.
     """
     unit_keys = [*unit_measures, *HEADCOUNTS]
     unit_select = ", ".join(
@@ -363,7 +407,9 @@ def rolled_up(params, *, rows, unit_measures, qualifies, fact_measures, fact_whe
     # Three branches, no join between them (a join of two aggregates had no index on SQLite);
     # rows with the same (row_id, block) are added up below. A unit with no posts is in the
     # first branch only: it counts as a unit and can never be 达标.
-    sql = f"""{_facts_cte(leadership=True, rows=rows)},
+    # The facts are read only by the third branch: only its facts are looked up.
+    best_where = f"{fact_where.replace('f.', 'b.')} AND b.row_id IS NOT NULL"
+    sql = f"""{_facts_cte(leadership=True, rows=rows, best_where=best_where)},
 pu AS (SELECT f.unit_id, f.row_id, f.block, {unit_select} FROM ranked f GROUP BY f.unit_id, f.row_id, f.block)
 SELECT s.row_id, s.block, COUNT(*), {nulls(1 + len(unit_keys) + len(fact_keys))}
 FROM scope s WHERE s.block > 0 AND s.row_id IS NOT NULL GROUP BY s.row_id, s.block
