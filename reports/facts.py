@@ -176,15 +176,30 @@ def _fence():
     return "OFFSET 0" if connection.vendor == "postgresql" else "LIMIT -1 OFFSET 0"
 
 
+def whole_tables_sql():
+    """PostgreSQL: true when the scope holds a third or more of all units (a one-city database, or
+    a province's whole tree), so scanning members_post and members_person beats looking rows up.
+
+    The facts' statements have both shapes, as UNION ALL branches gated by this condition and its
+    negation: an uncorrelated condition, which PostgreSQL evaluates once (a one-time filter) and so
+    runs one branch only. The planner cannot make this choice itself: the recursive scope's row
+    estimate is a guess, and its costs prefer hashing a whole table to one index lookup per unit
+    or per fact even when the table holds twelve other cities (a city's 附表4 then ran 2.4–4×
+    slower in a 10- or 13-city database than alone), while looking up a province's 560,000 facts
+    one by one is slower than scanning the tables once.
+    """
+    return (
+        f"((SELECT COUNT(*) FROM scope) * 3 > "  # noqa: S608 - our own table name
+        f"(SELECT reltuples FROM pg_class WHERE oid = '{UNIT}'::regclass))"
+    )
+
+
 def posts_of_scope_sql(alias, columns, where="1 = 1"):
     """FROM-clause: `scope {alias}` and, as `p`, the `columns` of its units' posts matching `where`.
 
-    PostgreSQL only. Each unit's posts are read by the unit index in a LATERAL subquery fenced
-    with OFFSET 0, so the cost follows the scope's posts and never the size of members_post. As
-    a plain join the planner hashed the whole table whenever it judged a scan cheaper than an
-    index lookup per unit, which it did as soon as other cities were in the database: a city's
-    附表4 ran 2.4–4× slower in a 10- or 13-city database than alone. Read per unit it costs about what one
-    scan of a one-city table does.
+    PostgreSQL only, for a scope that is a small part of the database (see whole_tables_sql):
+    each unit's posts are read by the unit index in a LATERAL subquery fenced with OFFSET 0, so
+    the cost follows the scope's posts and never the size of members_post.
     """
     return (
         f"scope {alias} CROSS JOIN LATERAL (SELECT {columns} FROM {POST} p "  # noqa: S608 - our own SQL
@@ -200,8 +215,8 @@ def _best_and_ranked(key, had, delegate, only_leadership, row_id):
     the join and sort); SQLite groups the posts of `unit_id IN scope` first (an index lookup per
     unit) and joins the scope to the groups.
 
-    On PostgreSQL the posts are read per unit of the scope, by the unit index, in a LATERAL
-    subquery fenced with OFFSET 0 (see posts_of_scope_sql), never by scanning members_post.
+    On PostgreSQL a scope that is a small part of the database reads its posts per unit
+    (posts_of_scope_sql); a large one joins members_post whole (whole_tables_sql picks).
     """
     held = f"({held_on_sql('p', 'on')} OR {held_on_sql('p', 'base')}) {only_leadership}"
     derived = (
@@ -209,10 +224,19 @@ def _best_and_ranked(key, had, delegate, only_leadership, row_id):
         f"CASE WHEN b.k < {DELEGATE_RANK * RANK_SPAN} AND b.had = 0 THEN 1 ELSE 0 END AS is_new"
     )
     if connection.vendor == "postgresql":
+        select = f"SELECT p.unit_id, p.person_id, s.block, s.tier, s.sort AS unit_sort, {row_id} AS row_id, {key} AS k, {had} AS had"
+        group = f"GROUP BY p.unit_id, p.person_id, {delegate}, s.block, s.tier, s.sort{', s.row_id' if row_id != 'NULL' else ''}"
+        columns = "p.id, p.unit_id, p.person_id, p.role, p.start_date, p.end_date"
         return f"""best AS (
-    SELECT p.unit_id, p.person_id, s.block, s.tier, s.sort AS unit_sort, {row_id} AS row_id, {key} AS k, {had} AS had
-    FROM {posts_of_scope_sql("s", "p.id, p.unit_id, p.person_id, p.role, p.start_date, p.end_date", held)}
-    GROUP BY p.unit_id, p.person_id, {delegate}, s.block, s.tier, s.sort{", s.row_id" if row_id != "NULL" else ""}
+    {select}
+    FROM {POST} p JOIN scope s ON s.id = p.unit_id
+    WHERE {held} AND {whole_tables_sql()}
+    {group}
+    UNION ALL
+    {select}
+    FROM {posts_of_scope_sql("s", columns, held)}
+    WHERE NOT {whole_tables_sql()}
+    {group}
 ),
 ranked AS (SELECT b.*, {derived} FROM best b),"""  # noqa: S608 - our own SQL
     return f"""best AS (
@@ -235,20 +259,34 @@ FACT_PERSON_COLUMNS = (
 )
 
 
-def _join_back():
-    """Each fact's best post and its person, looked up by primary key.
+def _join_back(whole):
+    """Each fact's best post and its person, by primary key.
 
-    On PostgreSQL each lookup is a LATERAL subquery fenced with OFFSET 0: an index probe per fact,
-    whose cost follows the scope's facts and never the size of the tables, and which no misjudged
-    row estimate can turn into a nested loop over two scans. As plain joins the planner hashed the
-    whole of members_post and members_person (every city's rows) to join one city's 43,000 facts.
-    SQLite joins by nested loop over the primary key anyway.
+    On PostgreSQL, for a scope that is a small part of the database (whole=False), each lookup is
+    a LATERAL subquery fenced with OFFSET 0: an index probe per fact, whose cost follows the
+    scope's facts and never the size of the tables, and which no misjudged row estimate can turn
+    into a nested loop over two scans. Otherwise (whole=True) hash joins over the tables: the
+    keys are written `id + 0` so that no index lookup is possible, since the scope's misjudged row
+    estimate made the planner choose a probe per fact for a whole province (560,000 of them).
     """
-    if connection.vendor == "postgresql":
+    if connection.vendor == "postgresql" and not whole:
         post = f"SELECT {FACT_POST_COLUMNS} FROM {POST} p WHERE p.id = b.k %% {RANK_SPAN} OFFSET 0"  # noqa: S608
         person = f"SELECT {FACT_PERSON_COLUMNS} FROM {PERSON} pe WHERE pe.id = b.person_id OFFSET 0"  # noqa: S608
         return f"CROSS JOIN LATERAL ({post}) p\n    CROSS JOIN LATERAL ({person}) pe"
+    if connection.vendor == "postgresql":
+        return f"JOIN {POST} p ON p.id + 0 = b.k %% {RANK_SPAN}\n    JOIN {PERSON} pe ON pe.id + 0 = b.person_id"
     return f"JOIN {POST} p ON p.id = b.k %% {RANK_SPAN}\n    JOIN {PERSON} pe ON pe.id = b.person_id"
+
+
+def _facts_select(*, whole, best_where):
+    return f"""SELECT p.id AS post_id, p.unit_id, p.person_id, p.role, p.mode, p.method, p.two_committees, p.start_date,
+           b.rnk, b.is_new, b.block, b.tier, b.unit_sort, b.row_id,
+           pe.name, pe.gender, pe.birth_date, pe.ethnicity, pe.political_status, pe.education, pe.source,
+           pe.is_frontline, pe.is_women_worker, pe.workplace_title, pe.mobile,
+           {_age_expr("COALESCE(pe.birthday, pe.birth_date)")} AS age
+    FROM ranked b
+    {_join_back(whole)}
+    WHERE b.k IS NOT NULL AND {best_where}"""  # noqa: S608 - our own SQL
 
 
 def _facts_cte(unit_where="1 = 1", *, leadership=False, rows=None, best_where="1 = 1"):
@@ -276,19 +314,18 @@ def _facts_cte(unit_where="1 = 1", *, leadership=False, rows=None, best_where="1
     key = f"MIN(CASE WHEN {held_on_sql('p', 'on')} THEN {rank} * {RANK_SPAN} + p.id END)"
     had = f"MAX(CASE WHEN p.role <> '{Post.Role.DELEGATE}' AND {held_on_sql('p', 'base')} THEN 1 ELSE 0 END)"
     # Our own table names and constant codes are interpolated; values are bound parameters.
+    facts = _facts_select(whole=True, best_where=best_where)
+    if connection.vendor == "postgresql":
+        facts = (
+            f"{facts} AND {whole_tables_sql()}\n    UNION ALL\n    "
+            f"{_facts_select(whole=False, best_where=best_where)} AND NOT {whole_tables_sql()}"
+        )
     return f"""
 WITH RECURSIVE {tree_cte()},
 scope AS MATERIALIZED ({scope_sql(unit_where, rows=rows)}),
 {_best_and_ranked(key, had, delegate, only_leadership, row_id)}
 facts AS (
-    SELECT p.id AS post_id, p.unit_id, p.person_id, p.role, p.mode, p.method, p.two_committees, p.start_date,
-           b.rnk, b.is_new, b.block, b.tier, b.unit_sort, b.row_id,
-           pe.name, pe.gender, pe.birth_date, pe.ethnicity, pe.political_status, pe.education, pe.source,
-           pe.is_frontline, pe.is_women_worker, pe.workplace_title, pe.mobile,
-           {_age_expr("COALESCE(pe.birthday, pe.birth_date)")} AS age
-    FROM ranked b
-    {_join_back()}
-    WHERE b.k IS NOT NULL AND {best_where}
+    {facts}
     {_fence()}
 )"""  # noqa: S608
 
