@@ -265,16 +265,19 @@ def _join_back(whole):
     On PostgreSQL, for a scope that is a small part of the database (whole=False), each lookup is
     a LATERAL subquery fenced with OFFSET 0: an index probe per fact, whose cost follows the
     scope's facts and never the size of the tables, and which no misjudged row estimate can turn
-    into a nested loop over two scans. Otherwise (whole=True) hash joins over the tables: the
-    keys are written `id + 0` so that no index lookup is possible, since the scope's misjudged row
-    estimate made the planner choose a probe per fact for a whole province (560,000 of them).
+    into a nested loop over two scans. Otherwise (whole=True) hash joins over the tables, each
+    table read in a subquery fenced with OFFSET 0 so that no index lookup is possible: the scope's
+    misjudged row estimate made the planner choose a probe per fact for a whole province (560,000
+    of them), and writing the keys `id + 0` instead lost the estimates (merge joins of sorts).
     """
     if connection.vendor == "postgresql" and not whole:
         post = f"SELECT {FACT_POST_COLUMNS} FROM {POST} p WHERE p.id = b.k %% {RANK_SPAN} OFFSET 0"  # noqa: S608
         person = f"SELECT {FACT_PERSON_COLUMNS} FROM {PERSON} pe WHERE pe.id = b.person_id OFFSET 0"  # noqa: S608
         return f"CROSS JOIN LATERAL ({post}) p\n    CROSS JOIN LATERAL ({person}) pe"
     if connection.vendor == "postgresql":
-        return f"JOIN {POST} p ON p.id + 0 = b.k %% {RANK_SPAN}\n    JOIN {PERSON} pe ON pe.id + 0 = b.person_id"
+        post = f"SELECT {FACT_POST_COLUMNS} FROM {POST} p OFFSET 0"  # noqa: S608
+        person = f"SELECT pe.id, {FACT_PERSON_COLUMNS} FROM {PERSON} pe OFFSET 0"  # noqa: S608
+        return f"JOIN ({post}) p ON p.id = b.k %% {RANK_SPAN}\n    JOIN ({person}) pe ON pe.id = b.person_id"
     return f"JOIN {POST} p ON p.id = b.k %% {RANK_SPAN}\n    JOIN {PERSON} pe ON pe.id = b.person_id"
 
 
