@@ -186,7 +186,9 @@ def whole_tables_sql():
     estimate is a guess, and its costs prefer hashing a whole table to one index lookup per unit
     or per fact even when the table holds twelve other cities (a city's 附表4 then ran 2.4–4×
     slower in a 10- or 13-city database than alone), while looking up a province's 560,000 facts
-    one by one is slower than scanning the tables once.
+    one by one is slower than scanning the tables once. The unit count is the planner's own
+    (`pg_class.reltuples`, kept by ANALYZE and autovacuum); before a table's first ANALYZE it is
+    -1, so a fresh database scans, as every statement did before.
     """
     return (
         f"((SELECT COUNT(*) FROM scope) * 3 > "  # noqa: S608 - our own table name
