@@ -6,7 +6,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 SCALE ?= city
 
-.PHONY: run test venv lint fmt ci seed bench clean
+.PHONY: run test venv lint fmt ci seed bench bench-national clean
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -c 'import sys; sys.exit("FedOrg needs Python 3.11 or newer") if sys.version_info < (3, 11) else None'
@@ -41,8 +41,13 @@ seed: venv
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo --scale $(SCALE)
 
+# Every benchmark on scratch databases (PostgreSQL fedorg_bench*, a temp SQLite file), then the issue's targets.
 bench: venv
-	$(PY) bench/run.py
+	$(PY) bench/run.py $(BENCH_ARGS)
+
+# Opt-in: ~700,000 units and ~10 million posts generated into fedorg_bench_national (PostgreSQL, ~5 GB).
+bench-national: venv
+	$(PY) bench/national.py
 
 ci:
 	bash .ci/run

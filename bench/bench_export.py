@@ -21,7 +21,7 @@ import tempfile
 import tracemalloc
 from pathlib import Path
 
-from common import ensure_city, interleaved, median_ms, ratio_line, setup_django
+from common import ensure_city, interleaved, median_ms, ratio_line, result, setup_django
 
 setup_django()
 
@@ -136,13 +136,23 @@ def main():
         f"一条查询 + openpyxl write-only {median_ms(times['openpyxl']):.0f} ms",
         flush=True,
     )
-    ratio_line("全市名册导出", times["app"], times[best], 1.1, f"较快的基线（{best}）")
+    ratio_line("全市名册导出", times["app"], times[best], 1.1, f"较快的基线（{best}）", key="export")
 
     district_rows = roster_rows(district, as_of=AS_OF).count()
+    peaks = []
     for label, unit, n in ((district.name, district, district_rows), ("全市", city, rows)):
         ours = peak_mb(app, unit, app_path)
         base = peak_mb(bare_xlsxwriter, unit, xw_path)
+        peaks.append(ours)
         print(f"峰值内存（tracemalloc）{label} {n:,} 行：导出 {ours:.1f} MB；XlsxWriter 裸写 {base:.1f} MB", flush=True)
+    growth = peaks[1] / peaks[0]
+    result(
+        "export_memory",
+        growth,
+        "平稳（≤ 1.5）",
+        growth <= 1.5,
+        f"{district_rows:,} 行 {peaks[0]:.1f} MB → {rows:,} 行 {peaks[1]:.1f} MB",
+    )
     return times
 
 

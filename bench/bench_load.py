@@ -7,7 +7,8 @@ Starts gunicorn (deploy.md's command: 2 workers per core, DEBUG off, persistent 
 a free loopback port, logs the city reviewer in, and for each page runs 8 client threads with
 keep-alive connections for LOAD_SECONDS (default 10 s), bounded in time and count, only to
 127.0.0.1. Prints req/s, median and p95 per page: /verify/ (the trivial page, the baseline),
-the city reviewer's landing page (/, followed to her unit page) and a district's roster page.
+the city reviewer's landing page (/, followed to her unit page), a district's unit page and
+that district's roster page.
 Targets (issue 15): p95 <= 150 ms, landing <= 5x the trivial page, roster >= 1/5 of its req/s.
 """
 
@@ -21,7 +22,7 @@ import threading
 import time
 from urllib.parse import urlsplit
 
-from common import ROOT, ensure_city, p95_ms, setup_django
+from common import ROOT, ensure_city, p95_ms, result, setup_django
 
 setup_django()
 
@@ -121,6 +122,7 @@ def main():
     pages = {
         "trivial": "/verify/",
         "landing": "/",
+        "unit": reverse("orgtree:unit", args=[district.pk]),
         "roster": reverse("members:roster", args=[district.pk]),
     }
     cookie = session_cookie(REVIEWER)
@@ -149,9 +151,25 @@ def main():
     roster_share = results["roster"][0] / trivial[0]
     print(f"首页中位时间 ÷ /verify/：{landing_ratio:.1f}（目标 ≤ 5）")
     print(f"区级名册页吞吐 ÷ /verify/：1/{1 / roster_share:.1f}（目标 ≥ 1/5）")
-    for name in ("landing", "roster"):
-        p95 = results[name][2]
+    machine = f"负载 {os.getloadavg()[0]:.1f}，{workers} 个进程"
+    for name in ("landing", "unit"):
+        rps, median, p95 = results[name]
         print(f"{name} p95 {p95:.0f} ms（目标 ≤ 150 ms，{'达标' if p95 <= 150 else '未达标'}）")
+        result(f"load_p95_{name}", p95, "≤ 150 ms", p95 <= 150, f"中位 {median:.0f} ms，{rps:.1f} 次/秒；{machine}")
+    result(
+        "load_landing_ratio",
+        landing_ratio,
+        "≤ 5",
+        landing_ratio <= 5,
+        f"首页中位 {results['landing'][1]:.0f} ms ÷ /verify/ {trivial[1]:.0f} ms",
+    )
+    result(
+        "load_roster_share",
+        roster_share,
+        "≥ 0.2",
+        roster_share >= 0.2,
+        f"{results['roster'][0]:.1f} ÷ {trivial[0]:.1f} 次/秒",
+    )
     return results
 
 

@@ -77,8 +77,10 @@ def main():
         "landing": lambda: get(client, "/", follow=True),
     }
     times = interleaved(pages, rounds=15)
-    ratio_line("组织页（市级，仪表板已缓存）", times["unit"], times["trivial"], 5, "简单页面 /verify/")
-    ratio_line("首页（跳转到本级组织页）", times["landing"], times["trivial"], 5, "简单页面 /verify/")
+    ratio_line("组织页（市级，仪表板已缓存）", times["unit"], times["trivial"], 5, "简单页面 /verify/", key="unit_page")
+    ratio_line(
+        "首页（跳转到本级组织页）", times["landing"], times["trivial"], 5, "简单页面 /verify/", key="landing_page"
+    )
     print(f"数据变化后第一次打开组织页（重新计算仪表板）：{cold:.0f} ms", flush=True)
 
     with CaptureQueriesContext(connection) as captured:
@@ -86,7 +88,7 @@ def main():
     # Transaction control is not the page's SQL; the rest is replayed as it ran.
     sql = [q["sql"] for q in captured.captured_queries if not q["sql"].startswith(("BEGIN", "COMMIT", "SAVEPOINT"))]
     times = interleaved({"page": lambda: get(client, compliance_url), "sql": replay(sql)}, rounds=7)
-    ratio_line(f"全市达标检查页（{len(sql)} 条查询）", times["page"], times["sql"], 1.5, "同样的 SQL")
+    ratio_line(f"全市达标检查页（{len(sql)} 条查询）", times["page"], times["sql"], 1.5, "同样的 SQL", key="compliance")
     return {name: median_ms(t) for name, t in times.items()}
 
 

@@ -30,6 +30,8 @@ def setup_django():
     if not os.environ.get("DATABASE_URL"):
         temp = os.environ.get(SHARED_TEMP_DB) or str(Path(tempfile.mkdtemp()) / "bench.sqlite3")
         os.environ["DATABASE_URL"] = f"sqlite:///{temp}"
+    if str(ROOT / "fedorg.sqlite3") in os.environ["DATABASE_URL"]:
+        sys.exit("The benchmarks write to their database: point DATABASE_URL at a scratch one, not fedorg.sqlite3.")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "fedorg.settings")
     import django
 
@@ -73,16 +75,37 @@ def p95_ms(samples):
     return ordered[min(len(ordered) - 1, int(round(0.95 * (len(ordered) - 1))))] * 1000
 
 
-def verdict(ratio, target):
-    return "达标" if ratio <= target else "未达标"
+def verdict(ratio, target, *, at_least=False):
+    met = ratio >= target if at_least else ratio <= target
+    return "达标" if met else "未达标"
 
 
-def ratio_line(label, ours, base, target, base_label):
-    """One printed line: our median, the baseline's median, the ratio and whether it meets the target."""
+def ratio_line(label, ours, base, target, base_label, *, key=None):
+    """One printed line: our median, the baseline's median, the ratio and whether it meets the target.
+
+    With `key`, also a result line for bench/run.py's closing table (see `result`).
+    """
     ratio = median_ms(ours) / median_ms(base)
     print(
         f"{label}：{median_ms(ours):.0f} ms；{base_label} {median_ms(base):.1f} ms；"
-        f"比值 {ratio:.2f}（目标 ≤ {target}，{verdict(ratio, target)}）",
+        f"比值 {ratio:.3f}（目标 ≤ {target}，{verdict(ratio, target)}）",
         flush=True,
     )
+    if key:
+        result(key, ratio, f"≤ {target}", ratio <= target, f"{median_ms(ours):.0f} / {median_ms(base):.1f} ms")
     return ratio
+
+
+RESULT_PREFIX = "BENCH-RESULT "
+
+
+def result(key, value, target, met, detail=""):
+    """One machine-readable line that bench/run.py gathers into its closing table of the issue's targets.
+
+    `key` names the target (run.py's TARGETS), `value` is the ratio or figure, `met` True, False or
+    None (not measured), `detail` the figures behind it.
+    """
+    import json
+
+    line = {"key": key, "value": value, "target": target, "met": met, "detail": detail}
+    print(RESULT_PREFIX + json.dumps(line, ensure_ascii=False), flush=True)

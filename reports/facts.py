@@ -176,13 +176,49 @@ def _fence():
     return "OFFSET 0" if connection.vendor == "postgresql" else "LIMIT -1 OFFSET 0"
 
 
+def whole_tables_sql():
+    """PostgreSQL: true when the scope holds a third or more of all units (a one-city database, or
+    a province's whole tree), so scanning members_post and members_person beats looking rows up.
+
+    The facts' statements have both shapes, as UNION ALL branches gated by this condition and its
+    negation: an uncorrelated condition, which PostgreSQL evaluates once (a one-time filter) and so
+    runs one branch only. The planner cannot make this choice itself: the recursive scope's row
+    estimate is a guess, and its costs prefer hashing a whole table to one index lookup per unit
+    or per fact even when the table holds twelve other cities (a city's 附表4 then ran 2.4–4×
+    slower in a 10- or 13-city database than alone), while looking up a province's 560,000 facts
+    one by one is slower than scanning the tables once. The unit count is the planner's own
+    (`pg_class.reltuples`, kept by ANALYZE and autovacuum); before a table's first ANALYZE it is
+    -1, so a fresh database scans, as every statement did before.
+    """
+    return (
+        f"((SELECT COUNT(*) FROM scope) * 3 > "  # noqa: S608 - our own table name
+        f"(SELECT reltuples FROM pg_class WHERE oid = '{UNIT}'::regclass))"
+    )
+
+
+def posts_of_scope_sql(alias, columns, where="1 = 1"):
+    """FROM-clause: `scope {alias}` and, as `p`, the `columns` of its units' posts matching `where`.
+
+    PostgreSQL only, for a scope that is a small part of the database (see whole_tables_sql):
+    each unit's posts are read by the unit index in a LATERAL subquery fenced with OFFSET 0, so
+    the cost follows the scope's posts and never the size of members_post.
+    """
+    return (
+        f"scope {alias} CROSS JOIN LATERAL (SELECT {columns} FROM {POST} p "  # noqa: S608 - our own SQL
+        f"WHERE p.unit_id = {alias}.id AND {where} OFFSET 0) p"
+    )
+
+
 def _best_and_ranked(key, had, delegate, only_leadership, row_id):
     """best (one row per unit, person and delegate-or-not) and ranked (best with rnk, is_new and the unit's columns).
 
     The shape differs by vendor, each measured faster on its own: PostgreSQL joins the scope
-    before grouping (hash join, hash aggregate, exact estimates; joining after it made the planner
-    misjudge the join and sort); SQLite groups the posts of `unit_id IN scope` first (an index
-    lookup per unit) and joins the scope to the groups.
+    before grouping (hash aggregate, exact estimates; joining after it made the planner misjudge
+    the join and sort); SQLite groups the posts of `unit_id IN scope` first (an index lookup per
+    unit) and joins the scope to the groups.
+
+    On PostgreSQL a scope that is a small part of the database reads its posts per unit
+    (posts_of_scope_sql); a large one joins members_post whole (whole_tables_sql picks).
     """
     held = f"({held_on_sql('p', 'on')} OR {held_on_sql('p', 'base')}) {only_leadership}"
     derived = (
@@ -190,11 +226,19 @@ def _best_and_ranked(key, had, delegate, only_leadership, row_id):
         f"CASE WHEN b.k < {DELEGATE_RANK * RANK_SPAN} AND b.had = 0 THEN 1 ELSE 0 END AS is_new"
     )
     if connection.vendor == "postgresql":
+        select = f"SELECT p.unit_id, p.person_id, s.block, s.tier, s.sort AS unit_sort, {row_id} AS row_id, {key} AS k, {had} AS had"
+        group = f"GROUP BY p.unit_id, p.person_id, {delegate}, s.block, s.tier, s.sort{', s.row_id' if row_id != 'NULL' else ''}"
+        columns = "p.id, p.unit_id, p.person_id, p.role, p.start_date, p.end_date"
         return f"""best AS (
-    SELECT p.unit_id, p.person_id, s.block, s.tier, s.sort AS unit_sort, {row_id} AS row_id, {key} AS k, {had} AS had
+    {select}
     FROM {POST} p JOIN scope s ON s.id = p.unit_id
-    WHERE {held}
-    GROUP BY p.unit_id, p.person_id, {delegate}, s.block, s.tier, s.sort{", s.row_id" if row_id != "NULL" else ""}
+    WHERE {held} AND {whole_tables_sql()}
+    {group}
+    UNION ALL
+    {select}
+    FROM {posts_of_scope_sql("s", columns, held)}
+    WHERE NOT {whole_tables_sql()}
+    {group}
 ),
 ranked AS (SELECT b.*, {derived} FROM best b),"""  # noqa: S608 - our own SQL
     return f"""best AS (
@@ -209,7 +253,48 @@ ranked AS (
 ),"""  # noqa: S608 - our own SQL
 
 
-def _facts_cte(unit_where="1 = 1", *, leadership=False, rows=None):
+# The columns of the best post and of its person that the facts carry.
+FACT_POST_COLUMNS = "p.id, p.unit_id, p.person_id, p.role, p.mode, p.method, p.two_committees, p.start_date"
+FACT_PERSON_COLUMNS = (
+    "pe.name, pe.gender, pe.birth_date, pe.birthday, pe.ethnicity, pe.political_status, pe.education, "
+    "pe.source, pe.is_frontline, pe.is_women_worker, pe.workplace_title, pe.mobile"
+)
+
+
+def _join_back(whole):
+    """Each fact's best post and its person, by primary key.
+
+    On PostgreSQL, for a scope that is a small part of the database (whole=False), each lookup is
+    a LATERAL subquery fenced with OFFSET 0: an index probe per fact, whose cost follows the
+    scope's facts and never the size of the tables, and which no misjudged row estimate can turn
+    into a nested loop over two scans. Otherwise (whole=True) hash joins over the tables, each
+    table read in a subquery fenced with OFFSET 0 so that no index lookup is possible: the scope's
+    misjudged row estimate made the planner choose a probe per fact for a whole province (560,000
+    of them), and writing the keys `id + 0` instead lost the estimates (merge joins of sorts).
+    """
+    if connection.vendor == "postgresql" and not whole:
+        post = f"SELECT {FACT_POST_COLUMNS} FROM {POST} p WHERE p.id = b.k %% {RANK_SPAN} OFFSET 0"  # noqa: S608
+        person = f"SELECT {FACT_PERSON_COLUMNS} FROM {PERSON} pe WHERE pe.id = b.person_id OFFSET 0"  # noqa: S608
+        return f"CROSS JOIN LATERAL ({post}) p\n    CROSS JOIN LATERAL ({person}) pe"
+    if connection.vendor == "postgresql":
+        post = f"SELECT {FACT_POST_COLUMNS} FROM {POST} p OFFSET 0"  # noqa: S608
+        person = f"SELECT pe.id, {FACT_PERSON_COLUMNS} FROM {PERSON} pe OFFSET 0"  # noqa: S608
+        return f"JOIN ({post}) p ON p.id = b.k %% {RANK_SPAN}\n    JOIN ({person}) pe ON pe.id = b.person_id"
+    return f"JOIN {POST} p ON p.id = b.k %% {RANK_SPAN}\n    JOIN {PERSON} pe ON pe.id = b.person_id"
+
+
+def _facts_select(*, whole, best_where):
+    return f"""SELECT p.id AS post_id, p.unit_id, p.person_id, p.role, p.mode, p.method, p.two_committees, p.start_date,
+           b.rnk, b.is_new, b.block, b.tier, b.unit_sort, b.row_id,
+           pe.name, pe.gender, pe.birth_date, pe.ethnicity, pe.political_status, pe.education, pe.source,
+           pe.is_frontline, pe.is_women_worker, pe.workplace_title, pe.mobile,
+           {_age_expr("COALESCE(pe.birthday, pe.birth_date)")} AS age
+    FROM ranked b
+    {_join_back(whole)}
+    WHERE b.k IS NOT NULL AND {best_where}"""  # noqa: S608 - our own SQL
+
+
+def _facts_cte(unit_where="1 = 1", *, leadership=False, rows=None, best_where="1 = 1"):
     """WITH scope, best, facts: one row per (unit, person, delegate-or-not) current on %(on)s.
 
     - `sub`, `scope`: the subtree's units as they stood on %(on)s (tree_cte), with tier and block,
@@ -223,7 +308,9 @@ def _facts_cte(unit_where="1 = 1", *, leadership=False, rows=None):
     `is_new` is 1 for a leadership fact whose person held no leadership post in that unit on
     %(base)s (a promotion is not a new member). leadership=True leaves delegates out of the scan,
     for callers whose every measure is about leadership posts. `rows` carries 附表4's row_id
-    (see scope_sql) into best and the facts.
+    (see scope_sql) into best and the facts. `best_where`, a condition over ranked's columns
+    (`b.rnk`, `b.is_new`, `b.block`, `b.row_id` …), keeps only the facts a caller counts, before
+    their posts and people are looked up.
     """
     rank = _rank_case("p")
     delegate = f"CASE WHEN p.role = '{Post.Role.DELEGATE}' THEN 1 ELSE 0 END"
@@ -232,20 +319,18 @@ def _facts_cte(unit_where="1 = 1", *, leadership=False, rows=None):
     key = f"MIN(CASE WHEN {held_on_sql('p', 'on')} THEN {rank} * {RANK_SPAN} + p.id END)"
     had = f"MAX(CASE WHEN p.role <> '{Post.Role.DELEGATE}' AND {held_on_sql('p', 'base')} THEN 1 ELSE 0 END)"
     # Our own table names and constant codes are interpolated; values are bound parameters.
+    facts = _facts_select(whole=True, best_where=best_where)
+    if connection.vendor == "postgresql":
+        facts = (
+            f"{facts} AND {whole_tables_sql()}\n    UNION ALL\n    "
+            f"{_facts_select(whole=False, best_where=best_where)} AND NOT {whole_tables_sql()}"
+        )
     return f"""
 WITH RECURSIVE {tree_cte()},
 scope AS MATERIALIZED ({scope_sql(unit_where, rows=rows)}),
 {_best_and_ranked(key, had, delegate, only_leadership, row_id)}
 facts AS (
-    SELECT p.id AS post_id, p.unit_id, p.person_id, p.role, p.mode, p.method, p.two_committees, p.start_date,
-           b.rnk, b.is_new, b.block, b.tier, b.unit_sort, b.row_id,
-           pe.name, pe.gender, pe.birth_date, pe.ethnicity, pe.political_status, pe.education, pe.source,
-           pe.is_frontline, pe.is_women_worker, pe.workplace_title, pe.mobile,
-           {_age_expr("COALESCE(pe.birthday, pe.birth_date)")} AS age
-    FROM ranked b
-    JOIN {POST} p ON p.id = b.k %% {RANK_SPAN}
-    JOIN {PERSON} pe ON pe.id = b.person_id
-    WHERE b.k IS NOT NULL
+    {facts}
     {_fence()}
 )"""  # noqa: S608
 
@@ -350,7 +435,8 @@ def rolled_up(params, *, rows, unit_measures, qualifies, fact_measures, fact_whe
     `rows` are [(id,)] of the table's rows (see scope_sql). Per row and block: "units" (how many block units), "done" (how many satisfy
     `qualifies`, a condition over the unit's figures `pu.<measure>` and its block `pu.block`), and
     the sums of `unit_measures`, "before" and "held", counted per unit from `best` alone. Per row,
-    with block 0: `fact_measures` over the facts matching `fact_where`.
+    with block 0: `fact_measures` over the facts matching `fact_where`, a condition over ranked's
+    columns only (f.rnk, f.is_new, f.block), tested before the facts' posts and people are read.
     """
     unit_keys = [*unit_measures, *HEADCOUNTS]
     unit_select = ", ".join(
@@ -363,7 +449,9 @@ def rolled_up(params, *, rows, unit_measures, qualifies, fact_measures, fact_whe
     # Three branches, no join between them (a join of two aggregates had no index on SQLite);
     # rows with the same (row_id, block) are added up below. A unit with no posts is in the
     # first branch only: it counts as a unit and can never be 达标.
-    sql = f"""{_facts_cte(leadership=True, rows=rows)},
+    # The facts are read only by the third branch: only its facts are looked up.
+    best_where = f"{fact_where.replace('f.', 'b.')} AND b.row_id IS NOT NULL"
+    sql = f"""{_facts_cte(leadership=True, rows=rows, best_where=best_where)},
 pu AS (SELECT f.unit_id, f.row_id, f.block, {unit_select} FROM ranked f GROUP BY f.unit_id, f.row_id, f.block)
 SELECT s.row_id, s.block, COUNT(*), {nulls(1 + len(unit_keys) + len(fact_keys))}
 FROM scope s WHERE s.block > 0 AND s.row_id IS NOT NULL GROUP BY s.row_id, s.block

@@ -446,3 +446,23 @@ def test_drilldown_rejects_rows_outside_the_table(report_city):
         tables.cell_people(4, unit=t.district_b, row=f"u{t.street_a.pk}", col="b1_after")
     with pytest.raises(tables.CellNotFound):
         tables.cell_people(4, unit=t.city, row="total", col="nonsense")
+
+
+# --- the two shapes of the facts on PostgreSQL ------------------------------------------------
+
+
+@pytest.mark.parametrize("form_no", [3, 4, 5])
+def test_every_table_is_the_same_whether_the_scope_reads_whole_tables_or_looks_rows_up(
+    report_city, monkeypatch, form_no
+):
+    """PostgreSQL picks, per statement, between scanning the tables and looking a small scope's rows
+    up (facts.whole_tables_sql); both give every cell the same. On SQLite there is one shape."""
+    from reports import facts
+
+    t = report_city
+    shapes = {}
+    for whole in (True, False):
+        monkeypatch.setattr(facts, "whole_tables_sql", lambda whole=whole: "(1 = 1)" if whole else "(1 = 0)")
+        shapes[whole] = tables.cell_values(tables.compute(form_no, unit=t.city, as_of=CUTOFF_2016))
+    assert shapes[True] == shapes[False]
+    assert any(v not in (0, "", None, "—") for v in shapes[True].values())
