@@ -43,6 +43,7 @@ seed: venv
 
 # Every benchmark on scratch databases (PostgreSQL fedorg_bench*, a temp SQLite file), then the issue's targets.
 bench: venv
+	$(VENV)/bin/pip install --quiet -r bench/requirements.txt
 	$(PY) bench/run.py $(BENCH_ARGS)
 
 # Opt-in: ~700,000 units and ~10 million posts generated into fedorg_bench_national (PostgreSQL, ~5 GB).
