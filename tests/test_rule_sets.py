@@ -214,3 +214,16 @@ def test_a_provincial_rule_set_applies_to_its_cities_a_citys_only_to_itself(tree
     qq = Unit.objects.get(pk=qqhr.pk)
     assert rules.rules_in_effect(on=CUT_2017, unit=qq).id == city_set.pk
     assert rules.rules_in_effect(on=CUT_2016, unit=qq).name == rules.RULES_2016_NAME
+
+
+def test_the_seeded_rule_set_reads_as_preset_for_everyone_and_a_citys_as_its_federations(tree, city_admin, login):
+    client = login(city_admin)
+    data = {"name": "2018年配额", "source": "哈妇发〔2018〕1号", "effective_from": "2018-01-01"}
+    for block, values in QUOTAS_2017.items():
+        data[f"{block}_on"] = "on" if values else ""
+        data.update({f"{block}_{key}": value for key, value in (values or {}).items()})
+    assert client.post(reverse("members:rule_sets"), data).status_code == 302
+    page = client.get(reverse("members:rule_sets")).content.decode()
+    assert "系统预置（各地通用）" in page and "<td>全部</td>" not in page
+    assert "<td>哈尔滨市妇联</td>" in page
+    assert '<td class="nowrap">2016-06-02</td>' in page
