@@ -227,3 +227,17 @@ def test_the_seeded_rule_set_reads_as_preset_for_everyone_and_a_citys_as_its_fed
     assert "系统预置（各地通用）" in page and "<td>全部</td>" not in page
     assert "<td>哈尔滨市妇联</td>" in page
     assert '<td class="nowrap">2016-06-02</td>' in page
+
+
+def test_the_form_lays_the_quotas_out_as_a_row_per_block_and_marks_the_faulty_cell(tree, city_admin, login):
+    client = login(city_admin)
+    page = client.get(reverse("members:rule_sets"))
+    rows = page.context["form"].quota_rows()
+    assert [label for label, _on, _figures in rows] == ["乡镇（街道）妇联", "村（社区）妇联", "村（社区）妇代会"]
+    assert all(len(figures) == 6 for _label, _on, figures in rows)
+    assert 'class="list compact quota-grid"' in page.content.decode()
+    data = {"name": "错误配额", "effective_from": "2018-01-01", "street_on": "on"}
+    data.update({f"street_{k}": v for k, v in QUOTAS_2017["street"].items()})
+    data["street_total_min"] = 40
+    html = client.post(reverse("members:rule_sets"), data).content.decode()
+    assert 'id="form-errors"' in html and '<td class="has-error">' in html
