@@ -2,12 +2,15 @@
 attached to a campaign or in effect from a date; every 达标 figure names the rule set it was judged by."""
 
 import datetime
+import io
 import sqlite3
 
 import pytest
 from conftest import make_user
 from django.urls import reverse
+from openpyxl import load_workbook
 
+from fedorg.dates import cn_date
 from members import rules
 from members import services as members
 from members.models import QuotaRule, RuleSet
@@ -241,3 +244,14 @@ def test_the_form_lays_the_quotas_out_as_a_row_per_block_and_marks_the_faulty_ce
     data["street_total_min"] = 40
     html = client.post(reverse("members:rule_sets"), data).content.decode()
     assert 'id="form-errors"' in html and '<td class="has-error">' in html
+
+
+def test_the_compliance_download_names_the_rule_set_its_figures_were_judged_by(small_community, city_admin, login):
+    define_2017(city_admin)
+    client = login(city_admin)
+    url = reverse("members:compliance_xlsx", args=[small_community.city.pk])
+    for on, name in [("2016-08-31", "2016年扩员配额（哈妇发〔2016〕8号）"), ("2017-09-30", "2017年村（社区）妇联配额")]:
+        response = client.get(url, {"on": on})
+        summary = load_workbook(io.BytesIO(b"".join(response.streaming_content)))["达标情况"]
+        notes = [row[0] for row in summary.iter_rows(values_only=True) if row and row[0] and "判定" in str(row[0])]
+        assert notes == [f"按{cn_date(datetime.date.fromisoformat(on))}在任成员检查；达标按《{name}》判定。"]
