@@ -47,6 +47,13 @@ class UnitQuerySet(TreeQuerySet):
     def active(self):
         return self.filter(archived_at__isnull=True)
 
+    def territorial_first(self):
+        """Tree order, with the new-field 妇联 after the territorial units: a city lists its districts first."""
+        new_field = models.Case(
+            models.When(kind__in=Unit.NEW_FIELD_KINDS, then=models.Value(1)), default=models.Value(0)
+        )
+        return self.order_by(new_field, "lft")
+
     def visible_to(self, user):
         """Units in the subtree of the user's unit (archived included); none for anonymous users.
 

@@ -58,7 +58,7 @@ def unit_detail(request, pk):
     user = request.user
     unit = get_unit_for_user(user, pk)
     show_archived = request.GET.get("archived") == "1"
-    children = unit.get_children()
+    children = unit.get_children().territorial_first()
     if not show_archived:
         children = children.filter(archived_at__isnull=True)
     subtree_counts = (

@@ -280,3 +280,16 @@ def test_the_compliance_page_of_a_new_field_unit_says_it_is_not_judged_by_the_qu
     assert "中央大街商圈妇联是新领域妇联，不在三类基层组织之内，不按扩员配额判定达标" in page
     street = client.get(reverse("members:compliance", args=[staffed.street_a.pk])).content.decode()
     assert "是新领域妇联" not in street
+
+
+def test_a_city_lists_its_districts_before_its_new_field_federations_on_the_page_and_in_the_tree(
+    tree, city_admin, login
+):
+    nf = make(tree.city, "市农业系统妇联", "2301-01", K.NF_ORGAN)
+    late = make(tree.city, "松北区", "230109", K.DISTRICT)  # opened after the new-field 妇联
+    client = login(city_admin)
+    page = client.get(reverse("orgtree:unit", args=[tree.city.pk]))
+    assert [c.name for c in page.context["children"]] == ["道里区", "南岗区", "松北区", "市农业系统妇联"]
+    listed = client.get(f"/api/v1/units/{tree.city.code}/children/").json()
+    names = [u["name"] for u in listed.get("results", listed)]
+    assert names == ["道里区", "南岗区", late.name, nf.name]
