@@ -191,6 +191,20 @@ class RuleSetForm(forms.Form):
                     initial=getattr(quota or rules.DEFAULT_RULES.by_block(block), key),
                 )  # fmt: skip
 
+    HEAD_FIELDS = ("name", "source", "effective_from")
+
+    def head_fields(self):
+        return [self[name] for name in self.HEAD_FIELDS]
+
+    def quota_rows(self):
+        """[(block label, its 设定配额 box, its six figures)]: the page lays the quotas out as a grid, a row per block."""
+        from .models import QuotaRule
+
+        return [
+            (label, self[f"{block}_on"], [self[f"{block}_{key}"] for key in self.LABELS])
+            for block, label in QuotaRule.Block.choices
+        ]
+
     def quotas(self):
         from .models import QuotaRule
 

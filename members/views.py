@@ -386,6 +386,9 @@ def compliance_xlsx(request, pk):
     write_simple_sheet(
         summary, ["类别", "组织数", "达标", "未达标", "配额（成员总数）"], blocks, widths=[24, 10, 10, 10, 18]
     )
+    # The figures are only as good as the date and the rule set they were judged by (issue 10).
+    summary.append([])
+    summary.append([f"按{cn_date(on)}在任成员检查；达标{review.rules.label}。"])
     for sheet in (ws, summary):
         sheet.oddHeader.center.text = f"{unit.name} 成员构成检查（{cn_date(on)}）"
     filename = f"{unit.code}-{unit.name}-成员构成检查-{on:%Y%m%d}.xlsx"

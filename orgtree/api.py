@@ -200,7 +200,7 @@ class UnitChildren(generics.ListAPIView):
 
     def get_queryset(self):
         unit = get_unit_by_code_for_user(self.request.user, self.kwargs["code"])
-        children = Unit.objects.filter(parent=unit).select_related("parent").order_by("lft")
+        children = Unit.objects.filter(parent=unit).select_related("parent").territorial_first()
         if not bool_param(self.request, "archived"):
             children = children.active()
         return children

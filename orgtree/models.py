@@ -47,6 +47,13 @@ class UnitQuerySet(TreeQuerySet):
     def active(self):
         return self.filter(archived_at__isnull=True)
 
+    def territorial_first(self):
+        """Tree order, with the new-field 妇联 after the territorial units: a city lists its districts first."""
+        new_field = models.Case(
+            models.When(kind__in=Unit.NEW_FIELD_KINDS, then=models.Value(1)), default=models.Value(0)
+        )
+        return self.order_by(new_field, "lft")
+
     def visible_to(self, user):
         """Units in the subtree of the user's unit (archived included); none for anonymous users.
 
@@ -104,7 +111,7 @@ class UnitQuerySet(TreeQuerySet):
         counts: dict[int, list] = {}
         with connection.cursor() as cursor:
             cursor.execute(sql, [unit.pk])
-            for child_id, kind, n in cursor.fetchall():
+            for child_id, kind, n in sorted(cursor.fetchall(), key=lambda row: Unit.KIND_ORDER[row[1]]):
                 counts.setdefault(child_id, []).append((Unit.Kind(kind).label, n))
         return counts
 
@@ -128,6 +135,9 @@ class Unit(MPTTModel):
         NF_SOCIETY = "nf_society", "社会组织、商会、协会妇联"
         NF_PARK = "nf_park", "园区、商圈、楼宇、众创空间妇联"
         OTHER = "other", "其他新领域妇联"
+
+    # Kinds from the top of the tree down, new-field kinds last: the order in which lists of kinds read.
+    KIND_ORDER = {kind: i for i, kind in enumerate(Kind.values)}
 
     class OrgForm(models.TextChoices):
         FEDERATION = "federation", "妇联"
@@ -249,12 +259,15 @@ class Unit(MPTTModel):
     def tier_label(self):
         return self.TIER_LABELS[self.tier] if self.tier is not None else "新领域妇联"
 
+    # The five levels as the 2017 reform plan names them; a clerk reads 省级, not 第0级.
+    LEVEL_NAMES = {0: "省级", 1: "市（地）级", 2: "县（市、区）级", 3: "乡镇（街道）级", 4: "村（社区）级"}
+
     @property
     def level_text(self):
-        """What the unit page says of its place: 第2级（区县）, or 新领域妇联（企业妇联）."""
+        """What the unit page says of its place: 县（市、区）级, or 新领域妇联（企业妇联）."""
         if self.is_new_field:
             return f"新领域妇联（{self.get_kind_display()}）"
-        return f"第{self.tier}级（{self.tier_label}）"
+        return self.LEVEL_NAMES[self.tier]
 
     @property
     def is_new_field(self):

@@ -58,7 +58,7 @@ def unit_detail(request, pk):
     user = request.user
     unit = get_unit_for_user(user, pk)
     show_archived = request.GET.get("archived") == "1"
-    children = unit.get_children()
+    children = unit.get_children().territorial_first()
     if not show_archived:
         children = children.filter(archived_at__isnull=True)
     subtree_counts = (
@@ -83,7 +83,10 @@ def unit_detail(request, pk):
         "as_of_error": as_of_error,
         "breadcrumb": visible_breadcrumb(user, unit),
         "children": children,
-        "subtree_counts": [(Unit.Kind(row["kind"]).label, row["n"]) for row in subtree_counts],
+        "subtree_counts": [
+            (Unit.Kind(row["kind"]).label, row["n"])
+            for row in sorted(subtree_counts, key=lambda row: Unit.KIND_ORDER[row["kind"]])
+        ],
         "archived_children": unit.get_children().filter(archived_at__isnull=False).count(),
         "show_archived": show_archived,
         "leader": contacts.get(Contact.Role.LEADER),

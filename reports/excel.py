@@ -227,8 +227,9 @@ def _write_panel(wb, snapshot, panel, *, title, seal, footer, verification_code,
     out.rows.append([])
     footer_text = _footer_text(footer)
     heights[out.merged_line(footer_text, alignment=LEFT)] = layout.merged_height(footer_text, fit.total_width)
-    notes_row = out.merged_line(snapshot["notes"], alignment=LEFT)
-    heights[notes_row] = layout.merged_height(snapshot["notes"], fit.total_width)
+    notes = panel.get("notes") or snapshot["notes"]
+    notes_row = out.merged_line(notes, alignment=LEFT)
+    heights[notes_row] = layout.merged_height(notes, fit.total_width)
     if verification_code:
         code_text = f"验证码：{verification_code}（可在本系统“报表验证”页面核验）"
         heights[out.merged_line(code_text, alignment=LEFT)] = layout.merged_height(code_text, fit.total_width)

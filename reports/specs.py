@@ -40,6 +40,14 @@ NOTES = {
     "中共党员含预备党员，民主党派含八个民主党派，其余计入群众。",
 }
 
+# A province's 附表1–2 have a row per city (docs/forms.md "A province's tables").
+PROVINCE_NOTES = {
+    1: "填表说明：每个市（地）填写一行；分管领导、具体联系人均须填写，手机、办公电话至少填一项。",
+    2: NOTES[2].replace(
+        "合计行第4栏为“是”的个数", "各市（地）行汇总其区、县（市），第4栏和合计行第4栏为按期换届的区、县（市）个数"
+    ),
+}
+
 
 @dataclass
 class Node:
@@ -343,6 +351,12 @@ FORM4_NF_HEADER = [
     ),
 ]
 NF_NOTES = "新领域妇联（机关、系统，企业，社会组织、商会、协会，园区、商圈、楼宇、众创空间妇联）不计入附表4、附表5的三类基层组织，在本表单独统计。"
+
+
+def new_field_notes(form_no):
+    """填表说明 of the new-field panel of 附表`form_no`: why it stands apart, then the table's own rules of counting."""
+    return "填表说明：" + NF_NOTES + NOTES[form_no].removeprefix("填表说明：")
+
 
 # --- 附表5 --------------------------------------------------------------------------------
 

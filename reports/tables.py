@@ -88,7 +88,7 @@ def compute(form_no, *, unit, as_of=None, user=None, baseline=None, rules=None):
         "baseline": baseline.isoformat(),
         "statistics": form_no in specs.STATISTICS_FORMS,
         "unit_note": specs.UNIT_NOTE if form_no in specs.STATISTICS_FORMS else "",
-        "notes": specs.NOTES[form_no],
+        "notes": specs.PROVINCE_NOTES.get(form_no, specs.NOTES[form_no]) if unit.tier == 0 else specs.NOTES[form_no],
         "masked": False,
         "checks": [],
     }
@@ -123,7 +123,8 @@ def failed_checks(snapshot):
 # --- building blocks ----------------------------------------------------------------------
 
 
-def _panel(snapshot, key, header_nodes, rows, *, label=None, title=None, subtitle=""):
+def _panel(snapshot, key, header_nodes, rows, *, label=None, title=None, subtitle="", notes=None):
+    """A panel of the snapshot; `notes` when its 填表说明 differs from the table's (the new-field panels)."""
     header, columns = specs.build_header(header_nodes)
     panel = {
         "key": key,
@@ -135,6 +136,8 @@ def _panel(snapshot, key, header_nodes, rows, *, label=None, title=None, subtitl
         "column_numbers": [c["number"] for c in columns],
         "rows": rows,
     }
+    if notes:
+        panel["notes"] = notes
     snapshot.setdefault("panels", []).append(panel)
     return panel
 
@@ -448,7 +451,13 @@ def _form4_new_field(snapshot, unit, params, new_field):
         cells = _cells_from(columns, acc, {"unit": name})
         panel_rows.append(_row(f"u{row_id}", name, "self" if is_self else "unit", cells, unit_id=row_id))
     panel = _panel(
-        snapshot, "4-nf", specs.FORM4_NF_HEADER, panel_rows, label="附表4（新领域妇联）", title=specs.NEW_FIELD_TITLE
+        snapshot,
+        "4-nf",
+        specs.FORM4_NF_HEADER,
+        panel_rows,
+        label="附表4（新领域妇联）",
+        title=specs.NEW_FIELD_TITLE,
+        notes=specs.new_field_notes(4),
     )
     kind_keys = [f"nf_units_{k}" for k, _l in specs.NEW_FIELD_KIND_COLUMNS]
     for row in panel_rows:
@@ -734,6 +743,7 @@ def _form5_new_field(snapshot, groups, columns, keys, groups_to_check):
         rows,
         label="附表5（新领域妇联）",
         title=f"{snapshot['title']}（新领域妇联）",
+        notes=specs.new_field_notes(5),
     )
     for row in rows:
         total = _value(row, panel, "total")

@@ -51,7 +51,7 @@ STATUS = Return.Status
 @login_required
 def campaign_list(request):
     user = request.user
-    campaigns = Campaign.objects.visible_to(user).prefetch_related("forms")
+    campaigns = Campaign.objects.visible_to(user).select_related("unit").prefetch_related("forms")
     context = {"campaigns": campaigns, "can_create": _may_create_campaigns(user)}
     return render(request, "returns/campaign_list.html", context)
 

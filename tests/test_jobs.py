@@ -309,3 +309,18 @@ def test_a_big_import_that_no_longer_validates_returns_the_marked_file(tree, sta
     assert "%E9%94%99%E8%AF%AF%E6%A0%87%E6%B3%A8" in response["Content-Disposition"]  # 名册-错误标注.xlsx
     marked = load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
     assert marked.max_row == 4 and any(c.comment for row in marked.iter_rows(min_row=2) for c in row)
+
+
+def test_a_finished_jobs_page_no_longer_offers_to_cancel_or_says_it_carries_on(tree, district_roster, staff_a, big):
+    """The note and the cancel button are for a job that still runs; a failed one shows no download either."""
+    client = client_for(staff_a)
+    start_export(client, tree.district_a)
+    job = Job.objects.get()
+    url = reverse("jobs:detail", args=[job.pk])
+    queued = client.get(url).content.decode()
+    assert "可以离开这个页面，任务会在后台继续" in queued and "取消任务" in queued
+    Job.objects.filter(pk=job.pk).update(status=Job.Status.FAILED, message="任务失败，请稍后重试。")
+    failed = client.get(url).content.decode()
+    assert "任务失败，请稍后重试。" in failed
+    assert "可以离开这个页面" not in failed and "取消任务" not in failed
+    assert 'class="button primary job-download" href="' in failed and " hidden>下载" in failed

@@ -7,16 +7,18 @@ a village) each have a test here.
 """
 
 import datetime
+import io
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
+from openpyxl import load_workbook
 
 from members import rules
 from members import services as members
 from orgtree import services
 from orgtree.models import Unit
-from reports import tables
+from reports import specs, tables
 from reports.dashboard import unit_dashboard
 
 K = Unit.Kind
@@ -239,3 +241,55 @@ def test_a_district_admin_creates_a_new_field_federation_through_the_page_and_th
     assert unit.parent_id == tree.district_a.pk
     data = client.get(reverse("api-unit-detail", args=["230102-07"])).json()
     assert data["tier"] is None and data["is_new_field"] is True and data["kind_label"] == "企业妇联"
+
+
+# --- what a user reads of them (the click-through of issue 10) -------------------------------
+
+
+def test_their_panels_say_why_they_stand_apart_on_the_page_and_in_the_excel_file(staffed, city_admin, login):
+    add_new_field(staffed)
+    client = login(city_admin)
+    for form_no, key, sheet in [(4, "4-nf", "附表4（新领域妇联）"), (5, "5-nf", "附表5（新领域妇联）")]:
+        snapshot = tables.compute(form_no, unit=staffed.city)
+        panel = next(p for p in snapshot["panels"] if p["key"] == key)
+        assert panel["notes"].startswith("填表说明：" + specs.NF_NOTES)
+        assert "notes" not in snapshot["panels"][0]  # the grassroots panels keep the table's own notes
+        html = client.get(reverse("reports:table", args=[staffed.city.pk, form_no])).content.decode()
+        assert html.count(specs.NF_NOTES) == 1
+        response = client.get(reverse("reports:xlsx", args=[staffed.city.pk, form_no]))
+        ws = load_workbook(io.BytesIO(response.content))[sheet]
+        assert any(str(c.value).startswith("填表说明：" + specs.NF_NOTES) for c in ws["A"] if c.value)
+
+
+def test_a_new_field_unit_page_shows_its_own_figures_not_empty_grassroots_ones(staffed, admin_a, login):
+    nf = add_new_field(staffed)
+    client = login(admin_a)
+    page = client.get(reverse("orgtree:unit", args=[nf["zone"].pk])).content.decode()
+    assert "新领域妇联 <strong>1</strong> 个（含本组织）；在任成员 3 人，其中主席 1 人、副主席 2 人。" in page
+    assert "不按扩员配额判定达标" in page
+    assert "基层组织 <strong>0</strong> 个" not in page and "达标比例" not in page
+    # A district with both keeps its grassroots table and says what the charts count.
+    district = client.get(reverse("orgtree:unit", args=[staffed.district_a.pk])).content.decode()
+    assert "达标比例" in district and "以上分布只统计三类基层组织的在任成员" in district
+
+
+def test_the_compliance_page_of_a_new_field_unit_says_it_is_not_judged_by_the_quotas(staffed, admin_a, login):
+    nf = add_new_field(staffed)
+    client = login(admin_a)
+    page = client.get(reverse("members:compliance", args=[nf["mall"].pk])).content.decode()
+    assert "中央大街商圈妇联是新领域妇联，不在三类基层组织之内，不按扩员配额判定达标" in page
+    street = client.get(reverse("members:compliance", args=[staffed.street_a.pk])).content.decode()
+    assert "是新领域妇联" not in street
+
+
+def test_a_city_lists_its_districts_before_its_new_field_federations_on_the_page_and_in_the_tree(
+    tree, city_admin, login
+):
+    nf = make(tree.city, "市农业系统妇联", "2301-01", K.NF_ORGAN)
+    late = make(tree.city, "松北区", "230109", K.DISTRICT)  # opened after the new-field 妇联
+    client = login(city_admin)
+    page = client.get(reverse("orgtree:unit", args=[tree.city.pk]))
+    assert [c.name for c in page.context["children"]] == ["道里区", "南岗区", "松北区", "市农业系统妇联"]
+    listed = client.get(f"/api/v1/units/{tree.city.code}/children/").json()
+    names = [u["name"] for u in listed.get("results", listed)]
+    assert names == ["道里区", "南岗区", late.name, nf.name]

@@ -29,7 +29,8 @@ def test_the_compliance_list_downloads_as_xlsx_with_unit_paths(tree, viewer_a, l
     assert ws.freeze_panes == "A2"
     summary = wb["达标情况"]
     assert summary["A1"].value == "类别"
-    assert all(isinstance(row[1].value, int) for row in summary.iter_rows(min_row=2))
+    assert all(isinstance(row[1].value, int) for row in summary.iter_rows(min_row=2, max_row=4))
+    assert summary["A6"].value == "按2016年8月31日在任成员检查；达标按《2016年扩员配额（哈妇发〔2016〕8号）》判定。"
 
 
 def test_the_compliance_download_follows_the_severity_filter(tree, viewer_a, login):

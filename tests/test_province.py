@@ -148,7 +148,29 @@ def test_the_unit_form_offers_cities_below_a_province(province, province_admin, 
     page = login(province_admin).get(reverse("orgtree:unit", args=[province.province.pk]))
     assert page.status_code == 200
     assert [str(k) for k in page.context["child_kinds"]] == [K.CITY, K.PREFECTURE]
-    assert "第0级（省）" in page.content.decode()
+    html = page.content.decode()
+    assert "组织代码 23 · 省级" in html and "第0级" not in html
+
+
+def test_the_unit_page_names_each_level_as_the_reform_plan_does(province, province_admin, login):
+    client = login(province_admin)
+    for unit, level in [
+        (province.city, "市（地）级"),
+        (province.district_a, "县（市、区）级"),
+        (province.street_a, "乡镇（街道）级"),
+        (province.community_a, "村（社区）级"),
+    ]:
+        html = client.get(reverse("orgtree:unit", args=[unit.pk])).content.decode()
+        assert f"组织代码 {unit.code} · {level}" in html
+
+
+def test_the_unit_page_counts_the_units_below_by_level_from_the_top(province, province_admin, login):
+    """本组织以下共有 lists 市, 区, 街道 … in the tree's order, not in the alphabetical order of the kinds' keys."""
+    page = login(province_admin).get(reverse("orgtree:unit", args=[province.province.pk]))
+    labels = [label for label, _n in page.context["subtree_counts"]]
+    assert labels == ["市", "区", "街道", "乡镇", "社区", "村"]
+    harbin = next(c for c in page.context["children"] if c.pk == province.city.pk)
+    assert [label for label, _n in harbin.kind_counts] == ["区", "街道", "乡镇", "社区", "村"]
 
 
 def test_the_heilongjiang_code_list_has_13_cities_and_prefectures_with_their_source():
@@ -315,3 +337,46 @@ def test_a_provincial_campaigns_dashboard_has_a_row_per_city_opening_into_its_di
     city_page = login(harbin_admin).get(url)
     assert not city_page.context["show_cities"]
     assert [d.name for d, _cells in city_page.context["rows"]] == ["道里区", "南岗区"]
+
+
+# --- what a provincial user reads (the click-through of issue 10) ----------------------------
+
+
+def test_a_provincial_form1_asks_for_a_row_per_city_and_form2_says_what_its_city_rows_count(province):
+    f1 = tables.compute(1, unit=province.province, as_of=TODAY)
+    assert "每个市（地）填写一行" in f1["notes"] and "区、县（市）填写一行" not in f1["notes"]
+    f2 = tables.compute(2, unit=province.province, as_of=TODAY)
+    assert "各市（地）行汇总其区、县（市）" in f2["notes"]
+    # A city's own tables keep the wording of the 2016 forms.
+    assert "每个区、县（市）填写一行" in tables.compute(1, unit=province.city, as_of=TODAY)["notes"]
+
+
+def test_the_failed_checks_of_a_table_page_read_as_sentences_without_internal_cell_keys(
+    province, province_reviewer, login
+):
+    page = login(province_reviewer).get(reverse("reports:table", args=[province.province.pk, 1]), {"as_of": TODAY})
+    html = page.content.decode()
+    assert "表内及表间核对未通过" in html and "分管领导未填写姓名或电话" in html
+    assert f"[main/u{province.city.pk}/" not in html
+
+
+def test_the_dashboard_and_the_list_name_who_issued_a_provincial_campaign_and_a_city_opened_says_so(
+    province, province_admin, province_reviewer, login
+):
+    campaign = returns_services.create_campaign(
+        actor=province_admin,
+        doc_number="黑妇发〔2017〕3号",
+        title="全省换届情况统计",
+        baseline_date=datetime.date(2017, 5, 1),
+        cut_off_date=datetime.date(2017, 9, 30),
+        due_dates={"2": datetime.date(2017, 10, 15)},
+    )
+    client = login(province_reviewer)
+    listing = client.get(reverse("returns:campaigns")).content.decode()
+    assert "<th>发布单位</th>" in listing and "黑龙江省妇联" in listing
+    url = reverse("returns:campaign", args=[campaign.pk])
+    assert "发布单位 黑龙江省妇联" in client.get(url).content.decode()
+    opened = client.get(url, {"city": province.qqhr.pk}).content.decode()
+    # The scope line stands above the counters it scopes.
+    scope = opened.index("以下各数只计齐齐哈尔市的区、县（市）")
+    assert scope < opened.index("上报率（")

@@ -2,12 +2,15 @@
 attached to a campaign or in effect from a date; every 达标 figure names the rule set it was judged by."""
 
 import datetime
+import io
 import sqlite3
 
 import pytest
 from conftest import make_user
 from django.urls import reverse
+from openpyxl import load_workbook
 
+from fedorg.dates import cn_date
 from members import rules
 from members import services as members
 from members.models import QuotaRule, RuleSet
@@ -214,3 +217,41 @@ def test_a_provincial_rule_set_applies_to_its_cities_a_citys_only_to_itself(tree
     qq = Unit.objects.get(pk=qqhr.pk)
     assert rules.rules_in_effect(on=CUT_2017, unit=qq).id == city_set.pk
     assert rules.rules_in_effect(on=CUT_2016, unit=qq).name == rules.RULES_2016_NAME
+
+
+def test_the_seeded_rule_set_reads_as_preset_for_everyone_and_a_citys_as_its_federations(tree, city_admin, login):
+    client = login(city_admin)
+    data = {"name": "2018年配额", "source": "哈妇发〔2018〕1号", "effective_from": "2018-01-01"}
+    for block, values in QUOTAS_2017.items():
+        data[f"{block}_on"] = "on" if values else ""
+        data.update({f"{block}_{key}": value for key, value in (values or {}).items()})
+    assert client.post(reverse("members:rule_sets"), data).status_code == 302
+    page = client.get(reverse("members:rule_sets")).content.decode()
+    assert "系统预置（各地通用）" in page and "<td>全部</td>" not in page
+    assert "<td>哈尔滨市妇联</td>" in page
+    assert '<td class="nowrap">2016-06-02</td>' in page
+
+
+def test_the_form_lays_the_quotas_out_as_a_row_per_block_and_marks_the_faulty_cell(tree, city_admin, login):
+    client = login(city_admin)
+    page = client.get(reverse("members:rule_sets"))
+    rows = page.context["form"].quota_rows()
+    assert [label for label, _on, _figures in rows] == ["乡镇（街道）妇联", "村（社区）妇联", "村（社区）妇代会"]
+    assert all(len(figures) == 6 for _label, _on, figures in rows)
+    assert 'class="list compact quota-grid"' in page.content.decode()
+    data = {"name": "错误配额", "effective_from": "2018-01-01", "street_on": "on"}
+    data.update({f"street_{k}": v for k, v in QUOTAS_2017["street"].items()})
+    data["street_total_min"] = 40
+    html = client.post(reverse("members:rule_sets"), data).content.decode()
+    assert 'id="form-errors"' in html and '<td class="has-error">' in html
+
+
+def test_the_compliance_download_names_the_rule_set_its_figures_were_judged_by(small_community, city_admin, login):
+    define_2017(city_admin)
+    client = login(city_admin)
+    url = reverse("members:compliance_xlsx", args=[small_community.city.pk])
+    for on, name in [("2016-08-31", "2016年扩员配额（哈妇发〔2016〕8号）"), ("2017-09-30", "2017年村（社区）妇联配额")]:
+        response = client.get(url, {"on": on})
+        summary = load_workbook(io.BytesIO(b"".join(response.streaming_content)))["达标情况"]
+        notes = [row[0] for row in summary.iter_rows(values_only=True) if row and row[0] and "判定" in str(row[0])]
+        assert notes == [f"按{cn_date(datetime.date.fromisoformat(on))}在任成员检查；达标按《{name}》判定。"]

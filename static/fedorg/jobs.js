@@ -32,6 +32,8 @@
         } else {
           var cancel = box.querySelector(".job-cancel");
           if (cancel) { cancel.hidden = true; }
+          var note = box.querySelector(".job-note");
+          if (note) { note.hidden = true; }
         }
       })
       .catch(function () { window.setTimeout(poll, 3000); });
