@@ -15,6 +15,7 @@ import io
 from functools import cache
 
 import xlsxwriter
+from django.db import connection
 from django.db.models import Case, IntegerField, Value, When
 from django.utils import timezone
 
@@ -206,6 +207,24 @@ def write_cells(ws, row_number, cells):
             ws.write_number(row_number, col, value)
 
 
+def stream_rows(posts, *, chunk_size=2000, by_chunks=None):
+    """The export's rows of `posts`, in order, without holding a read open on SQLite.
+
+    PostgreSQL streams one cursor. On SQLite an open cursor keeps its read lock while a background
+    export writes its progress, and a page view's write transaction then makes that write fail at
+    once ("database is locked": the job died whenever someone watched it). There the ordered post
+    ids are read first (a few MB for a province), and each chunk of rows is read in full.
+    """
+    if by_chunks is None:
+        by_chunks = connection.vendor == "sqlite"
+    if not by_chunks:
+        yield from posts.values_list(*FIELDS).iterator(chunk_size=chunk_size)
+        return
+    ids = list(posts.values_list("pk", flat=True))
+    for start in range(0, len(ids), chunk_size):
+        yield from list(posts.filter(pk__in=ids[start : start + chunk_size]).values_list(*FIELDS))
+
+
 def export_roster(*, unit, actor, as_of=None, history=False, out=None, progress=None):
     """Write the roster of `unit`'s subtree to `out` (a path or binary stream); returns `out`.
 
@@ -216,17 +235,17 @@ def export_roster(*, unit, actor, as_of=None, history=False, out=None, progress=
     """
     as_of = as_of or timezone.localdate()
     show = actor is None or can_see_personal_data(actor, unit)
-    rows = roster_rows(unit, as_of=as_of, history=history)
+    posts = roster_posts(unit, as_of=as_of, history=history)
     total = None
     if progress is not None:
-        total = rows.count()
+        total = posts.count()
         progress(0, total)
     target = io.BytesIO() if out is None else out
     workbook = xlsxwriter.Workbook(target, {"constant_memory": True})
     try:
         ws = start_sheet(workbook)
         done = 0
-        for done, row in enumerate(rows.iterator(chunk_size=2000), start=1):
+        for done, row in enumerate(stream_rows(posts), start=1):
             write_cells(ws, done, roster_row(row, show_personal_data=show))
             if progress is not None and done % PROGRESS_EVERY == 0:
                 progress(done, total)
