@@ -91,6 +91,22 @@ def test_a_fresh_database_gets_harbin_below_the_province_from_the_start():
     assert Contact.objects.filter(unit__parent=harbin).values("unit").distinct().count() == 18
 
 
+@pytest.mark.django_db
+def test_the_provincial_form1_has_a_leader_and_a_contact_for_every_city():
+    """The province's 附表1 lists the city federations' 分管领导 and 具体联系人, with the city's own area code."""
+    ensure_campaign_2016()
+    province.seed_organisation(harbin_scale="small", per_district=TINY, only={"2327"})
+    form1 = tables.compute(1, unit=Unit.objects.get(code="23"))
+    assert not tables.failed_checks(form1)
+    rows = form1["panels"][0]["rows"]
+    assert len(rows) == 13
+    for row in rows:
+        assert all(row["cells"][1:-1]), row["label"]  # the last column is 备注
+    dxal = Contact.objects.get(unit__code="2327", role=Contact.Role.LEADER)
+    assert dxal.office_phone.startswith("0457-") and ("大兴安岭地区妇联" in dxal.title or "大兴安岭地委" in dxal.title)
+    assert not Contact.objects.filter(unit__code="2301", title__contains="区委").exists()
+
+
 # Values that COPY's text format has to escape, and empty strings next to NULLs.
 AWKWARD = [
     ("王\t丽华", "230102198001010026", "哈尔滨\\道里区\n妇联\r主席", "", True),

@@ -34,9 +34,9 @@ from django.conf import settings
 from django.db import transaction
 
 from fedorg.dates import DOC_NUMBER_2016
-from fedorg.demo import tree
+from fedorg.demo import people, tree
 from orgtree import services
-from orgtree.models import Unit, User
+from orgtree.models import Contact, Unit, User
 
 FIXTURE = Path(settings.BASE_DIR) / "fixtures" / "heilongjiang.json"
 PROVINCE_CODE = "23"
@@ -212,8 +212,50 @@ def seed_organisation(*, harbin_scale="city", per_district=None, only=None):
         # Last: each new-field unit is inserted one by one (create_unit), and an insert shifts the lft and
         # rght of every unit after it, 40,000 of them with the other cities in place.
         units += seed_other_cities(per_district=per_district, only=only)
+        contacts += seed_city_contacts()
         _bind_2016_campaign_to_harbin()
     return {"units": units, "accounts": accounts, "contacts": contacts, "congresses": congresses}
+
+
+# 长途区号 of each city (the province's 附表1 lists an office phone per city federation).
+AREA_CODES = {"2301": "0451", "2302": "0452", "2303": "0467", "2304": "0468", "2305": "0469", "2306": "0459",
+              "2307": "0458", "2308": "0454", "2309": "0464", "2310": "0453", "2311": "0456", "2312": "0455",
+              "2327": "0457"}  # fmt: skip
+CITY_LEADER_TITLES = ["{k}妇联主席", "{k}妇联主席", "{k}妇联副主席", "{p}委常委、组织部部长"]
+CITY_CONTACT_TITLES = ["{k}妇联组织联络部部长", "{k}妇联组织联络部副部长", "{k}妇联办公室主任"]
+
+
+def seed_city_contacts():
+    """分管领导 and 具体联系人 of each city federation: the rows of the province's 附表1.
+
+    Drawn from a generator of their own, so Harbin's districts draw exactly what the city demo draws.
+    """
+    rng = random.Random("heilongjiang-city-contacts")
+    done = 0
+    for city in Unit.objects.filter(parent__code=PROVINCE_CODE).order_by("code"):
+        k = city.name  # 哈尔滨市妇联主席, 大兴安岭地区妇联主席; the party committee is 哈尔滨市委, 大兴安岭地委
+        p = city.name.removesuffix("地区") + "地" if city.kind == Unit.Kind.PREFECTURE else city.name
+        area = AREA_CODES.get(city.code, "0451")
+        leader = {
+            "name": people.woman_name(rng, rng.randint(1962, 1968)),
+            "title": rng.choice(CITY_LEADER_TITLES).format(k=k, p=p),
+            "office_phone": f"{area}-{rng.randrange(8200_0000, 8899_9999)}",
+            "mobile": people.mobile(rng),
+            "email_qq": f"{rng.randrange(10**8, 10**10)}@qq.com",
+        }
+        contact = {
+            "name": people.woman_name(rng, rng.randint(1972, 1990)),
+            "title": rng.choice(CITY_CONTACT_TITLES).format(k=k),
+            "office_phone": f"{area}-{rng.randrange(8200_0000, 8899_9999)}",
+            "mobile": people.mobile(rng),
+            "email_qq": f"fl{city.code}@163.com",
+        }
+        if city.contacts.exists():
+            continue
+        contacts = {Contact.Role.LEADER: leader, Contact.Role.CONTACT: contact}
+        services.update_contacts(unit=city, contacts=contacts, actor=None)
+        done += 1
+    return done
 
 
 def _bind_2016_campaign_to_harbin():
