@@ -216,3 +216,18 @@ def test_a_generated_city_follows_its_county_count_and_the_per_district_layer():
     county = kinds["county"][0][0]
     assert len(children[county]) == 22 and all(12 <= len(children[t]) <= 20 for t in children[county])
     assert 3 * 250 + 330 < len(rows) < 3 * 310 + 410
+
+
+@pytest.mark.django_db
+def test_the_province_demo_runs_a_provincial_campaign_over_every_citys_districts(client):
+    """The provincial dashboard has something to show: a campaign of 黑龙江省妇联, open now, a row per city."""
+    ensure_campaign_2016()
+    province.seed_organisation(harbin_scale="small", per_district=TINY, only={"2327"})
+    campaign = province.seed_provincial_campaign()
+    assert campaign.unit.code == "23" and campaign.doc_number.startswith("黑妇发")
+    assert {d.code[:4] for d in campaign.districts()} == {"2301", "2327"}
+    assert all(f.due_date > timezone.localdate() for f in campaign.forms.all())
+    assert province.seed_provincial_campaign() is None, "a second run adds nothing"
+    client.force_login(User.objects.get(username="sheng_shenhe"))
+    page = client.get(campaign.get_absolute_url()).content.decode()
+    assert "哈尔滨市" in page and "大兴安岭地区" in page

@@ -32,6 +32,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 
 from fedorg.dates import DOC_NUMBER_2016
 from fedorg.demo import people, tree
@@ -308,3 +309,32 @@ def _new_field_rosters():
                 posts.append(Post(person=person, unit=unit, role=role, start_date=start))
     Post.objects.bulk_create(posts)
     return len(posts)
+
+
+PROVINCE_DOC_NUMBER = "黑妇发〔{year}〕17号"
+PROVINCE_TITLE = "关于报送{year}年全省基层妇联组织建设情况统计表的通知"
+PROVINCE_DUE_IN_DAYS = {"1": 10, "4": 24, "5": 24}
+
+
+def seed_provincial_campaign(*, today=None, stdout=None):
+    """A campaign of the province, open now: every district of every city files 附表1, 4 and 5 in the coming weeks,
+    so the provincial dashboard has a row per city (issue 10). A second run adds nothing."""
+    from returns import services as return_services
+    from returns.models import Campaign
+
+    today = today or timezone.localdate()
+    doc_number = PROVINCE_DOC_NUMBER.format(year=today.year)
+    admin = User.objects.filter(username="sheng_admin", is_active=True).first()
+    if admin is None or Campaign.objects.filter(doc_number=doc_number).exists():
+        return None
+    campaign = return_services.create_campaign(
+        actor=admin,
+        doc_number=doc_number,
+        title=PROVINCE_TITLE.format(year=today.year),
+        baseline_date=datetime.date(2016, 6, 2),
+        cut_off_date=today.replace(day=1) - datetime.timedelta(days=1),
+        due_dates={form: today + datetime.timedelta(days=n) for form, n in PROVINCE_DUE_IN_DAYS.items()},
+    )
+    if stdout:
+        stdout.write(f"报送任务：{doc_number}（{campaign.title}），全省 {campaign.districts().count()} 个区县报送。")
+    return campaign

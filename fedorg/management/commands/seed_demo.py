@@ -66,6 +66,8 @@ class Command(BaseCommand):
             from fedorg.demo.returns import seed_live_campaign
 
             seed_live_campaign(stdout=self.stdout)
+            if scale == "province":
+                province.seed_provincial_campaign(stdout=self.stdout)
             self.stdout.write(f"报表用时 {time.monotonic() - returns_started:.1f} 秒。")
         self.stdout.write(self.style.SUCCESS(f"演示数据就绪，总用时 {time.monotonic() - started:.1f} 秒。"))
 
