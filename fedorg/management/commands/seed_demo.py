@@ -41,7 +41,7 @@ class Command(BaseCommand):
             created = demo.seed_organisation(scale=scale)
         self.stdout.write(
             f"组织：新建 {created['units']} 个（共 {Unit.objects.count()} 个）；账号 {created['accounts']} 个；"
-            f"联系人 {created['contacts']} 个区县；届次 {created['congresses']} 个。用时 {time.monotonic() - started:.1f} 秒。"
+            f"联系人 {created['contacts']} 个单位；届次 {created['congresses']} 个。用时 {time.monotonic() - started:.1f} 秒。"
         )
         if not no_rosters:
             # members owns people and posts; it only reads the tree built above.
