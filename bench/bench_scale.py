@@ -42,10 +42,6 @@ def sibling_url(url, suffix):
 # --- in a child process, set up on one database ------------------------------------------------
 
 
-class Rollback(Exception):
-    pass
-
-
 def tree_write(street):
     """Open a community below `street` through the service, then roll it back."""
     from django.db import transaction
@@ -53,15 +49,12 @@ def tree_write(street):
     from orgtree import services
     from orgtree.models import Unit
 
-    try:
-        with transaction.atomic():
-            services.create_unit(
-                parent=Unit.objects.get(pk=street.pk), name="基准测试社区", code=street.code + "999",
-                kind=Unit.Kind.COMMUNITY, actor=None,
-            )  # fmt: skip
-            raise Rollback
-    except Rollback:
-        pass
+    with transaction.atomic():
+        services.create_unit(
+            parent=Unit.objects.get(pk=street.pk), name="基准测试社区", code=street.code + "999",
+            kind=Unit.Kind.COMMUNITY, actor=None,
+        )  # fmt: skip
+        transaction.set_rollback(True)
 
 
 def first_street(city):

@@ -22,26 +22,23 @@ from members.roster_xlsx.engine import import_roster
 def main():
     if bench.TEMP_DB is not None:
         call_command("migrate", verbosity=0)
-    try:
-        with transaction.atomic():
-            district, communities = bench.build_units()
-            data = bench.build_file(communities)
-            started = time.perf_counter()
-            wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-            sum(1 for _ in wb.active.iter_rows(values_only=True))
-            wb.close()
-            print(f"openpyxl 只读读取：{time.perf_counter() - started:.2f} 秒", flush=True)
-            for label, dry_run in (("试运行", True), ("正式导入", False)):
-                profiler = Profiler(interval=0.001)
-                profiler.start()
-                result = import_roster(unit=district, file=data, actor=None, dry_run=dry_run)
-                profiler.stop()
-                assert result.ok, result.error_lines()[:5]
-                print(f"== {label} ==")
-                print(profiler.output_text(unicode=True, color=False))
-            raise bench.Rollback
-    except bench.Rollback:
-        pass
+    with transaction.atomic():
+        district, communities = bench.build_units()
+        data = bench.build_file(communities)
+        started = time.perf_counter()
+        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        sum(1 for _ in wb.active.iter_rows(values_only=True))
+        wb.close()
+        print(f"openpyxl 只读读取：{time.perf_counter() - started:.2f} 秒", flush=True)
+        for label, dry_run in (("试运行", True), ("正式导入", False)):
+            profiler = Profiler(interval=0.001)
+            profiler.start()
+            result = import_roster(unit=district, file=data, actor=None, dry_run=dry_run)
+            profiler.stop()
+            assert result.ok, result.error_lines()[:5]
+            print(f"== {label} ==")
+            print(profiler.output_text(unicode=True, color=False))
+        transaction.set_rollback(True)
 
 
 if __name__ == "__main__":
