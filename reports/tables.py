@@ -646,24 +646,38 @@ def form5_groups(unit, *, as_of, baseline, params=None):
     return {key: values for key, values in groups.items() if key[0] != specs.NEW_FIELD_BLOCK}
 
 
+# 附表5's rank of a post (1 主席/主任, 2 副主席/副主任, 3 执委 and 4 委员) as the row key it adds to.
+FORM5_RANK_KEYS = {1: "r1", 2: "r2", 3: "r3", 4: "r3"}
+
+
+def _form5_sums(groups, keys, targets):
+    """{row key: {column key: sum}} of 附表5's groups; `targets(block, rank key)` names the rows each adds to."""
+    sums = {}
+    for (block, rank), values in groups.items():
+        for target in targets(block, FORM5_RANK_KEYS[rank]):
+            acc = sums.setdefault(target, dict.fromkeys(keys, 0))
+            for key in keys:
+                acc[key] += values[key]
+    return sums
+
+
+def _form5_cells(acc, columns, keys, label):
+    """The cells of one 附表5 row from its sums (all zero when nobody is in it), with the average age."""
+    acc = acc or dict.fromkeys(keys, 0)
+    avg = _round1(acc["age_sum"] / acc["total"]) if acc["total"] else DASH
+    return _cells_from(columns, acc, {"item": label, "avg_age": avg, "note": ""})
+
+
 def _form5(snapshot, *, unit, as_of, baseline, user):
     every_group = _form5_all_groups(unit, as_of=as_of, baseline=baseline)
     groups = {key: values for key, values in every_group.items() if key[0] != specs.NEW_FIELD_BLOCK}
     new_field = {key: values for key, values in every_group.items() if key[0] == specs.NEW_FIELD_BLOCK}
     header, columns = specs.build_header(specs.FORM5_HEADER)
     keys = [*specs.conditions(specs.FORM5_HEADER), "age_sum"]
-    rank_of = {1: "r1", 2: "r2", 3: "r3", 4: "r3"}
-    sums = {}
-    for (block, rnk), values in groups.items():
-        for target in ("total", f"b{block}", f"b{block}{rank_of[rnk]}"):
-            acc = sums.setdefault(target, dict.fromkeys(keys, 0))
-            for key in keys:
-                acc[key] += values[key]
+    sums = _form5_sums(groups, keys, lambda block, rank: ("total", f"b{block}", f"b{block}{rank}"))
 
     def cells(key, label):
-        acc = sums.get(key, dict.fromkeys(keys, 0))
-        avg = _round1(acc["age_sum"] / acc["total"]) if acc["total"] else DASH
-        return _cells_from(columns, acc, {"item": label, "avg_age": avg, "note": ""})
+        return _form5_cells(sums.get(key), columns, keys, label)
 
     rows = [_row("total", "总计", "total", cells("total", "总计"), drill=True)]
     numerals = "一二三"
@@ -720,18 +734,10 @@ def _form5(snapshot, *, unit, as_of, baseline, user):
 
 def _form5_new_field(snapshot, groups, columns, keys, groups_to_check):
     """附表5（新领域妇联）: 小计 and its 主席, 副主席, 执委 rows, with the same columns and checks as 附表5."""
-    rank_of = {1: "r1", 2: "r2", 3: "r3", 4: "r3"}
-    sums = {}
-    for (_block, rnk), values in groups.items():
-        for target in ("nf", f"nf{rank_of[rnk]}"):
-            acc = sums.setdefault(target, dict.fromkeys(keys, 0))
-            for key in keys:
-                acc[key] += values[key]
+    sums = _form5_sums(groups, keys, lambda _block, rank: ("nf", f"nf{rank}"))
 
     def cells(key, label):
-        acc = sums.get(key, dict.fromkeys(keys, 0))
-        avg = _round1(acc["age_sum"] / acc["total"]) if acc["total"] else DASH
-        return _cells_from(columns, acc, {"item": label, "avg_age": avg, "note": ""})
+        return _form5_cells(sums.get(key), columns, keys, label)
 
     rows = [_row("nf", "新领域妇联小计", "subtotal", cells("nf", "新领域妇联小计"))]
     for rank_key, role in (("r1", "主席"), ("r2", "副主席"), ("r3", "执委")):

@@ -8,6 +8,7 @@ never change under the reviewer's feet, and a verification code always names the
 import base64
 import hashlib
 import json
+import uuid
 
 from django.conf import settings
 from django.db import models
@@ -421,8 +422,6 @@ class ReturnAttachmentQuerySet(models.QuerySet):
 
 def attachment_path(instance, filename):
     """A random name under attachments/: the uploader's file name is kept in `name`, never in the path."""
-    import uuid
-
     return f"attachments/{instance.ret_id}/{uuid.uuid4().hex}.{instance.extension}"
 
 

@@ -216,6 +216,18 @@ def test_a_provincial_reviewer_reviews_a_district_of_any_city(
     assert not returns_services.can_review(harbin_reviewer, province.longsha)
 
 
+def campaign_2017(actor, doc_number, title, *, form_no):
+    """A 2017 campaign of the actor's unit asking for one form by 2017-10-15."""
+    return returns_services.create_campaign(
+        actor=actor,
+        doc_number=doc_number,
+        title=title,
+        baseline_date=datetime.date(2017, 5, 1),
+        cut_off_date=datetime.date(2017, 9, 30),
+        due_dates={form_no: datetime.date(2017, 10, 15)},
+    )
+
+
 def test_a_province_runs_a_campaign_over_the_districts_of_every_city(province, province_admin, harbin_admin, login):
     data = {
         "doc_number": "黑妇发〔2017〕3号",
@@ -224,25 +236,11 @@ def test_a_province_runs_a_campaign_over_the_districts_of_every_city(province, p
         "cut_off_date": "2017-09-30",
         **{f"due_{n}": "2017-10-15" for n in ("1", "2", "3", "4", "5")},
     }
-    campaign = returns_services.create_campaign(
-        actor=province_admin,
-        doc_number=data["doc_number"],
-        title=data["title"],
-        baseline_date=datetime.date(2017, 5, 1),
-        cut_off_date=datetime.date(2017, 9, 30),
-        due_dates={"4": datetime.date(2017, 10, 15)},
-    )
+    campaign = campaign_2017(province_admin, data["doc_number"], data["title"], form_no="4")
     assert campaign.unit_id == province.province.pk
     assert {d.code for d in campaign.districts()} == {"230102", "230103", "230202"}
     # A city administrator still runs her own campaigns.
-    city_campaign = returns_services.create_campaign(
-        actor=harbin_admin,
-        doc_number="哈妇发〔2017〕5号",
-        title="哈尔滨市2017年扩员",
-        baseline_date=datetime.date(2017, 5, 1),
-        cut_off_date=datetime.date(2017, 9, 30),
-        due_dates={"4": datetime.date(2017, 10, 15)},
-    )
+    city_campaign = campaign_2017(harbin_admin, "哈妇发〔2017〕5号", "哈尔滨市2017年扩员", form_no="4")
     assert {d.code for d in city_campaign.districts()} == {"230102", "230103"}
 
 
@@ -312,14 +310,7 @@ def test_export_report_unit_23_gives_the_provincial_table_with_a_row_per_city(pr
 def test_a_provincial_campaigns_dashboard_has_a_row_per_city_opening_into_its_districts(
     province, province_admin, province_reviewer, harbin_admin, login
 ):
-    campaign = returns_services.create_campaign(
-        actor=province_admin,
-        doc_number="黑妇发〔2017〕3号",
-        title="全省换届情况统计",
-        baseline_date=datetime.date(2017, 5, 1),
-        cut_off_date=datetime.date(2017, 9, 30),
-        due_dates={"2": datetime.date(2017, 10, 15)},
-    )
+    campaign = campaign_2017(province_admin, "黑妇发〔2017〕3号", "全省换届情况统计", form_no="2")
     staffer = make_user("longsha", province.longsha, User.Role.STAFF)
     returns_services.submit_return(form=campaign.forms.get(), unit=province.longsha, actor=staffer, **FOOTER)
     client = login(province_reviewer)
@@ -363,14 +354,7 @@ def test_the_failed_checks_of_a_table_page_read_as_sentences_without_internal_ce
 def test_the_dashboard_and_the_list_name_who_issued_a_provincial_campaign_and_a_city_opened_says_so(
     province, province_admin, province_reviewer, login
 ):
-    campaign = returns_services.create_campaign(
-        actor=province_admin,
-        doc_number="黑妇发〔2017〕3号",
-        title="全省换届情况统计",
-        baseline_date=datetime.date(2017, 5, 1),
-        cut_off_date=datetime.date(2017, 9, 30),
-        due_dates={"2": datetime.date(2017, 10, 15)},
-    )
+    campaign = campaign_2017(province_admin, "黑妇发〔2017〕3号", "全省换届情况统计", form_no="2")
     client = login(province_reviewer)
     listing = client.get(reverse("returns:campaigns")).content.decode()
     assert "<th>发布单位</th>" in listing and "黑龙江省妇联" in listing
