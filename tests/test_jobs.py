@@ -7,6 +7,7 @@ user; a cancelled, stale or interrupted job ends cleanly.
 
 import datetime
 import io
+import re
 from datetime import timedelta
 
 import pytest
@@ -84,6 +85,12 @@ def test_a_big_export_runs_in_the_worker_with_progress_and_a_download(tree, dist
     assert (after["status"], after["percent"], after["rows_done"], after["rows_total"]) == ("done", 100, 8, 8)
     assert after["download"] == reverse("jobs:download", args=[job.pk])
     assert "下载" in client.get(reverse("jobs:list")).content.decode()
+    # The page opened while queued already holds the total's place, which the poll fills and shows.
+    assert re.search(r'class="job-of" hidden> / <span class="job-total"></span>', page)
+    done_page = client.get(first["Location"]).content.decode()
+    assert re.search(
+        r'<span class="job-done">8</span><span class="job-of"> / <span class="job-total">8</span>', done_page
+    )
 
     response = client.get(after["download"])
     assert response.status_code == 200

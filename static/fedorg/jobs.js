@@ -18,6 +18,8 @@
         set(".job-status", data.status_label);
         set(".job-done", data.rows_done);
         set(".job-total", data.rows_total === null ? "" : data.rows_total);
+        // The total is known once the job has counted its rows (the page may have been opened before).
+        box.querySelectorAll(".job-of").forEach(function (el) { el.hidden = data.rows_total === null; });
         set(".job-percent", data.percent);
         var message = box.querySelector(".job-message");
         message.textContent = data.message;
