@@ -489,6 +489,22 @@ def _filing_rows(posts):
     return rows
 
 
+def _filing_lines(meeting, filing):
+    """The 备案表's heading, meeting, filing and signature lines: the same on paper and in Excel."""
+    unit = meeting.unit
+    if filing:
+        party = f"{filing.party_org}，{filing.party_filed_on:%Y-%m-%d}"
+        parent = f"{unit.parent.name if unit.parent else ''}，{filing.parent_filed_on:%Y-%m-%d}"
+    else:
+        party, parent = "＿＿＿＿", unit.parent.name if unit.parent else ""
+    return {
+        "title": f"{unit.federation_name}组织成员选拔结果备案表",
+        "meeting": f"妇女群众会议：{cn_date(meeting.held_on)}，{meeting.place}，参会 {meeting.attendance} 人。",
+        "report": f"报送：同级党组织（{party}）；上级妇联（{parent}）。",
+        "sign": f"填报单位（盖章）：{unit.federation_name}　　　　日期：",
+    }
+
+
 @login_required
 def filing_print(request, pk):
     """备案表: who was selected at the meeting, how, and with which certificate; printable on A4."""
@@ -500,8 +516,7 @@ def filing_print(request, pk):
         meeting=meeting,
         headers=FILING_HEADERS,
         rows=_filing_rows(posts),
-        filing=Filing.objects.filter(meeting=meeting).first(),
-        held_on=cn_date(meeting.held_on),
+        lines=_filing_lines(meeting, Filing.objects.filter(meeting=meeting).first()),
     )
     return render(request, "members/filing_print.html", context)
 
@@ -512,8 +527,15 @@ def filing_xlsx(request, pk):
     wb = Workbook()
     ws = wb.active
     ws.title = "备案表"
+    lines = _filing_lines(meeting, Filing.objects.filter(meeting=meeting).first())
     write_simple_sheet(
-        ws, FILING_HEADERS, _filing_rows(selection.meeting_posts(meeting)), [6, 12, 10, 10, 10, 6, 14, 12, 20]
+        ws,
+        FILING_HEADERS,
+        _filing_rows(selection.meeting_posts(meeting)),
+        [6, 12, 10, 10, 10, 6, 14, 12, 20],
+        title=lines["title"],
+        above=[lines["meeting"]],
+        below=[lines["report"], lines["sign"]],
     )
     filename = f"{meeting.unit.code}-{meeting.unit.name}-选拔结果备案表-{meeting.held_on:%Y%m%d}.xlsx"
     return FileResponse(workbook_bytes(wb), as_attachment=True, filename=filename)

@@ -3,10 +3,12 @@ certificates → 备案 → 附表4, through the views, with the personas of con
 access rule (404 out of the subtree, 403 for a role that may not act)."""
 
 import datetime
+import io
 
 import pytest
 from conftest import valid_id_number
 from django.urls import reverse
+from openpyxl import load_workbook
 
 from members import selection
 from members.models import Candidate, Certificate, Filing, Meeting, Person, Post, RegisterEntry
@@ -152,6 +154,14 @@ def test_the_whole_path_for_one_community(tree, staff_a, staff_b, city_reviewer,
     assert "王秀兰" in sheet and "2016-230102001-0001" in sheet and "兆麟社区党委" in sheet
     xlsx = client.get(reverse("members:filing_xlsx", args=[meeting.pk]))
     assert xlsx.status_code == 200 and xlsx["Content-Type"].startswith("application/vnd.openxmlformats")
+    ws = load_workbook(io.BytesIO(b"".join(xlsx.streaming_content)))["备案表"]
+    cells = [[c for c in row if c is not None] for row in ws.iter_rows(values_only=True)]
+    assert cells[0] == [f"{meeting.unit.federation_name}组织成员选拔结果备案表"] and cells[1][0].startswith(
+        "妇女群众会议："
+    )
+    assert cells[2][:3] == ["序号", "姓名", "妇联职务"] and ws.freeze_panes == "A4"
+    assert "王秀兰" in cells[3] and "2016-230102001-0001" in cells[3]
+    assert "兆麟社区党委，2016-07-25" in cells[-2][0] and cells[-1][0].startswith("填报单位（盖章）：")
     for name in ("members:filing_print", "members:filing_xlsx"):
         refused("get", name, meeting.pk)
     refused("get", "members:filing_overview", tree.district_a.pk)
