@@ -270,4 +270,17 @@ if PRODUCTION:
 
 if FEDORG_ENV == "test":
     JOB_FILES_DIR = Path(tempfile.mkdtemp(prefix="fedorg-test-jobs-"))
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+        # A file, not Django's default in-memory database: in memory, the browser tests' live server
+        # would share the test's own connection across threads, and a request still running when a
+        # test ends corrupts that connection's transaction state for every later test (Django's
+        # LiveServerTestCase warns of it; seen in CI as TransactionManagementError in the live server
+        # and a dashboard cache bypassed after it). On a file each thread has its own connection and
+        # SQLite's locks order them, as in production. /dev/shm keeps it in memory all the same;
+        # pytest-django adds _gw0, _gw1 ... per xdist worker, the run id keeps two runs apart.
+        _shm = Path("/dev/shm")  # noqa: S108 (a throwaway test database, named by run id)
+        _run = os.environ.get("PYTEST_XDIST_TESTRUNUID") or str(os.getpid())
+        DATABASES["default"]["TEST"] = {
+            "NAME": str((_shm if _shm.is_dir() else Path(tempfile.gettempdir())) / f"fedorg-test-{_run[:12]}.sqlite3")
+        }
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
