@@ -8,6 +8,7 @@ from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
+from fedorg.dates import cn_date
 from members import services as members
 from orgtree import services as tree_services
 from orgtree.models import Unit
@@ -126,6 +127,17 @@ def test_export_report_command_writes_the_same_file_as_the_download_button(staff
     call_command("export_report", form=4, unit="230102", as_of="2016-08-31", out=str(out), stdout=stdout)
     assert "已导出 附表4" in stdout.getvalue()
     download = login(city_admin).get(reverse("reports:xlsx", args=[staffed.district_a.pk, 4]) + "?as_of=2016-08-31")
+    assert read_values(out.read_bytes()) == read_values(download.content)
+
+
+def test_export_report_command_counts_on_today_like_the_page_when_no_date_is_given(
+    staffed, login, city_admin, tmp_path
+):
+    out = tmp_path / "f4.xlsx"
+    stdout = io.StringIO()
+    call_command("export_report", form=4, unit="230102", out=str(out), stdout=stdout)
+    assert f"截止 {cn_date(timezone.localdate())}" in stdout.getvalue()
+    download = login(city_admin).get(reverse("reports:xlsx", args=[staffed.district_a.pk, 4]))
     assert read_values(out.read_bytes()) == read_values(download.content)
 
 

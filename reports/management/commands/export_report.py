@@ -7,8 +7,8 @@ a name ending in .pdf gets the PDF rendition (reports.pdf) instead of the .xlsx.
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
 
-from fedorg.dates import DEFAULT_AS_OF
 from orgtree.models import Unit
 from reports import tables
 from reports.pdf import render_pdf
@@ -21,7 +21,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--form", type=int, required=True, help="附表编号 1–5")
         parser.add_argument("--unit", required=True, help="组织代码，例如 230102")
-        parser.add_argument("--as-of", default="", help="截止时间 YYYY-MM-DD，默认 2016-08-31")
+        parser.add_argument("--as-of", default="", help="截止时间 YYYY-MM-DD，默认今天（与页面相同）")
         parser.add_argument("--out", required=True, help="输出文件 .xlsx；以 .pdf 结尾则输出 PDF 打印版")
 
     def handle(self, *args, form, unit, as_of, out, **options):
@@ -31,7 +31,8 @@ class Command(BaseCommand):
         if found is None:
             raise CommandError(f"没有组织代码为 {unit} 的组织。")
         try:
-            day = tables.parse_date(as_of, DEFAULT_AS_OF)
+            # Without a date the page counts on today, and so does this command (same file as the button).
+            day = tables.parse_date(as_of, timezone.localdate())
         except ValueError:
             raise CommandError(f"截止时间“{as_of}”不是有效日期，格式应为 2016-08-31。") from None
         snapshot, data = table_xlsx_bytes(found, form, as_of=day)
