@@ -4,13 +4,13 @@ from django import forms
 
 from members.models import RuleSet
 
-from .models import CampaignForm
+from .models import Campaign, CampaignForm
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 class CampaignCreateForm(forms.Form):
-    doc_number = forms.CharField(label="文号", max_length=50, help_text="例如 哈妇发〔2017〕3号")
+    doc_number = forms.CharField(label="文号", max_length=50, help_text="按本单位发文字号填写，例如 某妇发〔2017〕3号")
     title = forms.CharField(label="名称", max_length=200)
     baseline_date = forms.DateField(label="扩员基准日期", widget=DATE_INPUT, help_text="“扩员前”按这一天统计。")
     cut_off_date = forms.DateField(label="截止时间", widget=DATE_INPUT, help_text="报表按这一天统计。")
@@ -27,6 +27,10 @@ class CampaignCreateForm(forms.Form):
         rule_set = self.fields["rule_set"]
         assert isinstance(rule_set, forms.ModelChoiceField)  # noqa: S101 - narrows the type for mypy
         rule_set.queryset = RuleSet.objects.applicable_to(unit)
+        # The example is the issuer's own last 文号 (哈妇发 for Harbin, 黑妇发 for the province), never another's.
+        last = Campaign.objects.filter(unit=unit).order_by("-created_at", "-id").first() if unit else None
+        if last is not None:
+            self.fields["doc_number"].help_text = f"本单位上次发文：{last.doc_number}"
         # One optional due date per form: a form without a date is not part of the campaign.
         for value, label in CampaignForm.FormNo.choices:
             self.fields[f"due_{value}"] = forms.DateField(

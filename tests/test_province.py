@@ -244,6 +244,24 @@ def test_a_province_runs_a_campaign_over_the_districts_of_every_city(province, p
     assert {d.code for d in city_campaign.districts()} == {"230102", "230103"}
 
 
+def test_the_campaign_form_suggests_the_issuers_own_document_number_never_another_citys(
+    province, province_admin, harbin_admin, login
+):
+    campaign_2017(harbin_admin, "哈妇发〔2017〕5号", "哈尔滨市2017年扩员", form_no="4")
+    page = login(province_admin).get(reverse("returns:campaign_create")).content.decode()
+    # The 2016 rule set's name cites 哈妇发〔2016〕8号, rightly; the 文号 field's example must not.
+    assert "例如 某妇发〔2017〕3号" in page and "本单位上次发文" not in page
+    campaign_2017(province_admin, "黑妇发〔2017〕3号", "全省扩大基层妇联组织成员", form_no="4")
+    assert (
+        "本单位上次发文：黑妇发〔2017〕3号"
+        in login(province_admin).get(reverse("returns:campaign_create")).content.decode()
+    )
+    assert (
+        "本单位上次发文：哈妇发〔2017〕5号"
+        in login(harbin_admin).get(reverse("returns:campaign_create")).content.decode()
+    )
+
+
 # --- provincial tables ----------------------------------------------------------------------
 
 
