@@ -480,8 +480,9 @@ def _filing_rows(posts):
                 post.get_role_display(),
                 post.get_method_display(),
                 post.get_mode_display(),
-                "是" if person.is_social_worker else "",
-                "是" if person.is_org_leader else "",
+                # A yes/no column of an official form says 是 or 否: a blank reads as "not filled in".
+                "是" if person.is_social_worker else "否",
+                "是" if person.is_org_leader else "否",
                 post.start_date.isoformat(),
                 post.certificate_no,
             ]

@@ -161,6 +161,7 @@ def test_the_whole_path_for_one_community(tree, staff_a, staff_b, city_reviewer,
     )
     assert cells[2][:3] == ["序号", "姓名", "妇联职务"] and ws.freeze_panes == "A4"
     assert "王秀兰" in cells[3] and "2016-230102001-0001" in cells[3]
+    assert all(value in ("是", "否") for value in cells[3][5:7]), "社工 and 社会组织负责人 say 是 or 否, never blank"
     assert "兆麟社区党委，2016-07-25" in cells[-2][0] and cells[-1][0].startswith("填报单位（盖章）：")
     for name in ("members:filing_print", "members:filing_xlsx"):
         refused("get", name, meeting.pk)
