@@ -33,6 +33,8 @@ PDF_NARROW = 1.3  # WenQuanYi Micro Hei draws a digit about 0.6 em wide: 1.3 hal
 SIGN_PT = 10.5  # the 填报单位 line's font size (pdf.css .signline)
 SEAL_MM = 22
 SIGNED_BY = "填报单位（盖章）："
+# The snapshots of written reports (returns.services.text_report_snapshot) carry these form keys.
+TEXT_REPORTS = ("pilot", "experience")
 
 
 def _display(value):
@@ -79,6 +81,11 @@ def pdf_context(snapshot, *, seal=None, footer=None, verification_code=None, ver
                 "font_pt": round(_font_pt(total), 2),
             }
         )
+    return {"table": snapshot, "panels": panels, **_signed(snapshot, seal, footer, verification_code, verify_url)}
+
+
+def _signed(snapshot, seal, footer, verification_code, verify_url):
+    """What every printed form signs with: 填报单位 with the seal over it, the footer, the 验证码 and its QR code."""
     footer = footer or {}
     footer_items = []
     for name in FOOTER_FIELDS:
@@ -89,8 +96,6 @@ def pdf_context(snapshot, *, seal=None, footer=None, verification_code=None, ver
     name_centre_pt = SIGN_PT * (layout.text_width(SIGNED_BY) + layout.text_width(filer, PDF_NARROW) / 2) / 2
     seal_left_pt = max(name_centre_pt - SEAL_MM / 25.4 * 72 / 2, 0)
     return {
-        "table": snapshot,
-        "panels": panels,
         "filer": filer,
         "signed_by": SIGNED_BY,
         "seal_left_pt": round(seal_left_pt, 1),
@@ -102,12 +107,29 @@ def pdf_context(snapshot, *, seal=None, footer=None, verification_code=None, ver
     }
 
 
+def text_report_context(snapshot, *, seal=None, footer=None, verification_code=None, verify_url=None):
+    """A written report (示范点情况报告, 经验材料; returns.services.text_report_snapshot): its table, then its text."""
+    columns = snapshot.get("columns") or snapshot["panels"][0]["columns"]
+    rows = [[_display(value) for value in row["cells"]] for row in snapshot.get("rows", [])]
+    return {
+        "table": snapshot,
+        "columns": columns,
+        "rows": rows,
+        "report": snapshot.get("report", ""),
+        "as_of_text": cn_date(snapshot.get("as_of")),
+        **_signed(snapshot, seal, footer, verification_code, verify_url),
+    }
+
+
 def render_html(snapshot, **kwargs):
+    if snapshot.get("form") in TEXT_REPORTS:
+        return render_to_string("reports/pdf_text.html", text_report_context(snapshot, **kwargs))
     return render_to_string("reports/pdf.html", pdf_context(snapshot, **kwargs))
 
 
 def render_pdf(snapshot, *, seal=None, footer=None, verification_code=None, verify_url=None):
-    """The PDF bytes of a snapshot: seal (PNG bytes) over 填报单位, footer as in render_xlsx, QR to verify_url."""
+    """The PDF bytes of a snapshot: seal (PNG bytes) over 填报单位, footer as in render_xlsx, QR to verify_url.
+    A written report (the pilot report, 经验材料) prints as its table and then its text."""
     from weasyprint import CSS, HTML
     from weasyprint.text.fonts import FontConfiguration
 

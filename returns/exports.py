@@ -13,7 +13,7 @@ from openpyxl.styles import Alignment, Font
 from fedorg.dates import cn_date
 from fedorg.masking import mask_mobile
 from fedorg.xlsx import BODY_FONT, BORDER, CENTER, HEADER_FILL, HEADER_FONT, safe_text
-from reports.excel import render_xlsx
+from reports.excel import filer_name, render_xlsx
 from reports.pdf import render_pdf
 
 from . import services
@@ -59,7 +59,9 @@ def stamped_xlsx(snapshot, *, mask_personal_data=False):
 
 def stamped_pdf(snapshot, *, mask_personal_data=False, verify_url=None):
     """The PDF rendition of the same snapshot: frozen seal, footer, 验证码 and a QR code to `verify_url`."""
-    data = mask_snapshot(snapshot.data) if mask_personal_data else snapshot.data
+    data = snapshot.data
+    if mask_personal_data and data.get("form") not in ("pilot", "experience"):  # written reports hold no phones
+        data = mask_snapshot(data)
     return render_pdf(
         data,
         seal=snapshot.seal_bytes,
@@ -82,7 +84,7 @@ def pilot_xlsx(snapshot, *, seal=None):
     columns = data.get("columns") or services.PILOT_COLUMNS
     last = PILOT_LETTERS[len(columns) - 1]
     ws.merge_cells(f"A1:{last}1")
-    ws["A2"] = f"填报单位（盖章）：{data['unit']['name']}"
+    ws["A2"] = f"填报单位（盖章）：{filer_name(data)}"
     ws[f"{last}2"] = f"截止时间：{cn_date(data['as_of'])}"
     for col, column in zip(PILOT_LETTERS, columns, strict=False):
         cell = ws[f"{col}{PILOT_FIRST_ROW - 1}"]

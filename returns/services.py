@@ -245,7 +245,8 @@ def text_report_snapshot(form_no, label, title, unit, as_of, columns, rows, repo
         "form": form_no,
         "label": label,
         "title": title,
-        "unit": {"id": unit.pk, "code": unit.code, "name": unit.name},
+        # "federation": the name it signs with (道里区妇联), as in reports.tables snapshots.
+        "unit": {"id": unit.pk, "code": unit.code, "name": unit.name, "federation": unit.federation_name},
         "as_of": as_of.isoformat(),
         "panels": [panel],
         "columns": columns,

@@ -517,8 +517,6 @@ def return_export_pdf(request, pk):
     """The same snapshot as a PDF for printing and stamping on paper, its QR code opening /verify/<code>/."""
     ret = get_return_for_user(request.user, pk)
     snapshot = _exported_snapshot(ret, request)
-    if ret.form.is_text_report:
-        raise Http404(f"{ret.form.short_label}请下载 Excel 文件。")
     verify_url = request.build_absolute_uri(reverse("returns:verify", args=[snapshot.code]))
     content = stamped_pdf(
         snapshot, mask_personal_data=not may_see_return_contacts(request.user, ret), verify_url=verify_url

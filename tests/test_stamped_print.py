@@ -342,6 +342,34 @@ def test_the_pdf_masks_phones_for_a_browsing_viewer_and_is_404_outside(
     assert login(staff_b).get(reverse("returns:return_export_pdf", args=[ret.pk])).status_code == 404
 
 
+def test_the_pilot_report_prints_as_a_pdf_with_its_table_text_seal_and_code(
+    sealed, campaign_2016, staff_a, staff_b, city_admin, city_reviewer, login
+):
+    """示范点情况报告 goes to the city on paper too: its table, its text, the seal and the 验证码."""
+    tree_services.set_pilot(unit=sealed.community_a, is_pilot=True, actor=city_admin)
+    text = "兆麟社区作为示范点，先行扩员。\n第二段：做法与成效。"
+    ret = submit(campaign_2016, "pilot", sealed.district_a, staff_a, pilot_report=text, explanation="尚在选聘")
+    page = login(staff_a).get(ret.get_absolute_url()).content.decode()
+    assert reverse("returns:return_export_pdf", args=[ret.pk]) in page
+    response = login(city_reviewer).get(reverse("returns:return_export_pdf", args=[ret.pk]))
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    reader, printed = pdf_text(response.content)
+    for expected in (
+        "扩大基层妇联组织成员工作示范点情况报告",
+        "填报单位（盖章）：道里区妇联",
+        "示范点名称",
+        "兆麟社区",
+        "报告正文",
+        "兆麟社区作为示范点，先行扩员。",
+        "第二段：做法与成效。",
+        "填表人：李梅",
+        ret.snapshot.code,
+    ):
+        assert expected in printed, expected
+    assert [img for p in reader.pages for img in p.images]  # the seal
+    assert login(staff_b).get(reverse("returns:return_export_pdf", args=[ret.pk])).status_code == 404
+
+
 def test_a_long_form_repeats_its_header_rows_on_every_page(district_committee):
     from reports import tables
     from reports.pdf import render_pdf
