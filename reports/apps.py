@@ -4,3 +4,6 @@ from django.apps import AppConfig
 class ReportsConfig(AppConfig):
     name = "reports"
     verbose_name = "统计报表"
+
+    def ready(self):
+        from . import background  # noqa: F401 - registers the background job kind

@@ -4,15 +4,19 @@ Views are thin: the unit comes through orgtree.access (404 outside the user's su
 role may view), the figures from reports.tables, the rendering from reports.html / reports.excel.
 """
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.urls import reverse
 
 from fedorg.dates import DEFAULT_BASELINE, as_of_from
 from fedorg.masking import mask_mobile
+from jobs.services import JobRefused, start_job
 from orgtree.access import can_see_personal_data, get_unit_for_user
 
 from . import tables
+from .background import report_export_params, report_export_title, report_in_background, xlsx_filename
 from .excel import render_xlsx
 from .html import render_table
 
@@ -28,10 +32,6 @@ def _form_no(form_no):
 def _as_of(request):
     """(as_of, error): the ?as_of= date, or today (with a Chinese message when it is not a date)."""
     return as_of_from(request.GET)
-
-
-def xlsx_filename(snapshot):
-    return f"{snapshot['unit']['code']}-{snapshot['label']}-{snapshot['as_of']}.xlsx"
 
 
 def table_xlsx_bytes(unit, form_no, *, as_of, user=None):
@@ -79,7 +79,26 @@ def report_print(request, pk, form_no):
 def report_xlsx(request, pk, form_no):
     unit = get_unit_for_user(request.user, pk)
     as_of, _error = _as_of(request)
-    snapshot, data = table_xlsx_bytes(unit, _form_no(form_no), as_of=as_of, user=request.user)
+    form_no = _form_no(form_no)
+    if report_in_background(unit):
+        # A province's table takes seconds to count: the worker writes it and the requester watches
+        # it. The link asks first (a GET never starts work); a second click finds the same job.
+        if request.method != "POST":
+            context = {"unit": unit, "form_no": form_no, "title": tables.FORM_TITLES[form_no], "as_of": as_of}
+            return render(request, "reports/export_background.html", context)
+        try:
+            job, _created = start_job(
+                kind="report_export",
+                requester=request.user,
+                unit=unit,
+                params=report_export_params(form_no=form_no, as_of=as_of),
+                title=report_export_title(unit, form_no, as_of),
+            )
+        except JobRefused as e:
+            messages.error(request, str(e))
+            return redirect(f"{reverse('reports:table', args=[unit.pk, form_no])}?as_of={as_of:%Y-%m-%d}")
+        return redirect("jobs:detail", job.pk)
+    snapshot, data = table_xlsx_bytes(unit, form_no, as_of=as_of, user=request.user)
     response = HttpResponse(data, content_type=XLSX)
     response["Content-Disposition"] = f"attachment; filename*=UTF-8''{_quote(xlsx_filename(snapshot))}"
     return response

@@ -331,3 +331,57 @@ def test_a_finished_jobs_page_no_longer_offers_to_cancel_or_says_it_carries_on(t
     assert "任务失败，请稍后重试。" in failed
     assert "可以离开这个页面" not in failed and "取消任务" not in failed
     assert 'class="button primary job-download" href="' in failed and " hidden>下载" in failed
+
+
+# --- a province's 附表 download (reports/background.py) ----------------------------------------
+
+
+@pytest.fixture
+def big_reports(monkeypatch):
+    """Every subtree counts as big here, as a province's does, so the 附表 download goes to the worker."""
+    monkeypatch.setattr("reports.background.BACKGROUND_REPORT_UNITS", 0)
+
+
+def test_a_big_subtrees_table_download_asks_then_runs_in_the_worker_and_gives_the_same_file(
+    tree, district_roster, staff_a, big_reports, monkeypatch
+):
+    from reports import tables
+    from reports.excel import read_values, render_xlsx
+
+    client = client_for(staff_a)
+    url = reverse("reports:xlsx", args=[tree.district_a.pk, 4]) + f"?as_of={AS_OF}"
+    page = client.get(url)  # the link never starts work by itself
+    assert page.status_code == 200 and "在后台生成 Excel" in page.content.decode() and not Job.objects.exists()
+    first, second = client.post(url), client.post(url)  # a double click
+    job = Job.objects.get()
+    assert first["Location"] == second["Location"] == reverse("jobs:detail", args=[job.pk])
+    assert '/ <span class="job-total"></span></span> 步' in client.get(first["Location"]).content.decode()
+
+    call_command("run_jobs", "--once", stdout=io.StringIO())
+    after = status(client, job)
+    assert (after["status"], after["rows_done"], after["rows_total"]) == ("done", 2, 2)
+    assert "已生成附表4（道里区，截止 2016年8月31日）" in after["message"]
+    response = client.get(after["download"])
+    assert "230102-%E9%99%84%E8%A1%A84-2016-08-31.xlsx" in response["Content-Disposition"]  # 230102-附表4-….xlsx
+    snapshot = tables.compute(4, unit=tree.district_a, as_of=datetime.date(2016, 8, 31), user=staff_a)
+    expected = render_xlsx(snapshot, seal=tree.district_a.seal_bytes())
+    assert read_values(b"".join(response.streaming_content)) == read_values(expected)
+
+    # A small subtree still downloads at once.
+    monkeypatch.setattr("reports.background.BACKGROUND_REPORT_UNITS", 10_000)
+    assert client.get(url)["Content-Type"].startswith("application/vnd.openxmlformats")
+
+
+def test_a_table_job_is_refused_outside_the_subtree_and_fails_for_a_requester_who_lost_it(
+    tree, district_roster, staff_a, staff_b, big_reports
+):
+    url = reverse("reports:xlsx", args=[tree.district_a.pk, 4]) + f"?as_of={AS_OF}"
+    assert client_for(staff_b).get(url).status_code == 404
+    assert client_for(staff_b).post(url).status_code == 404
+    assert not Job.objects.exists()
+    client_for(staff_a).post(url)
+    staff_a.unit = tree.district_b
+    staff_a.save()
+    call_command("run_jobs", "--once", stdout=io.StringIO())
+    job = Job.objects.get()
+    assert (job.status, job.result_file) == ("failed", "") and "无权" in job.message

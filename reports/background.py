@@ -1,0 +1,58 @@
+"""The reports app's background job: a 附表 download for a subtree as big as a province.
+
+A city (about 3,050 units) downloads at once; a province (about 40,000 units and 600,000 posts)
+takes several seconds to count (bench/RESULTS.md, "Province demo"), so its download is made by
+the worker (`manage.py run_jobs`) with a progress page, off the web workers. Registered in
+ReportsConfig.ready(). The job runs with its requester's rights as they are when it runs.
+"""
+
+import datetime
+
+from jobs.registry import JobError, JobOutcome, register
+from orgtree.access import visible_units
+from orgtree.models import Unit
+
+from . import tables
+from .excel import render_xlsx
+
+# More units than this and the download goes to the background: above any city, below any province.
+BACKGROUND_REPORT_UNITS = 10_000
+
+
+def report_in_background(unit):
+    """Whether `unit`'s 附表 download is made by a job (one COUNT)."""
+    return Unit.objects.subtree_of(unit).count() > BACKGROUND_REPORT_UNITS
+
+
+def xlsx_filename(snapshot):
+    return f"{snapshot['unit']['code']}-{snapshot['label']}-{snapshot['as_of']}.xlsx"
+
+
+def report_export_params(*, form_no, as_of):
+    return {"form": form_no, "as_of": as_of.isoformat(), "unit_word": "步"}
+
+
+def report_export_title(unit, form_no, as_of):
+    return f"{unit.name}附表{form_no}（截止 {as_of:%Y-%m-%d}）"
+
+
+@register("report_export")
+def run_report_export(job, progress, out):
+    """Two steps, shown as such on the progress page: count the table, then write the file."""
+    unit, user = job.unit, job.requester
+    if not user.is_active or not visible_units(user).filter(pk=unit.pk).exists():
+        raise JobError("您已无权查看这个组织的报表。")
+    form_no = int(job.params["form"])
+    if form_no not in tables.FORM_TITLES:
+        raise JobError(f"没有附表{form_no}。")
+    progress(0, 2, force=True)
+    snapshot = tables.compute(form_no, unit=unit, as_of=datetime.date.fromisoformat(job.params["as_of"]), user=user)
+    progress(1, 2, force=True)
+    out.write_bytes(render_xlsx(snapshot, seal=unit.seal_bytes()))
+    progress(2, 2, force=True)
+    failed = tables.failed_checks(snapshot)
+    note = f"；核对未通过 {len(failed)} 项，请在报表页面查看" if failed else ""
+    return JobOutcome(
+        filename=xlsx_filename(snapshot),
+        message=f"已生成{snapshot['label']}（{unit.name}，截止 {snapshot['as_of_text']}）{note}。",
+    )
