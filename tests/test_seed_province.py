@@ -53,6 +53,20 @@ def test_the_province_demo_puts_harbin_as_it_is_below_the_province_with_the_othe
     assert agri.kind == Unit.Kind.NF_ORGAN and agri.get_children().count() == 3
     roles = list(Post.objects.filter(unit=agri).values_list("role", flat=True))
     assert (roles.count("chair"), roles.count("vice_chair"), roles.count("executive")) == (1, 3, 20)
+    # Their members are people as complete as the grassroots demo's: valid ID numbers that match the
+    # birth date, mobiles, and how each serves and was chosen.
+    from members.validators import check_id_matches_birth, clean_id_number, clean_mobile
+
+    nf = Post.objects.filter(unit__kind__in=Unit.NEW_FIELD_KINDS).select_related("person")
+    with_id = [p.person for p in nf if p.person.id_number]
+    assert len(with_id) > 0.8 * nf.count() and sum(bool(p.person.mobile) for p in nf) > 0.8 * nf.count()
+    for person in with_id:
+        assert clean_id_number(person.id_number) == person.id_number
+        check_id_matches_birth(person.id_number, person.birth_date)
+    for post in nf:
+        assert post.mode and post.method
+        if post.person.mobile:
+            assert clean_mobile(post.person.mobile) == post.person.mobile
     assert Unit.objects.get(code="230102001-01-01").get_ancestors().filter(code="230102001").exists()
 
     campaign = ensure_campaign_2016()

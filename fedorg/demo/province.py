@@ -282,8 +282,13 @@ def seed_rosters(*, harbin_scale="city", stdout=None, only=None):
 
 
 def _new_field_rosters():
-    """Members of the new-field federations: 主席, 副主席 and 执委 from 2016-06, as written in NEW_FIELD."""
+    """Members of the new-field federations: 主席, 副主席 and 执委 from 2016-06, as written in NEW_FIELD.
+
+    Like the grassroots demo's people, most have a valid ID number (area of the district the federation
+    sits in, or the city's) and a mobile; they serve 兼职 (a system federation's 主席 专职), the 主席 chosen by
+    单位推荐 and the others by 单位推荐, 个人自荐 or 群众举荐 (an assumption of the demo, not a figure from the documents)."""
     from members.models import Person, Post
+    from members.validators import id_check_char
 
     units = {u.code: u for u in Unit.objects.filter(code__in=[row[0] for row in NEW_FIELD])}
     if Post.objects.filter(unit__in=units.values()).exists():
@@ -291,22 +296,41 @@ def _new_field_rosters():
     rng = random.Random("heilongjiang-new-field")
     from fedorg.demo import people
 
+    taken = set(Person.objects.exclude(id_number=None).values_list("id_number", flat=True))
+
+    def id_number(area, born):
+        for _ in range(50):
+            first17 = f"{area}{born:%Y%m%d}{rng.randrange(0, 500) * 2:03d}"  # an even 17th digit: a woman
+            number = first17 + id_check_char(first17)
+            if number not in taken:
+                taken.add(number)
+                return number
+        return None
+
+    M, W = Post.Mode, Post.Method
     posts = []
-    for code, _name, _kind, _parent, roles in NEW_FIELD:
+    for code, _name, kind, _parent, roles in NEW_FIELD:
         unit = units[code]
+        area = code[:6] if code[:6].isdigit() else f"{code[:4]}00"  # 230102001-01 → 230102; 2301-01 → 230100
         for role, n in roles:
             for _ in range(n):
+                born = datetime.date(rng.randint(1965, 1992), rng.randint(1, 12), rng.randint(1, 28))
                 person = Person.objects.create(
-                    name=people.woman_name(rng, rng.randint(1965, 1992)),
+                    name=people.woman_name(rng, born.year),
                     gender=Person.Gender.FEMALE,
-                    birth_date=datetime.date(rng.randint(1965, 1992), rng.randint(1, 12), 1),
+                    birth_date=born.replace(day=1),  # 出生年月; the day comes from the ID number (Person.birthday)
+                    id_number=id_number(area, born) if rng.random() < 0.93 else None,
+                    mobile=people.mobile(rng) if rng.random() < 0.96 else "",
                     ethnicity="01",
                     political_status=rng.choice(["01", "01", "13", "13", "03"]),
                     education=rng.choice(["21", "31", "41", "61"]),
                     workplace_title=f"{unit.name.removesuffix('妇联')}职工",
                 )
                 start = datetime.date(2016, rng.randint(6, 8), rng.randint(1, 28))
-                posts.append(Post(person=person, unit=unit, role=role, start_date=start))
+                full_time = role == "chair" and kind == Unit.Kind.NF_ORGAN
+                method = W.UNIT if role == "chair" else rng.choice([W.UNIT, W.UNIT, W.SELF, W.MASSES])
+                mode = M.FULL_TIME if full_time else M.PART_TIME
+                posts.append(Post(person=person, unit=unit, role=role, start_date=start, mode=mode, method=method))
     Post.objects.bulk_create(posts)
     return len(posts)
 
