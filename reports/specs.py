@@ -333,6 +333,16 @@ NEW_FIELD_KIND_COLUMNS = [
 ]
 # The pseudo-block of new-field facts in 附表5's grouping (blocks 1–3 are the grassroots ones).
 NEW_FIELD_BLOCK = 4
+# A fact of a new-field 妇联: its unit is in no tier (facts._tier_case is NULL for exactly the kinds
+# facts.new_field_sql names), so in no block either. The drill-down of both new-field panels filters on it.
+NEW_FIELD = "f.tier IS NULL"
+
+
+def _new_field_people(label, key):
+    """A 成员数 column of 附表4（新领域妇联）: 4-1's per-unit measure `key`, over the new-field facts."""
+    return num(label, f"nf_{key}", f"{FORM4_UNIT_MEASURES[key]} AND {NEW_FIELD}")
+
+
 FORM4_NF_HEADER = [
     text("单位", "unit", 14),
     group(
@@ -342,12 +352,13 @@ FORM4_NF_HEADER = [
     ),
     group(
         "成员数",
-        num("扩员前", "nf_before"),
-        num("扩员后合计", "nf_after"),
-        num("其中：主席", "nf_chair"),
-        num("副主席", "nf_vice"),
-        num("执委", "nf_member"),
-        num("新增", "nf_new"),
+        # Counted on the baseline, as 4-1's 扩员前 (its measure is the leadership facts of that day).
+        num("扩员前", "nf_before", f"{LEADERSHIP} AND {NEW_FIELD}"),
+        _new_field_people("扩员后合计", "after"),
+        _new_field_people("其中：主席", "chair"),
+        _new_field_people("副主席", "vice"),
+        _new_field_people("执委", "member"),
+        _new_field_people("新增", "new"),
     ),
 ]
 NF_NOTES = "新领域妇联（机关、系统，企业，社会组织、商会、协会，园区、商圈、楼宇、众创空间妇联）不计入附表4、附表5的三类基层组织，在本表单独统计。"

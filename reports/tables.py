@@ -446,10 +446,11 @@ def _form4_new_field(snapshot, unit, params, new_field):
     for _id, _name, _self, acc in rows:
         for key, value in acc.items():
             total[key] = total.get(key, 0) + value
-    panel_rows = [_row("total", "合计", "total", _cells_from(columns, total, {"unit": "合计"}))]
+    # Rows drill down as 4-1's do (same row keys, same subtrees); the columns' keys (nf_…) name the panel.
+    panel_rows = [_row("total", "合计", "total", _cells_from(columns, total, {"unit": "合计"}), drill=True)]
     for row_id, name, is_self, acc in rows:
         cells = _cells_from(columns, acc, {"unit": name})
-        panel_rows.append(_row(f"u{row_id}", name, "self" if is_self else "unit", cells, unit_id=row_id))
+        panel_rows.append(_row(f"u{row_id}", name, "self" if is_self else "unit", cells, unit_id=row_id, drill=True))
     panel = _panel(
         snapshot,
         "4-nf",
@@ -732,6 +733,10 @@ def _form5(snapshot, *, unit, as_of, baseline, user):
         _form5_new_field(snapshot, new_field, columns, keys, groups_to_check)
 
 
+# The roles of 附表5（新领域妇联）'s rows below its 小计, in specs.FORM5_RANKS order (a 妇联's, never a 妇代会's).
+NEW_FIELD_ROLES = ("主席", "副主席", "执委")
+
+
 def _form5_new_field(snapshot, groups, columns, keys, groups_to_check):
     """附表5（新领域妇联）: 小计 and its 主席, 副主席, 执委 rows, with the same columns and checks as 附表5."""
     sums = _form5_sums(groups, keys, lambda _block, rank: ("nf", f"nf{rank}"))
@@ -739,9 +744,9 @@ def _form5_new_field(snapshot, groups, columns, keys, groups_to_check):
     def cells(key, label):
         return _form5_cells(sums.get(key), columns, keys, label)
 
-    rows = [_row("nf", "新领域妇联小计", "subtotal", cells("nf", "新领域妇联小计"))]
-    for rank_key, role in (("r1", "主席"), ("r2", "副主席"), ("r3", "执委")):
-        rows.append(_row(f"nf{rank_key}", f"　　{role}", "item", cells(f"nf{rank_key}", f"　　{role}")))
+    rows = [_row("nf", "新领域妇联小计", "subtotal", cells("nf", "新领域妇联小计"), drill=True)]
+    for (rank_key, _cond), role in zip(specs.FORM5_RANKS, NEW_FIELD_ROLES, strict=True):
+        rows.append(_row(f"nf{rank_key}", f"　　{role}", "item", cells(f"nf{rank_key}", f"　　{role}"), drill=True))
     panel = _panel(
         snapshot,
         "5-nf",
@@ -817,7 +822,7 @@ def cell_people(form_no, *, unit, row, col, as_of=None, baseline=None):
     if form_no == 2:
         nodes = specs.FORM2_HEADER
     elif form_no == 4:
-        nodes = specs.FORM4_HEADER + specs.FORM4_CONT_HEADER
+        nodes = specs.FORM4_HEADER + specs.FORM4_CONT_HEADER + specs.FORM4_NF_HEADER
     elif form_no == 5:
         nodes = specs.FORM5_HEADER
     else:
@@ -826,6 +831,9 @@ def cell_people(form_no, *, unit, row, col, as_of=None, baseline=None):
     if not col_cond:
         raise CellNotFound(f"附表{form_no}没有第“{col}”栏。")
     col_label = next(leaf.label for leaf in specs.leaves(nodes) if leaf.key == col)
+    if form_no == 4 and col.startswith("nf_"):
+        # 附表4（新领域妇联）'s 成员数 columns share 4-1's labels; say which panel the list is of.
+        col_label = "新领域妇联" + col_label.removeprefix("其中：")
     unit_where, where, row_label = "1 = 1", col_cond, "合计"
     if form_no == 5:
         row_conds = {"total": ("总计", "f.block > 0")}
@@ -833,6 +841,10 @@ def cell_people(form_no, *, unit, row, col, as_of=None, baseline=None):
             row_conds[f"b{number}"] = (f"{name}小计", specs.block_cond(number))
             for (rank_key, rank_cond), role in zip(specs.FORM5_RANKS, roles, strict=True):
                 row_conds[f"b{number}{rank_key}"] = (f"{name}{role}", f"{specs.block_cond(number)} AND {rank_cond}")
+        # 附表5（新领域妇联）: the same rows over the new-field facts, grouped apart as in _form5_all_groups.
+        row_conds["nf"] = ("新领域妇联小计", specs.NEW_FIELD)
+        for (rank_key, rank_cond), role in zip(specs.FORM5_RANKS, NEW_FIELD_ROLES, strict=True):
+            row_conds[f"nf{rank_key}"] = (f"新领域妇联{role}", f"{specs.NEW_FIELD} AND {rank_cond}")
         if row not in row_conds:
             raise CellNotFound(f"附表5没有“{row}”行。")
         row_label, row_cond = row_conds[row]

@@ -8,18 +8,23 @@ a village) each have a test here.
 
 import datetime
 import io
+from urllib.parse import urlencode
 
 import pytest
+from conftest import make_user
 from django.core.exceptions import ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from openpyxl import load_workbook
 
 from members import rules
 from members import services as members
 from orgtree import services
-from orgtree.models import Unit
+from orgtree.models import Unit, User
 from reports import specs, tables
 from reports.dashboard import unit_dashboard
+from reports.html import table_context
 
 K = Unit.Kind
 START = datetime.date(2016, 7, 1)
@@ -293,3 +298,144 @@ def test_a_city_lists_its_districts_before_its_new_field_federations_on_the_page
     listed = client.get(f"/api/v1/units/{tree.city.code}/children/").json()
     names = [u["name"] for u in listed.get("results", listed)]
     assert names == ["道里区", "南岗区", late.name, nf.name]
+
+
+# --- drill-down of the new-field panels --------------------------------------------------------
+
+AS_OF = "2016-08-31"
+NEW_FIELD_PANELS = {4: "4-nf", 5: "5-nf"}
+
+
+def add_history(nf):
+    """Members held on the baseline (2016-06-02), so 扩员前 and 新增 differ from 扩员后合计: one still there, one gone."""
+    early = datetime.date(2016, 1, 1)
+    person = members.create_person(data={"name": "保税区老执委", "birth_date": datetime.date(1970, 3, 1)}, actor=None)
+    members.appoint(person=person, unit=nf["zone"], role="executive", start_date=early, actor=None)
+    person = members.create_person(data={"name": "商圈前主席", "birth_date": datetime.date(1968, 3, 1)}, actor=None)
+    post = members.appoint(person=person, unit=nf["mall"], role="chair", start_date=early, actor=None)
+    members.end_post(post=post, end_date=datetime.date(2016, 7, 15), reason="调离", actor=None)
+
+
+def _new_field_cells(client, unit, form_no):
+    """[(row key, column, value, href)] of the new-field panel of 附表`form_no`'s page, with the page's HTML."""
+    response = client.get(reverse("reports:table", args=[unit.pk, form_no]) + f"?as_of={AS_OF}")
+    assert response.status_code == 200
+    context = table_context(response.context["snapshot"], drilldown=True)
+    panel = next(p for p in context["panels"] if p["key"] == NEW_FIELD_PANELS[form_no])
+    cells = []
+    for row, view_row in zip(panel["rows"], panel["view_rows"], strict=True):
+        for column, value, cell in zip(panel["columns"], row["cells"], view_row["cells"], strict=True):
+            cells.append((row["key"], column, value, cell["href"]))
+    return cells, response.content.decode()
+
+
+# The 成员数 columns of 附表4（新领域妇联） with someone in them, by reporting unit (add_new_field, add_history).
+PEOPLE_COLUMNS_HELD = {
+    "city": {"nf_before", "nf_after", "nf_chair", "nf_vice", "nf_member", "nf_new"},
+    "district_a": {"nf_before", "nf_after", "nf_chair", "nf_vice", "nf_member", "nf_new"},
+    "street_a": {"nf_after", "nf_chair", "nf_new"},  # 研发部妇联's chair alone
+    "agri": {"nf_after", "nf_chair", "nf_vice", "nf_member", "nf_new"},
+}
+
+
+@pytest.mark.parametrize("unit_name", list(PEOPLE_COLUMNS_HELD))
+@pytest.mark.parametrize("form_no", [4, 5])
+def test_every_new_field_cell_links_to_as_many_people_as_it_counts(staffed, city_admin, login, unit_name, form_no):
+    nf = add_new_field(staffed)
+    add_history(nf)
+    unit = nf[unit_name] if unit_name in nf else fresh(getattr(staffed, unit_name))
+    new_field_ids = set(Unit.objects.filter(kind__in=Unit.NEW_FIELD_KINDS).values_list("pk", flat=True))
+    client = login(city_admin)
+    cells, page = _new_field_cells(client, unit, form_no)
+    followed = set()
+    for row_key, column, value, href in cells:
+        counts_people = column["drill"]
+        assert counts_people == (column["numeric"] and column["key"] != "avg_age" and "_units" not in column["key"])
+        if not (counts_people and value):
+            # Unit counts (个数) are not drilled, as in 4-1; nor is a zero or the average age.
+            assert href is None, (row_key, column["key"])
+            continue
+        assert href and href.replace("&", "&amp;") in page, (row_key, column["key"])
+        assert f"as_of={AS_OF}" in href
+        response = client.get(href)
+        assert response.status_code == 200, href
+        facts = response.context["facts"]
+        assert len(facts) == value, (form_no, row_key, column["key"])
+        assert {f["unit_id"] for f in facts} <= new_field_ids
+        assert f"：{value} 人" in response.content.decode()
+        followed.add(column["key"])
+    # Every people column was followed at least once: the panel is not just a few links.
+    if form_no == 4:
+        assert followed == PEOPLE_COLUMNS_HELD[unit_name]
+    else:
+        assert {"total", "age_35"} <= followed
+
+
+def test_the_new_field_drill_down_lists_who_the_panel_counts(staffed, city_admin, login):
+    nf = add_new_field(staffed)
+    add_history(nf)
+    client = login(city_admin)
+
+    def names(form_no, row, col):
+        query = urlencode({"row": row, "col": col, "as_of": AS_OF})
+        response = client.get(reverse("reports:cell", args=[staffed.district_a.pk, form_no]) + f"?{query}")
+        return response, sorted(f["name"] for f in response.context["facts"])
+
+    response, people = names(4, f"u{nf['zone'].pk}", "nf_before")
+    assert people == ["保税区老执委"] and response.context["counted_on"] == datetime.date(2016, 6, 2)
+    assert response.context["col_label"] == "新领域妇联扩员前"
+    _response, people = names(4, "total", "nf_before")
+    assert people == ["保税区老执委", "商圈前主席"]
+    _response, people = names(4, "total", "nf_chair")
+    assert people == ["保税区主席0", "研发部主席0", "食品厂主席0"]
+    _response, people = names(4, f"u{staffed.township_a.pk}", "nf_new")
+    assert len(people) == 15 and "保税区老执委" not in people
+    response, people = names(5, "nfr2", "total")
+    assert people == ["保税区副主席0", "保税区副主席1"] and response.context["row_label"] == "新领域妇联副主席"
+    # The grassroots cells still list only the grassroots people.
+    _response, people = names(4, "total", "b1_after")
+    assert people and not any("保税区" in name or "食品厂" in name for name in people)
+
+
+def test_a_reviewer_of_another_district_cannot_open_a_new_field_drill_down(staffed, city_admin, login):
+    nf = add_new_field(staffed)
+    reviewer_b = make_user("reviewer_b", staffed.district_b, User.Role.REVIEWER, full_name="南岗区审核员")
+    links = [
+        (staffed.district_a, 4, f"u{nf['zone'].pk}", "nf_after"),
+        (staffed.district_a, 4, "total", "nf_chair"),
+        (staffed.district_a, 5, "nf", "total"),
+    ]
+    for unit, form_no, row, col in links:
+        url = reverse("reports:cell", args=[unit.pk, form_no]) + "?" + urlencode({"row": row, "col": col})
+        assert login(city_admin).get(url).status_code == 200, url
+        assert login(reviewer_b).get(url).status_code == 404, url
+    # Nor through her own district's table: 道里区's 保税区妇联 is no row of 南岗区's.
+    url = reverse("reports:cell", args=[staffed.district_b.pk, 4]) + f"?row=u{nf['zone'].pk}&col=nf_after"
+    assert login(reviewer_b).get(url).status_code == 404
+
+
+def grow_new_field(tree, n):
+    """`n` more staffed enterprise 妇联 below 南岗区."""
+    for i in range(n):
+        firm = make(tree.district_b, f"南岗企业{i}妇联", f"230103-{10 + i}", K.NF_ENTERPRISE)
+        staff(firm, "chair", f"南岗企业{i}主席")
+        staff(firm, "executive", f"南岗企业{i}执委", 2)
+
+
+@pytest.mark.parametrize("more", [0, 6])
+def test_a_new_field_cell_costs_the_queries_of_a_grassroots_one_whatever_the_tree(staffed, city_admin, login, more):
+    add_new_field(staffed)
+    grow_new_field(staffed, more)
+    client = login(city_admin)
+
+    def queries(form_no, row, col):
+        url = reverse("reports:cell", args=[staffed.city.pk, form_no]) + "?" + urlencode({"row": row, "col": col})
+        with CaptureQueriesContext(connection) as context:
+            assert client.get(url).status_code == 200
+        return len(context)
+
+    district_b = f"u{staffed.district_b.pk}"
+    # The bounds of test_report_pages' grassroots drill-down; a unit's row reads that unit once more.
+    assert queries(4, "total", "nf_after") == queries(4, "total", "b2_after") <= 12
+    assert queries(4, district_b, "nf_member") == queries(4, district_b, "b1_member") <= 13
+    assert queries(5, "nf", "total") == queries(5, "b1", "total") <= 12
