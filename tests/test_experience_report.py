@@ -109,6 +109,21 @@ def test_submit_send_back_resubmit_approve(tree, staff_a, city_reviewer, login, 
     assert not ReturnAttachment.objects.filter(name="再来.pdf").exists()
     export = login(city_reviewer).get(reverse("returns:return_export", args=[ret.pk]))
     assert export.status_code == 200
+    # and on paper: the text, the attachments it lists and the 验证码
+    from pypdf import PdfReader
+
+    printed = login(city_reviewer).get(reverse("returns:return_export_pdf", args=[ret.pk]))
+    assert printed.status_code == 200 and printed["Content-Type"] == "application/pdf"
+    text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(printed.content)).pages)
+    for expected in (
+        "经验材料",
+        "新增成员 1,200 人",
+        "经验.docx",
+        "照片.png",
+        "填报单位（盖章）：道里区妇联",
+        ret.snapshot.code,
+    ):
+        assert expected in text, expected
 
 
 def test_too_big_in_all_is_refused_and_nothing_saved(tree, staff_a, login, experience_form, private_media):
