@@ -8,9 +8,9 @@ Public API, used by the roster page, the compliance page and the returns workflo
 
 Both evaluations run in a constant number of queries however large the subtree. The subtree is
 the tree **as it stood on `on`** (orgtree.versions.tree_cte, the walk the 附表 count from): its
-units, their kind, 妇联/妇代会, name, code and parent, with each unit's member counts, come from
-one statement; the cross-level rule from one more, with an EXISTS test on the parent unit's posts.
-So on a past date the page lists, and judges, the units 附表4 counts for that date.
+units, their kind, 妇联/妇代会, name, code and parent, each unit's member counts and the heads the
+cross-level rule finds (a NOT EXISTS test on the parent unit's posts) come from one statement over
+one walk. So on a past date the page lists, and judges, the units 附表4 counts for that date.
 
 达标 (docs/forms.md: total in range, exactly one head, at least two vice-heads) is tracked apart from
 severity, by ``Finding.fails_quota``. Severity says what a finding does to a district's return:
@@ -447,43 +447,49 @@ def _quota_findings(unit, quota, tally, url=None):
     return findings
 
 
-def _cross_level_findings(units, *, on, unit_id, dated, appoint_url=None, roster_url=_roster_url):
-    """Heads of village/community units who hold no 执委-or-higher post in the parent, in one query.
+def _missing_parent_seats_sql(parent_name_join):
+    """Heads of the village/community units of `sub` who hold no 执委-or-higher post in the parent on %(on)s.
 
-    dated=True: the units of the subtree of `unit_id` as it stood on `on` (tree_cte), each with its
-    kind and parent of that day, the parent named as it was then; dated=False: the unit `unit_id`
-    alone, as it is now (the roster badge). `units` gives the Unit of each finding.
-
-    Severity is warning, not error: docs/forms.md defines 达标 by the quotas alone, so this rule must not
-    change the 达标 count or block a district's return; the fix is made on the parent's roster.
+    SELECT unit_id, person_id, person name, role, parent_id, parent name, sort, each head once; `sub`
+    has the units' id, parent_id, kind and sort; `parent_name_join` joins `pn`, the parent, for its name.
     """
-    post, person, unit_table = Post._meta.db_table, Person._meta.db_table, Unit._meta.db_table
-    if dated:
-        scope = f"WITH RECURSIVE {tree_cte()}"
-        parent = f"{UnitVersion._meta.db_table} pn ON pn.unit_id = s.parent_id AND {valid_on_sql('pn')}"
-    else:
-        scope = (
-            f"WITH sub AS (SELECT u.id, u.parent_id, u.kind FROM {unit_table} u "  # noqa: S608 - our own table
-            "WHERE u.id = %(unit_id)s AND u.archived_at IS NULL)"
-        )
-        parent = f"{unit_table} pn ON pn.id = s.parent_id"
-    sql = f"""{scope}
-SELECT p.unit_id, p.person_id, pe.name, p.role, s.parent_id, pn.name
+    post, person = Post._meta.db_table, Person._meta.db_table
+    return f"""SELECT p.unit_id, p.person_id, pe.name AS person_name, p.role, s.parent_id, pn.name AS parent_name, s.sort
 FROM sub s
 JOIN {post} p ON p.unit_id = s.id
 JOIN {person} pe ON pe.id = p.person_id
-LEFT JOIN {parent}
+LEFT JOIN {parent_name_join}
 WHERE s.kind IN {_in(TIER4_KINDS)} AND p.role IN {_in(HEAD_ROLES)} AND {held_on_sql("p", "on")}
 AND NOT EXISTS (
     SELECT 1 FROM {post} q WHERE q.person_id = p.person_id AND q.unit_id = s.parent_id
     AND q.role IN {_in(PARENT_SEAT_ROLES)} AND {held_on_sql("q", "on")}
-)
-ORDER BY pe.name, p.id"""  # noqa: S608 - our own table names and codes; values are bound
+)"""  # noqa: S608 - our own table names and codes; values are bound
+
+
+def _unit_missing_parent_seats(unit, *, on):
+    """_missing_parent_seats_sql for one unit as it is now (the roster badge), ordered by name: one query."""
+    unit_table = Unit._meta.db_table
+    sql = (
+        f"WITH sub AS (SELECT u.id, u.parent_id, u.kind, '' AS sort FROM {unit_table} u "  # noqa: S608 - our table
+        "WHERE u.id = %(unit_id)s AND u.archived_at IS NULL)\n"
+        f"{_missing_parent_seats_sql(f'{unit_table} pn ON pn.id = s.parent_id')}\nORDER BY pe.name, p.id"
+    )
     with connection.cursor() as cursor:
-        cursor.execute(sql, {"unit_id": unit_id, "on": on.isoformat()})
-        missing = cursor.fetchall()
+        cursor.execute(sql, {"unit_id": unit.pk, "on": on.isoformat()})
+        return cursor.fetchall()
+
+
+def _cross_level_findings(units, missing, *, appoint_url=None, roster_url=_roster_url):
+    """The findings of the heads `missing` lists (rows of _missing_parent_seats_sql), each on its unit in `units`.
+
+    The review reads them in the same statement as its units (the subtree as it stood on the date,
+    parents named as they were then), the roster badge for its one unit as it is now.
+
+    Severity is warning, not error: docs/forms.md defines 达标 by the quotas alone, so this rule must not
+    change the 达标 count or block a district's return; the fix is made on the parent's roster.
+    """
     findings = []
-    for pk, person_id, person_name, role, parent_id, parent_name in missing:
+    for pk, person_id, person_name, role, parent_id, parent_name, *_sort in missing:
         unit = units[pk]
         role_label = Post.Role(role).label
         base = appoint_url(parent_id) if appoint_url else reverse("members:appoint_existing", args=[parent_id])
@@ -524,7 +530,7 @@ class SubtreeReview:
     blocks: list
     rules: Rules = DEFAULT_RULES  # the rule set 达标 was judged by
     # The subtree's units as they stood on the date, in tree order: (pk, name, kind, org_form,
-    # parent_id, the name of the reviewed unit's parent, level, code, head, vice, member).
+    # parent_id, the name of the reviewed unit's parent, level, code, head, vice, member, sort key).
     rows: list = field(default_factory=list, repr=False)
 
     def paths(self):
@@ -537,17 +543,24 @@ class SubtreeReview:
         return paths
 
 
-def dated_subtree_sql():
-    """The subtree of %(unit_id)s as it stood on %(on)s, in tree order, each unit with its tally.
+# The two kinds of rows of dated_subtree_sql.
+UNIT_ROW, MISSING_SEAT_ROW = 0, 1
 
-    One statement: the units come from the versions in force that day (orgtree.versions.tree_cte,
-    the 附表's walk), the counts from their posts held that day, by unit id (each person once per
-    unit, under her best rank; delegates apart). Columns as SubtreeReview.rows.
+
+def dated_subtree_sql():
+    """The subtree of %(unit_id)s as it stood on %(on)s, with its tallies and its heads missing from the parent.
+
+    One statement, one walk: the units come from the versions in force that day
+    (orgtree.versions.tree_cte, the 附表's walk). Rows tagged UNIT_ROW, in tree order, are the units
+    (SubtreeReview.rows after the tag) with their counts from their posts held that day, by unit id
+    (each person once per unit, under her best rank; delegates apart). Rows tagged MISSING_SEAT_ROW
+    are _missing_parent_seats_sql's, parents named as they were that day.
     """
     post, version = Post._meta.db_table, UnitVersion._meta.db_table
     counts = ", ".join(
         f"SUM(CASE WHEN b.rnk = {GROUP_RANK[g]} THEN 1 ELSE 0 END) AS n_{g}" for g in (HEAD, VICE, MEMBER)
     )
+    missing = _missing_parent_seats_sql(f"{version} pn ON pn.unit_id = s.parent_id AND {valid_on_sql('pn')}")
     return f"""WITH RECURSIVE {tree_cte()},
 best AS (
     SELECT p.unit_id, p.person_id, MIN(CASE p.role {_rank_case()} END) AS rnk
@@ -555,12 +568,18 @@ best AS (
     WHERE p.unit_id IN (SELECT id FROM sub) AND p.role <> %(delegate)s AND {held_on_sql("p", "on")}
     GROUP BY p.unit_id, p.person_id
 ),
-tally AS (SELECT b.unit_id, {counts} FROM best b GROUP BY b.unit_id)
-SELECT s.id, s.name, s.kind, s.org_form, s.parent_id, pn.name, s.level, s.code, t.n_head, t.n_vice, t.n_member
+tally AS (SELECT b.unit_id, {counts} FROM best b GROUP BY b.unit_id),
+missing AS ({missing})
+SELECT {UNIT_ROW} AS tag, s.id, s.name, s.kind, s.org_form, s.parent_id, pn.name, s.level, s.code,
+       t.n_head, t.n_vice, t.n_member, s.sort
 FROM sub s
 LEFT JOIN tally t ON t.unit_id = s.id
 LEFT JOIN {version} pn ON s.id = %(unit_id)s AND pn.unit_id = s.parent_id AND {valid_on_sql("pn")}
-ORDER BY s.sort, s.id"""  # noqa: S608 - our own table names and roles; values are bound
+UNION ALL
+SELECT {MISSING_SEAT_ROW}, m.unit_id, m.person_name, m.role, NULL, m.parent_id, m.parent_name, NULL, NULL,
+       m.person_id, NULL, NULL, m.sort
+FROM missing m
+ORDER BY 1, 13, 3, 2"""  # noqa: S608 - our own table names and roles; values are bound
 
 
 def review_subtree(unit, *, on, rules=None):
@@ -569,23 +588,25 @@ def review_subtree(unit, *, on, rules=None):
     The units are those of the tree on `on` (orgtree.UnitVersion, the 附表's walk), each judged by
     its kind and 妇联/妇代会 of that day: a unit founded after `on` is not listed, one archived or
     moved away since is, a 妇代会 converted since is judged as a 妇代会. `rules` defaults to the rule
-    set in effect on `on` (one more query). Runs in four queries whatever the size of the subtree;
-    the unit's bounds (for the rule set) are read fresh, since an instance held in memory goes stale
-    after a tree write elsewhere.
+    set in effect on `on` (two more queries: the unit's bounds, read fresh since an instance held in
+    memory goes stale after a tree write elsewhere, and the rule set). The rest is one statement,
+    whatever the size of the subtree.
     """
     if rules is None:
         tree_id, lft, rght = Unit.objects.filter(pk=unit.pk).values_list("tree_id", "lft", "rght").get()
         rules = rules_in_effect(on=on, unit=Unit(pk=unit.pk, tree_id=tree_id, lft=lft, rght=rght))
     # Plain rows, in tree order: Unit instances are made only for the units that have a finding.
     params = {"unit_id": unit.pk, "on": on.isoformat(), "delegate": Post.Role.DELEGATE.value}
+    rows, missing = [], []
     with connection.cursor() as cursor:
         cursor.execute(dated_subtree_sql(), params)
-        rows = cursor.fetchall()
+        for tag, *row in cursor.fetchall():
+            (rows if tag == UNIT_ROW else missing).append(row)
     units = _LazyUnits(rows)
     roster_url = url_maker("members:roster")
     blocks = {quota.block: BlockSummary(quota) for quota in rules.quotas if quota is not None}
     findings = []
-    for pk, _name, kind, org_form, _parent, _pname, _level, _code, head, vice, member in rows:
+    for pk, _name, kind, org_form, _parent, _pname, _level, _code, head, vice, member, _sort in rows:
         quota = _quota_of(kind, org_form, rules)
         if quota is None:
             continue
@@ -596,13 +617,10 @@ def review_subtree(unit, *, on, rules=None):
         if compliant and quota.member_min <= tally.member <= quota.member_max and tally.vice <= quota.vice_min:
             continue  # nothing to report: no Unit made, no finding built
         findings += _quota_findings(units[pk], quota, tally, roster_url(pk))
+    # A MISSING_SEAT_ROW is (unit_id, person's name, role, -, parent_id, parent's name, -, -, person_id, ...).
+    heads = [(row[0], row[8], row[1], row[2], row[4], row[5]) for row in missing]
     findings += _cross_level_findings(
-        units,
-        on=on,
-        unit_id=unit.pk,
-        dated=True,
-        appoint_url=url_maker("members:appoint_existing"),
-        roster_url=roster_url,
+        units, heads, appoint_url=url_maker("members:appoint_existing"), roster_url=roster_url
     )
     order = {row[0]: i for i, row in enumerate(rows)}
     return SubtreeReview(
@@ -663,7 +681,7 @@ def _unit_from_row(*, parent=None, **values):
 
 
 def evaluate_subtree(unit, *, on, rules=None):
-    """Every finding for the unit and its descendants as they stood on date `on` (four queries)."""
+    """Every finding for the unit and its descendants as they stood on date `on` (three queries)."""
     return review_subtree(unit, on=on, rules=rules).findings
 
 
@@ -677,7 +695,7 @@ def assess_unit(unit, *, on, rules=None):
     if quota is not None and not unit.is_archived:
         findings += _quota_findings(unit, quota, tally)
         if unit.kind in TIER4_KINDS:
-            findings += _cross_level_findings({unit.pk: unit}, on=on, unit_id=unit.pk, dated=False)
+            findings += _cross_level_findings({unit.pk: unit}, _unit_missing_parent_seats(unit, on=on))
     return Assessment(unit=unit, quota=quota, tally=tally, findings=_sorted(findings, {}), rules=rules)
 
 
