@@ -2,13 +2,15 @@
 
 Public API, used by the roster page, the compliance page and the returns workflow:
 
-- ``evaluate_subtree(unit, *, on) -> list[Finding]`` for the unit and every active unit below it;
+- ``evaluate_subtree(unit, *, on) -> list[Finding]`` for the unit and every unit below it on `on`;
 - ``evaluate_unit(unit, *, on) -> list[Finding]`` for one unit (the roster badge);
 - ``assess_unit(unit, *, on) -> Assessment`` the counts, the quota and the findings of one unit.
 
-Both evaluations run in a constant number of queries however large the subtree: the member
-counts come from one aggregate query over the subtree's nested-set range, the cross-level rule
-from one query with an EXISTS test on the parent unit's posts.
+Both evaluations run in a constant number of queries however large the subtree. The subtree is
+the tree **as it stood on `on`** (orgtree.versions.tree_cte, the walk the 附表 count from): its
+units, their kind, 妇联/妇代会, name, code and parent, each unit's member counts and the heads the
+cross-level rule finds (a NOT EXISTS test on the parent unit's posts) come from one statement over
+one walk. So on a past date the page lists, and judges, the units 附表4 counts for that date.
 
 达标 (docs/forms.md: total in range, exactly one head, at least two vice-heads) is tracked apart from
 severity, by ``Finding.fails_quota``. Severity says what a finding does to a district's return:
@@ -21,13 +23,14 @@ with a written 上报说明; ``notice`` is worth a look but is no fault (more th
 from dataclasses import dataclass, field, replace
 
 from django.db import DEFAULT_DB_ALIAS, connection
-from django.db.models import Exists, OuterRef, Q, Subquery
+from django.db.models import Exists, Q, Subquery
 from django.db.models.base import ModelState
 from django.urls import reverse
 
-from orgtree.models import Unit
+from orgtree.models import Unit, UnitVersion
+from orgtree.versions import tree_cte, valid_on_sql
 
-from .models import Post, QuotaRule, RuleSet, held_on_sql
+from .models import Person, Post, QuotaRule, RuleSet, held_on_sql
 
 ERROR, WARNING, NOTICE = "error", "warning", "notice"
 SEVERITY_LABELS = {ERROR: "错误", WARNING: "警告", NOTICE: "提示"}
@@ -285,6 +288,16 @@ def _roster_url(unit_id):
     return reverse("members:roster", args=[unit_id])
 
 
+def _rank_case():
+    """A post's GROUP_RANK in SQL (CASE p.role ...)."""
+    return " ".join(f"WHEN '{role}' THEN {GROUP_RANK[group]}" for role, group in ROLE_GROUP.items())
+
+
+def _in(values):
+    """A SQL IN-list of our own constant codes (never user input)."""
+    return "(" + ", ".join(f"'{v}'" for v in values) + ")"
+
+
 def tally_subtree(unit, *, on, bounds=None, only_unit=False):
     """{unit_id: Tally} for the active units of the unit's subtree (or just the unit), in one query.
 
@@ -293,7 +306,7 @@ def tally_subtree(unit, *, on, bounds=None, only_unit=False):
     The inner query finds each person's best rank per unit; the outer one counts people per
     rank, so a person holding two leadership posts in one unit still counts once.
     """
-    rank_case = " ".join(f"WHEN '{role}' THEN {GROUP_RANK[group]}" for role, group in ROLE_GROUP.items())
+    rank_case = _rank_case()
     post_table, unit_table = Post._meta.db_table, Unit._meta.db_table
     if only_unit:
         scope, params = "u.id = %(unit)s", {"unit": unit.pk}
@@ -434,25 +447,50 @@ def _quota_findings(unit, quota, tally, url=None):
     return findings
 
 
-def _cross_level_findings(units, *, on, unit_filter, appoint_url=None, roster_url=_roster_url):
-    """Heads of village/community units who hold no 执委-or-higher post in the parent, in one query.
+def _missing_parent_seats_sql(parent_name_join):
+    """Heads of the village/community units of `sub` who hold no 执委-or-higher post in the parent on %(on)s.
+
+    SELECT unit_id, person_id, person name, role, parent_id, parent name, sort, each head once; `sub`
+    has the units' id, parent_id, kind and sort; `parent_name_join` joins `pn`, the parent, for its name.
+    """
+    post, person = Post._meta.db_table, Person._meta.db_table
+    return f"""SELECT p.unit_id, p.person_id, pe.name AS person_name, p.role, s.parent_id, pn.name AS parent_name, s.sort
+FROM sub s
+JOIN {post} p ON p.unit_id = s.id
+JOIN {person} pe ON pe.id = p.person_id
+LEFT JOIN {parent_name_join}
+WHERE s.kind IN {_in(TIER4_KINDS)} AND p.role IN {_in(HEAD_ROLES)} AND {held_on_sql("p", "on")}
+AND NOT EXISTS (
+    SELECT 1 FROM {post} q WHERE q.person_id = p.person_id AND q.unit_id = s.parent_id
+    AND q.role IN {_in(PARENT_SEAT_ROLES)} AND {held_on_sql("q", "on")}
+)"""  # noqa: S608 - our own table names and codes; values are bound
+
+
+def _unit_missing_parent_seats(unit, *, on):
+    """_missing_parent_seats_sql for one unit as it is now (the roster badge), ordered by name: one query."""
+    unit_table = Unit._meta.db_table
+    sql = (
+        f"WITH sub AS (SELECT u.id, u.parent_id, u.kind, '' AS sort FROM {unit_table} u "  # noqa: S608 - our table
+        "WHERE u.id = %(unit_id)s AND u.archived_at IS NULL)\n"
+        f"{_missing_parent_seats_sql(f'{unit_table} pn ON pn.id = s.parent_id')}\nORDER BY pe.name, p.id"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, {"unit_id": unit.pk, "on": on.isoformat()})
+        return cursor.fetchall()
+
+
+def _cross_level_findings(units, missing, *, appoint_url=None, roster_url=_roster_url):
+    """The findings of the heads `missing` lists (rows of _missing_parent_seats_sql), each on its unit in `units`.
+
+    The review reads them in the same statement as its units (the subtree as it stood on the date,
+    parents named as they were then), the roster badge for its one unit as it is now.
 
     Severity is warning, not error: docs/forms.md defines 达标 by the quotas alone, so this rule must not
     change the 达标 count or block a district's return; the fix is made on the parent's roster.
     """
-    parent_seat = Post.objects.current(on=on).filter(
-        person_id=OuterRef("person_id"), unit_id=OuterRef("unit__parent_id"), role__in=PARENT_SEAT_ROLES
-    )
-    missing = (
-        Post.objects.current(on=on)
-        .filter(unit_filter, role__in=HEAD_ROLES, unit__kind__in=TIER4_KINDS, unit__archived_at__isnull=True)
-        .filter(~Exists(parent_seat))
-        .values_list("unit_id", "person_id", "person__name", "role", "unit__parent_id", "unit__parent__name")
-        .order_by("unit__lft", "person__name")
-    )
     findings = []
-    for unit_id, person_id, person_name, role, parent_id, parent_name in missing:
-        unit = units[unit_id]
+    for pk, person_id, person_name, role, parent_id, parent_name, *_sort in missing:
+        unit = units[pk]
         role_label = Post.Role(role).label
         base = appoint_url(parent_id) if appoint_url else reverse("members:appoint_existing", args=[parent_id])
         fix_url = base + f"?person={person_id}&role=executive"
@@ -463,7 +501,7 @@ def _cross_level_findings(units, *, on, unit_filter, appoint_url=None, roster_ur
                 CROSS_LEVEL_RULE,
                 f"{role_label}{person_name}不是{parent_name}的执委（或更高职务），应进入上级妇联执委会。",
                 fix_url,
-                roster_url(unit_id),
+                roster_url(pk),
             )
         )
     return findings
@@ -491,64 +529,124 @@ class SubtreeReview:
     findings: list
     blocks: list
     rules: Rules = DEFAULT_RULES  # the rule set 达标 was judged by
+    # The subtree's units as they stood on the date, in tree order: (pk, name, kind, org_form,
+    # parent_id, the name of the reviewed unit's parent, level, code, head, vice, member, sort key).
+    rows: list = field(default_factory=list, repr=False)
+
+    def paths(self):
+        """{pk: (path, code)} of the reviewed units, as they stood on the date, the path naming each
+        unit with its parents from the reviewed unit down ("道里区 / 兆麟街道 / 康乐社区")."""
+        paths: dict[int, tuple[str, str]] = {}
+        for pk, name, _kind, _form, parent_id, _pname, _level, code, *_tally in self.rows:
+            parent = paths.get(parent_id) if paths else None
+            paths[pk] = (f"{parent[0]} / {name}" if parent else name, code)
+        return paths
+
+
+# The two kinds of rows of dated_subtree_sql.
+UNIT_ROW, MISSING_SEAT_ROW = 0, 1
+
+
+def dated_subtree_sql():
+    """The subtree of %(unit_id)s as it stood on %(on)s, with its tallies and its heads missing from the parent.
+
+    One statement, one walk: the units come from the versions in force that day
+    (orgtree.versions.tree_cte, the 附表's walk). Rows tagged UNIT_ROW, in tree order, are the units
+    (SubtreeReview.rows after the tag) with their counts from their posts held that day, by unit id
+    (each person once per unit, under her best rank; delegates apart). Rows tagged MISSING_SEAT_ROW
+    are _missing_parent_seats_sql's, parents named as they were that day.
+    """
+    post, version = Post._meta.db_table, UnitVersion._meta.db_table
+    counts = ", ".join(
+        f"SUM(CASE WHEN b.rnk = {GROUP_RANK[g]} THEN 1 ELSE 0 END) AS n_{g}" for g in (HEAD, VICE, MEMBER)
+    )
+    missing = _missing_parent_seats_sql(f"{version} pn ON pn.unit_id = s.parent_id AND {valid_on_sql('pn')}")
+    return f"""WITH RECURSIVE {tree_cte()},
+best AS (
+    SELECT p.unit_id, p.person_id, MIN(CASE p.role {_rank_case()} END) AS rnk
+    FROM {post} p
+    WHERE p.unit_id IN (SELECT id FROM sub) AND p.role <> %(delegate)s AND {held_on_sql("p", "on")}
+    GROUP BY p.unit_id, p.person_id
+),
+tally AS (SELECT b.unit_id, {counts} FROM best b GROUP BY b.unit_id),
+missing AS ({missing})
+SELECT {UNIT_ROW} AS tag, s.id, s.name, s.kind, s.org_form, s.parent_id, pn.name, s.level, s.code,
+       t.n_head, t.n_vice, t.n_member, s.sort
+FROM sub s
+LEFT JOIN tally t ON t.unit_id = s.id
+LEFT JOIN {version} pn ON s.id = %(unit_id)s AND pn.unit_id = s.parent_id AND {valid_on_sql("pn")}
+UNION ALL
+SELECT {MISSING_SEAT_ROW}, m.unit_id, m.person_name, m.role, NULL, m.parent_id, m.parent_name, NULL, NULL,
+       m.person_id, NULL, NULL, m.sort
+FROM missing m
+ORDER BY 1, 13, 3, 2"""  # noqa: S608 - our own table names and roles; values are bound
 
 
 def review_subtree(unit, *, on, rules=None):
-    """Findings for the unit and its active descendants on `on`, in tree order, plus 达标 counts per block.
+    """Findings for the unit and its descendants as they stood on `on`, in tree order, plus 达标 counts per block.
 
-    `rules` defaults to the rule set in effect on `on` (one more query). Runs in five queries
-    whatever the size of the subtree. The unit's bounds are read fresh, since an instance held in
-    memory goes stale after a tree write elsewhere.
+    The units are those of the tree on `on` (orgtree.UnitVersion, the 附表's walk), each judged by
+    its kind and 妇联/妇代会 of that day: a unit founded after `on` is not listed, one archived or
+    moved away since is, a 妇代会 converted since is judged as a 妇代会. `rules` defaults to the rule
+    set in effect on `on` (two more queries: the unit's bounds, read fresh since an instance held in
+    memory goes stale after a tree write elsewhere, and the rule set). The rest is one statement,
+    whatever the size of the subtree.
     """
-    tree_id, lft, rght = Unit.objects.filter(pk=unit.pk).values_list("tree_id", "lft", "rght").get()
     if rules is None:
+        tree_id, lft, rght = Unit.objects.filter(pk=unit.pk).values_list("tree_id", "lft", "rght").get()
         rules = rules_in_effect(on=on, unit=Unit(pk=unit.pk, tree_id=tree_id, lft=lft, rght=rght))
     # Plain rows, in tree order: Unit instances are made only for the units that have a finding.
-    rows = list(
-        Unit.objects.filter(tree_id=tree_id, lft__gte=lft, rght__lte=rght)
-        .active()
-        .order_by("lft")
-        .values_list(
-            "pk", "name", "kind", "org_form", "parent_id", "parent__name", "tree_id", "lft", "rght", "level", "code"
-        )
-    )
+    params = {"unit_id": unit.pk, "on": on.isoformat(), "delegate": Post.Role.DELEGATE.value}
+    rows, missing = [], []
+    with connection.cursor() as cursor:
+        cursor.execute(dated_subtree_sql(), params)
+        for tag, *row in cursor.fetchall():
+            (rows if tag == UNIT_ROW else missing).append(row)
     units = _LazyUnits(rows)
-    tallies = tally_subtree(unit, on=on, bounds=(tree_id, lft, rght))
     roster_url = url_maker("members:roster")
     blocks = {quota.block: BlockSummary(quota) for quota in rules.quotas if quota is not None}
     findings = []
-    for pk, _name, kind, org_form, *_rest in rows:
+    for pk, _name, kind, org_form, _parent, _pname, _level, _code, head, vice, member, _sort in rows:
         quota = _quota_of(kind, org_form, rules)
         if quota is None:
             continue
-        tally = tallies.get(pk, Tally())
+        tally = Tally(head or 0, vice or 0, member or 0)
         blocks[quota.block].units += 1
         compliant = reaches_quota(quota, total=tally.total, head=tally.head, vice=tally.vice)
         blocks[quota.block].compliant += compliant
         if compliant and quota.member_min <= tally.member <= quota.member_max and tally.vice <= quota.vice_min:
             continue  # nothing to report: no Unit made, no finding built
         findings += _quota_findings(units[pk], quota, tally, roster_url(pk))
-    in_subtree = Q(unit__tree_id=tree_id, unit__lft__gte=lft, unit__rght__lte=rght)
+    # A MISSING_SEAT_ROW is (unit_id, person's name, role, -, parent_id, parent's name, -, -, person_id, ...).
+    heads = [(row[0], row[8], row[1], row[2], row[4], row[5]) for row in missing]
     findings += _cross_level_findings(
-        units,
-        on=on,
-        unit_filter=in_subtree,
-        appoint_url=url_maker("members:appoint_existing"),
-        roster_url=roster_url,
+        units, heads, appoint_url=url_maker("members:appoint_existing"), roster_url=roster_url
     )
     order = {row[0]: i for i, row in enumerate(rows)}
-    return SubtreeReview(findings=_sorted(findings, order), blocks=[b for b in blocks.values() if b.units], rules=rules)
+    return SubtreeReview(
+        findings=_sorted(findings, order),
+        blocks=[b for b in blocks.values() if b.units],
+        rules=rules,
+        rows=rows,
+    )
 
 
 class _LazyUnits(dict):
-    """{pk: Unit} over rows from review_subtree, making each Unit (with its parent's name) when first asked for."""
+    """{pk: Unit} over rows from review_subtree, making each Unit (with its parent's name) when first asked for.
+
+    The units are as they stood on the review's date: name, code, kind, 妇联/妇代会, parent and depth
+    from their version of that day; a parent is named by its own row, or (for the reviewed unit's
+    parent, above the subtree) by the name the row carries.
+    """
 
     def __init__(self, rows):
         super().__init__()
         self._rows = {row[0]: row for row in rows}
 
     def __missing__(self, pk):
-        _pk, name, kind, org_form, parent_id, parent_name, tree_id, lft, rght, level, code = self._rows[pk]
+        _pk, name, kind, org_form, parent_id, parent_name, level, code, *_tally = self._rows[pk]
+        if parent_id in self._rows:
+            parent_name = self._rows[parent_id][1]
         parent = None if parent_id is None else _unit_from_row(id=parent_id, name=parent_name)
         unit = _unit_from_row(
             id=pk,
@@ -557,9 +655,6 @@ class _LazyUnits(dict):
             kind=kind,
             org_form=org_form,
             parent_id=parent_id,
-            tree_id=tree_id,
-            lft=lft,
-            rght=rght,
             level=level,
             parent=parent,
         )
@@ -586,7 +681,7 @@ def _unit_from_row(*, parent=None, **values):
 
 
 def evaluate_subtree(unit, *, on, rules=None):
-    """Every finding for the unit and its active descendants on date `on` (five queries)."""
+    """Every finding for the unit and its descendants as they stood on date `on` (three queries)."""
     return review_subtree(unit, on=on, rules=rules).findings
 
 
@@ -600,7 +695,7 @@ def assess_unit(unit, *, on, rules=None):
     if quota is not None and not unit.is_archived:
         findings += _quota_findings(unit, quota, tally)
         if unit.kind in TIER4_KINDS:
-            findings += _cross_level_findings({unit.pk: unit}, on=on, unit_filter=Q(unit_id=unit.pk))
+            findings += _cross_level_findings({unit.pk: unit}, _unit_missing_parent_seats(unit, on=on))
     return Assessment(unit=unit, quota=quota, tally=tally, findings=_sorted(findings, {}), rules=rules)
 
 

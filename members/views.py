@@ -23,7 +23,7 @@ from fedorg.forms import add_service_errors
 from fedorg.history import change_rows
 from fedorg.xlsx import workbook_bytes, write_simple_sheet
 from orgtree.access import can_see_personal_data, get_unit_for_user, visible_breadcrumb, visible_units
-from orgtree.models import AuditEvent, Unit
+from orgtree.models import AuditEvent
 
 from . import certificates, rules, selection, services
 from .access import get_person_for_user, get_post_for_user
@@ -372,7 +372,7 @@ def compliance_xlsx(request, pk):
     review = rules.review_subtree(unit, on=on)
     severity = request.GET.get("severity", "")
     findings = [f for f in review.findings if f.severity == severity or severity not in rules.SEVERITY_LABELS]
-    paths = Unit.objects.subtree_paths(unit)
+    paths = review.paths()  # the units' paths as they stood on the date, as the review judged them
     wb = Workbook()
     ws = wb.active
     ws.title = "问题清单"

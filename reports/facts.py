@@ -8,12 +8,12 @@ condition over these facts (see reports/specs.py), so the same condition both co
 disagree.
 
 The subtree is the tree **as it stood on the count date** %(on)s: one recursive walk down the
-unit versions in force that day (orgtree.UnitVersion: name, code, kind, 妇联/妇代会 and parent,
-each with the dates it held them), never a query per unit. So a report for a past day gives the
-same figures after any later 会改联, rename, move, merge or archive. Everything is aggregated in
-the database, so a table costs a constant number of queries whatever the size of the tree. Plain
-SQL keeps it identical on SQLite and PostgreSQL: only the age and sort-key expressions differ by
-vendor.
+unit versions in force that day (orgtree.versions.tree_cte over orgtree.UnitVersion: name, code,
+kind, 妇联/妇代会 and parent, each with the dates it held them; the compliance review walks the same
+one), never a query per unit. So a report for a past day gives the same figures after any later
+会改联, rename, move, merge or archive. Everything is aggregated in the database, so a table costs a
+constant number of queries whatever the size of the tree. Plain SQL keeps it identical on SQLite
+and PostgreSQL: only the age and sort-key expressions differ by vendor.
 """
 
 from django.db import connection
@@ -21,10 +21,10 @@ from django.db import connection
 from members import codes
 from members.models import Person, Post, held_on_sql
 from orgtree.models import Unit, UnitVersion
+from orgtree.versions import tree_cte
 
 POST = Post._meta.db_table
 UNIT = Unit._meta.db_table
-VERSION = UnitVersion._meta.db_table
 PERSON = Person._meta.db_table
 
 DELEGATE_RANK = Post.RANK[Post.Role.DELEGATE]
@@ -112,41 +112,6 @@ def political_band_sql(key, column="f.political_status"):
 # rank * RANK_SPAN + post id orders posts by rank, then by id (the tie-break of "highest post"),
 # and MIN() of it picks a person's best post in a unit without sorting; post ids stay far below.
 RANK_SPAN = 1 << 40
-
-
-def valid_on_sql(alias, param="on"):
-    """A unit version in force on %(param)s: the same [from, to) rule as a post held on a date."""
-    return (
-        f"({alias}.valid_from IS NULL OR {alias}.valid_from <= %({param})s) "
-        f"AND ({alias}.valid_to IS NULL OR {alias}.valid_to > %({param})s)"
-    )
-
-
-def _sort_key(alias):
-    """A unit's code padded to 12 characters: siblings sort by code, as the tree orders them."""
-    if connection.vendor == "postgresql":
-        return f"LPAD({alias}.code, 12, '0')"
-    return f"substr('000000000000' || {alias}.code, -12)"
-
-
-def tree_cte():
-    """`sub`: the subtree of %(unit_id)s as it stood on %(on)s, walked down the unit versions in force then.
-
-    Columns: id, parent_id, name, code, kind, org_form, level (depth, from the reporting unit's own
-    version), row_id (the child of the reporting unit that holds the unit, or the unit itself for
-    the reporting unit: 附表4's rows) and sort (the codes from the reporting unit down, each padded:
-    tree order). Needs WITH RECURSIVE in front of it.
-    """
-    cols = "v.parent_id, v.name, v.code, v.kind, v.org_form"
-    return f"""sub AS (
-    SELECT v.unit_id AS id, {cols}, v.level AS level, v.unit_id AS row_id, CAST({_sort_key("v")} AS TEXT) AS sort
-    FROM {VERSION} v WHERE v.unit_id = %(unit_id)s AND {valid_on_sql("v")}
-    UNION ALL
-    SELECT v.unit_id, {cols}, t.level + 1, CASE WHEN t.id = %(unit_id)s THEN v.unit_id ELSE t.row_id END,
-           t.sort || {_sort_key("v")}
-    FROM {VERSION} v JOIN sub t ON v.parent_id = t.id
-    WHERE {valid_on_sql("v")}
-)"""  # noqa: S608 - our own table name
 
 
 def scope_sql(unit_where="1 = 1", *, rows=None):

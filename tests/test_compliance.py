@@ -4,6 +4,7 @@ import datetime
 import itertools
 
 import pytest
+from django.utils import timezone
 
 from members import rules, services
 from members.models import Post
@@ -169,11 +170,12 @@ def test_evaluate_subtree_finds_the_faults_of_every_unit_in_tree_order(tree):
     assert all(isinstance(f, rules.Finding) and f.message and f.fix_url for f in findings)
 
 
-def test_archived_units_are_left_out_of_the_review(tree, city_admin):
-    """An archived unit has no roster to fix."""
+def test_archived_units_are_left_out_of_the_review_from_the_day_they_are_archived(tree, city_admin):
+    """An archived unit has no roster to fix; on a date before it was archived it still stood, as in 附表4."""
     tree_services.archive_unit(unit=tree.village_a, actor=city_admin, reason="撤村")
-    findings = rules.evaluate_subtree(tree.district_a, on=ON)
+    findings = rules.evaluate_subtree(tree.district_a, on=timezone.localdate())
     assert all(f.unit.pk != tree.village_a.pk for f in findings)
+    assert by_rule(rules.evaluate_subtree(tree.district_a, on=ON), tree.village_a) == ["quota.empty"]
 
 
 def _grow_district(district, streets, communities_per_street):
@@ -199,11 +201,12 @@ def _grow_district(district, streets, communities_per_street):
 
 
 def test_the_review_runs_in_the_same_number_of_queries_for_a_bigger_subtree(tree, django_assert_max_num_queries):
-    """Five queries for a small district and for one four times its size."""
-    with django_assert_max_num_queries(5):  # 4 + the rule set in effect (members.rules.rules_in_effect)
+    """Three queries for a small district and for one four times its size: the unit's bounds, the rule
+    set in effect (members.rules.rules_in_effect) and one statement for the units, tallies and heads."""
+    with django_assert_max_num_queries(3):
         small = rules.evaluate_subtree(tree.district_b, on=ON)
     _grow_district(tree.district_b, streets=3, communities_per_street=3)
-    with django_assert_max_num_queries(5):  # 4 + the rule set in effect (members.rules.rules_in_effect)
+    with django_assert_max_num_queries(3):
         big = rules.evaluate_subtree(tree.district_b, on=ON)
     assert len(big) > len(small)
 
@@ -306,7 +309,8 @@ def test_the_review_hands_out_readable_units_without_extra_queries(tree, django_
 
 
 def test_the_compliance_table_escapes_what_it_shows(tree, staff_a, login):
-    tree_services.rename_unit(unit=tree.community_a2, name="<b>经纬</b>社区", actor=None)
+    # Named so on the page's date: the page shows the names units had then.
+    tree_services.rename_unit(unit=tree.community_a2, name="<b>经纬</b>社区", actor=None, effective_date=ON)
     response = login(staff_a).get(f"/units/{tree.district_a.pk}/compliance/?on={ON}")
     page = response.content.decode()
     assert "&lt;b&gt;经纬&lt;/b&gt;社区" in page and "<b>经纬</b>" not in page

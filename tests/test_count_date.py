@@ -2,6 +2,7 @@
 states its date, carries it in its links and defaults to today outside a campaign."""
 
 import datetime
+import io
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -9,7 +10,12 @@ from django.conf import settings
 from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
+from openpyxl import load_workbook
 
+from members import rules
+from orgtree import services as tree_services
+from orgtree.models import Unit, UnitVersion
+from reports import tables
 from reports.excel import read_values
 from reports.tables import cell_values
 from returns import services
@@ -97,3 +103,130 @@ def test_the_roster_and_compliance_pages_read_as_of(staffed_district_a, login, s
     for name in ("members:roster", "members:compliance"):
         page = client.get(reverse(name, args=[staffed_district_a.street_a.pk]) + "?as_of=2016-06-30")
         assert page.context["on"] == datetime.date(2016, 6, 30)
+
+
+# --- the compliance page reads the tree as it stood on its date, as the 附表 do ---------------------
+
+CHANGED_ON = datetime.date(2017, 3, 1)
+CUT_OFF = datetime.date(2016, 8, 31)
+
+
+def compliance(client, unit, day):
+    response = client.get(reverse("members:compliance", args=[unit.pk]), {"as_of": day.isoformat()})
+    assert response.status_code == 200
+    return response
+
+
+def page_blocks(client, unit, day):
+    """{block: (units, 达标)} as the compliance page counts them."""
+    return {b.quota.block: (b.units, b.compliant) for b in compliance(client, unit, day).context["blocks"]}
+
+
+def form4_blocks(unit, day):
+    """{block: (个数, 已完成扩员个数)} of 附表4's 合计 row, blocks with units only."""
+    panel = tables.compute(4, unit=unit, as_of=day)["panels"][0]
+    total = next(row for row in panel["rows"] if row["key"] == "total")
+    cells = dict(zip([c["key"] for c in panel["columns"]], total["cells"], strict=True))
+    counts = {
+        quota.block: (int(cells[f"b{n}_units"] or 0), int(cells[f"b{n}_done"] or 0))
+        for n, quota in enumerate(rules.QUOTAS, start=1)
+    }
+    return {block: pair for block, pair in counts.items() if pair[0]}
+
+
+def listed(response):
+    """{unit name: [rules]} of the page's findings."""
+    out = {}
+    for finding in response.context["findings"]:
+        out.setdefault(finding.unit.name, []).append(finding.rule)
+    return out
+
+
+def test_before_a_conversion_the_compliance_page_judges_the_unit_as_a_congress(staffed_district_a, city_admin, login):
+    tree = staffed_district_a
+    tree_services.convert_to_federation(unit=tree.community_a2, actor=city_admin, effective_date=CHANGED_ON)
+    client = login(city_admin)
+    before = compliance(client, tree.district_a, CUT_OFF)
+    blocks = {b.quota.block: (b.units, b.compliant) for b in before.context["blocks"]}
+    assert blocks["village_congress"] == (2, 2)  # 经纬社区 and 新农村, 7 each: 达标 as 妇代会
+    assert blocks["village_federation"] == (1, 1)
+    assert not any(rule.startswith("quota.") for rule in listed(before).get("经纬社区", []))
+    # From the day of the 会改联 it is a 妇联: its 7 people are short of 15.
+    after = compliance(client, tree.district_a, CHANGED_ON)
+    blocks = {b.quota.block: (b.units, b.compliant) for b in after.context["blocks"]}
+    assert blocks["village_federation"] == (2, 1) and blocks["village_congress"] == (1, 1)
+    assert "quota.total_low" in listed(after)["经纬社区"]
+    # Her 主任 sits in no street committee: the row is there, saying what the unit was then.
+    assert listed(before)["经纬社区"] == [rules.CROSS_LEVEL_RULE]
+    assert '经纬社区</a><br><small class="muted">社区 · 妇代会' in before.content.decode()
+    assert '经纬社区</a><br><small class="muted">社区 · 妇联' in after.content.decode()
+
+
+def test_a_unit_founded_after_the_date_is_not_listed_and_one_archived_after_it_is(
+    staffed_district_a, city_admin, login
+):
+    tree = staffed_district_a
+    opened = tree_services.create_unit(
+        parent=tree.street_a, name="新建社区", code="230102001003", kind=Unit.Kind.COMMUNITY, actor=city_admin
+    )
+    # create_unit records no founding date (such a unit counts on every earlier date, docs/forms.md):
+    # date its first version as a unit founded on CHANGED_ON.
+    UnitVersion.objects.filter(unit=opened).update(valid_from=CHANGED_ON)
+    tree_services.archive_unit(unit=tree.village_a, actor=city_admin, reason="撤村", end_posts=True)
+    client = login(city_admin)
+    today = timezone.localdate()
+
+    on_cut_off = compliance(client, tree.district_a, CUT_OFF)
+    assert "新建社区" not in listed(on_cut_off)  # an empty roster would be an error, had it been listed
+    assert {b.quota.block: b.units for b in on_cut_off.context["blocks"]} == {
+        "street": 2, "village_federation": 1, "village_congress": 2,
+    }  # fmt: skip
+    now = compliance(client, tree.district_a, today)
+    assert listed(now)["新建社区"] == ["quota.empty"]
+    assert "新农村" not in listed(now)
+    assert {b.quota.block: b.units for b in now.context["blocks"]} == {
+        "street": 2, "village_federation": 2, "village_congress": 1,
+    }  # fmt: skip
+
+
+def test_a_unit_moved_after_the_date_shows_under_its_old_district_then(staffed_district_a, city_admin, login):
+    tree = staffed_district_a
+    tree_services.move_unit(
+        unit=tree.township_a, new_parent=tree.district_b, actor=city_admin, effective_date=CHANGED_ON
+    )
+    client = login(city_admin)
+    assert page_blocks(client, tree.district_a, CUT_OFF)["street"] == (2, 2)
+    assert page_blocks(client, tree.district_b, CUT_OFF)["street"] == (1, 0)  # 花园街道 alone, with nobody
+    assert page_blocks(client, tree.district_a, CHANGED_ON)["street"] == (1, 1)
+    assert page_blocks(client, tree.district_b, CHANGED_ON)["street"] == (2, 1)
+    # The download names the units by their path on the date.
+    response = client.get(reverse("members:compliance_xlsx", args=[tree.district_a.pk]), {"as_of": "2016-08-31"})
+    sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content)))["问题清单"]
+    paths = {row[3]: row[2] for row in sheet.iter_rows(min_row=2, values_only=True)}
+    assert paths[tree.village_a.code] == "道里区 / 新农镇 / 新农村"
+
+
+@pytest.mark.parametrize("unit_name", ["city", "district_a", "district_b"])
+def test_the_compliance_pages_达标_counts_are_form4s_on_every_date_after_any_tree_change(
+    staffed_district_a, city_admin, login, unit_name
+):
+    """Before and after a 会改联, a move, a merge, a founding and an archive: 个数 and 已完成扩员个数 of
+    附表4 are the compliance page's units and 达标 per block, for the same subtree and date."""
+    tree = staffed_district_a
+    tree_services.convert_to_federation(unit=tree.community_a2, actor=city_admin, effective_date=CHANGED_ON)
+    tree_services.move_unit(
+        unit=tree.township_a, new_parent=tree.district_b, actor=city_admin, effective_date=CHANGED_ON
+    )
+    tree_services.merge_units(
+        source=tree.community_b, target=tree.community_a, actor=city_admin, effective_date=CHANGED_ON
+    )
+    opened = tree_services.create_unit(
+        parent=tree.street_b, name="新建社区", code="230103001002", kind=Unit.Kind.COMMUNITY, actor=city_admin
+    )
+    UnitVersion.objects.filter(unit=opened).update(valid_from=CHANGED_ON)
+    tree_services.archive_unit(unit=tree.village_a, actor=city_admin, reason="撤村", end_posts=True)
+    client = login(city_admin)
+    unit = getattr(tree, unit_name)
+    days = [datetime.date(2016, 6, 30), CUT_OFF, CHANGED_ON, timezone.localdate()]
+    for day in days:
+        assert page_blocks(client, unit, day) == form4_blocks(unit, day), day

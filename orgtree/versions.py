@@ -1,0 +1,50 @@
+"""The tree as it stood on a date, in SQL: one recursive walk down the unit versions in force then.
+
+Every tree write closes a unit's version and opens a new one (UnitVersion), so a subtree read from
+the versions valid on a day is the subtree of that day: its units, their names, codes, kinds,
+妇联/妇代会 and parents. The 附表 (reports.facts) and the compliance review (members.rules) both walk
+it with `tree_cte`, so a report and the compliance page for the same unit and date count the same
+units. Plain SQL, identical on SQLite and PostgreSQL but for the sort key.
+"""
+
+from django.db import connection
+
+from .models import UnitVersion
+
+VERSION = UnitVersion._meta.db_table
+
+
+def valid_on_sql(alias, param="on"):
+    """A unit version in force on %(param)s: the same [from, to) rule as a post held on a date."""
+    return (
+        f"({alias}.valid_from IS NULL OR {alias}.valid_from <= %({param})s) "
+        f"AND ({alias}.valid_to IS NULL OR {alias}.valid_to > %({param})s)"
+    )
+
+
+def sort_key_sql(alias):
+    """A unit's code padded to 12 characters: siblings sort by code, as the tree orders them."""
+    if connection.vendor == "postgresql":
+        return f"LPAD({alias}.code, 12, '0')"
+    return f"substr('000000000000' || {alias}.code, -12)"
+
+
+def tree_cte():
+    """`sub`: the subtree of %(unit_id)s as it stood on %(on)s, walked down the unit versions in force then.
+
+    Columns: id, parent_id, name, code, kind, org_form, level (depth, from the reporting unit's own
+    version), row_id (the child of the reporting unit that holds the unit, or the unit itself for
+    the reporting unit: 附表4's rows) and sort (the codes from the reporting unit down, each padded:
+    tree order). Needs WITH RECURSIVE in front of it. A unit with no version in force on %(on)s
+    (not yet founded, or archived by then) is not in it, nor is anything below it.
+    """
+    cols = "v.parent_id, v.name, v.code, v.kind, v.org_form"
+    return f"""sub AS (
+    SELECT v.unit_id AS id, {cols}, v.level AS level, v.unit_id AS row_id, CAST({sort_key_sql("v")} AS TEXT) AS sort
+    FROM {VERSION} v WHERE v.unit_id = %(unit_id)s AND {valid_on_sql("v")}
+    UNION ALL
+    SELECT v.unit_id, {cols}, t.level + 1, CASE WHEN t.id = %(unit_id)s THEN v.unit_id ELSE t.row_id END,
+           t.sort || {sort_key_sql("v")}
+    FROM {VERSION} v JOIN sub t ON v.parent_id = t.id
+    WHERE {valid_on_sql("v")}
+)"""  # noqa: S608 - our own table name
