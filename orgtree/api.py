@@ -88,6 +88,9 @@ class UnitCreateSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=Unit.Kind.choices, help_text="类型")
     org_form = serializers.ChoiceField(choices=Unit.OrgForm.choices, default=Unit.OrgForm.FEDERATION)
     is_pilot = serializers.BooleanField(default=False, help_text="示范点")
+    founded_on = serializers.DateField(
+        required=False, default=None, help_text="成立日期；省略表示早已存在（按任何日期统计都计入）"
+    )
 
 
 class UnitRenameSerializer(serializers.Serializer):

@@ -70,9 +70,16 @@ class UnitCreateForm(forms.Form):
     kind = forms.ChoiceField(label="类型")
     org_form = forms.ChoiceField(label="组织形式", choices=Unit.OrgForm.choices, initial=Unit.OrgForm.FEDERATION)
     is_pilot = forms.BooleanField(label="示范点", required=False)
+    founded_on = forms.DateField(
+        label="成立日期",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text="新成立的组织填成立日期，按更早日期统计的报表不计入它；补录早已存在的组织请清空此项。",
+    )
 
     def __init__(self, *args, parent, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["founded_on"].initial = timezone.localdate()
         kinds = Unit.child_kinds_of(parent.kind)
         self.fields["kind"].choices = [(k, Unit.Kind(k).label) for k in kinds]
         if parent.tier is None or parent.tier < 3:

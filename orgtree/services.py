@@ -12,6 +12,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
+from django.db.models import Min
 from django.utils import timezone
 
 from fedorg.pinyin import pinyin_initials
@@ -45,9 +46,10 @@ def effective_day(day=None, *, field="effective_date"):
     return day
 
 
-def record_version(unit, *, on):
+def record_version(unit, *, on, founded_on=None):
     """Keep UnitVersion in step with `unit` as just saved: the open version ends on `on` and a new one
-    begins, unless nothing it tracks changed. A unit's first version has no start (valid_from null).
+    begins, unless nothing it tracks changed. A unit's first version starts on `founded_on`, or has
+    no start (valid_from null: it existed before anything was recorded).
 
     A change dated before the open version's start is refused: history is appended, never rewritten.
     """
@@ -55,7 +57,7 @@ def record_version(unit, *, on):
     current = UnitVersion.objects.filter(unit_id=unit.pk, valid_to__isnull=True).first()
     if current is None:
         first = not UnitVersion.objects.filter(unit_id=unit.pk).exists()
-        return UnitVersion.objects.create(unit_id=unit.pk, valid_from=None if first else on, **fields)
+        return UnitVersion.objects.create(unit_id=unit.pk, valid_from=founded_on if first else on, **fields)
     if all(getattr(current, key) == value for key, value in fields.items()):
         return current
     _check_after(current, unit, on)
@@ -67,6 +69,18 @@ def record_version(unit, *, on):
     current.valid_to = on
     current.save(update_fields=["valid_to"])
     return UnitVersion.objects.create(unit_id=unit.pk, valid_from=on, **fields)
+
+
+def _check_founded_within_parent(parent, founded_on):
+    """A unit cannot be founded before its parent existed: no table of that day would find it."""
+    if parent is None:
+        return
+    versions = UnitVersion.objects.filter(unit_id=parent.pk)
+    if versions.filter(valid_from__isnull=True).exists():
+        return  # the parent existed before anything was recorded
+    first = versions.aggregate(first=Min("valid_from"))["first"]
+    if first is not None and founded_on < first:
+        raise ValidationError({"founded_on": f"成立日期 {founded_on} 早于上级组织“{parent.name}”的成立日期 {first}。"})
 
 
 def _check_after(version, unit, on):
@@ -121,7 +135,9 @@ def _check_code_free(code, *, exclude_pk=None):
 
 
 @transaction.atomic
-def create_unit(*, parent, name, code, kind, actor, org_form=None, is_pilot=False):
+def create_unit(*, parent, name, code, kind, actor, org_form=None, is_pilot=False, founded_on=None):
+    """A new unit below `parent`. `founded_on` (成立日期) dates it: a table counted on an earlier day leaves
+    it out; without one it counts on every day (a unit that existed before it was entered)."""
     lock_tree()
     parent = _fresh(parent) if parent is not None else None
     name, code = name.strip(), code.strip()
@@ -141,8 +157,11 @@ def create_unit(*, parent, name, code, kind, actor, org_form=None, is_pilot=Fals
     _check_code_fits_kind(code, kind, parent)
     if org_form == Unit.OrgForm.CONGRESS and not unit.is_village_level:
         raise ValidationError({"org_form": "只有村（社区）一级可以是妇代会。"})
+    if founded_on is not None:
+        effective_day(founded_on, field="founded_on")
+        _check_founded_within_parent(parent, founded_on)
     unit.save()
-    record_version(unit, on=timezone.localdate())
+    record_version(unit, on=timezone.localdate(), founded_on=founded_on)
     AuditEvent.objects.record(
         actor=actor,
         action="unit.create",

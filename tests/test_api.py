@@ -60,6 +60,21 @@ def test_lists_are_paginated_and_filter_by_updated_since(tree, chair, staff_a, l
     assert bad.status_code == 400 and "updated_since" in bad.json()["error"]["fields"]
 
 
+def test_a_unit_created_through_the_api_may_carry_its_founding_date(tree, admin_a, login):
+    from django.utils import timezone
+
+    from orgtree.models import UnitVersion
+
+    client = login(admin_a)
+    body = {"parent": tree.street_a.code, "name": "新建社区", "code": "230102001003", "kind": "community"}
+    future = (timezone.localdate() + datetime.timedelta(days=3)).isoformat()
+    refused = client.post("/api/v1/units/", {**body, "founded_on": future}, content_type="application/json")
+    assert refused.status_code == 400 and "不能晚于今天" in str(refused.json()["error"]["fields"]["founded_on"])
+    created = client.post("/api/v1/units/", {**body, "founded_on": "2020-03-01"}, content_type="application/json")
+    assert created.status_code == 201
+    assert UnitVersion.objects.get(unit__code="230102001003").valid_from == datetime.date(2020, 3, 1)
+
+
 def test_unit_writes_go_through_the_services_and_are_scoped(tree, admin_a, staff_a, login):
     client = login(admin_a)
     created = client.post(

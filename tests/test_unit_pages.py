@@ -174,6 +174,53 @@ def test_a_district_admin_creates_a_child_and_it_is_audited(tree, admin_a, login
     assert AuditEvent.objects.filter(action="unit.create", unit=unit, actor=admin_a).exists()
 
 
+def test_a_unit_founded_today_is_left_out_of_tables_counted_before_its_founding_date(tree, admin_a, login):
+    """成立日期: a community opened now is not in 2016's 附表 (it did not exist then); left blank, the unit
+    is one entered late that existed all along."""
+    import datetime
+
+    from django.utils import timezone
+
+    from reports import tables
+
+    client = login(admin_a)
+    form = page(client.get(url("orgtree:create", tree.street_a)))
+    assert f'value="{timezone.localdate():%Y-%m-%d}"' in form and "成立日期" in form
+    before = tables.cell_values(tables.compute(4, unit=fresh(tree.district_a), as_of=datetime.date(2016, 8, 31)))
+    today = timezone.localdate()
+    new = {"name": "友谊社区", "code": "230102001003", "kind": K.COMMUNITY, "org_form": F.FEDERATION}
+    assert (
+        client.post(url("orgtree:create", tree.street_a), {**new, "founded_on": today.isoformat()}).status_code == 302
+    )
+    after = tables.cell_values(tables.compute(4, unit=fresh(tree.district_a), as_of=datetime.date(2016, 8, 31)))
+    assert after == before, "a unit founded today is not in a table of 2016"
+    now = tables.compute(4, unit=fresh(tree.district_a), as_of=today)
+    assert "友谊社区" in page(client.get(url("orgtree:unit", Unit.objects.get(code="230102001003"))))
+    assert tables.cell_values(now) != after  # counted from today on
+
+    entered_late = {"name": "老街社区", "code": "230102001004", "kind": K.COMMUNITY, "org_form": F.FEDERATION}
+    assert client.post(url("orgtree:create", tree.street_a), {**entered_late, "founded_on": ""}).status_code == 302
+    assert tables.cell_values(tables.compute(4, unit=fresh(tree.district_a), as_of=datetime.date(2016, 8, 31))) != after
+
+
+def test_a_founding_date_in_the_future_or_before_the_parents_is_refused_in_chinese(tree, admin_a, login):
+    import datetime
+
+    from django.utils import timezone
+
+    from orgtree.models import UnitVersion
+
+    client = login(admin_a)
+    new = {"name": "友谊社区", "code": "230102001003", "kind": K.COMMUNITY, "org_form": F.FEDERATION}
+    tomorrow = timezone.localdate() + datetime.timedelta(days=1)
+    html = page(client.post(url("orgtree:create", tree.street_a), {**new, "founded_on": tomorrow.isoformat()}))
+    assert "不能晚于今天" in html and 'value="友谊社区"' in html
+    UnitVersion.objects.filter(unit=tree.street_a).update(valid_from=datetime.date(2010, 1, 1))
+    html = page(client.post(url("orgtree:create", tree.street_a), {**new, "founded_on": "2009-05-01"}))
+    assert "早于上级组织“兆麟街道”的成立日期 2010-01-01" in html
+    assert not Unit.objects.filter(code="230102001003").exists()
+
+
 def test_create_offers_only_valid_child_kinds(tree, admin_a, login):
     html = page(login(admin_a).get(url("orgtree:create", tree.township_a)))
     assert 'value="village"' in html and 'value="community"' not in html
