@@ -29,8 +29,11 @@ def sort_key_sql(alias):
     return f"substr('000000000000' || {alias}.code, -12)"
 
 
-def tree_cte():
+def tree_cte(on="on"):
     """`sub`: the subtree of %(unit_id)s as it stood on %(on)s, walked down the unit versions in force then.
+
+    `on` names the date parameter: a list of who held posts on one day, placed in the tree of another
+    (扩员前's drill-down: posts on the baseline, the tree of the count date), passes its own name.
 
     Columns: id, parent_id, name, code, kind, org_form, level (depth, from the reporting unit's own
     version), row_id (the child of the reporting unit that holds the unit, or the unit itself for
@@ -41,10 +44,10 @@ def tree_cte():
     cols = "v.parent_id, v.name, v.code, v.kind, v.org_form"
     return f"""sub AS (
     SELECT v.unit_id AS id, {cols}, v.level AS level, v.unit_id AS row_id, CAST({sort_key_sql("v")} AS TEXT) AS sort
-    FROM {VERSION} v WHERE v.unit_id = %(unit_id)s AND {valid_on_sql("v")}
+    FROM {VERSION} v WHERE v.unit_id = %(unit_id)s AND {valid_on_sql("v", on)}
     UNION ALL
     SELECT v.unit_id, {cols}, t.level + 1, CASE WHEN t.id = %(unit_id)s THEN v.unit_id ELSE t.row_id END,
            t.sort || {sort_key_sql("v")}
     FROM {VERSION} v JOIN sub t ON v.parent_id = t.id
-    WHERE {valid_on_sql("v")}
+    WHERE {valid_on_sql("v", on)}
 )"""  # noqa: S608 - our own table name

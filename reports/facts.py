@@ -259,7 +259,7 @@ def _facts_select(*, whole, best_where):
     WHERE b.k IS NOT NULL AND {best_where}"""  # noqa: S608 - our own SQL
 
 
-def _facts_cte(unit_where="1 = 1", *, leadership=False, rows=None, best_where="1 = 1"):
+def _facts_cte(unit_where="1 = 1", *, leadership=False, rows=None, best_where="1 = 1", tree_on="on"):
     """WITH scope, best, facts: one row per (unit, person, delegate-or-not) current on %(on)s.
 
     - `sub`, `scope`: the subtree's units as they stood on %(on)s (tree_cte), with tier and block,
@@ -291,7 +291,7 @@ def _facts_cte(unit_where="1 = 1", *, leadership=False, rows=None, best_where="1
             f"{_facts_select(whole=False, best_where=best_where)} AND NOT {whole_tables_sql()}"
         )
     return f"""
-WITH RECURSIVE {tree_cte()},
+WITH RECURSIVE {tree_cte(tree_on)},
 scope AS MATERIALIZED ({scope_sql(unit_where, rows=rows)}),
 {_best_and_ranked(key, had, delegate, only_leadership, row_id)}
 facts AS (
@@ -466,12 +466,19 @@ FACT_COLUMNS = [
 
 
 def fact_rows(
-    params, *, where="1 = 1", unit_where="1 = 1", order_by="f.unit_sort, f.rnk, f.person_id", leadership=False
+    params,
+    *,
+    where="1 = 1",
+    unit_where="1 = 1",
+    order_by="f.unit_sort, f.rnk, f.person_id",
+    leadership=False,
+    tree_on="on",
 ):
-    """The facts themselves (dicts), for registers (附表3) and drill-down lists; unit_name as on %(on)s."""
+    """The facts themselves (dicts), for registers (附表3) and drill-down lists; unit_name as on %(on)s.
+    `tree_on` names the parameter of the day whose tree places them (the posts' day by default)."""
     cols = ", ".join("un.name AS unit_name" if c == "unit_name" else f"f.{c}" for c in FACT_COLUMNS)
     sql = (
-        f"{_facts_cte(unit_where, leadership=leadership)}\n"  # noqa: S608 - our own SQL
+        f"{_facts_cte(unit_where, leadership=leadership, tree_on=tree_on)}\n"  # noqa: S608 - our own SQL
         f"SELECT {cols} FROM facts f JOIN sub un ON un.id = f.unit_id WHERE {where} ORDER BY {order_by}"
     )
     with connection.cursor() as cursor:

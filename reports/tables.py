@@ -860,9 +860,18 @@ def cell_people(form_no, *, unit, row, col, as_of=None, baseline=None):
             unit_where = f"u.id = {int(row_pk)}" if alone else f"u.row_id = {int(row_pk)}"
     elif form_no == 2:
         unit_where = TIER2
+    tree_on = "on"
     if col.endswith("_before"):
-        params = {**params, "on": baseline.isoformat()}
-    facts = fact_rows(params, where=where, unit_where=unit_where, order_by="f.unit_sort, f.rnk, f.name, f.person_id")
+        # 扩员前 counts who held a post on the baseline in the units of the count date's tree (a 妇代会
+        # converted since is in the 妇联 block, a unit moved since under its new parent): the same here.
+        params, tree_on = {**params, "on": baseline.isoformat(), "tree_on": params["on"]}, "tree_on"
+    facts = fact_rows(
+        params,
+        where=where,
+        unit_where=unit_where,
+        order_by="f.unit_sort, f.rnk, f.name, f.person_id",
+        tree_on=tree_on,
+    )
     return row_label, col_label, facts
 
 

@@ -230,3 +230,31 @@ def test_the_compliance_pages_达标_counts_are_form4s_on_every_date_after_any_t
     days = [datetime.date(2016, 6, 30), CUT_OFF, CHANGED_ON, timezone.localdate()]
     for day in days:
         assert page_blocks(client, unit, day) == form4_blocks(unit, day), day
+
+
+def test_every_before_cell_of_form_4_lists_its_people_after_a_conversion_during_the_campaign(
+    tree, member, city_admin, login
+):
+    """扩员前 counts who held a post on the baseline in the units of the count date's tree: a 妇代会 converted
+    mid-campaign (会改联) is in the 妇联 block on 8/31, and so is its drill-down list (it listed the 妇代会 block)."""
+    from reports.html import table_context
+
+    early = datetime.date(2016, 1, 1)
+    for role in ("director", "deputy_director", "member"):
+        member(tree.community_a2, role, start_date=early)  # 经纬社区, a 妇代会 on the baseline 6/2
+    member(tree.community_a, "chair", start_date=early)
+    tree_services.convert_to_federation(unit=tree.community_a2, actor=city_admin, effective_date=datetime.date(2016, 7, 1))
+    client = login(city_admin)
+    response = client.get(reverse("reports:table", args=[tree.district_a.pk, 4]) + f"?as_of={CUT_OFF}")
+    context = table_context(response.context["snapshot"], drilldown=True)
+    followed = {}
+    for panel in context["panels"]:
+        for row, view_row in zip(panel["rows"], panel["view_rows"], strict=True):
+            for column, value, cell in zip(panel["columns"], row["cells"], view_row["cells"], strict=True):
+                if column["key"].endswith("_before") and cell["href"]:
+                    facts = client.get(cell["href"]).context["facts"]
+                    assert len(facts) == value, (row["key"], column["key"])
+                    followed[(row["key"], column["key"])] = {f["unit_id"] for f in facts}
+    # The community 妇联 block's 扩员前 holds both: 兆麟社区's chair and 经纬社区's three.
+    total = [units for (row, col), units in followed.items() if row == "total" and col.startswith("b2")]
+    assert total == [{tree.community_a.pk, tree.community_a2.pk}]
