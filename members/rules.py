@@ -547,8 +547,11 @@ class SubtreeReview:
 UNIT_ROW, MISSING_SEAT_ROW = 0, 1
 
 
-def dated_subtree_sql():
+def dated_subtree_sql(posts_on="on"):
     """The subtree of %(unit_id)s as it stood on %(on)s, with its tallies and its heads missing from the parent.
+
+    `posts_on` names the day the tallies count posts on (the tree's day by default): the pilot report's
+    扩员前 counts the baseline's posts in the count date's units, as 附表4 does.
 
     One statement, one walk: the units come from the versions in force that day
     (orgtree.versions.tree_cte, the 附表's walk). Rows tagged UNIT_ROW, in tree order, are the units
@@ -565,7 +568,7 @@ def dated_subtree_sql():
 best AS (
     SELECT p.unit_id, p.person_id, MIN(CASE p.role {_rank_case()} END) AS rnk
     FROM {post} p
-    WHERE p.unit_id IN (SELECT id FROM sub) AND p.role <> %(delegate)s AND {held_on_sql("p", "on")}
+    WHERE p.unit_id IN (SELECT id FROM sub) AND p.role <> %(delegate)s AND {held_on_sql("p", posts_on)}
     GROUP BY p.unit_id, p.person_id
 ),
 tally AS (SELECT b.unit_id, {counts} FROM best b GROUP BY b.unit_id),
@@ -580,6 +583,41 @@ SELECT {MISSING_SEAT_ROW}, m.unit_id, m.person_name, m.role, NULL, m.parent_id, 
        m.person_id, NULL, NULL, m.sort
 FROM missing m
 ORDER BY 1, 13, 3, 2"""  # noqa: S608 - our own table names and roles; values are bound
+
+
+@dataclass(frozen=True)
+class DatedUnit:
+    """A unit as it stood on a date (its version then), with its members' tally on that or another date."""
+
+    pk: int
+    name: str
+    code: str
+    kind: str
+    org_form: str
+    tally: Tally
+
+    @property
+    def kind_label(self):
+        return Unit.Kind(self.kind).label
+
+    @property
+    def org_form_label(self):
+        return Unit.OrgForm(self.org_form).label
+
+
+def dated_units(unit, *, on, posts_on=None):
+    """{unit_id: DatedUnit} of the subtree as it stood on `on`, in tree order, tallied on `posts_on`
+    (default `on`). One statement (dated_subtree_sql)."""
+    params = {"unit_id": unit.pk, "on": on.isoformat(), "delegate": Post.Role.DELEGATE.value}
+    if posts_on is not None:
+        params["posts_on"] = posts_on.isoformat()
+    units = {}
+    with connection.cursor() as cursor:
+        cursor.execute(dated_subtree_sql("on" if posts_on is None else "posts_on"), params)
+        for tag, pk, name, kind, org_form, _parent, _pname, _level, code, head, vice, member, _sort in cursor:
+            if tag == UNIT_ROW:
+                units[pk] = DatedUnit(pk, name, code, kind, org_form, Tally(head or 0, vice or 0, member or 0))
+    return units
 
 
 def review_subtree(unit, *, on, rules=None):

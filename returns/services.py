@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from fedorg.dates import BASELINE_2016, CUTOFF_2016, DOC_NUMBER_2016, DUE_DATES_2016, TITLE_2016
 from members.models import Post, RuleSet
-from members.rules import Tally, evaluate_subtree, quota_for, reaches_quota, tally_subtree
+from members.rules import dated_units, evaluate_subtree, quota_for, reaches_quota
 from orgtree.access import is_strictly_below_user_unit, visible_units
 from orgtree.models import AuditEvent, Unit
 from reports.tables import compute
@@ -193,16 +193,18 @@ def pilot_snapshot(unit, *, as_of, report, baseline=BASELINE_2016):
     their quota (members.rules.reaches_quota), and the report text the district wrote.
 
     Shaped like a reports.tables snapshot (panels of keyed rows), so cell refs, the diff and the
-    upload check work the same way for it. Three queries: the pilots and one tally per date.
+    upload check work the same way for it. Three queries: the flagged units and one dated walk per date.
     """
-    pilots = list(Unit.objects.subtree_of(unit).active().filter(is_pilot=True).order_by("lft"))
-    before = tally_subtree(unit, on=baseline)
-    after = tally_subtree(unit, on=as_of)
+    # The subtree as it stood on the count date (kinds, 妇联/妇代会, names of that day, as 附表4 reads it);
+    # 扩员前 counts the baseline's posts in those same units.
+    now = dated_units(unit, on=as_of)
+    then = dated_units(unit, on=as_of, posts_on=baseline)
+    flagged = set(Unit.objects.filter(is_pilot=True).values_list("pk", flat=True))  # a few per district
     rows = []
-    for i, p in enumerate(pilots, start=1):
+    for i, p in enumerate((u for u in now.values() if u.pk in flagged), start=1):
         quota = quota_for(p)
-        then, now = before.get(p.pk, Tally()), after.get(p.pk, Tally())
-        compliant = reaches_quota(quota, total=now.total, head=now.head, vice=now.vice)
+        before, after = then[p.pk].tally, p.tally
+        compliant = reaches_quota(quota, total=after.total, head=after.head, vice=after.vice)
         rows.append(
             {
                 "key": f"u{p.pk}",
@@ -213,12 +215,12 @@ def pilot_snapshot(unit, *, as_of, report, baseline=BASELINE_2016):
                     i,
                     p.name,
                     p.code,
-                    p.get_kind_display(),
-                    p.get_org_form_display(),
-                    then.total,
-                    now.total,
-                    now.head,
-                    now.vice,
+                    p.kind_label,
+                    p.org_form_label,
+                    before.total,
+                    after.total,
+                    after.head,
+                    after.vice,
                     quota.total_range if quota else "—",
                     ("是" if compliant else "否") if quota else "—",
                 ],

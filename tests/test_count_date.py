@@ -243,7 +243,9 @@ def test_every_before_cell_of_form_4_lists_its_people_after_a_conversion_during_
     for role in ("director", "deputy_director", "member"):
         member(tree.community_a2, role, start_date=early)  # 经纬社区, a 妇代会 on the baseline 6/2
     member(tree.community_a, "chair", start_date=early)
-    tree_services.convert_to_federation(unit=tree.community_a2, actor=city_admin, effective_date=datetime.date(2016, 7, 1))
+    tree_services.convert_to_federation(
+        unit=tree.community_a2, actor=city_admin, effective_date=datetime.date(2016, 7, 1)
+    )
     client = login(city_admin)
     response = client.get(reverse("reports:table", args=[tree.district_a.pk, 4]) + f"?as_of={CUT_OFF}")
     context = table_context(response.context["snapshot"], drilldown=True)
@@ -258,3 +260,28 @@ def test_every_before_cell_of_form_4_lists_its_people_after_a_conversion_during_
     # The community 妇联 block's 扩员前 holds both: 兆麟社区's chair and 经纬社区's three.
     total = [units for (row, col), units in followed.items() if row == "total" and col.startswith("b2")]
     assert total == [{tree.community_a.pk, tree.community_a2.pk}]
+
+
+def test_the_pilot_report_judges_a_pilot_as_it_stood_on_its_count_date(
+    tree, member, campaign_2016, staff_a, city_admin
+):
+    """经纬社区 was a 妇代会 on 6/25, staffed to the 妇代会 quota, and became a 妇联 on 7/1: the report sent later
+    counts on 6/25 and judges it by the 妇代会 quota (it judged today's 妇联, 15–25, and refused it as 未达标)."""
+    from returns.models import CampaignForm
+
+    early, staffed = datetime.date(2016, 1, 1), datetime.date(2016, 6, 10)
+    member(tree.community_a2, "director", start_date=early)
+    for role in ("deputy_director", "deputy_director", "member", "member", "member", "member"):
+        member(tree.community_a2, role, start_date=staffed)
+    tree_services.set_pilot(unit=tree.community_a2, is_pilot=True, actor=city_admin)
+    tree_services.convert_to_federation(
+        unit=tree.community_a2, actor=city_admin, effective_date=datetime.date(2016, 7, 1)
+    )
+    form = CampaignForm.objects.get(campaign=campaign_2016, form_no="pilot")
+    ret = services.submit_return(
+        form=form, unit=tree.district_a, actor=staff_a, now=at(2016, 9, 15), pilot_report="经纬社区先行扩员。", **FOOTER
+    )
+    [row] = ret.snapshot.data["rows"]
+    assert ret.snapshot.data["as_of"] == "2016-06-25"
+    #        序号 名称      代码            类型   组织形式  扩员前 扩员后 主任 副主任 方案人数  是否达标
+    assert row["cells"] == [1, "经纬社区", tree.community_a2.code, "社区", "妇代会", 1, 7, 1, 2, "7–13", "是"]
