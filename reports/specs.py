@@ -82,6 +82,18 @@ def leaves(nodes):
             yield node
 
 
+def column_path(nodes, key):
+    """The header labels from the top down to the leaf `key`, e.g. ["乡镇（街道）妇联", "成员数", "扩员后合计"]."""
+    for node in nodes:
+        if node.children:
+            below = column_path(node.children, key)
+            if below:
+                return [node.label, *below]
+        elif node.key == key:
+            return [node.label]
+    return []
+
+
 def depth(nodes):
     return max((1 + depth(n.children) if n.children else 1) for n in nodes)
 

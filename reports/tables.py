@@ -830,10 +830,13 @@ def cell_people(form_no, *, unit, row, col, as_of=None, baseline=None):
     col_cond = specs.conditions(nodes).get(col)
     if not col_cond:
         raise CellNotFound(f"附表{form_no}没有第“{col}”栏。")
-    col_label = next(leaf.label for leaf in specs.leaves(nodes) if leaf.key == col)
+    # The column as its header reads from the top (乡镇（街道）妇联·成员数·扩员后合计): 附表4's three blocks
+    # each have a 扩员后合计, and a list headed by the leaf alone did not say whose it was.
+    path = [label.removeprefix("其中：") for label in specs.column_path(nodes, col) if label not in ("其中", "其中：")]
+    col_label = "·".join(path)
     if form_no == 4 and col.startswith("nf_"):
         # 附表4（新领域妇联）'s 成员数 columns share 4-1's labels; say which panel the list is of.
-        col_label = "新领域妇联" + col_label.removeprefix("其中：")
+        col_label = "新领域妇联" + path[-1]
     unit_where, where, row_label = "1 = 1", col_cond, "合计"
     if form_no == 5:
         row_conds = {"total": ("总计", "f.block > 0")}

@@ -12,7 +12,7 @@ from fedorg.dates import cn_date
 from members import services as members
 from orgtree import services as tree_services
 from orgtree.models import Unit
-from reports import tables
+from reports import specs, tables
 from reports.excel import read_values
 
 START = datetime.date(2016, 7, 1)
@@ -49,6 +49,25 @@ def test_every_report_page_opens_for_a_read_only_user_of_the_district(staffed, l
     client = login(viewer_a)
     for url in urls(staffed.district_a.pk, form_no)[:4]:
         assert client.get(url).status_code == 200, url
+
+
+def test_a_drill_down_list_names_the_block_its_column_belongs_to(staffed, login, viewer_a):
+    """附表4's three blocks each have a 扩员后合计: the list's heading says whose it is."""
+    client = login(viewer_a)
+    cell = reverse("reports:cell", args=[staffed.district_a.pk, 4])
+    headings = {
+        col: client.get(f"{cell}?row=total&col={col}").context["col_label"]
+        for col in ("b1_after", "b2_after", "b2_chair", "b3_after")
+    }
+    names = {number: name for number, name, *_rest in specs.BLOCKS}
+    assert headings == {
+        "b1_after": f"{names[1]}·成员数·扩员后合计",
+        "b2_after": f"{names[2]}·成员数·扩员后合计",
+        "b2_chair": f"{names[2]}·成员数·{specs.BLOCKS[1][2][0]}",
+        "b3_after": f"{names[3]}·成员数·扩员后合计",
+    }
+    page = client.get(f"{cell}?row=total&col=b2_after").content.decode()
+    assert f"合计 · {names[2]}·成员数·扩员后合计：" in page
 
 
 def test_report_pages_answer_404_outside_the_users_subtree(staffed, login, staff_b):
