@@ -724,15 +724,21 @@ def evaluate_subtree(unit, *, on, rules=None):
 
 
 def assess_unit(unit, *, on, rules=None):
-    """Counts, quota and findings of one unit, in three queries (the roster page's badge)."""
+    """Counts, quota and findings of one unit, in four queries (the roster page's badge).
+
+    The unit is judged by its kind and 妇联/妇代会 on `on` (its version then), as the compliance page and
+    附表4 judge it: a roster looked at before a 会改联 shows the 妇代会 quota.
+    """
     if rules is None:
         rules = rules_in_effect(on=on, unit=unit)
-    quota = quota_for(unit, rules)
+    then = UnitVersion.objects.valid_on(on).filter(unit_id=unit.pk).values_list("kind", "org_form").first()
+    kind, org_form = then or (unit.kind, unit.org_form)
+    quota = _quota_of(kind, org_form, rules)
     tally = tally_subtree(unit, on=on, only_unit=True).get(unit.pk, Tally())
     findings = []
     if quota is not None and not unit.is_archived:
         findings += _quota_findings(unit, quota, tally)
-        if unit.kind in TIER4_KINDS:
+        if kind in TIER4_KINDS:
             findings += _cross_level_findings({unit.pk: unit}, _unit_missing_parent_seats(unit, on=on))
     return Assessment(unit=unit, quota=quota, tally=tally, findings=_sorted(findings, {}), rules=rules)
 

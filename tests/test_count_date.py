@@ -285,3 +285,18 @@ def test_the_pilot_report_judges_a_pilot_as_it_stood_on_its_count_date(
     assert ret.snapshot.data["as_of"] == "2016-06-25"
     #        序号 名称      代码            类型   组织形式  扩员前 扩员后 主任 副主任 方案人数  是否达标
     assert row["cells"] == [1, "经纬社区", tree.community_a2.code, "社区", "妇代会", 1, 7, 1, 2, "7–13", "是"]
+
+
+def test_the_roster_badge_judges_the_unit_as_it_was_on_its_date(staffed_district_a, city_admin, login):
+    """经纬社区's roster on the cut-off shows the 妇代会 quota it was judged by then (达标 with 7), and the 妇联
+    quota from its 会改联 on: the page agrees with the compliance page and 附表4 for the same day."""
+    tree = staffed_district_a
+    tree_services.convert_to_federation(unit=tree.community_a2, actor=city_admin, effective_date=CHANGED_ON)
+    client = login(city_admin)
+    url = reverse("members:roster", args=[tree.community_a2.pk])
+    then = client.get(url, {"as_of": CUT_OFF.isoformat()}).context["assessment"]
+    now = client.get(url, {"as_of": CHANGED_ON.isoformat()}).context["assessment"]
+    assert then.quota.block == "village_congress" and then.is_compliant
+    assert not [f for f in then.findings if f.rule.startswith("quota.")]
+    assert now.quota.block == "village_federation" and not now.is_compliant
+    assert "quota.total_low" in [f.rule for f in now.findings]
