@@ -1,5 +1,6 @@
 """Form helpers shared by every app's views."""
 
+from django import forms as django_forms
 from django.core.exceptions import ValidationError
 
 
@@ -18,3 +19,10 @@ def add_service_errors(forms, error: ValidationError) -> None:
             forms[0].add_error(None, errors)
         else:
             target.add_error(field, errors)
+
+
+def xlsx_file_input():
+    """The file box of an Excel upload: the picker offers .xlsx files first (the server checks the content)."""
+    return django_forms.ClearableFileInput(
+        attrs={"accept": ".xlsx,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+    )

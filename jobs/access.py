@@ -25,3 +25,12 @@ def get_job_for_user(user, pk):
 
 def jobs_of(user):
     return Job.objects.filter(requester=user, unit__in=visible_units(user)).select_related("unit")
+
+
+def requester_may_still(job, *, write=False):
+    """Whether the job's requester, as she is now (a job runs later than it was asked for), still sees
+    its unit, and may still write there when `write`: every job kind checks this before it works."""
+    user = job.requester
+    if not user.is_active or (write and not user.can_edit):
+        return False
+    return visible_units(user).filter(pk=job.unit_id).exists()

@@ -11,8 +11,8 @@ from pathlib import Path
 
 from django.conf import settings
 
+from jobs.access import requester_may_still
 from jobs.registry import JobError, JobOutcome, register
-from orgtree.access import visible_units
 
 from .models import RosterImport
 from .roster_xlsx.export import export_roster
@@ -49,7 +49,7 @@ def roster_export_title(unit, as_of, history):
 @register("roster_export")
 def run_roster_export(job, progress, out):
     unit, user = job.unit, job.requester
-    if not user.is_active or not visible_units(user).filter(pk=unit.pk).exists():
+    if not requester_may_still(job):
         raise JobError("您已无权导出这个组织的名册。")
     as_of = datetime.date.fromisoformat(job.params["as_of"])
     history = bool(job.params.get("history"))
@@ -77,7 +77,7 @@ def run_roster_import(job, progress, out):
     path = upload_dir() / f"{token}.xlsx"
     if not path.exists():
         raise JobError("上传的文件已过期，请重新上传。")
-    if not user.is_active or not user.can_edit or not visible_units(user).filter(pk=unit.pk).exists():
+    if not requester_may_still(job, write=True):
         raise JobError("您已无权向这个组织导入名册。")
     data = path.read_bytes()
     claim = {}

@@ -21,6 +21,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from fedorg.forms import xlsx_file_input
 from jobs.services import JobRefused, start_job
 from orgtree.access import get_unit_for_user, visible_units
 from orgtree.models import AuditEvent, Unit
@@ -52,9 +53,7 @@ class RosterUploadForm(forms.Form):
     file = forms.FileField(
         label="名册文件（.xlsx）",
         help_text=f"使用下载的模板填写；表头上方可以有标题行。每个文件最多 {MAX_ROWS} 行、{MAX_FILE_BYTES // 1048576} MB。",
-        widget=forms.ClearableFileInput(
-            attrs={"accept": ".xlsx,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
-        ),
+        widget=xlsx_file_input(),
     )
 
 

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 from openpyxl import Workbook
 
 from fedorg.dates import cn_date
-from fedorg.forms import add_service_errors
+from fedorg.forms import add_service_errors, xlsx_file_input
 from fedorg.xlsx import workbook_bytes, write_simple_sheet
 from orgtree.access import can_see_personal_data, get_unit_for_user, visible_breadcrumb, visible_units
 from orgtree.models import AuditEvent
@@ -139,9 +139,7 @@ class RegisterUploadForm(forms.Form):
     file = forms.FileField(
         label="档案文件（.xlsx）",
         help_text=f"使用下载的档案模板（“{ENTRY_SHEET}”和“{ORGANISATION_SHEET}”两张表）；每个文件最多 {MAX_FILE_BYTES // 1048576} MB。",
-        widget=forms.ClearableFileInput(
-            attrs={"accept": ".xlsx,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
-        ),
+        widget=xlsx_file_input(),
     )
 
 

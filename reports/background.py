@@ -8,8 +8,8 @@ ReportsConfig.ready(). The job runs with its requester's rights as they are when
 
 import datetime
 
+from jobs.access import requester_may_still
 from jobs.registry import JobError, JobOutcome, register
-from orgtree.access import visible_units
 from orgtree.models import Unit
 
 from . import tables
@@ -40,7 +40,7 @@ def report_export_title(unit, form_no, as_of):
 def run_report_export(job, progress, out):
     """Two steps, shown as such on the progress page: count the table, then write the file."""
     unit, user = job.unit, job.requester
-    if not user.is_active or not visible_units(user).filter(pk=unit.pk).exists():
+    if not requester_may_still(job):
         raise JobError("您已无权查看这个组织的报表。")
     form_no = int(job.params["form"])
     if form_no not in tables.FORM_TITLES:

@@ -44,6 +44,24 @@ MAX_DATE_TEXT = 40
 MAX_HEADER_TEXT = 40
 
 
+class ImportOutcome:
+    """What an import result says of itself, over its `rows` and `errors` (the roster's and the register's)."""
+
+    rows: list
+    errors: list
+
+    @property
+    def ok(self):
+        return not self.errors
+
+    @property
+    def row_count(self):
+        return len(self.rows)
+
+    def error_lines(self):
+        return [str(e) for e in self.errors]
+
+
 class RosterFileError(Exception):
     """The file as a whole cannot be read; the message is for the user."""
 

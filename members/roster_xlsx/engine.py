@@ -44,6 +44,7 @@ from .. import certificates, services, validators
 from ..models import Person, Post, pinyin_initials
 from ..stewardship import kept_by
 from .cells import (
+    ImportOutcome,
     RosterFileError,
     choices_hint,
     code_for,
@@ -100,7 +101,7 @@ class RowOutcome:
 
 
 @dataclass
-class ImportResult:
+class ImportResult(ImportOutcome):
     dry_run: bool
     sheet_name: str = ""
     header_row: int | None = None
@@ -115,14 +116,6 @@ class ImportResult:
     posts_updated: int = 0
     posts_unchanged: int = 0
 
-    @property
-    def ok(self):
-        return not self.errors
-
-    @property
-    def row_count(self):
-        return len(self.rows)
-
     def rows_with(self, action):
         return [r for r in self.rows if r.action == action]
 
@@ -131,9 +124,6 @@ class ImportResult:
             f"人员：新增 {self.persons_added} 人，更新 {self.persons_updated} 人，未变 {self.persons_unchanged} 人；"
             f"任职：新增 {self.posts_added} 条，更新 {self.posts_updated} 条，未变 {self.posts_unchanged} 条。"
         )
-
-    def error_lines(self):
-        return [str(e) for e in self.errors]
 
 
 # --- parsing and matching rows ------------------------------------------------------------------

@@ -36,6 +36,7 @@ from .. import codes, services, validators
 from ..models import RegisterEntry, WomenOrganisation, pinyin_initials
 from ..selection import organisations_of, register_of
 from .cells import (
+    ImportOutcome,
     RosterFileError,
     code_for,
     normalize_name,
@@ -119,20 +120,12 @@ class RegisterRowOutcome:
 
 
 @dataclass
-class RegisterImportResult:
+class RegisterImportResult(ImportOutcome):
     dry_run: bool
     rows: list = field(default_factory=list)
     errors: list = field(default_factory=list)
     file_refused: bool = False  # the file as a whole could not be read: no row to point at
     written: bool = False
-
-    @property
-    def ok(self):
-        return not self.errors
-
-    @property
-    def row_count(self):
-        return len(self.rows)
 
     def count(self, sheet, action):
         return sum(1 for r in self.rows if r.sheet == sheet and r.action == action)
@@ -145,9 +138,6 @@ class RegisterImportResult:
                 f"未变 {self.count(sheet, 'unchanged')} {unit}"
             )
         return "；".join(parts) + "。"
-
-    def error_lines(self):
-        return [str(e) for e in self.errors]
 
 
 @dataclass
