@@ -33,8 +33,6 @@ PDF_NARROW = 1.3  # WenQuanYi Micro Hei draws a digit about 0.6 em wide: 1.3 hal
 SIGN_PT = 10.5  # the 填报单位 line's font size (pdf.css .signline)
 SEAL_MM = 22
 SIGNED_BY = "填报单位（盖章）："
-# The snapshots of written reports (returns.services.text_report_snapshot) carry these form keys.
-TEXT_REPORTS = ("pilot", "experience")
 
 
 def _display(value):
@@ -122,7 +120,7 @@ def text_report_context(snapshot, *, seal=None, footer=None, verification_code=N
 
 
 def render_html(snapshot, **kwargs):
-    if snapshot.get("form") in TEXT_REPORTS:
+    if "report" in snapshot:  # a written report (returns.services.text_report_snapshot) carries its text
         return render_to_string("reports/pdf_text.html", text_report_context(snapshot, **kwargs))
     return render_to_string("reports/pdf.html", pdf_context(snapshot, **kwargs))
 

@@ -17,6 +17,7 @@ from reports.excel import filer_name, render_xlsx
 from reports.pdf import render_pdf
 
 from . import services
+from .models import CampaignForm
 
 # A phone-shaped text (mobile or landline) is personal data in 附表1/附表3 cells.
 PHONE_PATTERN = re.compile(r"^\+?[\d\- ]{7,20}$")
@@ -49,7 +50,7 @@ def stamped_xlsx(snapshot, *, mask_personal_data=False):
     data = snapshot.data
     # The seal frozen with the snapshot, never the unit's current one: an approved return stays as it was.
     seal = snapshot.seal_bytes
-    if data.get("form") in ("pilot", "experience"):
+    if data.get("form") in CampaignForm.TEXT_REPORTS:
         return pilot_xlsx(snapshot, seal=seal)
 
     if mask_personal_data:
@@ -60,7 +61,7 @@ def stamped_xlsx(snapshot, *, mask_personal_data=False):
 def stamped_pdf(snapshot, *, mask_personal_data=False, verify_url=None):
     """The PDF rendition of the same snapshot: frozen seal, footer, 验证码 and a QR code to `verify_url`."""
     data = snapshot.data
-    if mask_personal_data and data.get("form") not in ("pilot", "experience"):  # written reports hold no phones
+    if mask_personal_data and data.get("form") not in CampaignForm.TEXT_REPORTS:  # written reports hold no phones
         data = mask_snapshot(data)
     return render_pdf(
         data,

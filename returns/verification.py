@@ -25,6 +25,7 @@ from reports.excel import REFS_SHEET, read_cell
 
 from . import services
 from .exports import PHONE_PATTERN, PILOT_FIRST_ROW, PILOT_LETTERS
+from .models import CampaignForm
 
 CODE_PATTERN = re.compile(r"验证码[：:]\s*([A-Z2-7]{12})")
 # A stamped return is a few sheets of a few hundred cells; these bounds leave a wide margin.
@@ -191,7 +192,7 @@ def verify_upload(snapshot, upload, *, budget=None):
         data = _upload_bytes(upload)
         wb = open_workbook(data, budget=budget, limits=LIMITS, what="文件")
         try:
-            if snapshot.data.get("form") in ("pilot", "experience"):
+            if snapshot.data.get("form") in CampaignForm.TEXT_REPORTS:
                 found, addresses = _read_pilot(wb, snapshot.data, budget)
             else:
                 found, addresses = _read_stamped(wb, budget)
