@@ -18,6 +18,8 @@ from django.utils import timezone
 
 from fedorg.dates import cn_date
 
+from . import states
+
 # The tables keep the names they had when these models lived in the reports app.
 
 
@@ -171,10 +173,12 @@ class Return(models.Model):
     """One form of one campaign filed by one district (tier 2)."""
 
     class Status(models.TextChoices):
-        DRAFT = "draft", "未上报"
-        SUBMITTED = "submitted", "待审核"
-        RETURNED = "returned", "已退回"
-        APPROVED = "approved", "已通过"
+        """The stored values; what each state is called, how it looks and where it may go are in returns/states.py."""
+
+        DRAFT = "draft", states.state("draft").label
+        SUBMITTED = "submitted", states.state("submitted").label
+        RETURNED = "returned", states.state("returned").label
+        APPROVED = "approved", states.state("approved").label
 
     campaign = models.ForeignKey(Campaign, verbose_name="报送任务", on_delete=models.PROTECT, related_name="returns")
     form = models.ForeignKey(CampaignForm, verbose_name="报表", on_delete=models.PROTECT, related_name="returns")
@@ -229,12 +233,16 @@ class Return(models.Model):
         return reverse("returns:return", args=[self.pk])
 
     @property
-    def is_locked(self):
-        return self.status == self.Status.APPROVED
+    def state(self) -> states.State:
+        return states.state(self.status)
 
     @property
-    def can_be_submitted(self):
-        return self.status in (self.Status.DRAFT, self.Status.RETURNED)
+    def is_locked(self) -> bool:
+        return self.state.final
+
+    @property
+    def can_be_submitted(self) -> bool:
+        return states.allowed("submit", self.status)
 
 
 def canonical_json(data):

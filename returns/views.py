@@ -23,7 +23,7 @@ from orgtree.access import get_unit_for_user, visible_units
 from orgtree.models import Contact
 from reports.html import render_table
 
-from . import completeness, services, verification
+from . import completeness, services, states, verification
 from .access import (
     get_attachment_for_user,
     get_campaign_for_user,
@@ -372,7 +372,7 @@ def _return_context(request, ret, *, send_back_form=None, reopen_form=None, clic
     shown_data = None
     if shown is not None:
         shown_data = shown.data if show_personal_data else mask_snapshot(shown.data)
-    can_review = ret.status == STATUS.SUBMITTED and services.can_review(user, ret.unit)
+    can_review = states.may(user, "approve", ret)
     # Cells are clickable only on the return's current snapshot: the pins name its cells.
     pin_form = PIN_FORM_ID if can_review and shown is not None and shown.pk == ret.snapshot_id else ""
     return {
@@ -389,10 +389,10 @@ def _return_context(request, ret, *, send_back_form=None, reopen_form=None, clic
         "pinned": set(ret.pinned_cells),
         "pinned_values": _pinned_values(shown.data, ret.pinned_cells) if shown else [],
         "last_send_back": _last_send_back(ret),
-        "can_submit": ret.can_be_submitted and services.can_submit(user, ret.unit),
+        "can_submit": states.may(user, "submit", ret),
         "can_review": can_review,
         "pin_form": pin_form,
-        "can_reopen": ret.status == STATUS.APPROVED and services.can_reopen(user, ret.unit),
+        "can_reopen": states.may(user, "reopen", ret),
         "send_back_form": send_back_form or SendBackForm(initial=version),
         "reopen_form": reopen_form or ReopenForm(initial=version),
         "show_personal_data": show_personal_data,
