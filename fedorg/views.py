@@ -66,7 +66,7 @@ def _people(user, q, limit):
 @login_required
 def search(request):
     """The header's search box: units and people of the user's subtree, by name, code, pinyin
-    initials (and for people an ID tail or phone), each linking to its page."""
+    initials (and for people, to an editor, the whole ID number or phone), each linking to its page."""
     q = request.GET.get("q", "").replace("\x00", "").strip()[:50]  # PostgreSQL refuses NUL in a literal
     units = pick_units(request.user, q, limit=50) if q else []
     people = _people(request.user, q, 50) if q else []

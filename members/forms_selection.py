@@ -47,7 +47,7 @@ class RegisterSearchForm(forms.Form):
         label="查找档案",
         max_length=50,
         required=False,
-        help_text="姓名、拼音首字母（如 zxm）、身份证号后 4–6 位、电话，或完整身份证号。",
+        help_text="姓名、拼音首字母（如 zxm），或完整的身份证号、手机号（不支持只输入其中几位）。",
     )
 
 

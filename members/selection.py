@@ -56,16 +56,14 @@ def register_of(unit):
     )
 
 
-def search_register(unit, query):
+def search_register(unit, query, *, unmasked=False):
     """The unit's (subtree's) register entries matching `query` the way a person search does
-    (name, pinyin initials, ID tail, phone; members.search.text_match), or the whole register."""
+    (members.search.text_match: name, pinyin initials; the whole ID number or phone only for a
+    searcher who sees them unmasked), or the whole register."""
     q = "".join((query or "").split())
     entries = register_of(unit)
     if q:
-        if len(q) == 18 and q[:17].isdigit():
-            entries = entries.filter(id_number=q.upper())
-        else:
-            entries = entries.filter(text_match(q))
+        entries = entries.filter(text_match(q, unmasked=unmasked))
     return list(entries[:RESULT_LIMIT])
 
 

@@ -135,7 +135,7 @@ def person_add(request, pk):
 
 @login_required
 def appoint_existing(request, pk):
-    """Find someone already registered (name, zxm, ID tail, phone, full ID) and give her a post here."""
+    """Find someone already registered (name, zxm; an editor also by the whole ID number or phone) and give her a post here."""
     user = request.user
     unit = get_unit_for_user(user, pk, write=True)
     person_pk = request.POST.get("person") or request.GET.get("person")

@@ -95,14 +95,15 @@ def register(request, pk):
     unit = get_unit_for_user(user, pk)
     form = RegisterSearchForm(request.GET or None)
     query = form.cleaned_data["q"] if form.is_valid() else ""
+    unmasked = can_see_personal_data(user, unit)
     context = _page(
         user,
         unit,
         form=form,
         query=query,
-        entries=selection.search_register(unit, query),
+        entries=selection.search_register(unit, query, unmasked=unmasked),
         organisations=list(selection.organisations_of(unit)),
-        show_personal_data=can_see_personal_data(user, unit),
+        show_personal_data=unmasked,
         can_edit=user.can_edit and not unit.is_archived,
         default_role=_default_role(unit),
         today=timezone.localdate(),
