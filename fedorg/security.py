@@ -9,6 +9,7 @@ from django.dispatch import receiver
 from django.shortcuts import render
 
 from .middleware import REFRESH_KEY
+from .usernames import canonical_username
 
 LOCKOUT_TEMPLATE = "registration/locked_out.html"
 
@@ -24,9 +25,10 @@ def client_ip(request):
 
 
 def lockout_username(request, credentials):
-    """The username the lockout counts under: case-folded, since "DAOLI" logs in as daoli."""
+    """The username the lockout counts under: its canonical form (fedorg.usernames), the one logins
+    compare, so every spelling that reaches an account shares that account's failures."""
     username = (credentials or {}).get("username") or request.POST.get("username", "")
-    return str(username).strip().lower()[:150]
+    return canonical_username(username)
 
 
 def lockout_response(request, original_response=None, credentials=None):
@@ -59,7 +61,7 @@ def audit_login_failed(sender, credentials, request=None, **kwargs):
 
     username = str(credentials.get("username", ""))[:150]
     ip = client_ip(request) if request is not None else ""
-    user = User.objects.filter(username__iexact=username).select_related("unit").first() if username else None
+    user = User.objects.for_login_name(username)
     _audit(
         actor=None,
         action="auth.login_failed",
