@@ -1,7 +1,6 @@
 """Login protection: the client address for the lockout, the Chinese lockout page, and audit
 records of logins, failed logins and password changes."""
 
-import os
 import time
 
 from django.contrib.auth.signals import user_logged_in, user_login_failed
@@ -9,19 +8,10 @@ from django.dispatch import receiver
 from django.shortcuts import render
 
 from .middleware import REFRESH_KEY
+from .ratelimit import client_ip  # noqa: F401 - AXES_CLIENT_IP_CALLABLE names it here
 from .usernames import canonical_username
 
 LOCKOUT_TEMPLATE = "registration/locked_out.html"
-
-
-def client_ip(request):
-    """REMOTE_ADDR, or behind our own reverse proxy (FORWARDED_FOR_TRUSTED=true) the address that
-    proxy appended last to X-Forwarded-For; an earlier entry is whatever the client sent and is never trusted."""
-    if os.environ.get("FORWARDED_FOR_TRUSTED", "").lower() in {"1", "true", "yes", "on"}:
-        forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()]
-        if forwarded:
-            return forwarded[-1]
-    return request.META.get("REMOTE_ADDR", "")
 
 
 def lockout_username(request, credentials):
