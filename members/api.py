@@ -6,6 +6,7 @@ upload page. 身份证号 and 手机号码 are masked by the pages' rule (orgtre
 fedorg.masking).
 """
 
+from django.db import models
 from django.http import Http404
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
@@ -22,7 +23,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from fedorg.masking import mask_id_number, mask_mobile
-from fedorg.restapi import choice_param, date_param, datetime_param, error_body
+from fedorg.restapi import choice_param, date_param, datetime_param, error_body, text_param
 from orgtree.access import can_see_personal_data, get_unit_by_code_for_user, visible_units
 from orgtree.api import UnitCodeField
 
@@ -207,6 +208,13 @@ def _write_unit(user, unit):
 # --- people ----------------------------------------------------------------------------------
 
 
+class PostState(models.TextChoices):
+    """?status= of the post list."""
+
+    CURRENT = "current", "今日在任"
+    ENDED = "ended", "已离任"
+
+
 class _ScopedList(generics.ListAPIView):
     """A list of the caller's subtree narrowed by the query parameters people and posts share (?under=,
     ?role=, ?updated_since=); personal data in full as the pages show it for the unit named (?under=, ?unit=)."""
@@ -217,7 +225,7 @@ class _ScopedList(generics.ListAPIView):
         """The units whose posts are listed: the caller's subtree, or the part of it below ?under=."""
         request = self.request
         units = visible_units(request.user)
-        under = request.query_params.get("under", "").strip()
+        under = text_param(request, "under")
         if under:
             self.scope_unit = get_unit_by_code_for_user(request.user, under)
             units = units.subtree_of(self.scope_unit)
@@ -263,7 +271,7 @@ class PersonList(_ScopedList):
     def get_queryset(self):
         posts = self.by_role(Post.objects.filter(unit__in=self.scope_units()))
         people = Person.objects.filter(pk__in=posts.values("person_id")).order_by("pk")
-        q = self.request.query_params.get("q", "").replace("\x00", "").strip()
+        q = text_param(self.request, "q")
         if q:
             people = people.filter(name__contains=q)
         return self.changed_since(people)
@@ -315,7 +323,7 @@ POST_PARAMETERS = [
     OpenApiParameter("under", str, description="只列此组织代码及其下级的任职"),
     OpenApiParameter("role", str, enum=Post.Role.values, description="妇联职务"),
     OpenApiParameter("on", OpenApiTypes.DATE, description="只列此日在任的任职"),
-    OpenApiParameter("status", str, enum=["current", "ended"], description="current 今日在任，ended 已离任"),
+    OpenApiParameter("status", str, enum=PostState.values, description="current 今日在任，ended 已离任"),
     OpenApiParameter("updated_since", OpenApiTypes.DATETIME, description="只列此时间之后修改过的任职（增量同步）"),
 ]
 
@@ -336,7 +344,7 @@ class PostList(_ScopedList):
 
     def get_queryset(self):
         request = self.request
-        code = request.query_params.get("unit", "").strip()
+        code = text_param(request, "unit")
         unit = get_unit_by_code_for_user(request.user, code) if code else None
         self.scope_unit = unit
         posts = Post.objects.filter(unit__in=self.scope_units()).select_related("person", "unit", "certificate")
@@ -346,13 +354,11 @@ class PostList(_ScopedList):
         on = date_param(request, "on")
         if on:
             posts = posts.current(on=on)
-        state = request.query_params.get("status", "").strip()
-        if state == "current":
+        state = choice_param(request, "status", PostState)
+        if state == PostState.CURRENT:
             posts = posts.current(on=timezone.localdate())
-        elif state == "ended":
+        elif state == PostState.ENDED:
             posts = posts.filter(end_date__lte=timezone.localdate())
-        elif state:
-            raise serializers.ValidationError({"status": "status 只能是 current（在任）或 ended（已离任）。"})
         ranked = self.changed_since(posts).by_rank()  # highest post first within each unit, as on the roster page
         return ranked.order_by("unit__tree_id", "unit__lft", *ranked.query.order_by)
 

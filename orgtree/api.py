@@ -12,7 +12,7 @@ from rest_framework import generics, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from fedorg.restapi import bool_param, choice_param, datetime_param
+from fedorg.restapi import bool_param, choice_param, datetime_param, text_param
 
 from . import services
 from .access import get_unit_by_code_for_user, is_strictly_below_user_unit, visible_breadcrumb, visible_units
@@ -140,10 +140,10 @@ class UnitList(generics.ListAPIView):
         units = visible_units(request.user).select_related("parent").order_by("tree_id", "lft")
         if not bool_param(request, "archived"):
             units = units.active()
-        q = request.query_params.get("q", "").replace("\x00", "").strip()
+        q = text_param(request, "q")
         if q:
             units = units.filter(Q(name__icontains=q) | Q(code__startswith=q))
-        under = request.query_params.get("under", "").strip()
+        under = text_param(request, "under")
         if under:
             units = units.subtree_of(get_unit_by_code_for_user(request.user, under))
         kind = choice_param(request, "kind", Unit.Kind)

@@ -10,7 +10,7 @@ from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from fedorg.restapi import date_param
+from fedorg.restapi import date_param, text_param
 from orgtree.access import get_unit_by_code_for_user
 
 from . import tables
@@ -31,7 +31,7 @@ class ReportTable(APIView):
     def get(self, request, form_no):
         if form_no not in tables.FORM_TITLES:
             raise NotFound("没有这张附表，只有附表1至附表5。")
-        code = request.query_params.get("unit", "").strip()
+        code = text_param(request, "unit")
         if code:
             unit = get_unit_by_code_for_user(request.user, code)
         elif request.user.unit is not None:

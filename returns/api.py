@@ -13,7 +13,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
-from fedorg.restapi import choice_param, datetime_param, error_body
+from fedorg.restapi import choice_param, datetime_param, error_body, int_param, text_param
 from orgtree.access import get_unit_by_code_for_user, visible_units
 
 from . import services
@@ -130,12 +130,12 @@ class ReturnList(generics.ListAPIView):
     def get_queryset(self):
         request = self.request
         units = visible_units(request.user)
-        under = request.query_params.get("under", "").strip()
+        under = text_param(request, "under")
         if under:
             units = units.subtree_of(get_unit_by_code_for_user(request.user, under))
         returns = Return.objects.filter(unit__in=units).select_related("unit", "form", "snapshot")
-        campaign = request.query_params.get("campaign", "").strip()
-        if campaign:
+        campaign = int_param(request, "campaign", minimum=1)
+        if campaign is not None:
             returns = returns.filter(campaign=get_campaign_for_user(request.user, campaign))
         form_no = choice_param(request, "form", CampaignForm.FormNo)
         if form_no:
