@@ -32,7 +32,7 @@ DEFAULT_MESSAGES = {
     405: "不支持此请求方法。",
     406: "无法提供所要求的响应格式，本接口只返回 JSON。",
     409: "数据已被他人修改，请重新读取后再试。",
-    415: "不支持此请求格式，请发送 JSON 或 multipart/form-data。",
+    415: "不支持此请求格式：请求体须为 JSON（Content-Type: application/json）；只有名册导入接收 multipart/form-data。",
     429: "请求过于频繁，请稍后再试。",
 }
 CODES = {

@@ -18,7 +18,7 @@ from drf_spectacular.utils import (
     inline_serializer,
 )
 from rest_framework import generics, serializers, status
-from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -474,7 +474,9 @@ class RosterImport(APIView):
     the engine matches people and posts already on file, so the same file again changes nothing.
     """
 
-    parser_classes = [MultiPartParser, FormParser]
+    # The one upload of the API: a workbook as multipart/form-data. Every other view takes JSON only
+    # (settings.REST_FRAMEWORK's DEFAULT_PARSER_CLASSES).
+    parser_classes = [MultiPartParser]
 
     def post(self, request, code):
         unit = get_unit_by_code_for_user(request.user, code, write=True)
