@@ -11,6 +11,7 @@ from django.http import Http404
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
+    OpenApiExample,
     OpenApiParameter,
     extend_schema,
     extend_schema_field,
@@ -260,6 +261,20 @@ PEOPLE_PARAMETERS = [
         summary="登记新人员并任命",
         request=PersonCreateSerializer,
         responses={201: PersonDetailSerializer},
+        examples=[
+            OpenApiExample(
+                "登记社区妇联主席",
+                request_only=True,
+                value={
+                    "name": "张秀梅",
+                    "birth_date": "1975-03-01",
+                    "ethnicity": "01",
+                    "political_status": "01",
+                    "education": "21",
+                    "post": {"unit": "230102001001", "role": "chair", "start_date": "2016-06-15"},
+                },
+            )
+        ],
         tags=["人员与任职"],
     ),
 )
@@ -334,6 +349,13 @@ POST_PARAMETERS = [
         summary="任命已登记人员",
         request=AppointSerializer,
         responses={201: PostWithPersonSerializer},
+        examples=[
+            OpenApiExample(
+                "任命为执委",
+                request_only=True,
+                value={"person": 17, "unit": "230102001", "role": "executive", "start_date": "2016-07-01"},
+            )
+        ],
         tags=["人员与任职"],
     ),
 )
@@ -465,6 +487,39 @@ def _roster_rows(result):
     summary="导入名册（先 dry_run 预览，再确认）",
     request={"multipart/form-data": RosterUploadSerializer},
     responses={200: RosterResultSerializer},
+    examples=[
+        OpenApiExample(
+            "预览：一行新增",
+            response_only=True,
+            value={
+                "dry_run": True,
+                "written": False,
+                "sheet_name": "名册",
+                "header_row": 2,
+                "summary": "共 1 行：新增 1 人、1 个任职。",
+                "counts": {
+                    "persons_added": 1,
+                    "persons_updated": 0,
+                    "persons_unchanged": 0,
+                    "posts_added": 1,
+                    "posts_updated": 0,
+                    "posts_unchanged": 0,
+                },
+                "rows": [
+                    {
+                        "row": 3,
+                        "action": "add",
+                        "action_label": "新增",
+                        "name": "张秀梅",
+                        "unit_name": "兆麟社区",
+                        "role_label": "主席",
+                        "person_is_new": True,
+                        "changes": {},
+                    }
+                ],
+            },
+        )
+    ],
     tags=["名册导入"],
 )
 class RosterImport(APIView):

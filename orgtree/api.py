@@ -7,7 +7,7 @@ locked functions the pages call. Units are addressed by their 组织代码.
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import generics, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -127,7 +127,23 @@ UNIT_LIST_PARAMETERS = [
 @extend_schema_view(
     get=extend_schema(summary="组织列表", parameters=UNIT_LIST_PARAMETERS, tags=["组织"]),
     post=extend_schema(
-        summary="新建下级组织", request=UnitCreateSerializer, responses={201: UnitSerializer}, tags=["组织"]
+        summary="新建下级组织",
+        request=UnitCreateSerializer,
+        responses={201: UnitSerializer},
+        tags=["组织"],
+        examples=[
+            OpenApiExample(
+                "新建社区",
+                request_only=True,
+                value={
+                    "parent": "230102001",
+                    "name": "新华社区",
+                    "code": "230102001009",
+                    "kind": "community",
+                    "founded_on": "2020-03-01",
+                },
+            )
+        ],
     ),
 )
 class UnitList(generics.ListAPIView):

@@ -14,6 +14,7 @@ from fedorg.restapi import date_param, text_param
 from orgtree.access import get_unit_by_code_for_user
 
 from . import tables
+from .schema import TABLE_EXAMPLE, TableSnapshotSerializer
 
 
 @extend_schema(
@@ -24,7 +25,8 @@ from . import tables
         OpenApiParameter("unit", str, description="组织代码，默认本账号所属组织"),
         OpenApiParameter("as_of", OpenApiTypes.DATE, description="统计截止日期，默认今天（与页面相同）"),
     ],
-    responses={200: OpenApiTypes.OBJECT},
+    responses={200: TableSnapshotSerializer},
+    examples=[TABLE_EXAMPLE],
     tags=["统计报表"],
 )
 class ReportTable(APIView):
