@@ -9,6 +9,7 @@ the caller's subtree is 404, exactly as on the pages.
 """
 
 import datetime
+import re
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -275,6 +276,24 @@ def bool_param(request, name):
 
 
 # --- the schema ------------------------------------------------------------------------------
+
+
+def _quote_yaml_1_2_numbers():
+    """The YAML schema (/api/v1/schema/, docs/openapi.yaml) quotes digit strings with a leading zero.
+
+    drf-spectacular writes YAML with PyYAML, which follows YAML 1.1 and leaves 民族代码 "08" and "09" plain
+    (not octal there); YAML 1.2 readers (ruamel, openapi-python-client) read a plain 08 as the integer 8, so
+    the enum mixed strings and numbers and the generated client dropped the people endpoints. Telling
+    spectacular's dumper that such text would read as an int makes it quote it.
+    """
+    from drf_spectacular import renderers
+
+    renderers.SafeDumper.add_implicit_resolver(
+        "tag:yaml.org,2002:int", re.compile(r"^(?:[-+]?0[0-9_]+|0o[0-7_]+)$"), list("-+0")
+    )
+
+
+_quote_yaml_1_2_numbers()
 
 
 ERROR_STATUSES = (400, 401, 403, 404, 405, 406, 409, 415, 429)
