@@ -6,7 +6,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 SCALE ?= city
 
-.PHONY: run test venv lint fmt ci seed bench bench-national clean screenshots
+.PHONY: run test venv lint fmt openapi ci seed bench bench-national clean screenshots
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -c 'import sys; sys.exit("FedOrg needs Python 3.11 or newer") if sys.version_info < (3, 11) else None'
@@ -41,6 +41,10 @@ lint: venv
 fmt: venv
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
+
+# docs/openapi.yaml, the API schema kept in the repo (tests/test_openapi_file.py fails when it is stale).
+openapi: venv
+	FEDORG_ENV=test $(PY) manage.py spectacular --file docs/openapi.yaml --validate
 
 seed: venv
 	$(PY) manage.py migrate --noinput

@@ -7,6 +7,10 @@ are written down.
 
 import datetime
 
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
 # The plan's date: 扩员前 counts the people holding a post on this day.
 BASELINE_2016 = datetime.date(2016, 6, 2)
 # 截止时间: the default as-of date, and 扩员后 / 新增 are counted on it.
@@ -56,22 +60,56 @@ EARLIEST_AS_OF = datetime.date(1949, 10, 1)
 LATEST_AS_OF = datetime.date(2100, 12, 31)
 
 
+def count_date_message(raw: object) -> str:
+    """The one Chinese message for a count date that is not one: pages, API, rosters and commands say it."""
+    return (
+        f"截止时间“{str(raw)[:20]}”不是有效日期：应为 YYYY-MM-DD（如 2016-08-31），"
+        f"在 {EARLIEST_AS_OF:%Y-%m-%d} 至 {LATEST_AS_OF:%Y-%m-%d} 之间。"
+    )
+
+
+def parse_count_date(value: datetime.date | str | None, default: datetime.date | None = None) -> datetime.date | None:
+    """The one reader of a count date (截止时间, ?as_of= / ?on=): a date between 1949-10-01 and 2100-12-31.
+
+    A date or its YYYY-MM-DD text; `default` when empty. Anything else raises a ValidationError
+    (code "invalid_date") with count_date_message, so every caller refuses the same dates in the same words.
+    """
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return default
+    if isinstance(value, datetime.datetime):
+        value = value.date()
+    if isinstance(value, datetime.date):
+        day: datetime.date | None = value
+    else:
+        try:
+            day = datetime.date.fromisoformat(str(value).strip())
+        except ValueError:
+            day = None
+    if day is None or not EARLIEST_AS_OF <= day <= LATEST_AS_OF:
+        raise ValidationError(count_date_message(value), code="invalid_date")
+    return day
+
+
 def as_of_from(query, default: datetime.date | None = None) -> tuple[datetime.date, str]:
     """(count date, error) from a page's ?as_of= (or the rosters' older ?on=).
 
     Every page that counts reads its date here, so the same link gives the same day everywhere.
-    Without one it is `default`, else today; a bad date gives the default and a Chinese message.
+    Without one it is `default`, else today; a bad date gives the default and parse_count_date's
+    message, followed by the day counted instead.
     """
-    from django.utils import timezone
-
     default = default or timezone.localdate()
-    raw = (query.get("as_of") or query.get("on") or "").strip()
-    if not raw:
-        return default, ""
+    raw = query.get("as_of") or query.get("on") or ""
     try:
-        day = datetime.date.fromisoformat(raw)
-    except ValueError:
-        day = None
-    if day is None or not EARLIEST_AS_OF <= day <= LATEST_AS_OF:
-        return default, f"截止时间“{raw[:20]}”不是有效日期（格式：2016-08-31），已按 {cn_date(default)} 统计。"
-    return day, ""
+        return parse_count_date(raw) or default, ""
+    except ValidationError as e:
+        return default, f"{e.messages[0]}已按 {cn_date(default)} 统计。"
+
+
+class CountDateField(forms.DateField):
+    """A form's count date: parse_count_date's dates and message (the date input sends ISO text)."""
+
+    def to_python(self, value):
+        try:
+            return parse_count_date(value)
+        except ValidationError as e:
+            raise ValidationError(e.messages[0], code="invalid") from None

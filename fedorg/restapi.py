@@ -9,6 +9,7 @@ the caller's subtree is 404, exactly as on the pages.
 """
 
 import datetime
+import re
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -20,6 +21,8 @@ from rest_framework import exceptions
 from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.response import Response
 
+from fedorg.dates import parse_count_date
+
 CONFLICT = "conflict"
 
 DEFAULT_MESSAGES = {
@@ -30,7 +33,7 @@ DEFAULT_MESSAGES = {
     405: "不支持此请求方法。",
     406: "无法提供所要求的响应格式，本接口只返回 JSON。",
     409: "数据已被他人修改，请重新读取后再试。",
-    415: "不支持此请求格式，请发送 JSON 或 multipart/form-data。",
+    415: "不支持此请求格式：请求体须为 JSON（Content-Type: application/json）；只有名册导入接收 multipart/form-data。",
     429: "请求过于频繁，请稍后再试。",
 }
 CODES = {
@@ -47,12 +50,29 @@ CODES = {
 
 
 class Pagination(LimitOffsetPagination):
-    """?limit=&offset= on every list; at most 500 rows a page."""
+    """?limit=&offset= on every list; at most 500 rows a page. Read by int_param: limit=0, limit=abc,
+    offset=-5 or a repeated limit are 400, not a page that quietly ignores them."""
 
     default_limit = 100
     max_limit = 500
-    limit_query_description = "每页条数（默认 100，最多 500）。"
-    offset_query_description = "跳过的条数。"
+    limit_query_description = "每页条数（默认 100，1 至 500）。"
+    offset_query_description = "跳过的条数（不小于 0）。"
+
+    def get_limit(self, request):
+        limit = int_param(request, self.limit_query_param, minimum=1, maximum=self.max_limit)
+        return self.default_limit if limit is None else limit
+
+    def get_offset(self, request):
+        return int_param(request, self.offset_query_param, minimum=0) or 0
+
+    def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] == self.limit_query_param:
+                parameter["schema"].update(minimum=1, maximum=self.max_limit, default=self.default_limit)
+            elif parameter["name"] == self.offset_query_param:
+                parameter["schema"].update(minimum=0, default=0)
+        return parameters
 
 
 def error_body(code, message, fields=None, **extra):
@@ -138,23 +158,73 @@ def not_found(request, *args, **kwargs):
 
 
 # --- query parameters ------------------------------------------------------------------------
+# Every query parameter of the API is read through query_param (directly or through the typed readers
+# below): a repeated parameter is refused, and a typed one that is present must be well formed, so a
+# filter is never silently ignored. Each refusal is a 400 whose message names the parameter.
+
+
+def _refuse(name, message):
+    return exceptions.ValidationError({name: message})
+
+
+def query_param(request, name):
+    """The parameter's text (stripped), or None when absent; 400 when it is given more than once."""
+    values = request.query_params.getlist(name)
+    if len(values) > 1:
+        raise _refuse(name, f"只能给一次，收到了 {len(values)} 个值。")
+    return values[0].strip() if values else None
+
+
+def text_param(request, name):
+    """A free-text parameter (a unit code, a search): "" when absent or empty."""
+    return (query_param(request, name) or "").replace("\x00", "")
+
+
+def _typed(request, name):
+    """A typed parameter's text: None when absent, 400 when present but empty (leave it out instead)."""
+    value = query_param(request, name)
+    if value == "":
+        raise _refuse(name, "值为空；不需要此条件时请省略这个参数。")
+    return value
+
+
+def int_param(request, name, *, minimum=None, maximum=None):
+    """An integer parameter within [minimum, maximum], or None when absent; 400 otherwise."""
+    value = _typed(request, name)
+    if value is None:
+        return None
+    bounds = "、".join(
+        part
+        for part in (
+            f"不小于 {minimum}" if minimum is not None else "",
+            f"不大于 {maximum}" if maximum is not None else "",
+        )
+        if part
+    )
+    need = f"应为{bounds}的整数" if bounds else "应为整数"
+    if not value.isascii() or not value.lstrip("-").isdigit() or len(value) > 18:
+        raise _refuse(name, f"“{value[:40]}”不是整数，{need}。")
+    number = int(value)
+    if (minimum is not None and number < minimum) or (maximum is not None and number > maximum):
+        raise _refuse(name, f"{number} 超出范围，{need}。")
+    return number
 
 
 def date_param(request, name, default=None):
-    """A YYYY-MM-DD query parameter, or 400 naming it."""
-    value = request.query_params.get(name, "").strip()
-    if not value:
+    """A count date (YYYY-MM-DD, 1949-10-01 to 2100-12-31): fedorg.dates.parse_count_date, as on the pages."""
+    value = _typed(request, name)
+    if value is None:
         return default
     try:
-        return datetime.date.fromisoformat(value)
-    except ValueError:
-        raise exceptions.ValidationError({name: f"日期“{value[:40]}”格式不对，应为 YYYY-MM-DD。"}) from None
+        return parse_count_date(value)
+    except DjangoValidationError as e:
+        raise exceptions.ValidationError({name: e.messages[0]}) from None
 
 
 def datetime_param(request, name):
-    """An ISO 8601 date or date-time query parameter (aware; a bare date is its local midnight), or 400."""
-    value = request.query_params.get(name, "").strip()
-    if not value:
+    """An ISO 8601 date or date-time parameter (aware; a bare date is its local midnight), or 400."""
+    value = _typed(request, name)
+    if value is None:
         return None
     try:
         moment = parse_datetime(value)
@@ -164,8 +234,10 @@ def datetime_param(request, name):
     except ValueError:
         moment = None
     if moment is None:
-        raise exceptions.ValidationError(
-            {name: f"时间“{value[:40]}”格式不对，应为 2024-01-31 或 2024-01-31T08:00:00+08:00。"}
+        hint = "（“+”在网址中须写成 %2B）" if " " in value else ""
+        raise _refuse(
+            name,
+            f"时间“{value[:40]}”格式不对{hint}，应为 2024-01-31、2024-01-31T08:00:00Z 或 2024-01-31T08:00:00%2B08:00。",
         )
     try:
         if timezone.is_naive(moment):
@@ -173,25 +245,55 @@ def datetime_param(request, name):
         # In UTC: PostgreSQL refuses odd offsets such as +18:16 in a literal.
         return moment.astimezone(datetime.UTC)
     except (OverflowError, ValueError):
-        raise exceptions.ValidationError({name: f"时间“{value[:40]}”超出范围。"}) from None
+        raise _refuse(name, f"时间“{value[:40]}”超出范围。") from None
 
 
 def choice_param(request, name, choices):
-    """A query parameter that must be one of `choices` (a TextChoices class), or 400 listing them."""
-    value = request.query_params.get(name, "").strip()
-    if not value:
+    """A parameter that must be one of `choices` (a TextChoices class), or 400 listing them."""
+    value = _typed(request, name)
+    if value is None:
         return None
     if value not in choices.values:
         allowed = "、".join(f"{v}（{label}）" for v, label in choices.choices)
-        raise exceptions.ValidationError({name: f"“{value[:40]}”不是可选值，可选：{allowed}。"})
+        raise _refuse(name, f"“{value[:40]}”不是可选值，可选：{allowed}。")
     return value
 
 
+TRUE_WORDS = {"true", "1", "yes"}
+FALSE_WORDS = {"false", "0", "no"}
+
+
 def bool_param(request, name):
-    return request.query_params.get(name, "").strip().lower() in {"1", "true", "yes"}
+    """true / false (also 1 / 0, yes / no); False when absent, 400 for anything else."""
+    value = _typed(request, name)
+    if value is None:
+        return False
+    if value.lower() in TRUE_WORDS:
+        return True
+    if value.lower() in FALSE_WORDS:
+        return False
+    raise _refuse(name, f"“{value[:40]}”应为 true 或 false。")
 
 
 # --- the schema ------------------------------------------------------------------------------
+
+
+def _quote_yaml_1_2_numbers():
+    """The YAML schema (/api/v1/schema/, docs/openapi.yaml) quotes digit strings with a leading zero.
+
+    drf-spectacular writes YAML with PyYAML, which follows YAML 1.1 and leaves 民族代码 "08" and "09" plain
+    (not octal there); YAML 1.2 readers (ruamel, openapi-python-client) read a plain 08 as the integer 8, so
+    the enum mixed strings and numbers and the generated client dropped the people endpoints. Telling
+    spectacular's dumper that such text would read as an int makes it quote it.
+    """
+    from drf_spectacular import renderers
+
+    renderers.SafeDumper.add_implicit_resolver(
+        "tag:yaml.org,2002:int", re.compile(r"^(?:[-+]?0[0-9_]+|0o[0-7_]+)$"), list("-+0")
+    )
+
+
+_quote_yaml_1_2_numbers()
 
 
 ERROR_STATUSES = (400, 401, 403, 404, 405, 406, 409, 415, 429)

@@ -203,6 +203,9 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["orgtree.api_auth.TokenScopePermission"],
+    # JSON only: a body in any other format is 415. The roster import, the one upload, names
+    # MultiPartParser on its own view (members.api.RosterImport).
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_PAGINATION_CLASS": "fedorg.restapi.Pagination",
     "PAGE_SIZE": 100,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",

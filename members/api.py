@@ -6,10 +6,12 @@ upload page. 身份证号 and 手机号码 are masked by the pages' rule (orgtre
 fedorg.masking).
 """
 
+from django.db import models
 from django.http import Http404
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
+    OpenApiExample,
     OpenApiParameter,
     extend_schema,
     extend_schema_field,
@@ -17,12 +19,12 @@ from drf_spectacular.utils import (
     inline_serializer,
 )
 from rest_framework import generics, serializers, status
-from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from fedorg.masking import mask_id_number, mask_mobile
-from fedorg.restapi import choice_param, date_param, datetime_param, error_body
+from fedorg.restapi import choice_param, date_param, datetime_param, error_body, text_param
 from orgtree.access import can_see_personal_data, get_unit_by_code_for_user, visible_units
 from orgtree.api import UnitCodeField
 
@@ -207,6 +209,13 @@ def _write_unit(user, unit):
 # --- people ----------------------------------------------------------------------------------
 
 
+class PostState(models.TextChoices):
+    """?status= of the post list."""
+
+    CURRENT = "current", "今日在任"
+    ENDED = "ended", "已离任"
+
+
 class _ScopedList(generics.ListAPIView):
     """A list of the caller's subtree narrowed by the query parameters people and posts share (?under=,
     ?role=, ?updated_since=); personal data in full as the pages show it for the unit named (?under=, ?unit=)."""
@@ -217,7 +226,7 @@ class _ScopedList(generics.ListAPIView):
         """The units whose posts are listed: the caller's subtree, or the part of it below ?under=."""
         request = self.request
         units = visible_units(request.user)
-        under = request.query_params.get("under", "").strip()
+        under = text_param(request, "under")
         if under:
             self.scope_unit = get_unit_by_code_for_user(request.user, under)
             units = units.subtree_of(self.scope_unit)
@@ -252,6 +261,20 @@ PEOPLE_PARAMETERS = [
         summary="登记新人员并任命",
         request=PersonCreateSerializer,
         responses={201: PersonDetailSerializer},
+        examples=[
+            OpenApiExample(
+                "登记社区妇联主席",
+                request_only=True,
+                value={
+                    "name": "张秀梅",
+                    "birth_date": "1975-03-01",
+                    "ethnicity": "01",
+                    "political_status": "01",
+                    "education": "21",
+                    "post": {"unit": "230102001001", "role": "chair", "start_date": "2016-06-15"},
+                },
+            )
+        ],
         tags=["人员与任职"],
     ),
 )
@@ -263,7 +286,7 @@ class PersonList(_ScopedList):
     def get_queryset(self):
         posts = self.by_role(Post.objects.filter(unit__in=self.scope_units()))
         people = Person.objects.filter(pk__in=posts.values("person_id")).order_by("pk")
-        q = self.request.query_params.get("q", "").replace("\x00", "").strip()
+        q = text_param(self.request, "q")
         if q:
             people = people.filter(name__contains=q)
         return self.changed_since(people)
@@ -315,7 +338,7 @@ POST_PARAMETERS = [
     OpenApiParameter("under", str, description="只列此组织代码及其下级的任职"),
     OpenApiParameter("role", str, enum=Post.Role.values, description="妇联职务"),
     OpenApiParameter("on", OpenApiTypes.DATE, description="只列此日在任的任职"),
-    OpenApiParameter("status", str, enum=["current", "ended"], description="current 今日在任，ended 已离任"),
+    OpenApiParameter("status", str, enum=PostState.values, description="current 今日在任，ended 已离任"),
     OpenApiParameter("updated_since", OpenApiTypes.DATETIME, description="只列此时间之后修改过的任职（增量同步）"),
 ]
 
@@ -326,6 +349,13 @@ POST_PARAMETERS = [
         summary="任命已登记人员",
         request=AppointSerializer,
         responses={201: PostWithPersonSerializer},
+        examples=[
+            OpenApiExample(
+                "任命为执委",
+                request_only=True,
+                value={"person": 17, "unit": "230102001", "role": "executive", "start_date": "2016-07-01"},
+            )
+        ],
         tags=["人员与任职"],
     ),
 )
@@ -336,7 +366,7 @@ class PostList(_ScopedList):
 
     def get_queryset(self):
         request = self.request
-        code = request.query_params.get("unit", "").strip()
+        code = text_param(request, "unit")
         unit = get_unit_by_code_for_user(request.user, code) if code else None
         self.scope_unit = unit
         posts = Post.objects.filter(unit__in=self.scope_units()).select_related("person", "unit", "certificate")
@@ -346,13 +376,11 @@ class PostList(_ScopedList):
         on = date_param(request, "on")
         if on:
             posts = posts.current(on=on)
-        state = request.query_params.get("status", "").strip()
-        if state == "current":
+        state = choice_param(request, "status", PostState)
+        if state == PostState.CURRENT:
             posts = posts.current(on=timezone.localdate())
-        elif state == "ended":
+        elif state == PostState.ENDED:
             posts = posts.filter(end_date__lte=timezone.localdate())
-        elif state:
-            raise serializers.ValidationError({"status": "status 只能是 current（在任）或 ended（已离任）。"})
         ranked = self.changed_since(posts).by_rank()  # highest post first within each unit, as on the roster page
         return ranked.order_by("unit__tree_id", "unit__lft", *ranked.query.order_by)
 
@@ -459,6 +487,39 @@ def _roster_rows(result):
     summary="导入名册（先 dry_run 预览，再确认）",
     request={"multipart/form-data": RosterUploadSerializer},
     responses={200: RosterResultSerializer},
+    examples=[
+        OpenApiExample(
+            "预览：一行新增",
+            response_only=True,
+            value={
+                "dry_run": True,
+                "written": False,
+                "sheet_name": "名册",
+                "header_row": 2,
+                "summary": "共 1 行：新增 1 人、1 个任职。",
+                "counts": {
+                    "persons_added": 1,
+                    "persons_updated": 0,
+                    "persons_unchanged": 0,
+                    "posts_added": 1,
+                    "posts_updated": 0,
+                    "posts_unchanged": 0,
+                },
+                "rows": [
+                    {
+                        "row": 3,
+                        "action": "add",
+                        "action_label": "新增",
+                        "name": "张秀梅",
+                        "unit_name": "兆麟社区",
+                        "role_label": "主席",
+                        "person_is_new": True,
+                        "changes": {},
+                    }
+                ],
+            },
+        )
+    ],
     tags=["名册导入"],
 )
 class RosterImport(APIView):
@@ -468,7 +529,9 @@ class RosterImport(APIView):
     the engine matches people and posts already on file, so the same file again changes nothing.
     """
 
-    parser_classes = [MultiPartParser, FormParser]
+    # The one upload of the API: a workbook as multipart/form-data. Every other view takes JSON only
+    # (settings.REST_FRAMEWORK's DEFAULT_PARSER_CLASSES).
+    parser_classes = [MultiPartParser]
 
     def post(self, request, code):
         unit = get_unit_by_code_for_user(request.user, code, write=True)

@@ -5,12 +5,12 @@ with its requester's rights as they are when it runs: a requester who lost the u
 gets nothing, and personal data is masked by the same rule as the direct download.
 """
 
-import datetime
 import tempfile
 from pathlib import Path
 
 from django.conf import settings
 
+from fedorg.dates import parse_count_date
 from jobs.access import requester_may_still
 from jobs.registry import JobError, JobOutcome, register
 
@@ -51,7 +51,7 @@ def run_roster_export(job, progress, out):
     unit, user = job.unit, job.requester
     if not requester_may_still(job):
         raise JobError("您已无权导出这个组织的名册。")
-    as_of = datetime.date.fromisoformat(job.params["as_of"])
+    as_of = parse_count_date(job.params["as_of"])
     history = bool(job.params.get("history"))
     export_roster(unit=unit, actor=user, as_of=as_of, history=history, out=str(out), progress=progress)
     return JobOutcome(

@@ -5,7 +5,7 @@ import datetime
 from django import forms
 from django.core.exceptions import ValidationError
 
-from fedorg.dates import year_month
+from fedorg.dates import CountDateField, year_month
 
 from . import validators
 from .models import Person, Post
@@ -142,13 +142,8 @@ class EndPostForm(forms.Form):
 
 
 class AsOfForm(forms.Form):
-    on = forms.DateField(label="日期", required=False, widget=DateInput())
-
-    def clean_on(self):
-        day = self.cleaned_data.get("on")
-        if day and not datetime.date(1949, 10, 1) <= day <= datetime.date(2100, 12, 31):
-            raise ValidationError("请选择 1949 年以后的日期。")
-        return day
+    # The count date's bounds and message are fedorg.dates', the same on every page and in the API.
+    on = CountDateField(label="日期", required=False, widget=DateInput())
 
 
 class IssueCertificatesForm(forms.Form):

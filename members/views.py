@@ -4,7 +4,6 @@ Views are thin: fetch through orgtree.access (404 outside the user's subtree), p
 form, call a members.services function, render.
 """
 
-import datetime
 from itertools import groupby
 
 from django.contrib import messages
@@ -18,7 +17,7 @@ from django.utils import timezone
 from django.utils.http import urlencode
 from openpyxl import Workbook
 
-from fedorg.dates import CUTOFF_2016, cn_date
+from fedorg.dates import CUTOFF_2016, as_of_from, cn_date
 from fedorg.forms import add_service_errors
 from fedorg.history import change_rows
 from fedorg.xlsx import workbook_bytes, write_simple_sheet
@@ -437,7 +436,9 @@ def unit_certificates(request, pk):
     unit = get_unit_for_user(request.user, pk, write=True)
     issuer = _issuing_unit_for_user(request.user, unit)
     today = timezone.localdate()
-    on = _date_param(request.GET.get("on")) or today
+    on, on_error = as_of_from(request.GET, today)
+    if on_error:
+        messages.warning(request, on_error)
     posts = list(certificates.eligible_posts(unit, on=on).select_related("certificate"))
     form = IssueCertificatesForm(request.POST or None, initial={"issued_on": today})
     if request.method == "POST" and form.is_valid():
@@ -462,13 +463,6 @@ def unit_certificates(request, pk):
         "on": on,
     }
     return render(request, "members/certificates_print.html", context)
-
-
-def _date_param(value):
-    try:
-        return datetime.date.fromisoformat(value) if value else None
-    except ValueError:
-        return None
 
 
 @login_required

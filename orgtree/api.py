@@ -7,12 +7,12 @@ locked functions the pages call. Units are addressed by their 组织代码.
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import generics, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from fedorg.restapi import bool_param, choice_param, datetime_param
+from fedorg.restapi import bool_param, choice_param, datetime_param, text_param
 
 from . import services
 from .access import get_unit_by_code_for_user, is_strictly_below_user_unit, visible_breadcrumb, visible_units
@@ -127,7 +127,23 @@ UNIT_LIST_PARAMETERS = [
 @extend_schema_view(
     get=extend_schema(summary="组织列表", parameters=UNIT_LIST_PARAMETERS, tags=["组织"]),
     post=extend_schema(
-        summary="新建下级组织", request=UnitCreateSerializer, responses={201: UnitSerializer}, tags=["组织"]
+        summary="新建下级组织",
+        request=UnitCreateSerializer,
+        responses={201: UnitSerializer},
+        tags=["组织"],
+        examples=[
+            OpenApiExample(
+                "新建社区",
+                request_only=True,
+                value={
+                    "parent": "230102001",
+                    "name": "新华社区",
+                    "code": "230102001009",
+                    "kind": "community",
+                    "founded_on": "2020-03-01",
+                },
+            )
+        ],
     ),
 )
 class UnitList(generics.ListAPIView):
@@ -140,10 +156,10 @@ class UnitList(generics.ListAPIView):
         units = visible_units(request.user).select_related("parent").order_by("tree_id", "lft")
         if not bool_param(request, "archived"):
             units = units.active()
-        q = request.query_params.get("q", "").replace("\x00", "").strip()
+        q = text_param(request, "q")
         if q:
             units = units.filter(Q(name__icontains=q) | Q(code__startswith=q))
-        under = request.query_params.get("under", "").strip()
+        under = text_param(request, "under")
         if under:
             units = units.subtree_of(get_unit_by_code_for_user(request.user, under))
         kind = choice_param(request, "kind", Unit.Kind)

@@ -10,10 +10,11 @@ from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from fedorg.restapi import date_param
+from fedorg.restapi import date_param, text_param
 from orgtree.access import get_unit_by_code_for_user
 
 from . import tables
+from .schema import TABLE_EXAMPLE, TableSnapshotSerializer
 
 
 @extend_schema(
@@ -24,14 +25,15 @@ from . import tables
         OpenApiParameter("unit", str, description="组织代码，默认本账号所属组织"),
         OpenApiParameter("as_of", OpenApiTypes.DATE, description="统计截止日期，默认今天（与页面相同）"),
     ],
-    responses={200: OpenApiTypes.OBJECT},
+    responses={200: TableSnapshotSerializer},
+    examples=[TABLE_EXAMPLE],
     tags=["统计报表"],
 )
 class ReportTable(APIView):
     def get(self, request, form_no):
         if form_no not in tables.FORM_TITLES:
             raise NotFound("没有这张附表，只有附表1至附表5。")
-        code = request.query_params.get("unit", "").strip()
+        code = text_param(request, "unit")
         if code:
             unit = get_unit_by_code_for_user(request.user, code)
         elif request.user.unit is not None:

@@ -6,8 +6,7 @@ the worker (`manage.py run_jobs`) with a progress page, off the web workers. Reg
 ReportsConfig.ready(). The job runs with its requester's rights as they are when it runs.
 """
 
-import datetime
-
+from fedorg.dates import parse_count_date
 from jobs.access import requester_may_still
 from jobs.registry import JobError, JobOutcome, register
 from orgtree.models import Unit
@@ -46,7 +45,7 @@ def run_report_export(job, progress, out):
     if form_no not in tables.FORM_TITLES:
         raise JobError(f"没有附表{form_no}。")
     progress(0, 2, force=True)
-    snapshot = tables.compute(form_no, unit=unit, as_of=datetime.date.fromisoformat(job.params["as_of"]), user=user)
+    snapshot = tables.compute(form_no, unit=unit, as_of=parse_count_date(job.params["as_of"]), user=user)
     progress(1, 2, force=True)
     out.write_bytes(render_xlsx(snapshot, seal=unit.seal_bytes()))
     progress(2, 2, force=True)

@@ -57,13 +57,13 @@ TIER1 = f"({tier_case('u')}) = 1"
 TIER2 = f"({tier_case('u')}) = 2"
 
 
-def parse_date(value, default=None):
-    """A date from a date or 'YYYY-MM-DD' string; `default` when empty. Raises ValueError on bad text."""
-    if value in (None, ""):
+def _day(value: datetime.date | None, default: datetime.date) -> datetime.date:
+    """A date argument or its default. Text is read by the callers, with fedorg.dates.parse_count_date."""
+    if value is None:
         return default
-    if isinstance(value, datetime.date):
-        return value
-    return datetime.date.fromisoformat(str(value).strip())
+    if not isinstance(value, datetime.date):
+        raise TypeError(f"expected a date, got {value!r}: read text with fedorg.dates.parse_count_date")
+    return value
 
 
 def compute(form_no, *, unit, as_of=None, user=None, baseline=None, rules=None):
@@ -74,8 +74,8 @@ def compute(form_no, *, unit, as_of=None, user=None, baseline=None, rules=None):
     """
     if form_no not in FORM_TITLES:
         raise ValueError(f"没有附表{form_no}，只有附表1至附表5。")
-    as_of = parse_date(as_of, DEFAULT_AS_OF)
-    baseline = parse_date(baseline, DEFAULT_BASELINE)
+    as_of = _day(as_of, DEFAULT_AS_OF)
+    baseline = _day(baseline, DEFAULT_BASELINE)
     name, code = unit_on(unit, as_of)  # the unit as it was on the count date
     snapshot = {
         "version": SNAPSHOT_VERSION,
@@ -816,8 +816,8 @@ def cell_people(form_no, *, unit, row, col, as_of=None, baseline=None):
     Uses the very condition that counted the cell (specs), so the list and the figure agree.
     Returns (row label, column label, facts). Raises CellNotFound for an unknown row or column.
     """
-    as_of = parse_date(as_of, DEFAULT_AS_OF)
-    baseline = parse_date(baseline, DEFAULT_BASELINE)
+    as_of = _day(as_of, DEFAULT_AS_OF)
+    baseline = _day(baseline, DEFAULT_BASELINE)
     params = scope_params(unit, on=as_of, base=baseline)
     if form_no == 2:
         nodes = specs.FORM2_HEADER

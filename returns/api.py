@@ -6,15 +6,16 @@ the `version` it saw and gets 409 if the return moved since.
 """
 
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import generics, serializers, status
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
-from fedorg.restapi import choice_param, datetime_param, error_body
+from fedorg.restapi import choice_param, datetime_param, error_body, int_param, text_param
 from orgtree.access import get_unit_by_code_for_user, visible_units
+from reports.schema import TABLE_EXAMPLE_VALUE, FrozenSnapshotSerializer
 
 from . import services
 from .access import get_campaign_for_user, get_campaign_form_for_user, get_return_for_user, may_see_return_contacts
@@ -76,12 +77,25 @@ class ReturnSerializer(serializers.ModelSerializer):
         ]
 
 
+@extend_schema_field(FrozenSnapshotSerializer)
+class SnapshotField(serializers.JSONField):
+    """The snapshot dict as frozen; its shape (panels, header, columns, rows, cells) is reports.schema's."""
+
+
 class ReturnDetailSerializer(ReturnSerializer):
-    snapshot = serializers.JSONField(
-        source="snapshot.data", read_only=True, default=None, allow_null=True, help_text="上报时冻结的报表数据"
+    snapshot = SnapshotField(
+        source="snapshot.data",
+        read_only=True,
+        default=None,
+        allow_null=True,
+        help_text="上报时冻结的报表数据（未上报过为 null）",
     )
     explanation = serializers.CharField(read_only=True)
-    pinned_cells = serializers.JSONField(read_only=True, help_text="退回时标注的单元格")
+    pinned_cells = serializers.ListField(
+        child=serializers.CharField(),
+        read_only=True,
+        help_text="退回时标注的单元格或行：<分表键>/<行键>/<栏号> 或 <分表键>/<行键>",
+    )
 
     class Meta(ReturnSerializer.Meta):
         fields = [*ReturnSerializer.Meta.fields, "explanation", "pinned_cells", "snapshot"]
@@ -130,12 +144,12 @@ class ReturnList(generics.ListAPIView):
     def get_queryset(self):
         request = self.request
         units = visible_units(request.user)
-        under = request.query_params.get("under", "").strip()
+        under = text_param(request, "under")
         if under:
             units = units.subtree_of(get_unit_by_code_for_user(request.user, under))
         returns = Return.objects.filter(unit__in=units).select_related("unit", "form", "snapshot")
-        campaign = request.query_params.get("campaign", "").strip()
-        if campaign:
+        campaign = int_param(request, "campaign", minimum=1)
+        if campaign is not None:
             returns = returns.filter(campaign=get_campaign_for_user(request.user, campaign))
         form_no = choice_param(request, "form", CampaignForm.FormNo)
         if form_no:
@@ -149,7 +163,38 @@ class ReturnList(generics.ListAPIView):
         return returns.order_by("campaign_id", "unit__lft", "form__due_date", "form__form_no", "pk")
 
 
-@extend_schema(summary="报表详情（含冻结快照）", responses=ReturnDetailSerializer, tags=["报表报送"])
+@extend_schema(
+    summary="报表详情（含冻结快照）",
+    responses=ReturnDetailSerializer,
+    tags=["报表报送"],
+    examples=[
+        OpenApiExample(
+            "已审核通过的附表4",
+            response_only=True,
+            value={
+                "id": 17,
+                "campaign": 1,
+                "campaign_form": 4,
+                "unit": "230102",
+                "unit_name": "道里区",
+                "form": "4",
+                "due_date": "2016-09-20",
+                "status": "approved",
+                "status_label": "已通过",
+                "version": 3,
+                "first_submitted_at": "2016-09-15T10:30:00+08:00",
+                "submitted_at": "2016-09-15T10:30:00+08:00",
+                "reviewed_at": "2016-09-18T09:00:00+08:00",
+                "updated_at": "2016-09-18T09:00:00+08:00",
+                "verification_code": "K7M2-Q9XD",
+                "url": "/returns/17/",
+                "explanation": "已核实。",
+                "pinned_cells": [],
+                "snapshot": TABLE_EXAMPLE_VALUE,
+            },
+        )
+    ],
+)
 class ReturnDetail(APIView):
     def get(self, request, pk):
         return Response(_detail(request, get_return_for_user(request.user, pk)))
@@ -214,6 +259,21 @@ class ReturnSubmitNew(APIView):
         operation_id="returns_submit_new",
         request=SubmitSerializer,
         responses={201: ReturnDetailSerializer},
+        examples=[
+            OpenApiExample(
+                "首次上报附表4",
+                request_only=True,
+                value={
+                    "campaign_form": 4,
+                    "unit": "230102",
+                    "version": 0,
+                    "unit_leader": "王丽",
+                    "filled_by": "李娜",
+                    "phone": "0451-84661234",
+                    "explanation": "已核实。",
+                },
+            )
+        ],
         tags=["报表报送"],
     )
     def post(self, request):

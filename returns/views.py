@@ -4,7 +4,6 @@ Thin views: fetch through orgtree.access (404 outside the user's subtree), call 
 render. Returns are always shown and exported from their frozen snapshot, never live data.
 """
 
-import datetime
 from urllib.parse import quote
 
 from django.conf import settings
@@ -593,10 +592,3 @@ def notification_list(request):
 def notification_read(request):
     Notification.objects.unread().filter(user=request.user).update(read_at=timezone.now())
     return redirect("returns:notifications")
-
-
-def _date_param(value):
-    try:
-        return datetime.date.fromisoformat(value) if value else None
-    except ValueError:
-        return None

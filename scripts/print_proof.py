@@ -68,6 +68,7 @@ def main():
     import django
 
     django.setup()
+    from fedorg.dates import parse_count_date
     from orgtree.models import Unit
     from reports import tables
     from reports.excel import render_xlsx
@@ -82,7 +83,7 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         tmp_dir = Path(tmp)
         for form_no in args.forms:
-            snap = tables.compute(form_no, unit=unit, as_of=args.as_of)
+            snap = tables.compute(form_no, unit=unit, as_of=parse_count_date(args.as_of))
             for old in out_dir.glob(f"print-form{form_no}-*.png"):
                 old.unlink()
             xlsx = tmp_dir / f"form{form_no}.xlsx"

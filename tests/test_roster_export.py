@@ -260,7 +260,7 @@ def test_the_export_command_writes_full_data_as_the_system(tree, rosters, tmp_pa
 
 
 def test_the_export_command_refuses_a_bad_date_or_unit(tree, tmp_path):
-    with pytest.raises(CommandError, match="不是 YYYY-MM-DD"):
+    with pytest.raises(CommandError, match="不是有效日期"):
         call_command(
             "export_roster", "--unit", tree.district_a.code, "--as-of", "2016/8/31", "--out", str(tmp_path / "x")
         )

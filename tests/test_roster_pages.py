@@ -87,7 +87,7 @@ def test_a_malformed_date_falls_back_to_today_and_says_so(tree, staff_a, login):
     response = login(staff_a).get(roster_url(tree.community_a), {"on": "2016-13-01"})
     assert response.status_code == 200
     assert response.context["on"] == timezone.localdate()
-    assert "有效的日期" in response.content.decode()
+    assert "不是有效日期" in response.content.decode()
 
 
 def test_editors_see_the_actions_and_viewers_do_not(tree, staff_a, viewer_a, login, member):

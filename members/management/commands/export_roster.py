@@ -1,9 +1,9 @@
 """`manage.py export_roster --unit CODE [--as-of DATE] [--history] --out FILE.xlsx`."""
 
-import datetime
-
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
+from fedorg.dates import parse_count_date
 from members.roster_xlsx.export import export_roster
 from orgtree.models import Unit
 
@@ -21,12 +21,10 @@ class Command(BaseCommand):
         target = Unit.objects.filter(code=unit.strip()).first()
         if target is None:
             raise CommandError(f"组织代码 {unit} 不存在。")
-        day = None
-        if as_of:
-            try:
-                day = datetime.date.fromisoformat(as_of)
-            except ValueError:
-                raise CommandError(f"--as-of “{as_of}”不是 YYYY-MM-DD 格式的日期。") from None
+        try:
+            day = parse_count_date(as_of)
+        except ValidationError as e:
+            raise CommandError(e.messages[0]) from None
         try:
             export_roster(unit=target, actor=None, as_of=day, history=history, out=out)
         except OSError as e:

@@ -6,9 +6,11 @@ a name ending in .pdf gets the PDF rendition (reports.pdf) instead of the .xlsx.
 
 from pathlib import Path
 
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
+from fedorg.dates import parse_count_date
 from orgtree.models import Unit
 from reports import tables
 from reports.pdf import render_pdf
@@ -32,9 +34,9 @@ class Command(BaseCommand):
             raise CommandError(f"没有组织代码为 {unit} 的组织。")
         try:
             # Without a date the page counts on today, and so does this command (same file as the button).
-            day = tables.parse_date(as_of, timezone.localdate())
-        except ValueError:
-            raise CommandError(f"截止时间“{as_of}”不是有效日期，格式应为 2016-08-31。") from None
+            day = parse_count_date(as_of, timezone.localdate())
+        except ValidationError as e:
+            raise CommandError(e.messages[0]) from None
         snapshot, data = table_xlsx_bytes(found, form, as_of=day)
         if out.lower().endswith(".pdf"):
             data = render_pdf(snapshot, seal=found.seal_bytes())
