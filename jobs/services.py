@@ -21,7 +21,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from .models import Job
-from .registry import KINDS, Cancelled, JobError
+from .registry import KINDS, UNCAPPED, Cancelled, JobError
 
 log = logging.getLogger(__name__)
 
@@ -65,7 +65,8 @@ def start_job(*, kind, requester, unit, params, title):
         existing = _same_request(requester, key)
         if existing is not None:
             return existing, False
-        if Job.objects.active().filter(requester=requester).count() >= MAX_ACTIVE_PER_USER:
+        active = Job.objects.active().filter(requester=requester).exclude(kind__in=UNCAPPED)
+        if kind not in UNCAPPED and active.count() >= MAX_ACTIVE_PER_USER:
             raise JobRefused(f"您已有 {MAX_ACTIVE_PER_USER} 个后台任务在排队或进行中，请等它们完成后再试。")
         try:
             with transaction.atomic():

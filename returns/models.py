@@ -350,6 +350,43 @@ class ReturnSnapshot(models.Model):
         }
 
 
+class SnapshotPdf(models.Model):
+    """A snapshot's PDF, rendered once (returns/pdfs.py): the snapshot never changes, so neither does
+    its PDF. One per rendition: contacts masked or not, and the /verify/ address its QR code prints."""
+
+    snapshot = models.ForeignKey(ReturnSnapshot, verbose_name="报表快照", on_delete=models.CASCADE, related_name="pdfs")
+    masked = models.BooleanField("联系方式打码")
+    verify_url = models.CharField("核验网址", max_length=300)
+    content = models.BinaryField("PDF")
+    render_ms = models.PositiveIntegerField("生成用时（毫秒）", default=0)
+    created_at = models.DateTimeField("生成时间", default=timezone.now)
+
+    class Meta:
+        verbose_name = "报表 PDF"
+        verbose_name_plural = "报表 PDF"
+        constraints = [
+            models.UniqueConstraint(fields=["snapshot", "masked", "verify_url"], name="snapshot_pdf_one_rendition")
+        ]
+
+    def __str__(self):
+        return f"{self.snapshot} PDF"
+
+
+class RenderSlot(models.Model):
+    """A PDF render in progress for one user: the unique user is the limit (one at a time), taken
+    and released atomically by returns/pdfs.py:render_slot. A slot older than its lease is stale."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    started_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = "PDF 生成占用"
+        verbose_name_plural = "PDF 生成占用"
+
+    def __str__(self):
+        return f"{self.user} {self.started_at:%H:%M:%S}"
+
+
 class ReturnEvent(models.Model):
     """One transition of a return: who, when, from which status to which, and why."""
 
