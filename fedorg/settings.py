@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "orgtree",
     "jobs",
     "members",
+    "selection",
     "reports",
     "returns",
 ]

@@ -151,10 +151,6 @@ class AsOfForm(forms.Form):
         return day
 
 
-class IssueCertificatesForm(forms.Form):
-    issued_on = forms.DateField(label="发证日期", widget=DateInput())
-
-
 class RuleSetForm(forms.Form):
     """A new rule set: a name, its source, from when it applies, and per block the six figures (or none)."""
 

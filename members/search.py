@@ -24,7 +24,7 @@ def text_match(q):
 
     Letters are pinyin initials (zxm), 11 digits a phone, 3–6 digits (and X) an ID or phone tail,
     other digits a phone or ID prefix, anything else part of the name. The people search below and
-    the register search (members.selection.search_register) both read a query this way.
+    the register search (selection.services.search_register) both read a query this way.
     """
     if re.fullmatch(r"[A-Za-z]+", q):
         return Q(name_initials__startswith=q.lower())

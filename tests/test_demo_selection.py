@@ -17,8 +17,9 @@ from django.db.models import Count, F
 from fedorg.dates import BASELINE_2016, CUTOFF_2016
 from fedorg.demo.selection import campaign_posts, seed_selection
 from members import rules
-from members.models import Candidate, Certificate, Filing, Meeting, Person, Post, RegisterEntry, WomenOrganisation
+from members.models import Person, Post
 from orgtree.models import Unit
+from selection.models import Candidate, Certificate, Filing, Meeting, RegisterEntry, WomenOrganisation
 from tests.conftest import clear_demo_city
 
 pytestmark = pytest.mark.django_db

@@ -20,11 +20,12 @@ from itertools import accumulate
 from django.db import transaction
 
 from fedorg.dates import BASELINE_2016, CUTOFF_2016
-from members import certificates
 from members.birth import full_birth_date
-from members.models import Certificate, CertificateCounter, Person, Post, pinyin_initials
+from members.models import Person, Post, pinyin_initials
 from members.validators import id_check_char
 from orgtree.models import Congress, Contact, Unit
+from selection import certificates
+from selection.models import Certificate, CertificateCounter
 
 from . import bulk, people
 from .titles import Titles
@@ -162,7 +163,7 @@ class NewPerson:
 
 
 class NewPost:
-    """A Post row before it is written; members.certificates reads its role, mode and unit."""
+    """A Post row before it is written; selection.certificates reads its role, mode and unit."""
 
     __slots__ = ("idx", "pk", "person", "unit", "role", "mode", "method", "term", "start_date", "end_date",
                  "end_reason", "two_committees", "note")  # fmt: skip
@@ -290,7 +291,7 @@ class RosterBuilder:
         return len(self.people), len(self.posts)
 
     def write_certificates(self):
-        """Number the marked posts as members.certificates does: per issuing unit and year, no gaps."""
+        """Number the marked posts as selection.certificates does: per issuing unit and year, no gaps."""
         last_seq = {}
         rows = []
         for post, issued_on in sorted(self.certified, key=lambda pc: (pc[1], pc[0].pk)):

@@ -32,21 +32,12 @@ from django.db.models import Exists, OuterRef, Subquery
 from django.utils import timezone
 
 from fedorg.dates import BASELINE_2016, CUTOFF_2016
-from members.models import (
-    Candidate,
-    Certificate,
-    Filing,
-    Meeting,
-    Person,
-    Post,
-    RegisterEntry,
-    WomenOrganisation,
-    pinyin_initials,
-)
+from members.models import Person, Post, pinyin_initials
 from members.rules import TIER3_KINDS, TIER4_KINDS
-from members.selection import ENTRY_FIELDS
 from members.validators import id_check_char
 from orgtree.models import Unit
+from selection.models import Candidate, Certificate, Filing, Meeting, RegisterEntry, WomenOrganisation
+from selection.services import ENTRY_FIELDS
 
 from . import people
 
@@ -126,7 +117,7 @@ def campaign_posts(units):
     )
 
 
-# The register's own fields (members.selection.ENTRY_FIELDS) and what the demo sets beside them.
+# The register's own fields (selection.services.ENTRY_FIELDS) and what the demo sets beside them.
 ENTRY_COLUMNS = [
     *(f"{name}_id" if name == "organisation" else name for name in ENTRY_FIELDS),
     "unit_id",

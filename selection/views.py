@@ -1,9 +1,11 @@
 """Pages of the selection path: the register (档案), candidates and vetting, the unit's look-ahead,
 the 妇女群众会议 with its appointments and certificates, and the 备案 (table, Excel, record, overview).
 
-Thin views: fetch through members.access / orgtree.access (404 outside the subtree, 403 for a role
-that may not act), parse with a form, call members.selection, render.
+Thin views: fetch through selection.access / members.access / orgtree.access (404 outside the subtree, 403 for a role
+that may not act), parse with a form, call selection.services, render.
 """
+
+import datetime
 
 from django import forms
 from django.contrib import messages
@@ -19,12 +21,27 @@ from openpyxl import Workbook
 from fedorg.dates import cn_date
 from fedorg.forms import add_service_errors, xlsx_file_input
 from fedorg.xlsx import workbook_bytes, write_simple_sheet
+from members.access import get_post_for_user
+from members.models import Post, RosterImport
+from members.roster_xlsx.cells import RosterFileError, read_file_bytes
+from members.roster_xlsx.columns import MAX_FILE_BYTES
+from members.views_excel import (
+    ERROR_LIMIT,
+    PREVIEW_LIMIT,
+    SESSION_KEY,
+    _forget_upload,
+    _remember_upload,
+    _upload_for,
+    oversized_upload,
+    spent_upload,
+)
 from orgtree.access import can_see_personal_data, get_unit_for_user, visible_breadcrumb, visible_units
 from orgtree.models import AuditEvent
 
-from . import certificates, selection
+from . import certificates
+from . import services as selection
 from .access import get_candidate_for_user, get_entry_for_user, get_meeting_for_user
-from .forms_selection import (
+from .forms import (
     FilingForm,
     IssueForm,
     MeetingForm,
@@ -34,25 +51,13 @@ from .forms_selection import (
     RegisterSearchForm,
     VetForm,
 )
-from .models import Candidate, Filing, Post, RosterImport
-from .roster_xlsx.cells import RosterFileError, read_file_bytes
-from .roster_xlsx.columns import MAX_FILE_BYTES
-from .roster_xlsx.register import (
+from .models import Candidate, Certificate, Filing
+from .register_xlsx import (
     ENTRY_SHEET,
     ORGANISATION_SHEET,
     import_register,
     register_template,
     register_workbook,
-)
-from .views_excel import (
-    ERROR_LIMIT,
-    PREVIEW_LIMIT,
-    SESSION_KEY,
-    _forget_upload,
-    _remember_upload,
-    _upload_for,
-    oversized_upload,
-    spent_upload,
 )
 
 
@@ -82,7 +87,7 @@ def selection_page(request, pk):
         can_edit=user.can_edit and not unit.is_archived,
         today=today,
     )
-    return render(request, "members/selection.html", context)
+    return render(request, "selection/selection.html", context)
 
 
 # --- the register -------------------------------------------------------------------------------
@@ -107,7 +112,7 @@ def register(request, pk):
         default_role=_default_role(unit),
         today=timezone.localdate(),
     )
-    return render(request, "members/register.html", context)
+    return render(request, "selection/register.html", context)
 
 
 @login_required
@@ -145,7 +150,7 @@ class RegisterUploadForm(forms.Form):
 
 def _register_import_page(request, unit, status=200, **context):
     context.setdefault("form", RegisterUploadForm())
-    return render(request, "members/register_import.html", _page(request.user, unit, **context), status=status)
+    return render(request, "selection/register_import.html", _page(request.user, unit, **context), status=status)
 
 
 def _register_result_page(request, unit, result, token, filename):
@@ -202,11 +207,11 @@ def register_import_confirm(request, pk):
     done = spent_upload(request, unit, token)
     if done is not None:
         messages.info(request, f"“{done.filename}”已导入，未重复写入。{done.summary}")
-        return redirect("members:register", unit.pk)
+        return redirect("selection:register", unit.pk)
     upload = _upload_for(request, unit, token)
     if upload is None or request.session[SESSION_KEY][token].get("kind") != REGISTER_UPLOAD_KIND:
         messages.error(request, "上传的文件已过期或已导入，请重新上传。")
-        return redirect("members:register_import", unit.pk)
+        return redirect("selection:register_import", unit.pk)
     path, filename = upload
     try:
         with transaction.atomic():
@@ -221,7 +226,7 @@ def register_import_confirm(request, pk):
         done = spent_upload(request, unit, token)
         if done is not None:
             messages.info(request, f"“{done.filename}”已导入，未重复写入。{done.summary}")
-            return redirect("members:register", unit.pk)
+            return redirect("selection:register", unit.pk)
         return _register_import_page(
             request, unit, status=409, conflict="这个文件正在由另一个请求导入，请稍候刷新查看。"
         )
@@ -229,11 +234,11 @@ def register_import_confirm(request, pk):
         return _register_result_page(request, unit, result, token, filename)
     _forget_upload(request, token)
     messages.success(request, f"已导入“{filename}”。{result.summary()}")
-    return redirect("members:register", unit.pk)
+    return redirect("selection:register", unit.pk)
 
 
-def _register_form(request, unit, form, *, save, done, template="members/register_form.html", **context):
-    """A register page's form: on a valid POST call `save(cleaned_data)` (a members.selection service),
+def _register_form(request, unit, form, *, save, done, template="selection/register_form.html", **context):
+    """A register page's form: on a valid POST call `save(cleaned_data)` (a selection.services service),
     say `done(result)` and go back to the register; else show the form with the service's errors."""
     if request.method == "POST" and form.is_valid():
         try:
@@ -242,7 +247,7 @@ def _register_form(request, unit, form, *, save, done, template="members/registe
             add_service_errors([form], e)
         else:
             messages.success(request, done(result))
-            return redirect("members:register", pk=unit.pk)
+            return redirect("selection:register", pk=unit.pk)
     return render(request, template, _page(request.user, unit, form=form, **context))
 
 
@@ -281,7 +286,7 @@ def organisation_add(request, pk):
         OrganisationForm(request.POST or None),
         save=lambda data: selection.save_organisation(unit=unit, data=data, actor=request.user),
         done=lambda organisation: f"已将“{organisation.name}”登记入档案。",
-        template="members/organisation_form.html",
+        template="selection/organisation_form.html",
     )
 
 
@@ -317,8 +322,8 @@ def propose(request, pk):
                 messages.info(
                     request, f"{entry.name}已是{unit.name}的人选（{candidate.get_status_display()}），未重复提名。"
                 )
-            return redirect("members:selection", pk=unit.pk)
-    return render(request, "members/propose_form.html", _page(request.user, unit, form=form, entry=entry))
+            return redirect("selection:selection", pk=unit.pk)
+    return render(request, "selection/propose_form.html", _page(request.user, unit, form=form, entry=entry))
 
 
 @login_required
@@ -333,8 +338,8 @@ def candidate_vet(request, pk):
             add_service_errors([form], e)
         else:
             messages.success(request, f"已记录{candidate.entry.name}的考核结果。")
-            return redirect("members:selection", pk=unit.pk)
-    return render(request, "members/vet_form.html", _page(request.user, unit, form=form, candidate=candidate))
+            return redirect("selection:selection", pk=unit.pk)
+    return render(request, "selection/vet_form.html", _page(request.user, unit, form=form, candidate=candidate))
 
 
 # --- meetings, appointment, certificates ----------------------------------------------------------
@@ -352,7 +357,7 @@ def meeting_add(request, pk):
         else:
             messages.success(request, "会议已记录，请勾选在会上任命的人选。")
             return redirect(meeting)
-    return render(request, "members/meeting_form.html", _page(request.user, unit, form=form))
+    return render(request, "selection/meeting_form.html", _page(request.user, unit, form=form))
 
 
 def _may_issue(user, unit):
@@ -394,7 +399,7 @@ def _meeting_context(request, meeting, **extra):
 @login_required
 def meeting_detail(request, pk):
     meeting = get_meeting_for_user(request.user, pk)
-    return render(request, "members/meeting.html", _meeting_context(request, meeting))
+    return render(request, "selection/meeting.html", _meeting_context(request, meeting))
 
 
 @login_required
@@ -407,7 +412,7 @@ def meeting_appoint(request, pk):
         result = selection.appoint_at_meeting(meeting=meeting, candidate_ids=ids, actor=request.user)
     except ValidationError as e:
         context = _meeting_context(request, meeting, appoint_errors=e.messages)
-        return render(request, "members/meeting.html", context, status=400)
+        return render(request, "selection/meeting.html", context, status=400)
     if result.posts:
         messages.success(request, f"已在会上任命 {len(result.posts)} 人，任职时间 {meeting.held_on:%Y-%m-%d}。")
     if result.already:
@@ -426,7 +431,7 @@ def meeting_certificates(request, pk):
     form = IssueForm(request.POST)
     if not form.is_valid():
         context = _meeting_context(request, meeting, issue_form=form)
-        return render(request, "members/meeting.html", context, status=400)
+        return render(request, "selection/meeting.html", context, status=400)
     posts = [p for p in selection.meeting_posts(meeting) if certificates.is_eligible(p)]
     try:
         issued = certificates.issue_certificates(
@@ -434,7 +439,7 @@ def meeting_certificates(request, pk):
         )
     except ValidationError as e:
         context = _meeting_context(request, meeting, appoint_errors=e.messages)
-        return render(request, "members/meeting.html", context, status=400)
+        return render(request, "selection/meeting.html", context, status=400)
     if issued:
         messages.success(request, f"已编号 {len(issued)} 张证书（{issuer.name}颁发）。")
     else:
@@ -461,7 +466,7 @@ def filing_record(request, pk):
             else:
                 messages.info(request, "这次会议的选拔结果已备案，未重复记录。")
             return redirect(meeting)
-    return render(request, "members/meeting.html", _meeting_context(request, meeting, filing_form=form), status=400)
+    return render(request, "selection/meeting.html", _meeting_context(request, meeting, filing_form=form), status=400)
 
 
 FILING_HEADERS = ["序号", "姓名", "妇联职务", "产生方式", "任职方式", "社工", "社会组织负责人", "任职时间", "证书编号"]
@@ -517,7 +522,7 @@ def filing_print(request, pk):
         rows=_filing_rows(posts),
         lines=_filing_lines(meeting, Filing.objects.filter(meeting=meeting).first()),
     )
-    return render(request, "members/filing_print.html", context)
+    return render(request, "selection/filing_print.html", context)
 
 
 @login_required
@@ -548,4 +553,80 @@ def filing_overview(request, pk):
     counts = {"已备案": 0, "待备案": 0, "未开会": 0}
     for row in rows:
         counts[row.state] += 1
-    return render(request, "members/filing_overview.html", _page(request.user, unit, rows=rows, counts=counts))
+    return render(request, "selection/filing_overview.html", _page(request.user, unit, rows=rows, counts=counts))
+
+
+# --- certificates ----------------------------------------------------------------------------
+
+
+def _issuing_unit_for_user(user, unit):
+    """The federation above `unit` issues its certificates; the user must be able to act for it."""
+    issuer = certificates.issuing_unit_for(unit)
+    if not visible_units(user).filter(pk=issuer.pk).exists() or not user.can_edit:
+        raise PermissionDenied(f"{unit.name}成员的证书由{issuer.name}颁发，请由{issuer.name}的填报员或管理员办理。")
+    return issuer
+
+
+@login_required
+def post_certificate(request, pk):
+    post = get_post_for_user(request.user, pk)
+    issuer = _issuing_unit_for_user(request.user, post.unit)
+    form = IssueForm(request.POST or None, initial={"issued_on": timezone.localdate()})
+    if request.method == "POST" and form.is_valid():
+        try:
+            certificates.issue_certificates(posts=[post], actor=request.user, issued_on=form.cleaned_data["issued_on"])
+        except ValidationError as e:
+            add_service_errors([form], e)
+        else:
+            return redirect("selection:post_certificate", pk=post.pk)
+    certificate = Certificate.objects.filter(post=post).first()
+    context = {
+        "unit": post.unit,
+        "issuer": issuer,
+        "pages": certificates.pages([post], issuer=issuer),
+        "missing": [] if certificate else [post],
+        "eligible": certificates.is_eligible(post),
+        "form": form,
+        "single": post,
+    }
+    return render(request, "selection/certificates_print.html", context)
+
+
+@login_required
+def unit_certificates(request, pk):
+    """Batch print: every current post of the unit that earns a certificate, one A4 page each."""
+    unit = get_unit_for_user(request.user, pk, write=True)
+    issuer = _issuing_unit_for_user(request.user, unit)
+    today = timezone.localdate()
+    on = _date_param(request.GET.get("on")) or today
+    posts = list(certificates.eligible_posts(unit, on=on).select_related("certificate"))
+    form = IssueForm(request.POST or None, initial={"issued_on": today})
+    if request.method == "POST" and form.is_valid():
+        try:
+            issued = certificates.issue_certificates(
+                posts=posts, actor=request.user, issued_on=form.cleaned_data["issued_on"]
+            )
+        except ValidationError as e:
+            add_service_errors([form], e)
+        else:
+            if issued:
+                messages.success(request, f"已编号 {len(issued)} 张证书。")
+            else:
+                messages.info(request, "这些任职的证书都已编号，没有重复编号。")
+            return redirect("selection:unit_certificates", pk=unit.pk)
+    context = {
+        "unit": unit,
+        "issuer": issuer,
+        "pages": certificates.pages(posts, issuer=issuer),
+        "missing": [p for p in posts if not certificates.has_certificate(p)],
+        "form": form,
+        "on": on,
+    }
+    return render(request, "selection/certificates_print.html", context)
+
+
+def _date_param(value):
+    try:
+        return datetime.date.fromisoformat(value) if value else None
+    except ValueError:
+        return None

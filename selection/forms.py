@@ -1,12 +1,14 @@
 """Forms of the selection path (register, candidates, vetting, meetings, 备案): parsing only; the
-rules live in members.selection."""
+rules live in selection.services."""
 
 from django import forms
 
-from . import codes
-from .forms import BirthMonthField, DateInput
-from .models import Filing, Meeting, Post, RegisterEntry, WomenOrganisation
-from .selection import ENTRY_FIELDS, FILING_FIELDS, MEETING_FIELDS, ORGANISATION_FIELDS, candidate_roles_for
+from members import codes
+from members.forms import BirthMonthField, DateInput
+from members.models import Post
+
+from .models import Filing, Meeting, RegisterEntry, WomenOrganisation
+from .services import ENTRY_FIELDS, FILING_FIELDS, MEETING_FIELDS, ORGANISATION_FIELDS, candidate_roles_for
 
 
 class RegisterEntryForm(forms.ModelForm):

@@ -4,7 +4,7 @@ The federation one level above the post's unit issues the certificate. Numbers r
 per issuing unit and year ("2016-230102-0001") and are allocated under a row lock on the
 counter, so two clerks numbering at once can neither skip nor repeat a number.
 
-members.Certificate is the one register of numbers: a post's 证书编号 (Post.certificate_no) reads
+selection.Certificate is the one register of numbers: a post's 证书编号 (Post.certificate_no) reads
 it. A number typed by hand (a roster import of certificates issued on paper) is recorded in the
 register as typed, and only when the register does not already give it to another post.
 """
@@ -13,9 +13,10 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from fedorg.dates import cn_date
+from members.models import Post
 from orgtree.models import AuditEvent
 
-from .models import Certificate, CertificateCounter, Post
+from .models import Certificate, CertificateCounter
 
 APPOINTMENT_ROLES = [
     Post.Role.CHAIR,

@@ -1,9 +1,12 @@
-"""The selection path (issue 11): register, candidates, vetting, meetings, certificates, 备案."""
+"""The selection path (issue 11): register, candidates, vetting, meetings, certificates, 备案.
+
+The paths are the ones they had under members; the names are namespaced selection:."""
 
 from django.urls import path
 
-from . import views_selection as v
+from . import views as v
 
+app_name = "selection"
 urlpatterns = [
     path("units/<int:pk>/selection/", v.selection_page, name="selection"),
     path("units/<int:pk>/register/", v.register, name="register"),
@@ -23,5 +26,7 @@ urlpatterns = [
     path("meetings/<int:pk>/filing/", v.filing_print, name="filing_print"),
     path("meetings/<int:pk>/filing/record/", v.filing_record, name="filing_record"),
     path("meetings/<int:pk>/filing.xlsx", v.filing_xlsx, name="filing_xlsx"),
+    path("posts/<int:pk>/certificate/", v.post_certificate, name="post_certificate"),
+    path("units/<int:pk>/certificates/", v.unit_certificates, name="unit_certificates"),
     path("units/<int:pk>/filings/", v.filing_overview, name="filing_overview"),
 ]

@@ -1,5 +1,5 @@
 """The path to an appointment (哈妇发〔2016〕8号 三(三)3), as services: register → candidate → vetting →
-妇女群众会议 → posts → (certificates, members.certificates) → 备案.
+妇女群众会议 → posts → (certificates, selection.certificates) → 备案.
 
 Each write runs in one transaction, takes `actor=`, and records one AuditEvent per object changed.
 Validation reuses members.validators and members.services.check_post; errors are ValidationErrors
@@ -13,11 +13,13 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Max
 
+from members import rules, validators
+from members import services as members_services
+from members.models import Person, Post
+from members.search import text_match
 from orgtree.models import AuditEvent, Unit
 
-from . import rules, services, validators
-from .models import Candidate, Filing, Meeting, Person, Post, RegisterEntry, WomenOrganisation
-from .search import text_match
+from .models import Candidate, Filing, Meeting, RegisterEntry, WomenOrganisation
 
 ENTRY_FIELDS = [
     "name",
@@ -81,20 +83,20 @@ def organisations_of(unit):
 def _clean_entry(entry):
     """Normalise a register entry in memory; {field: [messages]} raised as one ValidationError."""
     errors: dict[str, list[str]] = {}
-    name = services._collect(errors, "name", validators.clean_person_name, entry.name)
+    name = members_services._collect(errors, "name", validators.clean_person_name, entry.name)
     entry.name = name if name is not None else entry.name
-    id_number = services._collect(errors, "id_number", validators.clean_id_number, entry.id_number)
+    id_number = members_services._collect(errors, "id_number", validators.clean_id_number, entry.id_number)
     entry.id_number = id_number or ""
     if entry.id_number and entry.birth_date is None:
         entry.birth_date = validators.id_birth_date(entry.id_number).replace(day=1)
     if entry.birth_date is not None:
         entry.birth_date = entry.birth_date.replace(day=1)
-        services._collect(errors, "birth_date", validators.check_birth_date, entry.birth_date)
+        members_services._collect(errors, "birth_date", validators.check_birth_date, entry.birth_date)
         if entry.id_number:
-            services._collect(
+            members_services._collect(
                 errors, "birth_date", validators.check_id_matches_birth, entry.id_number, entry.birth_date
             )
-    mobile = services._collect(errors, "mobile", validators.clean_mobile, entry.mobile)
+    mobile = members_services._collect(errors, "mobile", validators.clean_mobile, entry.mobile)
     entry.mobile = mobile if mobile is not None else entry.mobile
     if entry.organisation_id is not None and entry.organisation.unit_id != entry.unit_id:
         errors.setdefault("organisation", []).append("所选妇女社会组织不在本组织的档案中。")
@@ -104,7 +106,7 @@ def _clean_entry(entry):
         )
         if clash is not None:
             errors.setdefault("id_number", []).append(f"身份证号 {entry.id_number} 已在本组织档案中（{clash.name}）。")
-    services._raise(errors)
+    members_services._raise(errors)
 
 
 @transaction.atomic
@@ -133,7 +135,7 @@ def save_entry(*, unit, data, actor, entry=None):
         action="register.update" if before else "register.create",
         unit=entry.unit,
         obj=entry,
-        changes=services.audit_changes(diff),
+        changes=members_services.audit_changes(diff),
     )
     return entry
 
@@ -182,10 +184,10 @@ def propose(*, entry, unit, role, method, mode, proposed_on, actor):
     if proposed_on is None:
         errors["proposed_on"] = ["请填写提名日期。"]
     else:
-        services._collect(errors, "proposed_on", validators.check_post_date, proposed_on, "提名日期")
+        members_services._collect(errors, "proposed_on", validators.check_post_date, proposed_on, "提名日期")
     if unit.is_archived:
         errors.setdefault("role", []).append(f"{unit.name}已撤销，不能再提名人选。")
-    services._raise(errors)
+    members_services._raise(errors)
     candidate = Candidate(
         unit=unit,
         entry=entry,
@@ -225,13 +227,13 @@ def vet(*, candidate, passed, vetted_on, body, note, actor):
     if vetted_on is None:
         errors["vetted_on"] = ["请填写考核日期。"]
     else:
-        services._collect(errors, "vetted_on", validators.check_post_date, vetted_on, "考核日期")
+        members_services._collect(errors, "vetted_on", validators.check_post_date, vetted_on, "考核日期")
         if vetted_on < candidate.proposed_on:
             errors.setdefault("vetted_on", []).append(f"考核日期不能早于提名日期 {candidate.proposed_on:%Y-%m-%d}。")
     body = (body or "").strip()
     if not body:
         errors["body"] = ["请填写考核单位，例如 街道党工委、区妇联。"]
-    services._raise(errors)
+    members_services._raise(errors)
     old = candidate.get_status_display()
     candidate.status = Candidate.Status.PASSED if passed else Candidate.Status.FAILED
     candidate.vetted_on, candidate.vetting_body, candidate.vetting_note = vetted_on, body[:100], (note or "")[:200]
@@ -321,14 +323,14 @@ def create_meeting(*, unit, data, actor):
     if meeting.held_on is None:
         errors["held_on"] = ["请填写会议日期。"]
     else:
-        services._collect(errors, "held_on", validators.check_post_date, meeting.held_on, "会议日期")
+        members_services._collect(errors, "held_on", validators.check_post_date, meeting.held_on, "会议日期")
     if not meeting.place:
         errors["place"] = ["请填写会议地点。"]
     if not meeting.attendance:
         errors["attendance"] = ["请填写参会人数。"]
     if unit.is_archived:
         errors.setdefault("held_on", []).append(f"{unit.name}已撤销。")
-    services._raise(errors)
+    members_services._raise(errors)
     meeting.created_by = actor if actor is not None and actor.is_authenticated else None
     meeting.save()
     AuditEvent.objects.record(
@@ -349,7 +351,7 @@ def _person_for(entry, *, actor, unit):
     if person is None:
         if entry.birth_date is None:
             raise ValidationError(f"{entry.name}：档案中没有出生年月或身份证号，请先补全档案再任命。")
-        person = services.create_person(
+        person = members_services.create_person(
             data={
                 "name": entry.name,
                 "birth_date": entry.birth_date,
@@ -415,7 +417,7 @@ def appoint_at_meeting(*, meeting, candidate_ids, actor):
             continue
         try:
             person = _person_for(candidate.entry, actor=actor, unit=unit)
-            post = services.appoint(
+            post = members_services.appoint(
                 person=person,
                 unit=unit,
                 role=candidate.role,
@@ -473,8 +475,8 @@ def record_filing(*, meeting, data, actor):
         elif day < meeting.held_on:
             errors[name] = [f"{label}不能早于会议日期 {meeting.held_on:%Y-%m-%d}。"]
         else:
-            services._collect(errors, name, validators.check_post_date, day, label)
-    services._raise(errors)
+            members_services._collect(errors, name, validators.check_post_date, day, label)
+    members_services._raise(errors)
     filing = Filing.objects.create(
         meeting=meeting,
         party_org=party_org[:100],

@@ -29,13 +29,9 @@ from fedorg.dates import year_month
 from fedorg.masking import mask_id_number, mask_mobile
 from fedorg.uploads import Budget, BudgetExceeded, FormulaWithoutValue
 from fedorg.xlsx import workbook_bytes, write_simple_sheet
-from orgtree.access import visible_units
-from orgtree.models import AuditEvent, Unit
-
-from .. import codes, services, validators
-from ..models import RegisterEntry, WomenOrganisation, pinyin_initials
-from ..selection import organisations_of, register_of
-from .cells import (
+from members import codes, services, validators
+from members.models import pinyin_initials
+from members.roster_xlsx.cells import (
     ImportOutcome,
     RosterFileError,
     code_for,
@@ -45,7 +41,12 @@ from .cells import (
     read_file_bytes,
     read_sheet,
 )
-from .columns import EXAMPLE_MARKER, MAX_ROWS, Column, SheetLayout
+from members.roster_xlsx.columns import EXAMPLE_MARKER, MAX_ROWS, Column, SheetLayout
+from orgtree.access import visible_units
+from orgtree.models import AuditEvent, Unit
+
+from .models import RegisterEntry, WomenOrganisation
+from .services import organisations_of, register_of
 
 QUERY_CHUNK = 500
 
