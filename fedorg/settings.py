@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "selection",
     "reports",
     "returns",
+    "demo",
 ]
 
 MIDDLEWARE = [

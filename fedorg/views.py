@@ -1,4 +1,3 @@
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
@@ -37,18 +36,11 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 
 
 class LoginView(auth_views.LoginView):
-    """The login page; on a development server it also lists the demo logins, so a newcomer
-    who ran `make run` can click one instead of scrolling back through the terminal."""
+    """The login page; on a development server it also lists the demo logins (the demo app's
+    template tag), so a newcomer who ran `make run` can click one instead of scrolling back through
+    the terminal."""
 
     redirect_authenticated_user = True
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        if settings.DEBUG:
-            from fedorg.demo.tree import demo_logins
-
-            context["demo_logins"] = demo_logins()
-        return context
 
 
 def _people(user, q, limit):

@@ -14,8 +14,8 @@ import pytest
 from django.core.management import call_command
 from django.db.models import Count, F
 
+from demo.selection import campaign_posts, seed_selection
 from fedorg.dates import BASELINE_2016, CUTOFF_2016
-from fedorg.demo.selection import campaign_posts, seed_selection
 from members import rules
 from members.models import Person, Post
 from orgtree.models import Unit

@@ -25,8 +25,8 @@ from django.db.models import DateTimeField, ExpressionWrapper, F
 from django.utils import timezone
 from pypinyin import lazy_pinyin
 
+from demo.tree import DEMO_PASSWORD, GIVEN, SURNAMES
 from fedorg.dates import DOC_NUMBER_2016, cn_date
-from fedorg.demo.tree import DEMO_PASSWORD, GIVEN, SURNAMES
 from members import rules
 from members import services as member_services
 from members.models import Post

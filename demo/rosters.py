@@ -6,7 +6,7 @@ so that history exists, about nine units in ten 达标, and deliberate faults (t
 no 主席, a single 副主席, heads missing from their street/township 妇联) so that the
 compliance page and the returns have something to show.
 
-People, posts and certificates are built as plain rows and written by fedorg/demo/bulk.py (COPY on
+People, posts and certificates are built as plain rows and written by demo/bulk.py (COPY on
 PostgreSQL, one executemany INSERT on SQLite): Django model instances and bulk_create cost more than
 drawing the rows, and the province demo writes about 600,000 posts. Everything is drawn from a seeded
 generator, so runs are repeatable.
@@ -181,7 +181,7 @@ class NewPost:
 
 
 class RosterBuilder:
-    """Collects person and post rows in memory, then writes them in bulk (fedorg/demo/bulk.py)."""
+    """Collects person and post rows in memory, then writes them in bulk (demo/bulk.py)."""
 
     def __init__(self, rng, *, id_prefix=""):
         self.rng = rng

@@ -19,7 +19,7 @@
 Size and time of a fresh `seed_demo --scale province` (2026-11-30, the shared 2-core machine; bench/RESULTS.md):
 40,322 units, 551,411 people, 596,580 posts (590,988 held on 2016-08-31), 308,324 certificates;
 PostgreSQL 130 s, SQLite 127 s; `check_tree` clean on both. People, posts and certificates go in by COPY
-on PostgreSQL and executemany on SQLite (fedorg/demo/bulk.py), the units by bulk_load_units.
+on PostgreSQL and executemany on SQLite (demo/bulk.py), the units by bulk_load_units.
 
 Everything is drawn from seeded generators, so a second run adds nothing.
 """
@@ -34,8 +34,8 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from demo import people, tree
 from fedorg.dates import DOC_NUMBER_2016
-from fedorg.demo import people, tree
 from orgtree import services
 from orgtree.models import Contact, Unit, User
 
@@ -270,7 +270,7 @@ def _bind_2016_campaign_to_harbin():
 def seed_rosters(*, harbin_scale="city", stdout=None, only=None):
     """Harbin's rosters exactly as the city demo's, then each other city's (smaller, each with its own seed),
     then the new-field federations' members."""
-    from fedorg.demo import rosters
+    from demo import rosters
 
     rosters.seed_rosters(scale=harbin_scale, stdout=stdout, city_code=HARBIN)
     for city in other_cities(only):
@@ -294,7 +294,7 @@ def _new_field_rosters():
     if Post.objects.filter(unit__in=units.values()).exists():
         return 0
     rng = random.Random("heilongjiang-new-field")
-    from fedorg.demo import people
+    from demo import people
 
     taken = set(Person.objects.exclude(id_number=None).values_list("id_number", flat=True))
 

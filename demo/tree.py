@@ -16,8 +16,8 @@ from pathlib import Path
 from django.conf import settings
 from django.db import transaction
 
+from demo import people
 from fedorg.dates import CUTOFF_2016
-from fedorg.demo import people
 from orgtree import services
 from orgtree.models import Congress, Contact, Unit, User
 
@@ -244,7 +244,7 @@ DEMO_ACCOUNTS = [
 ]
 
 # 附表1: who leads the 妇联 work of a district ({k} is 区, 县 or 市: 县委常委 in a county, never 区委常委).
-# A leader titled 妇联主席 or 妇联副主席 holds that post in the roster too (fedorg/demo/rosters.py).
+# A leader titled 妇联主席 or 妇联副主席 holds that post in the roster too (demo/rosters.py).
 LEADER_TITLES = ["{k}妇联主席", "{k}妇联主席", "{k}妇联副主席", "{k}委副书记", "{k}委常委、组织部部长",
                  "{k}委常委、统战部部长"]  # fmt: skip
 CONTACT_TITLES = ["{k}妇联组织联络部部长", "{k}妇联办公室主任", "{k}妇联组织联络部干事", "{k}妇联组织联络部副部长"]

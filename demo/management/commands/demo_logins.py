@@ -2,7 +2,7 @@ import unicodedata
 
 from django.core.management.base import BaseCommand
 
-from fedorg.demo.tree import demo_logins
+from demo.tree import demo_logins
 
 
 def display_width(text):

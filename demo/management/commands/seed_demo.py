@@ -3,8 +3,8 @@ import time
 from django.core.management.base import BaseCommand
 from django.db import connection
 
-from fedorg.demo import tree as demo
-from fedorg.demo.selection import seed_selection
+from demo import tree as demo
+from demo.selection import seed_selection
 from orgtree.models import Unit
 
 
@@ -34,7 +34,7 @@ class Command(BaseCommand):
             return
         started = time.monotonic()
         if scale == "province":
-            from fedorg.demo import province
+            from demo import province
 
             created = province.seed_organisation(harbin_scale="city")
         else:
@@ -45,11 +45,11 @@ class Command(BaseCommand):
         )
         if not no_rosters:
             # members owns people and posts; it only reads the tree built above.
-            from fedorg.demo.rosters import seed_rosters
+            from demo.rosters import seed_rosters
 
             rosters_started = time.monotonic()
             if scale == "province":
-                from fedorg.demo import province
+                from demo import province
 
                 province.seed_rosters(harbin_scale="city", stdout=self.stdout)
             else:
@@ -59,11 +59,11 @@ class Command(BaseCommand):
             self.stdout.write(f"名册用时 {time.monotonic() - rosters_started:.1f} 秒。")
         if not no_rosters and not no_returns:
             # reports owns campaigns and returns; the returns are computed from the rosters above.
-            from fedorg.demo.returns import seed_returns
+            from demo.returns import seed_returns
 
             returns_started = time.monotonic()
             seed_returns(stdout=self.stdout)
-            from fedorg.demo.returns import seed_live_campaign
+            from demo.returns import seed_live_campaign
 
             seed_live_campaign(stdout=self.stdout)
             if scale == "province":
