@@ -6,9 +6,8 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from members.search import search_people
+from orgtree.login_audit import audit_password_change
 from orgtree.search import pick_units
-
-from .security import audit_password_change
 
 SUGGEST_LIMIT = 8
 
