@@ -42,7 +42,7 @@ from members.roster_xlsx.cells import (
     read_sheet,
 )
 from members.roster_xlsx.columns import EXAMPLE_MARKER, MAX_ROWS, Column, SheetLayout
-from orgtree.access import visible_units
+from orgtree.access import can_see_personal_data, visible_units
 from orgtree.models import AuditEvent, Unit
 
 from .models import RegisterEntry, WomenOrganisation
@@ -583,6 +583,18 @@ def import_register(*, unit, file, actor, dry_run=False, filename="", budget=Non
 
 def _widths(columns):
     return [c.width for c in columns]
+
+
+def export_register(*, unit, actor, filename):
+    """The register file a user downloads (register_workbook, masked unless she may see the unit's
+    personal data); when it carries full ID numbers and phones, one audit event records who took them."""
+    show = can_see_personal_data(actor, unit)
+    stream, rows = register_workbook(unit, show_personal_data=show)
+    if show and rows:
+        AuditEvent.objects.record(
+            actor=actor, action="register.export_unmasked", unit=unit, obj=unit, changes={"filename": filename}
+        )
+    return stream
 
 
 def register_workbook(unit, *, show_personal_data):
