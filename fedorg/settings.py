@@ -61,8 +61,10 @@ INSTALLED_APPS = [
     "orgtree",
     "jobs",
     "members",
+    "selection",
     "reports",
     "returns",
+    "demo",
 ]
 
 MIDDLEWARE = [

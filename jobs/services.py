@@ -20,6 +20,8 @@ from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from orgtree.models import AuditEvent
+
 from .models import Job
 from .registry import KINDS, UNCAPPED, Cancelled, JobError
 
@@ -185,6 +187,24 @@ def result_path(job):
         return None
     path = files_dir() / Path(job.result_file).name
     return path if path.exists() else None
+
+
+def download(*, job, actor):
+    """The finished job's file for `actor` to download, or None; a job that asked for it (params
+    audit_action, e.g. full ID numbers and mobiles leave the system in this file) records who took it."""
+    path = result_path(job)
+    if path is None:
+        return None
+    action = job.params.get("audit_action")
+    if action:
+        AuditEvent.objects.record(
+            actor=actor,
+            action=action,
+            unit=job.unit,
+            obj=job.unit,
+            changes={**{k: v for k, v in job.params.items() if k != "audit_action"}, "filename": job.result_name},
+        )
+    return path
 
 
 def reap_stale(now=None):

@@ -146,10 +146,6 @@ class AsOfForm(forms.Form):
     on = CountDateField(label="日期", required=False, widget=DateInput())
 
 
-class IssueCertificatesForm(forms.Form):
-    issued_on = forms.DateField(label="发证日期", widget=DateInput())
-
-
 class RuleSetForm(forms.Form):
     """A new rule set: a name, its source, from when it applies, and per block the six figures (or none)."""
 

@@ -32,7 +32,7 @@ def text_match(q, *, unmasked=False):
     searcher who sees those values unmasked (`unmasked`: an editor inside her subtree). A prefix or
     a tail would be an oracle: a viewer adding one digit at a time and watching whether a person
     is found recovered a masked ID number in 50 queries (issue 25). The people search below and
-    the register search both read a query this way.
+    the register search (selection.services.search_register) both read a query this way.
     """
     if re.fullmatch(r"[A-Za-z]+", q):
         return Q(name_initials__startswith=q.lower())

@@ -116,10 +116,10 @@ def test_simultaneous_submits_of_one_return_write_one_snapshot(tree, campaign_20
 @pytest.mark.parametrize("round_", range(ROUNDS))
 def test_simultaneous_batch_numbering_numbers_each_certificate_once(tree, staff_a, member, round_):
     """Issue 12: concurrent 批量编号 gave 500s on the certificate's post_id unique key."""
-    from members.models import Certificate
+    from selection.models import Certificate
 
     posts = [member(tree.community_a, role=role) for role in ("chair", "vice_chair", "executive", "executive")]
-    url = reverse("members:unit_certificates", args=[tree.community_a.pk])
+    url = reverse("selection:unit_certificates", args=[tree.community_a.pk])
     client = Client()
     client.force_login(staff_a)
     clients = same_session_clients(client, THREADS)

@@ -45,7 +45,7 @@ def probes(client, tree):
         return response.status_code == 200 and NAME in response.content.decode()
 
     def register(q):
-        response = client.get(reverse("members:register", args=[tree.community_a.pk]), {"q": q})
+        response = client.get(reverse("selection:register", args=[tree.community_a.pk]), {"q": q})
         return response.status_code == 200 and "登记秀娟" in response.content.decode()
 
     return {"suggest": suggest, "search": search_page, "api": api, "register": register}

@@ -12,8 +12,8 @@ from django.db.models import Count
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from fedorg.demo.rosters import BASELINE, CUTOFF
-from fedorg.demo.tree import (
+from demo.rosters import BASELINE, CUTOFF
+from demo.tree import (
     CITY_TOTALS,
     DEMO_ACCOUNTS,
     DEMO_PASSWORD,
@@ -184,7 +184,7 @@ class TestSmallCity:
         people = current_by_unit()
         units = list(Unit.objects.filter(kind__in=["street", "township", "community", "village"]))
         compliant = [u for u in units if is_compliant(u, people[u.pk])]
-        # Pilots and their units are all 达标 (fedorg/demo/rosters.py), so the small city sits higher.
+        # Pilots and their units are all 达标 (demo/rosters.py), so the small city sits higher.
         assert 0.8 <= len(compliant) / len(units) <= 0.97
         faults = Counter()
         for unit in set(units) - set(compliant):

@@ -43,8 +43,9 @@ from fedorg.uploads import Budget, BudgetExceeded, FormulaWithoutValue
 from orgtree.access import visible_units
 from orgtree.models import AuditEvent, Unit
 
-from .. import certificates, services, validators
+from .. import services, validators
 from ..models import Person, Post, pinyin_initials
+from ..signals import roster_certificates_checking, roster_certificates_recording
 from ..stewardship import kept_by
 from .cells import (
     ImportOutcome,
@@ -488,11 +489,15 @@ class _Engine:
             row.post = by_key.get(key)
 
     def check_certificates(self, rows):
-        """证书编号 typed in the file against the certificate register (members/certificates.py)."""
+        """证书编号 typed in the file against the certificate register (selection/certificates.py, which
+        answers members.signals.roster_certificates_checking)."""
         typed = [r for r in rows if r.values.get("certificate_no") and "certificate_no" not in r.bad]
-        faults = certificates.typed_number_faults([(r.post, r.values["certificate_no"]) for r in typed])
-        for i, message in faults.items():
-            self.err.add(typed[i], "certificate_no", message)
+        if not typed:
+            return
+        entries = [(r.post, r.values["certificate_no"]) for r in typed]
+        for _receiver, faults in roster_certificates_checking.send(sender=_Engine, entries=entries):
+            for i, message in faults.items():
+                self.err.add(typed[i], "certificate_no", message)
 
     def check_rules(self, rows, existing):
         """The post rules of members.services.check_post on every row, then the one about leadership."""
@@ -723,8 +728,12 @@ class _Engine:
             post = row.post or post_of_row.get(row.number)
             if number and post is not None and post.certificate_no != number:
                 typed.append((post, number))
-        for post, changes in certificates.record_typed_numbers(typed, actor=self.actor):
-            event("certificate.record", post.unit, post, changes)
+        if typed:
+            for _receiver, recorded in roster_certificates_recording.send(
+                sender=_Engine, entries=typed, actor=self.actor
+            ):
+                for post, changes in recorded:
+                    event("certificate.record", post.unit, post, changes)
         AuditEvent.objects.bulk_create(events, batch_size=QUERY_CHUNK)
 
 
