@@ -52,7 +52,7 @@ def start_server(port):
         sys.exit("bench_load.py needs gunicorn beside python: pip install gunicorn==23.0.0 (docs/deploy.md)")
     env = {**os.environ, "DEBUG": "false", "DB_CONN_MAX_AGE": "60", "LOG_LEVEL": "ERROR"}
     workers = str(2 * (os.cpu_count() or 1))
-    cmd = [gunicorn, "fedorg.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", workers, "--timeout", "120"]
+    cmd = [gunicorn, "web.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", workers, "--timeout", "120"]
     server = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)  # noqa: S603
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:

@@ -83,8 +83,8 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
 ]
 
-ROOT_URLCONF = "fedorg.urls"
-WSGI_APPLICATION = "fedorg.wsgi.application"
+ROOT_URLCONF = "web.urls"
+WSGI_APPLICATION = "web.wsgi.application"
 
 TEMPLATES = [
     {

@@ -25,8 +25,8 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from fedorg.wsgi import application
 from orgtree import services as tree_services
+from web.wsgi import application
 
 MAX_EXAMPLES = 10
 CHECKS = [

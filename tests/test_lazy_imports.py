@@ -12,7 +12,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def test_pypinyin_is_not_loaded_by_starting_the_app():
     script = (
-        "import django, sys; django.setup(); import fedorg.urls; from django.urls import resolve; resolve('/'); "
+        "import django, sys; django.setup(); import web.urls; from django.urls import resolve; resolve('/'); "
         "print('pypinyin' in sys.modules)"
     )
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "fedorg.settings"}

@@ -407,7 +407,7 @@ def test_weasyprint_is_not_loaded_by_starting_the_app():
     from pathlib import Path
 
     script = (
-        "import django, sys; django.setup(); import fedorg.urls; from django.urls import resolve; resolve('/'); "
+        "import django, sys; django.setup(); import web.urls; from django.urls import resolve; resolve('/'); "
         "import returns.views; print('weasyprint' in sys.modules)"
     )
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "fedorg.settings"}

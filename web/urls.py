@@ -17,7 +17,7 @@ urlpatterns = [
     path("", include("reports.urls")),
     path("", include("returns.urls")),
     path("", include("jobs.urls")),
-    path("api/v1/", include("fedorg.api_urls")),
+    path("api/v1/", include("web.api_urls")),
     path("django-admin/", admin.site.urls),
     # No /media/ route, in development or production: seal images are assets served through the access
     # rule (orgtree:seal_image), never files on the web (docs/deploy.md).
