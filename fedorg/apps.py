@@ -7,4 +7,4 @@ class FedorgConfig(AppConfig):
 
     def ready(self):
         # A new session's idle clock starts at login (fedorg.security); imports no app.
-        from . import security  # noqa: F401
+        from . import checks, security  # noqa: F401 - checks registers fedorg.E001 (static files collected)

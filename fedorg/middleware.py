@@ -1,6 +1,12 @@
-"""Idle session expiry without a session write on every request."""
+"""Idle session expiry without a session write on every request; the CSP header on every page."""
 
 import time
+from dataclasses import asdict
+from http import HTTPStatus
+
+from csp.constants import HEADER
+from csp.middleware import CSPMiddleware
+from csp.utils import build_policy
 
 REFRESH_KEY = "_fedorg_seen"
 REFRESH_EVERY_SECONDS = 60
@@ -24,3 +30,17 @@ class IdleSessionRefreshMiddleware:
             if now - session.get(REFRESH_KEY, 0) >= REFRESH_EVERY_SECONDS:
                 session[REFRESH_KEY] = now  # modified -> saved with a fresh expiry and cookie
         return self.get_response(request)
+
+
+class ContentSecurityPolicyMiddleware(CSPMiddleware):
+    """django-csp's middleware, without its exemption of 404 pages under DEBUG (issue 25: a developer's
+    404 page carried no policy). Django's debug 500 page keeps the exemption: it needs inline styles to
+    be read, and never reaches a user (DEBUG is off in production)."""
+
+    def process_response(self, request, response):
+        response = super().process_response(request, response)
+        if response.status_code == HTTPStatus.NOT_FOUND and HEADER not in response:
+            policy = build_policy(**asdict(self.get_policy_parts(request=request, response=response)))
+            if policy and not getattr(response, "_csp_exempt", False):
+                response[HEADER] = policy
+        return response

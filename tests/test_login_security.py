@@ -272,3 +272,11 @@ def test_a_masked_roster_download_is_not_an_unmasked_one(tree, viewer_a, login, 
     member(tree.street_a)
     assert login(viewer_a).get(reverse("members:roster_export", args=[tree.district_a.pk])).status_code == 200
     assert not AuditEvent.objects.filter(action="roster.export_unmasked").exists()
+
+
+def test_a_404_page_carries_the_policy_under_debug_too(tree, client, settings):
+    """Issue 25: django-csp leaves DEBUG's 404 pages without a policy; a developer's 404 has it now."""
+    settings.DEBUG = True
+    response = client.get("/no-such-page/")
+    assert response.status_code == 404
+    assert "script-src 'self'" in response["Content-Security-Policy"]

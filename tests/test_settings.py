@@ -57,12 +57,27 @@ def test_development_defaults_to_an_sqlite_file_and_chinese():
     assert result.stdout.split() == ["django.db.backends.sqlite3", "zh-hans", "Asia/Shanghai", "True"]
 
 
-def test_check_deploy_is_clean_in_production_with_a_real_key():
+def test_check_deploy_is_clean_in_production_with_a_real_key(tmp_path):
+    (tmp_path / "staticfiles.json").write_text('{"paths": {}, "version": "1.1"}')  # as collectstatic leaves it
     result = run(
         ["manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         FEDORG_ENV="production",
         SECRET_KEY=REAL_KEY,
         ALLOWED_HOSTS="fedorg.example",
+        STATIC_ROOT=str(tmp_path),
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_production_without_collected_static_files_says_what_to_do(tmp_path):
+    """Issue 25: every page was a 500 ("Missing staticfiles manifest entry") and nothing said why."""
+    result = run(
+        ["manage.py", "check"],
+        FEDORG_ENV="production",
+        SECRET_KEY=REAL_KEY,
+        ALLOWED_HOSTS="fedorg.example",
+        STATIC_ROOT=str(tmp_path / "empty"),
+    )
+    assert result.returncode != 0
+    assert "fedorg.E001" in result.stderr and "manage.py collectstatic --noinput" in result.stderr
