@@ -25,7 +25,13 @@ def status_data(job):
         "message": job.message,
         "active": job.is_active,
         "download": reverse("jobs:download", args=[job.pk]) if job.has_file else None,
+        "download_label": download_label(job),
     }
+
+
+def download_label(job):
+    """The download button names its file ("下载 道里区名册.xlsx"); before the name is known, what it is."""
+    return f"下载 {job.result_name}" if job.result_name else "下载结果文件"
 
 
 @login_required

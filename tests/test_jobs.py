@@ -385,3 +385,14 @@ def test_a_table_job_is_refused_outside_the_subtree_and_fails_for_a_requester_wh
     call_command("run_jobs", "--once", stdout=io.StringIO())
     job = Job.objects.get()
     assert (job.status, job.result_file) == ("failed", "") and "无权" in job.message
+
+
+def test_the_download_button_names_its_file_or_what_it_is(tree, staff_a):
+    """Issue 26: the job page said "下载 文件"."""
+    from jobs import services as job_services
+    from jobs.views import download_label
+
+    job, _ = job_services.start_job(kind="roster_export", requester=staff_a, unit=tree.district_a, params={}, title="x")
+    assert download_label(job) == "下载结果文件"
+    job.result_name = "道里区名册.xlsx"
+    assert download_label(job) == "下载 道里区名册.xlsx"

@@ -59,3 +59,12 @@ def test_the_return_page_offers_what_the_table_allows_the_persona(submitted, log
     own = login(staff_a).get(url)
     assert not own.context["can_review"] and not own.context["can_submit"]
     assert login(staff_b).get(url).status_code == 404
+
+
+def test_only_the_approved_return_offers_a_stamped_file(submitted, login, city_reviewer, city_admin):
+    """Issue 26: "下载盖章报表" was offered on returns still 待审核 or 已退回."""
+    url = reverse("returns:return", args=[submitted.pk])
+    page = login(city_reviewer).get(url).content.decode()
+    assert "下载盖章报表" not in page and "下载第 1 次上报稿（Excel，待审核）" in page
+    services.approve_return(ret=submitted, actor=city_admin)
+    assert "下载盖章报表（Excel）" in login(city_reviewer).get(url).content.decode()

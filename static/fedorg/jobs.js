@@ -27,6 +27,7 @@
         if (data.download) {
           var link = box.querySelector(".job-download");
           link.href = data.download;
+          link.textContent = data.download_label;
           link.hidden = false;
         }
         if (data.active) {
