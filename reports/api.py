@@ -3,10 +3,13 @@
 The same snapshot (header tree and rows, reports/tables.py) the page and the Excel file render.
 """
 
+from typing import Any
+
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -30,15 +33,16 @@ from .schema import TABLE_EXAMPLE, TableSnapshotSerializer
     tags=["统计报表"],
 )
 class ReportTable(APIView):
-    def get(self, request, form_no):
+    def get(self, request: Request, form_no: int) -> Response:
         if form_no not in tables.FORM_TITLES:
             raise NotFound("没有这张附表，只有附表1至附表5。")
+        user: Any = request.user  # our User: the API's default permission admits only signed-in users
         code = text_param(request, "unit")
         if code:
-            unit = get_unit_by_code_for_user(request.user, code)
-        elif request.user.unit is not None:
-            unit = request.user.unit
+            unit = get_unit_by_code_for_user(user, code)
+        elif user.unit is not None:
+            unit = user.unit
         else:
             raise ValidationError({"unit": "请用 unit 参数指定组织代码。"})
         as_of = date_param(request, "as_of", timezone.localdate())
-        return Response(tables.compute(form_no, unit=unit, as_of=as_of, user=request.user))
+        return Response(tables.compute(form_no, unit=unit, as_of=as_of, user=user))

@@ -5,5 +5,5 @@ class ReportsConfig(AppConfig):
     name = "reports"
     verbose_name = "统计报表"
 
-    def ready(self):
+    def ready(self) -> None:
         from . import background  # noqa: F401 - registers the background job kind

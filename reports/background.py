@@ -6,37 +6,44 @@ the worker (`manage.py run_jobs`) with a progress page, off the web workers. Reg
 ReportsConfig.ready(). The job runs with its requester's rights as they are when it runs.
 """
 
+import datetime
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
 from fedorg.dates import parse_count_date
 from jobs.access import requester_may_still
+from jobs.models import Job
 from jobs.registry import JobError, JobOutcome, register
 from orgtree.models import Unit
 
 from . import tables
 from .excel import render_xlsx
+from .snapshot import Snapshot
 
 # More units than this and the download goes to the background: above any city, below any province.
 BACKGROUND_REPORT_UNITS = 10_000
 
 
-def report_in_background(unit):
+def report_in_background(unit: Unit) -> bool:
     """Whether `unit`'s 附表 download is made by a job (one COUNT)."""
     return Unit.objects.subtree_of(unit).count() > BACKGROUND_REPORT_UNITS
 
 
-def xlsx_filename(snapshot):
+def xlsx_filename(snapshot: Snapshot) -> str:
     return f"{snapshot['unit']['code']}-{snapshot['label']}-{snapshot['as_of']}.xlsx"
 
 
-def report_export_params(*, form_no, as_of):
+def report_export_params(*, form_no: int, as_of: datetime.date) -> dict[str, Any]:
     return {"form": form_no, "as_of": as_of.isoformat(), "unit_word": "步"}
 
 
-def report_export_title(unit, form_no, as_of):
+def report_export_title(unit: Unit, form_no: int, as_of: datetime.date) -> str:
     return f"{unit.name}附表{form_no}（截止 {as_of:%Y-%m-%d}）"
 
 
 @register("report_export")
-def run_report_export(job, progress, out):
+def run_report_export(job: Job, progress: Callable[..., None], out: Path) -> JobOutcome:
     """Two steps, shown as such on the progress page: count the table, then write the file."""
     unit, user = job.unit, job.requester
     if not requester_may_still(job):

@@ -4,10 +4,15 @@ Everything comes from the same per-unit 附表4 figures and the 附表5 groups, 
 the tables never disagree, and it costs a constant handful of queries whatever the subtree size.
 """
 
+import datetime
+from collections.abc import Mapping, Sequence
+from typing import Any
+
 from django.core.cache import cache
 
 from fedorg.dates import DEFAULT_AS_OF, DEFAULT_BASELINE
 from members import codes, freshness, rules
+from orgtree.models import Unit
 
 from . import specs
 from .facts import scope_params
@@ -17,7 +22,7 @@ FURTHEST = 8
 CACHE_SECONDS = 3600  # an entry is also dropped by any change of the data version; this bounds memory
 
 
-def _gap(quota, figures):
+def _gap(quota: rules.Quota, figures: Mapping[str, int]) -> int:
     """How many people a unit is from its quota: outside the range, missing or extra chairs, missing vice-chairs."""
     after = figures["after"]
     return (
@@ -28,13 +33,20 @@ def _gap(quota, figures):
     )
 
 
-def _bars(items):
+def _bars(items: Sequence[tuple[str, int]]) -> list[dict[str, Any]]:
     """[(label, value)] -> rows with the bar width in percent of the largest value, for the SVG template."""
     top = max((value for _label, value in items), default=0) or 1
     return [{"label": label, "value": value, "width": round(value * 100 / top, 1)} for label, value in items]
 
 
-def unit_dashboard(unit, *, as_of=DEFAULT_AS_OF, baseline=DEFAULT_BASELINE, fresh=False, judged_by=None):
+def unit_dashboard(
+    unit: Unit,
+    *,
+    as_of: datetime.date = DEFAULT_AS_OF,
+    baseline: datetime.date = DEFAULT_BASELINE,
+    fresh: bool = False,
+    judged_by: rules.Rules | None = None,
+) -> dict[str, Any]:
     """The dashboard of `unit`'s subtree; fresh=True when `unit` was just read in this request (see scope_params).
 
     达标 is judged by `judged_by` (members.rules.Rules), by default the rule set in effect on `as_of`.
@@ -46,8 +58,10 @@ def unit_dashboard(unit, *, as_of=DEFAULT_AS_OF, baseline=DEFAULT_BASELINE, fres
     names = {row[0]: row[4] for row in units}
     blocks = {row[0]: row[6] for row in units}
     parents = {row[0]: names.get(row[1], "") for row in units}  # same names recur: 学府社区 under two streets
-    per_block = {number: {"name": name, "units": 0, "done": 0} for number, name, _r, _q in specs.BLOCKS}
-    gaps = []
+    per_block: dict[int, dict[str, Any]] = {
+        number: {"name": name, "units": 0, "done": 0} for number, name, _r, _q in specs.BLOCKS
+    }
+    gaps: list[dict[str, Any]] = []
     quotas = dict(judged_by.numbered)
     for unit_id, f in figures.items():
         block = blocks[unit_id]
@@ -70,7 +84,7 @@ def unit_dashboard(unit, *, as_of=DEFAULT_AS_OF, baseline=DEFAULT_BASELINE, fres
     for stats in per_block.values():
         stats["share"] = round(stats["done"] * 100 / stats["units"], 1) if stats["units"] else None
     gaps.sort(key=lambda g: (-g["gap"], g["name"]))
-    totals = {}
+    totals: dict[str, int] = {}
     for values in form5_groups(unit, as_of=as_of, baseline=baseline, params=params).values():
         for key, value in values.items():
             totals[key] = totals.get(key, 0) + value
@@ -96,7 +110,9 @@ def unit_dashboard(unit, *, as_of=DEFAULT_AS_OF, baseline=DEFAULT_BASELINE, fres
     }
 
 
-def cached_unit_dashboard(unit, *, as_of=DEFAULT_AS_OF, baseline=DEFAULT_BASELINE, fresh=False):
+def cached_unit_dashboard(
+    unit: Unit, *, as_of: datetime.date = DEFAULT_AS_OF, baseline: datetime.date = DEFAULT_BASELINE, fresh: bool = False
+) -> dict[str, Any]:
     """unit_dashboard, cached until people, posts or units change (members.freshness).
 
     The key holds the unit's tree bounds (a unit added or moved below it changes them), both

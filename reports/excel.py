@@ -14,11 +14,15 @@ cell ("<panel>/<row>/<column number>") was written, so read_values() can read a 
 returns can compare it with the snapshot figure by figure.
 """
 
+from __future__ import annotations
+
 import io
 import re
+from collections.abc import Mapping
+from typing import Any
 
 from openpyxl import Workbook, load_workbook
-from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell import Cell, WriteOnlyCell
 from openpyxl.drawing.image import Image
 from openpyxl.drawing.spreadsheet_drawing import AnchorMarker, OneCellAnchor
 from openpyxl.drawing.xdr import XDRPositiveSize2D
@@ -32,6 +36,7 @@ from fedorg.dates import cn_date
 from fedorg.xlsx import BODY_FONT, BORDER, FORMULA_PREFIXES, HEADER_FILL, HEADER_FONT, safe_text
 
 from . import layout
+from .snapshot import Panel, Snapshot
 
 REFS_SHEET = "_cells"
 FOOTER_FIELDS = ["单位负责人", "填表人", "联系电话", "报出日期"]
@@ -49,7 +54,7 @@ PAGE_NUMBERS = "第 &P 页 共 &N 页"  # the printed footer: &P this page, &N p
 FIXED_ROWS = 3  # 附表N, title, 填报单位 line
 
 
-def normalize(value):
+def normalize(value: Any) -> Any:
     """The comparable form of a cell value: None -> "", whole floats -> int."""
     if value is None:
         return ""
@@ -58,7 +63,7 @@ def normalize(value):
     return value
 
 
-def _sheet_title(panel, used):
+def _sheet_title(panel: Panel, used: set[str]) -> str:
     """附表4, 附表4（续）, 附表3-道里区: the form's label, then the panel's subtitle (a district) if any."""
     name = panel["label"] + (f"-{panel['subtitle']}" if panel["subtitle"] else "")
     title = re.sub(r"[\[\]:*?/\\]", "", name)[:31] or "Sheet"
@@ -70,13 +75,13 @@ def _sheet_title(panel, used):
     return title
 
 
-def filer_name(snapshot):
+def filer_name(snapshot: Snapshot) -> str:
     """填报单位 as the form is signed: the federation's own name (道里区妇联); older snapshots carry only the unit's."""
     unit = snapshot["unit"]
     return unit.get("federation") or unit["name"]
 
 
-def _footer_text(footer):
+def _footer_text(footer: Mapping[str, Any] | None) -> str:
     footer = footer or {}
     parts = []
     for name in FOOTER_FIELDS:
@@ -90,10 +95,21 @@ def _footer_text(footer):
 class _SheetWriter:
     """Collects one sheet's cells row by row, then streams them with their merges and styles."""
 
-    def __init__(self, ws, width):
-        self.ws, self.width, self.rows, self.merges = ws, width, [], []
+    def __init__(self, ws: Worksheet, width: int) -> None:
+        self.ws, self.width = ws, width
+        self.rows: list[list[Cell]] = []
+        self.merges: list[tuple[int, int, int, int]] = []  # (first row, first column, last row, last column)
 
-    def cell(self, value, *, font=BODY_FONT, alignment=CENTER, border=True, fill=None, number_format=None):
+    def cell(
+        self,
+        value: Any,
+        *,
+        font: Font = BODY_FONT,
+        alignment: Alignment = CENTER,
+        border: bool = True,
+        fill: Any = None,
+        number_format: str | None = None,
+    ) -> Cell:
         cell = WriteOnlyCell(self.ws, value=safe_text(value) if isinstance(value, str) else value)
         cell.font, cell.alignment = font, alignment
         if border:
@@ -104,7 +120,7 @@ class _SheetWriter:
             cell.number_format = number_format
         return cell
 
-    def merged_line(self, value, **style):
+    def merged_line(self, value: Any, **style: Any) -> int:
         """A line merged across the whole table width."""
         row = len(self.rows) + 1
         border = style.get("border", False)
@@ -115,14 +131,16 @@ class _SheetWriter:
             self.merges.append((row, 1, row, self.width))
         return row
 
-    def flush(self):
+    def flush(self) -> None:
         for r1, c1, r2, c2 in self.merges:
             self.ws.merged_cells.add(CellRange(min_row=r1, min_col=c1, max_row=r2, max_col=c2))
         for cells in self.rows:
             self.ws.append(cells)
 
 
-def _seal_anchor(image, *, widths, row, row_height_pt, text_before):
+def _seal_anchor(
+    image: Image, *, widths: list[float], row: int, row_height_pt: float, text_before: str
+) -> OneCellAnchor:
     """A one-cell anchor putting the seal over the federation's name on the 填报单位（盖章） line.
 
     The seal stays inside that row (the row is made tall enough), so it covers no header or data cell.
@@ -141,7 +159,17 @@ def _seal_anchor(image, *, widths, row, row_height_pt, text_before):
     return OneCellAnchor(_from=marker, ext=size)
 
 
-def _write_panel(wb, snapshot, panel, *, title, seal, footer, verification_code, refs):
+def _write_panel(
+    wb: Workbook,
+    snapshot: Snapshot,
+    panel: Panel,
+    *,
+    title: str,
+    seal: bytes | None,
+    footer: Mapping[str, Any] | None,
+    verification_code: str | None,
+    refs: list[tuple[str, str, str]],
+) -> None:
     columns = panel["columns"]
     width = len(columns)
     ws = wb.create_sheet(title)
@@ -149,7 +177,7 @@ def _write_panel(wb, snapshot, panel, *, title, seal, footer, verification_code,
     for i, column_width in enumerate(fit.widths, start=1):
         ws.column_dimensions[get_column_letter(i)].width = column_width
     out = _SheetWriter(ws, width)
-    heights = {}
+    heights: dict[int, float] = {}
 
     # 附表N (over the left half, so 附表4（续） never wraps), title, 填报单位 / 截止时间 (/ 单位：个、人).
     left_width = max(1, width // 2)
@@ -260,14 +288,21 @@ def _write_panel(wb, snapshot, panel, *, title, seal, footer, verification_code,
     out.flush()
 
 
-def render_xlsx(snapshot, *, seal=None, footer=None, verification_code=None):
+def render_xlsx(
+    snapshot: Snapshot,
+    *,
+    seal: bytes | None = None,
+    footer: Mapping[str, Any] | None = None,
+    verification_code: str | None = None,
+) -> bytes:
     """The .xlsx bytes of a snapshot in the official layout.
 
     footer: {"单位负责人", "填表人", "联系电话", "报出日期" (date or text)}; seal: PNG bytes placed
     over the 填报单位（盖章） line; verification_code: printed under the footer.
     """
     wb = Workbook(write_only=True)
-    refs, used = [], set()
+    refs: list[tuple[str, str, str]] = []
+    used: set[str] = set()
     for panel in snapshot["panels"]:
         title = _sheet_title(panel, used)
         _write_panel(
@@ -289,18 +324,18 @@ def render_xlsx(snapshot, *, seal=None, footer=None, verification_code=None):
     return stream.getvalue()
 
 
-def _unescape(value):
+def _unescape(value: Any) -> Any:
     if isinstance(value, str) and value.startswith("'") and value[1:].startswith(FORMULA_PREFIXES):
         return value[1:]
     return value
 
 
-def read_cell(value):
+def read_cell(value: Any) -> Any:
     """A cell value read back from a file render_xlsx wrote, in the snapshot's comparable form."""
     return normalize(_unescape(value))
 
 
-def read_values(xlsx_bytes):
+def read_values(xlsx_bytes: bytes) -> dict[str, Any]:
     """{"<panel>/<row>/<column number>": value} read back from a file render_xlsx wrote.
 
     Raises ValueError with a Chinese message when the file is not such a workbook.
@@ -311,10 +346,10 @@ def read_values(xlsx_bytes):
         raise ValueError("无法读取该文件：请上传本系统导出的 .xlsx 报表文件。") from error
     if REFS_SHEET not in wb.sheetnames:
         raise ValueError("该文件不是本系统导出的报表（缺少单元格索引），无法核对。")
-    where = {}
+    where: dict[str, dict[str, str]] = {}
     for ref, sheet, coordinate in wb[REFS_SHEET].iter_rows(values_only=True):
         where.setdefault(sheet, {})[coordinate] = ref
-    values = {}
+    values: dict[str, Any] = {}
     for sheet, coordinates in where.items():
         if sheet not in wb.sheetnames:
             raise ValueError(f"该文件缺少工作表“{sheet}”，无法核对。")

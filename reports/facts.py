@@ -16,12 +16,23 @@ constant number of queries whatever the size of the tree. Plain SQL keeps it ide
 and PostgreSQL: only the age and sort-key expressions differ by vendor.
 """
 
+import datetime
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
 from django.db import connection
 
 from members import codes
 from members.models import Person, Post, held_on_sql
 from orgtree.models import Unit, UnitVersion
 from orgtree.versions import tree_cte
+
+# The bound parameters of a facts statement (scope_params): unit_id, tree bounds, "on" and "base" dates as text.
+SqlParams = dict[str, Any]
+# A fact as fact_rows gives it: FACT_COLUMNS to their values.
+Fact = dict[str, Any]
+# The rows of 附表4 passed to scope_sql: (row id, ...) tuples.
+RowIds = Sequence[tuple[Any, ...]]
 
 POST = Post._meta.db_table
 UNIT = Unit._meta.db_table
@@ -31,29 +42,29 @@ DELEGATE_RANK = Post.RANK[Post.Role.DELEGATE]
 __all__ = ["held_on_sql"]  # "held on this date" in SQL: defined beside PostQuerySet.current, used here
 
 
-def _in(values):
+def _in(values: Iterable[object]) -> str:
     """A SQL IN-list of our own constant codes (never user input)."""
     return "(" + ", ".join(f"'{v}'" for v in values) + ")"
 
 
-def _rank_case(alias="p"):
+def _rank_case(alias: str = "p") -> str:
     whens = " ".join(f"WHEN '{role}' THEN {rank}" for role, rank in Post.RANK.items())
     return f"CASE {alias}.role {whens} ELSE {DELEGATE_RANK} END"
 
 
-def _tier_case(alias="u"):
+def _tier_case(alias: str = "u") -> str:
     """Unit.tier in SQL: by kind alone, never by depth; NULL for a new-field 妇联, which is in no tier
     (so it is never a row of 附表1–3 nor in a block of 附表4/5: docs/forms.md "New-field federations")."""
     whens = " ".join(f"WHEN {alias}.kind IN {_in(kinds)} THEN {tier}" for tier, kinds in Unit.KINDS_BY_TIER.items())
     return f"CASE {whens} ELSE NULL END"
 
 
-def new_field_sql(alias="u"):
+def new_field_sql(alias: str = "u") -> str:
     """The unit is a new-field 妇联 (新领域妇联), counted apart in its own block of 附表4/5."""
     return f"{alias}.kind IN {_in(Unit.NEW_FIELD_KINDS)}"
 
 
-def block_case(alias="u"):
+def block_case(alias: str = "u") -> str:
     """FORMS.md blocks: 1 乡镇（街道）妇联 (tier 3), 2 村（社区）妇联, 3 村（社区）妇代会 (tier 4); 0 otherwise."""
     tier = _tier_case(alias)
     return (
@@ -63,11 +74,11 @@ def block_case(alias="u"):
     )
 
 
-def tier_case(alias="u"):
+def tier_case(alias: str = "u") -> str:
     return _tier_case(alias)
 
 
-def age_sql(column="f.birth_date"):
+def age_sql(column: str = "f.birth_date") -> str:
     """Whole years (周岁) between `column` and the %(on)s parameter.
 
     Over the facts (the default column) this is the facts' `age` column, computed once per fact
@@ -78,7 +89,7 @@ def age_sql(column="f.birth_date"):
     return _age_expr(column)
 
 
-def _age_expr(column):
+def _age_expr(column: str) -> str:
     """Whole years between `column` and %(on)s, per database vendor."""
     if connection.vendor == "postgresql":
         return f"CAST(DATE_PART('year', AGE(CAST(%(on)s AS DATE), {column})) AS INTEGER)"
@@ -89,7 +100,7 @@ def _age_expr(column):
     )
 
 
-def education_band_sql(key, column="f.education"):
+def education_band_sql(key: str, column: str = "f.education") -> str:
     """The condition for one of codes.EDUCATION_BANDS; the last band takes every other code, as education_band does."""
     bands = codes.EDUCATION_BANDS
     first = f"substr({column}, 1, 1)"
@@ -100,7 +111,7 @@ def education_band_sql(key, column="f.education"):
     return f"{first} IN {_in(prefixes)}"
 
 
-def political_band_sql(key, column="f.political_status"):
+def political_band_sql(key: str, column: str = "f.political_status") -> str:
     if key == "party":
         return f"{column} IN {_in(sorted(codes.PARTY_MEMBER_CODES))}"
     if key == "democratic":
@@ -114,7 +125,7 @@ def political_band_sql(key, column="f.political_status"):
 RANK_SPAN = 1 << 40
 
 
-def scope_sql(unit_where="1 = 1", *, rows=None):
+def scope_sql(unit_where: str = "1 = 1", *, rows: RowIds | None = None) -> str:
     """SELECT id, parent_id, sort, top, name, code, block, tier of the subtree's units on %(on)s (tier computed once).
 
     Reads `sub` (tree_cte). `unit_where` is a condition over `sub u` (u.id, u.parent_id, u.kind,
@@ -135,13 +146,13 @@ def scope_sql(unit_where="1 = 1", *, rows=None):
     )
 
 
-def _fence():
+def _fence() -> str:
     """Keeps the facts a subquery of their own, so each computed column (age) is computed once per
     fact and not once per condition that uses it; columns a query does not use are still skipped."""
     return "OFFSET 0" if connection.vendor == "postgresql" else "LIMIT -1 OFFSET 0"
 
 
-def whole_tables_sql():
+def whole_tables_sql() -> str:
     """PostgreSQL: true when the scope holds a third or more of all units (a one-city database, or
     a province's whole tree), so scanning members_post and members_person beats looking rows up.
 
@@ -161,7 +172,7 @@ def whole_tables_sql():
     )
 
 
-def posts_of_scope_sql(alias, columns, where="1 = 1"):
+def posts_of_scope_sql(alias: str, columns: str, where: str = "1 = 1") -> str:
     """FROM-clause: `scope {alias}` and, as `p`, the `columns` of its units' posts matching `where`.
 
     PostgreSQL only, for a scope that is a small part of the database (see whole_tables_sql):
@@ -174,7 +185,7 @@ def posts_of_scope_sql(alias, columns, where="1 = 1"):
     )
 
 
-def _best_and_ranked(key, had, delegate, only_leadership, row_id):
+def _best_and_ranked(key: str, had: str, delegate: str, only_leadership: str, row_id: str) -> str:
     """best (one row per unit, person and delegate-or-not) and ranked (best with rnk, is_new and the unit's columns).
 
     The shape differs by vendor, each measured faster on its own: PostgreSQL joins the scope
@@ -226,7 +237,7 @@ FACT_PERSON_COLUMNS = (
 )
 
 
-def _join_back(whole):
+def _join_back(whole: bool) -> str:
     """Each fact's best post and its person, by primary key.
 
     On PostgreSQL, for a scope that is a small part of the database (whole=False), each lookup is
@@ -248,7 +259,7 @@ def _join_back(whole):
     return f"JOIN {POST} p ON p.id = b.k %% {RANK_SPAN}\n    JOIN {PERSON} pe ON pe.id = b.person_id"
 
 
-def _facts_select(*, whole, best_where):
+def _facts_select(*, whole: bool, best_where: str) -> str:
     return f"""SELECT p.id AS post_id, p.unit_id, p.person_id, p.role, p.mode, p.method, p.two_committees, p.start_date,
            b.rnk, b.is_new, b.block, b.tier, b.unit_sort, b.row_id,
            pe.name, pe.gender, pe.birth_date, pe.ethnicity, pe.political_status, pe.education, pe.source,
@@ -259,7 +270,14 @@ def _facts_select(*, whole, best_where):
     WHERE b.k IS NOT NULL AND {best_where}"""  # noqa: S608 - our own SQL
 
 
-def _facts_cte(unit_where="1 = 1", *, leadership=False, rows=None, best_where="1 = 1", tree_on="on"):
+def _facts_cte(
+    unit_where: str = "1 = 1",
+    *,
+    leadership: bool = False,
+    rows: RowIds | None = None,
+    best_where: str = "1 = 1",
+    tree_on: str = "on",
+) -> str:
     """WITH scope, best, facts: one row per (unit, person, delegate-or-not) current on %(on)s.
 
     - `sub`, `scope`: the subtree's units as they stood on %(on)s (tree_cte), with tier and block,
@@ -300,13 +318,13 @@ facts AS (
 )"""  # noqa: S608
 
 
-def unit_on(unit, day):
+def unit_on(unit: Unit, day: datetime.date) -> tuple[str, str]:
     """(name, code) of `unit` as it was on `day` (its version then), or as it is now if it had none."""
     found = UnitVersion.objects.valid_on(day).filter(unit_id=unit.pk).values_list("name", "code").first()
     return found or (unit.name, unit.code)
 
 
-def scope_params(unit, *, on, base, fresh=False):
+def scope_params(unit: Unit, *, on: datetime.date, base: datetime.date, fresh: bool = False) -> SqlParams:
     """Query parameters for the subtree of `unit`: its id and the dates (the scope is walked from the
     versions on `on`); tree_id/lft/rght as stored now (never a stale in-memory lft/rght) for callers
     that key caches on them.
@@ -328,7 +346,7 @@ def scope_params(unit, *, on, base, fresh=False):
     }
 
 
-def sum_case(cond):
+def sum_case(cond: str) -> str:
     return f"SUM(CASE WHEN {cond} THEN 1 ELSE 0 END)"
 
 
@@ -342,7 +360,16 @@ HEADCOUNTS = {
 }
 
 
-def aggregate(params, *, measures, group_by=(), where="1 = 1", unit_where="1 = 1", leadership=False, headcounts=False):
+def aggregate(
+    params: SqlParams,
+    *,
+    measures: Mapping[str, str],
+    group_by: Sequence[str] = (),
+    where: str = "1 = 1",
+    unit_where: str = "1 = 1",
+    leadership: bool = False,
+    headcounts: bool = False,
+) -> dict[tuple[Any, ...], dict[str, int]]:
     """{group tuple: {measure: int}} for SUM(CASE WHEN cond) of each measure over the facts.
 
     leadership=True when `where` keeps leadership facts only: delegates' posts are then not read.
@@ -364,7 +391,7 @@ def aggregate(params, *, measures, group_by=(), where="1 = 1", unit_where="1 = 1
         sql += f"\nUNION ALL SELECT {branch} FROM ranked b"  # noqa: S608 - our own SQL
         sql += f" GROUP BY {', '.join(best_cols)}" if best_cols else ""
         keys += list(HEADCOUNTS)
-    result = {}
+    result: dict[tuple[Any, ...], dict[str, int]] = {}
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         for row in cursor.fetchall():
@@ -376,7 +403,7 @@ def aggregate(params, *, measures, group_by=(), where="1 = 1", unit_where="1 = 1
     return result
 
 
-def per_unit_counts(params, *, measures):
+def per_unit_counts(params: SqlParams, *, measures: Mapping[str, str]) -> dict[int, dict[str, int]]:
     """{unit_id: {measure: n, "before": n, "held": n}} for the subtree's units, from `best` alone.
 
     `measures` are SQL aggregates over `f` that use only best's columns (rnk, is_new, block,
@@ -394,7 +421,15 @@ def per_unit_counts(params, *, measures):
         return {row[0]: {k: int(v or 0) for k, v in zip(keys, row[1:], strict=True)} for row in cursor.fetchall()}
 
 
-def rolled_up(params, *, rows, unit_measures, qualifies, fact_measures, fact_where):
+def rolled_up(
+    params: SqlParams,
+    *,
+    rows: RowIds,
+    unit_measures: Mapping[str, str],
+    qualifies: str,
+    fact_measures: Mapping[str, str],
+    fact_where: str,
+) -> dict[tuple[int, int], dict[str, int]]:
     """附表4's shape in one statement, {(row_id, block): {measure: n}}.
 
     `rows` are [(id,)] of the table's rows (see scope_sql). Per row and block: "units" (how many block units), "done" (how many satisfy
@@ -428,7 +463,7 @@ SELECT f.row_id, 0, {nulls(2 + len(unit_keys))}, {", ".join(fact_measures.values
 FROM facts f WHERE {fact_where} AND f.row_id IS NOT NULL GROUP BY f.row_id
 """  # noqa: S608 - our own SQL; values are bound
     keys = ["units", "done", *unit_keys, *fact_keys]
-    result = {}
+    result: dict[tuple[int, int], dict[str, int]] = {}
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         for row_id, block, *values in cursor.fetchall():
@@ -466,14 +501,14 @@ FACT_COLUMNS = [
 
 
 def fact_rows(
-    params,
+    params: SqlParams,
     *,
-    where="1 = 1",
-    unit_where="1 = 1",
-    order_by="f.unit_sort, f.rnk, f.person_id",
-    leadership=False,
-    tree_on="on",
-):
+    where: str = "1 = 1",
+    unit_where: str = "1 = 1",
+    order_by: str = "f.unit_sort, f.rnk, f.person_id",
+    leadership: bool = False,
+    tree_on: str = "on",
+) -> list[Fact]:
     """The facts themselves (dicts), for registers (附表3) and drill-down lists; unit_name as on %(on)s.
     `tree_on` names the parameter of the day whose tree places them (the posts' day by default)."""
     cols = ", ".join("un.name AS unit_name" if c == "unit_name" else f"f.{c}" for c in FACT_COLUMNS)
@@ -486,7 +521,7 @@ def fact_rows(
         return [dict(zip(FACT_COLUMNS, row, strict=True)) for row in cursor.fetchall()]
 
 
-def units_in_scope(params, *, where="1 = 1"):
+def units_in_scope(params: SqlParams, *, where: str = "1 = 1") -> list[tuple[Any, ...]]:
     """Units of the subtree on %(on)s with their block and tier, in tree order:
     (id, parent_id, sort, top, name, code, block, tier); see scope_sql."""
     sql = f"WITH RECURSIVE {tree_cte()}\n{scope_sql(where)} ORDER BY s.sort"  # noqa: S608 - our own SQL

@@ -7,6 +7,10 @@ drilldown=True each counted number links to the people behind it. In templates:
 {% load report_tables %}{% report_table snapshot drilldown=True %}.
 """
 
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
 from urllib.parse import urlencode
 
 from django.template.loader import render_to_string
@@ -15,9 +19,10 @@ from django.urls import reverse
 from fedorg.dates import cn_date
 
 from .excel import FOOTER_FIELDS
+from .snapshot import Snapshot
 
 
-def _display(value):
+def _display(value: Any) -> Any:
     if value is None:
         return ""
     if isinstance(value, float):
@@ -25,15 +30,23 @@ def _display(value):
     return value
 
 
-def table_context(snapshot, *, drilldown=False, highlight=(), footer=None, pin_form="", checked=()):
+def table_context(
+    snapshot: Snapshot,
+    *,
+    drilldown: bool = False,
+    highlight: Iterable[str] = (),
+    footer: Mapping[str, Any] | None = None,
+    pin_form: str = "",
+    checked: Iterable[str] = (),
+) -> dict[str, Any]:
     """The template context of reports/_table.html for a snapshot.
 
     With `pin_form` (the id of a send-back form) every cell is a label around a checkbox named
     "pin" that belongs to that form: a reviewer pins a cell by clicking it, with or without
     JavaScript. `checked` are the refs ticked already (a refused form shown again).
     """
-    highlight = set(highlight)
-    checked = set(checked)
+    pinned = set(highlight)
+    ticked = set(checked)
     base_url = None
     if drilldown and snapshot["form"] in (2, 4, 5):
         base_url = reverse("reports:cell", args=[snapshot["unit"]["id"], snapshot["form"]])
@@ -53,12 +66,12 @@ def table_context(snapshot, *, drilldown=False, highlight=(), footer=None, pin_f
                 classes = ["num" if column["numeric"] else "text"]
                 if ref in failed:
                     classes.append("check-failed")
-                if ref in highlight:
+                if ref in pinned:
                     classes.append("pinned")
                 cell = {"value": _display(value), "href": href, "ref": ref, "cls": " ".join(classes)}
                 if pin_form:
                     cell["pin_label"] = f"{panel['label']}“{row['label'].strip()}”行第{column['number']}栏"
-                    cell["checked"] = ref in checked
+                    cell["checked"] = ref in ticked
                 cells.append(cell)
             rows.append({"kind": row["kind"], "label": row["label"], "cells": cells, "key": row["key"]})
         panels.append({**panel, "view_rows": rows, "width": len(columns)})
@@ -76,7 +89,15 @@ def table_context(snapshot, *, drilldown=False, highlight=(), footer=None, pin_f
     }
 
 
-def render_table(snapshot, *, drilldown=False, highlight=(), footer=None, pin_form="", checked=()):
+def render_table(
+    snapshot: Snapshot,
+    *,
+    drilldown: bool = False,
+    highlight: Iterable[str] = (),
+    footer: Mapping[str, Any] | None = None,
+    pin_form: str = "",
+    checked: Iterable[str] = (),
+) -> str:
     """The snapshot as a safe HTML fragment; `highlight` is a set of cell refs to mark (pinned by a reviewer)."""
     context = table_context(
         snapshot, drilldown=drilldown, highlight=highlight, footer=footer, pin_form=pin_form, checked=checked

@@ -14,9 +14,14 @@ larger font. Row heights are in points: one 11 pt line takes LINE_PT points.
 The same widths, converted to proportions, lay out the PDF (reports/pdf.py).
 """
 
+from __future__ import annotations
+
 import math
 import unicodedata
 from dataclasses import dataclass
+from typing import Any
+
+from .snapshot import Panel
 
 BODY_PT = 11
 TITLE_PT = 16
@@ -33,7 +38,7 @@ HEADER_MAX_LINES = 4  # a leaf header wraps into at most this many lines before 
 GROUP_HEADER_MAX_LINES = 2
 
 
-def text_width(text, narrow=1.0):
+def text_width(text: object, narrow: float = 1.0) -> float:
     """Display units of `text`: 2 for a CJK or full-width character, `narrow` (1) for anything else.
 
     The PDF's font draws digits and Latin letters wider than half a CJK character: it passes 1.25.
@@ -41,25 +46,25 @@ def text_width(text, narrow=1.0):
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else narrow for ch in str(text))
 
 
-def _pt_scale(size):
+def _pt_scale(size: float) -> float:
     return size / BODY_PT
 
 
-def capacity(width, size=BODY_PT):
+def capacity(width: float, size: float = BODY_PT) -> float:
     """Display units of `size`-pt text that one line of a `width`-wide column holds."""
     return max((width - PAD_WIDTH) / (UNIT_WIDTH * _pt_scale(size)), 1.0)
 
 
-def width_for(units, size=BODY_PT):
+def width_for(units: float, size: float = BODY_PT) -> float:
     """The Excel width that holds `units` display units of `size`-pt text on one line."""
     return round(units * UNIT_WIDTH * _pt_scale(size) + PAD_WIDTH + 0.05, 1)
 
 
-def _wrap_lines(paragraph, cap):
+def _wrap_lines(paragraph: str, cap: float) -> int:
     """Lines that `paragraph` (no newline) takes in a column `cap` units wide: greedy, by character."""
     if not paragraph:
         return 1
-    lines, used = 1, 0
+    lines, used = 1, 0.0
     for ch in paragraph:
         w = text_width(ch)
         if used + w > cap:
@@ -69,22 +74,22 @@ def _wrap_lines(paragraph, cap):
     return lines
 
 
-def lines_needed(text, width, size=BODY_PT):
+def lines_needed(text: object, width: float, size: float = BODY_PT) -> int:
     """Lines `text` wraps into in a column (or merged span) `width` wide."""
     cap = math.floor(capacity(width, size))
     return sum(_wrap_lines(p, cap) for p in str(text).split("\n"))
 
 
-def line_pt(size=BODY_PT):
+def line_pt(size: float = BODY_PT) -> float:
     return LINE_PT * _pt_scale(size)
 
 
-def height_for(lines, size=BODY_PT):
+def height_for(lines: int, size: float = BODY_PT) -> float:
     """The row height in points that shows `lines` lines of `size`-pt text."""
     return round(lines * line_pt(size) + PAD_PT, 1)
 
 
-def fits(text, width, height, size=BODY_PT, *, wrap=True):
+def fits(text: object, width: float, height: float, size: float = BODY_PT, *, wrap: bool = True) -> bool:
     """True when `text` shows whole in a box `width` wide (Excel width) and `height` points high."""
     if text in (None, ""):
         return True
@@ -102,15 +107,15 @@ class PanelLayout:
     number_height: float
     row_heights: list[float]  # one per panel row, sections included
 
-    def span_width(self, first, count):
+    def span_width(self, first: int, count: int) -> float:
         return sum(self.widths[first : first + count])
 
     @property
-    def total_width(self):
+    def total_width(self) -> float:
         return sum(self.widths)
 
 
-def _cell_text(value):
+def _cell_text(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, float):
@@ -118,14 +123,14 @@ def _cell_text(value):
     return str(value)
 
 
-def panel_layout(panel, *, narrow=1.0):
+def panel_layout(panel: Panel, *, narrow: float = 1.0) -> PanelLayout:
     """The widths and heights that make every header and data cell of `panel` show whole.
 
     `narrow`: display units of a non-CJK character in the target font (text_width).
     """
     columns, header, rows = panel["columns"], panel["header"], panel["rows"]
     n = len(columns)
-    widths = []
+    widths: list[float] = []
     for i, column in enumerate(columns):
         data = [
             text_width(_cell_text(r["cells"][i]), narrow)
@@ -167,7 +172,7 @@ def panel_layout(panel, *, narrow=1.0):
         if have < need:
             heights[rows_of[-1]] = round(heights[rows_of[-1]] + need - have, 1)
 
-    row_heights = []
+    row_heights: list[float] = []
     total = sum(widths)
     for r in rows:
         if r["kind"] == "section":
@@ -186,11 +191,11 @@ def panel_layout(panel, *, narrow=1.0):
     )
 
 
-def merged_height(text, width, size=BODY_PT, minimum=DEFAULT_ROW_PT):
+def merged_height(text: object, width: float, size: float = BODY_PT, minimum: float = DEFAULT_ROW_PT) -> float:
     """Height of a line merged across `width` that shows `text` whole."""
     return max(minimum, height_for(lines_needed(text, width, size), size))
 
 
-def column_pixels(width):
+def column_pixels(width: float) -> int:
     """Pixels Excel and LibreOffice draw for a column of `width` (7 px per unit plus 5 px padding)."""
     return int(width * 7 + 5)

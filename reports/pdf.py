@@ -11,8 +11,12 @@ a bare server with no CJK font renders the same file. Column widths are the Exce
 WeasyPrint is imported lazily: the web process only pays for it when someone asks for a PDF.
 """
 
+from __future__ import annotations
+
 import base64
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.template.loader import render_to_string
@@ -21,6 +25,7 @@ from fedorg.dates import cn_date
 
 from . import layout
 from .excel import FOOTER_FIELDS, filer_name
+from .snapshot import Snapshot
 
 STATIC = Path(settings.BASE_DIR) / "static"
 STYLESHEET = STATIC / "fedorg" / "pdf.css"
@@ -35,7 +40,7 @@ SEAL_MM = 22
 SIGNED_BY = "填报单位（盖章）："
 
 
-def _display(value):
+def _display(value: Any) -> Any:
     if value is None:
         return ""
     if isinstance(value, float):
@@ -43,18 +48,25 @@ def _display(value):
     return value
 
 
-def _font_pt(total_width):
+def _font_pt(total_width: float) -> float:
     """The body size at which a table `total_width` Excel units wide fills the printable width."""
     return max(MIN_FONT_PT, min(MAX_FONT_PT, PRINTABLE_PT / (total_width * EXCEL_WIDTH_EM)))
 
 
-def _qr_data_uri(url):
+def _qr_data_uri(url: str) -> str:
     import segno
 
     return segno.make(url, error="m").svg_data_uri(scale=4, border=1)
 
 
-def pdf_context(snapshot, *, seal=None, footer=None, verification_code=None, verify_url=None):
+def pdf_context(
+    snapshot: Snapshot,
+    *,
+    seal: bytes | None = None,
+    footer: Mapping[str, Any] | None = None,
+    verification_code: str | None = None,
+    verify_url: str | None = None,
+) -> dict[str, Any]:
     panels = []
     for panel in snapshot["panels"]:
         fit = layout.panel_layout(panel, narrow=PDF_NARROW)
@@ -82,7 +94,13 @@ def pdf_context(snapshot, *, seal=None, footer=None, verification_code=None, ver
     return {"table": snapshot, "panels": panels, **_signed(snapshot, seal, footer, verification_code, verify_url)}
 
 
-def _signed(snapshot, seal, footer, verification_code, verify_url):
+def _signed(
+    snapshot: Snapshot,
+    seal: bytes | None,
+    footer: Mapping[str, Any] | None,
+    verification_code: str | None,
+    verify_url: str | None,
+) -> dict[str, Any]:
     """What every printed form signs with: 填报单位 with the seal over it, the footer, the 验证码 and its QR code."""
     footer = footer or {}
     footer_items = []
@@ -105,7 +123,14 @@ def _signed(snapshot, seal, footer, verification_code, verify_url):
     }
 
 
-def text_report_context(snapshot, *, seal=None, footer=None, verification_code=None, verify_url=None):
+def text_report_context(
+    snapshot: Snapshot,
+    *,
+    seal: bytes | None = None,
+    footer: Mapping[str, Any] | None = None,
+    verification_code: str | None = None,
+    verify_url: str | None = None,
+) -> dict[str, Any]:
     """A written report (示范点情况报告, 经验材料; returns.services.text_report_snapshot): its table, then its text."""
     columns = snapshot.get("columns") or snapshot["panels"][0]["columns"]
     rows = [[_display(value) for value in row["cells"]] for row in snapshot.get("rows", [])]
@@ -119,13 +144,20 @@ def text_report_context(snapshot, *, seal=None, footer=None, verification_code=N
     }
 
 
-def render_html(snapshot, **kwargs):
+def render_html(snapshot: Snapshot, **kwargs: Any) -> str:
     if "report" in snapshot:  # a written report (returns.services.text_report_snapshot) carries its text
         return render_to_string("reports/pdf_text.html", text_report_context(snapshot, **kwargs))
     return render_to_string("reports/pdf.html", pdf_context(snapshot, **kwargs))
 
 
-def render_pdf(snapshot, *, seal=None, footer=None, verification_code=None, verify_url=None):
+def render_pdf(
+    snapshot: Snapshot,
+    *,
+    seal: bytes | None = None,
+    footer: Mapping[str, Any] | None = None,
+    verification_code: str | None = None,
+    verify_url: str | None = None,
+) -> bytes:
     """The PDF bytes of a snapshot: seal (PNG bytes) over 填报单位, footer as in render_xlsx, QR to verify_url.
     A written report (the pilot report, 经验材料) prints as its table and then its text."""
     from weasyprint import CSS, HTML

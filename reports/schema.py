@@ -30,6 +30,11 @@ class FormField(serializers.JSONField):
     pass
 
 
+# A field named `label` or `source` below collides, for mypy, with Field.label / Field.source (a serializer
+# is a Field); at run time SerializerMetaclass moves declared fields out of the class body, so the
+# serializer's own label and source are untouched. Hence the per-line ignores.
+
+
 class SnapshotUnitSerializer(serializers.Serializer):
     id = serializers.IntegerField(help_text="组织编号")
     code = serializers.CharField(help_text="组织代码（截止时间那天的）")
@@ -51,12 +56,12 @@ class ColumnSerializer(serializers.Serializer):
     numeric = serializers.BooleanField(required=False, help_text="是否数字栏（统计表）")
     width = serializers.IntegerField(required=False, help_text="Excel 列宽（统计表）")
     drill = serializers.BooleanField(required=False, help_text="可否查看此栏所计人员（统计表）")
-    label = serializers.CharField(required=False, help_text="栏目名称（文字报告；统计表的栏目名称在 header 中）")
+    label = serializers.CharField(required=False, help_text="栏目名称（文字报告；统计表的栏目名称在 header 中）")  # type: ignore[assignment]  # Field.label in the stubs only: see above
 
 
 class RowSerializer(serializers.Serializer):
     key = serializers.CharField(help_text="行键：total（合计）、u<组织编号> 等")
-    label = serializers.CharField(help_text="行名称，如 合计、道里区")
+    label = serializers.CharField(help_text="行名称，如 合计、道里区")  # type: ignore[assignment]  # Field.label in the stubs only: see above
     kind = serializers.CharField(help_text="行类别，如 total、unit、attachment")
     cells = serializers.ListField(child=CellField(), help_text="各栏的值，与 columns 一一对应")
     drill = serializers.BooleanField(required=False, help_text="可否查看此行所计人员")
@@ -66,7 +71,7 @@ class RowSerializer(serializers.Serializer):
 
 class PanelSerializer(serializers.Serializer):
     key = serializers.CharField(help_text="分表键，如 4-1；单元格引用为 <分表键>/<行键>/<栏号>")
-    label = serializers.CharField(help_text="分表名称，如 附表4（续）")
+    label = serializers.CharField(help_text="分表名称，如 附表4（续）")  # type: ignore[assignment]  # Field.label in the stubs only: see above
     title = serializers.CharField()
     subtitle = serializers.CharField(allow_blank=True)
     header = serializers.ListField(
@@ -89,7 +94,7 @@ class CheckSerializer(serializers.Serializer):
 class RulesSerializer(serializers.Serializer):
     id = serializers.IntegerField(allow_null=True, help_text="配额规则集编号；2016 年默认规则为 null")
     name = serializers.CharField()
-    source = serializers.CharField()
+    source = serializers.CharField()  # type: ignore[assignment]  # Field.source in the stubs only: see above
 
 
 class TableSnapshotSerializer(serializers.Serializer):
@@ -97,7 +102,7 @@ class TableSnapshotSerializer(serializers.Serializer):
 
     version = serializers.IntegerField(help_text="快照格式版本")
     form = serializers.IntegerField(min_value=1, max_value=5, help_text="附表编号")
-    label = serializers.CharField(help_text="如 附表4")
+    label = serializers.CharField(help_text="如 附表4")  # type: ignore[assignment]  # Field.label in the stubs only: see above
     title = serializers.CharField()
     unit = SnapshotUnitSerializer()
     as_of = serializers.DateField(help_text="截止时间")
@@ -123,7 +128,7 @@ class FrozenSnapshotSerializer(serializers.Serializer):
     experience: one panel of rows and the report's text)."""
 
     form = FormField()
-    label = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]  # Field.label in the stubs only: see above
     title = serializers.CharField()
     unit = SnapshotUnitSerializer()
     as_of = serializers.DateField(help_text="截止时间（计数日）")

@@ -6,13 +6,17 @@ facts of reports/facts.py. The HTML page, the Excel file, the JSON API and the d
 all come from these definitions.
 """
 
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from members import codes, rules
 from members.models import Post
 from orgtree.models import Unit
 
-from .facts import DELEGATE_RANK, age_sql, education_band_sql, political_band_sql
+from .facts import DELEGATE_RANK, Fact, age_sql, education_band_sql, political_band_sql
+from .snapshot import Column, HeaderCell
 
 FORM_TITLES = {
     1: "扩大基层妇联组织成员工作联系人信息表",
@@ -54,7 +58,7 @@ class Node:
     """A header cell. Leaves are columns; `numbered` leaves get 1, 2, 3 …, the others 甲, 乙, 丙 …"""
 
     label: str
-    children: list = field(default_factory=list)
+    children: list[Node] = field(default_factory=list)
     key: str = ""
     numbered: bool = True
     numeric: bool = True
@@ -62,19 +66,19 @@ class Node:
     cond: str = ""  # the measure: a SQL condition over facts (numeric leaves that count people)
 
 
-def text(label, key, width=12, numbered=False):
+def text(label: str, key: str, width: float = 12, numbered: bool = False) -> Node:
     return Node(label, key=key, numbered=numbered, numeric=False, width=width)
 
 
-def num(label, key, cond="", width=7):
+def num(label: str, key: str, cond: str = "", width: float = 7) -> Node:
     return Node(label, key=key, cond=cond, width=width)
 
 
-def group(label, *children):
+def group(label: str, *children: Node) -> Node:
     return Node(label, children=list(children))
 
 
-def leaves(nodes):
+def leaves(nodes: Iterable[Node]) -> Iterator[Node]:
     for node in nodes:
         if node.children:
             yield from leaves(node.children)
@@ -82,7 +86,7 @@ def leaves(nodes):
             yield node
 
 
-def column_path(nodes, key):
+def column_path(nodes: Iterable[Node], key: str) -> list[str]:
     """The header labels from the top down to the leaf `key`, e.g. ["乡镇（街道）妇联", "成员数", "扩员后合计"]."""
     for node in nodes:
         if node.children:
@@ -94,16 +98,16 @@ def column_path(nodes, key):
     return []
 
 
-def depth(nodes):
+def depth(nodes: Iterable[Node]) -> int:
     return max((1 + depth(n.children) if n.children else 1) for n in nodes)
 
 
-def build_header(nodes):
+def build_header(nodes: Sequence[Node]) -> tuple[list[list[HeaderCell]], list[Column]]:
     """Header rows of {"text", "row", "col", "rowspan", "colspan"} (0-based positions) and the leaf columns."""
     total_depth = depth(nodes)
-    rows = [[] for _ in range(total_depth)]
+    rows: list[list[HeaderCell]] = [[] for _ in range(total_depth)]
 
-    def place(node, row, col):
+    def place(node: Node, row: int, col: int) -> int:
         if node.children:
             width = 0
             for child in node.children:
@@ -118,7 +122,8 @@ def build_header(nodes):
         col += place(node, 0, col)
     for row in rows:
         row.sort(key=lambda cell: cell["col"])
-    columns, numbered, texts = [], 0, 0
+    columns: list[Column] = []
+    numbered, texts = 0, 0
     for leaf in leaves(nodes):
         if leaf.numbered:
             numbered += 1
@@ -132,7 +137,7 @@ def build_header(nodes):
     return rows, columns
 
 
-def conditions(nodes):
+def conditions(nodes: Iterable[Node]) -> dict[str, str]:
     """{column key: SQL condition} for every measured leaf."""
     return {leaf.key: leaf.cond for leaf in leaves(nodes) if leaf.cond}
 
@@ -147,11 +152,11 @@ R = Post.Role
 M = Post.Mode
 
 
-def role_in(*roles):
+def role_in(*roles: str) -> str:
     return "f.role IN (" + ", ".join(f"'{r}'" for r in roles) + ")"
 
 
-def mode_is(mode):
+def mode_is(mode: str) -> str:
     return f"f.mode = '{mode}'"
 
 
@@ -181,7 +186,7 @@ STANDING = role_in(R.CHAIR, R.VICE_CHAIR, R.STANDING)
 DELEGATES = f"f.rnk = {DELEGATE_RANK}"
 
 
-def _six_breakdowns(prefix, base):
+def _six_breakdowns(prefix: str, base: str) -> list[Node]:
     return [
         num("专职妇女工作者", f"{prefix}_worker", f"{base} AND f.is_women_worker"),
         num("各族各界优秀代表", f"{prefix}_others", f"{base} AND NOT f.is_women_worker"),
@@ -257,7 +262,7 @@ FORM3_HEADER = [
 FORM3_SECTIONS = [("part_time_vice", "一、兼职副主席"), ("standing", "二、常委"), ("executive", "三、执委")]
 
 
-def form3_section(fact):
+def form3_section(fact: Fact) -> str:
     """一 part-time vice-chairs; 二 the chair, the other vice-chairs and 常委; 三 执委."""
     if fact["role"] == R.VICE_CHAIR and fact["mode"] == M.PART_TIME:
         return "part_time_vice"
@@ -290,11 +295,11 @@ NEW = f"{LEADERSHIP} AND f.is_new = 1 AND f.block > 0"
 PART_TIME_NEW = f"{NEW} AND {mode_is(M.PART_TIME)}"
 
 
-def block_cond(number):
+def block_cond(number: int) -> str:
     return f"f.block = {number}"
 
 
-def _form4_block(number, name, roles, _quota):
+def _form4_block(number: int, name: str, roles: tuple[str, str, str], _quota: tuple[int, int]) -> Node:
     b = f"b{number}"
     in_block = f"{LEADERSHIP} AND {block_cond(number)}"
     return group(
@@ -350,7 +355,7 @@ NEW_FIELD_BLOCK = 4
 NEW_FIELD = "f.tier IS NULL"
 
 
-def _new_field_people(label, key):
+def _new_field_people(label: str, key: str) -> Node:
     """A 成员数 column of 附表4（新领域妇联）: 4-1's per-unit measure `key`, over the new-field facts."""
     return num(label, f"nf_{key}", f"{FORM4_UNIT_MEASURES[key]} AND {NEW_FIELD}")
 
@@ -376,7 +381,7 @@ FORM4_NF_HEADER = [
 NF_NOTES = "新领域妇联（机关、系统，企业，社会组织、商会、协会，园区、商圈、楼宇、众创空间妇联）不计入附表4、附表5的三类基层组织，在本表单独统计。"
 
 
-def new_field_notes(form_no):
+def new_field_notes(form_no: int) -> str:
     """填表说明 of the new-field panel of 附表`form_no`: why it stands apart, then the table's own rules of counting."""
     return "填表说明：" + NF_NOTES + NOTES[form_no].removeprefix("填表说明：")
 

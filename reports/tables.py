@@ -23,7 +23,9 @@ not see personal data of the unit, they are masked in the snapshot itself, so wh
 """
 
 import datetime
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
 from fedorg.dates import DEFAULT_AS_OF, DEFAULT_BASELINE, cn_date, year_month
 from members import codes
@@ -36,6 +38,8 @@ from . import specs
 from .excel import normalize
 from .facts import (
     HEADCOUNTS,
+    Fact,
+    SqlParams,
     aggregate,
     fact_rows,
     new_field_sql,
@@ -47,6 +51,7 @@ from .facts import (
     unit_on,
     units_in_scope,
 )
+from .snapshot import Column, Panel, Row, Snapshot
 
 FORM_TITLES = specs.FORM_TITLES
 FORMS = sorted(FORM_TITLES)
@@ -55,6 +60,11 @@ DASH = "—"
 
 TIER1 = f"({tier_case('u')}) = 1"
 TIER2 = f"({tier_case('u')}) = 2"
+
+# (block, rank) -> {measure: n}: 附表5's groups (see _form5_all_groups).
+Groups = dict[tuple[int, int], dict[str, int]]
+# Units as facts.units_in_scope gives them: (id, parent_id, sort, top, name, code, block, tier).
+ScopeUnit = tuple[Any, ...]
 
 
 def _day(value: datetime.date | None, default: datetime.date) -> datetime.date:
@@ -66,7 +76,15 @@ def _day(value: datetime.date | None, default: datetime.date) -> datetime.date:
     return value
 
 
-def compute(form_no, *, unit, as_of=None, user=None, baseline=None, rules=None):
+def compute(
+    form_no: int,
+    *,
+    unit: Unit,
+    as_of: datetime.date | None = None,
+    user: Any = None,
+    baseline: datetime.date | None = None,
+    rules: members_rules.Rules | None = None,
+) -> Snapshot:
     """The snapshot of 附表`form_no` for `unit`'s subtree, counted on `as_of` (default: the cut-off).
 
     `rules` (members.rules.Rules, a campaign's) judges 附表4's 已完成扩员个数; by default the rule set
@@ -77,7 +95,7 @@ def compute(form_no, *, unit, as_of=None, user=None, baseline=None, rules=None):
     as_of = _day(as_of, DEFAULT_AS_OF)
     baseline = _day(baseline, DEFAULT_BASELINE)
     name, code = unit_on(unit, as_of)  # the unit as it was on the count date
-    snapshot = {
+    snapshot: Snapshot = {
         "version": SNAPSHOT_VERSION,
         "form": form_no,
         "label": f"附表{form_no}",
@@ -105,7 +123,7 @@ def compute(form_no, *, unit, as_of=None, user=None, baseline=None, rules=None):
     return snapshot
 
 
-def cell_values(snapshot):
+def cell_values(snapshot: Snapshot) -> dict[str, Any]:
     """{"<panel>/<row>/<column number>": value} for every cell of every panel, in order."""
     values = {}
     for panel in snapshot["panels"]:
@@ -116,17 +134,27 @@ def cell_values(snapshot):
     return values
 
 
-def failed_checks(snapshot):
+def failed_checks(snapshot: Snapshot) -> list[dict[str, Any]]:
     return [check for check in snapshot["checks"] if not check["ok"]]
 
 
 # --- building blocks ----------------------------------------------------------------------
 
 
-def _panel(snapshot, key, header_nodes, rows, *, label=None, title=None, subtitle="", notes=None):
+def _panel(
+    snapshot: Snapshot,
+    key: str,
+    header_nodes: Sequence[specs.Node],
+    rows: list[Row],
+    *,
+    label: str | None = None,
+    title: str | None = None,
+    subtitle: str = "",
+    notes: str | None = None,
+) -> Panel:
     """A panel of the snapshot; `notes` when its 填表说明 differs from the table's (the new-field panels)."""
     header, columns = specs.build_header(header_nodes)
-    panel = {
+    panel: Panel = {
         "key": key,
         "label": label or snapshot["label"],
         "title": title or snapshot["title"],
@@ -142,28 +170,28 @@ def _panel(snapshot, key, header_nodes, rows, *, label=None, title=None, subtitl
     return panel
 
 
-def _row(key, label, kind, cells, *, unit_id=None, drill=False):
-    row = {"key": key, "label": label, "kind": kind, "cells": cells, "drill": drill}
+def _row(key: str, label: str, kind: str, cells: list[Any], *, unit_id: int | None = None, drill: bool = False) -> Row:
+    row: Row = {"key": key, "label": label, "kind": kind, "cells": cells, "drill": drill}
     if unit_id is not None:
         row["unit_id"] = unit_id
     return row
 
 
-def _number_of(panel, column_key):
+def _number_of(panel: Panel, column_key: str) -> str:
     return next(c["number"] for c in panel["columns"] if c["key"] == column_key)
 
 
-def _check(snapshot, panel, row, ok, message, column_key):
+def _check(snapshot: Snapshot, panel: Panel, row: Row, ok: object, message: str, column_key: str) -> None:
     ref = f"{panel['key']}/{row['key']}/{_number_of(panel, column_key)}"
     where = f"{panel['label']}“{row['label'].strip()}”行第{_number_of(panel, column_key)}栏"
     snapshot["checks"].append({"ok": bool(ok), "message": f"{where}：{message}", "cell": ref})
 
 
-def _value(row, panel, key):
+def _value(row: Row, panel: Panel, key: str) -> Any:
     return row["cells"][[c["key"] for c in panel["columns"]].index(key)]
 
 
-def _filer_rows(unit, params):
+def _filer_rows(unit: Unit, params: SqlParams) -> tuple[list[tuple[int, str, list[int]]], bool]:
     """The rows of 附表1–2: [(row unit id, name, [district ids])] and whether each row is a city.
 
     Below a province (docs/forms.md "A province's tables") each row is a city (市、地区) holding the
@@ -177,7 +205,7 @@ def _filer_rows(unit, params):
     return [(c[0], c[4], [d[0] for d in districts if d[3] == c[0]]) for c in units_in_scope(params, where=TIER1)], True
 
 
-def _district_titles(unit, params):
+def _district_titles(unit: Unit, params: SqlParams) -> dict[int, str]:
     """{district id: title} for the sheets of 附表3: the district's name, after its city's below a province."""
     districts = units_in_scope(params, where=TIER2)
     if unit.tier != 0:
@@ -186,14 +214,14 @@ def _district_titles(unit, params):
     return {d[0]: f"{cities.get(d[3], '')} {d[4]}".strip() for d in districts}
 
 
-def _cells_from(columns, values, overrides):
+def _cells_from(columns: list[Column], values: Mapping[str, Any], overrides: Mapping[str, Any]) -> list[Any]:
     return [overrides[c["key"]] if c["key"] in overrides else values.get(c["key"], 0) for c in columns]
 
 
 # --- 附表1 ------------------------------------------------------------------------------------
 
 
-def _form1(snapshot, *, unit, as_of, baseline, user):
+def _form1(snapshot: Snapshot, *, unit: Unit, as_of: datetime.date, baseline: datetime.date, user: Any) -> None:
     params = scope_params(unit, on=as_of, base=baseline)
     filers, _by_city = _filer_rows(unit, params)
     districts = [(row_id, name, "") for row_id, name, _ids in filers]
@@ -221,15 +249,15 @@ def _form1(snapshot, *, unit, as_of, baseline, user):
     panel = _panel(snapshot, "main", specs.FORM1_HEADER, rows)
     for row, (unit_id, _name, _code) in zip(rows, districts, strict=True):
         for role, key in ((Contact.Role.LEADER, "leader_name"), (Contact.Role.CONTACT, "contact_name")):
-            contact = contacts.get((unit_id, role))
-            ok = contact is not None and not contact.is_empty
+            filed = contacts.get((unit_id, role))
+            ok = filed is not None and not filed.is_empty
             _check(snapshot, panel, row, ok, f"{Contact.Role(role).label}未填写姓名或电话。", key)
 
 
 # --- 附表2 ------------------------------------------------------------------------------------
 
 
-def _congress_cells(congress, as_of):
+def _congress_cells(congress: Mapping[str, Any] | None, as_of: datetime.date) -> dict[str, Any]:
     if congress is None:
         return {"term_no": "", "held_on": "", "expires_on": "", "on_schedule": "否", "next_planned_on": ""}
     return {
@@ -241,7 +269,7 @@ def _congress_cells(congress, as_of):
     }
 
 
-def _form2(snapshot, *, unit, as_of, baseline, user):
+def _form2(snapshot: Snapshot, *, unit: Unit, as_of: datetime.date, baseline: datetime.date, user: Any) -> None:
     params = scope_params(unit, on=as_of, base=baseline)
     filers, by_city = _filer_rows(unit, params)
     districts = [(d, "", "") for _row_id, _name, ids in filers for d in ids]
@@ -252,7 +280,7 @@ def _form2(snapshot, *, unit, as_of, baseline, user):
         group_by=["f.unit_id"],
         unit_where=TIER2,
     )
-    current = {}
+    current: dict[int, Mapping[str, Any]] = {}
     congresses = (
         Congress.objects.filter(unit_id__in=[d[0] for d in districts], held_on__lte=as_of)
         .order_by("unit_id", "-number")
@@ -274,6 +302,7 @@ def _form2(snapshot, *, unit, as_of, baseline, user):
         for key in measures:
             totals[key] += values[key]
         on_schedule += row_on_schedule
+        text_cells: dict[str, Any]
         if by_city:
             # A city's row adds up its districts, as the 合计 row does: 第4栏 counts the districts 按期换届.
             text_cells = {**dict.fromkeys(specs.FORM2_TEXT_COLUMNS, DASH), "on_schedule": row_on_schedule}
@@ -281,7 +310,7 @@ def _form2(snapshot, *, unit, as_of, baseline, user):
             text_cells = _congress_cells(current.get(row_id), as_of)
         cells = _cells_from(columns, values, {"unit": name, "note": "", **text_cells})
         unit_rows.append(_row(f"u{row_id}", name, "unit", cells, unit_id=row_id, drill=True))
-    total_text = dict.fromkeys(specs.FORM2_TEXT_COLUMNS, DASH)
+    total_text: dict[str, Any] = dict.fromkeys(specs.FORM2_TEXT_COLUMNS, DASH)
     total_text["on_schedule"] = on_schedule
     total_cells = _cells_from(columns, totals, {"unit": "合计", "note": "", **total_text})
     rows = [_row("total", "合计", "total", total_cells, drill=True), *unit_rows]
@@ -328,12 +357,12 @@ MODE = dict(Post.Mode.choices)
 GENDER = {"F": "女", "M": "男"}
 
 
-def _form3(snapshot, *, unit, as_of, baseline, user):
+def _form3(snapshot: Snapshot, *, unit: Unit, as_of: datetime.date, baseline: datetime.date, user: Any) -> None:
     from fedorg.masking import mask_mobile
 
     params = scope_params(unit, on=as_of, base=baseline)
     titles = _district_titles(unit, params)
-    districts = [(unit_id, title, "") for unit_id, title in titles.items()]
+    districts: list[tuple[int | None, str, str]] = [(unit_id, title, "") for unit_id, title in titles.items()]
     facts = fact_rows(
         params,
         where=specs.LEADERSHIP,
@@ -343,12 +372,12 @@ def _form3(snapshot, *, unit, as_of, baseline, user):
     )
     masked = user is not None and not can_see_personal_data(user, unit)
     snapshot["masked"] = masked
-    by_unit = {}
+    by_unit: dict[int | None, list[Fact]] = {}
     for fact in facts:
         by_unit.setdefault(fact["unit_id"], []).append(fact)
     for unit_id, name, _code in districts or [(None, "", "")]:
         rows = []
-        sections = {key: [] for key, _label in specs.FORM3_SECTIONS}
+        sections: dict[str, list[Fact]] = {key: [] for key, _label in specs.FORM3_SECTIONS}
         for fact in by_unit.get(unit_id, []):
             sections[specs.form3_section(fact)].append(fact)
         seq = 0
@@ -380,7 +409,7 @@ def _form3(snapshot, *, unit, as_of, baseline, user):
 # --- 附表4 ------------------------------------------------------------------------------------
 
 
-def _row_units(unit, params):
+def _row_units(unit: Unit, params: SqlParams) -> tuple[list[dict[str, Any]], list[tuple[Any, ...]]]:
     """Rows of 附表4 and the new-field 妇联 of the subtree, in one query.
 
     Rows: the unit itself when it is in a block (本级), then its territorial children on the count
@@ -388,7 +417,8 @@ def _row_units(unit, params):
     federations"). The second list holds (id, parent_id, top, name) of every new-field 妇联 of the
     subtree (`top`: the child of the unit that holds it, or the unit itself).
     """
-    rows, new_field = [], []
+    rows: list[dict[str, Any]] = []
+    new_field: list[tuple[Any, ...]] = []
     where = f"u.parent_id = {int(unit.pk)} OR u.id = {int(unit.pk)} OR {new_field_sql('u')}"
     for unit_id, parent_id, _sort, top, name, _code, block, tier in units_in_scope(params, where=where):
         if tier is None:
@@ -400,7 +430,9 @@ def _row_units(unit, params):
     return rows, new_field
 
 
-def _new_field_rows(unit, params, new_field):
+def _new_field_rows(
+    unit: Unit, params: SqlParams, new_field: list[tuple[Any, ...]]
+) -> list[tuple[int, str, bool, dict[str, int]]]:
     """附表4（新领域妇联）: its rows (the unit itself when it is a new-field 妇联, then each child holding
     any) with their figures, counted with the same measures as 4-1. Three queries, run only when the
     subtree has a new-field 妇联."""
@@ -416,7 +448,7 @@ def _new_field_rows(unit, params, new_field):
         headcounts=True,
     )
     keys = ["before", "after", "chair", "vice", "member", "new"]
-    spans = []  # (row id, name, the new-field units it counts)
+    spans: list[tuple[int, str, list[tuple[Any, ...]]]] = []  # (row id, name, the new-field units it counts)
     if unit.kind in Unit.NEW_FIELD_KINDS:
         own = next(u for u in new_field if u[0] == unit.pk)
         spans.append((unit.pk, f"{own[3]}（本级）", [own]))
@@ -438,11 +470,11 @@ def _new_field_rows(unit, params, new_field):
     return rows
 
 
-def _form4_new_field(snapshot, unit, params, new_field):
+def _form4_new_field(snapshot: Snapshot, unit: Unit, params: SqlParams, new_field: list[tuple[Any, ...]]) -> None:
     """The 附表4（新领域妇联） panel and its checks: 扩员后合计 = 主席 + 副主席 + 执委, 个数 = the kinds' sum."""
     rows = _new_field_rows(unit, params, new_field)
     _header, columns = specs.build_header(specs.FORM4_NF_HEADER)
-    total = {}
+    total: dict[str, int] = {}
     for _id, _name, _self, acc in rows:
         for key, value in acc.items():
             total[key] = total.get(key, 0) + value
@@ -475,7 +507,9 @@ def _form4_new_field(snapshot, unit, params, new_field):
         )  # fmt: skip
 
 
-def unit_figures(unit, *, as_of, baseline, params=None):
+def unit_figures(
+    unit: Unit, *, as_of: datetime.date, baseline: datetime.date, params: SqlParams | None = None
+) -> tuple[list[ScopeUnit], dict[int, dict[str, int]]]:
     """Per-unit 附表4 head counts for every block unit of the subtree (2 queries whatever the tree size).
 
     Returns (units, figures): units as from facts.units_in_scope, figures {unit_id: {measure: n}}
@@ -486,14 +520,17 @@ def unit_figures(unit, *, as_of, baseline, params=None):
     return units, figures
 
 
-def unit_and_new_field_figures(unit, *, as_of, baseline, params=None):
+def unit_and_new_field_figures(
+    unit: Unit, *, as_of: datetime.date, baseline: datetime.date, params: SqlParams | None = None
+) -> tuple[list[ScopeUnit], dict[int, dict[str, int]], dict[int, dict[str, int]]]:
     """unit_figures, plus {unit_id: figures} of the subtree's new-field 妇联 (tier NULL), from the same two queries."""
     params = params or scope_params(unit, on=as_of, base=baseline)
     units = units_in_scope(params)
     measures = {key: sum_case(cond) for key, cond in specs.FORM4_UNIT_MEASURES.items()}
     counted = per_unit_counts(params, measures=measures)
     empty = dict.fromkeys([*measures, *HEADCOUNTS], 0)
-    figures, new_field = {}, {}
+    figures: dict[int, dict[str, int]] = {}
+    new_field: dict[int, dict[str, int]] = {}
     for unit_id, *_rest, block, tier in units:
         if block:
             figures[unit_id] = counted.get(unit_id, empty)
@@ -502,12 +539,12 @@ def unit_and_new_field_figures(unit, *, as_of, baseline, params=None):
     return units, figures, new_field
 
 
-def qualifies_sql(rules):
+def qualifies_sql(rules: members_rules.Rules) -> str:
     """达标 of one unit from its figures in 附表4's statement (members.rules decides; see reaches_quota_sql)."""
     return members_rules.reaches_quota_sql("pu.block", total="pu.after", head="pu.chair", vice="pu.vice", rules=rules)
 
 
-def _after_new(cond):
+def _after_new(cond: str) -> str:
     """A 附表4（续） condition without its leading specs.NEW (which its query's WHERE holds)."""
     if cond == specs.NEW:
         return "1 = 1"
@@ -517,7 +554,15 @@ def _after_new(cond):
     return cond.removeprefix(prefix)
 
 
-def _form4(snapshot, *, unit, as_of, baseline, user, rules=members_rules.DEFAULT_RULES):
+def _form4(
+    snapshot: Snapshot,
+    *,
+    unit: Unit,
+    as_of: datetime.date,
+    baseline: datetime.date,
+    user: Any,
+    rules: members_rules.Rules = members_rules.DEFAULT_RULES,
+) -> None:
     params = scope_params(unit, on=as_of, base=baseline)
     row_units, new_field = _row_units(unit, params)
     cont = specs.conditions(specs.FORM4_CONT_HEADER)
@@ -531,8 +576,8 @@ def _form4(snapshot, *, unit, as_of, baseline, user, rules=members_rules.DEFAULT
         fact_measures={key: sum_case(_after_new(cond)) for key, cond in cont.items()},
         fact_where=specs.NEW,
     )
-    sums = {row["id"]: {} for row in row_units}
-    held = {}  # the cross-table check's recount, per block, over the whole subtree
+    sums: dict[int, dict[str, int]] = {row["id"]: {} for row in row_units}
+    held: dict[int, int] = {}  # the cross-table check's recount, per block, over the whole subtree
     for (row_id, block), values in counted.items():
         acc = sums.get(row_id)
         if block:
@@ -545,7 +590,7 @@ def _form4(snapshot, *, unit, as_of, baseline, user, rules=members_rules.DEFAULT
                 acc[key] = values.get(key, 0)
     header41, columns41 = specs.build_header(specs.FORM4_HEADER)
     header42, columns42 = specs.build_header(specs.FORM4_CONT_HEADER)
-    total = {}
+    total: dict[str, int] = {}
     for acc in sums.values():
         for key, value in acc.items():
             total[key] = total.get(key, 0) + value
@@ -613,11 +658,13 @@ def _form4(snapshot, *, unit, as_of, baseline, user, rules=members_rules.DEFAULT
 # --- 附表5 ------------------------------------------------------------------------------------
 
 
-def _round1(value):
+def _round1(value: float) -> float:
     return float(Decimal(str(value)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
 
 
-def _form5_all_groups(unit, *, as_of, baseline, params=None):
+def _form5_all_groups(
+    unit: Unit, *, as_of: datetime.date, baseline: datetime.date, params: SqlParams | None = None
+) -> Groups:
     """{(block, rank): {measure: n, "age_sum": years}} for blocks 1–3 and the new-field 妇联 (block 4)."""
     params = params or scope_params(unit, on=as_of, base=baseline)
     measures = {key: sum_case(cond) for key, cond in specs.conditions(specs.FORM5_HEADER).items()}
@@ -628,7 +675,7 @@ def _form5_all_groups(unit, *, as_of, baseline, params=None):
     groups = aggregate(
         params, measures=measures, group_by=["f.block", "f.rnk", "f.tier IS NULL"], leadership=True, headcounts=True
     )
-    result = {}
+    result: Groups = {}
     for (block, rnk, new_field), values in groups.items():
         block = specs.NEW_FIELD_BLOCK if new_field else block
         if block and rnk is not None:
@@ -638,7 +685,9 @@ def _form5_all_groups(unit, *, as_of, baseline, params=None):
     return result
 
 
-def form5_groups(unit, *, as_of, baseline, params=None):
+def form5_groups(
+    unit: Unit, *, as_of: datetime.date, baseline: datetime.date, params: SqlParams | None = None
+) -> Groups:
     """{(block, rank): {measure: n, "age_sum": years}} over the subtree's block units (1 query after the scope).
 
     Blocks 1–3 only: the new-field 妇联 are never in them (see _form5_all_groups for those).
@@ -651,9 +700,11 @@ def form5_groups(unit, *, as_of, baseline, params=None):
 FORM5_RANK_KEYS = {1: "r1", 2: "r2", 3: "r3", 4: "r3"}
 
 
-def _form5_sums(groups, keys, targets):
+def _form5_sums(
+    groups: Groups, keys: Sequence[str], targets: Callable[[int, str], Iterable[str]]
+) -> dict[str, dict[str, int]]:
     """{row key: {column key: sum}} of 附表5's groups; `targets(block, rank key)` names the rows each adds to."""
-    sums = {}
+    sums: dict[str, dict[str, int]] = {}
     for (block, rank), values in groups.items():
         for target in targets(block, FORM5_RANK_KEYS[rank]):
             acc = sums.setdefault(target, dict.fromkeys(keys, 0))
@@ -662,14 +713,14 @@ def _form5_sums(groups, keys, targets):
     return sums
 
 
-def _form5_cells(acc, columns, keys, label):
+def _form5_cells(acc: dict[str, int] | None, columns: list[Column], keys: Sequence[str], label: str) -> list[Any]:
     """The cells of one 附表5 row from its sums (all zero when nobody is in it), with the average age."""
     acc = acc or dict.fromkeys(keys, 0)
     avg = _round1(acc["age_sum"] / acc["total"]) if acc["total"] else DASH
     return _cells_from(columns, acc, {"item": label, "avg_age": avg, "note": ""})
 
 
-def _form5(snapshot, *, unit, as_of, baseline, user):
+def _form5(snapshot: Snapshot, *, unit: Unit, as_of: datetime.date, baseline: datetime.date, user: Any) -> None:
     every_group = _form5_all_groups(unit, as_of=as_of, baseline=baseline)
     groups = {key: values for key, values in every_group.items() if key[0] != specs.NEW_FIELD_BLOCK}
     new_field = {key: values for key, values in every_group.items() if key[0] == specs.NEW_FIELD_BLOCK}
@@ -677,7 +728,7 @@ def _form5(snapshot, *, unit, as_of, baseline, user):
     keys = [*specs.conditions(specs.FORM5_HEADER), "age_sum"]
     sums = _form5_sums(groups, keys, lambda block, rank: ("total", f"b{block}", f"b{block}{rank}"))
 
-    def cells(key, label):
+    def cells(key: str, label: str) -> list[Any]:
         return _form5_cells(sums.get(key), columns, keys, label)
 
     rows = [_row("total", "总计", "total", cells("total", "总计"), drill=True)]
@@ -723,7 +774,7 @@ def _form5(snapshot, *, unit, as_of, baseline, user):
         f"总计（{_value(by_key['total'], panel, 'total')}）应等于三个小计之和（{subtotal}）。",
         "total",
     )
-    held = {}
+    held: dict[int, int] = {}
     for (block, _rnk), values in groups.items():
         held[block] = held.get(block, 0) + values["held"]
     _cross_check(
@@ -737,11 +788,17 @@ def _form5(snapshot, *, unit, as_of, baseline, user):
 NEW_FIELD_ROLES = ("主席", "副主席", "执委")
 
 
-def _form5_new_field(snapshot, groups, columns, keys, groups_to_check):
+def _form5_new_field(
+    snapshot: Snapshot,
+    groups: Groups,
+    columns: list[Column],
+    keys: Sequence[str],
+    groups_to_check: list[tuple[str, list[str]]],
+) -> None:
     """附表5（新领域妇联）: 小计 and its 主席, 副主席, 执委 rows, with the same columns and checks as 附表5."""
     sums = _form5_sums(groups, keys, lambda _block, rank: ("nf", f"nf{rank}"))
 
-    def cells(key, label):
+    def cells(key: str, label: str) -> list[Any]:
         return _form5_cells(sums.get(key), columns, keys, label)
 
     rows = [_row("nf", "新领域妇联小计", "subtotal", cells("nf", "新领域妇联小计"), drill=True)]
@@ -770,7 +827,13 @@ def _form5_new_field(snapshot, groups, columns, keys, groups_to_check):
     )  # fmt: skip
 
 
-def _cross_check(snapshot, recount, *, form4_total=None, form5_subtotals=None):
+def _cross_check(
+    snapshot: Snapshot,
+    recount: Mapping[int, int],
+    *,
+    form4_total: Mapping[str, int] | None = None,
+    form5_subtotals: Mapping[int, int] | None = None,
+) -> None:
     """FORMS.md cross-table check: each block's 附表5 小计 equals its 附表4 扩员后合计 (same unit, same date).
 
     The other table's block total is, by definition, the number of distinct (unit, person) pairs
@@ -783,9 +846,11 @@ def _cross_check(snapshot, recount, *, form4_total=None, form5_subtotals=None):
         if form4_total is not None:
             after, subtotal = form4_total.get(f"b{number}_after", 0), other
             cell = f"4-1/total/{_form4_after_number(number)}"
-        else:
+        elif form5_subtotals is not None:
             after, subtotal = other, form5_subtotals.get(number, 0)
             cell = f"main/b{number}/1"
+        else:
+            raise TypeError("_cross_check needs form4_total or form5_subtotals")
         snapshot["checks"].append(
             {
                 "ok": after == subtotal,
@@ -795,12 +860,12 @@ def _cross_check(snapshot, recount, *, form4_total=None, form5_subtotals=None):
         )
 
 
-def _form4_after_number(block):
+def _form4_after_number(block: int) -> str:
     _header, columns = specs.build_header(specs.FORM4_HEADER)
     return next(c["number"] for c in columns if c["key"] == f"b{block}_after")
 
 
-BUILDERS = {1: _form1, 2: _form2, 3: _form3, 4: _form4, 5: _form5}
+BUILDERS: dict[int, Callable[..., None]] = {1: _form1, 2: _form2, 3: _form3, 4: _form4, 5: _form5}
 
 
 # --- drill-down -------------------------------------------------------------------------------
@@ -810,7 +875,15 @@ class CellNotFound(ValueError):
     """The row or column of a drill-down does not exist in that table for that unit."""
 
 
-def cell_people(form_no, *, unit, row, col, as_of=None, baseline=None):
+def cell_people(
+    form_no: int,
+    *,
+    unit: Unit,
+    row: str,
+    col: str,
+    as_of: datetime.date | None = None,
+    baseline: datetime.date | None = None,
+) -> tuple[str, str, list[Fact]]:
     """The facts (people, with the unit and post they are counted under) behind one cell.
 
     Uses the very condition that counted the cell (specs), so the list and the figure agree.
@@ -819,6 +892,7 @@ def cell_people(form_no, *, unit, row, col, as_of=None, baseline=None):
     as_of = _day(as_of, DEFAULT_AS_OF)
     baseline = _day(baseline, DEFAULT_BASELINE)
     params = scope_params(unit, on=as_of, base=baseline)
+    nodes: list[specs.Node]
     if form_no == 2:
         nodes = specs.FORM2_HEADER
     elif form_no == 4:
@@ -839,7 +913,7 @@ def cell_people(form_no, *, unit, row, col, as_of=None, baseline=None):
         col_label = "新领域妇联" + path[-1]
     unit_where, where, row_label = "1 = 1", col_cond, "合计"
     if form_no == 5:
-        row_conds = {"total": ("总计", "f.block > 0")}
+        row_conds: dict[str, tuple[str, str]] = {"total": ("总计", "f.block > 0")}
         for number, name, roles, _quota in specs.BLOCKS:
             row_conds[f"b{number}"] = (f"{name}小计", specs.block_cond(number))
             for (rank_key, rank_cond), role in zip(specs.FORM5_RANKS, roles, strict=True):
@@ -883,13 +957,13 @@ _POLITICAL = dict(codes.POLITICAL_STATUS)
 _EDUCATION = dict(codes.EDUCATION)
 
 
-def _yes_no(value):
+def _yes_no(value: object) -> str:
     return "是" if value else "否"
 
 
 # The column a drill-down list adds for what its cell counts: the people of a 少数民族 cell with
 # their 民族, of a 中共党员 cell with their 政治面貌, and so on. By the column key's ending or start.
-_DETAIL_COLUMNS = [
+_DETAIL_COLUMNS: list[tuple[tuple[str, ...], str, str, Callable[[Any], Any]]] = [
     (("minority",), "民族", "ethnicity", _ETHNICITY.get),
     (("party", "pol_"), "政治面貌", "political_status", _POLITICAL.get),
     (("edu_",), "文化程度", "education", _EDUCATION.get),
@@ -898,7 +972,7 @@ _DETAIL_COLUMNS = [
 ]
 
 
-def cell_detail_column(col):
+def cell_detail_column(col: str) -> tuple[str, str, Callable[[Any], Any]] | None:
     """(header, fact field, value formatter) of the column a drill-down list adds for column `col`, or None."""
     for marks, header, field, label in _DETAIL_COLUMNS:
         if any(col.endswith(m) or col.startswith(m) for m in marks):
@@ -906,7 +980,7 @@ def cell_detail_column(col):
     return None
 
 
-def _row_unit(unit, row, params, form_no):
+def _row_unit(unit: Unit, row: str, params: SqlParams, form_no: int) -> tuple[int, str, int | None]:
     """(id, name) of the unit behind row "u<id>" on the count date: a child of `unit` or `unit` itself (附表4), a district (附表2)."""
     try:
         pk = int(row.removeprefix("u"))

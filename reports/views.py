@@ -4,9 +4,12 @@ Views are thin: the unit comes through orgtree.access (404 outside the user's su
 role may view), the figures from reports.tables, the rendering from reports.html / reports.excel.
 """
 
+import datetime
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
@@ -14,34 +17,36 @@ from fedorg.dates import DEFAULT_BASELINE, as_of_from
 from fedorg.masking import mask_mobile
 from jobs.services import JobRefused, start_job
 from orgtree.access import can_see_personal_data, get_unit_for_user
+from orgtree.models import Unit
 
 from . import tables
 from .background import report_export_params, report_export_title, report_in_background, xlsx_filename
 from .excel import render_xlsx
 from .html import render_table
+from .snapshot import Snapshot
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def _form_no(form_no):
+def _form_no(form_no: int) -> int:
     if form_no not in tables.FORM_TITLES:
         raise Http404("没有这张附表。")
     return form_no
 
 
-def _as_of(request):
+def _as_of(request: HttpRequest) -> tuple[datetime.date, str]:
     """(as_of, error): the ?as_of= date, or today (with a Chinese message when it is not a date)."""
     return as_of_from(request.GET)
 
 
-def table_xlsx_bytes(unit, form_no, *, as_of, user=None):
+def table_xlsx_bytes(unit: Unit, form_no: int, *, as_of: datetime.date, user: Any = None) -> tuple[Snapshot, bytes]:
     """What the download button and `manage.py export_report` both write: the table with the unit's seal."""
     snapshot = tables.compute(form_no, unit=unit, as_of=as_of, user=user)
     return snapshot, render_xlsx(snapshot, seal=unit.seal_bytes())
 
 
 @login_required
-def report_index(request, pk):
+def report_index(request: HttpRequest, pk: int) -> HttpResponse:
     unit = get_unit_for_user(request.user, pk)
     as_of, error = _as_of(request)
     forms = [(number, f"附表{number}", title) for number, title in tables.FORM_TITLES.items()]
@@ -50,7 +55,7 @@ def report_index(request, pk):
 
 
 @login_required
-def report_table(request, pk, form_no):
+def report_table(request: HttpRequest, pk: int, form_no: int) -> HttpResponse:
     unit = get_unit_for_user(request.user, pk)
     as_of, error = _as_of(request)
     snapshot = tables.compute(_form_no(form_no), unit=unit, as_of=as_of, user=request.user)
@@ -66,7 +71,7 @@ def report_table(request, pk, form_no):
 
 
 @login_required
-def report_print(request, pk, form_no):
+def report_print(request: HttpRequest, pk: int, form_no: int) -> HttpResponse:
     unit = get_unit_for_user(request.user, pk)
     as_of, _error = _as_of(request)
     snapshot = tables.compute(_form_no(form_no), unit=unit, as_of=as_of, user=request.user)
@@ -76,7 +81,7 @@ def report_print(request, pk, form_no):
 
 
 @login_required
-def report_xlsx(request, pk, form_no):
+def report_xlsx(request: HttpRequest, pk: int, form_no: int) -> HttpResponse:
     unit = get_unit_for_user(request.user, pk)
     as_of, _error = _as_of(request)
     form_no = _form_no(form_no)
@@ -104,14 +109,14 @@ def report_xlsx(request, pk, form_no):
     return response
 
 
-def _quote(name):
+def _quote(name: str) -> str:
     from urllib.parse import quote
 
     return quote(name)
 
 
 @login_required
-def report_cell(request, pk, form_no):
+def report_cell(request: HttpRequest, pk: int, form_no: int) -> HttpResponse:
     """The people counted in one cell, each linking to her roster entry."""
     unit = get_unit_for_user(request.user, pk)
     as_of, error = _as_of(request)

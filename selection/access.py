@@ -5,7 +5,8 @@ object outside the subtree does not exist for the user; write=True also needs an
 A post's certificate is fetched through its post (members.access.get_post_for_user).
 """
 
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, TypeVar
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
@@ -14,8 +15,12 @@ from orgtree.access import visible_units
 
 from .models import Candidate, Meeting, RegisterEntry
 
+_Scoped = TypeVar("_Scoped", RegisterEntry, Candidate, Meeting)
 
-def _scoped(model, user, pk, *, write, message, related=()):
+
+def _scoped(
+    model: type[_Scoped], user: Any, pk: Any, *, write: bool, message: str, related: Sequence[str] = ()
+) -> _Scoped:
     try:
         obj = model.objects.filter(pk=pk, unit__in=visible_units(user)).select_related("unit", *related).first()
     except (ValueError, TypeError):

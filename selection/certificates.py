@@ -9,12 +9,17 @@ it. A number typed by hand (a roster import of certificates issued on paper) is 
 register as typed, and only when the register does not already give it to another post.
 """
 
+import datetime
+from collections.abc import Iterable, Sequence
+from typing import Any
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import QuerySet
 
 from fedorg.dates import cn_date
 from members.models import Post
-from orgtree.models import AuditEvent
+from orgtree.models import AuditEvent, Unit
 
 from .models import Certificate, CertificateCounter
 
@@ -29,7 +34,7 @@ APPOINTMENT_ROLES = [
 ]
 
 
-def kind_for(post):
+def kind_for(post: Post) -> Certificate.Kind | None:
     """聘任证书 for volunteers, 任职证书 for committee posts, none for delegates."""
     if post.role not in APPOINTMENT_ROLES:
         return None
@@ -38,16 +43,16 @@ def kind_for(post):
     return Certificate.Kind.APPOINTMENT
 
 
-def is_eligible(post):
+def is_eligible(post: Post) -> bool:
     return kind_for(post) is not None
 
 
-def issuing_unit_for(unit):
+def issuing_unit_for(unit: Unit) -> Unit:
     """The parent federation; a root unit (a city) issues its own."""
     return unit.parent if unit.parent_id else unit
 
 
-def eligible_posts(unit, *, on):
+def eligible_posts(unit: Unit, *, on: datetime.date) -> QuerySet[Post]:
     """Current committee posts of `unit` on `on`, highest post first, then by name."""
     posts = (
         Post.objects.current(on=on)
@@ -57,11 +62,11 @@ def eligible_posts(unit, *, on):
     return posts.order_by("role", "person__name", "pk")
 
 
-def _print_order(posts):
+def _print_order(posts: Iterable[Post]) -> list[Post]:
     return sorted(posts, key=lambda p: (p.rank, p.person.name, p.pk))
 
 
-def has_certificate(post):
+def has_certificate(post: Post) -> bool:
     try:
         return post.certificate is not None
     except Certificate.DoesNotExist:
@@ -69,7 +74,7 @@ def has_certificate(post):
 
 
 @transaction.atomic
-def issue_certificates(*, posts, actor, issued_on):
+def issue_certificates(*, posts: Sequence[Post], actor: Any, issued_on: datetime.date) -> list[Certificate]:
     """Number every post in `posts` that has no certificate yet; returns the new certificates.
 
     The posts are locked first (in pk order, so two batches cannot deadlock) and their
@@ -85,10 +90,10 @@ def issue_certificates(*, posts, actor, issued_on):
     if ineligible:
         names = "、".join(f"{p.person.name}（{p.get_role_display()}）" for p in ineligible)
         raise ValidationError(f"这些任职不发证书（代表不发证）：{names}。")
-    by_issuer = {}
+    by_issuer: dict[Unit, list[Post]] = {}
     for post in posts:
         by_issuer.setdefault(issuing_unit_for(post.unit), []).append(post)
-    issued = []
+    issued: list[Certificate] = []
     for issuer, group in by_issuer.items():
         counter, _ = CertificateCounter.objects.select_for_update().get_or_create(
             issuing_unit=issuer, year=issued_on.year
@@ -101,9 +106,11 @@ def issue_certificates(*, posts, actor, issued_on):
         if moved != 1:
             raise ValidationError("证书编号正在被他人分配，请稍后重试。")
         for seq, post in enumerate(group, start=first):
+            kind = kind_for(post)
+            assert kind is not None  # posts without a certificate were refused above
             certificate = Certificate.objects.create(
                 post=post,
-                kind=kind_for(post),
+                kind=kind,
                 issuing_unit=issuer,
                 year=issued_on.year,
                 seq=seq,
@@ -127,7 +134,7 @@ def issue_certificates(*, posts, actor, issued_on):
     return issued
 
 
-def typed_number_faults(entries):
+def typed_number_faults(entries: Sequence[tuple[Post | None, str]]) -> dict[int, str]:
     """{index: message} for the (post or None, number) pairs a roster import would record.
 
     A number may not be in the register for another post, nor twice in one file; a post whose
@@ -137,7 +144,8 @@ def typed_number_faults(entries):
     owner = dict(Certificate.objects.filter(number__in=numbers).values_list("number", "post_id"))
     post_ids = [post.pk for post, _number in entries if post is not None]
     current = {c.post_id: c for c in Certificate.objects.filter(post_id__in=post_ids)}
-    faults, first = {}, {}
+    faults: dict[int, str] = {}
+    first: dict[str, int] = {}
     for i, (post, number) in enumerate(entries):
         if number in owner and (post is None or owner[number] != post.pk):
             faults[i] = f"证书编号 {number} 已在证书登记簿中登记给另一任职，请核对。"
@@ -152,17 +160,24 @@ def typed_number_faults(entries):
     return faults
 
 
-def record_typed_numbers(entries, *, actor):
+def record_typed_numbers(
+    entries: Sequence[tuple[Post, str]], *, actor: Any
+) -> list[tuple[Post, dict[str, list[str | None]]]]:
     """Record (post, number) pairs checked by typed_number_faults; returns [(post, audit changes)]."""
     current = {c.post_id: c for c in Certificate.objects.filter(post_id__in=[p.pk for p, _n in entries])}
-    new, changed, changes = [], [], []
+    new: list[Certificate] = []
+    changed: list[Certificate] = []
+    changes: list[tuple[Post, dict[str, list[str | None]]]] = []
     for post, number in entries:
         mine = current.get(post.pk)
         if mine is None:
+            kind = kind_for(post)
+            if kind is None:  # the roster import refuses a number for a post without a certificate
+                raise ValueError(f"{post.get_role_display()}不发证书，不能登记证书编号 {number}。")
             new.append(
                 Certificate(
                     post=post,
-                    kind=kind_for(post),
+                    kind=kind,
                     issuing_unit=issuing_unit_for(post.unit),
                     number=number,
                     issued_on=post.start_date,
@@ -179,9 +194,9 @@ def record_typed_numbers(entries, *, actor):
     return changes
 
 
-def pages(posts, *, issuer):
+def pages(posts: Iterable[Post], *, issuer: Unit) -> list[dict[str, Any]]:
     """One printable page per numbered certificate, in print order."""
-    result = []
+    result: list[dict[str, Any]] = []
     for post in _print_order(posts):
         if not has_certificate(post):
             continue

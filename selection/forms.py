@@ -1,11 +1,14 @@
 """Forms of the selection path (register, candidates, vetting, meetings, 备案): parsing only; the
 rules live in selection.services."""
 
+from typing import Any, cast
+
 from django import forms
 
 from members import codes
 from members.forms import BirthMonthField, DateInput
 from members.models import Post
+from orgtree.models import Unit
 
 from .models import Filing, Meeting, RegisterEntry, WomenOrganisation
 from .services import ENTRY_FIELDS, FILING_FIELDS, MEETING_FIELDS, ORGANISATION_FIELDS, candidate_roles_for
@@ -20,17 +23,18 @@ class RegisterEntryForm(forms.ModelForm):
         fields = ENTRY_FIELDS
         widgets = {"note": forms.TextInput(), "id_number": forms.TextInput(attrs={"maxlength": 18})}
 
-    def __init__(self, *args, unit, **kwargs):
+    def __init__(self, *args: Any, unit: Unit, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["name"].widget.attrs["autofocus"] = True
-        self.fields["organisation"].queryset = WomenOrganisation.objects.filter(unit=unit).order_by("name")
-        self.fields["organisation"].empty_label = "（不是社会组织负责人）"
+        organisation = cast(forms.ModelChoiceField, self.fields["organisation"])  # the ForeignKey's form field
+        organisation.queryset = WomenOrganisation.objects.filter(unit=unit).order_by("name")
+        organisation.empty_label = "（不是社会组织负责人）"
         self.fields["source"].required = False
 
-    def clean_source(self):
+    def clean_source(self) -> str:
         return self.cleaned_data.get("source") or codes.SOURCE_OTHER
 
-    def _post_clean(self):
+    def _post_clean(self) -> None:
         """The service validates (ID checksum, birth month, unique ID in the unit)."""
 
 
@@ -40,7 +44,7 @@ class OrganisationForm(forms.ModelForm):
         fields = ORGANISATION_FIELDS
         widgets = {"note": forms.TextInput()}
 
-    def _post_clean(self):
+    def _post_clean(self) -> None:
         """The service validates."""
 
 
@@ -59,9 +63,10 @@ class ProposeForm(forms.Form):
     mode = forms.ChoiceField(label="任职方式", choices=Post.Mode.choices, initial=Post.Mode.PART_TIME)
     proposed_on = forms.DateField(label="提名日期", widget=DateInput())
 
-    def __init__(self, *args, unit, **kwargs):
+    def __init__(self, *args: Any, unit: Unit, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["role"].choices = [(r.value, r.label) for r in candidate_roles_for(unit)]
+        role = cast(forms.ChoiceField, self.fields["role"])
+        role.choices = [(r.value, r.label) for r in candidate_roles_for(unit)]
 
 
 class VetForm(forms.Form):
@@ -82,7 +87,7 @@ class MeetingForm(forms.ModelForm):
         fields = MEETING_FIELDS
         widgets = {"held_on": DateInput(), "note": forms.TextInput()}
 
-    def _post_clean(self):
+    def _post_clean(self) -> None:
         """The service validates."""
 
 
@@ -92,7 +97,7 @@ class FilingForm(forms.ModelForm):
         fields = FILING_FIELDS
         widgets = {"party_filed_on": DateInput(), "parent_filed_on": DateInput(), "note": forms.TextInput()}
 
-    def _post_clean(self):
+    def _post_clean(self) -> None:
         """The service validates."""
 
 

@@ -6,6 +6,8 @@ The tables keep the members_* (and reports_* for certificates) names they had be
 split out of members, so no row moved.
 """
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -57,7 +59,7 @@ class Certificate(models.Model):
             models.UniqueConstraint(fields=["issuing_unit", "year", "seq"], name="certificate_unique_seq"),
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.number
 
 
@@ -72,7 +74,7 @@ class CertificateCounter(models.Model):
         db_table = "reports_certificatecounter"
         constraints = [models.UniqueConstraint(fields=["issuing_unit", "year"], name="certificatecounter_unique")]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.issuing_unit_id}/{self.year}: {self.last_seq}"
 
 
@@ -102,7 +104,7 @@ class WomenOrganisation(models.Model):
         verbose_name_plural = "妇女社会组织"
         constraints = [models.UniqueConstraint(fields=["unit", "name"], name="womenorg_unique_name_per_unit")]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.name
 
 
@@ -150,15 +152,15 @@ class RegisterEntry(models.Model):
             )
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.name
 
-    def save(self, *args, **kwargs):
+    def save(self, *args: Any, **kwargs: Any) -> None:
         self.name_initials = pinyin_initials(self.name)
         super().save(*args, **kwargs)
 
     @property
-    def is_org_leader(self):
+    def is_org_leader(self) -> bool:
         return self.organisation_id is not None
 
 
@@ -181,10 +183,10 @@ class Meeting(models.Model):
         verbose_name_plural = "妇女群众会议"
         ordering = ["-held_on", "-pk"]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.unit.name} {self.held_on:%Y-%m-%d} 妇女群众会议"
 
-    def get_absolute_url(self):
+    def get_absolute_url(self) -> str:
         return reverse("selection:meeting", args=[self.pk])
 
 
@@ -230,7 +232,7 @@ class Candidate(models.Model):
             )
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.entry.name}（{self.get_status_display()}）"
 
 
@@ -252,5 +254,5 @@ class Filing(models.Model):
         verbose_name = "备案"
         verbose_name_plural = "备案"
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.meeting} 备案"

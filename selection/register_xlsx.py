@@ -17,8 +17,11 @@ category (其他 for a new entry); other blank cells mean "empty" (社工 means 
 """
 
 import datetime
+import io
 from collections import defaultdict
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import IO, Any, TypeVar
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -49,6 +52,7 @@ from .models import RegisterEntry, WomenOrganisation
 from .services import organisations_of, register_of
 
 QUERY_CHUNK = 500
+_T = TypeVar("_T")
 
 UNIT_CODE = Column("组织代码", "unit_code", 16, ("单位代码", "组织编码"))
 UNIT_NAME = Column("所属组织", "unit_name", 20)  # written by the export, ignored on import (the code decides)
@@ -98,7 +102,7 @@ class RegisterCellError:
     column: str | None
     message: str
 
-    def __str__(self):
+    def __str__(self) -> str:
         if self.row is None:
             return self.message
         return f"“{self.sheet}”表第{self.row}行 {self.column}：{self.message}"
@@ -111,27 +115,27 @@ class RegisterRowOutcome:
     action: str  # "add" | "update" | "unchanged"
     name: str
     unit_name: str
-    changes: dict = field(default_factory=dict)  # header -> [old, new]
+    changes: dict[str, list[str]] = field(default_factory=dict)  # header -> [old, new]
 
     ACTION_LABELS = {"add": "新增", "update": "更新", "unchanged": "未变"}
 
     @property
-    def action_label(self):
+    def action_label(self) -> str:
         return self.ACTION_LABELS[self.action]
 
 
 @dataclass
 class RegisterImportResult(ImportOutcome):
     dry_run: bool
-    rows: list = field(default_factory=list)
-    errors: list = field(default_factory=list)
+    rows: list[RegisterRowOutcome] = field(default_factory=list)
+    errors: list[RegisterCellError] = field(default_factory=list)
     file_refused: bool = False  # the file as a whole could not be read: no row to point at
     written: bool = False
 
-    def count(self, sheet, action):
+    def count(self, sheet: str, action: str) -> int:
         return sum(1 for r in self.rows if r.sheet == sheet and r.action == action)
 
-    def summary(self):
+    def summary(self) -> str:
         parts = []
         for sheet, noun, unit in ((ORGANISATION_SHEET, "妇女社会组织", "个"), (ENTRY_SHEET, "优秀女性", "人")):
             parts.append(
@@ -146,25 +150,32 @@ class _Row:
     sheet: str
     layout: SheetLayout
     number: int
-    raw: dict
-    values: dict = field(default_factory=dict)
+    raw: dict[str, Any]  # column key -> the cell as read
+    values: dict[str, Any] = field(default_factory=dict)  # column key -> the parsed value
     unit: Unit | None = None
-    existing: object = None
-    bad: set = field(default_factory=set)  # keys with an error
+    existing: Any = None  # the stored WomenOrganisation or RegisterEntry the row matched
+    bad: set[str] = field(default_factory=set)  # keys with an error
+
+    @property
+    def found_unit(self) -> Unit:
+        """The row's unit, once resolve_units found it (rows without one stop the import before planning)."""
+        if self.unit is None:
+            raise ValueError(f"“{self.sheet}”表第{self.number}行没有组织。")
+        return self.unit
 
 
 class _Importer:
-    def __init__(self, *, unit, actor, result):
+    def __init__(self, *, unit: Unit, actor: Any, result: RegisterImportResult) -> None:
         self.unit, self.actor, self.result = unit, actor, result
 
-    def err(self, row, key, message):
+    def err(self, row: _Row, key: str, message: str | ValidationError) -> None:
         if isinstance(message, ValidationError):
             message = " ".join(message.messages)
         self.result.errors.append(RegisterCellError(row.sheet, row.number, row.layout.column(key).header, message))
         row.bad.add(key)
 
     # parsing -------------------------------------------------------------------------------------
-    def _common(self, row, present):
+    def _common(self, row: _Row, present: set[str]) -> None:
         raw = row.raw
         for key, value in list(raw.items()):
             if isinstance(value, FormulaWithoutValue):
@@ -177,7 +188,7 @@ class _Importer:
                     self.err(row, key, f"不能超过 {limit} 个字（现有 {len(value)} 个字）。")
                 row.values[key] = value[:limit]
 
-    def parse_organisation(self, row, present):
+    def parse_organisation(self, row: _Row, present: set[str]) -> None:
         self._common(row, present)
         name = normalize_text(row.raw.get("name"), nfkc=False)
         if not name:
@@ -194,7 +205,7 @@ class _Importer:
             else:
                 self.err(row, "member_count", f"成员人数“{text[:20]}”应为整数，例如 30。")
 
-    def parse_entry(self, row, present):
+    def parse_entry(self, row: _Row, present: set[str]) -> None:
         self._common(row, present)
         raw, values = row.raw, row.values
         name = normalize_name(raw.get("name"))
@@ -262,7 +273,7 @@ class _Importer:
             values["organisation"] = normalize_text(raw.get("organisation"), nfkc=False)
 
     # units -----------------------------------------------------------------------------------------
-    def resolve_units(self, rows, present_by_sheet):
+    def resolve_units(self, rows: list[_Row], present_by_sheet: dict[str, set[str]]) -> None:
         codes_in_file = {normalize_text(r.raw.get("unit_code")) for r in rows} - {"", self.unit.code}
         by_code = {self.unit.code: self.unit}
         subtree = Unit.objects.subtree_of(self.unit)
@@ -279,13 +290,13 @@ class _Importer:
                 row.unit = unit
 
     # matching --------------------------------------------------------------------------------------
-    def match_organisations(self, rows):
+    def match_organisations(self, rows: list[_Row]) -> dict[tuple[int, str], WomenOrganisation]:
         unit_ids = {r.unit.pk for r in rows if r.unit}
-        stored = {}
+        stored: dict[tuple[int, str], WomenOrganisation] = {}
         for chunk in _chunks(unit_ids):
             for org in WomenOrganisation.objects.filter(unit_id__in=chunk):
                 stored[(org.unit_id, org.name)] = org
-        seen = {}
+        seen: dict[tuple[int, str], int] = {}
         for row in rows:
             if row.unit is None or not row.values.get("name"):
                 continue
@@ -297,16 +308,18 @@ class _Importer:
             row.existing = stored.get(key)
         return stored
 
-    def match_entries(self, rows):
+    def match_entries(self, rows: list[_Row]) -> None:
         unit_ids = {r.unit.pk for r in rows if r.unit}
-        by_id, by_name_birth, by_name = {}, defaultdict(list), defaultdict(list)
+        by_id: dict[tuple[int, str], RegisterEntry] = {}
+        by_name_birth: defaultdict[tuple[int, str, datetime.date | None], list[RegisterEntry]] = defaultdict(list)
+        by_name: defaultdict[tuple[int, str], list[RegisterEntry]] = defaultdict(list)
         for chunk in _chunks(unit_ids):
             for entry in RegisterEntry.objects.filter(unit_id__in=chunk).select_related("organisation"):
                 if entry.id_number:
                     by_id[(entry.unit_id, entry.id_number)] = entry
                 by_name_birth[(entry.unit_id, entry.name, entry.birth_date)].append(entry)
                 by_name[(entry.unit_id, entry.name)].append(entry)
-        claimed = {}  # existing entry pk or new key -> the file row that took it
+        claimed: dict[tuple[Any, ...], int] = {}  # existing entry pk or new key -> the file row that took it
         for row in rows:
             values = row.values
             if row.unit is None or not values.get("name") or row.bad:
@@ -335,7 +348,12 @@ class _Importer:
             claimed[key] = row.number
             row.existing = found
 
-    def resolve_entry_organisations(self, entry_rows, organisation_rows, stored):
+    def resolve_entry_organisations(
+        self,
+        entry_rows: list[_Row],
+        organisation_rows: list[_Row],
+        stored: dict[tuple[int, str], WomenOrganisation],
+    ) -> None:
         in_file = {(r.unit.pk, r.values["name"]) for r in organisation_rows if r.unit and not r.bad}
         for row in entry_rows:
             name = row.values.get("organisation")
@@ -350,11 +368,11 @@ class _Importer:
                 )
 
     # planning and writing --------------------------------------------------------------------------
-    def plan_organisations(self, rows, present):
+    def plan_organisations(self, rows: list[_Row], present: set[str]) -> None:
         keys = [k for k in ("field", "member_count", "contact", "note") if k in present]
         for row in rows:
             org = row.existing
-            changes = {}
+            changes: dict[str, tuple[Any, Any]] = {}
             if org is not None:
                 for key in keys:
                     if getattr(org, key) != row.values[key]:
@@ -367,16 +385,16 @@ class _Importer:
                     row.number,
                     action,
                     row.values["name"],
-                    row.unit.name,
+                    row.found_unit.name,
                     {ORGANISATION_LAYOUT.column(k).header: [_shown(o), _shown(n)] for k, (o, n) in changes.items()},
                 )
             )
 
-    def plan_entries(self, rows, present):
+    def plan_entries(self, rows: list[_Row], present: set[str]) -> None:
         for row in rows:
             entry = row.existing
             wanted = _entry_wanted(row.values, present, entry)
-            changes = {}
+            changes: dict[str, tuple[Any, Any]] = {}
             if entry is not None:
                 for key, new in wanted.items():
                     if key == "organisation":
@@ -393,22 +411,22 @@ class _Importer:
                     row.number,
                     action,
                     row.values["name"],
-                    row.unit.name,
+                    row.found_unit.name,
                     {ENTRY_LAYOUT.column(k).header: [_shown(o), _shown(n)] for k, (o, n) in changes.items()},
                 )
             )
 
-    def write(self, organisation_rows, entry_rows, reason):
-        events = []
+    def write(self, organisation_rows: list[_Row], entry_rows: list[_Row], reason: str) -> None:
+        events: list[AuditEvent] = []
 
-        def event(action, unit, obj, changes):
+        def event(action: str, unit: Unit | None, obj: Any, changes: dict[str, Any]) -> None:
             events.append(
                 services.audit_event(
                     actor=self.actor, action=action, unit=unit, obj=obj, changes=changes, reason=reason
                 )
             )
 
-        new_orgs = []
+        new_orgs: list[tuple[_Row, WomenOrganisation]] = []
         for row in organisation_rows:
             v = row.values
             if row.existing is None:
@@ -433,15 +451,15 @@ class _Importer:
         WomenOrganisation.objects.bulk_create([org for _row, org in new_orgs], batch_size=QUERY_CHUNK)
         for row, org in new_orgs:
             event("register.organisation", row.unit, org, {"name": [None, org.name]})
-        names = {(r.unit.pk, r.values["name"]) for r in entry_rows if r.values.get("organisation")}
-        orgs = {}
+        names = {(r.found_unit.pk, r.values["name"]) for r in entry_rows if r.values.get("organisation")}
+        orgs: dict[tuple[int, str], WomenOrganisation] = {}
         for chunk in _chunks({unit_id for unit_id, _name in names}):
             orgs.update({(o.unit_id, o.name): o for o in WomenOrganisation.objects.filter(unit_id__in=chunk)})
 
-        def organisation_of(row, name):
-            return orgs[(row.unit.pk, name)] if name else None
+        def organisation_of(row: _Row, name: str | None) -> WomenOrganisation | None:
+            return orgs[(row.found_unit.pk, name)] if name else None
 
-        new_entries = []
+        new_entries: list[tuple[_Row, RegisterEntry]] = []
         for row in entry_rows:
             wanted, changes = row.values["_wanted"], row.values["_changes"]
             if row.existing is None:
@@ -468,7 +486,7 @@ class _Importer:
         AuditEvent.objects.bulk_create(events, batch_size=QUERY_CHUNK)
 
 
-def _shown(value):
+def _shown(value: Any) -> str:
     if value is None or value == "":
         return ""
     if isinstance(value, bool):
@@ -478,9 +496,9 @@ def _shown(value):
     return str(value)
 
 
-def _entry_wanted(values, present, entry):
+def _entry_wanted(values: dict[str, Any], present: set[str], entry: RegisterEntry | None) -> dict[str, Any]:
     """The stored values a row asks for, after the blank-cell rules of the module docstring."""
-    wanted = {"name": values["name"]}
+    wanted: dict[str, Any] = {"name": values["name"]}
     if values.get("birth_date") is not None or entry is None:
         wanted["birth_date"] = values.get("birth_date")
     for key in ("id_number", "mobile"):
@@ -500,13 +518,21 @@ def _entry_wanted(values, present, entry):
     return wanted
 
 
-def _chunks(items, size=QUERY_CHUNK):
+def _chunks(items: Iterable[_T], size: int = QUERY_CHUNK) -> Iterator[list[_T]]:
     items = sorted(items, key=str)
     for start in range(0, len(items), size):
         yield items[start : start + size]
 
 
-def import_register(*, unit, file, actor, dry_run=False, filename="", budget=None):
+def import_register(
+    *,
+    unit: Unit,
+    file: bytes | str | IO[bytes],
+    actor: Any,
+    dry_run: bool = False,
+    filename: str = "",
+    budget: Budget | None = None,
+) -> RegisterImportResult:
     """Validate both sheets of a register workbook, then write all of it in one transaction, or nothing.
 
     Never raises for a bad file: a refused upload, an exceeded budget and every faulty cell are in
@@ -525,7 +551,7 @@ def import_register(*, unit, file, actor, dry_run=False, filename="", budget=Non
     importer = _Importer(unit=unit, actor=actor, result=result)
     try:
         data = read_file_bytes(file)
-        sheets = {}
+        sheets: dict[str, tuple[SheetLayout, Any]] = {}
         for layout in (ORGANISATION_LAYOUT, ENTRY_LAYOUT):
             found = read_sheet(data, budget=budget, layout=layout, optional=True)
             if found is not None:
@@ -534,7 +560,8 @@ def import_register(*, unit, file, actor, dry_run=False, filename="", budget=Non
             raise RosterFileError(
                 f"文件中没有可导入的档案：请使用下载的档案模板，在“{ENTRY_SHEET}”或“{ORGANISATION_SHEET}”表中填写。"
             )
-        present_by_sheet, rows_by_sheet = {}, {ORGANISATION_SHEET: [], ENTRY_SHEET: []}
+        present_by_sheet: dict[str, set[str]] = {}
+        rows_by_sheet: dict[str, list[_Row]] = {ORGANISATION_SHEET: [], ENTRY_SHEET: []}
         for name, (layout, (_title, _header_row, column_index, records)) in sheets.items():
             present_by_sheet[name] = set(column_index)
             rows_by_sheet[name] = [_Row(name, layout, number, raw) for number, raw in records]
@@ -550,7 +577,7 @@ def import_register(*, unit, file, actor, dry_run=False, filename="", budget=Non
         importer.resolve_entry_organisations(entry_rows, organisation_rows, stored)
         budget.check()
         if result.errors:
-            order = {ORGANISATION_SHEET: 0, ENTRY_SHEET: 1}
+            order: dict[str | None, int] = {ORGANISATION_SHEET: 0, ENTRY_SHEET: 1}
             result.errors.sort(key=lambda e: (order.get(e.sheet, 2), e.row or 0))
             return result
         importer.plan_organisations(organisation_rows, present_by_sheet.get(ORGANISATION_SHEET, set()))
@@ -581,11 +608,11 @@ def import_register(*, unit, file, actor, dry_run=False, filename="", budget=Non
 # --- export and template ----------------------------------------------------------------------------
 
 
-def _widths(columns):
+def _widths(columns: Sequence[Column]) -> list[int]:
     return [c.width for c in columns]
 
 
-def export_register(*, unit, actor, filename):
+def export_register(*, unit: Unit, actor: Any, filename: str) -> io.BytesIO:
     """The register file a user downloads (register_workbook, masked unless she may see the unit's
     personal data); when it carries full ID numbers and phones, one audit event records who took them."""
     show = can_see_personal_data(actor, unit)
@@ -597,7 +624,7 @@ def export_register(*, unit, actor, filename):
     return stream
 
 
-def register_workbook(unit, *, show_personal_data):
+def register_workbook(unit: Unit, *, show_personal_data: bool) -> tuple[io.BytesIO, int]:
     """(.xlsx stream, rows) of the unit's subtree register, both sheets; importing it back changes nothing.
 
     ID numbers and phones are masked for a user who may not see them.
@@ -617,7 +644,7 @@ def register_workbook(unit, *, show_personal_data):
             e.mobile if show_personal_data else mask_mobile(e.mobile),
             e.get_source_display(),
             "是" if e.is_social_worker else "",
-            e.organisation.name if e.organisation_id else "",
+            e.organisation.name if e.organisation is not None else "",
             e.note,
         ]
         for e in register_of(unit)
@@ -640,7 +667,7 @@ def register_workbook(unit, *, show_personal_data):
     return workbook_bytes(wb), len(entry_rows) + len(organisation_rows)
 
 
-def register_template(unit):
+def register_template(unit: Unit) -> io.BytesIO:
     """An empty register workbook with one example row per sheet (skipped on import) and drop-downs."""
     wb = Workbook()
     ws = wb.active

@@ -7,11 +7,13 @@ keyed by form field, or plain lists that name the woman at fault.
 """
 
 import datetime
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Max
+from django.db.models import Count, Max, QuerySet
 
 from members import rules, validators
 from members import services as members_services
@@ -41,7 +43,7 @@ CANDIDATE_ROLES = [r for r in Post.Role if r != Post.Role.DELEGATE]
 RESULT_LIMIT = 200
 
 
-def candidate_roles_for(unit):
+def candidate_roles_for(unit: Unit) -> list[Post.Role]:
     allowed = Post.CONGRESS_ROLES if unit.is_congress else Post.FEDERATION_ROLES
     return [r for r in allowed if r in CANDIDATE_ROLES]
 
@@ -49,7 +51,7 @@ def candidate_roles_for(unit):
 # --- the register (档案) ----------------------------------------------------------------------------
 
 
-def register_of(unit):
+def register_of(unit: Unit) -> QuerySet[RegisterEntry]:
     """Register entries of the unit and of every unit below it, by name."""
     return (
         RegisterEntry.objects.filter(unit__in=Unit.objects.subtree_of(unit))
@@ -58,7 +60,7 @@ def register_of(unit):
     )
 
 
-def search_register(unit, query, *, unmasked=False):
+def search_register(unit: Unit, query: str | None, *, unmasked: bool = False) -> list[RegisterEntry]:
     """The unit's (subtree's) register entries matching `query` the way a person search does
     (members.search.text_match: name, pinyin initials; the whole ID number or phone only for a
     searcher who sees them unmasked), or the whole register."""
@@ -69,7 +71,7 @@ def search_register(unit, query, *, unmasked=False):
     return list(entries[:RESULT_LIMIT])
 
 
-def organisations_of(unit):
+def organisations_of(unit: Unit) -> QuerySet[WomenOrganisation]:
     return (
         WomenOrganisation.objects.filter(unit__in=Unit.objects.subtree_of(unit))
         .select_related("unit")
@@ -78,7 +80,7 @@ def organisations_of(unit):
     )
 
 
-def _clean_entry(entry):
+def _clean_entry(entry: RegisterEntry) -> None:
     """Normalise a register entry in memory; {field: [messages]} raised as one ValidationError."""
     errors: dict[str, list[str]] = {}
     name = members_services._collect(errors, "name", validators.clean_person_name, entry.name)
@@ -96,7 +98,7 @@ def _clean_entry(entry):
             )
     mobile = members_services._collect(errors, "mobile", validators.clean_mobile, entry.mobile)
     entry.mobile = mobile if mobile is not None else entry.mobile
-    if entry.organisation_id is not None and entry.organisation.unit_id != entry.unit_id:
+    if entry.organisation is not None and entry.organisation.unit_id != entry.unit_id:
         errors.setdefault("organisation", []).append("所选妇女社会组织不在本组织的档案中。")
     if entry.id_number:
         clash = (
@@ -108,11 +110,11 @@ def _clean_entry(entry):
 
 
 @transaction.atomic
-def save_entry(*, unit, data, actor, entry=None):
+def save_entry(*, unit: Unit, data: Mapping[str, Any], actor: Any, entry: RegisterEntry | None = None) -> RegisterEntry:
     """Add a woman to the unit's register, or correct an entry (`entry`); audited with old → new."""
     if entry is None:
         entry = RegisterEntry(unit=unit)
-        before = {}
+        before: dict[str, Any] = {}
     else:
         entry = RegisterEntry.objects.select_for_update().get(pk=entry.pk)
         before = {name: getattr(entry, name) for name in ENTRY_FIELDS}
@@ -139,7 +141,7 @@ def save_entry(*, unit, data, actor, entry=None):
 
 
 @transaction.atomic
-def save_organisation(*, unit, data, actor):
+def save_organisation(*, unit: Unit, data: Mapping[str, Any], actor: Any) -> WomenOrganisation:
     """Add a women's social organisation to the unit's register."""
     organisation = WomenOrganisation(unit=unit, **{name: data[name] for name in ORGANISATION_FIELDS if name in data})
     organisation.name = (organisation.name or "").strip()
@@ -162,7 +164,16 @@ def save_organisation(*, unit, data, actor):
 
 
 @transaction.atomic
-def propose(*, entry, unit, role, method, mode, proposed_on, actor):
+def propose(
+    *,
+    entry: RegisterEntry,
+    unit: Unit,
+    role: str,
+    method: str,
+    mode: str,
+    proposed_on: datetime.date | None,
+    actor: Any,
+) -> tuple[Candidate, bool]:
     """Propose a woman of the register for `role` in `unit`: returns (candidate, created).
 
     She has at most one open candidacy per unit (candidate_one_open_per_unit): proposing her again
@@ -186,6 +197,7 @@ def propose(*, entry, unit, role, method, mode, proposed_on, actor):
     if unit.is_archived:
         errors.setdefault("role", []).append(f"{unit.name}已撤销，不能再提名人选。")
     members_services._raise(errors)
+    assert proposed_on is not None  # a missing date was refused above
     candidate = Candidate(
         unit=unit,
         entry=entry,
@@ -216,7 +228,15 @@ def propose(*, entry, unit, role, method, mode, proposed_on, actor):
 
 
 @transaction.atomic
-def vet(*, candidate, passed, vetted_on, body, note, actor):
+def vet(
+    *,
+    candidate: Candidate,
+    passed: bool,
+    vetted_on: datetime.date | None,
+    body: str | None,
+    note: str | None,
+    actor: Any,
+) -> Candidate:
     """Record the vetting (考核) of a candidate: passed or not, on a date, by a body, with a note."""
     candidate = Candidate.objects.select_for_update().select_related("entry").get(pk=candidate.pk)
     if candidate.status == Candidate.Status.APPOINTED:
@@ -232,6 +252,7 @@ def vet(*, candidate, passed, vetted_on, body, note, actor):
     if not body:
         errors["body"] = ["请填写考核单位，例如 街道党工委、区妇联。"]
     members_services._raise(errors)
+    assert vetted_on is not None  # a missing date was refused above
     old = candidate.get_status_display()
     candidate.status = Candidate.Status.PASSED if passed else Candidate.Status.FAILED
     candidate.vetted_on, candidate.vetting_body, candidate.vetting_note = vetted_on, body[:100], (note or "")[:200]
@@ -250,7 +271,7 @@ def vet(*, candidate, passed, vetted_on, body, note, actor):
     return candidate
 
 
-def candidates_of(unit):
+def candidates_of(unit: Unit) -> QuerySet[Candidate]:
     return (
         Candidate.objects.filter(unit=unit)
         .select_related("entry", "post", "post__meeting")
@@ -266,19 +287,19 @@ class LookAhead:
     quota: rules.Quota | None
     now: rules.Tally
     after: rules.Tally
-    pending: list = field(default_factory=list)  # vetted candidates, not yet appointed
-    already_serving: list = field(default_factory=list)  # of them, women who already hold a post here
+    pending: list[Candidate] = field(default_factory=list)  # vetted candidates, not yet appointed
+    already_serving: list[Candidate] = field(default_factory=list)  # of them, women who already hold a post here
 
     @property
-    def compliant_now(self):
+    def compliant_now(self) -> bool:
         return rules.reaches_quota(self.quota, total=self.now.total, head=self.now.head, vice=self.now.vice)
 
     @property
-    def compliant_after(self):
+    def compliant_after(self) -> bool:
         return rules.reaches_quota(self.quota, total=self.after.total, head=self.after.head, vice=self.after.vice)
 
 
-def look_ahead(unit, *, on, now=None):
+def look_ahead(unit: Unit, *, on: datetime.date, now: rules.Tally | None = None) -> LookAhead:
     """The unit's tally on `on`, and the tally if every vetted candidate were appointed (rules.reaches_quota).
 
     Each woman counts once: a candidate who already holds a current leadership post in the unit is
@@ -304,7 +325,7 @@ def look_ahead(unit, *, on, now=None):
         if candidate.entry.person_id in serving:
             already.append(candidate)
             continue
-        group = rules.ROLE_GROUP[candidate.role]
+        group = rules.ROLE_GROUP[Post.Role(candidate.role)]
         setattr(after, group, getattr(after, group) + 1)
     return LookAhead(unit, rules.quota_for(unit), now, after, pending, already)
 
@@ -313,7 +334,7 @@ def look_ahead(unit, *, on, now=None):
 
 
 @transaction.atomic
-def create_meeting(*, unit, data, actor):
+def create_meeting(*, unit: Unit, data: Mapping[str, Any], actor: Any) -> Meeting:
     """Record a 妇女群众会议 of the unit (date, place, attendance)."""
     meeting = Meeting(unit=unit, **{name: data[name] for name in MEETING_FIELDS if name in data})
     meeting.place = (meeting.place or "").strip()
@@ -341,7 +362,7 @@ def create_meeting(*, unit, data, actor):
     return meeting
 
 
-def _person_for(entry, *, actor, unit):
+def _person_for(entry: RegisterEntry, *, actor: Any, unit: Unit) -> Person:
     """The Person a register entry becomes: hers if already linked or registered by ID number, else a new one."""
     person = entry.person
     if person is None and entry.id_number:
@@ -372,12 +393,12 @@ def _person_for(entry, *, actor, unit):
 
 @dataclass
 class MeetingAppointment:
-    posts: list
-    already: list  # candidates this meeting had appointed before (a second click)
+    posts: list[Post]
+    already: list[Candidate]  # candidates this meeting had appointed before (a second click)
 
 
 @transaction.atomic
-def appoint_at_meeting(*, meeting, candidate_ids, actor):
+def appoint_at_meeting(*, meeting: Meeting, candidate_ids: Iterable[int | str], actor: Any) -> MeetingAppointment:
     """Appoint the chosen vetted candidates at `meeting`: all their posts, dated that day, or none.
 
     The meeting row is locked first, so a second submission (a double click, two tabs) waits for the
@@ -398,7 +419,9 @@ def appoint_at_meeting(*, meeting, candidate_ids, actor):
     )
     if len(candidates) != len(ids):
         raise ValidationError("所选人选不属于本组织。")
-    errors, posts, already = [], [], []
+    errors: list[str] = []
+    posts: list[Post] = []
+    already: list[Candidate] = []
     for candidate in candidates:
         name = candidate.entry.name
         if candidate.status == Candidate.Status.APPOINTED:
@@ -436,14 +459,14 @@ def appoint_at_meeting(*, meeting, candidate_ids, actor):
     return MeetingAppointment(posts=posts, already=already)
 
 
-def meeting_posts(meeting):
+def meeting_posts(meeting: Meeting) -> list[Post]:
     """The posts a meeting made, highest first, with their person and certificate."""
     return list(
         Post.objects.filter(meeting=meeting).select_related("person", "unit", "unit__parent", "certificate").by_rank()
     )
 
 
-def meetings_of(unit):
+def meetings_of(unit: Unit) -> QuerySet[Meeting]:
     return Meeting.objects.filter(unit=unit).annotate(post_count=Count("posts")).select_related("filing")
 
 
@@ -451,7 +474,7 @@ def meetings_of(unit):
 
 
 @transaction.atomic
-def record_filing(*, meeting, data, actor):
+def record_filing(*, meeting: Meeting, data: Mapping[str, Any], actor: Any) -> tuple[Filing, bool]:
     """Record that a meeting's result was filed with the party organisation and the parent federation.
 
     One filing per meeting; a second submission (a double click) returns the first: (filing, created).
@@ -505,7 +528,7 @@ class FilingStatus:
     filed: int
 
     @property
-    def state(self):
+    def state(self) -> str:
         if not self.meetings:
             return "未开会"
         if self.filed >= self.meetings:
@@ -513,7 +536,7 @@ class FilingStatus:
         return "待备案"
 
 
-def filing_overview(unit):
+def filing_overview(unit: Unit) -> list[FilingStatus]:
     """Every active unit below `unit` that selects by quota (streets, townships, communities, villages):
     its meetings, posts made at them, and how many were filed. Three queries whatever the subtree."""
     units = list(
@@ -525,7 +548,7 @@ def filing_overview(unit):
         .order_by("lft")
     )
     ids = [u.pk for u in units]
-    meetings = {
+    meetings: dict[int, Mapping[str, Any]] = {
         row["unit_id"]: row
         for row in Meeting.objects.filter(unit_id__in=ids)
         .values("unit_id")
@@ -537,9 +560,9 @@ def filing_overview(unit):
         .annotate(n=Count("id"))
         .values_list("meeting__unit_id", "n")
     )
-    rows = []
+    rows: list[FilingStatus] = []
     for u in units:
-        m = meetings.get(u.pk, {})
+        m: Mapping[str, Any] = meetings.get(u.pk, {})
         rows.append(
             FilingStatus(
                 unit_id=u.pk,

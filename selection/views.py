@@ -5,12 +5,16 @@ Thin views: fetch through selection.access / members.access / orgtree.access (40
 that may not act), parse with a form, call selection.services, render.
 """
 
+from collections.abc import Callable, Iterable
+from typing import Any
+
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.http import FileResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -34,6 +38,7 @@ from members.views_excel import (
     spent_upload,
 )
 from orgtree.access import can_see_personal_data, get_unit_for_user, visible_breadcrumb, visible_units
+from orgtree.models import Unit
 
 from . import certificates
 from . import services as selection
@@ -48,21 +53,22 @@ from .forms import (
     RegisterSearchForm,
     VetForm,
 )
-from .models import Candidate, Certificate, Filing
+from .models import Candidate, Certificate, Filing, Meeting
 from .register_xlsx import (
     ENTRY_SHEET,
     ORGANISATION_SHEET,
+    RegisterImportResult,
     export_register,
     import_register,
     register_template,
 )
 
 
-def _page(user, unit, **context):
+def _page(user: Any, unit: Unit, **context: Any) -> dict[str, Any]:
     return {"unit": unit, "breadcrumb": visible_breadcrumb(user, unit), **context}
 
 
-def _default_role(unit):
+def _default_role(unit: Unit) -> Post.Role:
     return Post.Role.MEMBER if unit.is_congress else Post.Role.EXECUTIVE
 
 
@@ -70,9 +76,9 @@ def _default_role(unit):
 
 
 @login_required
-def selection_page(request, pk):
+def selection_page(request: HttpRequest, pk: int) -> HttpResponse:
     """Where a unit stands on the path: its candidates by status, its meetings, and the look-ahead."""
-    user = request.user
+    user: Any = request.user  # signed in (login_required): our User
     unit = get_unit_for_user(user, pk)
     today = timezone.localdate()
     context = _page(
@@ -91,9 +97,9 @@ def selection_page(request, pk):
 
 
 @login_required
-def register(request, pk):
+def register(request: HttpRequest, pk: int) -> HttpResponse:
     """The register of the unit and its subtree, searchable like people."""
-    user = request.user
+    user: Any = request.user  # signed in (login_required): our User
     unit = get_unit_for_user(user, pk)
     form = RegisterSearchForm(request.GET or None)
     query = form.cleaned_data["q"] if form.is_valid() else ""
@@ -114,7 +120,7 @@ def register(request, pk):
 
 
 @login_required
-def register_xlsx(request, pk):
+def register_xlsx(request: HttpRequest, pk: int) -> HttpResponseBase:
     """The register of the unit's subtree as .xlsx (both sheets); ID numbers and phones masked for users who may not see them."""
     unit = get_unit_for_user(request.user, pk)
     filename = f"{unit.code}-{unit.name}-优秀女性档案.xlsx"
@@ -123,7 +129,7 @@ def register_xlsx(request, pk):
 
 
 @login_required
-def register_template_xlsx(request, pk):
+def register_template_xlsx(request: HttpRequest, pk: int) -> HttpResponseBase:
     unit = get_unit_for_user(request.user, pk)
     return FileResponse(register_template(unit), as_attachment=True, filename=f"{unit.code}-档案模板.xlsx")
 
@@ -139,12 +145,14 @@ class RegisterUploadForm(forms.Form):
     )
 
 
-def _register_import_page(request, unit, status=200, **context):
+def _register_import_page(request: HttpRequest, unit: Unit, status: int = 200, **context: Any) -> HttpResponse:
     context.setdefault("form", RegisterUploadForm())
     return render(request, "selection/register_import.html", _page(request.user, unit, **context), status=status)
 
 
-def _register_result_page(request, unit, result, token, filename):
+def _register_result_page(
+    request: HttpRequest, unit: Unit, result: RegisterImportResult, token: str, filename: str
+) -> HttpResponse:
     changed = [r for r in result.rows if r.action != "unchanged"]
     return _register_import_page(
         request,
@@ -162,7 +170,7 @@ def _register_result_page(request, unit, result, token, filename):
 
 
 @login_required
-def register_import(request, pk):
+def register_import(request: HttpRequest, pk: int) -> HttpResponse:
     """Upload a register workbook: a dry run shows what would change, or lists every fault by sheet, row and column."""
     unit = get_unit_for_user(request.user, pk, write=True)
     refusal = oversized_upload(request)
@@ -191,7 +199,7 @@ def register_import(request, pk):
 
 @login_required
 @require_POST
-def register_import_confirm(request, pk):
+def register_import_confirm(request: HttpRequest, pk: int) -> HttpResponse:
     """Write the previewed register file: the engine runs again, all or nothing, once per upload (RosterImport token)."""
     unit = get_unit_for_user(request.user, pk, write=True)
     token = request.POST.get("token", "")[:64]
@@ -206,7 +214,8 @@ def register_import_confirm(request, pk):
     path, filename = upload
     try:
         with transaction.atomic():
-            claim = RosterImport.objects.create(token=token, unit=unit, actor=request.user, filename=filename[:255])
+            actor: Any = request.user  # signed in (login_required): our User
+            claim = RosterImport.objects.create(token=token, unit=unit, actor=actor, filename=filename[:255])
             result = import_register(unit=unit, file=path.read_bytes(), actor=request.user, filename=filename)
             if result.written:
                 claim.rows, claim.summary = result.row_count, result.summary()
@@ -228,7 +237,16 @@ def register_import_confirm(request, pk):
     return redirect("selection:register", unit.pk)
 
 
-def _register_form(request, unit, form, *, save, done, template="selection/register_form.html", **context):
+def _register_form(
+    request: HttpRequest,
+    unit: Unit,
+    form: forms.BaseForm,
+    *,
+    save: Callable[[dict[str, Any]], Any],
+    done: Callable[[Any], str],
+    template: str = "selection/register_form.html",
+    **context: Any,
+) -> HttpResponse:
     """A register page's form: on a valid POST call `save(cleaned_data)` (a selection.services service),
     say `done(result)` and go back to the register; else show the form with the service's errors."""
     if request.method == "POST" and form.is_valid():
@@ -243,7 +261,7 @@ def _register_form(request, unit, form, *, save, done, template="selection/regis
 
 
 @login_required
-def register_add(request, pk):
+def register_add(request: HttpRequest, pk: int) -> HttpResponse:
     unit = get_unit_for_user(request.user, pk, write=True)
     return _register_form(
         request,
@@ -255,7 +273,7 @@ def register_add(request, pk):
 
 
 @login_required
-def register_edit(request, pk):
+def register_edit(request: HttpRequest, pk: int) -> HttpResponse:
     entry = get_entry_for_user(request.user, pk, write=True)
     unit = entry.unit
     return _register_form(
@@ -269,7 +287,7 @@ def register_edit(request, pk):
 
 
 @login_required
-def organisation_add(request, pk):
+def organisation_add(request: HttpRequest, pk: int) -> HttpResponse:
     unit = get_unit_for_user(request.user, pk, write=True)
     return _register_form(
         request,
@@ -285,7 +303,7 @@ def organisation_add(request, pk):
 
 
 @login_required
-def propose(request, pk):
+def propose(request: HttpRequest, pk: int) -> HttpResponse:
     """Propose a woman of the register as a candidate in her unit; the register's button posts here at once."""
     entry = get_entry_for_user(request.user, pk, write=True)
     unit = entry.unit
@@ -318,7 +336,7 @@ def propose(request, pk):
 
 
 @login_required
-def candidate_vet(request, pk):
+def candidate_vet(request: HttpRequest, pk: int) -> HttpResponse:
     candidate = get_candidate_for_user(request.user, pk, write=True)
     unit = candidate.unit
     form = VetForm(request.POST or None, initial={"vetted_on": timezone.localdate(), "passed": "1"})
@@ -337,7 +355,7 @@ def candidate_vet(request, pk):
 
 
 @login_required
-def meeting_add(request, pk):
+def meeting_add(request: HttpRequest, pk: int) -> HttpResponse:
     unit = get_unit_for_user(request.user, pk, write=True)
     form = MeetingForm(request.POST or None, initial={"held_on": timezone.localdate()})
     if request.method == "POST" and form.is_valid():
@@ -351,14 +369,14 @@ def meeting_add(request, pk):
     return render(request, "selection/meeting_form.html", _page(request.user, unit, form=form))
 
 
-def _may_issue(user, unit):
+def _may_issue(user: Any, unit: Unit) -> tuple[bool, Unit]:
     """Certificates are issued by the federation above the unit: may this user act for it?"""
     issuer = certificates.issuing_unit_for(unit)
     return user.can_edit and visible_units(user).filter(pk=issuer.pk).exists(), issuer
 
 
-def _meeting_context(request, meeting, **extra):
-    user = request.user
+def _meeting_context(request: HttpRequest, meeting: Meeting, **extra: Any) -> dict[str, Any]:
+    user: Any = request.user
     unit = meeting.unit
     posts = selection.meeting_posts(meeting)
     may_issue, issuer = _may_issue(user, unit)
@@ -388,14 +406,14 @@ def _meeting_context(request, meeting, **extra):
 
 
 @login_required
-def meeting_detail(request, pk):
+def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = get_meeting_for_user(request.user, pk)
     return render(request, "selection/meeting.html", _meeting_context(request, meeting))
 
 
 @login_required
 @require_POST
-def meeting_appoint(request, pk):
+def meeting_appoint(request: HttpRequest, pk: int) -> HttpResponse:
     """Appoint the ticked vetted candidates at this meeting: all posts in one transaction, or none."""
     meeting = get_meeting_for_user(request.user, pk, write=True)
     ids = [v for v in request.POST.getlist("candidate") if v.isdigit()]
@@ -413,7 +431,7 @@ def meeting_appoint(request, pk):
 
 @login_required
 @require_POST
-def meeting_certificates(request, pk):
+def meeting_certificates(request: HttpRequest, pk: int) -> HttpResponse:
     """Number the certificates of the posts this meeting made (the federation above issues them)."""
     meeting = get_meeting_for_user(request.user, pk, write=True)
     may_issue, issuer = _may_issue(request.user, meeting.unit)
@@ -443,7 +461,7 @@ def meeting_certificates(request, pk):
 
 @login_required
 @require_POST
-def filing_record(request, pk):
+def filing_record(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = get_meeting_for_user(request.user, pk, write=True)
     form = FilingForm(request.POST)
     if form.is_valid():
@@ -463,8 +481,8 @@ def filing_record(request, pk):
 FILING_HEADERS = ["序号", "姓名", "妇联职务", "产生方式", "任职方式", "社工", "社会组织负责人", "任职时间", "证书编号"]
 
 
-def _filing_rows(posts):
-    rows = []
+def _filing_rows(posts: Iterable[Post]) -> list[list[Any]]:
+    rows: list[list[Any]] = []
     for n, post in enumerate(posts, start=1):
         person = post.person
         rows.append(
@@ -484,7 +502,7 @@ def _filing_rows(posts):
     return rows
 
 
-def _filing_lines(meeting, filing):
+def _filing_lines(meeting: Meeting, filing: Filing | None) -> dict[str, str]:
     """The 备案表's heading, meeting, filing and signature lines: the same on paper and in Excel."""
     unit = meeting.unit
     if filing:
@@ -501,7 +519,7 @@ def _filing_lines(meeting, filing):
 
 
 @login_required
-def filing_print(request, pk):
+def filing_print(request: HttpRequest, pk: int) -> HttpResponse:
     """备案表: who was selected at the meeting, how, and with which certificate; printable on A4."""
     meeting = get_meeting_for_user(request.user, pk)
     posts = selection.meeting_posts(meeting)
@@ -517,7 +535,7 @@ def filing_print(request, pk):
 
 
 @login_required
-def filing_xlsx(request, pk):
+def filing_xlsx(request: HttpRequest, pk: int) -> HttpResponseBase:
     meeting = get_meeting_for_user(request.user, pk)
     wb = Workbook()
     ws = wb.active
@@ -537,7 +555,7 @@ def filing_xlsx(request, pk):
 
 
 @login_required
-def filing_overview(request, pk):
+def filing_overview(request: HttpRequest, pk: int) -> HttpResponse:
     """The parent's view: which units below have met, appointed and filed."""
     unit = get_unit_for_user(request.user, pk)
     rows = selection.filing_overview(unit)
@@ -550,7 +568,7 @@ def filing_overview(request, pk):
 # --- certificates ----------------------------------------------------------------------------
 
 
-def _issuing_unit_for_user(user, unit):
+def _issuing_unit_for_user(user: Any, unit: Unit) -> Unit:
     """The federation above `unit` issues its certificates; the user must be able to act for it."""
     issuer = certificates.issuing_unit_for(unit)
     if not visible_units(user).filter(pk=issuer.pk).exists() or not user.can_edit:
@@ -559,7 +577,7 @@ def _issuing_unit_for_user(user, unit):
 
 
 @login_required
-def post_certificate(request, pk):
+def post_certificate(request: HttpRequest, pk: int) -> HttpResponse:
     post = get_post_for_user(request.user, pk)
     issuer = _issuing_unit_for_user(request.user, post.unit)
     form = IssueForm(request.POST or None, initial={"issued_on": timezone.localdate()})
@@ -584,7 +602,7 @@ def post_certificate(request, pk):
 
 
 @login_required
-def unit_certificates(request, pk):
+def unit_certificates(request: HttpRequest, pk: int) -> HttpResponse:
     """Batch print: every current post of the unit that earns a certificate, one A4 page each."""
     unit = get_unit_for_user(request.user, pk, write=True)
     issuer = _issuing_unit_for_user(request.user, unit)

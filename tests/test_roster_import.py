@@ -129,6 +129,15 @@ def test_title_rows_above_the_header_are_skipped_and_rows_are_numbered_as_in_exc
     assert result.error_lines() == ["第4行 手机号码：手机号码“123”不是有效的 11 位大陆手机号。"]
 
 
+def test_a_delegate_row_with_a_certificate_number_is_refused_at_the_check(tree, staff_a):
+    """A delegate gets no certificate, so her typed number has no kind to be recorded under: the
+    check names the cell, where the write used to fail the whole file as a concurrent change."""
+    rows = [entry(tree.street_a, role="代表", certificate_no="手写-9")]
+    result = run(tree.district_a, rows, actor=staff_a)
+    assert not result.written
+    assert result.error_lines() == ["第2行 证书编号：代表不发证书，证书编号请留空。"]
+
+
 def test_full_width_headers_and_values_with_stray_spaces_are_understood(tree):
     headers = [f" {h[0]}　{h[1:]} " if len(h) > 1 else h for h in HEADERS]  # 姓　名 with ideographic space
     row = entry(

@@ -492,6 +492,12 @@ class _Engine:
         """证书编号 typed in the file against the certificate register (selection/certificates.py, which
         answers members.signals.roster_certificates_checking)."""
         typed = [r for r in rows if r.values.get("certificate_no") and "certificate_no" not in r.bad]
+        # A delegate's post has no certificate (selection.certificates.kind_for): her number has no
+        # kind to be recorded under, and recording it failed the whole import at the write.
+        delegates = [r for r in typed if r.values.get("role") == Post.Role.DELEGATE]
+        for row in delegates:
+            self.err.add(row, "certificate_no", "代表不发证书，证书编号请留空。")
+        typed = [r for r in typed if r.values.get("role") != Post.Role.DELEGATE]
         if not typed:
             return
         entries = [(r.post, r.values["certificate_no"]) for r in typed]
