@@ -38,14 +38,20 @@ def _is_address(text: str) -> bool:
 
 
 def allow(scope: str, who: str, limit: int, window: int = 60) -> bool:
-    """True while `who` has made at most `limit` calls in `scope` in the current `window` seconds."""
+    """True while `who` has made at most `limit` calls in `scope` in the current `window` seconds.
+
+    Atomic without a lock: each allowed call takes a numbered slot with the cache's `add`, which
+    only one caller can win (the database cache's key is unique), so no race lets a call past
+    `limit`. (`incr` would read, add and write back: two calls at once could both pass.)
+    A hint of the slots taken saves trying them one by one; every slot below it is taken.
+    """
     cache = caches["shared"]
     bucket = int(time.time() // window)
-    key = f"ratelimit:{scope}:{who or 'unknown'}:{bucket}"
-    cache.add(key, 0, timeout=window + 5)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.add(key, 1, timeout=window + 5)
-        count = 1
-    return count <= limit
+    base = f"ratelimit:{scope}:{who or 'unknown'}:{bucket}"
+    timeout = window + 5
+    taken = cache.get(f"{base}:n") or 0
+    for slot in range(taken + 1, limit + 1):
+        if cache.add(f"{base}:{slot}", 1, timeout=timeout):
+            cache.set(f"{base}:n", slot, timeout=timeout)
+            return True
+    return False

@@ -150,3 +150,12 @@ def test_sixteen_concurrent_job_starts_leave_at_most_the_cap_active(tree, staff_
     active = Job.objects.active().filter(requester=staff_a).count()
     assert active == job_services.MAX_ACTIVE_PER_USER == results.count("started")
     assert results.count("refused") == 16 - active
+
+
+def test_twelve_concurrent_uploads_from_one_address_pass_the_limit_exactly(db):
+    """Issue 25: the limits are enforced atomically; 12 calls at once against a limit of 5 let exactly 5 through."""
+    from fedorg import ratelimit
+
+    results, errors = run_in_threads(12, lambda i: ratelimit.allow("race-probe", "203.0.113.9", limit=5))
+    assert errors == []
+    assert results.count(True) == 5
