@@ -1,19 +1,27 @@
 """The requester's background jobs: list, progress page (and its JSON for polling), cancel, download."""
 
+from __future__ import annotations
+
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, JsonResponse
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from orgtree.http import AuthenticatedHttpRequest
+
 from . import services
 from .access import get_job_for_user, jobs_of
+from .models import Job
 
 LIST_LIMIT = 30
 
 
-def status_data(job):
+def status_data(job: Job) -> dict[str, Any]:
     return {
         "id": job.pk,
         "title": job.title,
@@ -29,12 +37,12 @@ def status_data(job):
 
 
 @login_required
-def job_list(request):
+def job_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(request, "jobs/list.html", {"jobs": jobs_of(request.user)[:LIST_LIMIT]})
 
 
 @login_required
-def job_detail(request, pk):
+def job_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     job = get_job_for_user(request.user, pk)
     if request.GET.get("format") == "json":
         return JsonResponse(status_data(job))
@@ -43,7 +51,7 @@ def job_detail(request, pk):
 
 @login_required
 @require_POST
-def job_cancel(request, pk):
+def job_cancel(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     job = get_job_for_user(request.user, pk)
     if job.is_active:
         services.cancel_job(job)
@@ -52,7 +60,7 @@ def job_cancel(request, pk):
 
 
 @login_required
-def job_download(request, pk):
+def job_download(request: AuthenticatedHttpRequest, pk: int) -> HttpResponseBase:
     job = get_job_for_user(request.user, pk)
     path = services.download(job=job, actor=request.user)
     if path is None:
