@@ -1,6 +1,12 @@
 """Idle session expiry without a session write on every request."""
 
+from __future__ import annotations
+
 import time
+from collections.abc import Callable
+
+from django.http import HttpRequest
+from django.http.response import HttpResponseBase
 
 REFRESH_KEY = "_fedorg_seen"
 REFRESH_EVERY_SECONDS = 60
@@ -14,10 +20,10 @@ class IdleSessionRefreshMiddleware:
     Sits after SessionMiddleware.
     """
 
-    def __init__(self, get_response):
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
         self.get_response = get_response
 
-    def __call__(self, request):
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
         session = getattr(request, "session", None)
         if session is not None and session.session_key:
             now = int(time.time())
