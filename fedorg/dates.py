@@ -5,7 +5,11 @@ campaign (哈妇发〔2016〕8号) is the default. These constants are the only 
 are written down.
 """
 
+from __future__ import annotations
+
 import datetime
+from collections.abc import Mapping
+from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -90,7 +94,7 @@ def parse_count_date(value: datetime.date | str | None, default: datetime.date |
     return day
 
 
-def as_of_from(query, default: datetime.date | None = None) -> tuple[datetime.date, str]:
+def as_of_from(query: Mapping[str, str], default: datetime.date | None = None) -> tuple[datetime.date, str]:
     """(count date, error) from a page's ?as_of= (or the rosters' older ?on=).
 
     Every page that counts reads its date here, so the same link gives the same day everywhere.
@@ -108,7 +112,7 @@ def as_of_from(query, default: datetime.date | None = None) -> tuple[datetime.da
 class CountDateField(forms.DateField):
     """A form's count date: parse_count_date's dates and message (the date input sends ISO text)."""
 
-    def to_python(self, value):
+    def to_python(self, value: Any) -> datetime.date | None:
         try:
             return parse_count_date(value)
         except ValidationError as e:

@@ -6,8 +6,14 @@ users who may not see it. The unit page and the person page both go through here
 person's ID number is masked on both.
 """
 
+from __future__ import annotations
+
+from typing import Any, Protocol
+
 from django.apps import apps
+from django.contrib.contenttypes.fields import GenericForeignKey
 from django.core.exceptions import FieldDoesNotExist
+from django.db.models import Field, ForeignObjectRel, Model
 
 from .masking import PERSONAL_FIELDS, mask_id_number, mask_mobile
 
@@ -43,7 +49,14 @@ OBJECT_FIELD_LABELS = {
 FALLBACK_MODELS = ("members.Person", "members.Post", "orgtree.Unit", "orgtree.User")
 
 
-def _models_for(object_type):
+class _Event(Protocol):
+    """What change_rows reads of an audit event (orgtree.AuditEvent, which this helper may not import)."""
+
+    object_type: str
+    changes: dict[str, Any] | None
+
+
+def _models_for(object_type: str) -> list[type[Model]]:
     """The event's own model first (a unit's "name" is 组织名称, a person's 姓名), then the others."""
     try:
         own = [apps.get_model(object_type)] if object_type else []
@@ -52,7 +65,7 @@ def _models_for(object_type):
     return own + [m for m in map(apps.get_model, FALLBACK_MODELS) if m not in own]
 
 
-def _model_field(field, object_type):
+def _model_field(field: str, object_type: str) -> Field[Any, Any] | ForeignObjectRel | GenericForeignKey | None:
     for model in _models_for(object_type):
         try:
             return model._meta.get_field(field)
@@ -61,7 +74,7 @@ def _model_field(field, object_type):
     return None
 
 
-def field_label(field, object_type=""):
+def field_label(field: str, object_type: str = "") -> str:
     label = OBJECT_FIELD_LABELS.get(object_type, {}).get(field) or FIELD_LABELS.get(field)
     if label:
         return label
@@ -71,7 +84,7 @@ def field_label(field, object_type=""):
     return field
 
 
-def display_value(field, value, show_personal_data, object_type=""):
+def display_value(field: str, value: Any, show_personal_data: bool, object_type: str = "") -> str:
     """One recorded value as people read it: choice labels, masked personal data, 是/否, "—"."""
     if value is None or value == "":
         return "—"
@@ -86,14 +99,15 @@ def display_value(field, value, show_personal_data, object_type=""):
     if isinstance(value, list):
         return "、".join(str(v) for v in value)
     model_field = _model_field(field, object_type)
-    choices = dict(model_field.flatchoices) if model_field is not None and model_field.choices else {}
+    # Only a concrete field has choices: "merged_from" names a reverse relation (ManyToOneRel), which has none.
+    choices = dict(model_field.flatchoices) if isinstance(model_field, Field) and model_field.choices else {}
     return str(choices.get(value, value))
 
 
-def change_rows(event, *, show_personal_data):
+def change_rows(event: _Event, *, show_personal_data: bool) -> list[tuple[str, str | None, str]]:
     """[(label, old, new)] for an event; old is None when the value was set for the first time."""
     kind = event.object_type
-    rows = []
+    rows: list[tuple[str, str | None, str]] = []
     for field, change in (event.changes or {}).items():
         label = field_label(field, kind)
         if field == "cells" and isinstance(change, list):

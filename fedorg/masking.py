@@ -28,7 +28,7 @@ ID_SHOWN_TAIL = 1
 PERSONAL_FIELDS = frozenset({"id_number", "mobile"})
 
 
-def mask_id_number(value):
+def mask_id_number(value: str | None) -> str:
     """230102199001010026 -> 230102***********6 (region and check char only; see the module docstring)."""
     if not value:
         return ""
@@ -37,7 +37,7 @@ def mask_id_number(value):
     return value[:ID_SHOWN_HEAD] + "*" * (len(value) - ID_SHOWN_HEAD - ID_SHOWN_TAIL) + value[-ID_SHOWN_TAIL:]
 
 
-def mask_mobile(value):
+def mask_mobile(value: str | None) -> str:
     """13812341234 -> 138****1234."""
     if not value:
         return ""

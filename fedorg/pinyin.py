@@ -1,7 +1,7 @@
 """Pinyin initials, the search key a clerk types without switching input method (张秀梅 -> zxm)."""
 
 
-def pinyin_initials(name):
+def pinyin_initials(name: str | None) -> str:
     """张秀梅 -> "zxm", 兆麟街道 -> "zljd".
 
     Non-Chinese characters (the middle dot in 阿依古丽·买买提, spaces) are dropped.

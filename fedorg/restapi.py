@@ -8,12 +8,16 @@ a rule broken in a service (django ValidationError) is 400, or 409 when its code
 the caller's subtree is 404, exactly as on the pages.
 """
 
+from __future__ import annotations
+
 import datetime
 import re
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404, JsonResponse
+from django.db.models import TextChoices
+from django.http import Http404, HttpRequest, JsonResponse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.views.decorators.csrf import csrf_exempt
@@ -22,6 +26,10 @@ from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.response import Response
 
 from fedorg.dates import parse_count_date
+
+if TYPE_CHECKING:  # DRF's settings import this module (the exception handler): at run time these would be a cycle
+    from rest_framework.request import Request
+    from rest_framework.views import APIView
 
 CONFLICT = "conflict"
 
@@ -58,14 +66,14 @@ class Pagination(LimitOffsetPagination):
     limit_query_description = "每页条数（默认 100，1 至 500）。"
     offset_query_description = "跳过的条数（不小于 0）。"
 
-    def get_limit(self, request):
+    def get_limit(self, request: Request) -> int:
         limit = int_param(request, self.limit_query_param, minimum=1, maximum=self.max_limit)
         return self.default_limit if limit is None else limit
 
-    def get_offset(self, request):
+    def get_offset(self, request: Request) -> int:
         return int_param(request, self.offset_query_param, minimum=0) or 0
 
-    def get_schema_operation_parameters(self, view):
+    def get_schema_operation_parameters(self, view: APIView) -> list[dict[str, Any]]:
         parameters = super().get_schema_operation_parameters(view)
         for parameter in parameters:
             if parameter["name"] == self.limit_query_param:
@@ -75,11 +83,11 @@ class Pagination(LimitOffsetPagination):
         return parameters
 
 
-def error_body(code, message, fields=None, **extra):
+def error_body(code: str, message: str, fields: dict[str, Any] | None = None, **extra: Any) -> dict[str, Any]:
     return {"error": {"code": code, "message": message, "fields": fields or {}, **extra}}
 
 
-def _flatten(detail):
+def _flatten(detail: Any) -> Any:
     """DRF error detail (nested lists/dicts of ErrorDetail) -> plain strings, lists and dicts."""
     if isinstance(detail, dict):
         return {str(key): _flatten(value) for key, value in detail.items()}
@@ -89,7 +97,7 @@ def _flatten(detail):
     return str(detail)
 
 
-def _first_message(fields):
+def _first_message(fields: dict[str, Any]) -> str:
     for key, value in fields.items():
         while isinstance(value, (list, dict)) and value:
             value = value[0] if isinstance(value, list) else next(iter(value.values()))
@@ -98,7 +106,7 @@ def _first_message(fields):
     return DEFAULT_MESSAGES[400]
 
 
-def _django_validation(exc):
+def _django_validation(exc: DjangoValidationError) -> tuple[int, dict[str, Any]]:
     if hasattr(exc, "error_dict"):
         fields = {("non_field_errors" if k == "__all__" else k): list(v) for k, v in exc.message_dict.items()}
         codes = {e.code for errors in exc.error_dict.values() for e in errors}
@@ -115,7 +123,7 @@ def _django_validation(exc):
     return status_code, error_body(CODES[status_code], message or DEFAULT_MESSAGES[status_code], fields)
 
 
-def exception_handler(exc, context):
+def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     """DRF's EXCEPTION_HANDLER: every error in the one shape; anything else is a bug and propagates."""
     if isinstance(exc, DjangoValidationError):
         status_code, body = _django_validation(exc)
@@ -128,10 +136,12 @@ def exception_handler(exc, context):
         return None
     status_code = exc.status_code
     headers = {}
-    if getattr(exc, "auth_header", None):
-        headers["WWW-Authenticate"] = exc.auth_header
-    if getattr(exc, "wait", None):
-        headers["Retry-After"] = str(int(exc.wait))
+    auth_header = getattr(exc, "auth_header", None)
+    if auth_header:
+        headers["WWW-Authenticate"] = auth_header
+    wait = getattr(exc, "wait", None)
+    if wait:
+        headers["Retry-After"] = str(int(wait))
     if isinstance(exc, exceptions.ValidationError):
         detail = exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}
         fields = {key: value if isinstance(value, (list, dict)) else [value] for key, value in _flatten(detail).items()}
@@ -152,7 +162,7 @@ def exception_handler(exc, context):
 
 
 @csrf_exempt
-def not_found(request, *args, **kwargs):
+def not_found(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
     """Any /api/v1/ path no route matches: the JSON 404, not the HTML page."""
     return JsonResponse(error_body(CODES[404], "没有这个接口地址，请查看 /api/v1/docs/。"), status=404)
 
@@ -163,11 +173,11 @@ def not_found(request, *args, **kwargs):
 # filter is never silently ignored. Each refusal is a 400 whose message names the parameter.
 
 
-def _refuse(name, message):
+def _refuse(name: str, message: str) -> exceptions.ValidationError:
     return exceptions.ValidationError({name: message})
 
 
-def query_param(request, name):
+def query_param(request: Request, name: str) -> str | None:
     """The parameter's text (stripped), or None when absent; 400 when it is given more than once."""
     values = request.query_params.getlist(name)
     if len(values) > 1:
@@ -175,12 +185,12 @@ def query_param(request, name):
     return values[0].strip() if values else None
 
 
-def text_param(request, name):
+def text_param(request: Request, name: str) -> str:
     """A free-text parameter (a unit code, a search): "" when absent or empty."""
     return (query_param(request, name) or "").replace("\x00", "")
 
 
-def _typed(request, name):
+def _typed(request: Request, name: str) -> str | None:
     """A typed parameter's text: None when absent, 400 when present but empty (leave it out instead)."""
     value = query_param(request, name)
     if value == "":
@@ -188,7 +198,7 @@ def _typed(request, name):
     return value
 
 
-def int_param(request, name, *, minimum=None, maximum=None):
+def int_param(request: Request, name: str, *, minimum: int | None = None, maximum: int | None = None) -> int | None:
     """An integer parameter within [minimum, maximum], or None when absent; 400 otherwise."""
     value = _typed(request, name)
     if value is None:
@@ -210,7 +220,7 @@ def int_param(request, name, *, minimum=None, maximum=None):
     return number
 
 
-def date_param(request, name, default=None):
+def date_param(request: Request, name: str, default: datetime.date | None = None) -> datetime.date | None:
     """A count date (YYYY-MM-DD, 1949-10-01 to 2100-12-31): fedorg.dates.parse_count_date, as on the pages."""
     value = _typed(request, name)
     if value is None:
@@ -221,7 +231,7 @@ def date_param(request, name, default=None):
         raise exceptions.ValidationError({name: e.messages[0]}) from None
 
 
-def datetime_param(request, name):
+def datetime_param(request: Request, name: str) -> datetime.datetime | None:
     """An ISO 8601 date or date-time parameter (aware; a bare date is its local midnight), or 400."""
     value = _typed(request, name)
     if value is None:
@@ -248,7 +258,7 @@ def datetime_param(request, name):
         raise _refuse(name, f"时间“{value[:40]}”超出范围。") from None
 
 
-def choice_param(request, name, choices):
+def choice_param(request: Request, name: str, choices: type[TextChoices]) -> str | None:
     """A parameter that must be one of `choices` (a TextChoices class), or 400 listing them."""
     value = _typed(request, name)
     if value is None:
@@ -263,7 +273,7 @@ TRUE_WORDS = {"true", "1", "yes"}
 FALSE_WORDS = {"false", "0", "no"}
 
 
-def bool_param(request, name):
+def bool_param(request: Request, name: str) -> bool:
     """true / false (also 1 / 0, yes / no); False when absent, 400 for anything else."""
     value = _typed(request, name)
     if value is None:
@@ -278,7 +288,7 @@ def bool_param(request, name):
 # --- the schema ------------------------------------------------------------------------------
 
 
-def _quote_yaml_1_2_numbers():
+def _quote_yaml_1_2_numbers() -> None:
     """The YAML schema (/api/v1/schema/, docs/openapi.yaml) quotes digit strings with a leading zero.
 
     drf-spectacular writes YAML with PyYAML, which follows YAML 1.1 and leaves 民族代码 "08" and "09" plain
@@ -299,7 +309,7 @@ _quote_yaml_1_2_numbers()
 ERROR_STATUSES = (400, 401, 403, 404, 405, 406, 409, 415, 429)
 
 
-def add_error_responses(result, generator, request, public):
+def add_error_responses(result: dict[str, Any], generator: Any, request: Any, public: bool) -> dict[str, Any]:
     """drf-spectacular postprocessing hook: every operation documents the error shape for each status."""
     schemas = result.setdefault("components", {}).setdefault("schemas", {})
     schemas["Error"] = {

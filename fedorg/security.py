@@ -2,10 +2,14 @@
 clock of a new session. The audit records of logins, failed logins and password changes are
 orgtree's (orgtree/login_audit.py): this helper imports no app."""
 
+from __future__ import annotations
+
 import time
+from typing import Any
 
 from django.contrib.auth.signals import user_logged_in
 from django.dispatch import receiver
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from .middleware import REFRESH_KEY
@@ -15,14 +19,16 @@ from .usernames import canonical_username
 LOCKOUT_TEMPLATE = "registration/locked_out.html"
 
 
-def lockout_username(request, credentials):
+def lockout_username(request: HttpRequest, credentials: dict[str, Any] | None) -> str:
     """The username the lockout counts under: its canonical form (fedorg.usernames), the one logins
     compare, so every spelling that reaches an account shares that account's failures."""
     username = (credentials or {}).get("username") or request.POST.get("username", "")
     return canonical_username(username)
 
 
-def lockout_response(request, original_response=None, credentials=None):
+def lockout_response(
+    request: HttpRequest, original_response: HttpResponse | None = None, credentials: dict[str, Any] | None = None
+) -> HttpResponse:
     """django-axes calls this when a username+address pair is locked out: a Chinese page, status 429."""
     from django.conf import settings
 
@@ -32,7 +38,7 @@ def lockout_response(request, original_response=None, credentials=None):
 
 
 @receiver(user_logged_in, dispatch_uid="fedorg.start_idle_clock")
-def start_idle_clock(sender, request, user, **kwargs):
+def start_idle_clock(sender: type, request: HttpRequest | None, user: Any, **kwargs: Any) -> None:
     """A new session has its full idle time already; the middleware renews it from a minute on."""
     if request is not None and hasattr(request, "session"):
         request.session[REFRESH_KEY] = int(time.time())

@@ -22,11 +22,15 @@ Every refusal is an `UploadRefused` whose message is Chinese and meant for the u
 defusedxml is installed (requirements.txt), so openpyxl parses with it as a second line.
 """
 
+from __future__ import annotations
+
 import io
 import re
 import time
 import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import IO, Any, Literal
 
 from django.conf import settings
 
@@ -72,7 +76,7 @@ class RowLimitExceeded(UploadRefused):
     """A sheet has more rows (blank ones included) than the caller reads."""
 
 
-def _mb(n):
+def _mb(n: float) -> str:
     return f"{n / (1024 * 1024):.0f} MB"
 
 
@@ -87,7 +91,7 @@ class XlsxIndex:
     largest_part: str = ""
 
 
-def check_xlsx(data, *, limits=DEFAULT_LIMITS, what="文件"):
+def check_xlsx(data: bytes, *, limits: Limits = DEFAULT_LIMITS, what: str = "文件") -> XlsxIndex:
     """Refuse (UploadRefused) anything but a plain, bounded .xlsx; return what was counted."""
     if not data:
         raise UploadRefused(f"{what}是空的，请重新选择。")
@@ -123,13 +127,13 @@ def check_xlsx(data, *, limits=DEFAULT_LIMITS, what="文件"):
     return index
 
 
-def _check_index(infos, size, limits, what):
+def _check_index(infos: list[zipfile.ZipInfo], size: int, limits: Limits, what: str) -> XlsxIndex:
     if len(infos) > limits.max_entries:
         raise UploadRefused(
             f"{what}包含 {len(infos)} 个内部部件，超过 {limits.max_entries} 个的上限，不像是普通的 Excel 文件。"
         )
     index = XlsxIndex(entries=len(infos))
-    seen = set()
+    seen: set[str] = set()
     largest = 0
     for info in infos:
         if info.filename in seen:
@@ -165,7 +169,7 @@ def _check_index(infos, size, limits, what):
     return index
 
 
-def _scan_xml(archive, info, limits, what):
+def _scan_xml(archive: zipfile.ZipFile, info: zipfile.ZipInfo, limits: Limits, what: str) -> int:
     """Stream one XML part once: refuse DTDs and odd encodings, count start tags and cells."""
     tags = cells = 0
     tail = b""
@@ -200,7 +204,7 @@ def _scan_xml(archive, info, limits, what):
     return cells
 
 
-def _check_encoding(head, name, what):
+def _check_encoding(head: bytes, name: str, what: str) -> None:
     if head[:2] in (b"\xff\xfe", b"\xfe\xff") or b"\x00" in head[:4]:
         raise UploadRefused(f"{what}的“{name}”不是 UTF-8 编码，Excel 不会这样保存，请重新保存为 .xlsx 后再上传。")
     match = XML_DECL_ENCODING.match(head.removeprefix(b"\xef\xbb\xbf"))
@@ -211,7 +215,7 @@ def _check_encoding(head, name, what):
 # --- 2. the budget --------------------------------------------------------------------------------
 
 
-def _rss_bytes():
+def _rss_bytes() -> int | None:
     """Resident memory of this process now (Linux /proc), or None where unknown."""
     try:
         with open("/proc/self/statm", "rb") as handle:
@@ -232,7 +236,7 @@ class Budget:
     side of refusing. `seconds`/`memory_bytes` default to settings.UPLOAD_BUDGET[kind].
     """
 
-    def __init__(self, kind="import", *, seconds=None, memory_bytes=None):
+    def __init__(self, kind: str = "import", *, seconds: float | None = None, memory_bytes: int | None = None) -> None:
         defaults = getattr(settings, "UPLOAD_BUDGET", {}).get(kind, {})
         self.kind = kind
         self.seconds = seconds if seconds is not None else defaults.get("seconds", 60)
@@ -243,13 +247,13 @@ class Budget:
         self.calls = 0
 
     @property
-    def label(self):
+    def label(self) -> str:
         return {"import": "导入", "verify": "核对"}.get(self.kind, "处理")
 
-    def elapsed(self):
+    def elapsed(self) -> float:
         return time.monotonic() - self.started
 
-    def check(self):
+    def check(self) -> None:
         self.calls += 1
         if time.monotonic() > self.deadline:
             raise BudgetExceeded(
@@ -273,11 +277,11 @@ class address_space_limit:  # noqa: N801 - used as a context manager, reads like
     the caller turns into a refusal. Restores the previous soft limit on exit.
     """
 
-    def __init__(self, extra_bytes):
+    def __init__(self, extra_bytes: int) -> None:
         self.extra_bytes = extra_bytes
-        self.previous = None
+        self.previous: tuple[int, int] | None = None
 
-    def __enter__(self):
+    def __enter__(self) -> address_space_limit:
         try:
             import resource
 
@@ -294,7 +298,7 @@ class address_space_limit:  # noqa: N801 - used as a context manager, reads like
             self.previous = None
         return self
 
-    def __exit__(self, *exc):
+    def __exit__(self, *exc: object) -> Literal[False]:
         if self.previous is not None:
             import resource
 
@@ -305,38 +309,45 @@ class address_space_limit:  # noqa: N801 - used as a context manager, reads like
 class _BudgetedStream(io.RawIOBase):
     """A zip member whose every read first checks the budget."""
 
-    def __init__(self, inner, budget):
+    def __init__(self, inner: IO[bytes], budget: Budget) -> None:
         self.inner = inner
         self.budget = budget
 
-    def readable(self):
+    def readable(self) -> bool:
         return True
 
-    def read(self, size=-1):
+    def read(self, size: int = -1) -> bytes:
         self.budget.check()
         return self.inner.read(size)
 
-    def readinto(self, buffer):
+    def readinto(self, buffer: Any) -> int:
         data = self.read(len(buffer))
         buffer[: len(data)] = data
         return len(data)
 
-    def close(self):
+    def close(self) -> None:
         self.inner.close()
         super().close()
 
 
 class _BudgetedZipFile(zipfile.ZipFile):
-    budget = None
+    budget: Budget | None = None
 
-    def open(self, name, mode="r", pwd=None, *, force_zip64=False):
+    def open(  # type: ignore[override]  # a read gives a budget-checking stream, not typeshed's IO[bytes]
+        self,
+        name: str | zipfile.ZipInfo,
+        mode: Literal["r", "w"] = "r",
+        pwd: bytes | None = None,
+        *,
+        force_zip64: bool = False,
+    ) -> IO[bytes] | _BudgetedStream:
         inner = super().open(name, mode, pwd, force_zip64=force_zip64)
         if mode != "r" or self.budget is None:
             return inner
         return _BudgetedStream(inner, self.budget)
 
 
-def _reader_classes():
+def _reader_classes() -> tuple[type[Any], type[Any]]:
     """openpyxl's reader and read-only sheet, adapted (openpyxl 3.1.5, pinned):
 
     - a read-only sheet no longer scans itself for a <dimension> when it opens: openpyxl parses
@@ -353,10 +364,12 @@ def _reader_classes():
     class GuardedSheet(ReadOnlyWorksheet):
         parser_class = WorkSheetParser
 
-        def _get_size(self):
+        def _get_size(self) -> None:
             """Dimensions are not read: they may lie, and finding them may mean parsing everything."""
 
-        def _cells_by_row(self, min_col, min_row, max_col, max_row, values_only=False):
+        def _cells_by_row(
+            self, min_col: int, min_row: int, max_col: int | None, max_row: int | None, values_only: bool = False
+        ) -> Iterator[tuple[Any, ...]]:
             filler = None if values_only else EMPTY_CELL
             empty_row = (filler,) * (max_col + 1 - min_col) if max_col is not None else ()
             counter = min_row
@@ -380,7 +393,7 @@ def _reader_classes():
                         yield self._get_row(row, min_col, max_col, values_only)
 
     class GuardedReader(ExcelReader):
-        def read_worksheets(self):
+        def read_worksheets(self) -> None:
             if not self.read_only:
                 return super().read_worksheets()
             for sheet, rel in self.parser.find_sheets():
@@ -394,7 +407,15 @@ def _reader_classes():
     return GuardedReader, GuardedSheet
 
 
-def open_workbook(data, *, budget, limits=DEFAULT_LIMITS, what="文件", read_only=True, data_only=True):
+def open_workbook(
+    data: bytes,
+    *,
+    budget: Budget,
+    limits: Limits = DEFAULT_LIMITS,
+    what: str = "文件",
+    read_only: bool = True,
+    data_only: bool = True,
+) -> Any:
     """check_xlsx, then openpyxl's workbook reading through a budget-checking zip.
 
     Raises UploadRefused (BudgetExceeded included) for every fault; any other openpyxl error on
@@ -422,7 +443,9 @@ def open_workbook(data, *, budget, limits=DEFAULT_LIMITS, what="文件", read_on
 # --- 3. the row loop ------------------------------------------------------------------------------
 
 
-def iter_rows(ws, *, max_rows, max_cols, budget, min_row=1, what="工作表"):
+def iter_rows(
+    ws: Any, *, max_rows: int, max_cols: int, budget: Budget, min_row: int = 1, what: str = "工作表"
+) -> Iterator[tuple[int, tuple[Any, ...]]]:
     """(row number, values) for rows min_row.., every row counted whether blank or not.
 
     Refuses once row number `max_rows + 1` appears; reads at most `max_cols` columns; ignores
@@ -463,11 +486,11 @@ class FormulaWithoutValue(str):
     """
 
 
-def _formula_aware_parser():
+def _formula_aware_parser() -> type[Any]:
     from openpyxl.worksheet._reader import FORMULA_TAG, WorkSheetParser
 
     class FormulaAwareParser(WorkSheetParser):
-        def parse_cell(self, element):
+        def parse_cell(self, element: Any) -> dict[str, Any]:
             cell = super().parse_cell(element)
             if self.data_only and cell["value"] is None:
                 formula = element.find(FORMULA_TAG)
@@ -478,7 +501,7 @@ def _formula_aware_parser():
     return FormulaAwareParser
 
 
-def mark_formulas_without_value(wb):
+def mark_formulas_without_value(wb: Any) -> Any:
     """Make the sheets of `wb` (from open_workbook) yield FormulaWithoutValue for formula cells with no result."""
     parser_class = _formula_aware_parser()
     for ws in wb.worksheets:
@@ -504,7 +527,7 @@ ATTACHMENT_KINDS = "PDF、Word（.docx）、Excel（.xlsx）、JPG 或 PNG"
 ATTACHMENT_ZIP_LIMITS = Limits(max_file_bytes=10 * 1024 * 1024, max_ratio=200)
 
 
-def sniff_attachment(data, *, what="附件"):
+def sniff_attachment(data: bytes, *, what: str = "附件") -> str:
     """The attachment's type by its content, one of ATTACHMENT_TYPES' keys, or UploadRefused.
 
     PDF, PNG and JPEG by their signatures; .docx and .xlsx as zips whose index passes the same

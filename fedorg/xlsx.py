@@ -1,6 +1,10 @@
 """Small openpyxl helpers shared by every Excel export."""
 
+from __future__ import annotations
+
 import io
+from collections.abc import Iterable, Sequence
+from typing import Any, TypeVar
 
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
@@ -15,15 +19,26 @@ CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
 
 FORMULA_PREFIXES = ("=", "+", "-", "@")
 
+T = TypeVar("T")
 
-def safe_text(value):
+
+def safe_text(value: T) -> T | str:
     """Keep a text cell from being read as a formula (CSV/Excel injection): prefix with '."""
     if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
         return "'" + value
     return value
 
 
-def write_simple_sheet(ws, headers, rows, widths=None, *, title="", above=(), below=()):
+def write_simple_sheet(
+    ws: Any,
+    headers: Sequence[str],
+    rows: Iterable[Sequence[Any]],
+    widths: Sequence[float] | None = None,
+    *,
+    title: str = "",
+    above: Iterable[str] = (),
+    below: Iterable[str] = (),
+) -> None:
     """A plain table: bold bordered header row, frozen below it, auto-filter, given widths.
 
     `title` (a bold line) and the lines `above` go before the table, the lines `below` after it, each
@@ -31,7 +46,7 @@ def write_simple_sheet(ws, headers, rows, widths=None, *, title="", above=(), be
     """
     span = len(headers)
 
-    def line(text, font):
+    def line(text: str, font: Font) -> None:
         ws.append([safe_text(text)])
         row = ws.max_row
         ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=span)
@@ -67,7 +82,7 @@ def write_simple_sheet(ws, headers, rows, widths=None, *, title="", above=(), be
     ws.print_title_rows = f"{header_row}:{header_row}"
 
 
-def workbook_bytes(wb):
+def workbook_bytes(wb: Any) -> io.BytesIO:
     stream = io.BytesIO()
     wb.save(stream)
     stream.seek(0)

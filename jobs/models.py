@@ -5,13 +5,15 @@ A job row is the queue entry, the progress record and the result's address at on
 the requester's page polls that. Nothing but the database is needed, so SQLite alone still works.
 """
 
+from __future__ import annotations
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
 
-class JobQuerySet(models.QuerySet):
-    def active(self):
+class JobQuerySet(models.QuerySet["Job"]):
+    def active(self) -> JobQuerySet:
         return self.filter(status__in=Job.ACTIVE)
 
 
@@ -63,15 +65,15 @@ class Job(models.Model):
             )
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.title} ({self.get_status_display()})"
 
     @property
-    def is_active(self):
+    def is_active(self) -> bool:
         return self.status in self.ACTIVE
 
     @property
-    def percent(self):
+    def percent(self) -> int:
         if self.status == self.Status.DONE:
             return 100
         if not self.rows_total:
@@ -79,5 +81,5 @@ class Job(models.Model):
         return min(99, self.rows_done * 100 // self.rows_total)
 
     @property
-    def has_file(self):
+    def has_file(self) -> bool:
         return self.status == self.Status.DONE and bool(self.result_file)

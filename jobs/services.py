@@ -5,6 +5,8 @@ the same job, on PostgreSQL and on SQLite alike, without a lock table. Progress 
 most every PROGRESS_SECONDS in one UPDATE that also reads the cancel flag and beats the heart.
 """
 
+from __future__ import annotations
+
 import hashlib
 import json
 import logging
@@ -12,15 +14,17 @@ import os
 import secrets
 import socket
 import time
-from datetime import timedelta
+from collections.abc import Callable
+from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from orgtree.models import AuditEvent
+from orgtree.models import AuditEvent, Unit
 
 from .models import Job
 from .registry import KINDS, UNCAPPED, Cancelled, JobError
@@ -45,12 +49,12 @@ def files_dir() -> Path:
     return path
 
 
-def request_key(kind, unit, params) -> str:
+def request_key(kind: str, unit: Unit, params: dict[str, Any]) -> str:
     raw = json.dumps([kind, unit.pk, params], sort_keys=True, ensure_ascii=False)
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
-def start_job(*, kind, requester, unit, params, title):
+def start_job(*, kind: str, requester: Any, unit: Unit, params: dict[str, Any], title: str) -> tuple[Job, bool]:
     """(job, created): a new queued job, or the one this same request already made.
 
     Repeating a request while its job is queued or running (a double click, a second tab)
@@ -83,13 +87,13 @@ def start_job(*, kind, requester, unit, params, title):
     return job, True
 
 
-def _same_request(requester, key):
+def _same_request(requester: Any, key: str) -> Job | None:
     recent = timezone.now() - timedelta(seconds=DOUBLE_CLICK_SECONDS)
     same = Job.objects.filter(requester=requester, key=key)
     return same.active().first() or same.filter(finished_at__gte=recent, status=Job.Status.DONE).first()
 
 
-def cancel_job(job):
+def cancel_job(job: Job) -> None:
     """Cancel a queued job at once; ask a running one to stop at its next progress report."""
     now = timezone.now()
     if Job.objects.filter(pk=job.pk, status=Job.Status.QUEUED).update(
@@ -99,11 +103,11 @@ def cancel_job(job):
     Job.objects.filter(pk=job.pk, status=Job.Status.RUNNING).update(cancel_requested=True)
 
 
-def worker_name():
+def worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"[:80]
 
 
-def claim_next(worker):
+def claim_next(worker: str) -> Job | None:
     """The oldest queued job, now running under `worker`; None when the queue is empty."""
     for _attempt in range(5):
         queue = Job.objects.filter(status=Job.Status.QUEUED).order_by("created_at", "pk")
@@ -121,19 +125,19 @@ def claim_next(worker):
 class Progress:
     """The callable a job reports through: progress(done, total). Raises Cancelled when asked to stop."""
 
-    def __init__(self, job, should_stop=lambda: False):
+    def __init__(self, job: Job, should_stop: Callable[[], bool] = lambda: False) -> None:
         self.job = job
         self.should_stop = should_stop
         self.last = 0.0
 
-    def __call__(self, done, total=None, *, force=False):
+    def __call__(self, done: int, total: int | None = None, *, force: bool = False) -> None:
         if self.should_stop():
             raise Cancelled("worker stopping")
         now = time.monotonic()
         if not force and done != total and now - self.last < PROGRESS_SECONDS:
             return
         self.last = now
-        fields = {"rows_done": done, "heartbeat_at": timezone.now()}
+        fields: dict[str, Any] = {"rows_done": done, "heartbeat_at": timezone.now()}
         if total is not None:
             fields["rows_total"] = total
         if not Job.objects.filter(pk=self.job.pk, cancel_requested=False).update(**fields):
@@ -143,7 +147,7 @@ class Progress:
             self.job.rows_total = total
 
 
-def run_job(job, *, should_stop=lambda: False):
+def run_job(job: Job, *, should_stop: Callable[[], bool] = lambda: False) -> Job:
     """Run a claimed job to its end: done with a file, cancelled, failed, or back in the queue."""
     func = KINDS.get(job.kind)
     relative = f"job-{job.pk}-{secrets.token_hex(8)}.bin"  # never a file left by an earlier run
@@ -181,7 +185,7 @@ def run_job(job, *, should_stop=lambda: False):
     return Job.objects.get(pk=job.pk)
 
 
-def result_path(job):
+def result_path(job: Job) -> Path | None:
     """The finished job's file on disk, or None (not done, expired, or removed)."""
     if not job.has_file:
         return None
@@ -189,7 +193,7 @@ def result_path(job):
     return path if path.exists() else None
 
 
-def download(*, job, actor):
+def download(*, job: Job, actor: Any) -> Path | None:
     """The finished job's file for `actor` to download, or None; a job that asked for it (params
     audit_action, e.g. full ID numbers and mobiles leave the system in this file) records who took it."""
     path = result_path(job)
@@ -207,7 +211,7 @@ def download(*, job, actor):
     return path
 
 
-def reap_stale(now=None):
+def reap_stale(now: datetime | None = None) -> int:
     """Fail running jobs whose worker stopped reporting (killed, machine restarted)."""
     now = now or timezone.now()
     return Job.objects.filter(status=Job.Status.RUNNING, heartbeat_at__lt=now - STALE_AFTER).update(
@@ -215,7 +219,7 @@ def reap_stale(now=None):
     )
 
 
-def sweep_old(now=None):
+def sweep_old(now: datetime | None = None) -> None:
     """Remove result files after KEEP_FILES and job rows after KEEP_JOBS."""
     now = now or timezone.now()
     expired = Job.objects.filter(finished_at__lt=now - KEEP_FILES).exclude(result_file="")

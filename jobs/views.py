@@ -1,19 +1,27 @@
 """The requester's background jobs: list, progress page (and its JSON for polling), cancel, download."""
 
+from __future__ import annotations
+
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, JsonResponse
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from orgtree.http import AuthenticatedHttpRequest
+
 from . import services
 from .access import get_job_for_user, jobs_of
+from .models import Job
 
 LIST_LIMIT = 30
 
 
-def status_data(job):
+def status_data(job: Job) -> dict[str, Any]:
     return {
         "id": job.pk,
         "title": job.title,
@@ -29,18 +37,18 @@ def status_data(job):
     }
 
 
-def download_label(job):
+def download_label(job: Job) -> str:
     """The download button names its file ("下载 道里区名册.xlsx"); before the name is known, what it is."""
     return f"下载 {job.result_name}" if job.result_name else "下载结果文件"
 
 
 @login_required
-def job_list(request):
+def job_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(request, "jobs/list.html", {"jobs": jobs_of(request.user)[:LIST_LIMIT]})
 
 
 @login_required
-def job_detail(request, pk):
+def job_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     job = get_job_for_user(request.user, pk)
     if request.GET.get("format") == "json":
         return JsonResponse(status_data(job))
@@ -49,7 +57,7 @@ def job_detail(request, pk):
 
 @login_required
 @require_POST
-def job_cancel(request, pk):
+def job_cancel(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     job = get_job_for_user(request.user, pk)
     if job.is_active:
         services.cancel_job(job)
@@ -58,7 +66,7 @@ def job_cancel(request, pk):
 
 
 @login_required
-def job_download(request, pk):
+def job_download(request: AuthenticatedHttpRequest, pk: int) -> HttpResponseBase:
     job = get_job_for_user(request.user, pk)
     path = services.download(job=job, actor=request.user)
     if path is None:

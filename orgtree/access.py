@@ -79,7 +79,7 @@ def visible_paths(user: Any, units: list[Unit]) -> dict[int, str]:
     for unit in units:
         around |= Q(tree_id=unit.tree_id, lft__lte=unit.lft, rght__gte=unit.rght)
     rows = list(visible_units(user).filter(around).values_list("pk", "tree_id", "lft", "rght", "name"))
-    paths = {}
+    paths: dict[int, str] = {}
     for unit in units:
         chain = sorted(
             (r for r in rows if r[1] == unit.tree_id and r[2] <= unit.lft and r[3] >= unit.rght), key=lambda r: r[2]
@@ -88,7 +88,7 @@ def visible_paths(user: Any, units: list[Unit]) -> dict[int, str]:
     return paths
 
 
-def get_api_token_for_user(user, pk) -> ApiToken:
+def get_api_token_for_user(user: Any, pk: Any) -> ApiToken:
     """An API token scoped to a unit of the user's subtree, else 404; only administrators (403)."""
     try:
         token = ApiToken.objects.filter(pk=pk, unit__in=visible_units(user)).select_related("unit", "user").first()

@@ -24,6 +24,6 @@ class AuditEventAdmin(ReadOnlyAdmin):
 
 @admin.register(User)
 class FedorgUserAdmin(UserAdmin):
-    fieldsets = [*UserAdmin.fieldsets, ("组织与角色", {"fields": ["full_name", "unit", "role", "phone"]})]
+    fieldsets = [*(UserAdmin.fieldsets or ()), ("组织与角色", {"fields": ["full_name", "unit", "role", "phone"]})]
     raw_id_fields = ["unit"]
     list_display = ["username", "full_name", "unit", "role", "is_active"]

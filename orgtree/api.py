@@ -4,11 +4,16 @@ Reads fetch through orgtree.access; every tree write goes through orgtree.servic
 locked functions the pages call. Units are addressed by their 组织代码.
 """
 
+from __future__ import annotations
+
+from typing import Any
+
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import generics, serializers, status
+from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -16,29 +21,29 @@ from fedorg.restapi import bool_param, choice_param, datetime_param, text_param
 
 from . import services
 from .access import get_unit_by_code_for_user, is_strictly_below_user_unit, visible_breadcrumb, visible_units
-from .models import UNIT_CODE_MAX_LENGTH, Unit
+from .models import UNIT_CODE_MAX_LENGTH, Unit, UnitQuerySet
 
 
 class UnitCodeField(serializers.CharField):
     """A unit named by its 组织代码, looked up only inside the caller's subtree (400 if not found there)."""
 
-    def __init__(self, **kwargs):
+    def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("max_length", UNIT_CODE_MAX_LENGTH)
         super().__init__(**kwargs)
         self.validators = []  # the length is checked on the code below, not on the unit it names
 
-    def to_internal_value(self, data):
+    def to_internal_value(self, data: Any) -> Unit:
         code = super().to_internal_value(data).strip()
         if "\x00" in code:
             raise serializers.ValidationError("组织代码不能包含空字符。")
-        if len(code) > self.max_length:
+        if self.max_length is not None and len(code) > self.max_length:
             raise serializers.ValidationError(f"组织代码最多 {self.max_length} 位。")
         unit = visible_units(self.context["request"].user).filter(code=code).first()
         if unit is None:
             raise serializers.ValidationError(f"找不到组织代码为 {code} 的组织，或它不在您的管辖范围内。")
         return unit
 
-    def to_representation(self, value):
+    def to_representation(self, value: Any) -> Any:
         return value.code if isinstance(value, Unit) else value
 
 
@@ -51,7 +56,9 @@ class UnitSerializer(serializers.ModelSerializer):
         help_text="层级：0 省，1 市（地），2 区县，3 街道乡镇，4 村社区；新领域妇联为空",
     )
     is_new_field = serializers.BooleanField(read_only=True, help_text="是否新领域妇联（不计入基层三类组织）")
-    parent = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True, help_text="上级组织代码")
+    parent: serializers.SlugRelatedField[Unit] = serializers.SlugRelatedField(  # type: ignore[assignment]  # a field named parent, not Field.parent
+        slug_field="code", read_only=True, allow_null=True, help_text="上级组织代码"
+    )
     has_children = serializers.SerializerMethodField(help_text="是否有下级组织")
     url = serializers.CharField(source="get_absolute_url", read_only=True, help_text="页面地址")
 
@@ -75,12 +82,12 @@ class UnitSerializer(serializers.ModelSerializer):
             "url",
         ]
 
-    def get_has_children(self, unit) -> bool:
+    def get_has_children(self, unit: Unit) -> bool:
         return unit.rght - unit.lft > 1
 
 
 class UnitCreateSerializer(serializers.Serializer):
-    parent = UnitCodeField(help_text="上级组织代码")
+    parent = UnitCodeField(help_text="上级组织代码")  # type: ignore[assignment]  # a field named parent, not Field.parent
     name = serializers.CharField(max_length=100, help_text="组织名称")
     code = serializers.CharField(
         max_length=UNIT_CODE_MAX_LENGTH, help_text="组织代码（统计用区划代码；新领域妇联为上级代码加“-”和 2–3 位数字）"
@@ -99,7 +106,7 @@ class UnitRenameSerializer(serializers.Serializer):
 
 
 class UnitMoveSerializer(serializers.Serializer):
-    parent = UnitCodeField(help_text="新上级组织代码")
+    parent = UnitCodeField(help_text="新上级组织代码")  # type: ignore[assignment]  # a field named parent, not Field.parent
 
 
 class UnitMergeSerializer(serializers.Serializer):
@@ -151,7 +158,7 @@ class UnitList(generics.ListAPIView):
 
     serializer_class = UnitSerializer
 
-    def get_queryset(self):
+    def get_queryset(self) -> UnitQuerySet:
         request = self.request
         units = visible_units(request.user).select_related("parent").order_by("tree_id", "lft")
         if not bool_param(request, "archived"):
@@ -170,7 +177,7 @@ class UnitList(generics.ListAPIView):
             units = units.filter(updated_at__gte=since)
         return units
 
-    def post(self, request):
+    def post(self, request: Request) -> Response:
         data = _valid(UnitCreateSerializer, request)
         parent = data.pop("parent")
         get_unit_by_code_for_user(request.user, parent.code, write=True, manage=True)
@@ -178,13 +185,13 @@ class UnitList(generics.ListAPIView):
         return Response(UnitSerializer(unit).data, status=status.HTTP_201_CREATED)
 
 
-def _valid(serializer_class, request):
+def _valid(serializer_class: type[serializers.Serializer], request: Request) -> dict[str, Any]:
     serializer = serializer_class(data=request.data, context={"request": request})
     serializer.is_valid(raise_exception=True)
     return dict(serializer.validated_data)
 
 
-def _below(user, unit):
+def _below(user: Any, unit: Unit) -> None:
     if not is_strictly_below_user_unit(user, unit):
         raise PermissionDenied("不能调整您所在组织本身，请联系上级管理员。")
 
@@ -196,10 +203,10 @@ def _below(user, unit):
 class UnitDetail(APIView):
     serializer_class = UnitSerializer
 
-    def get(self, request, code):
+    def get(self, request: Request, code: str) -> Response:
         return Response(UnitSerializer(get_unit_by_code_for_user(request.user, code)).data)
 
-    def patch(self, request, code):
+    def patch(self, request: Request, code: str) -> Response:
         unit = get_unit_by_code_for_user(request.user, code, write=True, manage=True)
         _below(request.user, unit)
         data = _valid(UnitRenameSerializer, request)
@@ -217,7 +224,7 @@ class UnitChildren(generics.ListAPIView):
 
     serializer_class = UnitSerializer
 
-    def get_queryset(self):
+    def get_queryset(self) -> UnitQuerySet:
         unit = get_unit_by_code_for_user(self.request.user, self.kwargs["code"])
         children = Unit.objects.filter(parent=unit).select_related("parent").territorial_first()
         if not bool_param(self.request, "archived"):
@@ -229,7 +236,7 @@ class UnitChildren(generics.ListAPIView):
 class UnitAncestors(generics.ListAPIView):
     serializer_class = UnitSerializer
 
-    def get_queryset(self):
+    def get_queryset(self) -> list[Unit]:  # type: ignore[override]  # a list in tree order serves as well
         unit = get_unit_by_code_for_user(self.request.user, self.kwargs["code"])
         return visible_breadcrumb(self.request.user, unit)
 
@@ -237,17 +244,17 @@ class UnitAncestors(generics.ListAPIView):
 class _TreeOperation(APIView):
     """POST runs one locked tree service on the unit in the URL; answers the unit afterwards."""
 
-    input_serializer = None
+    input_serializer: type[serializers.Serializer] | None = None
     below = True
 
-    def run(self, unit, data):
+    def run(self, unit: Unit, data: dict[str, Any]) -> Unit:
         raise NotImplementedError
 
-    def post(self, request, code):
+    def post(self, request: Request, code: str) -> Response:
         unit = get_unit_by_code_for_user(request.user, code, write=True, manage=True)
         if self.below:
             _below(request.user, unit)
-        data = _valid(self.input_serializer, request) if self.input_serializer else {}
+        data: dict[str, Any] = _valid(self.input_serializer, request) if self.input_serializer else {}
         result = self.run(unit, data)
         return Response(UnitSerializer(result).data)
 
@@ -256,7 +263,7 @@ class _TreeOperation(APIView):
 class UnitMove(_TreeOperation):
     input_serializer = UnitMoveSerializer
 
-    def run(self, unit, data):
+    def run(self, unit: Unit, data: dict[str, Any]) -> Unit:
         return services.move_unit(unit=unit, new_parent=data["parent"], actor=self.request.user)
 
 
@@ -266,7 +273,7 @@ class UnitMove(_TreeOperation):
 class UnitMerge(_TreeOperation):
     input_serializer = UnitMergeSerializer
 
-    def run(self, unit, data):
+    def run(self, unit: Unit, data: dict[str, Any]) -> Unit:
         return services.merge_units(source=unit, target=data["target"], reason=data["reason"], actor=self.request.user)
 
 
@@ -274,13 +281,13 @@ class UnitMerge(_TreeOperation):
 class UnitArchive(_TreeOperation):
     input_serializer = UnitArchiveSerializer
 
-    def run(self, unit, data):
+    def run(self, unit: Unit, data: dict[str, Any]) -> Unit:
         return services.archive_unit(unit=unit, reason=data["reason"], actor=self.request.user)
 
 
 @extend_schema(summary="恢复已撤销的组织", request=None, responses=UnitSerializer, tags=["组织"])
 class UnitRestore(_TreeOperation):
-    def run(self, unit, data):
+    def run(self, unit: Unit, data: dict[str, Any]) -> Unit:
         return services.restore_unit(unit=unit, actor=self.request.user)
 
 
@@ -291,7 +298,7 @@ class UnitConvert(_TreeOperation):
     input_serializer = UnitConvertSerializer
     below = False
 
-    def run(self, unit, data):
+    def run(self, unit: Unit, data: dict[str, Any]) -> Unit:
         return services.convert_to_federation(
             unit=unit, effective_date=data.get("effective_date"), actor=self.request.user
         )

@@ -4,17 +4,25 @@ Authorization: Bearer <令牌>. A token acts as its account narrowed to its unit
 orgtree.services.use_api_token); a read-only token may only read.
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions, permissions
 
 from . import services
-from .models import ApiToken
+from .models import ApiToken, User
+
+if TYPE_CHECKING:  # rest_framework.views imports these classes (its settings): at run time it would be a cycle
+    from rest_framework.request import Request
+    from rest_framework.views import APIView
 
 
 class ApiTokenAuthentication(authentication.BaseAuthentication):
     keyword = "Bearer"
 
-    def authenticate(self, request):
+    def authenticate(self, request: Request) -> tuple[User, ApiToken] | None:
         parts = authentication.get_authorization_header(request).split()
         if not parts or parts[0].lower() != self.keyword.lower().encode():
             return None
@@ -30,7 +38,7 @@ class ApiTokenAuthentication(authentication.BaseAuthentication):
         token, user = found
         return user, token
 
-    def authenticate_header(self, request):
+    def authenticate_header(self, request: Request) -> str:
         return f'{self.keyword} realm="api"'
 
 
@@ -39,7 +47,7 @@ class TokenScopePermission(permissions.BasePermission):
 
     message = "此令牌只能读取，不能写入。"
 
-    def has_permission(self, request, view):
+    def has_permission(self, request: Request, view: APIView) -> bool:
         if not (request.user and request.user.is_authenticated):
             return False
         if isinstance(request.auth, ApiToken) and not request.auth.can_write:
@@ -53,7 +61,7 @@ class ApiTokenScheme(OpenApiAuthenticationExtension):
     target_class = ApiTokenAuthentication
     name = "令牌"
 
-    def get_security_definition(self, auto_schema):
+    def get_security_definition(self, auto_schema: Any) -> dict[str, str]:
         return {
             "type": "http",
             "scheme": "bearer",

@@ -5,7 +5,7 @@ class OrgtreeConfig(AppConfig):
     name = "orgtree"
     verbose_name = "组织树"
 
-    def ready(self):
+    def ready(self) -> None:
         from django.contrib.auth.signals import user_logged_in, user_login_failed
 
         from .login_audit import audit_login, audit_login_failed

@@ -1,5 +1,10 @@
 """The unit list (组织名单) as .xlsx: the download button and `export_units` share this."""
 
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+
 from openpyxl import Workbook
 
 from fedorg.xlsx import workbook_bytes, write_simple_sheet
@@ -10,7 +15,7 @@ HEADERS = ["组织代码", "组织名称", "上级代码", "类型", "层级", "
 WIDTHS = [16, 30, 16, 10, 8, 10, 8, 14]
 
 
-def unit_rows(unit):
+def unit_rows(unit: Unit) -> Iterator[list[str | int]]:
     """Every unit of the subtree in tree order, archived ones included, in one query."""
     subtree = Unit.objects.subtree_of(unit).select_related("parent", "merged_into").order_by("tree_id", "lft")
     for u in subtree:
@@ -32,7 +37,7 @@ def unit_rows(unit):
         ]
 
 
-def units_workbook(unit):
+def units_workbook(unit: Unit) -> io.BytesIO:
     wb = Workbook()
     ws = wb.active
     ws.title = "组织名单"

@@ -1,8 +1,12 @@
+from __future__ import annotations
+
 import datetime
+from typing import Any, cast
 
 from django import forms
 from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
@@ -15,13 +19,13 @@ class UnitCodeField(forms.CharField):
     user's subtree. The page's picker (static/fedorg/picker.js) searches as the user types and
     fills in the code; without the script a typed name still works."""
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("max_length", 100)
         kwargs.setdefault("help_text", "输入名称、组织代码或拼音首字母，从列表中选择。")
         super().__init__(*args, **kwargs)
-        self.user = None
+        self.user: Any = None
 
-    def clean(self, value):
+    def clean(self, value: Any) -> Unit | None:
         text = super().clean(value)
         if not text:
             return None
@@ -43,7 +47,9 @@ class UnitCodeField(forms.CharField):
 class ScopedFormMixin:
     """Gives every UnitCodeField the acting user, so lookups stay inside her subtree, and its picker."""
 
-    def __init__(self, *args, user, **kwargs):
+    fields: dict[str, forms.Field]  # the form's, which this mixin comes before
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.user = user
         for field in self.fields.values():
@@ -77,13 +83,15 @@ class UnitCreateForm(forms.Form):
         help_text="新成立的组织填成立日期，按更早日期统计的报表不计入它；补录早已存在的组织请清空此项。",
     )
 
-    def __init__(self, *args, parent, **kwargs):
+    def __init__(self, *args: Any, parent: Unit, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["founded_on"].initial = timezone.localdate()
         kinds = Unit.child_kinds_of(parent.kind)
-        self.fields["kind"].choices = [(k, Unit.Kind(k).label) for k in kinds]
+        cast(forms.ChoiceField, self.fields["kind"]).choices = [(k, Unit.Kind(k).label) for k in kinds]
         if parent.tier is None or parent.tier < 3:
-            self.fields["org_form"].choices = [(Unit.OrgForm.FEDERATION, Unit.OrgForm.FEDERATION.label)]
+            cast(forms.ChoiceField, self.fields["org_form"]).choices = [
+                (Unit.OrgForm.FEDERATION, Unit.OrgForm.FEDERATION.label)
+            ]
 
 
 class UnitRenameForm(forms.Form):
@@ -121,7 +129,7 @@ class ContactForm(forms.ModelForm):
         model = Contact
         fields = ["name", "title", "office_phone", "mobile", "email_qq"]
 
-    def clean_mobile(self):
+    def clean_mobile(self) -> str:
         mobile = self.cleaned_data["mobile"].strip()
         if mobile and not (len(mobile) == 11 and mobile.isdigit() and mobile.startswith("1")):
             raise ValidationError("手机号码应为 11 位数字，以 1 开头。")
@@ -131,7 +139,7 @@ class ContactForm(forms.ModelForm):
 class SealForm(forms.Form):
     image = forms.ImageField(label="公章图片（PNG）")
 
-    def clean_image(self):
+    def clean_image(self) -> UploadedFile:
         image = self.cleaned_data["image"]
         if getattr(image, "image", None) is not None and image.image.format != "PNG":
             raise ValidationError("公章图片须为 PNG 格式（建议透明背景）。")
@@ -156,15 +164,16 @@ class AccountForm(ScopedFormMixin, forms.ModelForm):
         labels = {"is_active": "启用"}
         help_texts = {"is_active": "取消勾选即停用：停用的账号不能登录，它的操作记录仍然保留。"}
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if self.instance.pk and not self.is_bound:
             self.initial["unit"] = self.instance.unit.code if self.instance.unit else ""
         if not self.instance.pk:
             self.fields["password"].required = True
 
-    def clean(self):
+    def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
+        assert cleaned is not None  # a ModelForm's clean() returns its cleaned_data
         password = cleaned.get("password")
         if password:
             # The same rules as the password-change page, checked against the username and name as
@@ -180,13 +189,13 @@ class AccountForm(ScopedFormMixin, forms.ModelForm):
                 self.add_error("password", e)
         return cleaned
 
-    def clean_role(self):
+    def clean_role(self) -> str:
         role = self.cleaned_data["role"]
         if role == User.Role.ADMIN and not self.user.can_manage_tree:
             raise ValidationError("您不能创建管理员账号。")
         return role
 
-    def save(self, commit=True):
+    def save(self, commit: bool = True) -> User:
         user = super().save(commit=False)
         user.unit = self.cleaned_data["unit"]
         if self.cleaned_data.get("password"):
@@ -194,6 +203,10 @@ class AccountForm(ScopedFormMixin, forms.ModelForm):
         if commit:
             user.save()
         return user
+
+
+def _account_label(a: Any) -> str:
+    return f"{a.username}（{a.full_name or '未填姓名'}，{a.unit.name}，{a.get_role_display()}）"
 
 
 class ApiTokenForm(ScopedFormMixin, forms.Form):
@@ -211,16 +224,15 @@ class ApiTokenForm(ScopedFormMixin, forms.Form):
         label="有效期至", widget=forms.DateInput(attrs={"type": "date"}), help_text="最长一年，到期当天零点失效。"
     )
 
-    def __init__(self, *args, user, **kwargs):
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, user=user, **kwargs)
-        self.fields["account"].queryset = (
+        account = cast(forms.ModelChoiceField, self.fields["account"])
+        account.queryset = (
             User.objects.filter(unit__in=visible_units(user), is_active=True)
             .select_related("unit")
             .order_by("username")
         )
-        self.fields["account"].label_from_instance = (
-            lambda a: f"{a.username}（{a.full_name or '未填姓名'}，{a.unit.name}，{a.get_role_display()}）"
-        )
+        account.label_from_instance = _account_label  # type: ignore[assignment]  # this field's labels only
         if not self.is_bound:
             self.initial.setdefault("expires_on", timezone.localdate() + datetime.timedelta(days=90))
             if user.unit is not None:

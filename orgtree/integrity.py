@@ -5,16 +5,22 @@ the wrong rows and nobody notices. `find_tree_faults` reads every tree back and 
 Chinese and naming the unit, which invariant is broken; `manage.py check_tree` prints it.
 """
 
+from __future__ import annotations
+
+from typing import Any
+
 from .models import Unit
 
+Row = dict[str, Any]  # one unit as .values() gives it
 
-def _label(row):
+
+def _label(row: Row) -> str:
     return f"{row['name']}（{row['code']}）"
 
 
-def _tree_faults(tree_id, rows):
+def _tree_faults(tree_id: int, rows: list[Row]) -> list[str]:
     """Faults of one tree; `rows` are dicts of one tree_id ordered by lft."""
-    faults = []
+    faults: list[str] = []
     by_id = {row["id"]: row for row in rows}
     roots = [row for row in rows if row["parent_id"] is None]
     if len(roots) != 1:
@@ -23,7 +29,7 @@ def _tree_faults(tree_id, rows):
 
     # Every number 1..2n is used exactly once as a lft or a rght.
     expected = set(range(1, 2 * len(rows) + 1))
-    seen = {}
+    seen: dict[int, Row] = {}
     for row in rows:
         for side in ("lft", "rght"):
             value = row[side]
@@ -37,7 +43,7 @@ def _tree_faults(tree_id, rows):
 
     # Walk in lft order with a stack of open intervals: the innermost open interval around a
     # node must be its parent, and a node must close before its container does.
-    stack = []
+    stack: list[Row] = []
     for row in rows:
         if row["lft"] >= row["rght"]:
             faults.append(f"{_label(row)}：lft={row['lft']} 不小于 rght={row['rght']}")
@@ -73,12 +79,12 @@ def _tree_faults(tree_id, rows):
     return faults
 
 
-def find_tree_faults():
+def find_tree_faults() -> list[str]:
     """Every broken nested-set invariant, one Chinese line each; empty when the trees are sound.
 
     One query per tree, so memory is bounded by the largest tree (one city), not the country.
     """
-    faults = []
+    faults: list[str] = []
     fields = ["id", "code", "name", "parent_id", "tree_id", "lft", "rght", "level"]
     for tree_id in Unit.objects.order_by("tree_id").values_list("tree_id", flat=True).distinct():
         rows = list(Unit.objects.filter(tree_id=tree_id).order_by("lft", "id").values(*fields))
@@ -86,6 +92,6 @@ def find_tree_faults():
     return faults
 
 
-def tree_summary():
+def tree_summary() -> tuple[int, int]:
     """(units, trees) as stored now."""
     return Unit.objects.count(), Unit.objects.values("tree_id").distinct().count()

@@ -4,17 +4,25 @@ Connected to Django's auth signals in OrgtreeConfig.ready(); the password change
 audit_password_change. The client address is fedorg.ratelimit.client_ip, the one the lockout reads.
 """
 
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+
 from fedorg.ratelimit import client_ip
 
 from .models import AuditEvent, User
 
 
-def audit_login(sender, request, user, **kwargs):
+def audit_login(sender: type, request: HttpRequest | None, user: User, **kwargs: Any) -> None:
     ip = client_ip(request) if request is not None else ""
     AuditEvent.objects.record(actor=user, action="auth.login", unit=user.unit, obj=user, changes={"ip": ip})
 
 
-def audit_login_failed(sender, credentials, request=None, **kwargs):
+def audit_login_failed(
+    sender: str, credentials: dict[str, Any], request: HttpRequest | None = None, **kwargs: Any
+) -> None:
     username = str(credentials.get("username", ""))[:150]
     ip = client_ip(request) if request is not None else ""
     user = User.objects.for_login_name(username)  # the canonical form logins compare (fedorg.usernames)
@@ -27,7 +35,7 @@ def audit_login_failed(sender, credentials, request=None, **kwargs):
     )
 
 
-def audit_password_change(request, user):
+def audit_password_change(request: HttpRequest, user: User) -> None:
     AuditEvent.objects.record(
         actor=user, action="auth.password_change", unit=user.unit, obj=user, changes={"ip": client_ip(request)}
     )

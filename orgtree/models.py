@@ -1,6 +1,10 @@
 """Federation units (one MPTT tree per city), their contacts and congresses, accounts, audit."""
 
+from __future__ import annotations
+
+import datetime
 import re
+from typing import Any, ClassVar
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
@@ -29,11 +33,11 @@ UNIT_CODE_LENGTHS = (2, 4, 6, 9, 12)
 UNIT_CODE_MAX_LENGTH = 40
 
 
-def is_new_field_code(code):
+def is_new_field_code(code: str | None) -> bool:
     return re.fullmatch(NEW_FIELD_CODE, code or "", flags=re.ASCII) is not None
 
 
-def validate_unit_code(code):
+def validate_unit_code(code: str | None) -> None:
     code = code or ""
     territorial = code.isascii() and code.isdigit() and len(code) in UNIT_CODE_LENGTHS
     if not (territorial or (len(code) <= UNIT_CODE_MAX_LENGTH and is_new_field_code(code))):
@@ -45,17 +49,17 @@ def validate_unit_code(code):
 
 
 class UnitQuerySet(TreeQuerySet):
-    def active(self):
+    def active(self) -> UnitQuerySet:
         return self.filter(archived_at__isnull=True)
 
-    def territorial_first(self):
+    def territorial_first(self) -> UnitQuerySet:
         """Tree order, with the new-field 妇联 after the territorial units: a city lists its districts first."""
         new_field = models.Case(
             models.When(kind__in=Unit.NEW_FIELD_KINDS, then=models.Value(1)), default=models.Value(0)
         )
         return self.order_by(new_field, "lft")
 
-    def visible_to(self, user):
+    def visible_to(self, user: Any) -> UnitQuerySet:
         """Units in the subtree of the user's unit (archived included); none for anonymous users.
 
         Reads the user's unit bounds fresh from the database, so it is never fooled by a
@@ -71,12 +75,12 @@ class UnitQuerySet(TreeQuerySet):
         tree_id, lft, rght = bounds
         return self.filter(tree_id=tree_id, lft__gte=lft, rght__lte=rght)
 
-    def subtree_of(self, unit):
+    def subtree_of(self, unit: Unit) -> UnitQuerySet:
         """The unit and all its descendants, by the unit's bounds as stored now."""
         tree_id, lft, rght = Unit.objects.filter(pk=unit.pk).values_list("tree_id", "lft", "rght").get()
         return self.filter(tree_id=tree_id, lft__gte=lft, rght__lte=rght)
 
-    def matching(self, query):
+    def matching(self, query: str | None) -> UnitQuerySet:
         """Units whose name contains `query`, whose code starts with it, or whose pinyin initials
         start with it (兆麟 / 230102001 / zljd): what the pickers and the search box match."""
         q = "".join((query or "").split()).replace("\x00", "")
@@ -88,7 +92,7 @@ class UnitQuerySet(TreeQuerySet):
             return self.filter(code__startswith=q)
         return self.filter(name__icontains=q)
 
-    def subtree_paths(self, unit):
+    def subtree_paths(self, unit: Unit) -> dict[int, tuple[str, str]]:
         """{pk: (path, code)} for `unit` and its descendants in one query, the path naming each unit
         with its parents from `unit` down ("道里区 / 兆麟街道 / 康乐社区"): many communities share a name."""
         rows = self.subtree_of(unit).order_by("lft").values_list("pk", "parent_id", "name", "code")
@@ -98,10 +102,10 @@ class UnitQuerySet(TreeQuerySet):
             paths[pk] = (f"{parent[0]} / {name}" if parent else name, code)
         return paths
 
-    def of_tier(self, tier):
+    def of_tier(self, tier: int) -> UnitQuerySet:
         return self.filter(kind__in=Unit.KINDS_BY_TIER[tier])
 
-    def child_subtree_kind_counts(self, unit):
+    def child_subtree_kind_counts(self, unit: Unit) -> dict[int, list[tuple[str, int]]]:
         """{child_id: [(kind label, n)]}: the active units below each child of `unit`, by kind, in one query."""
         table = Unit._meta.db_table
         sql = (
@@ -109,7 +113,7 @@ class UnitQuerySet(TreeQuerySet):
             f"JOIN {table} d ON d.tree_id = c.tree_id AND d.lft > c.lft AND d.rght < c.rght "
             "WHERE c.parent_id = %s AND d.archived_at IS NULL GROUP BY c.id, d.kind"
         )
-        counts: dict[int, list] = {}
+        counts: dict[int, list[tuple[str, int]]] = {}
         with connection.cursor() as cursor:
             cursor.execute(sql, [unit.pk])
             for child_id, kind, n in sorted(cursor.fetchall(), key=lambda row: Unit.KIND_ORDER[row[1]]):
@@ -186,10 +190,10 @@ class Unit(MPTTModel):
             ),
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.name
 
-    def save(self, *args, **kwargs):
+    def save(self, *args: Any, **kwargs: Any) -> None:
         # Every save path keeps the pickers' search key in step with the name; the bulk loader
         # (services.bulk_load_units) fills it itself.
         self.name_initials = pinyin_initials(self.name)
@@ -198,11 +202,11 @@ class Unit(MPTTModel):
             kwargs["update_fields"] = {*update_fields, "name_initials"}
         super().save(*args, **kwargs)
 
-    def get_absolute_url(self):
+    def get_absolute_url(self) -> str:
         return reverse("orgtree:unit", args=[self.pk])
 
     @property
-    def code_fits_parent(self):
+    def code_fits_parent(self) -> bool:
         """False when the code does not start with the parent's (kept from the old parent after a move)."""
         parent = self.parent
         return parent is None or self.code.startswith(parent.code)
@@ -218,7 +222,7 @@ class Unit(MPTTModel):
     }
     # Kinds that may be the root of a tree: a province, or a city on its own (the 2016 demo).
     ROOT_KINDS = [Kind.PROVINCE, Kind.CITY]
-    VALID_PARENT_KINDS = {
+    VALID_PARENT_KINDS: dict[str, list[Unit.Kind]] = {
         Kind.PROVINCE: [],
         Kind.CITY: [Kind.PROVINCE],
         Kind.PREFECTURE: [Kind.PROVINCE],
@@ -247,7 +251,7 @@ class Unit(MPTTModel):
     VALID_PARENT_KINDS.update(dict.fromkeys(NEW_FIELD_KINDS, NEW_FIELD_PARENT_KINDS))
 
     @property
-    def tier(self):
+    def tier(self) -> int | None:
         """0–4 by kind (never by depth); None for a new-field federation, which is in no tier."""
         for tier, kinds in self.KINDS_BY_TIER.items():
             if self.kind in kinds:
@@ -257,34 +261,36 @@ class Unit(MPTTModel):
     TIER_LABELS = {0: "省", 1: "市（地）", 2: "区县", 3: "街道乡镇", 4: "社区村"}
 
     @property
-    def tier_label(self):
+    def tier_label(self) -> str:
         return self.TIER_LABELS[self.tier] if self.tier is not None else "新领域妇联"
 
     # The five levels as the 2017 reform plan names them; a clerk reads 省级, not 第0级.
     LEVEL_NAMES = {0: "省级", 1: "市（地）级", 2: "县（市、区）级", 3: "乡镇（街道）级", 4: "村（社区）级"}
 
     @property
-    def level_text(self):
+    def level_text(self) -> str:
         """What the unit page says of its place: 县（市、区）级, or 新领域妇联（企业妇联）."""
         if self.is_new_field:
             return f"新领域妇联（{self.get_kind_display()}）"
-        return self.LEVEL_NAMES[self.tier]
+        tier = self.tier
+        assert tier is not None  # every kind outside the new field has a tier
+        return self.LEVEL_NAMES[tier]
 
     @property
-    def is_new_field(self):
+    def is_new_field(self) -> bool:
         return self.kind in self.NEW_FIELD_KINDS
 
     @property
-    def federation_name(self):
+    def federation_name(self) -> str:
         """The federation's own name as it signs a form: 道里区妇联, 经纬社区妇代会."""
         return self.federation_name_for(self.name)
 
-    def federation_name_for(self, name):
+    def federation_name_for(self, name: str) -> str:
         """The federation's name built on `name` (e.g. the unit's name on a count date)."""
         body = "妇代会" if self.is_congress else "妇联"
         return name if name.endswith(body) else f"{name}{body}"
 
-    def seal_bytes(self):
+    def seal_bytes(self) -> bytes | None:
         """The PNG bytes of the unit's seal, or None when it has none (or its file is gone)."""
         if not self.seal:
             return None
@@ -295,34 +301,34 @@ class Unit(MPTTModel):
             return None
 
     @property
-    def runs_campaigns(self):
+    def runs_campaigns(self) -> bool:
         """A province or a city (地区) federation may run a campaign; its districts file the returns."""
         return self.tier in (0, 1)
 
     @property
-    def is_archived(self):
+    def is_archived(self) -> bool:
         return self.archived_at is not None
 
     @property
-    def is_village_level(self):
+    def is_village_level(self) -> bool:
         return self.tier == 4
 
     @property
-    def is_congress(self):
+    def is_congress(self) -> bool:
         return self.org_form == self.OrgForm.CONGRESS
 
     @classmethod
-    def child_kinds_of(cls, kind):
+    def child_kinds_of(cls, kind: str) -> list[str]:
         return [child for child, parents in cls.VALID_PARENT_KINDS.items() if kind in parents]
 
     @classmethod
-    def check_kind(cls, kind):
+    def check_kind(cls, kind: str) -> None:
         """Raise ValidationError for a kind that is not one of Unit.Kind (never a bare KeyError)."""
         if kind not in cls.VALID_PARENT_KINDS:
             names = "、".join(str(label) for _value, label in cls.Kind.choices)
             raise ValidationError(f"没有“{kind}”这种组织类型，只能是：{names}。")
 
-    def check_parent(self, parent):
+    def check_parent(self, parent: Unit | None) -> None:
         """Raise ValidationError unless `parent` may hold a unit of this kind."""
         self.check_kind(self.kind)
         allowed = self.VALID_PARENT_KINDS[self.kind]
@@ -340,8 +346,8 @@ class Unit(MPTTModel):
             raise ValidationError(f"上级组织“{parent.name}”已撤销，不能在其下设立或迁入组织。")
 
 
-class UnitVersionQuerySet(models.QuerySet):
-    def valid_on(self, day):
+class UnitVersionQuerySet(models.QuerySet["UnitVersion"]):
+    def valid_on(self, day: datetime.date) -> UnitVersionQuerySet:
         """The versions in force on `day` (one per unit that existed then)."""
         return self.filter(Q(valid_from__isnull=True) | Q(valid_from__lte=day)).filter(
             Q(valid_to__isnull=True) | Q(valid_to__gt=day)
@@ -390,11 +396,11 @@ class UnitVersion(models.Model):
             ),
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.name} {self.valid_from or '…'}–{self.valid_to or '…'}"
 
     @classmethod
-    def fields_of(cls, unit):
+    def fields_of(cls, unit: Unit) -> dict[str, Any]:
         return {field: getattr(unit, field) for field in cls.TRACKED}
 
 
@@ -419,11 +425,11 @@ class Contact(models.Model):
         constraints = [models.UniqueConstraint(fields=["unit", "role"], name="contact_one_per_role")]
         ordering = ["unit", "role"]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.get_role_display()} {self.name}"
 
     @property
-    def is_empty(self):
+    def is_empty(self) -> bool:
         return not (self.name and (self.mobile or self.office_phone))
 
 
@@ -443,10 +449,10 @@ class Congress(models.Model):
         constraints = [models.UniqueConstraint(fields=["unit", "number"], name="congress_unique_number")]
         ordering = ["unit", "-number"]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.unit.name}第{self.number}届妇女代表大会"
 
-    def is_expired_on(self, day):
+    def is_expired_on(self, day: datetime.date) -> bool:
         return self.expires_on <= day
 
 
@@ -459,8 +465,8 @@ username_validator = RegexValidator(
 )
 
 
-class CaseInsensitiveUserManager(UserManager):
-    def get_by_natural_key(self, username):
+class CaseInsensitiveUserManager(UserManager["User"]):
+    def get_by_natural_key(self, username: str | None) -> User:
         """Logins compare the canonical form (fedorg.usernames): "DaoLi" and "ＤａｏＬｉ" are daoli, and
         "daolı" (dotless i) is nobody, though PostgreSQL's UPPER() would have matched it to DAOLI."""
         name = account_name(username)
@@ -468,7 +474,7 @@ class CaseInsensitiveUserManager(UserManager):
             raise self.model.DoesNotExist(f"no account is named {username!r}")
         return self.get(username__iexact=name)
 
-    def for_login_name(self, username):
+    def for_login_name(self, username: str) -> User | None:
         """The account a typed login name means, or None (for the audit of a failed login)."""
         name = account_name(username)
         return self.filter(username__iexact=name).first() if name else None
@@ -497,7 +503,7 @@ class User(AbstractUser):
     role = models.CharField("角色", max_length=10, choices=Role.choices, default=Role.VIEWER)
     phone = models.CharField("联系电话", max_length=30, blank=True)
 
-    objects = CaseInsensitiveUserManager()
+    objects: ClassVar[CaseInsensitiveUserManager] = CaseInsensitiveUserManager()
 
     class Meta:
         verbose_name = "账号"
@@ -510,33 +516,42 @@ class User(AbstractUser):
             ),
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.full_name or self.username
 
-    def get_full_name(self):
+    def get_full_name(self) -> str:
         return self.full_name or self.username
 
     @property
-    def can_manage_tree(self):
+    def can_manage_tree(self) -> bool:
         return self.is_superuser or self.role == self.Role.ADMIN
 
     @property
-    def can_edit(self):
+    def can_edit(self) -> bool:
         """May change rosters and contacts in the subtree, and submit returns (seals: can_manage_tree)."""
         return self.is_superuser or self.role in (self.Role.ADMIN, self.Role.STAFF)
 
     @property
-    def can_review(self):
+    def can_review(self) -> bool:
         return self.is_superuser or self.role in (self.Role.ADMIN, self.Role.REVIEWER)
 
     @property
-    def can_see_personal_data(self):
+    def can_see_personal_data(self) -> bool:
         """Full 身份证号 and 手机号码 inside the subtree; viewers and reviewers see them masked."""
         return self.can_edit
 
 
-class AuditEventQuerySet(models.QuerySet):
-    def record(self, *, actor, action, unit=None, obj=None, changes=None, reason=""):
+class AuditEventQuerySet(models.QuerySet["AuditEvent"]):
+    def record(
+        self,
+        *,
+        actor: Any,
+        action: str,
+        unit: Unit | None = None,
+        obj: models.Model | None = None,
+        changes: dict[str, Any] | None = None,
+        reason: str = "",
+    ) -> AuditEvent:
         return self.create(
             actor=actor if actor is not None and actor.is_authenticated else None,
             action=action,
@@ -547,7 +562,7 @@ class AuditEventQuerySet(models.QuerySet):
             reason=reason,
         )
 
-    def for_object(self, obj):
+    def for_object(self, obj: models.Model) -> AuditEventQuerySet:
         return self.filter(object_type=obj._meta.label_lower, object_id=obj.pk)
 
 
@@ -578,7 +593,7 @@ class AuditEvent(models.Model):
             models.Index(fields=["unit", "at"], name="audit_unit_at"),
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.action}"
 
     ACTION_LABELS = {
@@ -630,12 +645,12 @@ class AuditEvent(models.Model):
     }
 
     @property
-    def action_label(self):
+    def action_label(self) -> str:
         return self.ACTION_LABELS.get(self.action, self.action)
 
 
-class ApiTokenQuerySet(models.QuerySet):
-    def usable(self, now):
+class ApiTokenQuerySet(models.QuerySet["ApiToken"]):
+    def usable(self, now: datetime.datetime) -> ApiTokenQuerySet:
         return self.filter(revoked_at__isnull=True, expires_at__gt=now)
 
 
@@ -670,10 +685,10 @@ class ApiToken(models.Model):
         verbose_name_plural = "接口令牌"
         ordering = ["-created_at", "-id"]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.name}（{self.prefix}…）"
 
-    def status_label(self, now):
+    def status_label(self, now: datetime.datetime) -> str:
         if self.revoked_at is not None:
             return "已吊销"
         if self.expires_at <= now:

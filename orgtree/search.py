@@ -5,12 +5,16 @@ inside the user's subtree (orgtree.access), and is named with its visible parent
 communities share a name.
 """
 
+from __future__ import annotations
+
+from typing import Any
+
 from .access import visible_paths, visible_units
 
 PICK_LIMIT = 15
 
 
-def pick_units(user, query, *, limit=PICK_LIMIT):
+def pick_units(user: Any, query: str, *, limit: int = PICK_LIMIT) -> list[dict[str, str]]:
     """The units a picker offers for `query` (name, code or pinyin initials), active ones of the
     user's subtree, higher tiers first; each as a dict with its visible parent path."""
     units = list(visible_units(user).active().matching(query[:50]).order_by("level", "tree_id", "lft")[:limit])

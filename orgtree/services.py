@@ -6,19 +6,24 @@ unless they are serialised: on PostgreSQL we take a transaction-scoped advisory 
 SQLite every transaction already begins IMMEDIATE (settings), which serialises writers.
 """
 
+from __future__ import annotations
+
 import datetime
 import hashlib
 import secrets
+from collections.abc import Iterable
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files import File
 from django.db import connection, transaction
-from django.db.models import Min, Q
+from django.db.models import Min, Model, Q
+from django.forms import ModelForm
 from django.utils import timezone
 
 from fedorg.pinyin import pinyin_initials
 
-from .models import ApiToken, AuditEvent, Contact, Unit, UnitVersion, is_new_field_code, validate_unit_code
+from .models import ApiToken, AuditEvent, Contact, Unit, UnitVersion, User, is_new_field_code, validate_unit_code
 from .signals import seal_replaced, unit_archiving, unit_converting, unit_merging
 
 # One lock for all trees: tree writes are rare (a few a day), so contention does not matter,
@@ -26,19 +31,19 @@ from .signals import seal_replaced, unit_archiving, unit_converting, unit_mergin
 TREE_LOCK_KEY = 730_201_6
 
 
-def lock_tree():
+def lock_tree() -> None:
     """Serialise tree writers until the end of the current transaction."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [TREE_LOCK_KEY])
 
 
-def _fresh(unit):
+def _fresh(unit: Unit) -> Unit:
     """Re-read a unit after taking the lock: instances in memory may carry stale lft/rght."""
     return Unit.objects.get(pk=unit.pk)
 
 
-def effective_day(day=None, *, field="effective_date"):
+def effective_day(day: datetime.date | None = None, *, field: str = "effective_date") -> datetime.date:
     """The day a tree change takes effect: today by default, never in the future."""
     today = timezone.localdate()
     day = day or today
@@ -47,7 +52,7 @@ def effective_day(day=None, *, field="effective_date"):
     return day
 
 
-def record_version(unit, *, on, founded_on=None):
+def record_version(unit: Unit, *, on: datetime.date, founded_on: datetime.date | None = None) -> UnitVersion:
     """Keep UnitVersion in step with `unit` as just saved: the open version ends on `on` and a new one
     begins, unless nothing it tracks changed. A unit's first version starts on `founded_on`, or has
     no start (valid_from null: it existed before anything was recorded).
@@ -72,7 +77,7 @@ def record_version(unit, *, on, founded_on=None):
     return UnitVersion.objects.create(unit_id=unit.pk, valid_from=on, **fields)
 
 
-def _check_founded_within_parent(parent, founded_on):
+def _check_founded_within_parent(parent: Unit | None, founded_on: datetime.date) -> None:
     """A unit cannot be founded before its parent existed: no table of that day would find it."""
     if parent is None:
         return
@@ -84,20 +89,20 @@ def _check_founded_within_parent(parent, founded_on):
         raise ValidationError({"founded_on": f"成立日期 {founded_on} 早于上级组织“{parent.name}”的成立日期 {first}。"})
 
 
-def _check_after(version, unit, on):
+def _check_after(version: UnitVersion, unit: Unit, on: datetime.date) -> None:
     if version.valid_from is not None and on < version.valid_from:
         raise ValidationError(
             {"effective_date": f"“{unit.name}”在 {version.valid_from} 已有变更，生效日期不能早于该日期。"}
         )
 
 
-def _record_subtree_versions(unit, *, on):
+def _record_subtree_versions(unit: Unit, *, on: datetime.date) -> None:
     """After a move: the unit's and its descendants' versions (their depth may have changed)."""
     for node in Unit.objects.subtree_of(unit).order_by("lft"):
         record_version(node, on=on)
 
 
-def _close_version(unit, *, on):
+def _close_version(unit: Unit, *, on: datetime.date) -> None:
     """The unit stops existing on `on` (archive, merge): its open version ends, none begins."""
     current = UnitVersion.objects.filter(unit_id=unit.pk, valid_to__isnull=True).first()
     if current is not None:
@@ -109,14 +114,14 @@ def _close_version(unit, *, on):
             current.save(update_fields=["valid_to"])
 
 
-def _check_code(code):
+def _check_code(code: str) -> None:
     try:
         validate_unit_code(code)
     except ValidationError as e:
         raise ValidationError({"code": e.messages}) from None
 
 
-def _check_code_fits_kind(code, kind, parent):
+def _check_code_fits_kind(code: str, kind: str, parent: Unit | None) -> None:
     """A new-field federation's code is its parent's code and a segment ("-01"); a territorial unit's is digits."""
     if kind in Unit.NEW_FIELD_KINDS:
         if parent is not None and not (
@@ -129,14 +134,24 @@ def _check_code_fits_kind(code, kind, parent):
         raise ValidationError({"code": "带“-”的组织代码只用于新领域妇联；其他组织请用统计用区划代码。"})
 
 
-def _check_code_free(code, *, exclude_pk=None):
+def _check_code_free(code: str, *, exclude_pk: int | None = None) -> None:
     clash = Unit.objects.filter(code=code).exclude(pk=exclude_pk).first()
     if clash is not None:
         raise ValidationError({"code": f"组织代码 {code} 已被“{clash.name}”使用。"})
 
 
 @transaction.atomic
-def create_unit(*, parent, name, code, kind, actor, org_form=None, is_pilot=False, founded_on=None):
+def create_unit(
+    *,
+    parent: Unit | None,
+    name: str,
+    code: str,
+    kind: str,
+    actor: Any,
+    org_form: str | None = None,
+    is_pilot: bool = False,
+    founded_on: datetime.date | None = None,
+) -> Unit:
     """A new unit below `parent`. `founded_on` (成立日期) dates it: a table counted on an earlier day leaves
     it out; without one it counts on every day (a unit that existed before it was entered)."""
     lock_tree()
@@ -179,7 +194,9 @@ def create_unit(*, parent, name, code, kind, actor, org_form=None, is_pilot=Fals
 
 
 @transaction.atomic
-def rename_unit(*, unit, name, actor, code=None, effective_date=None):
+def rename_unit(
+    *, unit: Unit, name: str, actor: Any, code: str | None = None, effective_date: datetime.date | None = None
+) -> Unit:
     lock_tree()
     on = effective_day(effective_date)
     unit = _fresh(unit)
@@ -206,7 +223,7 @@ def rename_unit(*, unit, name, actor, code=None, effective_date=None):
 
 
 @transaction.atomic
-def move_unit(*, unit, new_parent, actor, effective_date=None):
+def move_unit(*, unit: Unit, new_parent: Unit, actor: Any, effective_date: datetime.date | None = None) -> Unit:
     lock_tree()
     on = effective_day(effective_date)
     unit, new_parent = _fresh(unit), _fresh(new_parent)
@@ -233,7 +250,7 @@ def move_unit(*, unit, new_parent, actor, effective_date=None):
     return unit
 
 
-def recode_plan(unit):
+def recode_plan(unit: Unit) -> list[tuple[Unit, str, str]]:
     """[(unit, old code, new code)] that would give `unit` and its subtree codes under its parent's.
 
     After a move a unit keeps a code with its old parent's prefix (230102001 under 南岗区
@@ -253,7 +270,7 @@ def recode_plan(unit):
     mine = {u.code for u in subtree}
     taken = set(Unit.objects.filter(code__startswith=parent.code).exclude(code__in=mine).values_list("code", flat=True))
 
-    def free(new_prefix):
+    def free(new_prefix: str) -> dict[int, str] | None:
         new = {u.pk: new_prefix + u.code[len(unit.code) :] for u in subtree if u.code.startswith(unit.code)}
         return new if not (set(new.values()) & taken) else None
 
@@ -269,7 +286,7 @@ def recode_plan(unit):
 
 
 @transaction.atomic
-def recode_subtree(*, unit, actor, expected=None):
+def recode_subtree(*, unit: Unit, actor: Any, expected: str | None = None) -> Unit:
     """Give `unit` and its subtree codes under its parent's (the plan of recode_plan), in one
     transaction with one audit event. `expected` is the plan's new code for `unit` as shown to
     the user: if the tree changed meanwhile, nothing is written and the user sees the new plan."""
@@ -295,7 +312,7 @@ def recode_subtree(*, unit, actor, expected=None):
 
 
 @transaction.atomic
-def archive_unit(*, unit, actor, reason="", end_posts=False):
+def archive_unit(*, unit: Unit, actor: Any, reason: str = "", end_posts: bool = False) -> Unit:
     """Archive a unit with no active children. Its open posts are refused, or with `end_posts`
     (the page's confirmation box) ended today in the same transaction."""
     lock_tree()
@@ -315,14 +332,14 @@ def archive_unit(*, unit, actor, reason="", end_posts=False):
     return unit
 
 
-def _archive_hook(*, unit, actor, reason, confirmed):
+def _archive_hook(*, unit: Unit, actor: Any, reason: str, confirmed: bool) -> int:
     """Let the apps above the tree end or refuse what is still open in `unit` (members: its posts)."""
     responses = unit_archiving.send(sender=Unit, unit=unit, actor=actor, reason=reason, confirmed=confirmed)
-    return sum(ended or 0 for _receiver, ended in responses)
+    return sum(int(ended or 0) for _receiver, ended in responses)
 
 
 @transaction.atomic
-def restore_unit(*, unit, actor):
+def restore_unit(*, unit: Unit, actor: Any) -> Unit:
     lock_tree()
     unit = _fresh(unit)
     if not unit.is_archived:
@@ -340,7 +357,9 @@ def restore_unit(*, unit, actor):
 
 
 @transaction.atomic
-def merge_units(*, source, target, actor, reason="", effective_date=None):
+def merge_units(
+    *, source: Unit, target: Unit, actor: Any, reason: str = "", effective_date: datetime.date | None = None
+) -> Unit:
     """Merge `source` into `target` on `effective_date` (today by default): children move over, the
     source's open posts end on that day and continue in the target (members), source is archived.
     Reports for earlier days still see the source with its own people."""
@@ -386,14 +405,14 @@ def merge_units(*, source, target, actor, reason="", effective_date=None):
     return _fresh(target)
 
 
-def _merge_hook(*, source, target, actor, on):
+def _merge_hook(*, source: Unit, target: Unit, actor: Any, on: datetime.date) -> int:
     """Let the apps above the tree move what they hang on `source` (members carries the posts over on `on`)."""
     responses = unit_merging.send(sender=Unit, source=source, target=target, actor=actor, on=on)
-    return sum(moved or 0 for _receiver, moved in responses)
+    return sum(int(moved or 0) for _receiver, moved in responses)
 
 
 @transaction.atomic
-def convert_to_federation(*, unit, actor, effective_date=None):
+def convert_to_federation(*, unit: Unit, actor: Any, effective_date: datetime.date | None = None) -> Unit:
     """会改联 on `effective_date` (today by default): a village/community 妇代会 becomes a 妇联.
 
     From that day the unit counts in the 妇联 block, and its open 主任/副主任/委员 posts end and
@@ -425,7 +444,7 @@ def convert_to_federation(*, unit, actor, effective_date=None):
 
 
 @transaction.atomic
-def set_pilot(*, unit, is_pilot, actor):
+def set_pilot(*, unit: Unit, is_pilot: bool, actor: Any) -> Unit:
     unit = _fresh(unit)
     if unit.is_pilot != is_pilot:
         AuditEvent.objects.record(
@@ -439,12 +458,12 @@ def set_pilot(*, unit, is_pilot, actor):
 CONTACT_FIELDS = ["name", "title", "office_phone", "mobile", "email_qq"]
 
 
-def _verbose_name(model, field: str) -> str:
+def _verbose_name(model: type[Model], field: str) -> str:
     return str(getattr(model._meta.get_field(field), "verbose_name", field))
 
 
 @transaction.atomic
-def update_contacts(*, unit, contacts, actor):
+def update_contacts(*, unit: Unit, contacts: dict[str, dict[str, Any]], actor: Any) -> Unit:
     """`contacts` maps Contact.Role to a dict of CONTACT_FIELDS."""
     changes = {}
     for role, data in contacts.items():
@@ -462,7 +481,7 @@ def update_contacts(*, unit, contacts, actor):
 
 
 @transaction.atomic
-def set_seal(*, unit, image, actor):
+def set_seal(*, unit: Unit, image: File, actor: Any) -> Unit:
     """Store a new seal image for `unit`: only the unit's administrators (an admin at or above it).
 
     The seal is an asset, never a public file: it is served through orgtree.views.unit_seal_image
@@ -473,7 +492,9 @@ def set_seal(*, unit, image, actor):
         raise PermissionDenied("只有本单位或上级的管理员可以更换公章。")
     unit = _fresh(unit)
     old_name = unit.seal.name if unit.seal else None
-    old_sha = hashlib.sha256(unit.seal_bytes()).hexdigest() if old_name else None
+    # A seal whose file is gone has no old hash (sha256(None) raised TypeError and refused the new seal).
+    old_bytes = unit.seal_bytes() if old_name else None
+    old_sha = hashlib.sha256(old_bytes).hexdigest() if old_bytes is not None else None
     unit.seal.save(f"{unit.code}.png", image, save=False)
     unit.save(update_fields=["seal", "updated_at"])
     new_sha = hashlib.sha256(unit.seal_bytes() or b"").hexdigest()
@@ -489,7 +510,7 @@ def set_seal(*, unit, image, actor):
 
 
 @transaction.atomic
-def bulk_load_units(*, rows, actor=None):
+def bulk_load_units(*, rows: Iterable[tuple[str, str, str, str, bool, str | None]], actor: Any = None) -> int:
     """Insert many units at once (seeding, imports of a whole city), then rebuild the tree.
 
     `rows` are (code, name, kind, org_form, is_pilot, parent_code) in any order in which
@@ -508,9 +529,9 @@ def bulk_load_units(*, rows, actor=None):
             raise ValidationError(f"{name}：{e.messages[0]}") from None
     # Parent ids are needed before children, so insert one level at a time.
     by_level: dict[int, list] = {}
-    parent_of = {row[0]: row[5] for row in new_rows}
+    parent_of: dict[str | None, str | None] = {row[0]: row[5] for row in new_rows}
 
-    def depth(code):
+    def depth(code: str | None) -> int:
         d = 0
         while parent_of.get(code) is not None and parent_of[code] in parent_of:
             code = parent_of[code]
@@ -554,7 +575,7 @@ def bulk_load_units(*, rows, actor=None):
     return len(new_rows)
 
 
-def _read_back_pks(units):
+def _read_back_pks(units: list[Unit]) -> None:
     """Ids of just bulk-created units, where the database did not return them (SQLite before 3.35),
     read back by code a few hundred at a time (SQLite's limit on bound parameters)."""
     missing = [u for u in units if u.pk is None]
@@ -565,7 +586,7 @@ def _read_back_pks(units):
             unit.pk = pks[unit.code]
 
 
-def rebuild_tree():
+def rebuild_tree() -> dict[int, tuple[int, int, int, int]]:
     """Set lft, rght, level and tree_id of every unit from the parent links; returns {pk: (lft, rght, level,
     tree_id)}. Only the caller's lock makes it safe: bulk_load_units holds the tree lock.
 
@@ -612,7 +633,7 @@ def rebuild_tree():
 
 
 @transaction.atomic
-def save_account(*, form, actor):
+def save_account(*, form: ModelForm[User], actor: Any) -> User:
     """Create or update an account from a valid AccountForm, recording what changed."""
     creating = form.instance.pk is None
     changes = {
@@ -641,12 +662,20 @@ TOKEN_USE_RECORD_INTERVAL = datetime.timedelta(minutes=1)  # last_used_at and th
 TOKEN_MAX_DAYS = 366
 
 
-def hash_token_key(key):
+def hash_token_key(key: str) -> str:
     return hashlib.sha256(key.encode("utf-8")).hexdigest()
 
 
 @transaction.atomic
-def issue_api_token(*, actor, name, user, unit, can_write, expires_at):
+def issue_api_token(
+    *,
+    actor: Any,
+    name: str | None,
+    user: User | None,
+    unit: Unit | None,
+    can_write: bool,
+    expires_at: datetime.datetime | None,
+) -> tuple[ApiToken, str]:
     """Issue a token acting as `user` within `unit`'s subtree; returns (token, key). The key is shown once.
 
     The issuer must be an administrator; the account and the unit must both lie in her subtree,
@@ -666,6 +695,7 @@ def issue_api_token(*, actor, name, user, unit, can_write, expires_at):
     if unit is None or not visible.filter(pk=unit.pk).exists():
         errors["unit"] = "令牌的组织范围必须在您管辖的组织之内。"
     elif "user" not in errors and not Unit.objects.visible_to(user).filter(pk=unit.pk).exists():
+        assert user is not None and user.unit is not None  # no "user" error: the account and its unit exist
         errors["unit"] = f"令牌的组织范围必须在账号 {user.username} 所属组织（{user.unit.name}）之内。"
     now = timezone.now()
     if expires_at is None or expires_at <= now:
@@ -674,6 +704,7 @@ def issue_api_token(*, actor, name, user, unit, can_write, expires_at):
         errors["expires_at"] = f"令牌最长有效 {TOKEN_MAX_DAYS} 天，请缩短有效期。"
     if errors:
         raise ValidationError(errors)
+    assert user is not None and unit is not None and expires_at is not None  # each None was an error above
     key = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken.objects.create(
         name=name[:100],
@@ -702,7 +733,7 @@ def issue_api_token(*, actor, name, user, unit, can_write, expires_at):
 
 
 @transaction.atomic
-def revoke_api_token(*, token, actor, reason=""):
+def revoke_api_token(*, token: ApiToken, actor: Any, reason: str = "") -> ApiToken:
     token = ApiToken.objects.select_for_update().get(pk=token.pk)
     if token.revoked_at is not None:
         raise ValidationError(f"令牌“{token.name}”已经吊销。")
@@ -719,7 +750,7 @@ def revoke_api_token(*, token, actor, reason=""):
     return token
 
 
-def use_api_token(key, *, method, path):
+def use_api_token(key: str, *, method: str | None, path: str) -> tuple[ApiToken, User] | None:
     """The usable token for `key` and the account it acts as, scoped to its unit; None if unknown,
     revoked, expired, or its account or unit no longer fit. Its use is recorded (audit and last_used_at)
     at most once a minute: the first request of each quiet minute.

@@ -14,7 +14,7 @@ from .models import UnitVersion
 VERSION = UnitVersion._meta.db_table
 
 
-def valid_on_sql(alias, param="on"):
+def valid_on_sql(alias: str, param: str = "on") -> str:
     """A unit version in force on %(param)s: the same [from, to) rule as a post held on a date."""
     return (
         f"({alias}.valid_from IS NULL OR {alias}.valid_from <= %({param})s) "
@@ -22,14 +22,14 @@ def valid_on_sql(alias, param="on"):
     )
 
 
-def sort_key_sql(alias):
+def sort_key_sql(alias: str) -> str:
     """A unit's code padded to 12 characters: siblings sort by code, as the tree orders them."""
     if connection.vendor == "postgresql":
         return f"LPAD({alias}.code, 12, '0')"
     return f"substr('000000000000' || {alias}.code, -12)"
 
 
-def tree_cte(on="on"):
+def tree_cte(on: str = "on") -> str:
     """`sub`: the subtree of %(unit_id)s as it stood on %(on)s, walked down the unit versions in force then.
 
     `on` names the date parameter: a list of who held posts on one day, placed in the tree of another

@@ -3,13 +3,19 @@
 Views are thin: fetch through orgtree.access, validate with a form, call a service, render.
 """
 
-import datetime
+from __future__ import annotations
 
+import datetime
+from collections.abc import Callable
+from typing import Any
+
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q
-from django.http import FileResponse, Http404, HttpResponse, JsonResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -40,13 +46,14 @@ from .forms import (
     UnitMoveForm,
     UnitRenameForm,
 )
+from .http import AuthenticatedHttpRequest
 from .models import ApiToken, AuditEvent, Contact, Unit, User
 from .search import pick_units
 from .signals import unit_conversion_preview
 
 
 @login_required
-def roots(request):
+def roots(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The top of what the user may see: her own unit, or every root for an account bound to none."""
     units = visible_units(request.user)
     units = units.filter(pk=request.user.unit_id) if request.user.unit_id else units.filter(parent__isnull=True)
@@ -54,7 +61,7 @@ def roots(request):
 
 
 @login_required
-def unit_detail(request, pk):
+def unit_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     user = request.user
     unit = get_unit_for_user(user, pk)
     show_archived = request.GET.get("archived") == "1"
@@ -106,7 +113,7 @@ def unit_detail(request, pk):
 
 
 @login_required
-def unit_search(request):
+def unit_search(request: AuthenticatedHttpRequest) -> HttpResponse:
     q = request.GET.get("q", "").strip()[:50]
     results = []
     if q:
@@ -118,17 +125,28 @@ def unit_search(request):
 
 
 @login_required
-def unit_pick(request):
+def unit_pick(request: AuthenticatedHttpRequest) -> HttpResponse:
     """JSON for the search-as-you-type pickers (static/fedorg/picker.js): units of the user's subtree."""
     return JsonResponse({"results": pick_units(request.user, request.GET.get("q", "").replace("\x00", ""))})
 
 
-def _unit_form_view(request, pk, *, form_class, template, title, run, manage=True, below=False, form_kwargs=None):
+def _unit_form_view(
+    request: AuthenticatedHttpRequest,
+    pk: int,
+    *,
+    form_class: type[forms.BaseForm],
+    template: str,
+    title: str,
+    run: Callable[[Unit, dict[str, Any]], Unit],
+    manage: bool = True,
+    below: bool = False,
+    form_kwargs: dict[str, Any] | Callable[[Unit], dict[str, Any]] | None = None,
+) -> HttpResponse:
     """The shared shape of every tree-operation page: GET shows the form, POST runs the service."""
     unit = get_unit_for_user(request.user, pk, write=True, manage=manage)
     if below and not is_strictly_below_user_unit(request.user, unit):
         raise PermissionDenied("不能调整您所在组织本身，请联系上级管理员。")
-    kwargs = (form_kwargs or {})(unit) if callable(form_kwargs) else (form_kwargs or {})
+    kwargs = form_kwargs(unit) if callable(form_kwargs) else (form_kwargs or {})
     form = form_class(request.POST or None, request.FILES or None, **kwargs)
     if request.method == "POST" and form.is_valid():
         try:
@@ -142,8 +160,8 @@ def _unit_form_view(request, pk, *, form_class, template, title, run, manage=Tru
 
 
 @login_required
-def unit_create(request, pk):
-    def run(parent, data):
+def unit_create(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    def run(parent: Unit, data: dict[str, Any]) -> Unit:
         return services.create_unit(parent=parent, actor=request.user, **data)
 
     return _unit_form_view(
@@ -158,8 +176,8 @@ def unit_create(request, pk):
 
 
 @login_required
-def unit_rename(request, pk):
-    def run(unit, data):
+def unit_rename(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    def run(unit: Unit, data: dict[str, Any]) -> Unit:
         return services.rename_unit(unit=unit, name=data["name"], code=data["code"], actor=request.user)
 
     unit = get_unit_for_user(request.user, pk, write=True, manage=True)
@@ -176,8 +194,8 @@ def unit_rename(request, pk):
 
 
 @login_required
-def unit_move(request, pk):
-    def run(unit, data):
+def unit_move(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    def run(unit: Unit, data: dict[str, Any]) -> Unit:
         moved = services.move_unit(unit=unit, new_parent=data["new_parent"], actor=request.user)
         if not moved.code_fits_parent:
             messages.warning(
@@ -200,7 +218,7 @@ def unit_move(request, pk):
 
 
 @login_required
-def unit_recode(request, pk):
+def unit_recode(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """After a move: the plan that gives the unit and its subtree codes under the new parent, then, on
     confirmation, the recode (one transaction, audited)."""
     unit = get_unit_for_user(request.user, pk, write=True, manage=True)
@@ -227,8 +245,8 @@ def unit_recode(request, pk):
 
 
 @login_required
-def unit_merge(request, pk):
-    def run(unit, data):
+def unit_merge(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    def run(unit: Unit, data: dict[str, Any]) -> Unit:
         return services.merge_units(source=unit, target=data["target"], reason=data["reason"], actor=request.user)
 
     return _unit_form_view(
@@ -244,8 +262,8 @@ def unit_merge(request, pk):
 
 
 @login_required
-def unit_archive(request, pk):
-    def run(unit, data):
+def unit_archive(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    def run(unit: Unit, data: dict[str, Any]) -> Unit:
         return services.archive_unit(unit=unit, reason=data["reason"], end_posts=data["end_posts"], actor=request.user)
 
     return _unit_form_view(
@@ -261,7 +279,7 @@ def unit_archive(request, pk):
 
 @login_required
 @require_POST
-def unit_restore(request, pk):
+def unit_restore(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     unit = get_unit_for_user(request.user, pk, write=True, manage=True)
     if not is_strictly_below_user_unit(request.user, unit):
         raise PermissionDenied("不能调整您所在组织本身，请联系上级管理员。")
@@ -275,7 +293,7 @@ def unit_restore(request, pk):
 
 
 @login_required
-def unit_convert(request, pk):
+def unit_convert(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """会改联 in two steps: the date, then a page showing what will change (posts, quota) to confirm."""
     unit = get_unit_for_user(request.user, pk, write=True, manage=True)
     form = ConvertForm(request.POST or None, initial={"effective_date": timezone.localdate()})
@@ -301,7 +319,7 @@ def unit_convert(request, pk):
 
 @login_required
 @require_POST
-def unit_pilot(request, pk):
+def unit_pilot(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     unit = get_unit_for_user(request.user, pk, write=True, manage=True)
     if not is_strictly_below_user_unit(request.user, unit):
         # 示范点 are chosen by the level above, like every other restructuring.
@@ -312,7 +330,7 @@ def unit_pilot(request, pk):
 
 
 @login_required
-def unit_contacts(request, pk):
+def unit_contacts(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     unit = get_unit_for_user(request.user, pk, write=True)
     existing = {c.role: c for c in unit.contacts.all()}
     forms_by_role = {
@@ -330,8 +348,8 @@ def unit_contacts(request, pk):
 
 
 @login_required
-def unit_seal(request, pk):
-    def run(unit, data):
+def unit_seal(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    def run(unit: Unit, data: dict[str, Any]) -> Unit:
         return services.set_seal(unit=unit, image=data["image"], actor=request.user)
 
     return _unit_form_view(
@@ -345,7 +363,7 @@ def unit_seal(request, pk):
     )
 
 
-def unit_seal_image(request, pk):
+def unit_seal_image(request: HttpRequest, pk: int) -> HttpResponse:
     """The seal PNG through the access rule: 404 for anonymous users, outside the subtree and when there is none.
 
     Deliberately not @login_required: a redirect to the login page would tell an outsider the URL exists.
@@ -363,7 +381,7 @@ def unit_seal_image(request, pk):
 
 
 @login_required
-def unit_export(request, pk):
+def unit_export(request: AuthenticatedHttpRequest, pk: int) -> HttpResponseBase:
     unit = get_unit_for_user(request.user, pk)
     stream = units_workbook(unit)
     return FileResponse(stream, as_attachment=True, filename=f"{unit.code}-组织名单.xlsx")
@@ -375,7 +393,7 @@ def unit_export(request, pk):
 ACCOUNT_PAGE = 200
 
 
-def _get_account_for_user(user, pk):
+def _get_account_for_user(user: Any, pk: int) -> User:
     """An account bound to a unit of the admin's subtree, else 404."""
     account = User.objects.filter(pk=pk, unit__in=visible_units(user)).select_related("unit").first()
     if account is None:
@@ -383,13 +401,13 @@ def _get_account_for_user(user, pk):
     return account
 
 
-def _require_admin(user):
+def _require_admin(user: Any) -> None:
     if not user.can_manage_tree:
         raise PermissionDenied("只有管理员可以管理账号。")
 
 
 @login_required
-def account_list(request):
+def account_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     _require_admin(request.user)
     accounts = User.objects.filter(unit__in=visible_units(request.user)).select_related("unit")
     q = request.GET.get("q", "").strip()[:50].replace("\x00", "")
@@ -409,7 +427,7 @@ def account_list(request):
 
 
 @login_required
-def account_edit(request, pk=None):
+def account_edit(request: AuthenticatedHttpRequest, pk: int | None = None) -> HttpResponse:
     _require_admin(request.user)
     account = _get_account_for_user(request.user, pk) if pk else None
     form = AccountForm(request.POST or None, instance=account, user=request.user)
@@ -424,7 +442,7 @@ def account_edit(request, pk=None):
 
 
 @login_required
-def api_token_list(request):
+def api_token_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The tokens of the admin's subtree, and the form to issue one; the new key is shown once."""
     _require_admin(request.user)
     form = ApiTokenForm(request.POST or None, user=request.user)
@@ -456,7 +474,7 @@ def api_token_list(request):
 
 @login_required
 @require_POST
-def api_token_revoke(request, pk):
+def api_token_revoke(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     token = get_api_token_for_user(request.user, pk)
     try:
         services.revoke_api_token(token=token, actor=request.user)

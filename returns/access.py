@@ -50,7 +50,7 @@ def get_attachment_for_user(user: Any, pk: Any) -> ReturnAttachment:
     return attachment
 
 
-def get_campaign_form_for_user(user, pk) -> CampaignForm:
+def get_campaign_form_for_user(user: Any, pk: Any) -> CampaignForm:
     """A form of a campaign the user may see (get_campaign_for_user's rule), with its campaign; else 404."""
     try:
         form = (

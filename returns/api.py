@@ -5,22 +5,29 @@ never live data. Transitions go through returns.services with compare-and-set: t
 the `version` it saw and gets 409 if the return moved since.
 """
 
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import generics, serializers, status
 from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from fedorg.restapi import choice_param, datetime_param, error_body, int_param, text_param
 from orgtree.access import get_unit_by_code_for_user, visible_units
+from orgtree.models import Unit
 from reports.schema import TABLE_EXAMPLE_VALUE, FrozenSnapshotSerializer
 
 from . import pdfs, services
 from .access import get_campaign_for_user, get_campaign_form_for_user, get_return_for_user, may_see_return_contacts
 from .exports import mask_snapshot
-from .models import Campaign, CampaignForm, Return, ReturnSnapshot
+from .models import Campaign, CampaignForm, CampaignQuerySet, Return, ReturnSnapshot
 
 
 class CampaignFormSerializer(serializers.ModelSerializer):
@@ -101,13 +108,13 @@ class ReturnDetailSerializer(ReturnSerializer):
         fields = [*ReturnSerializer.Meta.fields, "explanation", "pinned_cells", "snapshot"]
 
 
-def _detail(request, ret):
+def _detail(request: Request, ret: Return) -> dict[str, Any]:
     if ret.snapshot is not None and not may_see_return_contacts(request.user, ret):
         ret.snapshot.data = mask_snapshot(ret.snapshot.data)
     return ReturnDetailSerializer(ret).data
 
 
-def _valid(serializer_class, request):
+def _valid(serializer_class: type[serializers.Serializer], request: Request) -> dict[str, Any]:
     serializer = serializer_class(data=request.data, context={"request": request})
     serializer.is_valid(raise_exception=True)
     return dict(serializer.validated_data)
@@ -117,7 +124,7 @@ def _valid(serializer_class, request):
 class CampaignList(generics.ListAPIView):
     serializer_class = CampaignSerializer
 
-    def get_queryset(self):
+    def get_queryset(self) -> CampaignQuerySet:
         return (
             Campaign.objects.visible_to(self.request.user)
             .select_related("unit")
@@ -141,7 +148,7 @@ class ReturnList(generics.ListAPIView):
 
     serializer_class = ReturnSerializer
 
-    def get_queryset(self):
+    def get_queryset(self) -> QuerySet[Return]:
         request = self.request
         units = visible_units(request.user)
         under = text_param(request, "under")
@@ -196,7 +203,7 @@ class ReturnList(generics.ListAPIView):
     ],
 )
 class ReturnDetail(APIView):
-    def get(self, request, pk):
+    def get(self, request: Request, pk: int) -> Response:
         return Response(_detail(request, get_return_for_user(request.user, pk)))
 
 
@@ -238,7 +245,7 @@ class ReopenSerializer(VersionSerializer):
     reason = serializers.CharField(help_text="重新打开的原因")
 
 
-def _submit(request, *, campaign_form, unit, data):
+def _submit(request: Request, *, campaign_form: CampaignForm, unit: Unit, data: dict[str, Any]) -> Return:
     ret = services.submit_return(
         form=campaign_form,
         unit=unit,
@@ -250,7 +257,9 @@ def _submit(request, *, campaign_form, unit, data):
         pilot_report=data["pilot_report"],
         expected_version=data["version"],
     )
-    pdfs.queue_renders(ret.snapshot, verify_url=pdfs.verify_url_for(request, ret.snapshot), actor=request.user)
+    snapshot = ret.snapshot
+    assert snapshot is not None  # submit_return has just frozen it
+    pdfs.queue_renders(snapshot, verify_url=pdfs.verify_url_for(request, snapshot), actor=request.user)
     return get_return_for_user(request.user, ret.pk)
 
 
@@ -277,7 +286,7 @@ class ReturnSubmitNew(APIView):
         ],
         tags=["报表报送"],
     )
-    def post(self, request):
+    def post(self, request: Request) -> Response:
         data = _valid(SubmitSerializer, request)
         campaign_form = get_campaign_form_for_user(request.user, data["campaign_form"])
         unit = get_unit_by_code_for_user(request.user, data["unit"], write=True)
@@ -289,7 +298,7 @@ class ReturnSubmitNew(APIView):
     summary="再次上报此报表", request=SubmitFieldsSerializer, responses=ReturnDetailSerializer, tags=["报表报送"]
 )
 class ReturnSubmit(APIView):
-    def post(self, request, pk):
+    def post(self, request: Request, pk: int) -> Response:
         ret = get_return_for_user(request.user, pk)
         data = _valid(SubmitFieldsSerializer, request)
         unit = get_unit_by_code_for_user(request.user, ret.unit.code, write=True)
@@ -298,7 +307,7 @@ class ReturnSubmit(APIView):
 
 @extend_schema(summary="审核通过", request=ApproveSerializer, responses=ReturnDetailSerializer, tags=["报表报送"])
 class ReturnApprove(APIView):
-    def post(self, request, pk):
+    def post(self, request: Request, pk: int) -> Response:
         ret = get_return_for_user(request.user, pk)
         data = _valid(ApproveSerializer, request)
         services.approve_return(ret=ret, actor=request.user, note=data["note"], expected_version=data["version"])
@@ -309,7 +318,7 @@ class ReturnApprove(APIView):
     summary="退回修改（可标注单元格）", request=SendBackSerializer, responses=ReturnDetailSerializer, tags=["报表报送"]
 )
 class ReturnSendBack(APIView):
-    def post(self, request, pk):
+    def post(self, request: Request, pk: int) -> Response:
         ret = get_return_for_user(request.user, pk)
         data = _valid(SendBackSerializer, request)
         cells = services.parse_cells(data["cells"], ret.snapshot.data) if ret.snapshot is not None else []
@@ -323,7 +332,7 @@ class ReturnSendBack(APIView):
     summary="重新打开已通过的报表", request=ReopenSerializer, responses=ReturnDetailSerializer, tags=["报表报送"]
 )
 class ReturnReopen(APIView):
-    def post(self, request, pk):
+    def post(self, request: Request, pk: int) -> Response:
         ret = get_return_for_user(request.user, pk)
         data = _valid(ReopenSerializer, request)
         services.reopen_return(ret=ret, actor=request.user, reason=data["reason"], expected_version=data["version"])
@@ -360,7 +369,7 @@ class Verify(APIView):
     throttle_classes = [ScopedRateThrottle]
     throttle_scope = "verify"
 
-    def get(self, request, code):
+    def get(self, request: Request, code: str) -> Response:
         code = code.replace("\x00", "").strip().upper()[:20]
         snapshot = (
             ReturnSnapshot.objects.filter(code=code)

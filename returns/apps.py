@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.apps import AppConfig
 
 
@@ -5,12 +7,12 @@ class ReturnsConfig(AppConfig):
     name = "returns"
     verbose_name = "报送与审核"
 
-    def ready(self):
+    def ready(self) -> None:
         from orgtree.signals import seal_replaced
 
         from . import notifications, pdfs  # noqa: F401 - pdfs registers the "return_pdf" job kind
 
-        def tell_reviewers(sender, **kwargs):
+        def tell_reviewers(sender: Any, **kwargs: Any) -> None:
             notifications.seal_replaced(**kwargs)
 
         seal_replaced.connect(tell_reviewers, dispatch_uid="returns.tell_reviewers_seal_replaced")

@@ -4,28 +4,39 @@ Four queries however many districts there are (forms, districts, returns, and th
 the caller already fetched). The counters are computed from the same cells the table shows.
 """
 
+from __future__ import annotations
+
 import datetime
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from django.utils import timezone
 
 from . import states
-from .models import Campaign, Return
+from .models import Campaign, CampaignForm, Return
+
+if TYPE_CHECKING:
+    from orgtree.models import Unit
 
 STATUS = Return.Status
 
 
+Cell = dict[str, Any]  # one district and one form, as _cell describes it
+
+
 @dataclass
 class Board:
-    forms: list
-    districts: list
-    rows: list  # [(district, [cell, ...])]
-    stats: dict
+    forms: list[CampaignForm]
+    districts: list[Unit]
+    rows: list[tuple[Unit, list[Cell]]]  # [(district, [cell, ...])]
+    stats: dict[str, Any]
     today: datetime.date
     closed: bool = False
 
 
-def _cell(form, district, ret, today, *, closed=False):
+def _cell(
+    form: CampaignForm, district: Unit, ret: Return | None, today: datetime.date, *, closed: bool = False
+) -> Cell:
     """What the dashboard shows for one district and one form.
 
     After the campaign's last due date it is closed: a missing return reads 未报（任务已结束）
@@ -58,11 +69,11 @@ def _cell(form, district, ret, today, *, closed=False):
     }
 
 
-def _rate(part, whole):
+def _rate(part: int, whole: int) -> float | None:
     return round(100 * part / whole, 1) if whole else None
 
 
-def board(campaign: Campaign, *, user, today: datetime.date) -> Board:
+def board(campaign: Campaign, *, user: Any, today: datetime.date) -> Board:
     """The dashboard of `campaign` as `user` may see it (a district sees its own row)."""
     forms = list(campaign.forms.all())
     districts = list(campaign.districts(user))
@@ -73,8 +84,8 @@ def board(campaign: Campaign, *, user, today: datetime.date) -> Board:
         )
     }
     closed = bool(forms) and today > max(f.due_date for f in forms)
-    rows = []
-    cells = []
+    rows: list[tuple[Unit, list[Cell]]] = []
+    cells: list[Cell] = []
     for district in districts:
         row = [_cell(form, district, returns.get((form.pk, district.pk)), today, closed=closed) for form in forms]
         rows.append((district, row))
@@ -82,7 +93,7 @@ def board(campaign: Campaign, *, user, today: datetime.date) -> Board:
     return Board(forms=forms, districts=districts, rows=rows, stats=_stats(cells), today=today, closed=closed)
 
 
-def _stats(cells):
+def _stats(cells: list[Cell]) -> dict[str, Any]:
     """The counters of a set of cells (the whole board, or one city's districts)."""
     reported = [c for c in cells if c["reported"]]
     timed = [c for c in cells if c["counts_for_timeliness"]]
@@ -105,12 +116,12 @@ def _stats(cells):
 
 @dataclass
 class CityRow:
-    city: object
+    city: Unit
     districts: int
-    stats: dict
+    stats: dict[str, Any]
 
 
-def cities_of(board):
+def cities_of(board: Board) -> list[CityRow]:
     """The cities (市、地区) the board's districts lie in, in tree order, each with her districts' counters.
 
     For a provincial campaign's dashboard: a row per city that opens into the city's districts
@@ -128,7 +139,7 @@ def cities_of(board):
     return result
 
 
-def only_city(board, city):
+def only_city(board: Board, city: Unit) -> Board:
     """The board narrowed to the districts of one city, with its own counters."""
     rows = [(d, cells) for d, cells in board.rows if d.tree_id == city.tree_id and city.lft < d.lft < city.rght]
     return Board(

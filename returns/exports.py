@@ -3,8 +3,11 @@
 The upload check that reads such a file back is in returns.verification.
 """
 
+from __future__ import annotations
+
 import io
 import re
+from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.drawing.image import Image as XlImage
@@ -17,7 +20,7 @@ from reports.excel import filer_name, render_xlsx
 from reports.pdf import render_pdf
 
 from . import services
-from .models import CampaignForm
+from .models import CampaignForm, ReturnSnapshot
 
 # A phone-shaped text (mobile or landline) is personal data in 附表1/附表3 cells.
 PHONE_PATTERN = re.compile(r"^\+?[\d\- ]{7,20}$")
@@ -26,11 +29,11 @@ PILOT_FIRST_ROW = 4
 PILOT_LETTERS = "ABCDEFGHIJK"  # up to 11 columns; a snapshot from before issue 11 has the first 5
 
 
-def _mask_cells(cells):
+def _mask_cells(cells: list[Any]) -> list[Any]:
     return [mask_mobile(v) if isinstance(v, str) and PHONE_PATTERN.match(v) else v for v in cells]
 
 
-def mask_snapshot(data):
+def mask_snapshot(data: dict[str, Any]) -> dict[str, Any]:
     """A copy of a snapshot with phone-shaped text masked, for users who may not see personal data.
 
     Only 附表1 (contact phones) and 附表3 (members' phones) carry such text; figures are untouched.
@@ -45,7 +48,7 @@ def mask_snapshot(data):
     return masked
 
 
-def stamped_xlsx(snapshot, *, mask_personal_data=False):
+def stamped_xlsx(snapshot: ReturnSnapshot, *, mask_personal_data: bool = False) -> bytes:
     """The official-layout file of one snapshot, with seal, footer and verification code."""
     data = snapshot.data
     # The seal frozen with the snapshot, never the unit's current one: an approved return stays as it was.
@@ -58,7 +61,7 @@ def stamped_xlsx(snapshot, *, mask_personal_data=False):
     return render_xlsx(data, seal=seal, footer=snapshot.footer, verification_code=snapshot.code)
 
 
-def stamped_pdf(snapshot, *, mask_personal_data=False, verify_url=None):
+def stamped_pdf(snapshot: ReturnSnapshot, *, mask_personal_data: bool = False, verify_url: str | None = None) -> bytes:
     """The PDF rendition of the same snapshot: frozen seal, footer, 验证码 and a QR code to `verify_url`."""
     data = snapshot.data
     if mask_personal_data and data.get("form") not in CampaignForm.TEXT_REPORTS:  # written reports hold no phones
@@ -72,7 +75,7 @@ def stamped_pdf(snapshot, *, mask_personal_data=False, verify_url=None):
     )
 
 
-def pilot_xlsx(snapshot, *, seal=None):
+def pilot_xlsx(snapshot: ReturnSnapshot, *, seal: bytes | None = None) -> bytes:
     """示范点情况报告 (the pilot units) or 经验材料 (its attachments): a bordered table (cells as in
     services.snapshot_cells), then the text."""
     data = snapshot.data

@@ -1,10 +1,18 @@
 """Forms of the campaign and return pages; the services do the real checking."""
 
+from __future__ import annotations
+
+import datetime
+from typing import TYPE_CHECKING, Any
+
 from django import forms
 
 from members.models import RuleSet
 
 from .models import Campaign, CampaignForm
+
+if TYPE_CHECKING:
+    from orgtree.models import Unit
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -22,7 +30,7 @@ class CampaignCreateForm(forms.Form):
         help_text="达标按这一规则集判定。",
     )
 
-    def __init__(self, *args, unit=None, **kwargs):
+    def __init__(self, *args: Any, unit: Unit | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         rule_set = self.fields["rule_set"]
         assert isinstance(rule_set, forms.ModelChoiceField)  # noqa: S101 - narrows the type for mypy
@@ -37,7 +45,7 @@ class CampaignCreateForm(forms.Form):
                 label=f"{label} 报送期限", required=False, widget=DATE_INPUT, help_text="不需要报送此表则留空。"
             )
 
-    def due_dates(self):
+    def due_dates(self) -> dict[str, datetime.date | None]:
         return {value: self.cleaned_data.get(f"due_{value}") for value in CampaignForm.FormNo.values}
 
 
@@ -54,7 +62,15 @@ class SubmitForm(forms.Form):
     )
     expected_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
-    def __init__(self, *args, pilot=False, experience=False, explanation_required=False, chair="", **kwargs):
+    def __init__(
+        self,
+        *args: Any,
+        pilot: bool = False,
+        experience: bool = False,
+        explanation_required: bool = False,
+        chair: str = "",
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         if chair:
             # 单位负责人 is the federation's 主席 on the count date, from the roster; the service signs with her.

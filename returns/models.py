@@ -5,10 +5,14 @@ table into a ReturnSnapshot row that is never updated afterwards, so an approved
 never change under the reviewer's feet, and a verification code always names the same numbers.
 """
 
+from __future__ import annotations
+
 import base64
+import datetime
 import hashlib
 import json
 import uuid
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import models
@@ -20,11 +24,15 @@ from fedorg.dates import cn_date
 
 from . import states
 
+if TYPE_CHECKING:
+    from members.rules import Rules
+    from orgtree.models import UnitQuerySet
+
 # The tables keep the names they had when these models lived in the reports app.
 
 
-class CampaignQuerySet(models.QuerySet):
-    def visible_to(self, user):
+class CampaignQuerySet(models.QuerySet["Campaign"]):
+    def visible_to(self, user: Any) -> CampaignQuerySet:
         """Campaigns run by a unit above, at or below the user's unit (and those bound to no unit)."""
         from orgtree.models import Unit
 
@@ -69,13 +77,13 @@ class Campaign(models.Model):
         verbose_name_plural = "报送任务"
         ordering = ["-cut_off_date", "-id"]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.title}（{self.doc_number}）"
 
-    def get_absolute_url(self):
+    def get_absolute_url(self) -> str:
         return reverse("returns:campaign", args=[self.pk])
 
-    def rules(self):
+    def rules(self) -> Rules:
         """The Rules this campaign judges 达标 by (members.rules): its own rule set, or the one in effect on the cut-off."""
         from members import rules
 
@@ -83,7 +91,7 @@ class Campaign(models.Model):
             return rules.rules_of(self.rule_set)
         return rules.rules_in_effect(on=self.cut_off_date, unit=self.unit)
 
-    def districts(self, user=None):
+    def districts(self, user: Any = None) -> UnitQuerySet:
         """The active districts (tier 2) that file returns for this campaign, optionally only those `user` sees."""
         from orgtree.access import visible_units
         from orgtree.models import Unit
@@ -120,14 +128,14 @@ class CampaignForm(models.Model):
         ordering = ["campaign", "due_date", "form_no"]
         constraints = [models.UniqueConstraint(fields=["campaign", "form_no"], name="campaignform_unique_form")]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.short_label
 
     # The forms that count the expansion's result, on the campaign's cut-off (附表4 and 附表5).
     CUT_OFF_FORMS = ("4", "5")
 
     @property
-    def reference_date(self):
+    def reference_date(self) -> datetime.date:
         """The day this form counts on by default: the campaign's cut-off for 附表4 and 附表5, the
         due date for the others (附表1–3 and the pilot report of the 2016 plan are due in June)."""
         if self.form_no in self.CUT_OFF_FORMS:
@@ -135,33 +143,33 @@ class CampaignForm(models.Model):
         return self.due_date
 
     @property
-    def as_of(self):
+    def as_of(self) -> datetime.date:
         """The count date of a return not yet submitted: the reference date (see count_date)."""
         return self.reference_date
 
-    def count_date(self, submitted_on):
+    def count_date(self, submitted_on: datetime.date) -> datetime.date:
         """The count date fixed when the return is submitted on `submitted_on`: the reference date,
         but never later than the day of submission (figures cannot count a day not yet come).
         Printed as 截止时间; 报出日期 is `submitted_on`."""
         return min(self.reference_date, submitted_on)
 
     @property
-    def is_pilot_report(self):
+    def is_pilot_report(self) -> bool:
         return self.form_no == self.FormNo.PILOT
 
     @property
-    def is_experience_report(self):
+    def is_experience_report(self) -> bool:
         return self.form_no == self.FormNo.EXPERIENCE
 
     # Deliverables written by the district (text, and for 经验材料 attachments), not counted from the rosters.
     TEXT_REPORTS = (FormNo.PILOT, FormNo.EXPERIENCE)
 
     @property
-    def is_text_report(self):
+    def is_text_report(self) -> bool:
         return self.form_no in self.TEXT_REPORTS
 
     @property
-    def short_label(self):
+    def short_label(self) -> str:
         if self.is_pilot_report:
             return "示范点报告"
         if self.is_experience_report:
@@ -226,10 +234,10 @@ class Return(models.Model):
             models.Index(fields=["campaign", "unit"], name="return_campaign_unit"),
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.unit} {self.form.short_label}"
 
-    def get_absolute_url(self):
+    def get_absolute_url(self) -> str:
         return reverse("returns:return", args=[self.pk])
 
     @property
@@ -245,11 +253,11 @@ class Return(models.Model):
         return states.allowed("submit", self.status)
 
 
-def canonical_json(data):
+def canonical_json(data: Any) -> str:
     return json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
 
 
-def snapshot_digest(envelope):
+def snapshot_digest(envelope: dict[str, Any]) -> tuple[str, str]:
     """(sha256 hex, verification code) of a snapshot envelope.
 
     The code is the first 12 characters of base32(sha256(canonical JSON)): short enough to read
@@ -259,8 +267,8 @@ def snapshot_digest(envelope):
     return digest.hex(), base64.b32encode(digest).decode("ascii")[:12]
 
 
-class SealImageQuerySet(models.QuerySet):
-    def freeze(self, content):
+class SealImageQuerySet(models.QuerySet["SealImage"]):
+    def freeze(self, content: bytes | None) -> SealImage | None:
         """The stored row for these PNG bytes (one row per distinct image), or None for no seal."""
         if not content:
             return None
@@ -287,7 +295,7 @@ class SealImage(models.Model):
         verbose_name = "报表公章"
         verbose_name_plural = "报表公章"
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"公章 {self.sha256[:12]}"
 
 
@@ -331,17 +339,17 @@ class ReturnSnapshot(models.Model):
             models.Index(fields=["code"], name="snapshot_code"),
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.ret} 第{self.number}次上报"
 
     @property
-    def seal_bytes(self):
+    def seal_bytes(self) -> bytes | None:
         """The frozen seal's PNG bytes, or None."""
         seal = self.seal if self.seal_id else None
         return bytes(seal.image) if seal is not None else None
 
     @property
-    def footer(self):
+    def footer(self) -> dict[str, str]:
         return {
             "单位负责人": self.unit_leader,
             "填表人": self.filled_by,
@@ -368,7 +376,7 @@ class SnapshotPdf(models.Model):
             models.UniqueConstraint(fields=["snapshot", "masked", "verify_url"], name="snapshot_pdf_one_rendition")
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.snapshot} PDF"
 
 
@@ -383,7 +391,7 @@ class RenderSlot(models.Model):
         verbose_name = "PDF 生成占用"
         verbose_name_plural = "PDF 生成占用"
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.user} {self.started_at:%H:%M:%S}"
 
 
@@ -421,12 +429,12 @@ class ReturnEvent(models.Model):
         verbose_name_plural = "报表流转记录"
         ordering = ["at", "id"]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.ret} {self.get_action_display()}"
 
 
-class NotificationQuerySet(models.QuerySet):
-    def unread(self):
+class NotificationQuerySet(models.QuerySet["Notification"]):
+    def unread(self) -> NotificationQuerySet:
         return self.filter(read_at__isnull=True)
 
 
@@ -455,17 +463,17 @@ class Notification(models.Model):
             models.Index(fields=["user", "read_at"], name="notification_user_unread"),
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.text
 
 
-class ReturnAttachmentQuerySet(models.QuerySet):
-    def current(self):
+class ReturnAttachmentQuerySet(models.QuerySet["ReturnAttachment"]):
+    def current(self) -> ReturnAttachmentQuerySet:
         """The attachments that go with the return's next submission (not removed)."""
         return self.filter(removed_at__isnull=True)
 
 
-def attachment_path(instance, filename):
+def attachment_path(instance: ReturnAttachment, filename: str) -> str:
     """A random name under attachments/: the uploader's file name is kept in `name`, never in the path."""
     return f"attachments/{instance.ret_id}/{uuid.uuid4().hex}.{instance.extension}"
 
@@ -501,12 +509,12 @@ class ReturnAttachment(models.Model):
         verbose_name_plural = "报表附件"
         ordering = ["uploaded_at", "id"]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.name
 
-    def get_absolute_url(self):
+    def get_absolute_url(self) -> str:
         return reverse("returns:attachment", args=[self.pk])
 
-    def as_listed(self):
+    def as_listed(self) -> dict[str, Any]:
         """How a snapshot lists it (frozen with the submission)."""
         return {"id": self.pk, "name": self.name, "size": self.size, "sha256": self.sha256, "type": self.extension}

@@ -4,8 +4,12 @@ Reminders are idempotent through Notification.key: the same key never reaches th
 twice, so the cron command can run as often as it likes.
 """
 
+from __future__ import annotations
+
 import datetime
 import logging
+from collections.abc import Iterable
+from typing import Any
 
 from django.conf import settings
 from django.core.mail import send_mail
@@ -28,7 +32,7 @@ CONGRESS_WARNING_MONTHS = 6
 OVERDUE_REMINDER_DAYS = datetime.timedelta(days=60)
 
 
-def notify(*, users, text, url="", key=""):
+def notify(*, users: Iterable[User], text: str, url: str = "", key: str = "") -> list[User]:
     """Create one notification per user (skipping users who already have `key`); email after commit."""
     users = [u for u in users if u.is_active]
     if key:
@@ -45,7 +49,7 @@ def notify(*, users, text, url="", key=""):
     return users
 
 
-def _send_email(recipients, text, url):
+def _send_email(recipients: list[str], text: str, url: str) -> None:
     body = text + (f"\n\n{url}" if url else "")
     try:
         send_mail(f"[妇联基层组织管理] {text[:60]}", body, settings.DEFAULT_FROM_EMAIL, recipients)
@@ -54,18 +58,18 @@ def _send_email(recipients, text, url):
         logger.exception("could not email a notification to %s", recipients)
 
 
-def district_users(unit):
+def district_users(unit: Unit) -> list[User]:
     """Accounts bound to the district itself that file its returns (staff, admin)."""
     return list(User.objects.filter(unit=unit, is_active=True, role__in=[User.Role.STAFF, User.Role.ADMIN]))
 
 
-def reviewers_above(unit):
+def reviewers_above(unit: Unit) -> list[User]:
     """Reviewers and admins bound to a proper ancestor of `unit`."""
     ancestors = Unit.objects.filter(tree_id=unit.tree_id, lft__lt=unit.lft, rght__gt=unit.rght)
     return list(User.objects.filter(unit__in=ancestors, is_active=True, role__in=[User.Role.REVIEWER, User.Role.ADMIN]))
 
 
-def reviewers_of_parent(unit):
+def reviewers_of_parent(unit: Unit) -> list[User]:
     """Reviewers and admins bound to the unit's parent: the unit that reviews its returns."""
     if unit.parent_id is None:
         return []
@@ -74,7 +78,7 @@ def reviewers_of_parent(unit):
     )
 
 
-def seal_replaced(*, unit, actor, new_sha256, **_kwargs):
+def seal_replaced(*, unit: Unit, actor: Any, new_sha256: str, **_kwargs: Any) -> None:
     """Tell the reviewing unit that a unit's seal changed (returns submitted from now on carry the new one)."""
     who = actor.get_full_name() if actor is not None else "系统"
     notify(
@@ -85,11 +89,11 @@ def seal_replaced(*, unit, actor, new_sha256, **_kwargs):
     )
 
 
-def _units_users(unit_ids):
+def _units_users(unit_ids: Iterable[int]) -> list[User]:
     return list(User.objects.filter(unit_id__in=unit_ids, is_active=True, role__in=[User.Role.STAFF, User.Role.ADMIN]))
 
 
-def send_due_reminders(*, today=None, days=3):
+def send_due_reminders(*, today: datetime.date | None = None, days: int = 3) -> int:
     """Remind district accounts of every unsubmitted return due within `days` days, or overdue.
 
     One notification per user, return and day (key), so reruns on the same day add nothing.
@@ -108,7 +112,7 @@ def send_due_reminders(*, today=None, days=3):
         done = set(
             Return.objects.filter(form=form, status__in=states.reported_values()).values_list("unit_id", flat=True)
         )
-        users_by_unit: dict[int, list] = {}
+        users_by_unit: dict[int | None, list[User]] = {}
         for user in _units_users([d.pk for d in districts if d.pk not in done]):
             users_by_unit.setdefault(user.unit_id, []).append(user)
         url = reverse("returns:campaign", args=[form.campaign_id])
@@ -126,7 +130,7 @@ def send_due_reminders(*, today=None, days=3):
     return created
 
 
-def add_months(day, months):
+def add_months(day: datetime.date, months: int) -> datetime.date:
     month = day.month - 1 + months
     year, month = day.year + month // 12, month % 12 + 1
     for d in (day.day, 30, 29, 28):
@@ -137,7 +141,7 @@ def add_months(day, months):
     raise ValueError(day)
 
 
-def send_congress_reminders(*, today=None):
+def send_congress_reminders(*, today: datetime.date | None = None) -> int:
     """Warn a unit and its parent federation when the unit's latest congress expires within six months
     or has expired with no newer congress recorded. One notification per user, congress and month."""
     today = today or timezone.localdate()

@@ -6,9 +6,13 @@ so two reviewers racing on the same return cannot both win. Each one records a R
 the history both sides see, an AuditEvent, and notifications that are emailed after commit.
 """
 
+from __future__ import annotations
+
 import datetime
 import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -22,6 +26,12 @@ from reports.tables import compute
 
 from . import notifications, states
 from .models import Campaign, CampaignForm, Return, ReturnEvent, ReturnSnapshot, SealImage, snapshot_digest
+
+if TYPE_CHECKING:
+    from .models import ReturnAttachment
+
+# A frozen table: {"form", "unit", "as_of", "panels": [{"key", "rows": [{"key", "cells"}, ...]}, ...], ...}
+Snapshot = dict[str, Any]
 
 # Forms whose figures come from the rosters, so the composition rules apply to them.
 # Composition rules gate 附表4 and 附表5, the figures of the expansion itself; 附表1–3 describe contacts
@@ -37,7 +47,7 @@ STATUS = Return.Status
 can_submit, can_review, can_reopen = states.can_submit, states.can_review, states.can_reopen
 
 
-def _guard(ret, action):
+def _guard(ret: Return, action: str) -> None:
     """Refuse `action` unless the return's state allows it (returns/states.py), naming the return."""
     if not states.allowed(action, ret.status):
         raise ValidationError(f"{ret.unit.name}{ret.form.short_label}{states.refusal(action, ret.status)}")
@@ -46,7 +56,7 @@ def _guard(ret, action):
 # --- campaigns -------------------------------------------------------------------------------
 
 
-def ensure_campaign_2016():
+def ensure_campaign_2016() -> Campaign:
     """The 2016 campaign with its due dates; idempotent (a fresh migrate seeds it, a flushed test DB may not)."""
     campaign, _ = Campaign.objects.get_or_create(
         doc_number=DOC_NUMBER_2016,
@@ -62,7 +72,16 @@ CAMPAIGN_AHEAD = datetime.timedelta(days=2 * 366)  # a campaign is planned at mo
 
 
 @transaction.atomic
-def create_campaign(*, actor, doc_number, title, baseline_date, cut_off_date, due_dates, rule_set=None):
+def create_campaign(
+    *,
+    actor: Any,
+    doc_number: str,
+    title: str,
+    baseline_date: datetime.date,
+    cut_off_date: datetime.date,
+    due_dates: dict[str, datetime.date | None],
+    rule_set: RuleSet | None = None,
+) -> Campaign:
     """A new campaign run by the actor's unit; `due_dates` maps CampaignForm.FormNo to a date.
 
     `rule_set` (members.RuleSet) judges 达标 in its returns; None: the one in effect on the cut-off.
@@ -70,7 +89,7 @@ def create_campaign(*, actor, doc_number, title, baseline_date, cut_off_date, du
     if not (actor.is_superuser or (actor.can_manage_tree and actor.unit is not None and actor.unit.runs_campaigns)):
         raise PermissionDenied("只有省、市（地）妇联管理员可以发布报送任务。")
     doc_number, title = doc_number.strip(), title.strip()
-    errors = {}
+    errors: dict[str, str] = {}
     if Campaign.objects.filter(doc_number=doc_number).exists():
         errors["doc_number"] = f"文号“{doc_number}”已被使用。"
     earliest, latest = CAMPAIGN_EARLIEST, timezone.localdate() + CAMPAIGN_AHEAD
@@ -84,10 +103,10 @@ def create_campaign(*, actor, doc_number, title, baseline_date, cut_off_date, du
         errors["cut_off_date"] = "截止时间必须晚于扩员基准日期。"
     if rule_set is not None and not RuleSet.objects.applicable_to(actor.unit).filter(pk=rule_set.pk).exists():
         errors["rule_set"] = f"规则集“{rule_set.name}”不适用于{actor.unit.name if actor.unit else '本单位'}。"
-    due_dates = {k: v for k, v in due_dates.items() if v}
-    if not due_dates:
+    dated = {k: v for k, v in due_dates.items() if v}
+    if not dated:
         errors["__all__"] = "请至少为一张报表设定报送期限。"
-    for form_no, due in due_dates.items():
+    for form_no, due in dated.items():
         # A form may be due before the cut-off (it is then counted on its due date, CampaignForm.as_of),
         # but it must come after the baseline, or 扩员前 and 扩员后 would be the same day or reversed.
         label = CampaignForm.FormNo(form_no).label
@@ -109,7 +128,7 @@ def create_campaign(*, actor, doc_number, title, baseline_date, cut_off_date, du
         created_by=actor,
     )
     CampaignForm.objects.bulk_create(
-        [CampaignForm(campaign=campaign, form_no=form_no, due_date=due) for form_no, due in due_dates.items()]
+        [CampaignForm(campaign=campaign, form_no=form_no, due_date=due) for form_no, due in dated.items()]
     )
     AuditEvent.objects.record(
         actor=actor,
@@ -120,7 +139,7 @@ def create_campaign(*, actor, doc_number, title, baseline_date, cut_off_date, du
             "doc_number": [None, doc_number],
             "cut_off_date": [None, str(cut_off_date)],
             "rule_set": [None, rule_set.name if rule_set else "按截止时间适用的规则集"],
-            "forms": {CampaignForm.FormNo(k).label: str(v) for k, v in due_dates.items()},
+            "forms": {CampaignForm.FormNo(k).label: str(v) for k, v in dated.items()},
         },
     )
     return campaign
@@ -129,7 +148,14 @@ def create_campaign(*, actor, doc_number, title, baseline_date, cut_off_date, du
 # --- snapshots -------------------------------------------------------------------------------
 
 
-def build_snapshot(form, unit, *, pilot_report="", as_of=None, attachments=()):
+def build_snapshot(
+    form: CampaignForm,
+    unit: Unit,
+    *,
+    pilot_report: str = "",
+    as_of: datetime.date | None = None,
+    attachments: Iterable[dict[str, Any]] = (),
+) -> Snapshot:
     """The table as it stands now, counted on `as_of` (default: the form's count date if submitted
     today, CampaignForm.count_date) against the campaign's baseline.
 
@@ -147,12 +173,12 @@ def build_snapshot(form, unit, *, pilot_report="", as_of=None, attachments=()):
     return compute(int(form.form_no), unit=unit, as_of=as_of, baseline=campaign.baseline_date, rules=rules)
 
 
-def snapshot_count_date(data):
+def snapshot_count_date(data: Snapshot) -> datetime.date:
     """The day a snapshot counts on (its 截止时间). The one place the footer asks for it."""
     return datetime.date.fromisoformat(data["as_of"])
 
 
-def unit_chair(unit, *, on):
+def unit_chair(unit: Unit, *, on: datetime.date) -> str:
     """The name of the federation's 主席 (a 妇代会's 主任) on `on`, or "" when the roster has none."""
     role = Post.Role.DIRECTOR if unit.is_congress else Post.Role.CHAIR
     post = (
@@ -182,7 +208,9 @@ PILOT_COLUMNS = [
 ]
 
 
-def pilot_snapshot(unit, *, as_of, report, baseline=BASELINE_2016):
+def pilot_snapshot(
+    unit: Unit, *, as_of: datetime.date, report: str, baseline: datetime.date = BASELINE_2016
+) -> Snapshot:
     """示范点情况报告: the district's pilot units (示范点) with their members before and after, against
     their quota (members.rules.reaches_quota), and the report text the district wrote.
 
@@ -194,7 +222,7 @@ def pilot_snapshot(unit, *, as_of, report, baseline=BASELINE_2016):
     now = dated_units(unit, on=as_of)
     then = dated_units(unit, on=as_of, posts_on=baseline)
     flagged = set(Unit.objects.filter(is_pilot=True).values_list("pk", flat=True))  # a few per district
-    rows = []
+    rows: list[dict[str, Any]] = []
     for i, p in enumerate((u for u in now.values() if u.pk in flagged), start=1):
         quota = quota_for(p)
         before, after = then[p.pk].tally, p.tally
@@ -225,7 +253,16 @@ def pilot_snapshot(unit, *, as_of, report, baseline=BASELINE_2016):
     )
 
 
-def text_report_snapshot(form_no, label, title, unit, as_of, columns, rows, report):
+def text_report_snapshot(
+    form_no: str,
+    label: str,
+    title: str,
+    unit: Unit,
+    as_of: datetime.date,
+    columns: list[dict[str, str]],
+    rows: list[dict[str, Any]],
+    report: str,
+) -> Snapshot:
     """A written deliverable's snapshot (the pilot report, 经验材料): one panel of keyed rows beside the
     text, shaped like a reports.tables snapshot so that cell refs, the diff, pins and /verify/ work alike."""
     panel = {
@@ -262,7 +299,9 @@ EXPERIENCE_COLUMNS = [
 ]
 
 
-def experience_snapshot(unit, *, as_of, report, attachments=()):
+def experience_snapshot(
+    unit: Unit, *, as_of: datetime.date, report: str, attachments: Iterable[dict[str, Any]] = ()
+) -> Snapshot:
     """经验材料: the district's text and the list of its attachments (ReturnAttachment.as_listed), frozen.
 
     Shaped like the pilot report (one panel of keyed rows, one row per attachment), so the reviewer
@@ -283,9 +322,9 @@ def experience_snapshot(unit, *, as_of, report, attachments=()):
     )
 
 
-def snapshot_cells(snapshot):
+def snapshot_cells(snapshot: Snapshot) -> dict[str, Any]:
     """{"<panel>/<row>/<column number>": value} for every cell, as reports.tables.cell_values."""
-    values = {}
+    values: dict[str, Any] = {}
     for panel in snapshot.get("panels", []):
         for row in panel["rows"]:
             for number, value in zip(panel["column_numbers"], row["cells"], strict=False):
@@ -293,7 +332,7 @@ def snapshot_cells(snapshot):
     return values
 
 
-def _column_label(panel, number):
+def _column_label(panel: dict[str, Any], number: str) -> str:
     """The header path above a column, e.g. 乡镇（街道）妇联·成员数·扩员后合计."""
     index = panel["column_numbers"].index(number) if number in panel["column_numbers"] else None
     if index is None:
@@ -309,7 +348,7 @@ def _column_label(panel, number):
     return panel["columns"][index].get("label", "")
 
 
-def describe_ref(snapshot, ref):
+def describe_ref(snapshot: Snapshot, ref: str) -> str:
     """附表4“兆麟街道”行第5栏（…） for a cell ref, 附表4“兆麟街道”行 for a row ref."""
     panel_key, _, rest = ref.partition("/")
     row_key, _, number = rest.partition("/")
@@ -326,7 +365,7 @@ def describe_ref(snapshot, ref):
     return ref
 
 
-def snapshot_diff(old, new):
+def snapshot_diff(old: Snapshot, new: Snapshot) -> list[tuple[str, str, Any, Any]]:
     """Cell-by-cell changes between two snapshots, in the new one's reading order.
 
     Returns [(ref, description, old value, new value)]; a row that appeared or vanished shows
@@ -352,11 +391,11 @@ class Problem:
     path: str = ""  # the unit with its parents below the submitting unit: 道里区 / 兆麟街道 / 康乐社区
     detail: str = ""  # the text without the unit's name, shown after the linked path
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.text
 
 
-def submission_problems(form, unit, snapshot) -> tuple[list[Problem], list[Problem]]:
+def submission_problems(form: CampaignForm, unit: Unit, snapshot: Snapshot) -> tuple[list[Problem], list[Problem]]:
     """(errors, warnings) standing in the way of submitting `snapshot` for `unit`.
 
     Errors are failed table checks and error-level composition rules anywhere in the district's
@@ -401,11 +440,11 @@ def submission_problems(form, unit, snapshot) -> tuple[list[Problem], list[Probl
 # --- transitions -----------------------------------------------------------------------------
 
 
-def _fresh_return(ret):
+def _fresh_return(ret: Return) -> Return:
     return Return.objects.select_related("form", "campaign", "unit", "snapshot").get(pk=ret.pk)
 
 
-def _conflict(ret):
+def _conflict(ret: Return) -> ValidationError:
     current = Return.objects.filter(pk=ret.pk).values_list("status", flat=True).first()
     label = STATUS(current).label if current else "已删除"
     # code="conflict": the API answers 409 (fedorg.restapi), the pages show the message like any other.
@@ -414,12 +453,12 @@ def _conflict(ret):
     )
 
 
-def _check_version(ret, expected_version):
+def _check_version(ret: Return, expected_version: int | str | None) -> None:
     if expected_version is not None and int(expected_version) != ret.version:
         raise _conflict(ret)
 
 
-def _move(ret, action, **fields):
+def _move(ret: Return, action: str, **fields: Any) -> tuple[Return, str, str]:
     """Take transition `action` (returns/states.py) only if nobody has moved `ret` since we read it.
 
     Returns (the fresh return, the state it left, the state it entered)."""
@@ -434,7 +473,18 @@ def _move(ret, action, **fields):
     return _fresh_return(ret), source, target
 
 
-def _record(ret, *, actor, action, from_status, to_status, reason="", cells=None, snapshot=None, changes=None):
+def _record(
+    ret: Return,
+    *,
+    actor: Any,
+    action: str,
+    from_status: str,
+    to_status: str,
+    reason: str = "",
+    cells: list[str] | None = None,
+    snapshot: ReturnSnapshot | None = None,
+    changes: dict[str, Any] | None = None,
+) -> None:
     ReturnEvent.objects.create(
         ret=ret,
         actor=actor,
@@ -463,7 +513,15 @@ def _record(ret, *, actor, action, from_status, to_status, reason="", cells=None
 REPEAT_WINDOW = datetime.timedelta(minutes=2)
 
 
-def _repeats_current_submission(ret, actor, unit_leader, filled_by, phone, explanation, pilot_report):
+def _repeats_current_submission(
+    ret: Return,
+    actor: Any,
+    unit_leader: str,
+    filled_by: str,
+    phone: str,
+    explanation: str | None,
+    pilot_report: str | None,
+) -> bool:
     """The same user sent the same submission again moments after it went through: same result."""
     snapshot = ret.snapshot
     return (
@@ -480,17 +538,17 @@ def _repeats_current_submission(ret, actor, unit_leader, filled_by, phone, expla
 @transaction.atomic
 def submit_return(
     *,
-    form,
-    unit,
-    actor,
-    unit_leader,
-    filled_by,
-    phone,
-    explanation="",
-    pilot_report="",
-    expected_version=None,
-    now=None,
-):
+    form: CampaignForm,
+    unit: Unit,
+    actor: Any,
+    unit_leader: str,
+    filled_by: str,
+    phone: str,
+    explanation: str = "",
+    pilot_report: str = "",
+    expected_version: int | str | None = None,
+    now: datetime.datetime | None = None,
+) -> Return:
     """Freeze the table for `unit` and send it to the city; errors block, warnings need a 上报说明.
 
     The table is counted on the form's count date for a submission at `now` (default: this
@@ -505,7 +563,7 @@ def submit_return(
     unit = Unit.objects.get(pk=unit.pk)
     if unit.tier != 2:
         raise ValidationError(f"“{unit.name}”不是区、县（市）妇联，报表由区、县（市）妇联上报。")
-    errors = {}
+    errors: dict[str, str] = {}
     for field, value, label in (
         ("unit_leader", unit_leader, "单位负责人"),
         ("filled_by", filled_by, "填表人"),
@@ -584,7 +642,7 @@ def submit_return(
     return ret
 
 
-def _review_preamble(ret, actor, expected_version, action):
+def _review_preamble(ret: Return, actor: Any, expected_version: int | str | None, action: str) -> Return:
     ret = _fresh_return(ret)
     if not can_review(actor, ret.unit):
         raise PermissionDenied("只有上级妇联的审核员或管理员可以审核。")
@@ -594,7 +652,7 @@ def _review_preamble(ret, actor, expected_version, action):
 
 
 @transaction.atomic
-def approve_return(*, ret, actor, note="", expected_version=None):
+def approve_return(*, ret: Return, actor: Any, note: str = "", expected_version: int | str | None = None) -> Return:
     """Accept the submitted snapshot; from now on the return is locked."""
     ret = _review_preamble(ret, actor, expected_version, "approve")
     ret, previous, current = _move(ret, "approve", reviewed_at=timezone.now(), reviewed_by=actor)
@@ -621,7 +679,7 @@ MAX_PIN_TEXT = 500  # characters of the send-back form's cells field (SendBackFo
 MAX_PIN_ENTRIES = 100
 
 
-def split_pin_entry(text):
+def split_pin_entry(text: str) -> tuple[str, str | None]:
     """(row label, column number or None): "兆麟街道 5" -> ("兆麟街道", "5"), "合计第3栏" -> ("合计", "3").
 
     One pass from the end, linear in the length (a backtracking regex here took 36 s on 2,000
@@ -643,7 +701,7 @@ def split_pin_entry(text):
     return label, core[start:end]
 
 
-def parse_cells(text, snapshot, *, clicked=()):
+def parse_cells(text: str | None, snapshot: Snapshot, *, clicked: Sequence[str] = ()) -> list[str]:
     """The rows and cells a reviewer names, as refs into the snapshot.
 
     Each entry is a row name with an optional column number ("兆麟街道 5", "合计 3", "道里区"),
@@ -668,7 +726,7 @@ def parse_cells(text, snapshot, *, clicked=()):
     if any(ref not in cells for ref in clicked):
         raise ValidationError({"cells": "所点的单元格已不在这份报表中（报表可能刚刚重新上报），请刷新页面后重新点选。"})
     row_refs = {ref.rsplit("/", 1)[0] for ref in cells}
-    rows: dict[str, list] = {}
+    rows: dict[str, list[tuple[dict[str, Any], dict[str, Any]]]] = {}
     for panel in snapshot.get("panels", []):
         for row in panel["rows"]:
             if row.get("kind") != "section":
@@ -712,7 +770,14 @@ def parse_cells(text, snapshot, *, clicked=()):
 
 
 @transaction.atomic
-def send_back(*, ret, actor, reason, cells=(), expected_version=None):
+def send_back(
+    *,
+    ret: Return,
+    actor: Any,
+    reason: str | None,
+    cells: Sequence[str] = (),
+    expected_version: int | str | None = None,
+) -> Return:
     """Return the submission to the district with a required reason, optionally pinning cells."""
     ret = _review_preamble(ret, actor, expected_version, "send_back")
     reason = (reason or "").strip()
@@ -720,6 +785,8 @@ def send_back(*, ret, actor, reason, cells=(), expected_version=None):
         raise ValidationError({"reason": "退回时必须写明原因，区妇联才知道要改什么。"})
     cells = list(cells)
     ret, previous, current = _move(ret, "send_back", reviewed_at=timezone.now(), reviewed_by=actor, pinned_cells=cells)
+    snapshot = ret.snapshot
+    assert snapshot is not None  # only a submitted return is sent back, and it has its snapshot
     _record(
         ret,
         actor=actor,
@@ -728,11 +795,11 @@ def send_back(*, ret, actor, reason, cells=(), expected_version=None):
         to_status=current,
         reason=reason,
         cells=cells,
-        snapshot=ret.snapshot,
-        changes={"cells": [describe_ref(ret.snapshot.data, c) for c in cells]} if cells else None,
+        snapshot=snapshot,
+        changes={"cells": [describe_ref(snapshot.data, c) for c in cells]} if cells else None,
     )
     # Name the cells as a clerk reads them (附表1“道里区”行第辛栏（…）), never as internal refs.
-    pinned = f"（标注：{'、'.join(describe_ref(ret.snapshot.data, c) for c in cells)}）" if cells else ""
+    pinned = f"（标注：{'、'.join(describe_ref(snapshot.data, c) for c in cells)}）" if cells else ""
     notifications.notify(
         users=notifications.district_users(ret.unit),
         text=f"{ret.form.campaign.doc_number} {ret.form.short_label}被退回修改：{reason}{pinned}",
@@ -742,7 +809,7 @@ def send_back(*, ret, actor, reason, cells=(), expected_version=None):
 
 
 @transaction.atomic
-def reopen_return(*, ret, actor, reason, expected_version=None):
+def reopen_return(*, ret: Return, actor: Any, reason: str | None, expected_version: int | str | None = None) -> Return:
     """Unlock an approved return so the district can correct it; its approved snapshot stays on record."""
     ret = _fresh_return(ret)
     if not can_reopen(actor, ret.unit):
@@ -776,7 +843,7 @@ MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024  # all of a return's attachments togethe
 MAX_ATTACHMENTS = 20
 
 
-def _editable_return(form, unit, actor):
+def _editable_return(form: CampaignForm, unit: Unit, actor: Any) -> Return:
     """The district's return of `form`, created as a draft if need be, locked; refused unless it may change."""
     if not can_submit(actor, unit):
         raise PermissionDenied("只有本区或上级的填报员、管理员可以上传附件。")
@@ -792,7 +859,7 @@ def _editable_return(form, unit, actor):
 
 
 @transaction.atomic
-def add_attachment(*, form, unit, name, data, actor):
+def add_attachment(*, form: CampaignForm, unit: Unit, name: str | None, data: bytes, actor: Any) -> ReturnAttachment:
     """Attach a file to the district's 经验材料: its type checked by content (fedorg.uploads.sniff_attachment),
     all attachments together at most MAX_ATTACHMENT_BYTES. Nothing is stored when it is refused."""
     import hashlib
@@ -849,7 +916,7 @@ def add_attachment(*, form, unit, name, data, actor):
 
 
 @transaction.atomic
-def remove_attachment(*, attachment, actor):
+def remove_attachment(*, attachment: ReturnAttachment, actor: Any) -> bool:
     """Take an attachment off the next submission; a snapshot that listed it can still open it."""
     ret = _editable_return(attachment.ret.form, attachment.ret.unit, actor)
     updated = (

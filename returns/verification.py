@@ -13,8 +13,12 @@ The page is public, so (issue 12):
   turned up to 100 stored cells, names and mobiles included, into a public "mismatch" list.
 """
 
+from __future__ import annotations
+
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import IO, Any
 
 from openpyxl.utils.cell import coordinate_from_string, get_column_letter
 from openpyxl.utils.exceptions import CellCoordinatesException
@@ -25,7 +29,7 @@ from reports.excel import REFS_SHEET, read_cell
 
 from . import services
 from .exports import PHONE_PATTERN, PILOT_FIRST_ROW, PILOT_LETTERS
-from .models import CampaignForm
+from .models import CampaignForm, ReturnSnapshot
 
 CODE_PATTERN = re.compile(r"验证码[：:]\s*([A-Z2-7]{12})")
 # A stamped return is a few sheets of a few hundred cells; these bounds leave a wide margin.
@@ -55,25 +59,25 @@ class Mismatch:
 class VerificationResult:
     error: str = ""
     checked: int = 0
-    mismatches: list = field(default_factory=list)  # [Mismatch] of cells the file has, by address
-    missing: list = field(default_factory=list)  # [Mismatch] of stored cells the file's index lacks
-    codes_in_file: set = field(default_factory=set)
+    mismatches: list[Mismatch] = field(default_factory=list)  # cells the file has, by address
+    missing: list[Mismatch] = field(default_factory=list)  # stored cells the file's index lacks
+    codes_in_file: set[str] = field(default_factory=set)
     code: str = ""
 
     @property
-    def matches(self):
+    def matches(self) -> bool:
         return not self.error and not self.mismatches and not self.missing and self.checked > 0
 
     @property
-    def differing(self):
+    def differing(self) -> int:
         return len(self.mismatches) + len(self.missing)
 
     @property
-    def code_differs(self):
+    def code_differs(self) -> bool:
         return bool(self.codes_in_file) and self.code not in self.codes_in_file
 
 
-def _same(expected, found):
+def _same(expected: Any, found: Any) -> bool:
     if isinstance(found, str) and found.startswith("'") and isinstance(expected, str):
         found = found[1:]
     if expected in (None, "") and found in (None, ""):
@@ -91,7 +95,9 @@ def _same(expected, found):
     return str(expected) == str(found)
 
 
-def _rows(ws, budget, *, max_row=MAX_SHEET_ROWS, max_col=MAX_SHEET_COLUMNS):
+def _rows(
+    ws: Any, budget: Budget, *, max_row: int = MAX_SHEET_ROWS, max_col: int = MAX_SHEET_COLUMNS
+) -> Iterator[tuple[int, tuple[Any, ...]]]:
     """(row number, values) up to max_row, refusing a sheet longer than MAX_SHEET_ROWS."""
     for number, values in iter_rows(ws, max_rows=MAX_SHEET_ROWS, max_cols=max_col, budget=budget, what="工作表"):
         if number > max_row:
@@ -99,7 +105,7 @@ def _rows(ws, budget, *, max_row=MAX_SHEET_ROWS, max_col=MAX_SHEET_COLUMNS):
         yield number, values
 
 
-def _cell_index(wb, budget):
+def _cell_index(wb: Any, budget: Budget) -> dict[str, dict[tuple[int, int], str]]:
     """{sheet: {(row, column): ref}} from the hidden _cells sheet, checked line by line."""
     if REFS_SHEET not in wb.sheetnames:
         raise UploadRefused(NOT_OURS)
@@ -121,17 +127,18 @@ def _cell_index(wb, budget):
     return where
 
 
-def _column_number(letters):
+def _column_number(letters: str) -> int:
     number = 0
     for ch in letters:
         number = number * 26 + (ord(ch) - 64)
     return number
 
 
-def _read_stamped(wb, budget):
+def _read_stamped(wb: Any, budget: Budget) -> tuple[dict[str, Any], dict[str, str]]:
     """({ref: value}, {ref: address}) of a file reports.excel.render_xlsx wrote."""
     where = _cell_index(wb, budget)
-    values, addresses = {}, {}
+    values: dict[str, Any] = {}
+    addresses: dict[str, str] = {}
     for sheet, cells in where.items():
         last_row = max(r for r, _c in cells)
         last_col = max(c for _r, c in cells)
@@ -140,19 +147,20 @@ def _read_stamped(wb, budget):
                 ref = cells.get((number, column))
                 if ref is not None:
                     values[ref] = read_cell(value)
-        for (row, column), ref in cells.items():
-            addresses[ref] = f"{sheet}!{get_column_letter(column)}{row}"
+        for (row_number, column), ref in cells.items():
+            addresses[ref] = f"{sheet}!{get_column_letter(column)}{row_number}"
             values.setdefault(ref, "")
     return values, addresses
 
 
-def _read_pilot(wb, data, budget):
+def _read_pilot(wb: Any, data: dict[str, Any], budget: Budget) -> tuple[dict[str, Any], dict[str, str]]:
     """The pilot table's cells read back by position, keyed like the snapshot's rows."""
     ws = wb.worksheets[0]
     panel = data["panels"][0]
     last_row = PILOT_FIRST_ROW + len(panel["rows"]) - 1
     by_number = dict(_rows(ws, budget, max_row=last_row, max_col=len(panel["column_numbers"])))
-    values, addresses = {}, {}
+    values: dict[str, Any] = {}
+    addresses: dict[str, str] = {}
     for offset, row in enumerate(panel["rows"]):
         number = PILOT_FIRST_ROW + offset
         cells = by_number.get(number, ())
@@ -163,9 +171,9 @@ def _read_pilot(wb, data, budget):
     return values, addresses
 
 
-def _codes_in(wb, budget):
+def _codes_in(wb: Any, budget: Budget) -> set[str]:
     """Verification codes printed anywhere in the workbook (normally exactly one)."""
-    found = set()
+    found: set[str] = set()
     for ws in wb.worksheets:
         if ws.title == REFS_SHEET:
             continue
@@ -176,7 +184,7 @@ def _codes_in(wb, budget):
     return found
 
 
-def _upload_bytes(upload):
+def _upload_bytes(upload: IO[bytes]) -> bytes:
     if getattr(upload, "size", 0) > LIMITS.max_file_bytes:
         raise UploadRefused("文件超过 10 MB，不是本系统导出的报表。")
     if hasattr(upload, "seek"):
@@ -184,7 +192,7 @@ def _upload_bytes(upload):
     return upload.read(LIMITS.max_file_bytes + 1)
 
 
-def verify_upload(snapshot, upload, *, budget=None):
+def verify_upload(snapshot: ReturnSnapshot, upload: IO[bytes], *, budget: Budget | None = None) -> VerificationResult:
     """Compare every cell of `snapshot` with the uploaded file's values; never raises for a bad file."""
     result = VerificationResult(code=snapshot.code)
     budget = budget or Budget("verify")

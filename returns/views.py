@@ -4,13 +4,18 @@ Thin views: fetch through orgtree.access (404 outside the user's subtree), call 
 render. Returns are always shown and exported from their frozen snapshot, never live data.
 """
 
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
 from urllib.parse import quote
 
+from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -19,7 +24,8 @@ from django.views.decorators.http import require_POST
 from fedorg import ratelimit
 from fedorg.forms import add_service_errors
 from orgtree.access import get_unit_for_user, visible_units
-from orgtree.models import Contact
+from orgtree.http import AuthenticatedHttpRequest
+from orgtree.models import Contact, Unit, User
 from reports.html import render_table
 
 from . import completeness, pdfs, services, states, verification
@@ -40,6 +46,7 @@ from .forms import (
     VerifyUploadForm,
 )
 from .models import Campaign, CampaignForm, Notification, Return, ReturnEvent, ReturnSnapshot
+from .services import Snapshot
 
 STATUS = Return.Status
 
@@ -48,19 +55,19 @@ STATUS = Return.Status
 
 
 @login_required
-def campaign_list(request):
+def campaign_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = request.user
     campaigns = Campaign.objects.visible_to(user).select_related("unit").prefetch_related("forms")
     context = {"campaigns": campaigns, "can_create": _may_create_campaigns(user)}
     return render(request, "returns/campaign_list.html", context)
 
 
-def _may_create_campaigns(user):
+def _may_create_campaigns(user: Any) -> bool:
     return user.is_superuser or (user.can_manage_tree and user.unit is not None and user.unit.runs_campaigns)
 
 
 @login_required
-def campaign_create(request):
+def campaign_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     if not _may_create_campaigns(request.user):
         raise PermissionDenied("只有省、市（地）妇联管理员可以发布报送任务。")
     form = CampaignCreateForm(request.POST or None, unit=request.user.unit)
@@ -85,7 +92,7 @@ def campaign_create(request):
 
 
 @login_required
-def campaign_dashboard(request, pk):
+def campaign_dashboard(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Every district against every form; districts see their own row. Constant query count."""
     user = request.user
     campaign = get_campaign_for_user(user, pk)
@@ -123,7 +130,7 @@ def campaign_dashboard(request, pk):
 
 @login_required
 @require_POST
-def campaign_bulk_approve(request, pk):
+def campaign_bulk_approve(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     user = request.user
     campaign = get_campaign_for_user(user, pk)
     ids = [i for i in request.POST.getlist("returns") if i.isdigit()]
@@ -150,7 +157,7 @@ def campaign_bulk_approve(request, pk):
 # --- submitting ------------------------------------------------------------------------------
 
 
-def _footer_defaults(unit, user, chair):
+def _footer_defaults(unit: Unit, user: User, chair: str) -> dict[str, str]:
     """The footer as it stands now, never carried over from an earlier (perhaps sent-back) submission.
 
     单位负责人: the federation's 主席 on the count date (services.unit_chair); 填表人: the submitting
@@ -162,7 +169,7 @@ def _footer_defaults(unit, user, chair):
 
 
 @login_required
-def return_submit(request, form_pk, unit_pk):
+def return_submit(request: AuthenticatedHttpRequest, form_pk: int, unit_pk: int) -> HttpResponse:
     user = request.user
     unit = get_unit_for_user(user, unit_pk, write=True)
     campaign_form = (
@@ -223,8 +230,10 @@ def return_submit(request, form_pk, unit_pk):
         except ValidationError as e:
             add_service_errors(form, e)
         else:
-            pdfs.queue_renders(ret.snapshot, verify_url=pdfs.verify_url_for(request, ret.snapshot), actor=user)
-            messages.success(request, f"已上报，验证码 {ret.snapshot.code}。市妇联审核后您会收到通知。")
+            snapshot = ret.snapshot
+            assert snapshot is not None  # submit_return has just frozen it
+            pdfs.queue_renders(snapshot, verify_url=pdfs.verify_url_for(request, snapshot), actor=user)
+            messages.success(request, f"已上报，验证码 {snapshot.code}。市妇联审核后您会收到通知。")
             return redirect(ret)
     if (pilot or experience) and not request.POST.get("pilot_report"):
         # The report text is typed below; don't shout about it before the user has had a chance.
@@ -256,7 +265,7 @@ MAX_ATTACHMENT_REQUEST = services.MAX_ATTACHMENT_BYTES + 65536
 
 @login_required
 @require_POST
-def attachment_add(request, form_pk, unit_pk):
+def attachment_add(request: AuthenticatedHttpRequest, form_pk: int, unit_pk: int) -> HttpResponse:
     """Upload one attachment to the district's 经验材料; refused (and nothing stored) when too big or of a wrong type."""
     user = request.user
     unit = get_unit_for_user(user, unit_pk, write=True)
@@ -284,7 +293,7 @@ def attachment_add(request, form_pk, unit_pk):
 
 @login_required
 @require_POST
-def attachment_remove(request, pk):
+def attachment_remove(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     attachment = get_attachment_for_user(request.user, pk)
     ret = attachment.ret
     try:
@@ -296,7 +305,7 @@ def attachment_remove(request, pk):
     return redirect("returns:return_submit", ret.form_id, ret.unit_id)
 
 
-def attachment_download(request, pk):
+def attachment_download(request: HttpRequest, pk: int) -> HttpResponse:
     """An attachment through the access rule: 404 for anonymous users and outside the subtree.
 
     Deliberately not @login_required (as the seal image): a redirect to the login page would tell
@@ -314,7 +323,7 @@ def attachment_download(request, pk):
     return response
 
 
-def _last_send_back(ret):
+def _last_send_back(ret: Return | None) -> ReturnEvent | None:
     if ret is None or ret.status != STATUS.RETURNED:
         return None
     return (
@@ -328,10 +337,10 @@ def _last_send_back(ret):
 # --- one return ------------------------------------------------------------------------------
 
 
-def _pinned_values(snapshot_data, pinned):
+def _pinned_values(snapshot_data: Snapshot, pinned: Iterable[str]) -> list[tuple[str, Any]]:
     """(description, value) of every pinned cell; a pinned row lists its cells."""
     cells = services.snapshot_cells(snapshot_data)
-    shown = []
+    shown: list[tuple[str, Any]] = []
     for ref in pinned:
         if ref in cells:
             shown.append((services.describe_ref(snapshot_data, ref), cells[ref]))
@@ -344,7 +353,14 @@ def _pinned_values(snapshot_data, pinned):
 PIN_FORM_ID = "send-back"
 
 
-def _table_html(data, pinned=(), footer=None, *, pin_form="", checked=()):
+def _table_html(
+    data: Snapshot | None,
+    pinned: Iterable[str] = (),
+    footer: dict[str, str] | None = None,
+    *,
+    pin_form: str = "",
+    checked: Sequence[str] = (),
+) -> str:
     """The official-layout HTML of a snapshot with pinned cells (and every cell of a pinned row) marked.
 
     With `pin_form` each cell is a checkbox of that form, so the reviewer pins a cell by clicking it."""
@@ -356,7 +372,14 @@ def _table_html(data, pinned=(), footer=None, *, pin_form="", checked=()):
     return render_table(data, highlight=highlight, footer=footer, pin_form=pin_form, checked=checked)
 
 
-def _return_context(request, ret, *, send_back_form=None, reopen_form=None, clicked=()):
+def _return_context(
+    request: AuthenticatedHttpRequest,
+    ret: Return,
+    *,
+    send_back_form: forms.Form | None = None,
+    reopen_form: forms.Form | None = None,
+    clicked: Sequence[str] = (),
+) -> dict[str, Any]:
     user = request.user
     snapshots = list(ret.snapshots.order_by("number").select_related("created_by"))
     shown = ret.snapshot
@@ -411,14 +434,14 @@ def _return_context(request, ret, *, send_back_form=None, reopen_form=None, clic
 
 
 @login_required
-def return_detail(request, pk):
+def return_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     ret = get_return_for_user(request.user, pk)
     return render(request, "returns/return_detail.html", _return_context(request, ret))
 
 
 @login_required
 @require_POST
-def return_approve(request, pk):
+def return_approve(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     ret = get_return_for_user(request.user, pk)
     try:
         services.approve_return(
@@ -436,7 +459,7 @@ def return_approve(request, pk):
 
 @login_required
 @require_POST
-def return_send_back(request, pk):
+def return_send_back(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     ret = get_return_for_user(request.user, pk)
     # Permission before any parsing: a viewer's 2,000-character cells field burned 36 s (issue 12).
     if not services.can_review(request.user, ret.unit):
@@ -465,7 +488,7 @@ def return_send_back(request, pk):
 
 @login_required
 @require_POST
-def return_reopen(request, pk):
+def return_reopen(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     ret = get_return_for_user(request.user, pk)
     form = ReopenForm(request.POST)
     if form.is_valid():
@@ -485,7 +508,7 @@ def return_reopen(request, pk):
     return render(request, "returns/return_detail.html", context, status=400)
 
 
-def _exported_snapshot(ret, request):
+def _exported_snapshot(ret: Return, request: HttpRequest) -> ReturnSnapshot:
     """The snapshot a download asks for: the current one, or ?v=N; 404 before the first submission."""
     snapshot = ret.snapshot
     wanted = request.GET.get("v")
@@ -496,14 +519,14 @@ def _exported_snapshot(ret, request):
     return snapshot
 
 
-def _attachment(content, content_type, filename):
+def _attachment(content: bytes, content_type: str, filename: str) -> HttpResponse:
     response = HttpResponse(content, content_type=content_type)
     response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
     return response
 
 
 @login_required
-def return_export(request, pk):
+def return_export(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The stamped Excel file of a snapshot (the current one, or ?v=N), never of live data."""
     ret = get_return_for_user(request.user, pk)
     snapshot = _exported_snapshot(ret, request)
@@ -513,7 +536,7 @@ def return_export(request, pk):
 
 
 @login_required
-def return_export_pdf(request, pk):
+def return_export_pdf(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The same snapshot as a PDF for printing and stamping on paper, its QR code opening /verify/<code>/."""
     ret = get_return_for_user(request.user, pk)
     snapshot = _exported_snapshot(ret, request)
@@ -536,12 +559,12 @@ def return_export_pdf(request, pk):
 # --- public verification ---------------------------------------------------------------------
 
 
-def _may_see_stored_values(user, ret):
+def _may_see_stored_values(user: Any, ret: Return) -> bool:
     """Stored values and row names on /verify/ only for users who may open the return itself."""
     return user.is_authenticated and Return.objects.filter(pk=ret.pk, unit__in=visible_units(user)).exists()
 
 
-def verify(request, code=None):
+def verify(request: HttpRequest, code: str | None = None) -> HttpResponse:
     """Public (no login): which return a code belongs to, and an upload check of the file.
 
     Uploads are rate-limited per client address (settings.VERIFY_UPLOADS_PER_MINUTE), refused
@@ -591,13 +614,13 @@ def verify(request, code=None):
 
 
 @login_required
-def notification_list(request):
+def notification_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     items = Notification.objects.filter(user=request.user)[:100]
     return render(request, "returns/notifications.html", {"items": items})
 
 
 @login_required
 @require_POST
-def notification_read(request):
+def notification_read(request: AuthenticatedHttpRequest) -> HttpResponse:
     Notification.objects.unread().filter(user=request.user).update(read_at=timezone.now())
     return redirect("returns:notifications")

@@ -83,3 +83,13 @@ def test_the_unit_page_history_reads_in_chinese_and_masks_personal_data(tree, st
     assert "None" not in reviewer_page and "id_number" not in reviewer_page
     staff_page = login(staff_a).get(f"/units/{tree.community_a.pk}/").content.decode()
     assert id_number in staff_page
+
+
+def test_the_merge_target_page_shows_what_merged_into_it(tree, city_admin, login):
+    """The target's event records "merged_from", a reverse relation of Unit without choices: reading them failed (500)."""
+    from orgtree import services as tree_services
+
+    tree_services.merge_units(source=tree.community_a2, target=tree.community_a, actor=city_admin)
+    response = login(city_admin).get(f"/units/{tree.community_a.pk}/")
+    assert response.status_code == 200
+    assert tree.community_a2.name in response.content.decode()

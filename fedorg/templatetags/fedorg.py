@@ -1,5 +1,7 @@
 """Shared template helpers: masking personal data, Chinese dates."""
 
+from typing import Any
+
 from django import template
 
 from fedorg import dates
@@ -9,12 +11,12 @@ register = template.Library()
 
 
 @register.simple_tag(takes_context=True)
-def id_number(context, person):
+def id_number(context: template.Context, person: Any) -> str:
     return person.id_number if context.get("show_personal_data") else mask_id_number(person.id_number)
 
 
 @register.simple_tag(takes_context=True)
-def mobile(context, person):
+def mobile(context: template.Context, person: Any) -> str:
     return person.mobile if context.get("show_personal_data") else mask_mobile(person.mobile)
 
 

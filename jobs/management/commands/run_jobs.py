@@ -10,8 +10,10 @@ jobs.services.STALE_AFTER without a heartbeat.
 
 import signal
 import time
+from types import FrameType
+from typing import Any
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandParser
 from django.db import close_old_connections
 
 from jobs import services
@@ -20,12 +22,12 @@ from jobs import services
 class Command(BaseCommand):
     help = "运行后台任务（导出、导入、报表）：不断领取排队的任务并执行，Ctrl-C 或 SIGTERM 停止。"
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--once", action="store_true", help="执行完当前排队的任务后退出")
         parser.add_argument("--poll", type=float, default=1.0, help="队列为空时每隔几秒查看一次（默认 1）")
         parser.add_argument("--max-jobs", type=int, default=0, help="执行这么多个任务后退出（0 为不限）")
 
-    def handle(self, *args, once, poll, max_jobs, **options):
+    def handle(self, *args: Any, once: bool, poll: float, max_jobs: int, **options: Any) -> None:
         self.stopping = False
         if not once:
             signal.signal(signal.SIGTERM, self._stop)
@@ -53,5 +55,5 @@ class Command(BaseCommand):
         if once:
             self.stdout.write(f"共执行 {ran} 个任务。")
 
-    def _stop(self, signum, frame):
+    def _stop(self, signum: int, frame: FrameType | None) -> None:
         self.stopping = True

@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.core.management.base import BaseCommand, CommandError
 
 from orgtree.integrity import find_tree_faults, tree_summary
@@ -6,7 +8,7 @@ from orgtree.integrity import find_tree_faults, tree_summary
 class Command(BaseCommand):
     help = "检查组织树的嵌套集合（lft/rght/level）是否完好；发现错误时逐条列出并以非零状态退出。"
 
-    def handle(self, *args, **options):
+    def handle(self, *args: Any, **options: Any) -> None:
         faults = find_tree_faults()
         for fault in faults:
             self.stderr.write(fault)

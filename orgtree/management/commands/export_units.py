@@ -1,6 +1,7 @@
 from pathlib import Path
+from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.http import Http404
 
 from orgtree.access import get_unit_by_code_for_user
@@ -11,12 +12,12 @@ from orgtree.models import Unit, User
 class Command(BaseCommand):
     help = "把一个组织及其全部下级（含已撤销）的组织名单导出为 .xlsx，与页面上的“下载组织名单”完全相同。"
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--unit", required=True, metavar="CODE", help="组织代码，例如 230102")
         parser.add_argument("--out", required=True, metavar="FILE.xlsx", help="输出文件")
         parser.add_argument("--as", dest="username", metavar="USERNAME", help="按该账号的管辖范围导出（可选）")
 
-    def handle(self, *args, unit, out, username, **options):
+    def handle(self, *args: Any, unit: str, out: str, username: str | None, **options: Any) -> None:
         code = unit.strip()
         if username:
             user = User.objects.filter(username=username, is_active=True).first()

@@ -1,8 +1,9 @@
 """Send the due-date and congress reminders; safe to run from cron as often as you like."""
 
 import datetime
+from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
 from returns.notifications import send_congress_reminders, send_due_reminders
@@ -11,11 +12,11 @@ from returns.notifications import send_congress_reminders, send_due_reminders
 class Command(BaseCommand):
     help = "提醒各区报表即将到期或已逾期，并提醒妇代会即将届满或已届满未换届。同一天重复运行不会重复提醒。"
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--days", type=int, default=3, help="提前几天提醒（默认 3 天）")
         parser.add_argument("--today", help="按这一天计算（YYYY-MM-DD，默认今天），用于补发")
 
-    def handle(self, *args, days, today=None, **options):
+    def handle(self, *args: Any, days: int, today: str | None = None, **options: Any) -> None:
         if days < 0:
             raise CommandError("--days 不能为负数。")
         try:
