@@ -58,6 +58,10 @@ def year_month(day: datetime.date | str | None) -> str:
 # The dates a page may count on (a typo such as 0201-06-20 would otherwise silently count nobody).
 EARLIEST_AS_OF = datetime.date(1949, 10, 1)
 LATEST_AS_OF = datetime.date(2100, 12, 31)
+# The same bounds as text, for the API schema (a date string has no minimum in OpenAPI 3.0).
+COUNT_DATE_PATTERN = (
+    r"^(1949-1[0-2]-[0-9]{2}|19[5-9][0-9]-[0-9]{2}-[0-9]{2}|20[0-9]{2}-[0-9]{2}-[0-9]{2}|2100-[0-9]{2}-[0-9]{2})$"
+)
 
 
 def count_date_message(raw: object) -> str:

@@ -17,11 +17,12 @@ from django.http import Http404, JsonResponse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.views.decorators.csrf import csrf_exempt
+from drf_spectacular.utils import OpenApiParameter
 from rest_framework import exceptions
 from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.response import Response
 
-from fedorg.dates import parse_count_date
+from fedorg.dates import COUNT_DATE_PATTERN, EARLIEST_AS_OF, LATEST_AS_OF, parse_count_date
 
 CONFLICT = "conflict"
 
@@ -158,6 +159,41 @@ def not_found(request, *args, **kwargs):
 
 
 # --- query parameters ------------------------------------------------------------------------
+# The schemas below say what the readers accept, no more and no less, so a request the schema allows is
+# read and one it refuses is a 400 (tests/test_api_schema.py checks both ways).
+
+
+def count_date_parameter(name, description):
+    """A count-date parameter as date_param reads it: YYYY-MM-DD from 1949-10-01 to 2100-12-31."""
+    return OpenApiParameter(
+        name,
+        {"type": "string", "format": "date", "pattern": COUNT_DATE_PATTERN},
+        description=f"{description}（YYYY-MM-DD，{EARLIEST_AS_OF:%Y-%m-%d} 至 {LATEST_AS_OF:%Y-%m-%d}）",
+    )
+
+
+def datetime_parameter(name, description):
+    """A date or date-time parameter as datetime_param reads it."""
+    return OpenApiParameter(
+        name,
+        {"anyOf": [{"type": "string", "format": "date-time"}, {"type": "string", "format": "date"}]},
+        description=f"{description}：日期（当地零时）或带时区的时间，时区的 + 须写成 %2B，如 2024-03-01T00:00:00%2B08:00",
+    )
+
+
+def bool_parameter(name, description):
+    return OpenApiParameter(name, bool, description=f"{description}（true 或 false）")
+
+
+def int_parameter(name, description, *, minimum=None, maximum=None):
+    schema = {"type": "integer"}
+    if minimum is not None:
+        schema["minimum"] = minimum
+    if maximum is not None:
+        schema["maximum"] = maximum
+    return OpenApiParameter(name, schema, description=description)
+
+
 # Every query parameter of the API is read through query_param (directly or through the typed readers
 # below): a repeated parameter is refused, and a typed one that is present must be well formed, so a
 # filter is never silently ignored. Each refusal is a 400 whose message names the parameter.
@@ -259,18 +295,14 @@ def choice_param(request, name, choices):
     return value
 
 
-TRUE_WORDS = {"true", "1", "yes"}
-FALSE_WORDS = {"false", "0", "no"}
-
-
 def bool_param(request, name):
-    """true / false (also 1 / 0, yes / no); False when absent, 400 for anything else."""
+    """true or false, as the schema's boolean is written; False when absent, 400 for anything else."""
     value = _typed(request, name)
     if value is None:
         return False
-    if value.lower() in TRUE_WORDS:
+    if value == "true":
         return True
-    if value.lower() in FALSE_WORDS:
+    if value == "false":
         return False
     raise _refuse(name, f"“{value[:40]}”应为 true 或 false。")
 

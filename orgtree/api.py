@@ -6,13 +6,12 @@ locked functions the pages call. Units are addressed by their 组织代码.
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import generics, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from fedorg.restapi import bool_param, choice_param, datetime_param, text_param
+from fedorg.restapi import bool_param, bool_parameter, choice_param, datetime_param, datetime_parameter, text_param
 
 from . import services
 from .access import get_unit_by_code_for_user, is_strictly_below_user_unit, visible_breadcrumb, visible_units
@@ -119,8 +118,8 @@ UNIT_LIST_PARAMETERS = [
     OpenApiParameter("q", str, description="按名称或组织代码开头查找"),
     OpenApiParameter("under", str, description="只列此组织代码及其下级"),
     OpenApiParameter("kind", str, enum=Unit.Kind.values, description="类型"),
-    OpenApiParameter("archived", bool, description="为 true 时包括已撤销的组织"),
-    OpenApiParameter("updated_since", OpenApiTypes.DATETIME, description="只列此时间之后修改过的组织（增量同步）"),
+    bool_parameter("archived", "为 true 时包括已撤销的组织"),
+    datetime_parameter("updated_since", "只列此时间之后修改过的组织（增量同步）"),
 ]
 
 
@@ -210,7 +209,7 @@ class UnitDetail(APIView):
 @extend_schema(
     summary="下级组织",
     tags=["组织"],
-    parameters=[OpenApiParameter("archived", bool, description="为 true 时包括已撤销的组织")],
+    parameters=[bool_parameter("archived", "为 true 时包括已撤销的组织")],
 )
 class UnitChildren(generics.ListAPIView):
     """Direct children, for the tree navigator's lazy expansion."""

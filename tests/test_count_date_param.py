@@ -3,6 +3,7 @@ through fedorg.dates.parse_count_date, so they refuse the same dates in the same
 
 import datetime
 import io
+import re
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -10,7 +11,7 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 from django.utils import timezone
 
-from fedorg.dates import CountDateField, count_date_message, parse_count_date
+from fedorg.dates import COUNT_DATE_PATTERN, CountDateField, count_date_message, parse_count_date
 
 BAD = ["0201-06-20", "2016-13-01", "31/08/2016", "2101-01-01", "1949-09-30", "2016-08-31x"]
 GOOD = ["1949-10-01", "2016-08-31", "2100-12-31"]
@@ -30,6 +31,17 @@ def test_the_parser_and_the_form_field_refuse_with_one_message(raw):
 def test_the_bounds_themselves_are_dates(raw):
     assert parse_count_date(raw) == datetime.date.fromisoformat(raw)
     assert CountDateField(required=False).clean(raw) == datetime.date.fromisoformat(raw)
+
+
+@pytest.mark.parametrize("raw", [*BAD, *GOOD, "1949-12-31", "1950-01-01", "2099-12-31"])
+def test_the_schemas_pattern_says_what_the_parser_accepts(raw):
+    """The API schema's pattern for as_of / on (OpenAPI has no minimum for a date) agrees with the parser."""
+    try:
+        accepted = parse_count_date(raw) is not None
+    except ValidationError:
+        accepted = False
+    matches = re.fullmatch(COUNT_DATE_PATTERN, raw) is not None and raw[5:7] <= "12" and raw[8:10] <= "31"
+    assert matches == accepted
 
 
 def test_empty_is_the_default():
