@@ -58,6 +58,8 @@ def test_page_roster_and_api_refuse_the_same_dates_with_the_same_message(tree, s
     assert page.context["snapshot"]["as_of"] == timezone.localdate().isoformat()
     roster = client.get(reverse("members:roster", args=[tree.community_a.pk]), {"on": raw})
     assert roster.context["as_of_form"].errors["on"] == [message]
+    export = client.get(reverse("members:roster_export", args=[tree.community_a.pk]), {"as_of": raw})
+    assert export.status_code == 400 and export.context["form"].errors["as_of"] == [message]
     api = client.get("/api/v1/reports/4/", {"unit": tree.district_a.code, "as_of": raw})
     assert api.status_code == 400
     error = api.json()["error"]
