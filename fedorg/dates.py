@@ -1,4 +1,7 @@
-"""Dates: the 2016 campaign's dates and the two ways the forms write a date.
+"""Dates: the 2016 campaign's dates, the two ways the forms write a date, and the one reader of a count date.
+
+parse_count_date (and CountDateField, as_of_from on top of it) is how every page, API view, roster view,
+command and job reads a 截止时间 / ?as_of=: the same bounds, the same Chinese message everywhere.
 
 Campaigns carry their own baseline and cut-off dates; until a return names one, the 2016
 campaign (哈妇发〔2016〕8号) is the default. These constants are the only place the 2016 dates

@@ -116,6 +116,13 @@ def _django_validation(exc):
     return status_code, error_body(CODES[status_code], message or DEFAULT_MESSAGES[status_code], fields)
 
 
+def renamed_fields(exc, **names):
+    """A service's ValidationError with its field names as the API spells them (new_parent -> parent)."""
+    if not hasattr(exc, "error_dict"):
+        return exc
+    return DjangoValidationError({names.get(key, key): errors for key, errors in exc.error_dict.items()})
+
+
 def exception_handler(exc, context):
     """DRF's EXCEPTION_HANDLER: every error in the one shape; anything else is a bug and propagates."""
     if isinstance(exc, DjangoValidationError):

@@ -4,14 +4,22 @@ Reads fetch through orgtree.access; every tree write goes through orgtree.servic
 locked functions the pages call. Units are addressed by their 组织代码.
 """
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import generics, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from fedorg.restapi import bool_param, bool_parameter, choice_param, datetime_param, datetime_parameter, text_param
+from fedorg.restapi import (
+    bool_param,
+    bool_parameter,
+    choice_param,
+    datetime_param,
+    datetime_parameter,
+    renamed_fields,
+    text_param,
+)
 
 from . import services
 from .access import get_unit_by_code_for_user, is_strictly_below_user_unit, visible_breadcrumb, visible_units
@@ -256,7 +264,11 @@ class UnitMove(_TreeOperation):
     input_serializer = UnitMoveSerializer
 
     def run(self, unit, data):
-        return services.move_unit(unit=unit, new_parent=data["parent"], actor=self.request.user)
+        try:
+            return services.move_unit(unit=unit, new_parent=data["parent"], actor=self.request.user)
+        except ValidationError as e:
+            # The service names the field new_parent; the request's field is parent.
+            raise renamed_fields(e, new_parent="parent") from None
 
 
 @extend_schema(
