@@ -9,6 +9,7 @@ are written down.
 """
 
 import datetime
+import re
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -66,6 +67,8 @@ COUNT_DATE_PATTERN = (
     r"^(1949-1[0-2]-[0-9]{2}|19[5-9][0-9]-[0-9]{2}-[0-9]{2}|20[0-9]{2}-[0-9]{2}-[0-9]{2}|2100-[0-9]{2}-[0-9]{2})$"
 )
 
+ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
 
 def count_date_message(raw: object) -> str:
     """The one Chinese message for a count date that is not one: pages, API, rosters and commands say it."""
@@ -88,8 +91,10 @@ def parse_count_date(value: datetime.date | str | None, default: datetime.date |
     if isinstance(value, datetime.date):
         day: datetime.date | None = value
     else:
+        text = str(value).strip()
         try:
-            day = datetime.date.fromisoformat(str(value).strip())
+            # YYYY-MM-DD only: Python 3.11's fromisoformat also reads 20160831 and 2016-W35-3.
+            day = datetime.date.fromisoformat(text) if ISO_DAY.fullmatch(text) else None
         except ValueError:
             day = None
     if day is None or not EARLIEST_AS_OF <= day <= LATEST_AS_OF:

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from fedorg.dates import COUNT_DATE_PATTERN, CountDateField, count_date_message, parse_count_date
 
-BAD = ["0201-06-20", "2016-13-01", "31/08/2016", "2101-01-01", "1949-09-30", "2016-08-31x"]
+BAD = ["0201-06-20", "2016-13-01", "31/08/2016", "2101-01-01", "1949-09-30", "2016-08-31x", "20160831", "2016-W35-3"]
 GOOD = ["1949-10-01", "2016-08-31", "2100-12-31"]
 
 
