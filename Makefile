@@ -6,7 +6,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 SCALE ?= city
 
-.PHONY: run test venv lint fmt openapi ci seed bench bench-national clean
+.PHONY: run test venv lint fmt openapi ci seed bench bench-national clean screenshots
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -c 'import sys; sys.exit("FedOrg needs Python 3.11 or newer") if sys.version_info < (3, 11) else None'
@@ -26,6 +26,11 @@ run: venv
 
 test: venv
 	FEDORG_ENV=test $(VENV)/bin/pytest -n auto $(PYTEST_ARGS)
+
+# The README's pictures: the browser journeys, with their screenshots written into docs/ (a plain
+# test run writes them to the ignored out/screenshots/).
+screenshots: venv
+	FEDORG_ENV=test FEDORG_SCREENSHOTS=$(CURDIR)/docs/screenshots/journeys $(VENV)/bin/pytest -p no:xdist tests/e2e
 
 lint: venv
 	$(VENV)/bin/ruff check .

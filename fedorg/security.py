@@ -1,32 +1,25 @@
-"""Login protection: the client address for the lockout, the Chinese lockout page, and audit
-records of logins, failed logins and password changes."""
+"""Login protection: the client address for the lockout, the Chinese lockout page, and the idle
+clock of a new session. The audit records of logins, failed logins and password changes are
+orgtree's (orgtree/login_audit.py): this helper imports no app."""
 
-import os
 import time
 
-from django.contrib.auth.signals import user_logged_in, user_login_failed
+from django.contrib.auth.signals import user_logged_in
 from django.dispatch import receiver
 from django.shortcuts import render
 
 from .middleware import REFRESH_KEY
+from .ratelimit import client_ip  # noqa: F401 - AXES_CLIENT_IP_CALLABLE names it here
+from .usernames import canonical_username
 
 LOCKOUT_TEMPLATE = "registration/locked_out.html"
 
 
-def client_ip(request):
-    """REMOTE_ADDR, or behind our own reverse proxy (FORWARDED_FOR_TRUSTED=true) the address that
-    proxy appended last to X-Forwarded-For; an earlier entry is whatever the client sent and is never trusted."""
-    if os.environ.get("FORWARDED_FOR_TRUSTED", "").lower() in {"1", "true", "yes", "on"}:
-        forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()]
-        if forwarded:
-            return forwarded[-1]
-    return request.META.get("REMOTE_ADDR", "")
-
-
 def lockout_username(request, credentials):
-    """The username the lockout counts under: case-folded, since "DAOLI" logs in as daoli."""
+    """The username the lockout counts under: its canonical form (fedorg.usernames), the one logins
+    compare, so every spelling that reaches an account shares that account's failures."""
     username = (credentials or {}).get("username") or request.POST.get("username", "")
-    return str(username).strip().lower()[:150]
+    return canonical_username(username)
 
 
 def lockout_response(request, original_response=None, credentials=None):
@@ -38,36 +31,8 @@ def lockout_response(request, original_response=None, credentials=None):
     return render(request, LOCKOUT_TEMPLATE, context, status=429)
 
 
-def _audit(**kwargs):
-    from orgtree.models import AuditEvent
-
-    return AuditEvent.objects.record(**kwargs)
-
-
-@receiver(user_logged_in, dispatch_uid="fedorg.audit_login")
-def audit_login(sender, request, user, **kwargs):
-    ip = client_ip(request) if request is not None else ""
+@receiver(user_logged_in, dispatch_uid="fedorg.start_idle_clock")
+def start_idle_clock(sender, request, user, **kwargs):
+    """A new session has its full idle time already; the middleware renews it from a minute on."""
     if request is not None and hasattr(request, "session"):
-        # A new session has its full idle time already; the middleware renews it from a minute on.
         request.session[REFRESH_KEY] = int(time.time())
-    _audit(actor=user, action="auth.login", unit=user.unit, obj=user, changes={"ip": ip})
-
-
-@receiver(user_login_failed, dispatch_uid="fedorg.audit_login_failed")
-def audit_login_failed(sender, credentials, request=None, **kwargs):
-    from orgtree.models import User
-
-    username = str(credentials.get("username", ""))[:150]
-    ip = client_ip(request) if request is not None else ""
-    user = User.objects.filter(username__iexact=username).select_related("unit").first() if username else None
-    _audit(
-        actor=None,
-        action="auth.login_failed",
-        unit=user.unit if user is not None else None,
-        obj=user,
-        changes={"username": username, "ip": ip},
-    )
-
-
-def audit_password_change(request, user):
-    _audit(actor=user, action="auth.password_change", unit=user.unit, obj=user, changes={"ip": client_ip(request)})

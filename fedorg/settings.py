@@ -61,8 +61,10 @@ INSTALLED_APPS = [
     "orgtree",
     "jobs",
     "members",
+    "selection",
     "reports",
     "returns",
+    "demo",
 ]
 
 MIDDLEWARE = [
@@ -251,7 +253,20 @@ UPLOAD_BUDGET = {
 # Never under MEDIA_ROOT, which is served publicly.
 JOB_FILES_DIR = Path(os.environ.get("JOB_FILES_DIR", BASE_DIR / "var" / "jobs"))
 
-# The public /verify/ page: uploads per client IP per minute (cache-based; see returns views).
+# Rate limits (fedorg/ratelimit.py) count in the database, so every web process and machine shares
+# one count (issue 25: with a per-process cache, 4 gunicorn workers allowed 4x the limit). Django's
+# database cache needs no new service; its table is made by migration orgtree 0010. The default cache
+# (dashboards, per process) stays in local memory.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "shared": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "fedorg_shared_cache",
+        "OPTIONS": {"MAX_ENTRIES": 100_000},
+    },
+}
+
+# The public /verify/ page: uploads per client IP per minute (shared cache; see returns views).
 VERIFY_UPLOADS_PER_MINUTE = int(os.environ.get("FEDORG_VERIFY_UPLOADS_PER_MINUTE", "10"))
 
 LOGGING = {

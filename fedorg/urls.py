@@ -13,6 +13,7 @@ urlpatterns = [
     path("search/suggest/", views.search_suggest, name="search_suggest"),
     path("", include("orgtree.urls")),
     path("", include("members.urls")),
+    path("", include("selection.urls")),
     path("", include("reports.urls")),
     path("", include("returns.urls")),
     path("", include("jobs.urls")),

@@ -1,4 +1,3 @@
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
@@ -7,9 +6,8 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from members.search import search_people
+from orgtree.login_audit import audit_password_change
 from orgtree.search import pick_units
-
-from .security import audit_password_change
 
 SUGGEST_LIMIT = 8
 
@@ -37,18 +35,11 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 
 
 class LoginView(auth_views.LoginView):
-    """The login page; on a development server it also lists the demo logins, so a newcomer
-    who ran `make run` can click one instead of scrolling back through the terminal."""
+    """The login page; on a development server it also lists the demo logins (the demo app's
+    template tag), so a newcomer who ran `make run` can click one instead of scrolling back through
+    the terminal."""
 
     redirect_authenticated_user = True
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        if settings.DEBUG:
-            from fedorg.demo.tree import demo_logins
-
-            context["demo_logins"] = demo_logins()
-        return context
 
 
 def _people(user, q, limit):
@@ -66,7 +57,7 @@ def _people(user, q, limit):
 @login_required
 def search(request):
     """The header's search box: units and people of the user's subtree, by name, code, pinyin
-    initials (and for people an ID tail or phone), each linking to its page."""
+    initials (and for people, to an editor, the whole ID number or phone), each linking to its page."""
     q = request.GET.get("q", "").replace("\x00", "").strip()[:50]  # PostgreSQL refuses NUL in a literal
     units = pick_units(request.user, q, limit=50) if q else []
     people = _people(request.user, q, 50) if q else []

@@ -28,11 +28,16 @@ class JobOutcome:
 
 
 KINDS: dict[str, Callable[..., JobOutcome]] = {}
+# Kinds the app starts itself (a submitted return's PDF): they do not count towards a user's cap,
+# which bounds what she asks for.
+UNCAPPED: set[str] = set()
 
 
-def register(kind: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    def decorate(func):
+def register(kind: str, *, capped: bool = True) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    def decorate(func: Callable[..., Any]) -> Callable[..., Any]:
         KINDS[kind] = func
+        if not capped:
+            UNCAPPED.add(kind)
         return func
 
     return decorate

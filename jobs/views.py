@@ -7,8 +7,6 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from orgtree.models import AuditEvent
-
 from . import services
 from .access import get_job_for_user, jobs_of
 
@@ -56,16 +54,7 @@ def job_cancel(request, pk):
 @login_required
 def job_download(request, pk):
     job = get_job_for_user(request.user, pk)
-    path = services.result_path(job)
+    path = services.download(job=job, actor=request.user)
     if path is None:
         raise Http404("文件不存在或已过期，请重新生成。")
-    audit = job.params.get("audit_action")
-    if audit:  # e.g. full ID numbers and mobiles leave the system in this file: record who took them
-        AuditEvent.objects.record(
-            actor=request.user,
-            action=audit,
-            unit=job.unit,
-            obj=job.unit,
-            changes={**{k: v for k, v in job.params.items() if k != "audit_action"}, "filename": job.result_name},
-        )
     return FileResponse(path.open("rb"), as_attachment=True, filename=job.result_name)

@@ -4,7 +4,7 @@ from django.contrib import admin
 
 from fedorg.admin import ReadOnlyAdmin
 
-from .models import Certificate, Person, Post
+from .models import Person, Post
 
 
 @admin.register(Person)
@@ -21,9 +21,3 @@ class PostAdmin(ReadOnlyAdmin):
     search_fields = ["person__name", "unit__name", "unit__code"]
     list_select_related = ["person", "unit"]
     raw_id_fields = ["person", "unit", "term"]
-
-
-@admin.register(Certificate)
-class CertificateAdmin(ReadOnlyAdmin):
-    list_display = ["number", "kind", "post", "issuing_unit", "issued_on"]
-    search_fields = ["number"]

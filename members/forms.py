@@ -124,8 +124,8 @@ class PersonSearchForm(forms.Form):
     q = forms.CharField(
         label="查找人员",
         max_length=50,
-        help_text="姓名、拼音首字母（如 zxm）、身份证号后 4–6 位、手机号，或完整身份证号。",
-        widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "off", "placeholder": "张秀梅 / zxm / 0026"}),
+        help_text="姓名、拼音首字母（如 zxm），或完整的身份证号、手机号（不支持只输入其中几位）。",
+        widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "off", "placeholder": "张秀梅 / zxm"}),
     )
 
 
@@ -144,10 +144,6 @@ class EndPostForm(forms.Form):
 class AsOfForm(forms.Form):
     # The count date's bounds and message are fedorg.dates', the same on every page and in the API.
     on = CountDateField(label="日期", required=False, widget=DateInput())
-
-
-class IssueCertificatesForm(forms.Form):
-    issued_on = forms.DateField(label="发证日期", widget=DateInput())
 
 
 class RuleSetForm(forms.Form):

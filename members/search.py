@@ -1,4 +1,4 @@
-"""Finding a person to appoint: by name, pinyin initials, ID tail, phone, or the full ID number.
+"""Finding a person to appoint: by name, pinyin initials, or (for an editor) the whole ID number or phone.
 
 Only people who hold or held a post in the user's subtree are found, so a clerk cannot browse
 other districts' rosters. An exact 18-character ID number of someone outside the subtree tells
@@ -19,21 +19,29 @@ FULL_ID_RE = re.compile(r"^\d{17}[\dXx]$")
 RESULT_LIMIT = 30
 
 
-def text_match(q):
+DIGITS_RE = re.compile(r"^\d+[Xx]?$")
+WHOLE_ID_RE = re.compile(r"^(\d{17}[\dXx]|\d{15})$")
+MOBILE_RE = re.compile(r"^\d{11}$")
+
+
+def text_match(q, *, unmasked=False):
     """The Q a search text means, for any model with name, name_initials, id_number and mobile.
 
-    Letters are pinyin initials (zxm), 11 digits a phone, 3–6 digits (and X) an ID or phone tail,
-    other digits a phone or ID prefix, anything else part of the name. The people search below and
-    the register search (members.selection.search_register) both read a query this way.
+    Letters are pinyin initials (zxm), anything else but digits part of the name. Digits match an
+    ID number or a mobile only as the whole value (18 or 15 characters, 11 digits), and only for a
+    searcher who sees those values unmasked (`unmasked`: an editor inside her subtree). A prefix or
+    a tail would be an oracle: a viewer adding one digit at a time and watching whether a person
+    is found recovered a masked ID number in 50 queries (issue 25). The people search below and
+    the register search (selection.services.search_register) both read a query this way.
     """
     if re.fullmatch(r"[A-Za-z]+", q):
         return Q(name_initials__startswith=q.lower())
-    if re.fullmatch(r"\d{11}", q):
-        return Q(mobile=q)
-    if re.fullmatch(r"\d{3,6}[Xx]?", q):
-        return Q(id_number__endswith=q.upper()) | Q(mobile__endswith=q)
-    if re.fullmatch(r"\d+", q):
-        return Q(mobile__startswith=q) | Q(id_number__startswith=q)
+    if DIGITS_RE.match(q):
+        if unmasked and MOBILE_RE.match(q):
+            return Q(mobile=q)
+        if unmasked and WHOLE_ID_RE.match(q):
+            return Q(id_number=q.upper())
+        return Q(pk__in=[])
     return Q(name__contains=q)
 
 
@@ -52,12 +60,13 @@ def search_people(user, query, *, limit=RESULT_LIMIT):
         return [], False
     units = visible_units(user)
     exists_elsewhere = False
-    if FULL_ID_RE.fullmatch(q):
+    unmasked = bool(user.can_see_personal_data)
+    if FULL_ID_RE.fullmatch(q) and unmasked:
         everyone = Person.objects.filter(id_number=q.upper())
         people = _scope_to_subtree(everyone, units)
         exists_elsewhere = not people.exists() and everyone.exists()
     else:
-        people = _scope_to_subtree(Person.objects.filter(text_match(q)), units)
+        people = _scope_to_subtree(Person.objects.filter(text_match(q, unmasked=unmasked)), units)
     posts = (
         Post.objects.filter(unit__in=units)
         .select_related("unit")

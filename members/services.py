@@ -297,7 +297,7 @@ def create_person(*, data, actor, unit=None):
 def appoint(*, person, unit, role, start_date, actor, meeting=None, **post_fields):
     """Give `person` the post `role` in `unit` from `start_date` (other Post fields by keyword).
 
-    `meeting` is the 妇女群众会议 that appointed her (members.selection); without one the post is
+    `meeting` is the 妇女群众会议 that appointed her (selection.services); without one the post is
     an appointment outside a meeting (a correction).
     """
     unknown = set(post_fields) - set(POST_FIELDS)

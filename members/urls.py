@@ -14,8 +14,5 @@ urlpatterns = [
     path("posts/<int:pk>/end/", views.post_end, name="post_end"),
     path("people/<int:pk>/", views.person_detail, name="person"),
     path("people/<int:pk>/edit/", views.person_edit, name="person_edit"),
-    path("posts/<int:pk>/certificate/", views.post_certificate, name="post_certificate"),
-    path("units/<int:pk>/certificates/", views.unit_certificates, name="unit_certificates"),
     path("", include("members.urls_excel")),
-    path("", include("members.urls_selection")),
 ]

@@ -17,17 +17,17 @@ from django.utils import timezone
 from django.utils.http import urlencode
 from openpyxl import Workbook
 
-from fedorg.dates import CUTOFF_2016, as_of_from, cn_date
+from fedorg.dates import CUTOFF_2016, cn_date
 from fedorg.forms import add_service_errors
 from fedorg.history import change_rows
 from fedorg.xlsx import workbook_bytes, write_simple_sheet
 from orgtree.access import can_see_personal_data, get_unit_for_user, visible_breadcrumb, visible_units
 from orgtree.models import AuditEvent
 
-from . import certificates, rules, selection, services
+from . import rules, services
 from .access import get_person_for_user, get_post_for_user
-from .forms import AsOfForm, EndPostForm, IssueCertificatesForm, PersonForm, PersonSearchForm, PostForm, RuleSetForm
-from .models import Certificate, Person, Post
+from .forms import AsOfForm, EndPostForm, PersonForm, PersonSearchForm, PostForm, RuleSetForm
+from .models import Person, Post
 from .search import search_people
 from .stewardship import may_edit_personal_data
 
@@ -90,7 +90,6 @@ def roster(request, pk):
         "post_count": len(posts),
         "ended": list(ended),
         "assessment": assessment,
-        "ahead": selection.look_ahead(unit, on=on, now=assessment.tally),
         "finding_rows": [(f, _fix_link(user, f, on)) for f in assessment.findings],
         "show_personal_data": can_see_personal_data(user, unit),
         "can_edit": user.can_edit and not unit.is_archived,
@@ -134,7 +133,7 @@ def person_add(request, pk):
 
 @login_required
 def appoint_existing(request, pk):
-    """Find someone already registered (name, zxm, ID tail, phone, full ID) and give her a post here."""
+    """Find someone already registered (name, zxm; an editor also by the whole ID number or phone) and give her a post here."""
     user = request.user
     unit = get_unit_for_user(user, pk, write=True)
     person_pk = request.POST.get("person") or request.GET.get("person")
@@ -392,77 +391,6 @@ def compliance_xlsx(request, pk):
         sheet.oddHeader.center.text = f"{unit.name} 成员构成检查（{cn_date(on)}）"
     filename = f"{unit.code}-{unit.name}-成员构成检查-{on:%Y%m%d}.xlsx"
     return FileResponse(workbook_bytes(wb), as_attachment=True, filename=filename)
-
-
-# --- certificates ----------------------------------------------------------------------------
-
-
-def _issuing_unit_for_user(user, unit):
-    """The federation above `unit` issues its certificates; the user must be able to act for it."""
-    issuer = certificates.issuing_unit_for(unit)
-    if not visible_units(user).filter(pk=issuer.pk).exists() or not user.can_edit:
-        raise PermissionDenied(f"{unit.name}成员的证书由{issuer.name}颁发，请由{issuer.name}的填报员或管理员办理。")
-    return issuer
-
-
-@login_required
-def post_certificate(request, pk):
-    post = get_post_for_user(request.user, pk)
-    issuer = _issuing_unit_for_user(request.user, post.unit)
-    form = IssueCertificatesForm(request.POST or None, initial={"issued_on": timezone.localdate()})
-    if request.method == "POST" and form.is_valid():
-        try:
-            certificates.issue_certificates(posts=[post], actor=request.user, issued_on=form.cleaned_data["issued_on"])
-        except ValidationError as e:
-            add_service_errors([form], e)
-        else:
-            return redirect("members:post_certificate", pk=post.pk)
-    certificate = Certificate.objects.filter(post=post).first()
-    context = {
-        "unit": post.unit,
-        "issuer": issuer,
-        "pages": certificates.pages([post], issuer=issuer),
-        "missing": [] if certificate else [post],
-        "eligible": certificates.is_eligible(post),
-        "form": form,
-        "single": post,
-    }
-    return render(request, "members/certificates_print.html", context)
-
-
-@login_required
-def unit_certificates(request, pk):
-    """Batch print: every current post of the unit that earns a certificate, one A4 page each."""
-    unit = get_unit_for_user(request.user, pk, write=True)
-    issuer = _issuing_unit_for_user(request.user, unit)
-    today = timezone.localdate()
-    on, on_error = as_of_from(request.GET, today)
-    if on_error:
-        messages.warning(request, on_error)
-    posts = list(certificates.eligible_posts(unit, on=on).select_related("certificate"))
-    form = IssueCertificatesForm(request.POST or None, initial={"issued_on": today})
-    if request.method == "POST" and form.is_valid():
-        try:
-            issued = certificates.issue_certificates(
-                posts=posts, actor=request.user, issued_on=form.cleaned_data["issued_on"]
-            )
-        except ValidationError as e:
-            add_service_errors([form], e)
-        else:
-            if issued:
-                messages.success(request, f"已编号 {len(issued)} 张证书。")
-            else:
-                messages.info(request, "这些任职的证书都已编号，没有重复编号。")
-            return redirect("members:unit_certificates", pk=unit.pk)
-    context = {
-        "unit": unit,
-        "issuer": issuer,
-        "pages": certificates.pages(posts, issuer=issuer),
-        "missing": [p for p in posts if not certificates.has_certificate(p)],
-        "form": form,
-        "on": on,
-    }
-    return render(request, "members/certificates_print.html", context)
 
 
 @login_required

@@ -25,7 +25,7 @@ from fedorg.dates import CountDateField
 from fedorg.forms import xlsx_file_input
 from jobs.services import JobRefused, start_job
 from orgtree.access import get_unit_for_user, visible_units
-from orgtree.models import AuditEvent, Unit
+from orgtree.models import Unit
 
 from .background import (
     BACKGROUND_EXPORT_POSTS,
@@ -40,7 +40,7 @@ from .roster_xlsx.cells import RosterFileError, read_file_bytes
 from .roster_xlsx.columns import MAX_FILE_BYTES, MAX_ROWS
 from .roster_xlsx.engine import import_roster
 from .roster_xlsx.errors import mark_errors
-from .roster_xlsx.export import export_roster
+from .roster_xlsx.export import export_roster_for_download
 from .roster_xlsx.template import template_workbook
 
 SESSION_KEY = "roster_imports"
@@ -320,17 +320,8 @@ def roster_export(request, pk):
         return redirect("members:roster_export_options", unit.pk)
     as_of = form.cleaned_data["as_of"] or timezone.localdate()
     history = form.cleaned_data["history"]
-    stream = export_roster(unit=unit, actor=request.user, as_of=as_of, history=history)
     filename = roster_export_filename(unit, as_of, history)
-    if request.user.can_see_personal_data:  # the unit is in her subtree (get_unit_for_user), so unmasked
-        # Full ID numbers and mobiles leave the system in this file: record who took them, and which.
-        AuditEvent.objects.record(
-            actor=request.user,
-            action="roster.export_unmasked",
-            unit=unit,
-            obj=unit,
-            changes={"as_of": as_of.isoformat(), "history": history, "filename": filename},
-        )
+    stream = export_roster_for_download(unit=unit, actor=request.user, as_of=as_of, history=history, filename=filename)
     return FileResponse(stream, as_attachment=True, filename=filename)
 
 

@@ -15,6 +15,7 @@ from mptt.models import MPTTModel, TreeForeignKey
 from mptt.querysets import TreeQuerySet
 
 from fedorg.pinyin import pinyin_initials
+from fedorg.usernames import account_name
 
 # 统计用区划代码: 2 (province), 4 (city), 6 (district/county), 9 (street/township) or 12 (community/
 # village) ASCII digits. A new-field federation (新领域妇联) has no statistical code of its own: it takes the
@@ -460,8 +461,17 @@ username_validator = RegexValidator(
 
 class CaseInsensitiveUserManager(UserManager):
     def get_by_natural_key(self, username):
-        """Logins ignore case, as the unique constraint does: "DaoLi" is daoli."""
-        return self.get(username__iexact=username)
+        """Logins compare the canonical form (fedorg.usernames): "DaoLi" and "ＤａｏＬｉ" are daoli, and
+        "daolı" (dotless i) is nobody, though PostgreSQL's UPPER() would have matched it to DAOLI."""
+        name = account_name(username)
+        if name is None:
+            raise self.model.DoesNotExist(f"no account is named {username!r}")
+        return self.get(username__iexact=name)
+
+    def for_login_name(self, username):
+        """The account a typed login name means, or None (for the audit of a failed login)."""
+        name = account_name(username)
+        return self.filter(username__iexact=name).first() if name else None
 
 
 class User(AbstractUser):

@@ -6,13 +6,14 @@ unless they are serialised: on PostgreSQL we take a transaction-scoped advisory 
 SQLite every transaction already begins IMMEDIATE (settings), which serialises writers.
 """
 
+import datetime
 import hashlib
 import secrets
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
-from django.db.models import Min
+from django.db.models import Min, Q
 from django.utils import timezone
 
 from fedorg.pinyin import pinyin_initials
@@ -635,6 +636,7 @@ def save_account(*, form, actor):
 # --- API tokens ------------------------------------------------------------------------------
 
 TOKEN_PREFIX = "fo_"  # noqa: S105 - a marker in front of every key, not a secret
+TOKEN_USE_RECORD_INTERVAL = datetime.timedelta(minutes=1)  # last_used_at and the audit: one write a minute at most
 # A token lives at most a year: a forgotten script stops working rather than holding a key forever.
 TOKEN_MAX_DAYS = 366
 
@@ -719,7 +721,8 @@ def revoke_api_token(*, token, actor, reason=""):
 
 def use_api_token(key, *, method, path):
     """The usable token for `key` and the account it acts as, scoped to its unit; None if unknown,
-    revoked, expired, or its account or unit no longer fit. Each use is recorded (audit and last_used_at).
+    revoked, expired, or its account or unit no longer fit. Its use is recorded (audit and last_used_at)
+    at most once a minute: the first request of each quiet minute.
 
     The returned user is the token's account with `unit` replaced, in memory only, by the token's
     unit: every access check (orgtree.access) reads the user's unit, so the token sees that
@@ -739,9 +742,17 @@ def use_api_token(key, *, method, path):
     user = token.user
     if not Unit.objects.visible_to(user).filter(pk=token.unit_id).exists():
         return None
-    ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
-    AuditEvent.objects.record(
-        actor=user, action="token.use", unit=token.unit, obj=token, changes={"request": f"{method} {path[:200]}"}
+    # At most one write per token per minute (issue 25: a polling script wrote an UPDATE and an audit
+    # row per request). The conditional UPDATE lets exactly one of several parallel requests record it.
+    quiet_since = now - TOKEN_USE_RECORD_INTERVAL
+    recorded = (
+        ApiToken.objects.filter(pk=token.pk)
+        .filter(Q(last_used_at__isnull=True) | Q(last_used_at__lte=quiet_since))
+        .update(last_used_at=now)
     )
+    if recorded:
+        AuditEvent.objects.record(
+            actor=user, action="token.use", unit=token.unit, obj=token, changes={"request": f"{method} {path[:200]}"}
+        )
     user.unit = token.unit
     return token, user

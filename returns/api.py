@@ -24,7 +24,7 @@ from fedorg.restapi import (
 from orgtree.access import get_unit_by_code_for_user, visible_units
 from reports.schema import TABLE_EXAMPLE_VALUE, FrozenSnapshotSerializer
 
-from . import services
+from . import pdfs, services
 from .access import get_campaign_for_user, get_campaign_form_for_user, get_return_for_user, may_see_return_contacts
 from .exports import mask_snapshot
 from .models import Campaign, CampaignForm, Return, ReturnSnapshot
@@ -257,6 +257,7 @@ def _submit(request, *, campaign_form, unit, data):
         pilot_report=data["pilot_report"],
         expected_version=data["version"],
     )
+    pdfs.queue_renders(ret.snapshot, verify_url=pdfs.verify_url_for(request, ret.snapshot), actor=request.user)
     return get_return_for_user(request.user, ret.pk)
 
 

@@ -8,7 +8,7 @@ class ReturnsConfig(AppConfig):
     def ready(self):
         from orgtree.signals import seal_replaced
 
-        from . import notifications
+        from . import notifications, pdfs  # noqa: F401 - pdfs registers the "return_pdf" job kind
 
         def tell_reviewers(sender, **kwargs):
             notifications.seal_replaced(**kwargs)

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 
+from . import states
 from .models import Campaign, Return
 
 STATUS = Return.Status
@@ -32,7 +33,8 @@ def _cell(form, district, ret, today, *, closed=False):
     """
     submitted_on = timezone.localdate(ret.first_submitted_at) if ret and ret.first_submitted_at else None
     status = ret.status if ret else STATUS.DRAFT
-    reported = status in (STATUS.SUBMITTED, STATUS.APPROVED)
+    state = states.state(status)
+    reported = state.reported
     late_days = None
     if submitted_on is not None:
         late_days = max((submitted_on - form.due_date).days, 0)
@@ -42,7 +44,8 @@ def _cell(form, district, ret, today, *, closed=False):
         "district": district,
         "ret": ret,
         "status": status,
-        "status_label": STATUS(status).label,
+        "status_label": state.label,
+        "state": state,
         "reported": reported,
         "submitted_on": submitted_on,
         # On time counts only what stands as filed: a return sent back is outstanding again, so

@@ -18,6 +18,8 @@ from django.utils import timezone
 
 from fedorg.dates import cn_date
 
+from . import states
+
 # The tables keep the names they had when these models lived in the reports app.
 
 
@@ -171,10 +173,12 @@ class Return(models.Model):
     """One form of one campaign filed by one district (tier 2)."""
 
     class Status(models.TextChoices):
-        DRAFT = "draft", "未上报"
-        SUBMITTED = "submitted", "待审核"
-        RETURNED = "returned", "已退回"
-        APPROVED = "approved", "已通过"
+        """The stored values; what each state is called, how it looks and where it may go are in returns/states.py."""
+
+        DRAFT = "draft", states.state("draft").label
+        SUBMITTED = "submitted", states.state("submitted").label
+        RETURNED = "returned", states.state("returned").label
+        APPROVED = "approved", states.state("approved").label
 
     campaign = models.ForeignKey(Campaign, verbose_name="报送任务", on_delete=models.PROTECT, related_name="returns")
     form = models.ForeignKey(CampaignForm, verbose_name="报表", on_delete=models.PROTECT, related_name="returns")
@@ -229,12 +233,16 @@ class Return(models.Model):
         return reverse("returns:return", args=[self.pk])
 
     @property
-    def is_locked(self):
-        return self.status == self.Status.APPROVED
+    def state(self) -> states.State:
+        return states.state(self.status)
 
     @property
-    def can_be_submitted(self):
-        return self.status in (self.Status.DRAFT, self.Status.RETURNED)
+    def is_locked(self) -> bool:
+        return self.state.final
+
+    @property
+    def can_be_submitted(self) -> bool:
+        return states.allowed("submit", self.status)
 
 
 def canonical_json(data):
@@ -340,6 +348,43 @@ class ReturnSnapshot(models.Model):
             "联系电话": self.phone,
             "报出日期": cn_date(self.report_date),
         }
+
+
+class SnapshotPdf(models.Model):
+    """A snapshot's PDF, rendered once (returns/pdfs.py): the snapshot never changes, so neither does
+    its PDF. One per rendition: contacts masked or not, and the /verify/ address its QR code prints."""
+
+    snapshot = models.ForeignKey(ReturnSnapshot, verbose_name="报表快照", on_delete=models.CASCADE, related_name="pdfs")
+    masked = models.BooleanField("联系方式打码")
+    verify_url = models.CharField("核验网址", max_length=300)
+    content = models.BinaryField("PDF")
+    render_ms = models.PositiveIntegerField("生成用时（毫秒）", default=0)
+    created_at = models.DateTimeField("生成时间", default=timezone.now)
+
+    class Meta:
+        verbose_name = "报表 PDF"
+        verbose_name_plural = "报表 PDF"
+        constraints = [
+            models.UniqueConstraint(fields=["snapshot", "masked", "verify_url"], name="snapshot_pdf_one_rendition")
+        ]
+
+    def __str__(self):
+        return f"{self.snapshot} PDF"
+
+
+class RenderSlot(models.Model):
+    """A PDF render in progress for one user: the unique user is the limit (one at a time), taken
+    and released atomically by returns/pdfs.py:render_slot. A slot older than its lease is stale."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    started_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = "PDF 生成占用"
+        verbose_name_plural = "PDF 生成占用"
+
+    def __str__(self):
+        return f"{self.user} {self.started_at:%H:%M:%S}"
 
 
 class ReturnEvent(models.Model):

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from orgtree.models import Congress, Unit, User
 
+from . import states
 from .models import CampaignForm, Notification, Return
 
 logger = logging.getLogger(__name__)
@@ -105,9 +106,7 @@ def send_due_reminders(*, today=None, days=3):
     for form in forms:
         districts = list(form.campaign.districts())
         done = set(
-            Return.objects.filter(form=form, status__in=[Return.Status.SUBMITTED, Return.Status.APPROVED]).values_list(
-                "unit_id", flat=True
-            )
+            Return.objects.filter(form=form, status__in=states.reported_values()).values_list("unit_id", flat=True)
         )
         users_by_unit: dict[int, list] = {}
         for user in _units_users([d.pk for d in districts if d.pk not in done]):

@@ -17,11 +17,10 @@ from django.utils import timezone
 from fedorg.dates import BASELINE_2016, CUTOFF_2016, DOC_NUMBER_2016, DUE_DATES_2016, TITLE_2016
 from members.models import Post, RuleSet
 from members.rules import dated_units, evaluate_subtree, quota_for, reaches_quota
-from orgtree.access import is_strictly_below_user_unit, visible_units
 from orgtree.models import AuditEvent, Unit
 from reports.tables import compute
 
-from . import notifications
+from . import notifications, states
 from .models import Campaign, CampaignForm, Return, ReturnEvent, ReturnSnapshot, SealImage, snapshot_digest
 
 # Forms whose figures come from the rosters, so the composition rules apply to them.
@@ -34,19 +33,14 @@ STATUS = Return.Status
 # --- who may do what -------------------------------------------------------------------------
 
 
-def can_submit(user, unit):
-    """Staff or admin of the district or of a unit above it."""
-    return user.is_authenticated and user.can_edit and visible_units(user).filter(pk=unit.pk).exists()
+# The predicates live with the table of transitions (returns/states.py); named here for the views.
+can_submit, can_review, can_reopen = states.can_submit, states.can_review, states.can_reopen
 
 
-def can_review(user, unit):
-    """Reviewer or admin bound to a unit strictly above the district (the city office)."""
-    return user.is_authenticated and user.can_review and is_strictly_below_user_unit(user, unit)
-
-
-def can_reopen(user, unit):
-    """Only an admin above the district (the city admin) may unlock an approved return."""
-    return user.is_authenticated and user.can_manage_tree and is_strictly_below_user_unit(user, unit)
+def _guard(ret, action):
+    """Refuse `action` unless the return's state allows it (returns/states.py), naming the return."""
+    if not states.allowed(action, ret.status):
+        raise ValidationError(f"{ret.unit.name}{ret.form.short_label}{states.refusal(action, ret.status)}")
 
 
 # --- campaigns -------------------------------------------------------------------------------
@@ -425,14 +419,19 @@ def _check_version(ret, expected_version):
         raise _conflict(ret)
 
 
-def _compare_and_set(ret, *, expected, **fields):
-    """Move `ret` out of `expected` only if nobody has moved it since we read it."""
-    updated = Return.objects.filter(pk=ret.pk, status=expected, version=ret.version).update(
-        version=ret.version + 1, updated_at=timezone.now(), **fields
+def _move(ret, action, **fields):
+    """Take transition `action` (returns/states.py) only if nobody has moved `ret` since we read it.
+
+    Returns (the fresh return, the state it left, the state it entered)."""
+    source, target = ret.status, states.transition(action).target
+    if not states.allowed(action, source):
+        raise _conflict(ret)
+    updated = Return.objects.filter(pk=ret.pk, status=source, version=ret.version).update(
+        status=target, version=ret.version + 1, updated_at=timezone.now(), **fields
     )
     if updated != 1:
         raise _conflict(ret)
-    return _fresh_return(ret)
+    return _fresh_return(ret), source, target
 
 
 def _record(ret, *, actor, action, from_status, to_status, reason="", cells=None, snapshot=None, changes=None):
@@ -524,8 +523,7 @@ def submit_return(
     if _repeats_current_submission(ret, actor, unit_leader, filled_by, phone, explanation, pilot_report):
         return ret
     _check_version(ret, expected_version)
-    if not ret.can_be_submitted:
-        raise ValidationError(f"{unit.name}{form.short_label}当前状态为“{ret.get_status_display()}”，不能再次上报。")
+    _guard(ret, "submit")
     now = now or timezone.now()
     as_of = form.count_date(timezone.localdate(now))
     attachments = [a.as_listed() for a in ret.attachments.current()] if form.is_experience_report else ()
@@ -559,11 +557,9 @@ def submit_return(
         created_at=now,
         created_by=actor,
     )
-    previous = ret.status
-    ret = _compare_and_set(
+    ret, previous, current = _move(
         ret,
-        expected=previous,
-        status=STATUS.SUBMITTED,
+        "submit",
         snapshot=snapshot,
         explanation=explanation,
         submitted_at=now,
@@ -575,7 +571,7 @@ def submit_return(
         actor=actor,
         action=ReturnEvent.Action.SUBMIT,
         from_status=previous,
-        to_status=STATUS.SUBMITTED,
+        to_status=current,
         reason=explanation,
         snapshot=snapshot,
         changes={"snapshot": [number - 1 or None, number], "code": [None, snapshot.code]},
@@ -588,31 +584,26 @@ def submit_return(
     return ret
 
 
-def _review_preamble(ret, actor, expected_version):
+def _review_preamble(ret, actor, expected_version, action):
     ret = _fresh_return(ret)
     if not can_review(actor, ret.unit):
         raise PermissionDenied("只有上级妇联的审核员或管理员可以审核。")
     _check_version(ret, expected_version)
-    if ret.status != STATUS.SUBMITTED:
-        raise ValidationError(
-            f"{ret.unit.name}{ret.form.short_label}当前状态为“{ret.get_status_display()}”，只有待审核的报表可以审核。"
-        )
+    _guard(ret, action)
     return ret
 
 
 @transaction.atomic
 def approve_return(*, ret, actor, note="", expected_version=None):
     """Accept the submitted snapshot; from now on the return is locked."""
-    ret = _review_preamble(ret, actor, expected_version)
-    ret = _compare_and_set(
-        ret, expected=STATUS.SUBMITTED, status=STATUS.APPROVED, reviewed_at=timezone.now(), reviewed_by=actor
-    )
+    ret = _review_preamble(ret, actor, expected_version, "approve")
+    ret, previous, current = _move(ret, "approve", reviewed_at=timezone.now(), reviewed_by=actor)
     _record(
         ret,
         actor=actor,
         action=ReturnEvent.Action.APPROVE,
-        from_status=STATUS.SUBMITTED,
-        to_status=STATUS.APPROVED,
+        from_status=previous,
+        to_status=current,
         reason=note.strip(),
         snapshot=ret.snapshot,
     )
@@ -723,25 +714,18 @@ def parse_cells(text, snapshot, *, clicked=()):
 @transaction.atomic
 def send_back(*, ret, actor, reason, cells=(), expected_version=None):
     """Return the submission to the district with a required reason, optionally pinning cells."""
-    ret = _review_preamble(ret, actor, expected_version)
+    ret = _review_preamble(ret, actor, expected_version, "send_back")
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": "退回时必须写明原因，区妇联才知道要改什么。"})
     cells = list(cells)
-    ret = _compare_and_set(
-        ret,
-        expected=STATUS.SUBMITTED,
-        status=STATUS.RETURNED,
-        reviewed_at=timezone.now(),
-        reviewed_by=actor,
-        pinned_cells=cells,
-    )
+    ret, previous, current = _move(ret, "send_back", reviewed_at=timezone.now(), reviewed_by=actor, pinned_cells=cells)
     _record(
         ret,
         actor=actor,
         action=ReturnEvent.Action.SEND_BACK,
-        from_status=STATUS.SUBMITTED,
-        to_status=STATUS.RETURNED,
+        from_status=previous,
+        to_status=current,
         reason=reason,
         cells=cells,
         snapshot=ret.snapshot,
@@ -764,18 +748,17 @@ def reopen_return(*, ret, actor, reason, expected_version=None):
     if not can_reopen(actor, ret.unit):
         raise PermissionDenied("只有市妇联管理员可以重新打开已通过的报表。")
     _check_version(ret, expected_version)
-    if ret.status != STATUS.APPROVED:
-        raise ValidationError(f"只有已通过的报表需要重新打开；当前状态为“{ret.get_status_display()}”。")
+    _guard(ret, "reopen")
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": "重新打开已通过的报表必须写明原因。"})
-    ret = _compare_and_set(ret, expected=STATUS.APPROVED, status=STATUS.RETURNED, pinned_cells=[])
+    ret, previous, current = _move(ret, "reopen", pinned_cells=[])
     _record(
         ret,
         actor=actor,
         action=ReturnEvent.Action.REOPEN,
-        from_status=STATUS.APPROVED,
-        to_status=STATUS.RETURNED,
+        from_status=previous,
+        to_status=current,
         reason=reason,
         snapshot=ret.snapshot,
     )
@@ -803,8 +786,8 @@ def _editable_return(form, unit, actor):
         raise ValidationError(f"“{unit.name}”不是区、县（市）妇联，经验材料由区、县（市）妇联上报。")
     ret, _ = Return.objects.get_or_create(form=form, unit=unit, defaults={"campaign": form.campaign})
     ret = Return.objects.select_for_update().select_related("form", "campaign", "unit").get(pk=ret.pk)
-    if not ret.can_be_submitted:
-        raise ValidationError(f"经验材料当前状态为“{ret.get_status_display()}”，不能再增删附件。")
+    if ret.state.locked:
+        raise ValidationError(f"经验材料当前状态为“{ret.state.label}”，不能再增删附件。")
     return ret
 
 

@@ -22,7 +22,7 @@ from orgtree.access import get_unit_for_user, visible_units
 from orgtree.models import Contact
 from reports.html import render_table
 
-from . import completeness, services, verification
+from . import completeness, pdfs, services, states, verification
 from .access import (
     get_attachment_for_user,
     get_campaign_for_user,
@@ -30,7 +30,7 @@ from .access import (
     get_return_for_user,
     may_see_return_contacts,
 )
-from .exports import mask_snapshot, stamped_pdf, stamped_xlsx
+from .exports import mask_snapshot, stamped_xlsx
 from .forms import (
     AttachmentForm,
     CampaignCreateForm,
@@ -223,6 +223,7 @@ def return_submit(request, form_pk, unit_pk):
         except ValidationError as e:
             add_service_errors(form, e)
         else:
+            pdfs.queue_renders(ret.snapshot, verify_url=pdfs.verify_url_for(request, ret.snapshot), actor=user)
             messages.success(request, f"已上报，验证码 {ret.snapshot.code}。市妇联审核后您会收到通知。")
             return redirect(ret)
     if (pilot or experience) and not request.POST.get("pilot_report"):
@@ -371,7 +372,7 @@ def _return_context(request, ret, *, send_back_form=None, reopen_form=None, clic
     shown_data = None
     if shown is not None:
         shown_data = shown.data if show_personal_data else mask_snapshot(shown.data)
-    can_review = ret.status == STATUS.SUBMITTED and services.can_review(user, ret.unit)
+    can_review = states.may(user, "approve", ret)
     # Cells are clickable only on the return's current snapshot: the pins name its cells.
     pin_form = PIN_FORM_ID if can_review and shown is not None and shown.pk == ret.snapshot_id else ""
     return {
@@ -388,10 +389,10 @@ def _return_context(request, ret, *, send_back_form=None, reopen_form=None, clic
         "pinned": set(ret.pinned_cells),
         "pinned_values": _pinned_values(shown.data, ret.pinned_cells) if shown else [],
         "last_send_back": _last_send_back(ret),
-        "can_submit": ret.can_be_submitted and services.can_submit(user, ret.unit),
+        "can_submit": states.may(user, "submit", ret),
         "can_review": can_review,
         "pin_form": pin_form,
-        "can_reopen": ret.status == STATUS.APPROVED and services.can_reopen(user, ret.unit),
+        "can_reopen": states.may(user, "reopen", ret),
         "send_back_form": send_back_form or SendBackForm(initial=version),
         "reopen_form": reopen_form or ReopenForm(initial=version),
         "show_personal_data": show_personal_data,
@@ -516,10 +517,18 @@ def return_export_pdf(request, pk):
     """The same snapshot as a PDF for printing and stamping on paper, its QR code opening /verify/<code>/."""
     ret = get_return_for_user(request.user, pk)
     snapshot = _exported_snapshot(ret, request)
-    verify_url = request.build_absolute_uri(reverse("returns:verify", args=[snapshot.code]))
-    content = stamped_pdf(
-        snapshot, mask_personal_data=not may_see_return_contacts(request.user, ret), verify_url=verify_url
-    )
+    try:
+        content = pdfs.pdf_for_download(
+            snapshot,
+            masked=not may_see_return_contacts(request.user, ret),
+            verify_url=pdfs.verify_url_for(request, snapshot),
+            user=request.user,
+        )
+    except pdfs.RenderBusy as busy:
+        messages.warning(request, str(busy))
+        response = redirect(ret)
+        response.status_code = 303
+        return response
     filename = f"{ret.unit.code}-{ret.form.short_label}-第{snapshot.number}次上报-{snapshot.code}.pdf"
     return _attachment(content, "application/pdf", filename)
 

@@ -206,19 +206,18 @@ def clear_demo_city():
     """
     from django.apps import apps
 
-    from members.models import (
+    from members.models import Person, Post
+    from orgtree.models import AuditEvent, Congress, Contact
+    from returns.models import Notification, Return, ReturnEvent, ReturnSnapshot
+    from selection.models import (
         Candidate,
         Certificate,
         CertificateCounter,
         Filing,
         Meeting,
-        Person,
-        Post,
         RegisterEntry,
         WomenOrganisation,
     )
-    from orgtree.models import AuditEvent, Congress, Contact
-    from returns.models import Notification, Return, ReturnEvent, ReturnSnapshot
 
     Return.objects.update(snapshot=None)
     # The selection path (issue 11) protects posts, register entries and units: it goes first.

@@ -110,9 +110,10 @@ class World:
 def build_world(import_dir, media_dir):
     """build_tree() plus a second city, and in each zone a person, post, return, account, token, upload."""
     from members import services as member_services
-    from members.models import Candidate, Meeting, Post, RegisterEntry
+    from members.models import Post
     from returns import services as return_services
     from returns.models import Campaign, CampaignForm
+    from selection.models import Candidate, Meeting, RegisterEntry
 
     t = build_tree()
     K = Unit.Kind
@@ -409,8 +410,9 @@ def changed_rows(before, after):
 
 def outside_rows(world, username):
     """{(table, pk)} of rows the persona's subtree doesn't hold: units, people, posts, returns, accounts…"""
-    from members.models import Candidate, Meeting, Person, Post, RegisterEntry
+    from members.models import Person, Post
     from returns.models import Return, ReturnSnapshot
+    from selection.models import Candidate, Meeting, RegisterEntry
 
     if username is None:
         return None  # anonymous: every row is outside, and every call is refused anyway

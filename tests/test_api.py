@@ -281,7 +281,30 @@ def issue(admin, user, unit, *, can_write=False, days=30):
     )
 
 
-def test_a_token_sees_its_subtree_only_reads_unless_allowed_and_every_use_is_audited(
+def test_a_polling_token_writes_at_most_once_a_minute(tree, admin_a, staff_a, client, monkeypatch):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from orgtree import services as tree_services_module
+
+    token, key = issue(admin_a, staff_a, tree.street_a)
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {key}"}
+    client.get("/api/v1/units/", **auth)
+    with CaptureQueriesContext(connection) as statements:
+        for _ in range(10):
+            assert client.get("/api/v1/units/", **auth).status_code == 200
+    writes = [q["sql"] for q in statements if q["sql"].lstrip().upper().startswith(("INSERT", "DELETE"))]
+    assert writes == []  # the conditional UPDATE matches no row; nothing is inserted
+    assert AuditEvent.objects.filter(action="token.use", object_id=token.pk).count() == 1
+    later = timezone.now() + datetime.timedelta(minutes=1, seconds=1)
+    monkeypatch.setattr(tree_services_module.timezone, "now", lambda: later)
+    client.get("/api/v1/units/", **auth)
+    assert AuditEvent.objects.filter(action="token.use", object_id=token.pk).count() == 2
+    token.refresh_from_db()
+    assert token.last_used_at == later
+
+
+def test_a_token_sees_its_subtree_only_reads_unless_allowed_and_its_use_is_audited(
     tree, chair, admin_a, staff_a, client
 ):
     token, key = issue(admin_a, staff_a, tree.street_a)
@@ -291,7 +314,8 @@ def test_a_token_sees_its_subtree_only_reads_unless_allowed_and_every_use_is_aud
     assert client.get(f"/api/v1/units/{tree.township_a.code}/", **auth).status_code == 404
     write = client.patch(f"/api/v1/posts/{chair.pk}/", {"note": "x"}, content_type="application/json", **auth)
     assert write.status_code == 403 and "只能读取" in write.json()["error"]["message"]
-    assert AuditEvent.objects.filter(action="token.use", object_id=token.pk).count() == 3
+    # Three requests within a minute: one audit row and one write of last_used_at (issue 25).
+    assert AuditEvent.objects.filter(action="token.use", object_id=token.pk).count() == 1
     token.refresh_from_db()
     assert token.last_used_at is not None
     tree_services.revoke_api_token(token=token, actor=admin_a)

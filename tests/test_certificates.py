@@ -5,10 +5,10 @@ import datetime
 import pytest
 from django.urls import reverse
 
-from members import certificates
 from members import services as member_services
-from members.models import Certificate
 from orgtree.models import AuditEvent
+from selection import certificates
+from selection.models import Certificate
 
 ISSUED = {"issued_on": "2016-09-01"}
 
@@ -28,7 +28,7 @@ def test_a_batch_numbers_the_committee_in_print_order_and_skips_delegates(tree, 
     )
     member(tree.street_a, role="delegate", name="李代表")
     client = login(staff_a)
-    url = reverse("members:unit_certificates", args=[tree.street_a.pk])
+    url = reverse("selection:unit_certificates", args=[tree.street_a.pk])
     page = client.get(url)
     assert page.status_code == 200 and "待编号（3 人）" in page.content.decode()
     response = client.post(url, ISSUED)
@@ -73,7 +73,7 @@ def test_issuing_twice_keeps_the_first_number(tree, member, staff_a):
 def test_a_single_post_prints_its_own_certificate(tree, member, staff_a, login):
     post = member(tree.street_a, role="vice_chair", name="周副主席")
     client = login(staff_a)
-    url = reverse("members:post_certificate", args=[post.pk])
+    url = reverse("selection:post_certificate", args=[post.pk])
     assert "待编号（1 人）" in client.get(url).content.decode()
     client.post(url, ISSUED)
     body = client.get(url).content.decode()
@@ -83,31 +83,31 @@ def test_a_single_post_prints_its_own_certificate(tree, member, staff_a, login):
 def test_a_delegate_gets_no_certificate(tree, member, staff_a, login):
     post = member(tree.street_a, role="delegate")
     client = login(staff_a)
-    assert "不发证书" in client.get(reverse("members:post_certificate", args=[post.pk])).content.decode()
-    client.post(reverse("members:post_certificate", args=[post.pk]), ISSUED)
+    assert "不发证书" in client.get(reverse("selection:post_certificate", args=[post.pk])).content.decode()
+    client.post(reverse("selection:post_certificate", args=[post.pk]), ISSUED)
     assert not Certificate.objects.exists()
 
 
 def test_a_unit_cannot_issue_its_own_certificates(tree, member, street_staff, login):
     """兆麟街道's members are certified by 道里区, so the street's clerk is told who issues them."""
     member(tree.street_a, role="chair")
-    response = login(street_staff).get(reverse("members:unit_certificates", args=[tree.street_a.pk]))
+    response = login(street_staff).get(reverse("selection:unit_certificates", args=[tree.street_a.pk]))
     assert response.status_code == 403
 
 
-@pytest.mark.parametrize("name", ["members:unit_certificates"])
+@pytest.mark.parametrize("name", ["selection:unit_certificates"])
 def test_certificate_pages_answer_404_outside_the_subtree(tree, member, staff_b, login, name):
     post = member(tree.street_a, role="chair")
     client = login(staff_b)
     assert client.get(reverse(name, args=[tree.street_a.pk])).status_code == 404
-    assert client.get(reverse("members:post_certificate", args=[post.pk])).status_code == 404
-    assert client.post(reverse("members:post_certificate", args=[post.pk]), ISSUED).status_code == 404
+    assert client.get(reverse("selection:post_certificate", args=[post.pk])).status_code == 404
+    assert client.post(reverse("selection:post_certificate", args=[post.pk]), ISSUED).status_code == 404
     assert not Certificate.objects.exists()
 
 
 def test_a_viewer_cannot_issue_certificates(tree, member, viewer_a, login):
     member(tree.street_a, role="chair")
-    assert login(viewer_a).get(reverse("members:unit_certificates", args=[tree.street_a.pk])).status_code == 403
+    assert login(viewer_a).get(reverse("selection:unit_certificates", args=[tree.street_a.pk])).status_code == 403
 
 
 # --- one certificate number: the register's (issue 8) -----------------------------------------

@@ -93,7 +93,7 @@ def test_bulk_approval_reports_the_returns_it_could_not_approve(
         reverse("returns:campaign_bulk_approve", args=[campaign_2016.pk]), {"returns": [a.pk, b.pk]}, follow=True
     )
     body = response.content.decode()
-    assert "已审核通过 1 张报表" in body and "南岗区附表2" in body and "只有待审核的报表可以审核" in body
+    assert "已审核通过 1 张报表" in body and "南岗区附表2" in body and "只有“待审核”的报表可以审核通过" in body
     assert Return.objects.get(pk=a.pk).status == "approved" and Return.objects.get(pk=b.pk).status == "returned"
 
 

@@ -333,8 +333,9 @@ def named_routes(resolver=None, prefix="", namespace=""):
 def sample_url(name, route, names, root):
     """The route's URL with real keys from the subtree of `root`, or None when it holds no such object."""
     from jobs.models import Job
-    from members.models import Candidate, Meeting, Person, Post, RegisterEntry
+    from members.models import Person, Post
     from returns.models import Campaign, CampaignForm, Return, ReturnAttachment, ReturnSnapshot
+    from selection.models import Candidate, Meeting, RegisterEntry
 
     def pk(queryset):
         obj = queryset.first()
@@ -465,8 +466,8 @@ FORM_URL_NAMES = {
 # Forms whose every field is optional: an empty or odd POST may simply do the thing.
 NO_REQUIRED_INPUT = {
     "orgtree:contacts", "orgtree:pilot", "orgtree:restore", "returns:notifications_read", "returns:return_approve",
-    "returns:return_reopen", "returns:campaign_bulk_approve", "members:unit_certificates",
-    "members:post_certificate", "members:roster_export_job", "members:propose",
+    "returns:return_reopen", "returns:campaign_bulk_approve", "selection:unit_certificates",
+    "selection:post_certificate", "members:roster_export_job", "selection:propose",
 }  # fmt: skip
 HUGE = "测" * 5000
 LETTERS = "abc年月"

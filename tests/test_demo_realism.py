@@ -12,8 +12,8 @@ from collections import Counter, defaultdict
 import pytest
 from django.core.management import call_command
 
-from fedorg.demo.people import GIVEN_BY_DECADE, MOBILE_PREFIXES_2016_SET, decade_of
-from fedorg.demo.tree import load_places, plan_places
+from demo.people import GIVEN_BY_DECADE, MOBILE_PREFIXES_2016_SET, decade_of
+from demo.tree import load_places, plan_places
 from members import rules
 from members.models import Person, Post
 from orgtree.models import Contact, Unit
@@ -187,7 +187,7 @@ def test_city_tiers_are_counted_once():
 
 
 def test_unit_names_do_not_repeat_in_the_generated_rows():
-    from fedorg.demo.tree import generated_rows
+    from demo.tree import generated_rows
 
     rows = generated_rows("city")
     by_code = {r[0]: r for r in rows}

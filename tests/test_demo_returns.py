@@ -14,8 +14,8 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from fedorg.demo import returns as demo
-from fedorg.demo.tree import DEMO_PASSWORD, DISTRICT_WITHOUT_CONTACT
+from demo import returns as demo
+from demo.tree import DEMO_PASSWORD, DISTRICT_WITHOUT_CONTACT
 from members.models import Post
 from orgtree.models import AuditEvent, Unit, User
 from returns import services

@@ -14,11 +14,12 @@ import pytest
 from django.core.management import call_command
 from django.db.models import Count, F
 
+from demo.selection import campaign_posts, seed_selection
 from fedorg.dates import BASELINE_2016, CUTOFF_2016
-from fedorg.demo.selection import campaign_posts, seed_selection
 from members import rules
-from members.models import Candidate, Certificate, Filing, Meeting, Person, Post, RegisterEntry, WomenOrganisation
+from members.models import Person, Post
 from orgtree.models import Unit
+from selection.models import Candidate, Certificate, Filing, Meeting, RegisterEntry, WomenOrganisation
 from tests.conftest import clear_demo_city
 
 pytestmark = pytest.mark.django_db

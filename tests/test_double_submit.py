@@ -2,10 +2,10 @@
 
 from django.urls import reverse
 
-from members import certificates
-from members.models import Certificate
 from returns import services
 from returns.models import ReturnSnapshot
+from selection import certificates
+from selection.models import Certificate
 
 FOOTER = {"unit_leader": "王丽", "filled_by": "李娜", "phone": "0451-84661234", "explanation": "换届后补齐。"}
 
@@ -31,6 +31,6 @@ def test_a_repeated_batch_numbering_numbers_nothing_twice(tree, staff_a, member,
     assert certificates.issue_certificates(posts=stale, actor=staff_a, issued_on=posts[0].start_date) == []
     assert Certificate.objects.count() == 2
     response = login(staff_a).post(
-        reverse("members:unit_certificates", args=[tree.community_a.pk]), {"issued_on": "2016-07-01"}, follow=True
+        reverse("selection:unit_certificates", args=[tree.community_a.pk]), {"issued_on": "2016-07-01"}, follow=True
     )
     assert "证书都已编号，没有重复编号" in response.content.decode()

@@ -53,22 +53,36 @@ def run_command(tmp_path, rows, *args):
     return out.getvalue()
 
 
-def test_the_command_does_not_overwrite_a_person_outside_the_subtree_and_audits_its_actor(
-    tree, staff_a, nangang_member, tmp_path
-):
-    """Issue 12: `import_roster --unit 230102` overwrote 南岗区's member and audited it with no actor."""
+def test_the_command_refuses_a_person_outside_the_subtree_and_writes_nothing(tree, staff_a, nangang_member, tmp_path):
+    """Issue 12: `import_roster --unit 230102` overwrote 南岗区's member; issue 25: it still attached a 道里区
+    post to her, which opened her page (full ID number and mobile) to 道里区's staff."""
     rows = [[tree.community_a.code, "改名", "1980.05", NANGANG_ID, "道里区某单位", "13811112222", "执委", "2017-01-01"]]
-    run_command(tmp_path, rows, "--unit", tree.district_a.code, "--user", "staff_a")
+    path = tmp_path / "roster.xlsx"
+    path.write_bytes(workbook(rows))
+    out = io.StringIO()
+    with pytest.raises(CommandError, match="未写入任何数据"):
+        call_command("import_roster", str(path), "--unit", tree.district_a.code, "--user", "staff_a", stdout=out)
+    assert "已有此人，请联系其所在单位" in out.getvalue() and "张晓燕" not in out.getvalue()
     nangang_member.refresh_from_db()
     assert (nangang_member.name, nangang_member.mobile, nangang_member.workplace_title) == (
         "张晓燕",
         "13900000128",
         "花园街道办事处",
     )
-    assert Post.objects.filter(person=nangang_member, unit=tree.community_a).exists()
-    events = AuditEvent.objects.filter(action__endswith=".import")
-    assert events.exists() and set(events.values_list("actor", flat=True)) == {staff_a.pk}
-    assert not events.filter(object_type="members.person", object_id=nangang_member.pk).exists()
+    assert not Post.objects.filter(person=nangang_member, unit=tree.community_a).exists()
+    assert not AuditEvent.objects.filter(action__endswith=".import").exists()
+
+
+def test_the_web_and_api_imports_refuse_her_too_and_her_page_stays_closed(tree, staff_a, nangang_member, login):
+    from django.urls import reverse
+
+    rows = [[tree.community_a.code, "王某某", "1980.05", NANGANG_ID, "", "", "执委", "2017-01-01"]]
+    client = login(staff_a)
+    page = upload(client, tree.district_a, workbook(rows)).content.decode()
+    assert "已有此人，请联系其所在单位" in page and "确认导入" not in page
+    assert "张晓燕" not in page and "13900000128" not in page
+    assert not Post.objects.filter(person=nangang_member, unit__in=[tree.community_a]).exists()
+    assert client.get(reverse("members:person", args=[nangang_member.pk])).status_code == 404
 
 
 def test_the_command_acts_only_as_an_editor_of_the_unit(tree, staff_b, viewer_a, tmp_path):
@@ -108,8 +122,19 @@ def test_a_person_serving_in_both_subtrees_keeps_her_data_on_a_web_import(tree, 
     assert (nangang_member.name, nangang_member.mobile) == ("张晓燕", "13900000128")
 
 
-def test_the_preview_of_a_post_for_someone_elses_member_shows_no_name(tree, staff_a, nangang_member, login):
-    """Issue 12: the preview said "新增：<the name in the file>" while attaching to 南岗区's 张晓燕."""
+def test_the_preview_of_a_post_for_a_member_who_serves_elsewhere_too_shows_no_name(
+    tree, staff_a, nangang_member, login
+):
+    """Issue 12: the preview said "新增：<the name in the file>" while attaching to 南岗区's 张晓燕. She once
+    served in 道里区, so a new post is allowed; her details are still 南岗区's to show."""
+    services.appoint(
+        person=nangang_member,
+        unit=tree.street_a,
+        role="executive",
+        start_date=datetime.date(2016, 6, 2),
+        end_date=datetime.date(2016, 12, 31),
+        actor=None,
+    )
     rows = [[tree.community_a.code, "王某某", "1980.05", NANGANG_ID, "", "", "执委", "2017-01-01"]]
     response = upload(login(staff_a), tree.district_a, workbook(rows))
     page = response.content.decode()

@@ -2,7 +2,7 @@
 
 from django.urls import reverse
 
-from fedorg.demo.tree import seed_accounts
+from demo.tree import seed_accounts
 
 
 def test_a_wrong_password_is_told_in_chinese_and_keeps_the_username(tree, client, staff_a):

@@ -218,7 +218,7 @@ def test_no_template_has_inline_script_style_or_event_handlers():
 
 
 def test_the_pages_that_had_inline_script_still_load_their_behaviour(tree, client, settings):
-    from fedorg.demo.tree import seed_accounts
+    from demo.tree import seed_accounts
 
     seed_accounts()
     settings.DEBUG = True

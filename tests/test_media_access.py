@@ -56,11 +56,17 @@ def test_a_seal_image_is_served_only_to_users_who_may_see_its_unit(tree, setting
     assert client.get("/media/../settings.py").status_code == 404
 
 
-def test_a_clerk_below_the_street_is_not_refused_its_seal_on_the_media_route(tree, settings, tmp_path, client):
-    """A certificate printed for a community shows the street's seal (the issuer above her)."""
+def test_no_media_route_serves_a_seal_and_a_clerk_below_the_street_does_not_get_its_seal(
+    tree, settings, tmp_path, client
+):
+    """There is no /media/ route at all, and the seal route keeps to the access rule: a community's
+    clerk does not see the street above her, so she does not get its seal either (a certificate the
+    street issues is printed by the street)."""
     settings.MEDIA_ROOT = tmp_path
     client.force_login(make_persona("admin_a", tree))
     client.post(reverse("orgtree:seal", args=[tree.street_a.pk]), {"image": png()})
     client.force_login(make_user("community_clerk", tree.community_a, User.Role.STAFF))
-    media = f"/media/seals/{tree.street_a.code}.png"
-    assert client.get(media).status_code in (200, 404)  # 404 once no /media/ route exists at all
+    # No /media/ route exists (issue 9): the seal is served only through the access rule's route.
+    assert client.get(f"/media/seals/{tree.street_a.code}.png").status_code == 404
+    assert client.get(reverse("orgtree:seal_image", args=[tree.street_a.pk])).status_code == 404
+    assert served(client, tree.street_a) == []

@@ -48,7 +48,14 @@ def test_odd_queries_are_answered_not_crashed(tree, staff_a, login):
     for q in ["", " ", "\x00", "%", "_", "'", "x" * 500, "兆麟\x00"]:
         assert client.get(reverse("orgtree:pick"), {"q": q}).status_code == 200
         assert client.get(reverse("search_suggest"), {"q": q}).status_code == 200
-        assert client.get(reverse("search"), {"q": q}).status_code in (200, 302)
+        response = client.get(reverse("search"), {"q": q})
+        assert response.status_code == 200, repr(q)
+        if q == "兆麟\x00":  # read as 兆麟: the street and its community are both listed
+            assert {u["name"] for u in response.context["units"]} == {"兆麟街道", "兆麟社区"}
+    # One match opens it at once.
+    response = client.get(reverse("search"), {"q": "经纬\x00"})
+    assert response.status_code == 302
+    assert response["Location"] == reverse("orgtree:unit", args=[tree.community_a2.pk])
 
 
 def test_the_header_search_finds_units_and_people_of_the_subtree(tree, staff_a, member, login):

@@ -116,10 +116,10 @@ def test_simultaneous_submits_of_one_return_write_one_snapshot(tree, campaign_20
 @pytest.mark.parametrize("round_", range(ROUNDS))
 def test_simultaneous_batch_numbering_numbers_each_certificate_once(tree, staff_a, member, round_):
     """Issue 12: concurrent 批量编号 gave 500s on the certificate's post_id unique key."""
-    from members.models import Certificate
+    from selection.models import Certificate
 
     posts = [member(tree.community_a, role=role) for role in ("chair", "vice_chair", "executive", "executive")]
-    url = reverse("members:unit_certificates", args=[tree.community_a.pk])
+    url = reverse("selection:unit_certificates", args=[tree.community_a.pk])
     client = Client()
     client.force_login(staff_a)
     clients = same_session_clients(client, THREADS)
@@ -129,3 +129,24 @@ def test_simultaneous_batch_numbering_numbers_each_certificate_once(tree, staff_
     numbers = sorted(Certificate.objects.values_list("seq", flat=True))
     assert numbers == list(range(1, len(posts) + 1))
     assert Certificate.objects.filter(post__in=posts).count() == len(posts)
+
+
+def test_sixteen_concurrent_job_starts_leave_at_most_the_cap_active(tree, staff_a):
+    """Issue 25: start_job counted active jobs, then inserted; 16 parallel starts left 14 active (cap 3)."""
+    from jobs import services as job_services
+    from jobs.models import Job
+
+    def start(i):
+        try:
+            job, created = job_services.start_job(
+                kind="roster_export", requester=staff_a, unit=tree.district_a, params={"n": i}, title=f"导出 {i}"
+            )
+        except job_services.JobRefused:
+            return "refused"
+        return "started" if created else "same"
+
+    results, errors = run_in_threads(16, start)
+    assert errors == []
+    active = Job.objects.active().filter(requester=staff_a).count()
+    assert active == job_services.MAX_ACTIVE_PER_USER == results.count("started")
+    assert results.count("refused") == 16 - active

@@ -11,9 +11,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from openpyxl import Workbook, load_workbook
 
-from members.models import RegisterEntry, RosterImport, WomenOrganisation
-from members.roster_xlsx.register import ENTRY_COLUMNS, ORGANISATION_COLUMNS, import_register
+from members.models import RosterImport
 from orgtree.models import AuditEvent
+from selection.models import RegisterEntry, WomenOrganisation
+from selection.register_xlsx import ENTRY_COLUMNS, ORGANISATION_COLUMNS, import_register
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 ID_1 = valid_id_number(datetime.date(1978, 5, 3), serial=4)
@@ -68,13 +69,13 @@ def register_file(tree, entries=None, organisations=None, title_rows=0):
 
 def upload(client, unit, data, name="档案.xlsx"):
     return client.post(
-        reverse("members:register_import", args=[unit.pk]), {"file": SimpleUploadedFile(name, data, XLSX)}
+        reverse("selection:register_import", args=[unit.pk]), {"file": SimpleUploadedFile(name, data, XLSX)}
     )
 
 
 def confirm(client, unit, response):
     token = response.context["token"]
-    return client.post(reverse("members:register_import_confirm", args=[unit.pk]), {"token": token})
+    return client.post(reverse("selection:register_import_confirm", args=[unit.pk]), {"token": token})
 
 
 def state():
@@ -92,7 +93,7 @@ def test_staff_import_the_register_after_a_preview(tree, staff_a, login):
     assert "检查全部通过" in preview.content.decode()
     assert not RegisterEntry.objects.exists()  # nothing before the confirmation
     response = confirm(client, tree.district_a, preview)
-    assert response.status_code == 302 and response.url == reverse("members:register", args=[tree.district_a.pk])
+    assert response.status_code == 302 and response.url == reverse("selection:register", args=[tree.district_a.pk])
     wang = RegisterEntry.objects.get(name="王秀兰")
     liu = RegisterEntry.objects.get(name="刘芳")  # the padding space in the name goes
     assert wang.unit == tree.community_a and wang.source == "08" and wang.birth_date == datetime.date(1978, 5, 1)
@@ -118,7 +119,7 @@ def test_an_exported_register_imports_back_unchanged(tree, staff_a, login):
     client = login(staff_a)
     confirm(client, tree.district_a, upload(client, tree.district_a, register_file(tree)))
     before = state()
-    exported = client.get(reverse("members:register_xlsx", args=[tree.district_a.pk]))
+    exported = client.get(reverse("selection:register_xlsx", args=[tree.district_a.pk]))
     data = b"".join(exported.streaming_content)
     assert load_workbook(io.BytesIO(data)).sheetnames == ["优秀女性档案", "妇女社会组织"]
     result = import_register(unit=tree.district_a, file=data, actor=staff_a)
@@ -194,31 +195,31 @@ def test_out_of_scope_staff_get_404(tree, persona, request, login):
     unit = tree.district_a  # street_staff sits below it, staff_b beside it
     for name in ("register_import", "register_template", "register_import_confirm"):
         method = client.post if name.endswith("confirm") else client.get
-        assert method(reverse(f"members:{name}", args=[unit.pk])).status_code == 404, name
+        assert method(reverse(f"selection:{name}", args=[unit.pk])).status_code == 404, name
     assert upload(client, unit, register_file(tree)).status_code == 404
     assert not RegisterEntry.objects.exists()
 
 
 def test_readers_may_download_the_template_but_not_import(tree, viewer_a, login):
     client = login(viewer_a)
-    template = client.get(reverse("members:register_template", args=[tree.district_a.pk]))
+    template = client.get(reverse("selection:register_template", args=[tree.district_a.pk]))
     assert template.status_code == 200
     assert load_workbook(io.BytesIO(b"".join(template.streaming_content))).sheetnames[:2] == [
         "优秀女性档案",
         "妇女社会组织",
     ]
-    assert client.get(reverse("members:register_import", args=[tree.district_a.pk])).status_code == 403
+    assert client.get(reverse("selection:register_import", args=[tree.district_a.pk])).status_code == 403
     assert upload(client, tree.district_a, register_file(tree)).status_code == 403
 
 
 def test_anonymous_is_sent_to_login(tree, client):
-    response = client.get(reverse("members:register_import", args=[tree.district_a.pk]))
+    response = client.get(reverse("selection:register_import", args=[tree.district_a.pk]))
     assert response.status_code == 302 and "/login/" in response.url
 
 
 def test_the_template_as_downloaded_imports_nothing(tree, staff_a, login):
     client = login(staff_a)
-    template = client.get(reverse("members:register_template", args=[tree.community_a.pk]))
+    template = client.get(reverse("selection:register_template", args=[tree.community_a.pk]))
     result = import_register(unit=tree.community_a, file=b"".join(template.streaming_content), actor=staff_a)
     assert not result.ok and "没有可导入的档案" in result.error_lines()[0]
 

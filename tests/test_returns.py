@@ -208,7 +208,7 @@ def test_an_approved_return_is_locked_and_only_the_city_admin_reopens_it(
     ret = submit(form_of(campaign_2016, "2"), tree.district_a, staff_a)
     ret = services.approve_return(ret=ret, actor=city_reviewer)
     approved = ReturnSnapshot.objects.get(pk=ret.snapshot_id)
-    with pytest.raises(ValidationError, match="不能再次上报"):
+    with pytest.raises(ValidationError, match="只有“未上报”或“已退回”的报表可以上报"):
         submit(form_of(campaign_2016, "2"), tree.district_a, staff_a)
     with pytest.raises(PermissionDenied):
         services.reopen_return(ret=ret, actor=admin_a, reason="本区想改")

@@ -52,7 +52,7 @@ def test_approve_and_send_back_racing_on_one_return_leave_exactly_one_winner(
     winners = [name for name, outcome in outcomes.items() if outcome == "won"]
     assert len(winners) == 1, outcomes
     loser = next(name for name in outcomes if name not in winners)
-    assert "该报表刚刚已被他人处理" in outcomes[loser] or "只有待审核的报表可以审核" in outcomes[loser]
+    assert "该报表刚刚已被他人处理" in outcomes[loser] or "只有“待审核”的报表可以" in outcomes[loser]
     final = Return.objects.get(pk=ret.pk)
     assert final.status == ("approved" if winners == ["approve"] else "returned")
     assert final.version == version + 1

@@ -14,7 +14,6 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from members import certificates
 from members import services as roster
 from members.models import Person, Post
 from members.roster_xlsx.columns import COLUMNS, EXAMPLE_MARKER
@@ -23,6 +22,7 @@ from members.roster_xlsx.export import EXPORT_COLUMNS, export_roster, roster_pos
 from members.roster_xlsx.template import template_workbook
 from members.validators import id_check_char
 from orgtree.models import AuditEvent
+from selection import certificates
 
 HEADERS = [c.header for c in EXPORT_COLUMNS]
 START = datetime.date(2016, 6, 2)

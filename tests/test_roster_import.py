@@ -741,18 +741,20 @@ def test_checking_a_file_takes_the_same_number_of_queries_for_3_rows_as_for_60(t
     assert queries_for(3) == queries_for(60) <= 8
 
 
-def test_a_person_from_another_district_may_be_appointed_but_her_details_are_not_changed(tree, staff_a):
-    """Found by ID number outside the clerk's subtree: a new post here, her phone stays as her district keeps it."""
+def test_a_person_from_another_district_is_refused_whole_and_nothing_of_her_is_shown(tree, staff_a):
+    """Found by ID number outside the clerk's subtree (issue 25): a post here would open her page, full ID
+    number and mobile, to the clerk. The row gets the appoint page's answer and the file writes nothing."""
     post = existing(
         tree.community_b, name="张秀梅", birth=datetime.date(1975, 3, 1), id_number=id_number(), mobile="13700000000"
     )
+    posts_before = Post.objects.count()
     result = run(tree.district_a, [entry(tree.community_a, mobile="13900001111")], actor=staff_a)
-    assert result.ok, result.error_lines()
-    assert (result.persons_added, result.persons_updated, result.posts_added) == (0, 0, 1)
-    person = post.person
-    person.refresh_from_db()
-    assert person.mobile == "13700000000"
-    assert set(person.posts.values_list("unit__name", flat=True)) == {"花园社区", "兆麟社区"}
+    assert not result.ok
+    lines = " ".join(result.error_lines())
+    assert "已有此人，请联系其所在单位" in lines
+    assert "张秀梅" not in lines and "13700000000" not in lines and str(post.person.pk) not in lines
+    assert Post.objects.count() == posts_before
+    assert set(post.person.posts.values_list("unit__name", flat=True)) == {"花园社区"}
 
 
 # --- one set of post rules for the forms and the import -----------------------------------------

@@ -9,7 +9,7 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from fedorg.demo import bulk, province, rosters
+from demo import bulk, province, rosters
 from members.models import Person, Post
 from orgtree.integrity import find_tree_faults
 from orgtree.models import Contact, Unit, User

@@ -10,9 +10,10 @@ from conftest import valid_id_number
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from members import selection
-from members.models import Candidate, Certificate, Filing, Meeting, Person, Post, RegisterEntry
+from members.models import Person, Post
 from orgtree.models import AuditEvent
+from selection import services as selection
+from selection.models import Candidate, Certificate, Filing, Meeting, RegisterEntry
 
 MEETING_DAY = datetime.date(2016, 7, 15)
 
@@ -75,11 +76,11 @@ def test_the_whole_path_for_one_community(tree, staff_a, staff_b, city_reviewer,
         assert AuditEvent.objects.count() == before, name
 
     client = login(staff_a)
-    refused("get", "members:register", community.pk)
-    refused("post", "members:register_add", community.pk, {"name": "外人", "source": "99"})
+    refused("get", "selection:register", community.pk)
+    refused("post", "selection:register_add", community.pk, {"name": "外人", "source": "99"})
     # register
     response = client.post(
-        reverse("members:register_add", args=[community.pk]),
+        reverse("selection:register_add", args=[community.pk]),
         {
             "name": "王秀兰",
             "id_number": valid_id_number(datetime.date(1978, 5, 3), serial=4),
@@ -92,43 +93,43 @@ def test_the_whole_path_for_one_community(tree, staff_a, staff_b, city_reviewer,
     assert response.status_code == 302, response.content.decode()
     entry = RegisterEntry.objects.get(name="王秀兰")
     assert entry.birth_date == datetime.date(1978, 5, 1) and entry.unit == community
-    # searchable like people: name, pinyin initials, ID tail
-    for query in ("王秀", "wxl", entry.id_number[-4:]):
-        page = client.get(reverse("members:register", args=[community.pk]), {"q": query})
+    # searchable like people: name, pinyin initials, the whole ID number (a tail is no key: issue 25)
+    for query in ("王秀", "wxl", entry.id_number):
+        page = client.get(reverse("selection:register", args=[community.pk]), {"q": query})
         assert "王秀兰" in page.content.decode(), query
-    refused("get", "members:register_edit", entry.pk)
-    refused("post", "members:propose", entry.pk, {"proposed_on": "2016-06-20"})
+    refused("get", "selection:register_edit", entry.pk)
+    refused("post", "selection:propose", entry.pk, {"proposed_on": "2016-06-20"})
     # one click from the register: a candidate with the defaults, twice is still one
     for data in ({"proposed_on": "2016-06-20"}, {}):
-        assert client.post(reverse("members:propose", args=[entry.pk]), data).status_code == 302
+        assert client.post(reverse("selection:propose", args=[entry.pk]), data).status_code == 302
     candidate = Candidate.objects.get(entry=entry)
     assert (candidate.role, candidate.method, candidate.status) == ("executive", "unit", "proposed")
-    refused("post", "members:candidate_vet", candidate.pk, {"passed": "0", "vetted_on": "2016-07-01", "body": "外"})
+    refused("post", "selection:candidate_vet", candidate.pk, {"passed": "0", "vetted_on": "2016-07-01", "body": "外"})
     # vetting
     response = client.post(
-        reverse("members:candidate_vet", args=[candidate.pk]),
+        reverse("selection:candidate_vet", args=[candidate.pk]),
         {"passed": "1", "vetted_on": "2016-07-01", "body": "兆麟街道党工委", "note": "群众认可"},
     )
     assert response.status_code == 302
     candidate.refresh_from_db()
     assert candidate.status == "passed" and candidate.vetting_body == "兆麟街道党工委"
     # look-ahead on the unit's page
-    page = client.get(reverse("members:selection", args=[community.pk])).content.decode()
+    page = client.get(reverse("selection:selection", args=[community.pk])).content.decode()
     assert "考核合格人选任命后" in page and "按 1 名考核合格" in page
-    refused("get", "members:selection", community.pk)
+    refused("get", "selection:selection", community.pk)
     # meeting
-    refused("post", "members:meeting_add", community.pk, {"held_on": "2016-07-15", "place": "外", "attendance": "1"})
+    refused("post", "selection:meeting_add", community.pk, {"held_on": "2016-07-15", "place": "外", "attendance": "1"})
     response = client.post(
-        reverse("members:meeting_add", args=[community.pk]),
+        reverse("selection:meeting_add", args=[community.pk]),
         {"held_on": "2016-07-15", "place": "兆麟社区活动室", "attendance": "80"},
     )
     meeting = Meeting.objects.get(unit=community)
     assert response.status_code == 302 and response.url == meeting.get_absolute_url()
     # appointment at the meeting
-    refused("get", "members:meeting", meeting.pk)
-    refused("post", "members:meeting_appoint", meeting.pk, {"candidate": [candidate.pk]})
+    refused("get", "selection:meeting", meeting.pk)
+    refused("post", "selection:meeting_appoint", meeting.pk, {"candidate": [candidate.pk]})
     assert not Post.objects.filter(meeting=meeting).exists()
-    response = client.post(reverse("members:meeting_appoint", args=[meeting.pk]), {"candidate": [candidate.pk]})
+    response = client.post(reverse("selection:meeting_appoint", args=[meeting.pk]), {"candidate": [candidate.pk]})
     assert response.status_code == 302
     post = Post.objects.get(meeting=meeting)
     assert post.start_date == MEETING_DAY and post.method == "unit" and post.role == "executive"
@@ -136,23 +137,23 @@ def test_the_whole_path_for_one_community(tree, staff_a, staff_b, city_reviewer,
     entry.refresh_from_db()
     assert entry.person == post.person
     # certificates, by the parent federation (兆麟街道, inside 道里区's subtree)
-    refused("post", "members:meeting_certificates", meeting.pk, {"issued_on": "2016-07-20"})
+    refused("post", "selection:meeting_certificates", meeting.pk, {"issued_on": "2016-07-20"})
     assert not Certificate.objects.exists()
-    response = client.post(reverse("members:meeting_certificates", args=[meeting.pk]), {"issued_on": "2016-07-20"})
+    response = client.post(reverse("selection:meeting_certificates", args=[meeting.pk]), {"issued_on": "2016-07-20"})
     assert response.status_code == 302
     assert Certificate.objects.get(post=post).number == "2016-230102001-0001"
     # 备案: record, print, Excel
     filing = {"party_org": "兆麟社区党委", "party_filed_on": "2016-07-25", "parent_filed_on": "2016-07-25"}
-    refused("post", "members:filing_record", meeting.pk, filing)
+    refused("post", "selection:filing_record", meeting.pk, filing)
     assert not Filing.objects.exists()
     response = client.post(
-        reverse("members:filing_record", args=[meeting.pk]),
+        reverse("selection:filing_record", args=[meeting.pk]),
         {"party_org": "兆麟社区党委", "party_filed_on": "2016-07-25", "parent_filed_on": "2016-07-25"},
     )
     assert response.status_code == 302 and Filing.objects.filter(meeting=meeting).exists()
-    sheet = client.get(reverse("members:filing_print", args=[meeting.pk])).content.decode()
+    sheet = client.get(reverse("selection:filing_print", args=[meeting.pk])).content.decode()
     assert "王秀兰" in sheet and "2016-230102001-0001" in sheet and "兆麟社区党委" in sheet
-    xlsx = client.get(reverse("members:filing_xlsx", args=[meeting.pk]))
+    xlsx = client.get(reverse("selection:filing_xlsx", args=[meeting.pk]))
     assert xlsx.status_code == 200 and xlsx["Content-Type"].startswith("application/vnd.openxmlformats")
     ws = load_workbook(io.BytesIO(b"".join(xlsx.streaming_content)))["备案表"]
     cells = [[c for c in row if c is not None] for row in ws.iter_rows(values_only=True)]
@@ -163,9 +164,9 @@ def test_the_whole_path_for_one_community(tree, staff_a, staff_b, city_reviewer,
     assert "王秀兰" in cells[3] and "2016-230102001-0001" in cells[3]
     assert all(value in ("是", "否") for value in cells[3][5:7]), "社工 and 社会组织负责人 say 是 or 否, never blank"
     assert "兆麟社区党委，2016-07-25" in cells[-2][0] and cells[-1][0].startswith("填报单位（盖章）：")
-    for name in ("members:filing_print", "members:filing_xlsx"):
+    for name in ("selection:filing_print", "selection:filing_xlsx"):
         refused("get", name, meeting.pk)
-    refused("get", "members:filing_overview", tree.district_a.pk)
+    refused("get", "selection:filing_overview", tree.district_a.pk)
     # 附表4 of 道里区 counts her as a new member of 兆麟街道's subtree, chosen by 单位推荐 (4-2)
     table = client.get(reverse("reports:table", args=[tree.district_a.pk, "4"]))
     assert table.status_code == 200
@@ -173,17 +174,17 @@ def test_the_whole_path_for_one_community(tree, staff_a, staff_b, city_reviewer,
 
     # the parent's reviewer: sees everything, changes nothing
     client = login(city_reviewer)
-    overview = client.get(reverse("members:filing_overview", args=[tree.city.pk])).content.decode()
+    overview = client.get(reverse("selection:filing_overview", args=[tree.city.pk])).content.decode()
     assert "兆麟社区" in overview and "已备案" in overview
     for name, pk in [
-        ("members:register", community.pk),
-        ("members:selection", community.pk),
-        ("members:meeting", meeting.pk),
-        ("members:filing_print", meeting.pk),
+        ("selection:register", community.pk),
+        ("selection:selection", community.pk),
+        ("selection:meeting", meeting.pk),
+        ("selection:filing_print", meeting.pk),
     ]:
         assert client.get(reverse(name, args=[pk])).status_code == 200, name
-    assert client.post(reverse("members:propose", args=[entry.pk])).status_code == 403
-    assert client.post(reverse("members:meeting_appoint", args=[meeting.pk]), {"candidate": [1]}).status_code == 403
+    assert client.post(reverse("selection:propose", args=[entry.pk])).status_code == 403
+    assert client.post(reverse("selection:meeting_appoint", args=[meeting.pk]), {"candidate": [1]}).status_code == 403
     # 附表4 counts her: the community's 扩员后 total on the cut-off
     table = client.get(reverse("reports:table", args=[tree.city.pk, "4"]))
     assert table.status_code == 200
@@ -213,22 +214,22 @@ def path_objects(tree):
 def _urls(tree, entry, candidate, meeting):
     unit = tree.community_a.pk
     return [
-        ("get", reverse("members:selection", args=[unit])),
-        ("get", reverse("members:register", args=[unit])),
-        ("get", reverse("members:register_add", args=[unit])),
-        ("get", reverse("members:register_xlsx", args=[unit])),
-        ("get", reverse("members:organisation_add", args=[unit])),
-        ("get", reverse("members:register_edit", args=[entry.pk])),
-        ("get", reverse("members:propose", args=[entry.pk])),
-        ("get", reverse("members:candidate_vet", args=[candidate.pk])),
-        ("get", reverse("members:meeting_add", args=[unit])),
-        ("get", reverse("members:meeting", args=[meeting.pk])),
-        ("post", reverse("members:meeting_appoint", args=[meeting.pk])),
-        ("post", reverse("members:meeting_certificates", args=[meeting.pk])),
-        ("get", reverse("members:filing_print", args=[meeting.pk])),
-        ("post", reverse("members:filing_record", args=[meeting.pk])),
-        ("get", reverse("members:filing_xlsx", args=[meeting.pk])),
-        ("get", reverse("members:filing_overview", args=[unit])),
+        ("get", reverse("selection:selection", args=[unit])),
+        ("get", reverse("selection:register", args=[unit])),
+        ("get", reverse("selection:register_add", args=[unit])),
+        ("get", reverse("selection:register_xlsx", args=[unit])),
+        ("get", reverse("selection:organisation_add", args=[unit])),
+        ("get", reverse("selection:register_edit", args=[entry.pk])),
+        ("get", reverse("selection:propose", args=[entry.pk])),
+        ("get", reverse("selection:candidate_vet", args=[candidate.pk])),
+        ("get", reverse("selection:meeting_add", args=[unit])),
+        ("get", reverse("selection:meeting", args=[meeting.pk])),
+        ("post", reverse("selection:meeting_appoint", args=[meeting.pk])),
+        ("post", reverse("selection:meeting_certificates", args=[meeting.pk])),
+        ("get", reverse("selection:filing_print", args=[meeting.pk])),
+        ("post", reverse("selection:filing_record", args=[meeting.pk])),
+        ("get", reverse("selection:filing_xlsx", args=[meeting.pk])),
+        ("get", reverse("selection:filing_overview", args=[unit])),
     ]
 
 
@@ -255,23 +256,23 @@ def test_insiders_never_get_a_500(tree, persona, request, login, path_objects):
 def test_readers_may_look_but_not_write(tree, viewer_a, login, path_objects):
     client = login(viewer_a)
     entry, candidate, meeting = path_objects
-    assert client.get(reverse("members:register", args=[tree.community_a.pk])).status_code == 200
-    assert client.get(reverse("members:register_add", args=[tree.community_a.pk])).status_code == 403
-    assert client.get(reverse("members:candidate_vet", args=[candidate.pk])).status_code == 403
-    assert client.post(reverse("members:filing_record", args=[meeting.pk]), {}).status_code == 403
+    assert client.get(reverse("selection:register", args=[tree.community_a.pk])).status_code == 200
+    assert client.get(reverse("selection:register_add", args=[tree.community_a.pk])).status_code == 403
+    assert client.get(reverse("selection:candidate_vet", args=[candidate.pk])).status_code == 403
+    assert client.post(reverse("selection:filing_record", args=[meeting.pk]), {}).status_code == 403
 
 
 def test_the_register_is_scoped_to_the_subtree(tree, staff_a, street_staff, login):
     _entry(tree.community_b, "南岗女杰", 3)
     _entry(tree.community_a, "道里女杰", 4)
-    page = login(staff_a).get(reverse("members:register", args=[tree.district_a.pk]), {"q": "女杰"}).content.decode()
+    page = login(staff_a).get(reverse("selection:register", args=[tree.district_a.pk]), {"q": "女杰"}).content.decode()
     assert "道里女杰" in page and "南岗女杰" not in page
-    assert login(street_staff).get(reverse("members:register", args=[tree.district_a.pk])).status_code == 404
+    assert login(street_staff).get(reverse("selection:register", args=[tree.district_a.pk])).status_code == 404
 
 
 def test_personal_data_is_masked_for_readers(tree, viewer_a, staff_a, login):
     entry = _entry(tree.community_a, "赵敏", 5)
-    url = reverse("members:register", args=[tree.community_a.pk])
+    url = reverse("selection:register", args=[tree.community_a.pk])
     assert entry.id_number in login(staff_a).get(url).content.decode()
     assert entry.id_number not in login(viewer_a).get(url).content.decode()
 
@@ -289,7 +290,7 @@ def test_appointing_at_a_meeting_is_all_or_nothing(tree, staff_a, login, member)
     Post.objects.create(person=person, unit=unit, role="vice_chair", start_date=datetime.date(2016, 1, 1))
     meeting = _meeting(unit)
     response = login(staff_a).post(
-        reverse("members:meeting_appoint", args=[meeting.pk]), {"candidate": [good.pk, clash.pk]}
+        reverse("selection:meeting_appoint", args=[meeting.pk]), {"candidate": [good.pk, clash.pk]}
     )
     assert response.status_code == 400
     body = response.content.decode()
@@ -313,18 +314,18 @@ def test_double_submit_appoints_once(tree, staff_a, login):
     candidate = _vetted(unit, _entry(unit, "丁", 9))
     meeting = _meeting(unit)
     client = login(staff_a)
-    url = reverse("members:meeting_appoint", args=[meeting.pk])
+    url = reverse("selection:meeting_appoint", args=[meeting.pk])
     assert client.post(url, {"candidate": [candidate.pk]}).status_code == 302
     assert client.post(url, {"candidate": [candidate.pk]}).status_code == 302
     assert Post.objects.filter(meeting=meeting).count() == 1
     assert Person.objects.filter(name="丁").count() == 1
-    cert_url = reverse("members:meeting_certificates", args=[meeting.pk])
+    cert_url = reverse("selection:meeting_certificates", args=[meeting.pk])
     client.post(cert_url, {"issued_on": "2016-07-20"})
     client.post(cert_url, {"issued_on": "2016-07-21"})
     assert Certificate.objects.count() == 1
     filing = {"party_org": "社区党委", "party_filed_on": "2016-07-25", "parent_filed_on": "2016-07-26"}
-    client.post(reverse("members:filing_record", args=[meeting.pk]), filing)
-    client.post(reverse("members:filing_record", args=[meeting.pk]), filing)
+    client.post(reverse("selection:filing_record", args=[meeting.pk]), filing)
+    client.post(reverse("selection:filing_record", args=[meeting.pk]), filing)
     assert Filing.objects.count() == 1
 
 
@@ -345,7 +346,7 @@ def test_a_volunteer_gets_a_volunteer_certificate(tree, staff_a):
     )
     meeting = _meeting(unit)
     result = selection.appoint_at_meeting(meeting=meeting, candidate_ids=[candidate.pk], actor=staff_a)
-    from members.certificates import issue_certificates
+    from selection.certificates import issue_certificates
 
     (certificate,) = issue_certificates(posts=result.posts, actor=staff_a, issued_on=MEETING_DAY)
     assert certificate.kind == Certificate.Kind.VOLUNTEER
@@ -357,9 +358,9 @@ def test_street_staff_cannot_issue_for_its_own_street(tree, street_staff, login)
     candidate = _vetted(unit, _entry(unit, "己", 11))
     meeting = _meeting(unit)
     client = login(street_staff)
-    client.post(reverse("members:meeting_appoint", args=[meeting.pk]), {"candidate": [candidate.pk]})
+    client.post(reverse("selection:meeting_appoint", args=[meeting.pk]), {"candidate": [candidate.pk]})
     assert Post.objects.filter(meeting=meeting).count() == 1
-    response = client.post(reverse("members:meeting_certificates", args=[meeting.pk]), {"issued_on": "2016-07-20"})
+    response = client.post(reverse("selection:meeting_certificates", args=[meeting.pk]), {"issued_on": "2016-07-20"})
     assert response.status_code == 403 and not Certificate.objects.exists()
 
 
@@ -383,14 +384,14 @@ def test_look_ahead_reaches_the_quota_with_the_vetted_candidates(tree, member):
 
 def test_proposing_checks_the_role_for_the_unit(tree, staff_a, login):
     entry = _entry(tree.village_a, "壬", 14)
-    response = login(staff_a).post(reverse("members:propose", args=[entry.pk]), {"role": "chair"})
+    response = login(staff_a).post(reverse("selection:propose", args=[entry.pk]), {"role": "chair"})
     assert response.status_code == 200 and "职务" in response.content.decode()
     assert not Candidate.objects.exists()
 
 
 def test_register_refuses_a_bad_id_number(tree, staff_a, login):
     response = login(staff_a).post(
-        reverse("members:register_add", args=[tree.community_a.pk]), {"name": "癸", "id_number": "230102198001010000"}
+        reverse("selection:register_add", args=[tree.community_a.pk]), {"name": "癸", "id_number": "230102198001010000"}
     )
     assert response.status_code == 200 and "校验位" in response.content.decode()
     assert not RegisterEntry.objects.exists()
@@ -449,7 +450,7 @@ def test_the_register_exports_to_excel_masked_for_readers(tree, staff_a, viewer_
 
     entry = _entry(tree.community_a, "钱淑芬", 15)
     _entry(tree.community_b, "南岗不见", 16)
-    url = reverse("members:register_xlsx", args=[tree.district_a.pk])
+    url = reverse("selection:register_xlsx", args=[tree.district_a.pk])
 
     def cells(user):
         response = login(user).get(url)

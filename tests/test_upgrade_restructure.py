@@ -68,9 +68,9 @@ def test_a_database_seeded_before_the_move_upgrades_with_every_row_readable():
 
     from django.contrib.contenttypes.models import ContentType as CurrentContentType
 
-    from members.models import Certificate as CurrentCertificate
     from orgtree.models import AuditEvent as CurrentAuditEvent
     from returns.models import Return as CurrentReturn
+    from selection.models import Certificate as CurrentCertificate
 
     upgraded = CurrentReturn.objects.select_related("snapshot", "campaign", "form").get(pk=ret.pk)
     assert upgraded.snapshot.code == "ABCDEFGHIJKL"

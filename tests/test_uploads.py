@@ -1,7 +1,7 @@
 """fedorg.uploads: the zip-index guard, the budget and the row loop, on their own."""
 
 import io
-import time
+import types
 
 import pytest
 from hostile import make_corpus as corpus
@@ -49,26 +49,44 @@ def test_rows_are_counted_blank_or_not_and_the_declared_dimension_is_ignored():
         list(iter_rows(wb.worksheets[0], max_rows=59, max_cols=3, budget=Budget(seconds=30)))
 
 
-def test_a_sheet_that_jumps_to_the_last_row_stops_at_the_limit_quickly():
+def test_a_sheet_that_jumps_to_the_last_row_stops_at_the_limit():
+    """The rows between are counted, not a million of them: the loop stops at the limit + 1."""
     data = corpus.raw_workbook(corpus.roster(2), extra_rows=corpus.row_xml(1_048_576, ["尾"]))
     wb = uploads.open_workbook(data, budget=Budget(seconds=30))
-    started = time.monotonic()
+    budget = Budget(seconds=30)
+    yielded = 0
     with pytest.raises(UploadRefused, match="20,000 行"):
-        for _ in iter_rows(wb.worksheets[0], max_rows=20_000, max_cols=30, budget=Budget(seconds=30)):
-            pass
-    assert time.monotonic() - started < 2
-
-
-def test_the_deadline_stops_reading_inside_openpyxl_with_a_chinese_message():
-    data = big_roster(rows=5_000)
-    budget = Budget(seconds=60)
-    wb = uploads.open_workbook(data, budget=budget)
-    budget.seconds, budget.deadline = 0.2, time.monotonic() + 0.2
-    started = time.monotonic()
-    with pytest.raises(BudgetExceeded, match="处理时限，已停止，未写入任何数据"):
         for _ in iter_rows(wb.worksheets[0], max_rows=20_000, max_cols=30, budget=budget):
-            time.sleep(0.001)
-    assert time.monotonic() - started < 2
+            yielded += 1
+    assert yielded == 20_000
+    assert budget.calls <= 20_001
+
+
+class TickingClock:
+    """Stands in for `time` in fedorg.uploads: each reading is `step` seconds after the last."""
+
+    def __init__(self, step):
+        self.now, self.step = 1_000.0, step
+
+    def monotonic(self):
+        self.now += self.step
+        return self.now
+
+
+def test_the_deadline_stops_reading_inside_openpyxl_with_a_chinese_message(monkeypatch):
+    """With a clock that advances 10 ms per reading, a 0.2 s budget stops within about 20 readings."""
+    data = big_roster(rows=5_000)
+    clock = TickingClock(step=0.01)
+    monkeypatch.setattr(uploads, "time", types.SimpleNamespace(monotonic=clock.monotonic))
+    budget = Budget(seconds=60)
+    wb = uploads.open_workbook(data, budget=budget)  # the same budget guards openpyxl's reads
+    budget.seconds, budget.deadline = 0.2, clock.now + 0.2
+    calls_before, rows = budget.calls, 0
+    with pytest.raises(BudgetExceeded, match="0.2 秒的处理时限，已停止，未写入任何数据"):
+        for _ in iter_rows(wb.worksheets[0], max_rows=20_000, max_cols=30, budget=budget):
+            rows += 1
+    assert budget.calls - calls_before <= 21
+    assert rows < 21
 
 
 def test_the_memory_ceiling_refuses(monkeypatch):

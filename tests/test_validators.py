@@ -147,6 +147,11 @@ class TestRulesThroughTheServices:
             start_date=datetime.date(2016, 7, 1),
             actor=None,
         )
+        held = Post.objects.filter(person=post.person, unit=tree.district_a).order_by("start_date")
+        assert [(p.role, p.start_date, p.end_date) for p in held] == [
+            (Post.Role.EXECUTIVE, post.start_date, datetime.date(2016, 7, 1)),
+            (Post.Role.VICE_CHAIR, datetime.date(2016, 7, 1), None),
+        ]
 
     def test_a_new_person_gets_every_fault_reported_at_once(self, tree):
         """Bad ID, bad mobile, too young and an end before the start: four fields, nothing written."""

@@ -189,6 +189,52 @@ def test_uploads_are_rate_limited_per_address(contacts_return, client, settings)
     assert client.get(reverse("returns:verify", args=[contacts_return.snapshot.code])).status_code == 200
 
 
+def _upload_from(client, ret, address):
+    return client.post(
+        reverse("returns:verify", args=[ret.snapshot.code]),
+        {"file": SimpleUploadedFile("r.xlsx", b"x")},
+        REMOTE_ADDR="10.0.0.1",  # the reverse proxy
+        HTTP_X_FORWARDED_FOR=f"198.51.100.7, {address}",  # a client-sent entry, then the proxy's
+    )
+
+
+def test_twelve_clients_behind_a_trusted_proxy_each_get_their_own_allowance(
+    contacts_return, client, settings, monkeypatch
+):
+    """Issue 25: the limit read REMOTE_ADDR only, so behind docs/deploy.md's proxy every visitor shared one bucket."""
+    settings.VERIFY_UPLOADS_PER_MINUTE = 2
+    monkeypatch.setenv("FORWARDED_FOR_TRUSTED", "true")
+    for i in range(12):
+        statuses = [_upload_from(client, contacts_return, f"203.0.113.{i}").status_code for _ in range(3)]
+        assert statuses == [200, 200, 429], i
+
+
+def test_without_a_trusted_proxy_the_forwarded_header_is_ignored(contacts_return, client, settings, monkeypatch):
+    settings.VERIFY_UPLOADS_PER_MINUTE = 2
+    monkeypatch.delenv("FORWARDED_FOR_TRUSTED", raising=False)
+    statuses = [_upload_from(client, contacts_return, f"203.0.113.{i}").status_code for i in range(3)]
+    assert statuses == [200, 200, 429]  # one address (the proxy's), whatever the header says
+
+
+def test_the_count_is_shared_by_every_process(contacts_return, client, settings):
+    """The count lives in the database cache: a second process (a new cache object) sees it."""
+    from django.core.cache.backends.db import DatabaseCache
+
+    from fedorg import ratelimit
+
+    assert ratelimit.allow("probe", "10.0.0.5", limit=5) is True
+    other_process = DatabaseCache(settings.CACHES["shared"]["LOCATION"], {})
+    keys = [k for k in [f"ratelimit:probe:10.0.0.5:{b}" for b in range(*_buckets())] if other_process.get(k)]
+    assert [other_process.get(k) for k in keys] == [1]
+
+
+def _buckets():
+    import time
+
+    now = int(time.time() // 60)
+    return now - 1, now + 1
+
+
 def test_a_body_over_the_size_limit_is_refused_before_it_is_read(contacts_return, client):
     response = post(client, contacts_return, b"PK\x03\x04" + bytes(11 * 1024 * 1024))
     assert response.status_code == 413 and "文件超过 10 MB" in response.content.decode()

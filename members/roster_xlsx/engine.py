@@ -11,10 +11,13 @@ Matching: a person by 人员编号 (from an export), else by 身份证号, else 
 the people who hold or held a post in the row's unit. A post by person + unit + 妇联职务 +
 任职时间: the same key updates (or leaves unchanged) that post, anything else is a new post.
 
-A person whose personal data the importer does not keep (members.stewardship: she serves now
-outside the importer's subtree, or never served in it) may be given a new post, but her
-personal details are not changed from here (the file's values are ignored), errors never name
-her, and the preview shows her by masked ID number only ("已有人员"), not as "新增 <name>".
+A row whose ID number belongs to someone who never held a post in the importer's subtree is
+refused with the appoint page's answer ("已有此人，请联系其所在单位"), and with it the whole file:
+a post here would open her page, full ID number and mobile, to the importer (issue 25). A person
+who did serve here but whose personal data the importer does not keep (members.stewardship: she
+serves now outside the subtree too) may be given a new post, but her personal details are not
+changed from here (the file's values are ignored), errors never name her, and the preview shows
+her by masked ID number only ("已有人员"), not as "新增 <name>".
 The same rules hold for the command line, which acts as its --user.
 
 Work is bounded: the file goes through fedorg.uploads (zip index, XML scan, rows counted blank
@@ -40,8 +43,9 @@ from fedorg.uploads import Budget, BudgetExceeded, FormulaWithoutValue
 from orgtree.access import visible_units
 from orgtree.models import AuditEvent, Unit
 
-from .. import certificates, services, validators
+from .. import services, validators
 from ..models import Person, Post, pinyin_initials
+from ..signals import roster_certificates_checking, roster_certificates_recording
 from ..stewardship import kept_by
 from .cells import (
     ImportOutcome,
@@ -59,6 +63,7 @@ from .cells import (
 from .columns import COLUMN_BY_KEY, COLUMNS, PERSON_ID, POST_ID
 
 QUERY_CHUNK = 500
+OUTSIDE_PERSON = "已有此人，请联系其所在单位（此身份证号的人员不在您的管辖范围内，不能在此导入她的任职）。"
 
 # The person fields the roster template carries: the services' list less what it has no column for.
 PERSON_FIELDS = [f for f in services.PERSON_FIELDS if f not in ("sector", "note", "is_social_worker", "is_org_leader")]
@@ -382,6 +387,11 @@ class _Engine:
                 row.person_ref = ("pk", person.pk)
             elif v.get("id_number"):
                 person = by_id_number.get(v["id_number"])
+                if person is not None and seen is not None and person.pk not in seen:
+                    # All her posts are outside the subtree: a post here would open her page, full ID
+                    # number and mobile included, to this importer (issue 25). The appoint page's answer.
+                    self.err.add(row, "id_number", OUTSIDE_PERSON)
+                    continue
                 row.person_ref = ("pk", person.pk) if person else ("id", v["id_number"])
             else:
                 matches = by_name_birth.get((v["name"], v["birth_date"], row.unit.pk), {})
@@ -479,11 +489,15 @@ class _Engine:
             row.post = by_key.get(key)
 
     def check_certificates(self, rows):
-        """证书编号 typed in the file against the certificate register (members/certificates.py)."""
+        """证书编号 typed in the file against the certificate register (selection/certificates.py, which
+        answers members.signals.roster_certificates_checking)."""
         typed = [r for r in rows if r.values.get("certificate_no") and "certificate_no" not in r.bad]
-        faults = certificates.typed_number_faults([(r.post, r.values["certificate_no"]) for r in typed])
-        for i, message in faults.items():
-            self.err.add(typed[i], "certificate_no", message)
+        if not typed:
+            return
+        entries = [(r.post, r.values["certificate_no"]) for r in typed]
+        for _receiver, faults in roster_certificates_checking.send(sender=_Engine, entries=entries):
+            for i, message in faults.items():
+                self.err.add(typed[i], "certificate_no", message)
 
     def check_rules(self, rows, existing):
         """The post rules of members.services.check_post on every row, then the one about leadership."""
@@ -714,8 +728,12 @@ class _Engine:
             post = row.post or post_of_row.get(row.number)
             if number and post is not None and post.certificate_no != number:
                 typed.append((post, number))
-        for post, changes in certificates.record_typed_numbers(typed, actor=self.actor):
-            event("certificate.record", post.unit, post, changes)
+        if typed:
+            for _receiver, recorded in roster_certificates_recording.send(
+                sender=_Engine, entries=typed, actor=self.actor
+            ):
+                for post, changes in recorded:
+                    event("certificate.record", post.unit, post, changes)
         AuditEvent.objects.bulk_create(events, batch_size=QUERY_CHUNK)
 
 

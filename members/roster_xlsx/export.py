@@ -23,7 +23,7 @@ from fedorg.dates import year_month
 from fedorg.masking import mask_id_number, mask_mobile
 from fedorg.xlsx import safe_text
 from orgtree.access import can_see_personal_data
-from orgtree.models import Unit
+from orgtree.models import AuditEvent, Unit
 
 from ..models import Post
 from .columns import CODE_LISTS, COLUMNS, EXPORT_EXTRA, PERSON_ID, POST_ID
@@ -256,3 +256,18 @@ def export_roster(*, unit, actor, as_of=None, history=False, out=None, progress=
     if hasattr(target, "seek"):
         target.seek(0)
     return target
+
+
+def export_roster_for_download(*, unit, actor, as_of, history, filename):
+    """The roster file a user downloads from the page (export_roster); when it carries full ID numbers
+    and mobiles, one audit event records who took them, and which file."""
+    stream = export_roster(unit=unit, actor=actor, as_of=as_of, history=history)
+    if actor.can_see_personal_data:  # the caller fetched the unit through the access rule: it is in her subtree
+        AuditEvent.objects.record(
+            actor=actor,
+            action="roster.export_unmasked",
+            unit=unit,
+            obj=unit,
+            changes={"as_of": as_of.isoformat(), "history": history, "filename": filename},
+        )
+    return stream

@@ -9,7 +9,7 @@
 6. The reviewer approves it, downloads the stamped file and verifies its code on /verify/.
 
 Each journey starts from the state the one before leaves, made with the services, so each can fail
-on its own. Screenshots of each step go to tests/e2e/screenshots/ (the README shows one of them).
+on its own. Screenshots of each step go to out/screenshots/ (ignored); `make screenshots` writes them to docs/screenshots/journeys/, which the README shows.
 """
 
 import datetime

@@ -1,6 +1,6 @@
 """Browser tests of issue 14's remaining pages: pinning a cell by click, the tree navigator keeping
 its place and becoming a drawer at 390 px, and the search-as-you-type pickers. Screenshots land in
-tests/e2e/screenshots/."""
+out/screenshots/ (ignored; `make screenshots` writes docs/screenshots/journeys/)."""
 
 import contextlib
 
