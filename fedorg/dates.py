@@ -118,7 +118,13 @@ def as_of_from(query, default: datetime.date | None = None) -> tuple[datetime.da
 
 
 class CountDateField(forms.DateField):
-    """A form's count date: parse_count_date's dates and message (the date input sends ISO text)."""
+    """A form's count date: parse_count_date's dates and message.
+
+    Its date input writes the value as YYYY-MM-DD, the one text parse_count_date reads: Django's
+    DateInput would write zh-hans's 2016/08/31, which a browser's date input shows as blank.
+    """
+
+    widget = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
     def to_python(self, value):
         try:

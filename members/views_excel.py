@@ -63,7 +63,6 @@ class RosterExportForm(forms.Form):
         label="在任日期",
         required=False,
         help_text="导出这一天在任的人员，默认今天。",
-        widget=forms.DateInput(attrs={"type": "date"}),
     )
     history = forms.BooleanField(label="同时导出已离任的任职（历史）", required=False)
 
