@@ -220,7 +220,7 @@ def query_param(request, name):
 
 def text_param(request, name):
     """A free-text parameter (a unit code, a search): "" when absent or empty."""
-    return (query_param(request, name) or "").replace("\x00", "")
+    return (query_param(request, name) or "").replace("\x00", "").strip()
 
 
 def _typed(request, name):
