@@ -1,4 +1,7 @@
-"""Dates: the 2016 campaign's dates and the two ways the forms write a date.
+"""Dates: the 2016 campaign's dates, the two ways the forms write a date, and the one reader of a count date.
+
+parse_count_date (and CountDateField, as_of_from on top of it) is how every page, API view, roster view,
+command and job reads a 截止时间 / ?as_of=: the same bounds, the same Chinese message everywhere.
 
 Campaigns carry their own baseline and cut-off dates; until a return names one, the 2016
 campaign (哈妇发〔2016〕8号) is the default. These constants are the only place the 2016 dates
@@ -8,6 +11,7 @@ are written down.
 from __future__ import annotations
 
 import datetime
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -62,6 +66,12 @@ def year_month(day: datetime.date | str | None) -> str:
 # The dates a page may count on (a typo such as 0201-06-20 would otherwise silently count nobody).
 EARLIEST_AS_OF = datetime.date(1949, 10, 1)
 LATEST_AS_OF = datetime.date(2100, 12, 31)
+# The same bounds as text, for the API schema (a date string has no minimum in OpenAPI 3.0).
+COUNT_DATE_PATTERN = (
+    r"^(1949-1[0-2]-[0-9]{2}|19[5-9][0-9]-[0-9]{2}-[0-9]{2}|20[0-9]{2}-[0-9]{2}-[0-9]{2}|2100-[0-9]{2}-[0-9]{2})$"
+)
+
+ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 def count_date_message(raw: object) -> str:
@@ -85,8 +95,10 @@ def parse_count_date(value: datetime.date | str | None, default: datetime.date |
     if isinstance(value, datetime.date):
         day: datetime.date | None = value
     else:
+        text = str(value).strip()
         try:
-            day = datetime.date.fromisoformat(str(value).strip())
+            # YYYY-MM-DD only: Python 3.11's fromisoformat also reads 20160831 and 2016-W35-3.
+            day = datetime.date.fromisoformat(text) if ISO_DAY.fullmatch(text) else None
         except ValueError:
             day = None
     if day is None or not EARLIEST_AS_OF <= day <= LATEST_AS_OF:
@@ -110,7 +122,13 @@ def as_of_from(query: Mapping[str, str], default: datetime.date | None = None) -
 
 
 class CountDateField(forms.DateField):
-    """A form's count date: parse_count_date's dates and message (the date input sends ISO text)."""
+    """A form's count date: parse_count_date's dates and message.
+
+    Its date input writes the value as YYYY-MM-DD, the one text parse_count_date reads: Django's
+    DateInput would write zh-hans's 2016/08/31, which a browser's date input shows as blank.
+    """
+
+    widget = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
     def to_python(self, value: Any) -> datetime.date | None:
         try:

@@ -21,11 +21,12 @@ from django.http import Http404, HttpRequest, JsonResponse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.views.decorators.csrf import csrf_exempt
+from drf_spectacular.utils import OpenApiParameter
 from rest_framework import exceptions
 from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.response import Response
 
-from fedorg.dates import parse_count_date
+from fedorg.dates import COUNT_DATE_PATTERN, EARLIEST_AS_OF, LATEST_AS_OF, parse_count_date
 
 if TYPE_CHECKING:  # DRF's settings import this module (the exception handler): at run time these would be a cycle
     from rest_framework.request import Request
@@ -123,6 +124,13 @@ def _django_validation(exc: DjangoValidationError) -> tuple[int, dict[str, Any]]
     return status_code, error_body(CODES[status_code], message or DEFAULT_MESSAGES[status_code], fields)
 
 
+def renamed_fields(exc: DjangoValidationError, **names: str) -> DjangoValidationError:
+    """A service's ValidationError with its field names as the API spells them (new_parent -> parent)."""
+    if not hasattr(exc, "error_dict"):
+        return exc
+    return DjangoValidationError({names.get(key, key): errors for key, errors in exc.error_dict.items()})
+
+
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     """DRF's EXCEPTION_HANDLER: every error in the one shape; anything else is a bug and propagates."""
     if isinstance(exc, DjangoValidationError):
@@ -168,6 +176,43 @@ def not_found(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
 
 
 # --- query parameters ------------------------------------------------------------------------
+# The schemas below say what the readers accept, no more and no less, so a request the schema allows is
+# read and one it refuses is a 400 (tests/test_api_schema.py checks both ways).
+
+
+def count_date_parameter(name: str, description: str) -> OpenApiParameter:
+    """A count-date parameter as date_param reads it: YYYY-MM-DD from 1949-10-01 to 2100-12-31."""
+    return OpenApiParameter(
+        name,
+        {"type": "string", "format": "date", "pattern": COUNT_DATE_PATTERN},
+        description=f"{description}（YYYY-MM-DD，{EARLIEST_AS_OF:%Y-%m-%d} 至 {LATEST_AS_OF:%Y-%m-%d}）",
+    )
+
+
+def datetime_parameter(name: str, description: str) -> OpenApiParameter:
+    """A date or date-time parameter as datetime_param reads it."""
+    return OpenApiParameter(
+        name,
+        {"anyOf": [{"type": "string", "format": "date-time"}, {"type": "string", "format": "date"}]},
+        description=f"{description}：日期（当地零时）或带时区的时间，时区的 + 须写成 %2B，如 2024-03-01T00:00:00%2B08:00",
+    )
+
+
+def bool_parameter(name: str, description: str) -> OpenApiParameter:
+    return OpenApiParameter(name, bool, description=f"{description}（true 或 false）")
+
+
+def int_parameter(
+    name: str, description: str, *, minimum: int | None = None, maximum: int | None = None
+) -> OpenApiParameter:
+    schema: dict[str, Any] = {"type": "integer"}
+    if minimum is not None:
+        schema["minimum"] = minimum
+    if maximum is not None:
+        schema["maximum"] = maximum
+    return OpenApiParameter(name, schema, description=description)
+
+
 # Every query parameter of the API is read through query_param (directly or through the typed readers
 # below): a repeated parameter is refused, and a typed one that is present must be well formed, so a
 # filter is never silently ignored. Each refusal is a 400 whose message names the parameter.
@@ -187,7 +232,7 @@ def query_param(request: Request, name: str) -> str | None:
 
 def text_param(request: Request, name: str) -> str:
     """A free-text parameter (a unit code, a search): "" when absent or empty."""
-    return (query_param(request, name) or "").replace("\x00", "")
+    return (query_param(request, name) or "").replace("\x00", "").strip()
 
 
 def _typed(request: Request, name: str) -> str | None:
@@ -269,18 +314,14 @@ def choice_param(request: Request, name: str, choices: type[TextChoices]) -> str
     return value
 
 
-TRUE_WORDS = {"true", "1", "yes"}
-FALSE_WORDS = {"false", "0", "no"}
-
-
 def bool_param(request: Request, name: str) -> bool:
-    """true / false (also 1 / 0, yes / no); False when absent, 400 for anything else."""
+    """true or false, as the schema's boolean is written; False when absent, 400 for anything else."""
     value = _typed(request, name)
     if value is None:
         return False
-    if value.lower() in TRUE_WORDS:
+    if value == "true":
         return True
-    if value.lower() in FALSE_WORDS:
+    if value == "false":
         return False
     raise _refuse(name, f"“{value[:40]}”应为 true 或 false。")
 

@@ -9,7 +9,6 @@ fedorg.masking).
 from django.db import models
 from django.http import Http404
 from django.utils import timezone
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiExample,
     OpenApiParameter,
@@ -24,7 +23,15 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from fedorg.masking import mask_id_number, mask_mobile
-from fedorg.restapi import choice_param, date_param, datetime_param, error_body, text_param
+from fedorg.restapi import (
+    choice_param,
+    count_date_parameter,
+    date_param,
+    datetime_param,
+    datetime_parameter,
+    error_body,
+    text_param,
+)
 from orgtree.access import can_see_personal_data, get_unit_by_code_for_user, visible_units
 from orgtree.api import UnitCodeField
 
@@ -251,7 +258,7 @@ PEOPLE_PARAMETERS = [
     OpenApiParameter("under", str, description="只列在此组织代码及其下级任过职的人员"),
     OpenApiParameter("role", str, enum=Post.Role.values, description="只列担任过此职务的人员"),
     OpenApiParameter("q", str, description="按姓名查找"),
-    OpenApiParameter("updated_since", OpenApiTypes.DATETIME, description="只列此时间之后修改过的人员（增量同步）"),
+    datetime_parameter("updated_since", "只列此时间之后修改过的人员（增量同步）"),
 ]
 
 
@@ -337,9 +344,9 @@ POST_PARAMETERS = [
     OpenApiParameter("unit", str, description="只列此组织代码的任职"),
     OpenApiParameter("under", str, description="只列此组织代码及其下级的任职"),
     OpenApiParameter("role", str, enum=Post.Role.values, description="妇联职务"),
-    OpenApiParameter("on", OpenApiTypes.DATE, description="只列此日在任的任职"),
+    count_date_parameter("on", "只列此日在任的任职"),
     OpenApiParameter("status", str, enum=PostState.values, description="current 今日在任，ended 已离任"),
-    OpenApiParameter("updated_since", OpenApiTypes.DATETIME, description="只列此时间之后修改过的任职（增量同步）"),
+    datetime_parameter("updated_since", "只列此时间之后修改过的任职（增量同步）"),
 ]
 
 

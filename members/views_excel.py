@@ -21,6 +21,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from fedorg.dates import CountDateField
 from fedorg.forms import xlsx_file_input
 from jobs.services import JobRefused, start_job
 from orgtree.access import get_unit_for_user, visible_units
@@ -58,11 +59,10 @@ class RosterUploadForm(forms.Form):
 
 
 class RosterExportForm(forms.Form):
-    as_of = forms.DateField(
+    as_of = CountDateField(
         label="在任日期",
         required=False,
         help_text="导出这一天在任的人员，默认今天。",
-        widget=forms.DateInput(attrs={"type": "date"}),
     )
     history = forms.BooleanField(label="同时导出已离任的任职（历史）", required=False)
 

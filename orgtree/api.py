@@ -8,16 +8,23 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import generics, serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from fedorg.restapi import bool_param, choice_param, datetime_param, text_param
+from fedorg.restapi import (
+    bool_param,
+    bool_parameter,
+    choice_param,
+    datetime_param,
+    datetime_parameter,
+    renamed_fields,
+    text_param,
+)
 
 from . import services
 from .access import get_unit_by_code_for_user, is_strictly_below_user_unit, visible_breadcrumb, visible_units
@@ -126,8 +133,8 @@ UNIT_LIST_PARAMETERS = [
     OpenApiParameter("q", str, description="按名称或组织代码开头查找"),
     OpenApiParameter("under", str, description="只列此组织代码及其下级"),
     OpenApiParameter("kind", str, enum=Unit.Kind.values, description="类型"),
-    OpenApiParameter("archived", bool, description="为 true 时包括已撤销的组织"),
-    OpenApiParameter("updated_since", OpenApiTypes.DATETIME, description="只列此时间之后修改过的组织（增量同步）"),
+    bool_parameter("archived", "为 true 时包括已撤销的组织"),
+    datetime_parameter("updated_since", "只列此时间之后修改过的组织（增量同步）"),
 ]
 
 
@@ -217,7 +224,7 @@ class UnitDetail(APIView):
 @extend_schema(
     summary="下级组织",
     tags=["组织"],
-    parameters=[OpenApiParameter("archived", bool, description="为 true 时包括已撤销的组织")],
+    parameters=[bool_parameter("archived", "为 true 时包括已撤销的组织")],
 )
 class UnitChildren(generics.ListAPIView):
     """Direct children, for the tree navigator's lazy expansion."""
@@ -264,7 +271,11 @@ class UnitMove(_TreeOperation):
     input_serializer = UnitMoveSerializer
 
     def run(self, unit: Unit, data: dict[str, Any]) -> Unit:
-        return services.move_unit(unit=unit, new_parent=data["parent"], actor=self.request.user)
+        try:
+            return services.move_unit(unit=unit, new_parent=data["parent"], actor=self.request.user)
+        except ValidationError as e:
+            # The service names the field new_parent; the request's field is parent.
+            raise renamed_fields(e, new_parent="parent") from None
 
 
 @extend_schema(

@@ -6,14 +6,13 @@ The same snapshot (header tree and rows, reports/tables.py) the page and the Exc
 from typing import Any
 
 from django.utils import timezone
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from fedorg.restapi import date_param, text_param
+from fedorg.restapi import count_date_parameter, date_param, text_param
 from orgtree.access import get_unit_by_code_for_user
 
 from . import tables
@@ -26,7 +25,7 @@ from .schema import TABLE_EXAMPLE, TableSnapshotSerializer
     parameters=[
         OpenApiParameter("form_no", int, OpenApiParameter.PATH, enum=tables.FORMS, description="附表编号 1–5"),
         OpenApiParameter("unit", str, description="组织代码，默认本账号所属组织"),
-        OpenApiParameter("as_of", OpenApiTypes.DATE, description="统计截止日期，默认今天（与页面相同）"),
+        count_date_parameter("as_of", "统计截止日期，默认今天（与页面相同）"),
     ],
     responses={200: TableSnapshotSerializer},
     examples=[TABLE_EXAMPLE],

@@ -10,7 +10,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import generics, serializers, status
 from rest_framework.permissions import AllowAny
@@ -19,7 +18,15 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
-from fedorg.restapi import choice_param, datetime_param, error_body, int_param, text_param
+from fedorg.restapi import (
+    choice_param,
+    datetime_param,
+    datetime_parameter,
+    error_body,
+    int_param,
+    int_parameter,
+    text_param,
+)
 from orgtree.access import get_unit_by_code_for_user, visible_units
 from orgtree.models import Unit
 from reports.schema import TABLE_EXAMPLE_VALUE, FrozenSnapshotSerializer
@@ -134,11 +141,11 @@ class CampaignList(generics.ListAPIView):
 
 
 RETURN_PARAMETERS = [
-    OpenApiParameter("campaign", int, description="报送任务编号"),
+    int_parameter("campaign", "报送任务编号", minimum=1),
     OpenApiParameter("form", str, enum=CampaignForm.FormNo.values, description="附表编号"),
     OpenApiParameter("status", str, enum=Return.Status.values, description="状态"),
     OpenApiParameter("under", str, description="只列此组织代码及其下级的报表"),
-    OpenApiParameter("updated_since", OpenApiTypes.DATETIME, description="只列此时间之后变化过的报表（增量同步）"),
+    datetime_parameter("updated_since", "只列此时间之后变化过的报表（增量同步）"),
 ]
 
 

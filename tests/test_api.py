@@ -378,3 +378,15 @@ def test_schema_and_docs_are_served_without_a_cdn(db, client):
 def test_unknown_api_paths_answer_the_json_404(db, client):
     response = client.get("/api/v1/nothing/")
     assert response.status_code == 404 and response.json()["error"]["code"] == "not_found"
+
+
+def test_a_refused_move_names_the_field_the_request_sent(tree, admin_a, login):
+    """The move service calls it new_parent; the API's field is parent."""
+    response = login(admin_a).post(
+        f"/api/v1/units/{tree.community_a.code}/move/",
+        {"parent": tree.township_a.code},
+        content_type="application/json",
+    )
+    assert response.status_code == 400
+    error = response.json()["error"]
+    assert list(error["fields"]) == ["parent"] and error["message"].startswith("parent：")

@@ -41,6 +41,7 @@ def test_a_bad_list_parameter_is_a_400_naming_it(tree, staff_a, login, url, quer
     [
         ("/api/v1/units/", "under=230102&under=230103", "under"),
         ("/api/v1/units/", "archived=maybe", "archived"),
+        ("/api/v1/units/", "archived=1", "archived"),
         ("/api/v1/units/", "kind=", "kind"),
         ("/api/v1/posts/", "status=", "status"),
         ("/api/v1/posts/", "status=later", "status"),

@@ -2,10 +2,16 @@
 in-process against the Django WSGI app, as a district's 填报员 (staff_a, 道里区) holding a read-write
 token, on the small city of tests/conftest.py built with the real services, with a few posts in 道里区.
 
-It must find no 500 and no response that breaks the schema (status codes, content types, bodies,
-headers). Bounded: MAX_EXAMPLES per operation keeps the run well under two minutes on SQLite.
+It generates both requests the schema allows and requests it refuses (generation mode "all"), and must
+find no 500, no response that breaks the schema (status codes, content types, bodies, headers), no
+schema-violating request accepted (negative_data_rejection: a limit=0, an empty or out-of-range date, a
+wrong type), no missing required header or unsupported method answered 2xx, no request that works without
+its token. Every check of schemathesis runs but positive_data_acceptance: a request the schema allows may
+still break a rule (a unit code that does not exist, a return without its 上报说明), answered 400 as the
+pages do. Bounded: MAX_EXAMPLES per operation keeps the run well under two minutes on SQLite.
 """
 
+import collections
 import datetime
 import json
 
@@ -20,9 +26,15 @@ from schemathesis.checks import not_a_server_error
 from schemathesis.config import SchemathesisConfig
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
+    ensure_resource_availability,
+    ignored_auth,
+    missing_required_header,
+    negative_data_rejection,
     response_headers_conformance,
     response_schema_conformance,
     status_code_conformance,
+    unsupported_method,
+    use_after_free,
 )
 
 from orgtree import services as tree_services
@@ -35,6 +47,12 @@ CHECKS = [
     content_type_conformance,
     response_schema_conformance,
     response_headers_conformance,
+    negative_data_rejection,
+    missing_required_header,
+    unsupported_method,
+    ignored_auth,
+    use_after_free,
+    ensure_resource_availability,
 ]
 
 
@@ -44,7 +62,8 @@ CASES = []
 @pytest.fixture(scope="module", autouse=True)
 def report_case_count():
     yield
-    print(f"\nschemathesis: {len(CASES)} cases")
+    modes = collections.Counter(mode for _label, mode in CASES)
+    print(f"\nschemathesis: {len(CASES)} cases ({', '.join(f'{n} {m}' for m, n in sorted(modes.items()))})")
 
 
 @pytest.fixture
@@ -79,7 +98,7 @@ def _load_schema():
     generator = SchemaGenerator(urlconf=None)
     # The fuzzing phase (MAX_EXAMPLES per operation) and the schema's examples; the coverage phase
     # (thousands of boundary cases) would take the run past two minutes.
-    config = SchemathesisConfig.from_dict({"phases": {"coverage": {"enabled": False}}})
+    config = SchemathesisConfig.from_dict({"phases": {"coverage": {"enabled": False}}, "generation": {"mode": "all"}})
     data = json.loads(json.dumps(generator.get_schema(request=None, public=True)))
     loaded = schemathesis.openapi.from_dict(data, config=config)
     loaded.app = application
@@ -98,5 +117,5 @@ schema = _load_schema()
     database=None,
 )
 def test_api_conforms_to_its_schema(case, token_headers):
-    CASES.append(case.operation.label)
+    CASES.append((case.operation.label, str(case.meta.generation.mode) if case.meta else "explicit"))
     case.call_and_validate(headers=token_headers, checks=CHECKS)

@@ -3,6 +3,7 @@ through fedorg.dates.parse_count_date, so they refuse the same dates in the same
 
 import datetime
 import io
+import re
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -10,9 +11,9 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 from django.utils import timezone
 
-from fedorg.dates import CountDateField, count_date_message, parse_count_date
+from fedorg.dates import COUNT_DATE_PATTERN, CountDateField, count_date_message, parse_count_date
 
-BAD = ["0201-06-20", "2016-13-01", "31/08/2016", "2101-01-01", "1949-09-30", "2016-08-31x"]
+BAD = ["0201-06-20", "2016-13-01", "31/08/2016", "2101-01-01", "1949-09-30", "2016-08-31x", "20160831", "2016-W35-3"]
 GOOD = ["1949-10-01", "2016-08-31", "2100-12-31"]
 
 
@@ -32,6 +33,17 @@ def test_the_bounds_themselves_are_dates(raw):
     assert CountDateField(required=False).clean(raw) == datetime.date.fromisoformat(raw)
 
 
+@pytest.mark.parametrize("raw", [*BAD, *GOOD, "1949-12-31", "1950-01-01", "2099-12-31"])
+def test_the_schemas_pattern_says_what_the_parser_accepts(raw):
+    """The API schema's pattern for as_of / on (OpenAPI has no minimum for a date) agrees with the parser."""
+    try:
+        accepted = parse_count_date(raw) is not None
+    except ValidationError:
+        accepted = False
+    matches = re.fullmatch(COUNT_DATE_PATTERN, raw) is not None and raw[5:7] <= "12" and raw[8:10] <= "31"
+    assert matches == accepted
+
+
 def test_empty_is_the_default():
     assert parse_count_date("", datetime.date(2016, 8, 31)) == datetime.date(2016, 8, 31)
     assert parse_count_date(None) is None
@@ -46,6 +58,8 @@ def test_page_roster_and_api_refuse_the_same_dates_with_the_same_message(tree, s
     assert page.context["snapshot"]["as_of"] == timezone.localdate().isoformat()
     roster = client.get(reverse("members:roster", args=[tree.community_a.pk]), {"on": raw})
     assert roster.context["as_of_form"].errors["on"] == [message]
+    export = client.get(reverse("members:roster_export", args=[tree.community_a.pk]), {"as_of": raw})
+    assert export.status_code == 400 and export.context["form"].errors["as_of"] == [message]
     api = client.get("/api/v1/reports/4/", {"unit": tree.district_a.code, "as_of": raw})
     assert api.status_code == 400
     error = api.json()["error"]

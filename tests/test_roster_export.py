@@ -281,8 +281,13 @@ def test_the_export_options_page_and_a_bad_date(tree, staff_a, login):
     client = login(staff_a)
     page = client.get(reverse("members:roster_export_options", args=[tree.district_a.pk]))
     assert page.status_code == 200 and "在任日期" in page.content.decode()
+    # The date input carries the count date as YYYY-MM-DD, so submitting the form as it stands exports.
+    today = timezone.localdate().isoformat()
+    assert f'type="date" name="as_of" value="{today}"' in page.content.decode()
+    sent = client.get(reverse("members:roster_export", args=[tree.district_a.pk]), {"as_of": today})
+    assert sent.status_code in (200, 302)
     bad = client.get(reverse("members:roster_export", args=[tree.district_a.pk]), {"as_of": "昨天"})
-    assert bad.status_code == 400 and "errorbox" not in bad.content.decode() and "有效的日期" in bad.content.decode()
+    assert bad.status_code == 400 and "errorbox" not in bad.content.decode() and "不是有效日期" in bad.content.decode()
 
 
 def test_exporting_outside_the_subtree_is_404(tree, staff_b, street_staff, login):
