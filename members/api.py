@@ -6,7 +6,10 @@ upload page. 身份证号 and 手机号码 are masked by the pages' rule (orgtre
 fedorg.masking).
 """
 
+from typing import Any, TypeVar, cast
+
 from django.db import models
+from django.db.models import QuerySet
 from django.http import Http404
 from django.utils import timezone
 from drf_spectacular.utils import (
@@ -19,7 +22,9 @@ from drf_spectacular.utils import (
 )
 from rest_framework import generics, serializers, status
 from rest_framework.parsers import MultiPartParser
+from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.utils.serializer_helpers import ReturnDict, ReturnList
 from rest_framework.views import APIView
 
 from fedorg.masking import mask_id_number, mask_mobile
@@ -34,15 +39,18 @@ from fedorg.restapi import (
 )
 from orgtree.access import can_see_personal_data, get_unit_by_code_for_user, visible_units
 from orgtree.api import UnitCodeField
+from orgtree.models import Unit
 
 from . import codes, services
 from .access import get_person_for_user, get_post_for_user
-from .models import Person, Post
+from .models import Person, Post, PostQuerySet
 from .roster_xlsx.columns import MAX_FILE_BYTES
-from .roster_xlsx.engine import import_roster
+from .roster_xlsx.engine import ImportResult, import_roster
+
+_Rows = TypeVar("_Rows", bound=QuerySet[Any])
 
 
-def show_personal_data(user, unit=None):
+def show_personal_data(user: Any, unit: Unit | None = None) -> bool:
     """The pages' rule: full 身份证号 and 手机号码 only for editors of the unit's subtree."""
     unit = unit if unit is not None else user.unit
     if unit is None:
@@ -89,18 +97,20 @@ class PersonSerializer(serializers.ModelSerializer):
             "url",
         ]
 
-    def get_birth_month(self, person) -> str:
+    def get_birth_month(self, person: Person) -> str:
         return f"{person.birth_date.year}-{person.birth_date.month:02d}"
 
-    def get_id_number(self, person) -> str | None:
+    def get_id_number(self, person: Person) -> str | None:
         return person.id_number if self.context.get("show_personal_data") else mask_id_number(person.id_number)
 
-    def get_mobile(self, person) -> str:
+    def get_mobile(self, person: Person) -> str:
         return person.mobile if self.context.get("show_personal_data") else mask_mobile(person.mobile)
 
 
 class PostSerializer(serializers.ModelSerializer):
-    unit = serializers.SlugRelatedField(slug_field="code", read_only=True, help_text="组织代码")
+    unit: "serializers.SlugRelatedField[Unit]" = serializers.SlugRelatedField(
+        slug_field="code", read_only=True, help_text="组织代码"
+    )
     role_label = serializers.CharField(source="get_role_display", read_only=True)
     mode_label = serializers.CharField(source="get_mode_display", read_only=True)
     method_label = serializers.CharField(source="get_method_display", read_only=True)
@@ -144,8 +154,9 @@ class PersonDetailSerializer(PersonSerializer):
         fields = [*PersonSerializer.Meta.fields, "posts"]
 
     @extend_schema_field(PostSerializer(many=True))
-    def get_posts(self, person):
-        return PostSerializer(self.context["posts"], many=True).data
+    def get_posts(self, person: Person) -> ReturnList:
+        # many=True makes a ListSerializer, whose data is a ReturnList (the stubs see one PostSerializer).
+        return cast(ReturnList, PostSerializer(self.context["posts"], many=True).data)
 
 
 # --- input -----------------------------------------------------------------------------------
@@ -163,7 +174,8 @@ class PersonInputSerializer(serializers.Serializer):
     education = serializers.ChoiceField(choices=codes.EDUCATION, required=False)
     workplace_title = serializers.CharField(max_length=200, required=False, allow_blank=True)
     mobile = serializers.CharField(max_length=11, required=False, allow_blank=True)
-    source = serializers.ChoiceField(choices=codes.SOURCE, required=False)
+    # DRF's metaclass takes declared fields off the class, so this 来源类别 field does not replace Field.source.
+    source = serializers.ChoiceField(choices=codes.SOURCE, required=False)  # type: ignore[assignment]
     sector = serializers.CharField(max_length=50, required=False, allow_blank=True)
     is_frontline = serializers.BooleanField(required=False)
     is_women_worker = serializers.BooleanField(required=False)
@@ -202,13 +214,15 @@ class EndPostSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=200, help_text="离任原因，如 换届、调离、退休")
 
 
-def _valid(serializer_class, request, *, partial=False):
+def _valid(
+    serializer_class: type[serializers.Serializer], request: Request, *, partial: bool = False
+) -> dict[str, Any]:
     serializer = serializer_class(data=request.data, context={"request": request}, partial=partial)
     serializer.is_valid(raise_exception=True)
     return dict(serializer.validated_data)
 
 
-def _write_unit(user, unit):
+def _write_unit(user: Any, unit: Unit) -> Unit:
     """The unit named in a body, re-fetched for writing: 403 for a role that may not edit."""
     return get_unit_by_code_for_user(user, unit.code, write=True)
 
@@ -227,9 +241,9 @@ class _ScopedList(generics.ListAPIView):
     """A list of the caller's subtree narrowed by the query parameters people and posts share (?under=,
     ?role=, ?updated_since=); personal data in full as the pages show it for the unit named (?under=, ?unit=)."""
 
-    scope_unit = None
+    scope_unit: Unit | None = None
 
-    def scope_units(self):
+    def scope_units(self) -> QuerySet[Unit]:
         """The units whose posts are listed: the caller's subtree, or the part of it below ?under=."""
         request = self.request
         units = visible_units(request.user)
@@ -239,17 +253,17 @@ class _ScopedList(generics.ListAPIView):
             units = units.subtree_of(self.scope_unit)
         return units
 
-    def by_role(self, posts):
+    def by_role(self, posts: PostQuerySet) -> PostQuerySet:
         role = choice_param(self.request, "role", Post.Role)
         return posts.filter(role=role) if role else posts
 
-    def changed_since(self, rows):
+    def changed_since(self, rows: _Rows) -> _Rows:
         """People or posts changed since ?updated_since= (incremental sync)."""
         since = datetime_param(self.request, "updated_since")
         return rows.filter(updated_at__gte=since) if since else rows
 
-    def get_serializer_context(self):
-        context = super().get_serializer_context()
+    def get_serializer_context(self) -> dict[str, Any]:
+        context = dict(super().get_serializer_context())
         context["show_personal_data"] = show_personal_data(self.request.user, self.scope_unit)
         return context
 
@@ -290,7 +304,7 @@ class PersonList(_ScopedList):
 
     serializer_class = PersonSerializer
 
-    def get_queryset(self):
+    def get_queryset(self) -> QuerySet[Person]:
         posts = self.by_role(Post.objects.filter(unit__in=self.scope_units()))
         people = Person.objects.filter(pk__in=posts.values("person_id")).order_by("pk")
         q = text_param(self.request, "q")
@@ -298,7 +312,7 @@ class PersonList(_ScopedList):
             people = people.filter(name__contains=q)
         return self.changed_since(people)
 
-    def post(self, request):
+    def post(self, request: Request) -> Response:
         data = _valid(PersonCreateSerializer, request)
         post_data = data.pop("post")
         unit = _write_unit(request.user, post_data.pop("unit"))
@@ -306,7 +320,7 @@ class PersonList(_ScopedList):
         return Response(_person_detail(request, post.person), status=status.HTTP_201_CREATED)
 
 
-def _person_detail(request, person):
+def _person_detail(request: Request, person: Person) -> ReturnDict:
     posts = (
         Post.objects.filter(person=person, unit__in=visible_units(request.user))
         .select_related("unit", "certificate")
@@ -328,13 +342,14 @@ def _person_detail(request, person):
 class PersonDetail(APIView):
     """A person who holds or held a post in the caller's subtree, with those posts."""
 
-    def get(self, request, pk):
+    def get(self, request: Request, pk: int) -> Response:
         return Response(_person_detail(request, get_person_for_user(request.user, pk)))
 
-    def patch(self, request, pk):
+    def patch(self, request: Request, pk: int) -> Response:
         person = get_person_for_user(request.user, pk, write=True)
         data = _valid(PersonInputSerializer, request, partial=True)
-        person = services.update_person(person=person, data=data, actor=request.user, unit=request.user.unit)
+        user: Any = request.user  # authenticated (the API's default permission): our User
+        person = services.update_person(person=person, data=data, actor=user, unit=user.unit)
         return Response(_person_detail(request, person))
 
 
@@ -371,7 +386,7 @@ class PostList(_ScopedList):
 
     serializer_class = PostWithPersonSerializer
 
-    def get_queryset(self):
+    def get_queryset(self) -> QuerySet[Post]:
         request = self.request
         code = text_param(request, "unit")
         unit = get_unit_by_code_for_user(request.user, code) if code else None
@@ -391,7 +406,7 @@ class PostList(_ScopedList):
         ranked = self.changed_since(posts).by_rank()  # highest post first within each unit, as on the roster page
         return ranked.order_by("unit__tree_id", "unit__lft", *ranked.query.order_by)
 
-    def post(self, request):
+    def post(self, request: Request) -> Response:
         data = _valid(AppointSerializer, request)
         unit = _write_unit(request.user, data.pop("unit"))
         try:
@@ -403,7 +418,7 @@ class PostList(_ScopedList):
         return Response(_post_data(request, post), status=status.HTTP_201_CREATED)
 
 
-def _post_data(request, post):
+def _post_data(request: Request, post: Post) -> ReturnDict:
     context = {"show_personal_data": show_personal_data(request.user, post.unit), "request": request}
     return PostWithPersonSerializer(post, context=context).data
 
@@ -415,10 +430,10 @@ def _post_data(request, post):
     ),
 )
 class PostDetail(APIView):
-    def get(self, request, pk):
+    def get(self, request: Request, pk: int) -> Response:
         return Response(_post_data(request, get_post_for_user(request.user, pk)))
 
-    def patch(self, request, pk):
+    def patch(self, request: Request, pk: int) -> Response:
         post = get_post_for_user(request.user, pk, write=True)
         data = _valid(PostUpdateSerializer, request, partial=True)
         return Response(_post_data(request, services.update_post(post=post, data=data, actor=request.user)))
@@ -426,7 +441,7 @@ class PostDetail(APIView):
 
 @extend_schema(summary="离任", request=EndPostSerializer, responses=PostWithPersonSerializer, tags=["人员与任职"])
 class PostEnd(APIView):
-    def post(self, request, pk):
+    def post(self, request: Request, pk: int) -> Response:
         post = get_post_for_user(request.user, pk, write=True)
         data = _valid(EndPostSerializer, request)
         post = services.end_post(post=post, end_date=data["end_date"], reason=data["reason"], actor=request.user)
@@ -474,7 +489,7 @@ RosterResultSerializer = inline_serializer(
 )
 
 
-def _roster_rows(result):
+def _roster_rows(result: ImportResult) -> list[dict[str, Any]]:
     return [
         {
             "row": r.row,
@@ -540,7 +555,7 @@ class RosterImport(APIView):
     # (settings.REST_FRAMEWORK's DEFAULT_PARSER_CLASSES).
     parser_classes = [MultiPartParser]
 
-    def post(self, request, code):
+    def post(self, request: Request, code: str) -> Response:
         unit = get_unit_by_code_for_user(request.user, code, write=True)
         data = _valid(RosterUploadSerializer, request)
         upload = data["file"]

@@ -1,3 +1,6 @@
+import datetime
+from typing import Any
+
 from django.apps import AppConfig
 
 
@@ -5,7 +8,7 @@ class MembersConfig(AppConfig):
     name = "members"
     verbose_name = "人员与任职"
 
-    def ready(self):
+    def ready(self) -> None:
         from django.db.models.signals import post_delete, post_save
 
         from orgtree.models import Unit
@@ -21,27 +24,29 @@ class MembersConfig(AppConfig):
             transfer_posts_for_merge,
         )
 
-        def move_posts(sender, *, source, target, actor, on=None, **kwargs):
+        def move_posts(
+            sender: object, *, source: Unit, target: Unit, actor: Any, on: datetime.date | None = None, **kwargs: Any
+        ) -> int:
             return transfer_posts_for_merge(source=source, target=target, actor=actor, on=on)
 
         unit_merging.connect(move_posts, dispatch_uid="members.move_posts_on_merge")
 
-        def convert_posts(sender, *, unit, actor, on, **kwargs):
+        def convert_posts(sender: object, *, unit: Unit, actor: Any, on: datetime.date, **kwargs: Any) -> int:
             return convert_posts_for_federation(unit=unit, actor=actor, on=on)
 
         unit_converting.connect(convert_posts, dispatch_uid="members.convert_posts_on_conversion")
 
-        def preview_conversion(sender, *, unit, on, **kwargs):
+        def preview_conversion(sender: object, *, unit: Unit, on: datetime.date, **kwargs: Any) -> dict[str, Any]:
             return conversion_preview(unit=unit, on=on)
 
         unit_conversion_preview.connect(preview_conversion, dispatch_uid="members.preview_conversion")
 
-        def end_posts(sender, *, unit, actor, reason, confirmed, **kwargs):
+        def end_posts(sender: object, *, unit: Unit, actor: Any, reason: str, confirmed: bool, **kwargs: Any) -> int:
             return end_posts_for_archive(unit=unit, actor=actor, reason=reason, confirmed=confirmed)
 
         unit_archiving.connect(end_posts, dispatch_uid="members.end_posts_on_archive")
 
-        def changed(**_kwargs):
+        def changed(**_kwargs: Any) -> None:
             bump_on_commit()
 
         for model in (Person, Post, Unit):

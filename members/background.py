@@ -5,14 +5,19 @@ with its requester's rights as they are when it runs: a requester who lost the u
 gets nothing, and personal data is masked by the same rule as the direct download.
 """
 
+import datetime
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 
 from fedorg.dates import parse_count_date
 from jobs.access import requester_may_still
+from jobs.models import Job
 from jobs.registry import JobError, JobOutcome, register
+from orgtree.models import Unit
 
 from .models import RosterImport
 from .roster_xlsx.export import export_roster
@@ -23,35 +28,37 @@ BACKGROUND_EXPORT_POSTS = 5000
 BACKGROUND_IMPORT_ROWS = 5000
 
 
-def upload_dir():
+def upload_dir() -> Path:
     """Where uploads wait for confirmation: never under MEDIA_ROOT, which is served publicly."""
     path = Path(getattr(settings, "ROSTER_IMPORT_DIR", "") or Path(tempfile.gettempdir()) / "fedorg-roster-imports")
     path.mkdir(mode=0o700, parents=True, exist_ok=True)
     return path
 
 
-def roster_export_filename(unit, as_of, history):
+def roster_export_filename(unit: Unit, as_of: datetime.date, history: bool) -> str:
     suffix = "含历史" if history else "在任"
     return f"{unit.code}-{unit.name}-名册-{as_of:%Y%m%d}-{suffix}.xlsx"
 
 
-def roster_export_params(*, as_of, history, unmasked):
-    params = {"as_of": as_of.isoformat(), "history": bool(history)}
+def roster_export_params(*, as_of: datetime.date, history: bool, unmasked: bool) -> dict[str, Any]:
+    params: dict[str, Any] = {"as_of": as_of.isoformat(), "history": bool(history)}
     if unmasked:  # full ID numbers and mobiles leave in this file: the download is audited
         params["audit_action"] = "roster.export_unmasked"
     return params
 
 
-def roster_export_title(unit, as_of, history):
+def roster_export_title(unit: Unit, as_of: datetime.date, history: bool) -> str:
     return f"{unit.name}名册（{as_of:%Y-%m-%d}{'，含历史' if history else ''}）"
 
 
 @register("roster_export")
-def run_roster_export(job, progress, out):
+def run_roster_export(job: Job, progress: Callable[[int, int], None], out: Path) -> JobOutcome:
     unit, user = job.unit, job.requester
     if not requester_may_still(job):
         raise JobError("您已无权导出这个组织的名册。")
     as_of = parse_count_date(job.params["as_of"])
+    if as_of is None:  # roster_export_params always sets it; a job without one cannot name its file
+        raise JobError("导出任务缺少统计日期，请重新导出。")
     history = bool(job.params.get("history"))
     export_roster(unit=unit, actor=user, as_of=as_of, history=history, out=str(out), progress=progress)
     return JobOutcome(
@@ -60,7 +67,7 @@ def run_roster_export(job, progress, out):
 
 
 @register("roster_import")
-def run_roster_import(job, progress, out):
+def run_roster_import(job: Job, progress: Callable[[int, int], None], out: Path) -> JobOutcome:
     """Write a previewed upload: the engine validates it again (progress visible), then writes all or nothing.
 
     The upload's token is spent (a RosterImport row) in the write transaction, as on the page.
@@ -80,9 +87,9 @@ def run_roster_import(job, progress, out):
     if not requester_may_still(job, write=True):
         raise JobError("您已无权向这个组织导入名册。")
     data = path.read_bytes()
-    claim = {}
+    claim: dict[str, RosterImport] = {}
 
-    def spend_token():
+    def spend_token() -> None:
         claim["row"] = RosterImport.objects.create(token=token, unit=unit, actor=user, filename=filename[:255])
 
     result = import_roster(unit=unit, file=data, actor=user, filename=filename, progress=progress, on_write=spend_token)

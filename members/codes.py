@@ -8,7 +8,7 @@ from django.conf import settings
 CODES_DIR = Path(settings.BASE_DIR) / "fixtures" / "codes"
 
 
-def _load(name):
+def _load(name: str) -> list[tuple[str, str]]:
     data = json.loads((CODES_DIR / f"{name}.json").read_text(encoding="utf-8"))
     return [(item["code"], item["label"]) for item in data["items"]]
 
@@ -33,14 +33,14 @@ EDUCATION_BANDS = [
 ]
 
 
-def education_band(code):
+def education_band(code: str | None) -> str:
     for key, _label, prefixes in EDUCATION_BANDS:
         if code and code[0] in prefixes:
             return key
     return "junior_or_below"
 
 
-def political_band(code):
+def political_band(code: str | None) -> str:
     if code in PARTY_MEMBER_CODES:
         return "party"
     if code in DEMOCRATIC_PARTY_CODES:

@@ -1,6 +1,7 @@
 """Roster forms: field-level parsing only; the rules live in members.validators via the services."""
 
 import datetime
+from typing import TYPE_CHECKING, Any, cast
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -11,26 +12,33 @@ from . import validators
 from .models import Person, Post
 from .services import PERSON_FIELDS
 
+if TYPE_CHECKING:
+    from orgtree.models import Unit
+
+    from .rules import Rules
+
 
 class BirthMonthField(forms.CharField):
     """出生年月 typed as 1975.03, 1975-3, 1975年3月 or 197503; shown back as 1975.03."""
 
-    def prepare_value(self, value):
+    def prepare_value(self, value: Any) -> Any:
         if isinstance(value, datetime.date):
             return year_month(value)
         return value
 
-    def __init__(self, *args, max_length=20, **kwargs):
+    def __init__(self, *args: Any, max_length: int = 20, **kwargs: Any) -> None:
         # Checked in to_python, before parsing; CharField's own MaxLengthValidator would run on the date.
         super().__init__(*args, **kwargs)
         self.max_length = max_length
         self.widget.attrs.setdefault("maxlength", str(max_length))
 
-    def to_python(self, value):
+    def to_python(self, value: Any) -> datetime.date | None:  # type: ignore[override]  # a date, not CharField's str
         value = super().to_python(value)
         if not value:
             return None
-        if len(value) > self.max_length:  # before parsing: validators run only after to_python
+        if (
+            self.max_length is not None and len(value) > self.max_length
+        ):  # before parsing: validators run only after to_python
             raise forms.ValidationError(f"出生年月不能超过 {self.max_length} 个字，例如 1975.03。")
         return validators.parse_birth_month(value)
 
@@ -38,7 +46,7 @@ class BirthMonthField(forms.CharField):
 class DateInput(forms.DateInput):
     input_type = "date"
 
-    def __init__(self, attrs=None):
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
         super().__init__(attrs=attrs, format="%Y-%m-%d")
 
 
@@ -66,23 +74,25 @@ class PersonForm(forms.ModelForm):
     # default (大学本科毕业, 其他) that would be saved unread.
     MUST_CHOOSE = ("education", "source")
 
-    def __init__(self, *args, autofocus=True, **kwargs):
+    def __init__(self, *args: Any, autofocus: bool = True, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if autofocus:
             self.fields["name"].widget.attrs["autofocus"] = True
         if self.instance.pk is None:
             for name in self.MUST_CHOOSE:
                 if name in self.fields:
-                    field = self.fields[name]
-                    field.choices = [("", "请选择"), *[c for c in field.choices if c[0] != ""]]
+                    field = cast(forms.ChoiceField, self.fields[name])  # a choices field of the model
+                    # A model field's choices: flat (value, label) pairs, never groups or a callable.
+                    choices = cast("list[tuple[str, str]]", field.choices)
+                    field.choices = [("", "请选择"), *[c for c in choices if c[0] != ""]]
                     field.required = True
                     self.initial[name] = ""
 
-    def _post_clean(self):
+    def _post_clean(self) -> None:
         """Skip the model's full_clean: the services own validation (so the import and the API
         apply the same rules), and full_clean would report the unique ID without the helpful wording."""
 
-    def clean_id_number(self):
+    def clean_id_number(self) -> str:
         return self.cleaned_data.get("id_number") or ""
 
 
@@ -102,21 +112,22 @@ class PostForm(forms.ModelForm):
         ]
         widgets = {"start_date": DateInput(), "note": forms.TextInput()}
 
-    def __init__(self, *args, unit, with_end=False, **kwargs):
+    def __init__(self, *args: Any, unit: "Unit", with_end: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.unit = unit
         allowed = Post.CONGRESS_ROLES if unit.is_congress else Post.FEDERATION_ROLES
-        role = self.fields["role"]
+        role = cast(forms.ChoiceField, self.fields["role"])
         role.choices = [("", "请选择")] + [(r.value, r.label) for r in allowed]
-        self.fields["term"].queryset = unit.congresses.all()
-        self.fields["term"].empty_label = "（不指定）"
+        term = cast(forms.ModelChoiceField, self.fields["term"])
+        term.queryset = unit.congresses.all()
+        term.empty_label = "（不指定）"
         if not unit.is_village_level:
             del self.fields["two_committees"]
         if with_end:
             self.fields["end_date"] = forms.DateField(label="离任时间", required=False, widget=DateInput())
             self.fields["end_reason"] = forms.CharField(label="离任原因", max_length=200, required=False)
 
-    def _post_clean(self):
+    def _post_clean(self) -> None:
         """Skip the model's full_clean: checks against the unit and the person's other posts are the services' job."""
 
 
@@ -165,7 +176,7 @@ class RuleSetForm(forms.Form):
         "member_max": "执委（委员）上限",
     }
 
-    def __init__(self, *args, initial_rules=None, **kwargs):
+    def __init__(self, *args: Any, initial_rules: "Rules | None" = None, **kwargs: Any) -> None:
         from . import rules
         from .models import QuotaRule
 
@@ -184,10 +195,10 @@ class RuleSetForm(forms.Form):
 
     HEAD_FIELDS = ("name", "source", "effective_from")
 
-    def head_fields(self):
+    def head_fields(self) -> list[forms.BoundField]:
         return [self[name] for name in self.HEAD_FIELDS]
 
-    def quota_rows(self):
+    def quota_rows(self) -> list[tuple[str, forms.BoundField, list[forms.BoundField]]]:
         """[(block label, its 设定配额 box, its six figures)]: the page lays the quotas out as a grid, a row per block."""
         from .models import QuotaRule
 
@@ -196,10 +207,10 @@ class RuleSetForm(forms.Form):
             for block, label in QuotaRule.Block.choices
         ]
 
-    def quotas(self):
+    def quotas(self) -> dict[str, dict[str, Any] | None]:
         from .models import QuotaRule
 
-        result = {}
+        result: dict[str, dict[str, Any] | None] = {}
         for block in QuotaRule.Block.values:
             if not self.cleaned_data.get(f"{block}_on"):
                 result[block] = None

@@ -19,35 +19,40 @@ rebuilt from scratch (tests, a re-seed) never meets a cache entry from an earlie
 """
 
 import secrets
+from typing import Any, TypeVar
 
 from django.apps import apps
 from django.db import IntegrityError, connection, models, transaction
 from django.db.models import F
 
+_M = TypeVar("_M", bound=models.Model)
 
-def _version_model():
+
+def _version_model() -> Any:
     # Looked up, not imported: members.models imports this module for VersionedQuerySet.
+    # (So typed Any: the model class members.DataVersion.)
     return apps.get_model("members", "DataVersion")
 
 
-def _bump():
+def _bump() -> None:
     DataVersion = _version_model()  # noqa: N806 - a model class
     if not DataVersion.objects.filter(pk=1).update(value=F("value") + 1):
         current()
 
 
-def pending_bump():
+def pending_bump() -> bool:
     """True inside a transaction that has changed data not yet committed (its bump is still queued)."""
-    return any(func is _bump for _sids, func, _robust in connection.run_on_commit)
+    # django-stubs types run_on_commit as (sids, func) pairs; Django 5 stores (sids, func, robust).
+    return any(func is _bump for _sids, func, _robust in connection.run_on_commit)  # type: ignore[misc]
 
 
-def bump_on_commit():
+def bump_on_commit() -> None:
     """Change the version once the current transaction commits (at once in autocommit mode)."""
     if not pending_bump():
         transaction.on_commit(_bump)
 
 
-def current():
+def current() -> int:
     """The version now, creating the row (at a random value) the first time."""
     DataVersion = _version_model()  # noqa: N806 - a model class
     value = DataVersion.objects.filter(pk=1).values_list("value", flat=True).first()
@@ -60,21 +65,21 @@ def current():
         return DataVersion.objects.filter(pk=1).values_list("value", flat=True).get()
 
 
-class VersionedQuerySet(models.QuerySet):
+class VersionedQuerySet(models.QuerySet[_M]):
     """Bulk writes bypass save() and its signals; these bump the version themselves."""
 
-    def bulk_create(self, *args, **kwargs):
+    def bulk_create(self, *args: Any, **kwargs: Any) -> list[_M]:
         bump_on_commit()
         return super().bulk_create(*args, **kwargs)
 
-    def bulk_update(self, *args, **kwargs):
+    def bulk_update(self, *args: Any, **kwargs: Any) -> int:
         bump_on_commit()
         return super().bulk_update(*args, **kwargs)
 
-    def update(self, *args, **kwargs):
+    def update(self, *args: Any, **kwargs: Any) -> int:
         bump_on_commit()
         return super().update(*args, **kwargs)
 
-    def delete(self, *args, **kwargs):
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         bump_on_commit()
         return super().delete(*args, **kwargs)

@@ -1,5 +1,8 @@
 """People and the posts (任职) they hold in federation units."""
 
+import datetime
+from typing import TYPE_CHECKING, Any
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -11,13 +14,16 @@ from . import codes
 from .birth import birth_date_rule, full_birth_date
 from .freshness import VersionedQuerySet
 
+if TYPE_CHECKING:
+    from orgtree.models import Unit
+
 
 class DataVersion(models.Model):
     """One row: changes after every committed write to people, posts or units (members.freshness)."""
 
     value = models.BigIntegerField()
 
-    def __str__(self):
+    def __str__(self) -> str:
         return str(self.value)
 
 
@@ -63,10 +69,10 @@ class Person(models.Model):
             models.Index(fields=["mobile"], name="person_mobile"),
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.name
 
-    def save(self, *args, **kwargs):
+    def save(self, *args: Any, **kwargs: Any) -> None:
         # Every save path (services, admin, import) keeps the search key in step with the name;
         # bulk loaders that skip save() call pinyin_initials() themselves.
         self.name_initials = pinyin_initials(self.name)
@@ -79,40 +85,41 @@ class Person(models.Model):
             kwargs["update_fields"] = {*update_fields, "birthday"}
         super().save(*args, **kwargs)
 
-    def get_absolute_url(self):
+    def get_absolute_url(self) -> str:
         return reverse("members:person", args=[self.pk])
 
-    def fill_birthday(self):
+    def fill_birthday(self) -> "Person":
         """Set `birthday` from the ID number and 出生年月; bulk writers that skip save() call this."""
         self.birthday = full_birth_date(self.id_number, self.birth_date)
         return self
 
     @property
-    def birthday_rule(self):
+    def birthday_rule(self) -> str:
         return birth_date_rule(self.id_number, self.birth_date)
 
-    def age_on(self, day):
+    def age_on(self, day: datetime.date) -> int:
         """Whole years (周岁) on `day`, from the full birth date."""
-        born = self.birthday or full_birth_date(self.id_number, self.birth_date)
+        # 出生年月 is required, so full_birth_date always has a date to give.
+        born = self.birthday or full_birth_date(self.id_number, self.birth_date) or self.birth_date
         return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
 
 
-def held_on_sql(alias, param):
+def held_on_sql(alias: str, param: str) -> str:
     """THE as-of rule in SQL (FORMS.md): a post is held on a date when it started on or before it and
     had not ended by it. `param` names a bound parameter, %(param)s. PostQuerySet.current is the same
     rule for the ORM; no other code spells it out (reports.facts and members.rules use this)."""
     return f"({alias}.start_date <= %({param})s AND ({alias}.end_date IS NULL OR {alias}.end_date > %({param})s))"
 
 
-class PostQuerySet(VersionedQuerySet):
-    def current(self, *, on):
+class PostQuerySet(VersionedQuerySet["Post"]):
+    def current(self, *, on: datetime.date) -> "PostQuerySet":
         """Posts held on `on`: started on or before it and not ended by it (FORMS.md as-of rule; held_on_sql)."""
         return self.filter(start_date__lte=on).filter(Q(end_date__isnull=True) | Q(end_date__gt=on))
 
-    def leadership(self):
+    def leadership(self) -> "PostQuerySet":
         return self.exclude(role=Post.Role.DELEGATE)
 
-    def by_rank(self):
+    def by_rank(self) -> "PostQuerySet":
         """Highest post first (主席 before 副主席 ...), then by start date: the roster's order."""
         rank = models.Case(
             *[models.When(role=role, then=models.Value(n)) for role, n in Post.RANK.items()],
@@ -199,11 +206,11 @@ class Post(models.Model):
             ),
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.person} {self.get_role_display()}"
 
     # Highest post first (FORMS.md "Counting a person once").
-    RANK = {
+    RANK: dict[str, int] = {
         Role.CHAIR: 1,
         Role.DIRECTOR: 1,
         Role.VICE_CHAIR: 2,
@@ -217,15 +224,15 @@ class Post(models.Model):
     CONGRESS_ROLES = [Role.DIRECTOR, Role.DEPUTY_DIRECTOR, Role.MEMBER]
 
     @property
-    def rank(self):
+    def rank(self) -> int:
         return self.RANK[self.role]
 
     @property
-    def is_leadership(self):
+    def is_leadership(self) -> bool:
         return self.role != self.Role.DELEGATE
 
     @property
-    def registered_certificate(self):
+    def registered_certificate(self) -> Any:  # selection.Certificate (a layer above members) or None
         """The post's entry in the certificate register (selection.Certificate), or None."""
         try:
             return self.certificate
@@ -233,17 +240,17 @@ class Post(models.Model):
             return None
 
     @property
-    def certificate_no(self):
+    def certificate_no(self) -> str:
         """证书编号: the register's number and nothing else (select_related("certificate") in lists)."""
         certificate = self.registered_certificate
         return certificate.number if certificate else ""
 
     @property
-    def certificate_date(self):
+    def certificate_date(self) -> datetime.date | None:
         certificate = self.registered_certificate
         return certificate.issued_on if certificate else None
 
-    def is_current_on(self, day):
+    def is_current_on(self, day: datetime.date) -> bool:
         return self.start_date <= day and (self.end_date is None or self.end_date > day)
 
 
@@ -270,12 +277,12 @@ class RosterImport(models.Model):
         verbose_name = "名册导入"
         verbose_name_plural = "名册导入"
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.filename} ({self.created_at:%Y-%m-%d %H:%M})"
 
 
-class RuleSetQuerySet(models.QuerySet):
-    def applicable_to(self, unit):
+class RuleSetQuerySet(models.QuerySet["RuleSet"]):
+    def applicable_to(self, unit: "Unit | None") -> "RuleSetQuerySet":
         """Rule sets for everyone (no unit) or defined by `unit` or a unit above it."""
         if unit is None:
             return self.filter(unit__isnull=True)
@@ -323,7 +330,7 @@ class RuleSet(models.Model):
         verbose_name_plural = "配额规则集"
         ordering = ["-effective_from", "-id"]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.name
 
 
@@ -354,5 +361,5 @@ class QuotaRule(models.Model):
             models.CheckConstraint(condition=Q(member_min__lte=models.F("member_max")), name="quotarule_member_range"),
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.rule_set}：{self.get_block_display()} {self.total_min}–{self.total_max}"

@@ -20,7 +20,10 @@ from her street's committee): the campaign measures exactly these, so a return m
 with a written 上报说明; ``notice`` is worth a look but is no fault (more than two vice-heads).
 """
 
+import datetime
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, connection
 from django.db.models import Exists, Q, Subquery
@@ -73,11 +76,11 @@ class Quota:
     vice_min: int = 2  # at least this many 副主席/副主任
 
     @property
-    def total_range(self):
+    def total_range(self) -> str:
         return f"{self.total_min}–{self.total_max}"
 
     @property
-    def member_range(self):
+    def member_range(self) -> str:
         return f"{self.member_min}–{self.member_max}"
 
 
@@ -99,28 +102,28 @@ class Rules:
     id: int | None
     name: str
     source: str
-    quotas: tuple
+    quotas: tuple[Quota | None, ...]
 
-    def by_block(self, block):
+    def by_block(self, block: str) -> Quota | None:
         return dict(zip(BLOCK_ORDER, self.quotas, strict=True)).get(block)
 
     @property
-    def numbered(self):
+    def numbered(self) -> list[tuple[int, Quota | None]]:
         """[(block number 1–3, Quota or None)] as 附表4/5 number the blocks."""
         return list(enumerate(self.quotas, start=1))
 
     @property
-    def label(self):
+    def label(self) -> str:
         return f"按《{self.name}》判定"
 
 
 DEFAULT_RULES = Rules(None, RULES_2016_NAME, RULES_2016_SOURCE, tuple(QUOTAS))
 
 
-def rules_from(rule_set, quota_rows):
+def rules_from(rule_set: RuleSet, quota_rows: Iterable[QuotaRule]) -> Rules:
     """Rules from a RuleSet row and its QuotaRule rows (labels and role names come from the blocks)."""
     rows = {row.block: row for row in quota_rows}
-    quotas = []
+    quotas: list[Quota | None] = []
     for base in QUOTAS:
         row = rows.get(base.block)
         quotas.append(
@@ -139,12 +142,12 @@ def rules_from(rule_set, quota_rows):
     return Rules(rule_set.pk, rule_set.name, rule_set.source, tuple(quotas))
 
 
-def rules_of(rule_set):
+def rules_of(rule_set: RuleSet) -> Rules:
     """The Rules of one RuleSet (a campaign's): one query for its quotas."""
     return rules_from(rule_set, QuotaRule.objects.filter(rule_set=rule_set))
 
 
-def rules_in_effect(*, on, unit=None):
+def rules_in_effect(*, on: datetime.date, unit: Unit | None = None) -> Rules:
     """The Rules in effect on `on` for `unit` (docs/forms.md "Rule sets"), in one query.
 
     The applicable rule set (for everyone, or defined by the unit or one above it) with the latest
@@ -164,7 +167,7 @@ def rules_in_effect(*, on, unit=None):
     return rules_from(rows[0].rule_set, rows)
 
 
-def reaches_quota(quota, *, total, head, vice):
+def reaches_quota(quota: Quota | None, *, total: int, head: int, vice: int) -> bool:
     """达标 (FORMS.md): the total inside the block's range, exactly `heads` heads (1), at least
     `vice_min` vice-heads (2), as the rule set's quota says.
 
@@ -179,7 +182,7 @@ def reaches_quota(quota, *, total, head, vice):
     )
 
 
-def reaches_quota_sql(block, *, total, head, vice, rules=DEFAULT_RULES):
+def reaches_quota_sql(block: str, *, total: str, head: str, vice: str, rules: Rules = DEFAULT_RULES) -> str:
     """reaches_quota in SQL, for reports' block numbers (1, 2, 3 = the rule set's quotas in order);
     `block`, `total`, `head` and `vice` are SQL expressions. Generated from the same Quota objects,
     so the two cannot drift; a block the rule set has no quota for never 达标."""
@@ -187,7 +190,7 @@ def reaches_quota_sql(block, *, total, head, vice, rules=DEFAULT_RULES):
     if not numbered:
         return "(1 = 0)"
 
-    def case(attr):
+    def case(attr: str) -> str:
         whens = " ".join(f"WHEN {number} THEN {int(getattr(q, attr))}" for number, q in numbered)
         return f"(CASE {block} {whens} END)"
 
@@ -197,7 +200,7 @@ def reaches_quota_sql(block, *, total, head, vice, rules=DEFAULT_RULES):
     )
 
 
-def quota_for(unit, rules=DEFAULT_RULES):
+def quota_for(unit: "Unit | DatedUnit", rules: Rules = DEFAULT_RULES) -> Quota | None:
     """The quota of a unit under `rules`, or None for units without one (province, city, district,
     new-field 妇联, or a block the rule set leaves out).
 
@@ -207,7 +210,7 @@ def quota_for(unit, rules=DEFAULT_RULES):
     return _quota_of(unit.kind, unit.org_form, rules)
 
 
-def _quota_of(kind, org_form, rules=DEFAULT_RULES):
+def _quota_of(kind: str, org_form: str, rules: Rules = DEFAULT_RULES) -> Quota | None:
     if kind in TIER3_KINDS:
         return rules.by_block("street")
     if kind in TIER4_KINDS:
@@ -231,11 +234,11 @@ class Finding:
     roster_url: str = ""  # the unit's roster page
 
     @property
-    def severity_label(self):
+    def severity_label(self) -> str:
         return SEVERITY_LABELS[self.severity]
 
     @property
-    def is_fixed_in_parent(self):
+    def is_fixed_in_parent(self) -> bool:
         """The fix is an appointment in the parent unit (the cross-level rule), not in this unit's roster."""
         return self.rule == CROSS_LEVEL_RULE
 
@@ -249,7 +252,7 @@ class Tally:
     member: int = 0
 
     @property
-    def total(self):
+    def total(self) -> int:
         return self.head + self.vice + self.member
 
 
@@ -258,47 +261,49 @@ class Assessment:
     unit: Unit
     quota: Quota | None
     tally: Tally
-    findings: list = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
     rules: Rules = DEFAULT_RULES  # the rule set 达标 was judged by
 
     @property
-    def is_compliant(self):
+    def is_compliant(self) -> bool:
         """达标 (reaches_quota); the cross-level rule and notices do not count."""
         return reaches_quota(self.quota, total=self.tally.total, head=self.tally.head, vice=self.tally.vice)
 
     @property
-    def reasons(self):
+    def reasons(self) -> list[str]:
         return [f.message for f in self.findings if f.fails_quota]
 
     @property
-    def short_reasons(self):
+    def short_reasons(self) -> list[str]:
         return [f.detail for f in self.findings if f.fails_quota]
 
 
 _PLACEHOLDER = 987654321
 
 
-def url_maker(name):
+def url_maker(name: str) -> Callable[[int], str]:
     """pk -> URL of `name`, with reverse() run once: a page of thousands of findings paid for one each."""
     pattern = reverse(name, args=[_PLACEHOLDER])
     return lambda pk: pattern.replace(str(_PLACEHOLDER), str(int(pk)))
 
 
-def _roster_url(unit_id):
+def _roster_url(unit_id: int) -> str:
     return reverse("members:roster", args=[unit_id])
 
 
-def _rank_case():
+def _rank_case() -> str:
     """A post's GROUP_RANK in SQL (CASE p.role ...)."""
     return " ".join(f"WHEN '{role}' THEN {GROUP_RANK[group]}" for role, group in ROLE_GROUP.items())
 
 
-def _in(values):
+def _in(values: Iterable[str]) -> str:
     """A SQL IN-list of our own constant codes (never user input)."""
     return "(" + ", ".join(f"'{v}'" for v in values) + ")"
 
 
-def tally_subtree(unit, *, on, bounds=None, only_unit=False):
+def tally_subtree(
+    unit: Unit, *, on: datetime.date, bounds: tuple[int, int, int] | None = None, only_unit: bool = False
+) -> dict[int, Tally]:
     """{unit_id: Tally} for the active units of the unit's subtree (or just the unit), in one query.
 
     `bounds` is the unit's (tree_id, lft, rght) as just read from the database.
@@ -325,7 +330,7 @@ def tally_subtree(unit, *, on, bounds=None, only_unit=False):
     )
     params.update(delegate=Post.Role.DELEGATE.value, on=on)
     names = {rank: group for group, rank in GROUP_RANK.items()}
-    tallies = {}
+    tallies: dict[int, Tally] = {}
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         for unit_id, rank, count in cursor.fetchall():
@@ -345,7 +350,7 @@ QUOTA_RULES = {
 }
 
 
-def _finding(severity, unit, rule, detail, fix_url, roster_url=""):
+def _finding(severity: str, unit: Unit, rule: str, detail: str, fix_url: str, roster_url: str = "") -> Finding:
     return Finding(
         severity,
         unit,
@@ -358,7 +363,7 @@ def _finding(severity, unit, rule, detail, fix_url, roster_url=""):
     )
 
 
-def _quota_findings(unit, quota, tally, url=None):
+def _quota_findings(unit: Unit, quota: Quota, tally: Tally, url: str | None = None) -> list[Finding]:
     """The quota rules of one unit; an empty roster gets one finding, not four."""
     url = url or _roster_url(unit.pk)
     if tally.total == 0:
@@ -372,7 +377,7 @@ def _quota_findings(unit, quota, tally, url=None):
                 url,
             )
         ]
-    findings = []
+    findings: list[Finding] = []
     if tally.total < quota.total_min:
         findings.append(
             _finding(
@@ -447,7 +452,7 @@ def _quota_findings(unit, quota, tally, url=None):
     return findings
 
 
-def _missing_parent_seats_sql(parent_name_join):
+def _missing_parent_seats_sql(parent_name_join: str) -> str:
     """Heads of the village/community units of `sub` who hold no 执委-or-higher post in the parent on %(on)s.
 
     SELECT unit_id, person_id, person name, role, parent_id, parent name, sort, each head once; `sub`
@@ -466,7 +471,7 @@ AND NOT EXISTS (
 )"""  # noqa: S608 - our own table names and codes; values are bound
 
 
-def _unit_missing_parent_seats(unit, *, on):
+def _unit_missing_parent_seats(unit: Unit, *, on: datetime.date) -> list[tuple[Any, ...]]:
     """_missing_parent_seats_sql for one unit as it is now (the roster badge), ordered by name: one query."""
     unit_table = Unit._meta.db_table
     sql = (
@@ -479,7 +484,13 @@ def _unit_missing_parent_seats(unit, *, on):
         return cursor.fetchall()
 
 
-def _cross_level_findings(units, missing, *, appoint_url=None, roster_url=_roster_url):
+def _cross_level_findings(
+    units: Mapping[int, Unit],
+    missing: Iterable[Sequence[Any]],
+    *,
+    appoint_url: Callable[[int], str] | None = None,
+    roster_url: Callable[[int], str] = _roster_url,
+) -> list[Finding]:
     """The findings of the heads `missing` lists (rows of _missing_parent_seats_sql), each on its unit in `units`.
 
     The review reads them in the same statement as its units (the subtree as it stood on the date,
@@ -488,7 +499,7 @@ def _cross_level_findings(units, missing, *, appoint_url=None, roster_url=_roste
     Severity is warning, not error: docs/forms.md defines 达标 by the quotas alone, so this rule must not
     change the 达标 count or block a district's return; the fix is made on the parent's roster.
     """
-    findings = []
+    findings: list[Finding] = []
     for pk, person_id, person_name, role, parent_id, parent_name, *_sort in missing:
         unit = units[pk]
         role_label = Post.Role(role).label
@@ -507,7 +518,7 @@ def _cross_level_findings(units, missing, *, appoint_url=None, roster_url=_roste
     return findings
 
 
-def _sorted(findings, order):
+def _sorted(findings: Iterable[Finding], order: Mapping[int, int]) -> list[Finding]:
     return sorted(findings, key=lambda f: (order.get(f.unit.pk, 0), SEVERITY_ORDER[f.severity]))
 
 
@@ -520,20 +531,20 @@ class BlockSummary:
     compliant: int = 0
 
     @property
-    def failing(self):
+    def failing(self) -> int:
         return self.units - self.compliant
 
 
 @dataclass
 class SubtreeReview:
-    findings: list
-    blocks: list
+    findings: list[Finding]
+    blocks: list[BlockSummary]
     rules: Rules = DEFAULT_RULES  # the rule set 达标 was judged by
     # The subtree's units as they stood on the date, in tree order: (pk, name, kind, org_form,
     # parent_id, the name of the reviewed unit's parent, level, code, head, vice, member, sort key).
-    rows: list = field(default_factory=list, repr=False)
+    rows: list[list[Any]] = field(default_factory=list, repr=False)
 
-    def paths(self):
+    def paths(self) -> dict[int, tuple[str, str]]:
         """{pk: (path, code)} of the reviewed units, as they stood on the date, the path naming each
         unit with its parents from the reviewed unit down ("道里区 / 兆麟街道 / 康乐社区")."""
         paths: dict[int, tuple[str, str]] = {}
@@ -547,7 +558,7 @@ class SubtreeReview:
 UNIT_ROW, MISSING_SEAT_ROW = 0, 1
 
 
-def dated_subtree_sql(posts_on="on"):
+def dated_subtree_sql(posts_on: str = "on") -> str:
     """The subtree of %(unit_id)s as it stood on %(on)s, with its tallies and its heads missing from the parent.
 
     `posts_on` names the day the tallies count posts on (the tree's day by default): the pilot report's
@@ -597,21 +608,21 @@ class DatedUnit:
     tally: Tally
 
     @property
-    def kind_label(self):
+    def kind_label(self) -> str:
         return Unit.Kind(self.kind).label
 
     @property
-    def org_form_label(self):
+    def org_form_label(self) -> str:
         return Unit.OrgForm(self.org_form).label
 
 
-def dated_units(unit, *, on, posts_on=None):
+def dated_units(unit: Unit, *, on: datetime.date, posts_on: datetime.date | None = None) -> dict[int, DatedUnit]:
     """{unit_id: DatedUnit} of the subtree as it stood on `on`, in tree order, tallied on `posts_on`
     (default `on`). One statement (dated_subtree_sql)."""
     params = {"unit_id": unit.pk, "on": on.isoformat(), "delegate": Post.Role.DELEGATE.value}
     if posts_on is not None:
         params["posts_on"] = posts_on.isoformat()
-    units = {}
+    units: dict[int, DatedUnit] = {}
     with connection.cursor() as cursor:
         cursor.execute(dated_subtree_sql("on" if posts_on is None else "posts_on"), params)
         for tag, pk, name, kind, org_form, _parent, _pname, _level, code, head, vice, member, _sort in cursor:
@@ -620,7 +631,7 @@ def dated_units(unit, *, on, posts_on=None):
     return units
 
 
-def review_subtree(unit, *, on, rules=None):
+def review_subtree(unit: Unit, *, on: datetime.date, rules: Rules | None = None) -> SubtreeReview:
     """Findings for the unit and its descendants as they stood on `on`, in tree order, plus 达标 counts per block.
 
     The units are those of the tree on `on` (orgtree.UnitVersion, the 附表's walk), each judged by
@@ -635,7 +646,8 @@ def review_subtree(unit, *, on, rules=None):
         rules = rules_in_effect(on=on, unit=Unit(pk=unit.pk, tree_id=tree_id, lft=lft, rght=rght))
     # Plain rows, in tree order: Unit instances are made only for the units that have a finding.
     params = {"unit_id": unit.pk, "on": on.isoformat(), "delegate": Post.Role.DELEGATE.value}
-    rows, missing = [], []
+    rows: list[list[Any]] = []
+    missing: list[list[Any]] = []
     with connection.cursor() as cursor:
         cursor.execute(dated_subtree_sql(), params)
         for tag, *row in cursor.fetchall():
@@ -643,7 +655,7 @@ def review_subtree(unit, *, on, rules=None):
     units = _LazyUnits(rows)
     roster_url = url_maker("members:roster")
     blocks = {quota.block: BlockSummary(quota) for quota in rules.quotas if quota is not None}
-    findings = []
+    findings: list[Finding] = []
     for pk, _name, kind, org_form, _parent, _pname, _level, _code, head, vice, member, _sort in rows:
         quota = _quota_of(kind, org_form, rules)
         if quota is None:
@@ -669,7 +681,7 @@ def review_subtree(unit, *, on, rules=None):
     )
 
 
-class _LazyUnits(dict):
+class _LazyUnits(dict[int, Unit]):
     """{pk: Unit} over rows from review_subtree, making each Unit (with its parent's name) when first asked for.
 
     The units are as they stood on the review's date: name, code, kind, 妇联/妇代会, parent and depth
@@ -677,11 +689,11 @@ class _LazyUnits(dict):
     parent, above the subtree) by the name the row carries.
     """
 
-    def __init__(self, rows):
+    def __init__(self, rows: Iterable[Sequence[Any]]) -> None:
         super().__init__()
         self._rows = {row[0]: row for row in rows}
 
-    def __missing__(self, pk):
+    def __missing__(self, pk: int) -> Unit:
         _pk, name, kind, org_form, parent_id, parent_name, level, code, *_tally = self._rows[pk]
         if parent_id in self._rows:
             parent_name = self._rows[parent_id][1]
@@ -700,7 +712,7 @@ class _LazyUnits(dict):
         return unit
 
 
-def _unit_from_row(*, parent=None, **values):
+def _unit_from_row(*, parent: Unit | None = None, **values: Any) -> Unit:
     """A Unit as Unit.from_db would give it with only these fields loaded, without running __init__.
 
     Django's and django-mptt's __init__ cost about 0.1 ms a unit, which a city's compliance page
@@ -718,12 +730,12 @@ def _unit_from_row(*, parent=None, **values):
     return unit
 
 
-def evaluate_subtree(unit, *, on, rules=None):
+def evaluate_subtree(unit: Unit, *, on: datetime.date, rules: Rules | None = None) -> list[Finding]:
     """Every finding for the unit and its descendants as they stood on date `on` (three queries)."""
     return review_subtree(unit, on=on, rules=rules).findings
 
 
-def assess_unit(unit, *, on, rules=None):
+def assess_unit(unit: Unit, *, on: datetime.date, rules: Rules | None = None) -> Assessment:
     """Counts, quota and findings of one unit, in four queries (the roster page's badge).
 
     The unit is judged by its kind and 妇联/妇代会 on `on` (its version then), as the compliance page and
@@ -735,7 +747,7 @@ def assess_unit(unit, *, on, rules=None):
     kind, org_form = then or (unit.kind, unit.org_form)
     quota = _quota_of(kind, org_form, rules)
     tally = tally_subtree(unit, on=on, only_unit=True).get(unit.pk, Tally())
-    findings = []
+    findings: list[Finding] = []
     if quota is not None and not unit.is_archived:
         findings += _quota_findings(unit, quota, tally)
         if kind in TIER4_KINDS:
@@ -743,6 +755,6 @@ def assess_unit(unit, *, on, rules=None):
     return Assessment(unit=unit, quota=quota, tally=tally, findings=_sorted(findings, {}), rules=rules)
 
 
-def evaluate_unit(unit, *, on, rules=None):
+def evaluate_unit(unit: Unit, *, on: datetime.date, rules: Rules | None = None) -> list[Finding]:
     """The findings of one unit on date `on`."""
     return assess_unit(unit, on=on, rules=rules).findings

@@ -8,10 +8,12 @@ roster import, which attaches a post without touching her personal data (members
 """
 
 import re
+from typing import Any
 
-from django.db.models import Exists, F, OuterRef, Prefetch, Q
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
 
 from orgtree.access import visible_units
+from orgtree.models import Unit
 
 from .models import Person, Post
 
@@ -24,7 +26,7 @@ WHOLE_ID_RE = re.compile(r"^(\d{17}[\dXx]|\d{15})$")
 MOBILE_RE = re.compile(r"^\d{11}$")
 
 
-def text_match(q, *, unmasked=False):
+def text_match(q: str, *, unmasked: bool = False) -> Q:
     """The Q a search text means, for any model with name, name_initials, id_number and mobile.
 
     Letters are pinyin initials (zxm), anything else but digits part of the name. Digits match an
@@ -45,11 +47,11 @@ def text_match(q, *, unmasked=False):
     return Q(name__contains=q)
 
 
-def _scope_to_subtree(people, units):
+def _scope_to_subtree(people: QuerySet[Person], units: QuerySet[Unit]) -> QuerySet[Person]:
     return people.filter(Exists(Post.objects.filter(person_id=OuterRef("pk"), unit__in=units)))
 
 
-def search_people(user, query, *, limit=RESULT_LIMIT):
+def search_people(user: Any, query: str | None, *, limit: int = RESULT_LIMIT) -> tuple[list[Person], bool]:
     """People matching `query`, each with `visible_posts` (her posts in the user's subtree).
 
     Two queries: the people, and their posts. Returns (people, exists_elsewhere): the second is

@@ -6,8 +6,8 @@ can show each message next to the input at fault.
 """
 
 import datetime
-from collections.abc import Iterable, Mapping
-from typing import Any
+from collections.abc import Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import IntegrityError, transaction
@@ -18,6 +18,9 @@ from orgtree.models import AuditEvent, Unit
 
 from . import validators
 from .models import Person, Post
+
+if TYPE_CHECKING:
+    from .models import RuleSet
 
 PERSON_FIELDS = [
     "name",
@@ -191,7 +194,7 @@ def check_post(
     return errors
 
 
-def _collect(errors, field, func, *args, **kwargs):
+def _collect(errors: dict[str, list[str]], field: str, func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
     """Run one validator, filing its message under `field`; returns the cleaned value or None."""
     try:
         return func(*args, **kwargs)
@@ -200,21 +203,21 @@ def _collect(errors, field, func, *args, **kwargs):
         return None
 
 
-def _raise(errors):
+def _raise(errors: dict[str, Any]) -> None:
     if errors:
         raise ValidationError(errors)
 
 
-def _merge(errors, error):
+def _merge(errors: dict[str, list[str]], error: ValidationError) -> None:
     """Add a ValidationError's messages to `errors`, keyed by field (NON_FIELD_ERRORS when it has none)."""
     items = error.message_dict.items() if hasattr(error, "error_dict") else [(NON_FIELD_ERRORS, error.messages)]
     for name, messages in items:
         errors.setdefault(name, []).extend(messages)
 
 
-def _clean_person(person):
+def _clean_person(person: Person) -> None:
     """Normalise and check a Person in memory (ID checksum and birth month, mobile, unique ID)."""
-    errors: dict[str, list] = {}
+    errors: dict[str, list[str]] = {}
     name = _collect(errors, "name", validators.clean_person_name, person.name)
     person.name = name if name is not None else person.name
     if person.birth_date is None:
@@ -241,9 +244,9 @@ def _clean_person(person):
     _raise(errors)
 
 
-def _clean_post(post, *, person):
+def _clean_post(post: Post, *, person: Person) -> None:
     """Check a Post in memory against the unit, the person's age and her other posts."""
-    errors = {}
+    errors: dict[str, list[str]] = {}
     unit = post.unit
     if post.pk is None and unit.is_archived:
         raise ValidationError(f"{unit.name}已撤销，不能再任命成员。")
@@ -251,7 +254,7 @@ def _clean_post(post, *, person):
         errors["role"] = ["请选择妇联职务。"]
     if post.start_date is None:
         errors["start_date"] = ["请填写任职时间。"]
-    if post.term_id is not None and post.term.unit_id != unit.pk:
+    if post.term is not None and post.term.unit_id != unit.pk:
         errors.setdefault("term", []).append(f"所选届次不属于{unit.name}。")
     # Her other posts in the unit, for the leadership rule; a new person has none.
     held: Iterable[Post] | None = None
@@ -272,7 +275,7 @@ def _clean_post(post, *, person):
     _raise(errors)
 
 
-def _save_post(post):
+def _save_post(post: Post) -> None:
     """Save, turning the open-leadership constraint (a concurrent clerk won) into a form error."""
     try:
         with transaction.atomic():
@@ -284,7 +287,7 @@ def _save_post(post):
 
 
 @transaction.atomic
-def create_person(*, data, actor, unit=None):
+def create_person(*, data: Mapping[str, Any], actor: Any, unit: Unit | None = None) -> Person:
     """Register a new person; `unit` is where she is being entered (for the unit's history)."""
     person = Person(**{name: data[name] for name in PERSON_FIELDS if name in data})
     _clean_person(person)
@@ -294,7 +297,16 @@ def create_person(*, data, actor, unit=None):
 
 
 @transaction.atomic
-def appoint(*, person, unit, role, start_date, actor, meeting=None, **post_fields):
+def appoint(
+    *,
+    person: Person,
+    unit: Unit,
+    role: str,
+    start_date: datetime.date,
+    actor: Any,
+    meeting: Any = None,
+    **post_fields: Any,
+) -> Post:
     """Give `person` the post `role` in `unit` from `start_date` (other Post fields by keyword).
 
     `meeting` is the 妇女群众会议 that appointed her (selection.services); without one the post is
@@ -315,10 +327,12 @@ def appoint(*, person, unit, role, start_date, actor, meeting=None, **post_field
 
 
 @transaction.atomic
-def create_person_and_appoint(*, person_data, unit, post_data, actor):
+def create_person_and_appoint(
+    *, person_data: Mapping[str, Any], unit: Unit, post_data: Mapping[str, Any], actor: Any
+) -> Post:
     """A new person and her first post, both or neither; errors of both parts are reported together."""
     person = Person(**{name: person_data[name] for name in PERSON_FIELDS if name in person_data})
-    errors: dict[str, list] = {}
+    errors: dict[str, list[str]] = {}
     try:
         _clean_person(person)
     except ValidationError as e:
@@ -337,7 +351,7 @@ def create_person_and_appoint(*, person_data, unit, post_data, actor):
 
 
 @transaction.atomic
-def update_person(*, person, data, actor, unit=None):
+def update_person(*, person: Person, data: Mapping[str, Any], actor: Any, unit: Unit | None = None) -> Person:
     """Change a person's details; records only the fields that really changed."""
     person = Person.objects.select_for_update().get(pk=person.pk)
     before = {name: getattr(person, name) for name in PERSON_FIELDS}
@@ -365,7 +379,7 @@ def update_person(*, person, data, actor, unit=None):
 
 
 @transaction.atomic
-def update_post(*, post, data, actor):
+def update_post(*, post: Post, data: Mapping[str, Any], actor: Any) -> Post:
     """Correct a post (role, dates, mode, certificate ...); the unit and the person stay."""
     post = Post.objects.select_for_update().select_related("person", "unit").get(pk=post.pk)
     before = {name: getattr(post, name) for name in POST_FIELDS}
@@ -386,10 +400,10 @@ def update_post(*, post, data, actor):
 
 
 @transaction.atomic
-def end_post(*, post, end_date, reason, actor):
+def end_post(*, post: Post, end_date: datetime.date | None, reason: str | None, actor: Any) -> Post:
     """End a post on `end_date` (the first day she no longer holds it); the post stays as history."""
     post = Post.objects.select_for_update().select_related("person", "unit").get(pk=post.pk)
-    errors = {}
+    errors: dict[str, list[str]] = {}
     reason = (reason or "").strip()
     if post.end_date is not None:
         raise ValidationError(f"{post.person.name}的{post.get_role_display()}职务已于 {post.end_date:%Y-%m-%d} 离任。")
@@ -400,6 +414,7 @@ def end_post(*, post, end_date, reason, actor):
     if not reason:
         errors["reason"] = ["请填写离任原因，例如 换届、调离、退休。"]
     _raise(errors)
+    assert end_date is not None  # refused above when missing
     post.end_date, post.end_reason = end_date, reason[:200]
     post.save(update_fields=["end_date", "end_reason", "updated_at"])
     _record(
@@ -414,7 +429,7 @@ def end_post(*, post, end_date, reason, actor):
 
 
 @transaction.atomic
-def _open_posts(unit, on):
+def _open_posts(unit: Unit, on: datetime.date) -> list[Post]:
     """The posts of `unit` not ended by `on` (held on it, or starting later), oldest first."""
     return list(
         Post.objects.filter(unit=unit)
@@ -424,7 +439,9 @@ def _open_posts(unit, on):
     )
 
 
-def _carry_over(post, *, on, unit, role, reason, actor, carry=True):
+def _carry_over(
+    post: Post, *, on: datetime.date, unit: Unit, role: str, reason: str, actor: Any, carry: bool = True
+) -> Post | None:
     """End `post` on `on` and (carry=True) continue it from `on` in `unit` as `role`: the history
     before `on` keeps the post as it was. A post that starts on or after `on` has no history to
     keep and is changed in place. Returns the post that continues, or None."""
@@ -432,7 +449,7 @@ def _carry_over(post, *, on, unit, role, reason, actor, carry=True):
         if not carry:
             post.delete()
             return None
-        changes = {}
+        changes: dict[str, list[Any]] = {}
         if post.unit_id != unit.pk:
             changes["unit"] = [post.unit.name, unit.name]
             post.unit, post.term = unit, None
@@ -473,7 +490,7 @@ def _carry_over(post, *, on, unit, role, reason, actor, carry=True):
     return follow
 
 
-def transfer_posts_for_merge(*, source, target, actor, on=None):
+def transfer_posts_for_merge(*, source: Unit, target: Unit, actor: Any, on: datetime.date | None = None) -> int:
     """Carry the open posts of `source` over to `target` when units merge on `on` (default today).
 
     Each post ends in `source` on the merge date and continues in `target` from that day, so reports
@@ -495,19 +512,19 @@ def transfer_posts_for_merge(*, source, target, actor, on=None):
 
 
 # 会改联: the post a 妇代会 role becomes in a 妇联.
-CONVERTED_ROLES = {
+CONVERTED_ROLES: dict[str, str] = {
     Post.Role.DIRECTOR: Post.Role.CHAIR,
     Post.Role.DEPUTY_DIRECTOR: Post.Role.VICE_CHAIR,
     Post.Role.MEMBER: Post.Role.EXECUTIVE,
 }
 
 
-def posts_to_convert(unit, on):
+def posts_to_convert(unit: Unit, on: datetime.date) -> list[Post]:
     """The posts 会改联 on `on` will end and restart: the open 主任/副主任/委员 posts of `unit`."""
     return [post for post in _open_posts(unit, on) if post.role in CONVERTED_ROLES]
 
 
-def conversion_preview(*, unit, on):
+def conversion_preview(*, unit: Unit, on: datetime.date) -> dict[str, Any]:
     """What 会改联 on `on` will change in `unit`, for the confirmation page: the posts that end and
     the ones that begin, its members on that day, and the quota it is judged against before and after."""
     from . import rules
@@ -537,7 +554,7 @@ def conversion_preview(*, unit, on):
     }
 
 
-def convert_posts_for_federation(*, unit, actor, on):
+def convert_posts_for_federation(*, unit: Unit, actor: Any, on: datetime.date) -> int:
     """会改联 on `on`: the open 主任/副主任/委员 posts of `unit` end that day and 主席/副主席/执委 begin."""
     reason = f"会改联（{on}）"
     posts = posts_to_convert(unit, on)
@@ -546,7 +563,7 @@ def convert_posts_for_federation(*, unit, actor, on):
     return len(posts)
 
 
-def end_posts_for_archive(*, unit, actor, reason="", confirmed=False):
+def end_posts_for_archive(*, unit: Unit, actor: Any, reason: str = "", confirmed: bool = False) -> int:
     """The posts of `unit` still open on the archive day (current, or starting later).
 
     An archived unit drops out of the 附表, so its posts must not stay current and editable.
@@ -594,13 +611,20 @@ def end_posts_for_archive(*, unit, actor, reason="", confirmed=False):
 RULE_FIELDS = ["total_min", "total_max", "heads", "vice_min", "member_min", "member_max"]
 
 
-def may_define_rule_sets(user):
+def may_define_rule_sets(user: Any) -> bool:
     """A provincial or city (地区) administrator defines rule sets for her subtree."""
     return user.is_superuser or (user.can_manage_tree and user.unit is not None and user.unit.runs_campaigns)
 
 
 @transaction.atomic
-def define_rule_set(*, actor, name, source, effective_from, quotas):
+def define_rule_set(
+    *,
+    actor: Any,
+    name: str | None,
+    source: str | None,
+    effective_from: datetime.date,
+    quotas: Mapping[str, Mapping[str, int] | None],
+) -> "RuleSet":
     """A new rule set of the actor's unit. `quotas` maps a QuotaRule.Block to a dict of RULE_FIELDS, or to
     None for a block the rule set sets no quota for (its units then never 达标 and are not judged)."""
     from django.core.exceptions import PermissionDenied

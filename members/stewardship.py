@@ -16,29 +16,35 @@ The same rule decides, in the roster import (web and command line), whether a fi
 overwrite the person's stored fields; where it may not, the file's values are ignored.
 """
 
+import datetime
+from collections.abc import Iterable
+from typing import Any
+
 from django.db.models import Q
 from django.utils import timezone
 
 from orgtree.access import visible_units
 
-from .models import Post
+from .models import Person, Post
 
 CHUNK = 500
 
 
-def _not_left(on):
+def _not_left(on: datetime.date) -> Q:
     return Q(end_date__isnull=True) | Q(end_date__gt=on)
 
 
-def kept_by(user, person_ids, *, on=None):
+def kept_by(user: Any, person_ids: Iterable[int], *, on: datetime.date | None = None) -> set[int]:
     """The subset of `person_ids` whose personal data `user` may change (three queries per 500 people)."""
-    person_ids = set(person_ids)
-    if not person_ids or user is None or not getattr(user, "can_edit", False):
+    wanted = set(person_ids)
+    if not wanted or user is None or not getattr(user, "can_edit", False):
         return set()
     on = on or timezone.localdate()
     units = visible_units(user)
-    current_elsewhere, serving, held_here = set(), set(), set()
-    ordered = sorted(person_ids)
+    current_elsewhere: set[int] = set()
+    serving: set[int] = set()
+    held_here: set[int] = set()
+    ordered = sorted(wanted)
     for start in range(0, len(ordered), CHUNK):
         posts = Post.objects.filter(person_id__in=ordered[start : start + CHUNK])
         current = posts.filter(_not_left(on))
@@ -46,8 +52,8 @@ def kept_by(user, person_ids, *, on=None):
         serving.update(current.values_list("person_id", flat=True).distinct())
         held_here.update(posts.filter(unit__in=units).values_list("person_id", flat=True).distinct())
     # Serving now only inside the subtree, or serving nowhere and once served here.
-    return {pk for pk in person_ids if pk not in current_elsewhere and (pk in serving or pk in held_here)}
+    return {pk for pk in wanted if pk not in current_elsewhere and (pk in serving or pk in held_here)}
 
 
-def may_edit_personal_data(user, person, *, on=None):
+def may_edit_personal_data(user: Any, person: Person, *, on: datetime.date | None = None) -> bool:
     return person.pk in kept_by(user, [person.pk], on=on)

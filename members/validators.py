@@ -7,11 +7,15 @@ names the value at fault, or returns the cleaned value.
 import datetime
 import re
 import unicodedata
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from fedorg.dates import year_month
+
+if TYPE_CHECKING:
+    from orgtree.models import Unit
 
 ID_WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
 ID_CHECK_CHARS = "10X98765432"
@@ -22,7 +26,7 @@ EARLIEST_POST = datetime.date(1949, 1, 1)
 POST_DAYS_AHEAD = 366  # a post may be entered up to a year ahead (an appointment already decided)
 
 
-def ascii_digits(value):
+def ascii_digits(value: object) -> str:
     """Full-width, Arabic-Indic and other Unicode decimal digits -> ASCII 0-9; full-width letters -> ASCII (NFKC).
 
     Without this "２３０１…" or "٢٣٠١…" would pass a digit check as a different string from "2301…"
@@ -38,11 +42,11 @@ def ascii_digits(value):
 INVISIBLE_CATEGORIES = {"Cc", "Cf", "Co", "Cs", "Cn", "Zl", "Zp"}
 
 
-def _invisible(text):
+def _invisible(text: str) -> list[str]:
     return [ch for ch in text if unicodedata.category(ch) in INVISIBLE_CATEGORIES]
 
 
-def clean_person_name(value):
+def clean_person_name(value: object) -> str:
     """A person's name, stripped; refused when it holds invisible or text-direction characters."""
     name = str(value or "").strip()
     bad = _invisible(name)
@@ -54,7 +58,7 @@ def clean_person_name(value):
     return name
 
 
-def check_birth_date(birth_date):
+def check_birth_date(birth_date: datetime.date | None) -> None:
     """出生年月 between 1900 and this month."""
     today = timezone.localdate()
     if birth_date is not None and not EARLIEST_BIRTH <= birth_date <= today:
@@ -63,40 +67,40 @@ def check_birth_date(birth_date):
         )
 
 
-def check_post_date(day, label="任职时间"):
+def check_post_date(day: datetime.date | None, label: str = "任职时间") -> None:
     """任职时间 / 离任时间 between 1949 and a year from today."""
     latest = timezone.localdate() + datetime.timedelta(days=POST_DAYS_AHEAD)
     if day is not None and not EARLIEST_POST <= day <= latest:
         raise ValidationError(f"{label} {day:%Y-%m-%d} 不合理，应在 1949-01-01 到 {latest:%Y-%m-%d} 之间。")
 
 
-def id_check_char(first17):
+def id_check_char(first17: str) -> str:
     """The GB 11643-1999 check character for the first 17 digits."""
     total = sum(int(d) * w for d, w in zip(first17, ID_WEIGHTS, strict=True))
     return ID_CHECK_CHARS[total % 11]
 
 
-def clean_id_number(value):
+def clean_id_number(value: object) -> str:
     """Normalise (ASCII digits, upper-case X, no spaces) and check an 18-character 居民身份证号码."""
-    value = re.sub(r"\s", "", ascii_digits(value)).upper()
-    if not value:
+    number = re.sub(r"\s", "", ascii_digits(value)).upper()
+    if not number:
         return ""
-    if not re.fullmatch(r"[0-9]{17}[0-9X]", value):
-        raise ValidationError(f"身份证号“{value}”应为 18 位，前 17 位是数字，最后一位是数字或 X。")
+    if not re.fullmatch(r"[0-9]{17}[0-9X]", number):
+        raise ValidationError(f"身份证号“{number}”应为 18 位，前 17 位是数字，最后一位是数字或 X。")
     try:
-        id_birth_date(value)
+        id_birth_date(number)
     except ValueError:
-        raise ValidationError(f"身份证号“{value}”中的出生日期 {value[6:14]} 不是有效日期。") from None
-    if id_check_char(value[:17]) != value[17]:
-        raise ValidationError(f"身份证号“{value}”校验位不正确，请核对是否抄错。")
-    return value
+        raise ValidationError(f"身份证号“{number}”中的出生日期 {number[6:14]} 不是有效日期。") from None
+    if id_check_char(number[:17]) != number[17]:
+        raise ValidationError(f"身份证号“{number}”校验位不正确，请核对是否抄错。")
+    return number
 
 
-def id_birth_date(value):
+def id_birth_date(value: str) -> datetime.date:
     return datetime.date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
 
 
-def check_id_matches_birth(id_number, birth_date):
+def check_id_matches_birth(id_number: str | None, birth_date: datetime.date | None) -> None:
     """出生年月 must agree with the birth date inside the ID number."""
     if id_number and birth_date:
         born = id_birth_date(id_number)
@@ -104,13 +108,13 @@ def check_id_matches_birth(id_number, birth_date):
             raise ValidationError(f"出生年月 {year_month(birth_date)} 与身份证号中的 {year_month(born)} 不一致。")
 
 
-def clean_mobile(value):
-    value = re.sub(r"[\s-]", "", ascii_digits(value))
-    if value.startswith("+86"):
-        value = value[3:]
-    if value and not MOBILE_RE.fullmatch(value):
-        raise ValidationError(f"手机号码“{value}”不是有效的 11 位大陆手机号。")
-    return value
+def clean_mobile(value: object) -> str:
+    mobile = re.sub(r"[\s-]", "", ascii_digits(value))
+    if mobile.startswith("+86"):
+        mobile = mobile[3:]
+    if mobile and not MOBILE_RE.fullmatch(mobile):
+        raise ValidationError(f"手机号码“{mobile}”不是有效的 11 位大陆手机号。")
+    return mobile
 
 
 MAX_DATE_TEXT = 40
@@ -120,7 +124,7 @@ BIRTH_MONTH_PATTERNS = [
 ]
 
 
-def parse_birth_month(value):
+def parse_birth_month(value: object) -> datetime.date:
     """出生年月 in the forms real rosters use: 1975.03, 1975-3, 1975年3月, 197503, a date.
 
     Returns the first day of the month.
@@ -152,18 +156,18 @@ def parse_birth_month(value):
     raise ValidationError(f"出生年月“{text}”无法识别，请写成 1975.03 这样的格式。")
 
 
-def age_on(birth_date, day):
+def age_on(birth_date: datetime.date, day: datetime.date) -> int:
     """Whole years (周岁) on `day`."""
     return day.year - birth_date.year - ((day.month, day.day) < (birth_date.month, birth_date.day))
 
 
-def check_age_on(birth_date, day):
+def check_age_on(birth_date: datetime.date, day: datetime.date) -> None:
     age = age_on(birth_date, day)
     if not MIN_AGE <= age <= MAX_AGE:
         raise ValidationError(f"任职时年龄为 {age} 岁，应在 {MIN_AGE}–{MAX_AGE} 岁之间，请核对出生年月和任职时间。")
 
 
-def check_dates(start_date, end_date):
+def check_dates(start_date: datetime.date | None, end_date: datetime.date | None) -> None:
     """任职时间 and 离任时间: each within plausible bounds, and the end after the start."""
     check_post_date(start_date, "任职时间")
     check_post_date(end_date, "离任时间")
@@ -171,7 +175,7 @@ def check_dates(start_date, end_date):
         raise ValidationError(f"离任时间 {end_date:%Y-%m-%d} 必须晚于任职时间 {start_date:%Y-%m-%d}。")
 
 
-def check_role_for_unit(role, unit):
+def check_role_for_unit(role: str, unit: "Unit") -> None:
     """A 妇代会 has 主任/副主任/委员; a 妇联 has 主席/副主席/常委/执委, and 代表."""
     from .models import Post
 

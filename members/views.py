@@ -4,13 +4,16 @@ Views are thin: fetch through orgtree.access (404 outside the user's subtree), p
 form, call a members.services function, render.
 """
 
+import datetime
+from collections.abc import Callable, Iterable, Mapping
 from itertools import groupby
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
-from django.http import FileResponse
+from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -22,7 +25,7 @@ from fedorg.forms import add_service_errors
 from fedorg.history import change_rows
 from fedorg.xlsx import workbook_bytes, write_simple_sheet
 from orgtree.access import can_see_personal_data, get_unit_for_user, visible_breadcrumb, visible_units
-from orgtree.models import AuditEvent
+from orgtree.models import AuditEvent, Unit
 
 from . import rules, services
 from .access import get_person_for_user, get_post_for_user
@@ -35,25 +38,25 @@ from .stewardship import may_edit_personal_data
 CARRIED_POST_FIELDS = ["role", "start_date", "mode", "method", "term"]
 
 
-def _as_of(request):
+def _as_of(request: HttpRequest) -> tuple[datetime.date, AsOfForm]:
     """(day, form): the page's count date from ?as_of= (or ?on=), today by default."""
     form = AsOfForm({"on": request.GET.get("as_of") or request.GET.get("on") or ""})
     day = form.cleaned_data.get("on") if form.is_valid() else None
     return day or timezone.localdate(), form
 
 
-def _roster_url(unit, on=None):
+def _roster_url(unit: Unit, on: datetime.date | None = None) -> str:
     url = reverse("members:roster", args=[unit.pk])
     return f"{url}?{urlencode({'on': on.isoformat()})}" if on else url
 
 
-def _post_data(cleaned):
+def _post_data(cleaned: Mapping[str, Any]) -> dict[str, Any]:
     return {name: cleaned[name] for name in services.POST_FIELDS if name in cleaned}
 
 
-def _carried(post_form):
+def _carried(post_form: PostForm) -> str:
     """Query string that pre-fills the next entry with this one's post settings."""
-    data = {}
+    data: dict[str, Any] = {}
     for name in CARRIED_POST_FIELDS:
         value = post_form.cleaned_data.get(name)
         if value:
@@ -61,14 +64,14 @@ def _carried(post_form):
     return urlencode(data)
 
 
-def _carried_initial(request):
+def _carried_initial(request: HttpRequest) -> dict[str, str]:
     return {name: request.GET[name] for name in CARRIED_POST_FIELDS if request.GET.get(name)}
 
 
 @login_required
-def roster(request, pk):
+def roster(request: HttpRequest, pk: int) -> HttpResponse:
     """Current posts of a unit on a date, grouped by role, with the quota and its 达标 badge."""
-    user = request.user
+    user: Any = request.user  # signed in (login_required): our User
     unit = get_unit_for_user(user, pk)
     on, as_of_form = _as_of(request)
     posts = list(Post.objects.current(on=on).filter(unit=unit).select_related("person", "meeting").by_rank())
@@ -98,7 +101,7 @@ def roster(request, pk):
 
 
 @login_required
-def person_add(request, pk):
+def person_add(request: HttpRequest, pk: int) -> HttpResponse:
     """Register a new person and appoint her in this unit, in one step."""
     unit = get_unit_for_user(request.user, pk, write=True)
     data = request.POST if request.method == "POST" else None
@@ -132,9 +135,9 @@ def person_add(request, pk):
 
 
 @login_required
-def appoint_existing(request, pk):
+def appoint_existing(request: HttpRequest, pk: int) -> HttpResponse:
     """Find someone already registered (name, zxm; an editor also by the whole ID number or phone) and give her a post here."""
-    user = request.user
+    user: Any = request.user  # signed in (login_required): our User
     unit = get_unit_for_user(user, pk, write=True)
     person_pk = request.POST.get("person") or request.GET.get("person")
     context = {
@@ -144,7 +147,8 @@ def appoint_existing(request, pk):
     }
     if not person_pk:
         search_form = PersonSearchForm(request.GET or None)
-        results, elsewhere = [], False
+        results: list[Person] = []
+        elsewhere = False
         if search_form.is_valid():
             results, elsewhere = search_people(user, search_form.cleaned_data["q"])
         context.update(
@@ -187,7 +191,7 @@ def appoint_existing(request, pk):
 
 
 @login_required
-def post_edit(request, pk):
+def post_edit(request: HttpRequest, pk: int) -> HttpResponse:
     """Correct a post: role, dates, mode, method, certificate, 两委."""
     post = get_post_for_user(request.user, pk, write=True)
     unit = post.unit
@@ -214,7 +218,7 @@ def post_edit(request, pk):
 
 
 @login_required
-def post_end(request, pk):
+def post_end(request: HttpRequest, pk: int) -> HttpResponse:
     """End a post with a date and a reason; the post stays as history."""
     post = get_post_for_user(request.user, pk, write=True)
     unit = post.unit
@@ -239,7 +243,7 @@ def post_end(request, pk):
     return render(request, "members/post_end.html", context)
 
 
-def _history(person, posts, show_personal_data):
+def _history(person: Person, posts: Iterable[Post], show_personal_data: bool) -> list[dict[str, Any]]:
     """Events of the person and of her posts the user may see, newest first, ready to print."""
     events = (
         AuditEvent.objects.filter(
@@ -252,7 +256,8 @@ def _history(person, posts, show_personal_data):
     posts_by_id = {p.pk: p for p in posts}
     rows = []
     for event in events:
-        post = posts_by_id.get(event.object_id) if event.object_type == Post._meta.label_lower else None
+        post_id = event.object_id if event.object_type == Post._meta.label_lower else None
+        post = posts_by_id.get(post_id) if post_id is not None else None
         changes = [
             (label, "—" if old is None else old, new)
             for label, old, new in change_rows(event, show_personal_data=show_personal_data)
@@ -263,9 +268,9 @@ def _history(person, posts, show_personal_data):
 
 
 @login_required
-def person_detail(request, pk):
+def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """Every post she holds or held in the user's subtree, and the change history, masked per role."""
-    user = request.user
+    user: Any = request.user  # signed in (login_required): our User
     person = get_person_for_user(user, pk)
     posts = list(
         Post.objects.filter(person=person, unit__in=visible_units(user))
@@ -288,10 +293,11 @@ def person_detail(request, pk):
 
 
 @login_required
-def person_edit(request, pk):
+def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
     """Correct a person's details; each change is recorded with old and new values."""
-    person = get_person_for_user(request.user, pk)
-    if not request.user.can_edit:
+    user: Any = request.user  # signed in (login_required): our User
+    person = get_person_for_user(user, pk)
+    if not user.can_edit:
         raise PermissionDenied("您的账号只能查看，不能修改。")
     if not may_edit_personal_data(request.user, person):
         raise PermissionDenied(
@@ -309,7 +315,9 @@ def person_edit(request, pk):
     return render(request, "members/person_form.html", {"person": person, "form": form})
 
 
-def _fix_link(user, finding, on, parent_roster_url=None):
+def _fix_link(
+    user: Any, finding: rules.Finding, on: datetime.date, parent_roster_url: Callable[[int], str] | None = None
+) -> tuple[str, str] | None:
     """(label, url) of where `user` fixes `finding`, or None when that place is out of her sight.
 
     Most fixes are in the unit's own roster. The cross-level rule is fixed by an appointment in the
@@ -327,9 +335,9 @@ def _fix_link(user, finding, on, parent_roster_url=None):
 
 
 @login_required
-def compliance(request, pk):
+def compliance(request: HttpRequest, pk: int) -> HttpResponse:
     """Every unit of the subtree that is not 达标 and every head missing from her parent's 执委会."""
-    user = request.user
+    user: Any = request.user  # signed in (login_required): our User
     unit = get_unit_for_user(user, pk)
     on, as_of_form = _as_of(request)
     review = rules.review_subtree(unit, on=on)
@@ -363,7 +371,7 @@ def compliance(request, pk):
 
 
 @login_required
-def compliance_xlsx(request, pk):
+def compliance_xlsx(request: HttpRequest, pk: int) -> HttpResponseBase:
     """The compliance page as .xlsx: the findings (with each unit's path and code) and the 达标 counts."""
     unit = get_unit_for_user(request.user, pk)
     on, _form = _as_of(request)
@@ -394,11 +402,12 @@ def compliance_xlsx(request, pk):
 
 
 @login_required
-def rule_sets(request):
+def rule_sets(request: HttpRequest) -> HttpResponse:
     """The rule sets the user's unit may use, newest first, with their figures; a form to define one."""
     from .models import QuotaRule, RuleSet
 
-    unit = request.user.unit
+    user: Any = request.user  # signed in (login_required): our User
+    unit = user.unit
     sets = list(RuleSet.objects.applicable_to(unit).select_related("unit").prefetch_related("quotas"))
     can_define = services.may_define_rule_sets(request.user)
     form = None

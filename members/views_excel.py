@@ -10,12 +10,13 @@ import re
 import secrets
 import time
 from pathlib import Path
+from typing import Any
 
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import IntegrityError, transaction
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -38,7 +39,7 @@ from .background import (
 from .models import Post, RosterImport
 from .roster_xlsx.cells import RosterFileError, read_file_bytes
 from .roster_xlsx.columns import MAX_FILE_BYTES, MAX_ROWS
-from .roster_xlsx.engine import import_roster
+from .roster_xlsx.engine import ImportResult, import_roster
 from .roster_xlsx.errors import mark_errors
 from .roster_xlsx.export import export_roster_for_download
 from .roster_xlsx.template import template_workbook
@@ -67,14 +68,14 @@ class RosterExportForm(forms.Form):
     history = forms.BooleanField(label="同时导出已离任的任职（历史）", required=False)
 
 
-def _page(request, unit, **context):
+def _page(request: HttpRequest, unit: Unit, **context: Any) -> dict[str, Any]:
     """Context every page here shares: the unit and the breadcrumb the user may follow."""
     visible = visible_units(request.user)
     trail = list(unit.get_ancestors().filter(pk__in=visible.values("pk"))) + [unit]
     return {"unit": unit, "breadcrumb": trail, **context}
 
 
-def _sweep_old_uploads(directory):
+def _sweep_old_uploads(directory: Path) -> None:
     cutoff = time.time() - KEEP_UPLOADS_SECONDS
     for old in directory.glob("*.xlsx"):
         try:
@@ -84,7 +85,7 @@ def _sweep_old_uploads(directory):
             pass  # another worker removed it first
 
 
-def _remember_upload(request, unit, data, filename, rows=0):
+def _remember_upload(request: HttpRequest, unit: Unit, data: bytes, filename: str, rows: int = 0) -> str:
     directory = upload_dir()
     _sweep_old_uploads(directory)
     token = secrets.token_urlsafe(24)
@@ -96,16 +97,16 @@ def _remember_upload(request, unit, data, filename, rows=0):
     return token
 
 
-def _upload_for(request, unit, token):
+def _upload_for(request: HttpRequest, unit: Unit, token: str | None) -> tuple[Path, str] | None:
     """(path, filename) of an upload this session made for this unit, else None."""
     entry = request.session.get(SESSION_KEY, {}).get(token or "")
-    if not entry or entry["unit"] != unit.pk or not TOKEN_RE.match(token):
+    if not entry or entry["unit"] != unit.pk or not TOKEN_RE.match(token or ""):
         return None
     path = upload_dir() / f"{token}.xlsx"
     return (path, entry["filename"]) if path.exists() else None
 
 
-def _forget_upload(request, token):
+def _forget_upload(request: HttpRequest, token: str) -> None:
     uploads = request.session.get(SESSION_KEY, {})
     uploads.pop(token, None)
     request.session[SESSION_KEY] = uploads
@@ -113,7 +114,7 @@ def _forget_upload(request, token):
         (upload_dir() / name).unlink(missing_ok=True)
 
 
-def _render_errors(request, unit, result, data, token):
+def _render_errors(request: HttpRequest, unit: Unit, result: ImportResult, data: bytes, token: str) -> HttpResponse:
     errors_file = None
     if any(e.row is not None for e in result.errors):
         (upload_dir() / f"{token}-errors.xlsx").write_bytes(mark_errors(data, result).getvalue())
@@ -130,7 +131,7 @@ def _render_errors(request, unit, result, data, token):
     return render(request, "members/import_errors.html", context)
 
 
-def _render_preview(request, unit, result, token, filename):
+def _render_preview(request: HttpRequest, unit: Unit, result: ImportResult, token: str, filename: str) -> HttpResponse:
     changed = [r for r in result.rows if r.action != "unchanged"]
     unchanged = result.rows_with("unchanged")
     context = _page(
@@ -147,7 +148,7 @@ def _render_preview(request, unit, result, token, filename):
     return render(request, "members/import_preview.html", context)
 
 
-def oversized_upload(request):
+def oversized_upload(request: HttpRequest) -> str:
     """The refusal of an upload over MAX_FILE_BYTES, judged by Content-Length before Django parses
     (and spools to disk) the body; "" when it may be read."""
     if request.method == "POST" and int(request.META.get("CONTENT_LENGTH") or 0) > MAX_FILE_BYTES + 65536:
@@ -155,21 +156,22 @@ def oversized_upload(request):
     return ""
 
 
-def spent_upload(request, unit, token):
+def spent_upload(request: HttpRequest, unit: Unit, token: str) -> RosterImport | None:
     """The import that already spent this upload token (this user, this unit), or None."""
     if not TOKEN_RE.match(token):
         return None
-    return RosterImport.objects.filter(token=token, unit=unit, actor=request.user).first()
+    user: Any = request.user  # signed in (the pages that ask are login_required): our User
+    return RosterImport.objects.filter(token=token, unit=unit, actor=user).first()
 
 
 @login_required
-def roster_template(request, pk):
+def roster_template(request: HttpRequest, pk: int) -> HttpResponseBase:
     unit = get_unit_for_user(request.user, pk)
     return FileResponse(template_workbook(unit), as_attachment=True, filename=f"{unit.code}-名册模板.xlsx")
 
 
 @login_required
-def roster_import(request, pk):
+def roster_import(request: HttpRequest, pk: int) -> HttpResponse:
     """Upload a roster: a dry run shows what would change, or lists every fault."""
     unit = get_unit_for_user(request.user, pk, write=True)
     refusal = oversized_upload(request)
@@ -196,7 +198,7 @@ def roster_import(request, pk):
     return render(request, "members/import.html", _page(request, unit, form=form))
 
 
-def _already_imported(request, unit, done):
+def _already_imported(request: HttpRequest, unit: Unit, done: RosterImport) -> HttpResponse:
     """The answer to a confirmation whose token was already spent: the first one's result."""
     messages.info(
         request,
@@ -207,7 +209,7 @@ def _already_imported(request, unit, done):
 
 @login_required
 @require_POST
-def roster_import_confirm(request, pk):
+def roster_import_confirm(request: HttpRequest, pk: int) -> HttpResponse:
     """Write the previewed file: the engine runs again, all or nothing, once per upload.
 
     The token is spent by inserting a RosterImport row in the same transaction as the writes:
@@ -231,7 +233,8 @@ def roster_import_confirm(request, pk):
         data = None
     try:
         with transaction.atomic():
-            claim = RosterImport.objects.create(token=token, unit=unit, actor=request.user, filename=filename[:255])
+            actor: Any = request.user  # signed in (login_required): our User
+            claim = RosterImport.objects.create(token=token, unit=unit, actor=actor, filename=filename[:255])
             if data is None:
                 raise IntegrityError("upload already consumed")
             result = import_roster(unit=unit, file=data, actor=request.user, filename=filename)
@@ -262,7 +265,7 @@ def roster_import_confirm(request, pk):
     return redirect("members:roster", unit.pk)
 
 
-def _import_in_background(request, unit, token, filename):
+def _import_in_background(request: HttpRequest, unit: Unit, token: str, filename: str) -> HttpResponse:
     """A big upload is written by a background job; a repeated confirmation finds the same job."""
     rows = request.session[SESSION_KEY][token]["rows"]
     try:
@@ -280,7 +283,7 @@ def _import_in_background(request, unit, token, filename):
 
 
 @login_required
-def roster_import_errors(request, pk, token):
+def roster_import_errors(request: HttpRequest, pk: int, token: str) -> HttpResponseBase:
     """The uploader's own file back, faulty cells filled red and commented."""
     unit = get_unit_for_user(request.user, pk, write=True)
     upload = _upload_for(request, unit, token)
@@ -291,13 +294,13 @@ def roster_import_errors(request, pk, token):
     return FileResponse(path.open("rb"), as_attachment=True, filename=f"{stem}-错误标注.xlsx")
 
 
-def _export_in_background(unit):
+def _export_in_background(unit: Unit) -> bool:
     """A subtree this big is exported by a background job, with a progress page (one COUNT)."""
     return Post.objects.filter(unit__in=Unit.objects.subtree_of(unit)).count() > BACKGROUND_EXPORT_POSTS
 
 
 @login_required
-def roster_export_options(request, pk):
+def roster_export_options(request: HttpRequest, pk: int) -> HttpResponse:
     unit = get_unit_for_user(request.user, pk)
     form = RosterExportForm(initial={"as_of": timezone.localdate()})
     context = _page(request, unit, form=form, background=_export_in_background(unit))
@@ -305,7 +308,7 @@ def roster_export_options(request, pk):
 
 
 @login_required
-def roster_export(request, pk):
+def roster_export(request: HttpRequest, pk: int) -> HttpResponseBase:
     """The subtree's roster as .xlsx, personal data masked for users who may not see it.
 
     A big subtree (a district, the city) goes to a background job instead: see roster_export_job.
@@ -326,7 +329,7 @@ def roster_export(request, pk):
 
 @login_required
 @require_POST
-def roster_export_job(request, pk):
+def roster_export_job(request: HttpRequest, pk: int) -> HttpResponse:
     """Queue the export of a big subtree; a repeated click finds the same job. Then its progress page."""
     unit = get_unit_for_user(request.user, pk)
     form = RosterExportForm(request.POST)
@@ -335,7 +338,8 @@ def roster_export_job(request, pk):
         return render(request, "members/export.html", context, status=400)
     as_of = form.cleaned_data["as_of"] or timezone.localdate()
     history = form.cleaned_data["history"]
-    params = roster_export_params(as_of=as_of, history=history, unmasked=request.user.can_see_personal_data)
+    user: Any = request.user  # signed in (login_required): our User
+    params = roster_export_params(as_of=as_of, history=history, unmasked=user.can_see_personal_data)
     try:
         job, _created = start_job(
             kind="roster_export",

@@ -87,7 +87,7 @@ class Campaign(models.Model):
         """The Rules this campaign judges 达标 by (members.rules): its own rule set, or the one in effect on the cut-off."""
         from members import rules
 
-        if self.rule_set_id:
+        if self.rule_set is not None:
             return rules.rules_of(self.rule_set)
         return rules.rules_in_effect(on=self.cut_off_date, unit=self.unit)
 

@@ -13,6 +13,7 @@ does not load the import engine.
 """
 
 import importlib
+from typing import Any
 
 _HOMES = {
     "COLUMNS": "columns",
@@ -36,7 +37,7 @@ _HOMES = {
 __all__ = sorted(_HOMES)
 
 
-def __getattr__(name):
+def __getattr__(name: str) -> Any:
     home = _HOMES.get(name)
     if home is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

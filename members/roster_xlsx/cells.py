@@ -7,9 +7,12 @@ up here as one value; nothing in this module touches the database.
 import contextlib
 import datetime
 import itertools
+import os
 import re
 import unicodedata
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from functools import cache
+from typing import IO, Any, Literal, overload
 
 from django.core.exceptions import ValidationError
 
@@ -43,22 +46,31 @@ COMPACT_DATE_RE = re.compile(r"^(\d{4})(\d{2})(\d{2})?$")
 MAX_DATE_TEXT = 40
 MAX_HEADER_TEXT = 40
 
+# What a roster file arrives as: a path, its bytes, or an uploaded file / file object.
+FileSource = str | os.PathLike[str] | bytes | bytearray | IO[bytes]
+# One data row as read: {column key: raw cell value} (text, a number, a date, or None).
+Record = dict[str, Any]
+# A sheet's row as openpyxl gives it: the cell values left to right.
+RowValues = Sequence[Any]
+# What read_sheet found: (sheet name, header row, {key: 1-based column}, [(excel row, record)]).
+SheetRead = tuple[str, int, dict[str, int], list[tuple[int, Record]]]
+
 
 class ImportOutcome:
     """What an import result says of itself, over its `rows` and `errors` (the roster's and the register's)."""
 
-    rows: list
-    errors: list
+    rows: list[Any]  # each kind of import its own outcome per row
+    errors: list[Any]  # each kind of import its own error (str() is the message)
 
     @property
-    def ok(self):
+    def ok(self) -> bool:
         return not self.errors
 
     @property
-    def row_count(self):
+    def row_count(self) -> int:
         return len(self.rows)
 
-    def error_lines(self):
+    def error_lines(self) -> list[str]:
         return [str(e) for e in self.errors]
 
 
@@ -69,7 +81,7 @@ class RosterFileError(Exception):
 # --- normalising text and code lists -----------------------------------------------------------
 
 
-def normalize_text(value, *, nfkc=True):
+def normalize_text(value: object, *, nfkc: bool = True) -> str:
     """NFKC (full-width letters, digits and brackets become half-width) and stripped.
 
     Free text (工作单位及职务, 备注 ...) skips NFKC (nfkc=False): it would rewrite Chinese
@@ -89,23 +101,23 @@ def normalize_text(value, *, nfkc=True):
     return text
 
 
-def normalize_name(value):
+def normalize_name(value: object) -> str:
     """阿依古丽 • 买买提 -> 阿依古丽·买买提; 张　三 -> 张三 (padding spaces in Chinese names go)."""
     text = re.sub(r"\s+", " ", normalize_text(value))
     text = DOTS_RE.sub("\u00b7", text).strip("\u00b7")
     return SPACE_NEXT_TO_WIDE_RE.sub("", text)
 
 
-def normalize_header(value):
+def normalize_header(value: object) -> str:
     return HEADER_JUNK_RE.sub("", normalize_text(value))
 
 
-def label_key(text):
+def label_key(text: object) -> str:
     return HEADER_JUNK_RE.sub("", normalize_text(text)).lower()
 
 
 @cache
-def header_lookup(layout: SheetLayout = ROSTER_LAYOUT):
+def header_lookup(layout: SheetLayout = ROSTER_LAYOUT) -> dict[str, str]:
     lookup = {}
     for column in layout.columns:
         for name in (column.header, *column.aliases):
@@ -116,7 +128,7 @@ def header_lookup(layout: SheetLayout = ROSTER_LAYOUT):
 # Spellings accepted beside each code list's own labels and codes (01 and 1): the plan's wording
 # (哈妇发〔2016〕8号 writes the 来源类别 out in full), common shortenings and older names. A test
 # reads every entry (tests/test_code_aliases.py). Punctuation and spaces do not matter (loose_key).
-ALIASES = {
+ALIASES: dict[str, list[tuple[str, str]]] = {
     "gender": [("F", "F"), ("M", "M"), ("女性", "F"), ("男性", "M")],
     "ethnicity": [("外国血统", "98"), ("其它", "97")],
     "political_status": [
@@ -236,15 +248,15 @@ ALIASES = {
 LOOSE_JUNK_RE = re.compile(r"[、，,。;；/／\\()（）\-—_·.\s]")
 
 
-def loose_key(text):
+def loose_key(text: object) -> str:
     """label_key without punctuation: 法律、教育、调解专长 and 法律,教育,调解专长 read the same."""
     return LOOSE_JUNK_RE.sub("", label_key(text))
 
 
-def _with_codes(pairs, extra=()):
+def _with_codes(pairs: Iterable[tuple[str, object]], extra: Iterable[tuple[str, str]] = ()) -> dict[str, str]:
     """{accepted spelling: code} from a code list: each label, each code (01 and 1), and aliases;
     each also without its punctuation (loose_key), unless that would clash with an exact spelling."""
-    mapping = {}
+    mapping: dict[str, str] = {}
     for code, label in pairs:
         mapping[label_key(label)] = code
         mapping[code.lower()] = code
@@ -258,7 +270,7 @@ def _with_codes(pairs, extra=()):
 
 
 @cache
-def code_maps():
+def code_maps() -> dict[str, dict[str, str]]:
     ethnic_short = [
         (label[:-1], code) for code, label in CODE_LISTS["ethnicity"] if label.endswith("族") and len(label) >= 2
     ]
@@ -266,24 +278,24 @@ def code_maps():
     return {key: _with_codes(CODE_LISTS[key], extra.get(key, ())) for key in CODE_LISTS}
 
 
-def code_for(key, value):
+def code_for(key: str, value: object) -> str | None:
     """The code a cell spells for code list `key` (label, code, alias, punctuation aside), or None."""
     mapping = code_maps()[key]
     found = mapping.get(label_key(value))
     return found if found is not None else mapping.get(loose_key(value))
 
 
-def choices_hint(key):
+def choices_hint(key: str) -> str:
     if key not in HINTED_LISTS:
         return "请从模板的下拉列表中选择"
     return "可填：" + "、".join(str(label) for _code, label in CODE_LISTS[key])
 
 
-def display_value(key, value):
+def display_value(key: str, value: object) -> str:
     """A stored value as the roster file writes it (labels, 1975.03, 是/否), for the preview and messages."""
     if value is None or value == "":
         return ""
-    if key == "birth_date":
+    if key == "birth_date" and isinstance(value, datetime.date | str):
         return year_month(value)
     if isinstance(value, datetime.date):
         return value.isoformat()
@@ -292,7 +304,7 @@ def display_value(key, value):
     return code_label(key, value) if key in CODE_LISTS else str(value)
 
 
-def parse_day(value, header):
+def parse_day(value: object, header: str) -> datetime.date:
     """任职时间 / 离任时间: a date cell, 2016-06-02, 2016.6.2, 2016年6月2日, 20160602, or 2016.06 (the 1st)."""
     if isinstance(value, datetime.datetime):
         return value.date()
@@ -313,7 +325,7 @@ def parse_day(value, header):
     raise ValidationError(f"{header}“{text}”不是有效日期，请写成 2016-06-02 或 2016.06.02 这样的格式。")
 
 
-def parse_flag(value):
+def parse_flag(value: object) -> bool:
     text = label_key(value)
     if text in TRUE_WORDS or text in {"是的"}:
         return True
@@ -325,7 +337,7 @@ def parse_flag(value):
 # --- reading the file ---------------------------------------------------------------------------
 
 
-def read_file_bytes(file):
+def read_file_bytes(file: FileSource) -> bytes:
     """Bytes of a path, an uploaded file or a file object, refusing anything over the size limit."""
     if isinstance(file, bytes | bytearray):
         data = bytes(file)
@@ -343,7 +355,7 @@ def read_file_bytes(file):
     return data
 
 
-def open_workbook(data, *, budget=None):
+def open_workbook(data: bytes, *, budget: uploads.Budget | None = None) -> Any:
     """The workbook, read-only, after fedorg.uploads has checked the file (RosterFileError if refused).
 
     Formula cells without a computed value read as uploads.FormulaWithoutValue, not as blank.
@@ -355,12 +367,12 @@ def open_workbook(data, *, budget=None):
     return uploads.mark_formulas_without_value(wb)
 
 
-def sheet_rows(ws, *, budget, max_rows):
+def sheet_rows(ws: Any, *, budget: uploads.Budget, max_rows: int) -> Iterator[tuple[int, RowValues]]:
     """(row number, values) of a roster sheet, every row counted blank or not, MAX_COLUMNS read."""
     return uploads.iter_rows(ws, max_rows=max_rows, max_cols=MAX_COLUMNS, budget=budget)
 
 
-def _header_key(value, layout=ROSTER_LAYOUT):
+def _header_key(value: object, layout: SheetLayout = ROSTER_LAYOUT) -> tuple[str | None, bool]:
     """(key, is the canonical name) for a header cell, or (None, False)."""
     header = normalize_header(value)
     if not header or len(header) > MAX_HEADER_TEXT:  # no column name is that long; PARENS_RE is not linear
@@ -370,13 +382,14 @@ def _header_key(value, layout=ROSTER_LAYOUT):
     return key, key is not None and header == normalize_header(layout.column(key).header)
 
 
-def _find_header(rows, layout=ROSTER_LAYOUT):
+def _find_header(rows: Sequence[RowValues], layout: SheetLayout = ROSTER_LAYOUT) -> tuple[int | None, dict[str, int]]:
     """(row number, {key: column index}) of the first row that reads like our header.
 
     A canonical name wins over an alias (a file with both 手机号码 and 联系电话 reads the first).
     """
     for number, values in enumerate(rows[:HEADER_SCAN_ROWS], start=1):
-        found, by_alias = {}, {}
+        found: dict[str, int] = {}
+        by_alias: dict[str, int] = {}
         for index, value in enumerate(values, start=1):
             key, canonical = _header_key(value, layout)
             if key and canonical:
@@ -389,7 +402,9 @@ def _find_header(rows, layout=ROSTER_LAYOUT):
     return None, {}
 
 
-def _data_records(numbered_rows, column_index, max_rows=MAX_ROWS):
+def _data_records(
+    numbered_rows: Iterable[tuple[int, RowValues]], column_index: Mapping[str, int], max_rows: int = MAX_ROWS
+) -> list[tuple[int, Record]]:
     """(excel row, {key: raw value}) for every non-blank data row, refusing more than `max_rows`."""
     records = []
     for number, values in numbered_rows:
@@ -406,7 +421,17 @@ def _data_records(numbered_rows, column_index, max_rows=MAX_ROWS):
     return records
 
 
-def read_sheet(data, *, budget=None, layout=ROSTER_LAYOUT, optional=False):
+@overload
+def read_sheet(
+    data: bytes, *, budget: uploads.Budget | None = None, layout: SheetLayout = ..., optional: Literal[False] = False
+) -> SheetRead: ...
+@overload
+def read_sheet(
+    data: bytes, *, budget: uploads.Budget | None = None, layout: SheetLayout = ..., optional: bool
+) -> SheetRead | None: ...
+def read_sheet(
+    data: bytes, *, budget: uploads.Budget | None = None, layout: SheetLayout = ROSTER_LAYOUT, optional: bool = False
+) -> SheetRead | None:
     """(sheet name, header row, {key: column}, [(excel row, {key: raw value})]) or RosterFileError.
 
     The sheet named `layout.sheet_name` (名册) is tried first, then the others in order; the header
@@ -448,7 +473,9 @@ def read_sheet(data, *, budget=None, layout=ROSTER_LAYOUT, optional=False):
     raise RosterFileError(layout.missing_header)
 
 
-def _rows_below(ws, header_row, budget, max_rows=MAX_ROWS):
+def _rows_below(
+    ws: Any, header_row: int, budget: uploads.Budget, max_rows: int = MAX_ROWS
+) -> Iterator[tuple[int, RowValues]]:
     """The rows under the header, refusing row max_rows + 1 below it whether blank or not."""
     try:
         for number, values in sheet_rows(ws, budget=budget, max_rows=header_row + max_rows):
@@ -461,11 +488,11 @@ def _rows_below(ws, header_row, budget, max_rows=MAX_ROWS):
         ) from e
 
 
-def _check_header(values, column_index, layout=ROSTER_LAYOUT):
+def _check_header(values: RowValues, column_index: Mapping[str, int], layout: SheetLayout = ROSTER_LAYOUT) -> None:
     missing = [c.header for c in layout.columns if c.required and c.key not in column_index]
     if missing:
         raise RosterFileError(f"表头缺少必填列：{'、'.join(missing)}。请使用下载的模板中的列名。")
-    seen = {}
+    seen: dict[str, int] = {}
     for index, value in enumerate(values, start=1):
         header = normalize_header(value)
         if header and header in seen and _header_key(value, layout)[0]:

@@ -4,6 +4,7 @@ The one list the template, the export and the import engine all read; it imports
 """
 
 from dataclasses import dataclass
+from typing import Any
 
 from .. import codes
 from ..models import Person, Post
@@ -22,7 +23,7 @@ class Column:
     header: str
     key: str
     width: int
-    aliases: tuple = ()
+    aliases: tuple[str, ...] = ()
     required: bool = False
 
 
@@ -64,12 +65,12 @@ class SheetLayout:
     """One kind of sheet the reader (cells.read_sheet) finds in a workbook: its columns (those it reads),
     the sheet tried first, and the message when no row of any sheet reads like its header."""
 
-    columns: tuple
+    columns: tuple[Column, ...]
     sheet_name: str
     missing_header: str
     max_rows: int = MAX_ROWS
 
-    def column(self, key):
+    def column(self, key: str) -> Column:
         return next(c for c in self.columns if c.key == key)
 
 
@@ -84,7 +85,7 @@ ROSTER_LAYOUT = SheetLayout(
 
 # The (code, label) list each coded column is written with: the template's drop-downs, the
 # export's labels and the import's accepted spellings all come from here.
-CODE_LISTS = {
+CODE_LISTS: dict[str, list[tuple[str, Any]]] = {
     "gender": Person.Gender.choices,
     "ethnicity": codes.ETHNICITY,
     "political_status": codes.POLITICAL_STATUS,
@@ -99,6 +100,7 @@ CODE_LISTS = {
 HINTED_LISTS = {"gender", "political_status", "source", "role", "mode", "method", "two_committees"}
 
 
-def code_label(key, code):
+def code_label(key: str, code: object) -> str:
     """The label a coded column shows for `code` (the code itself if the list does not know it)."""
-    return str(dict(CODE_LISTS[key]).get(code, code))
+    labels: dict[object, object] = dict(CODE_LISTS[key])
+    return str(labels.get(code, code))

@@ -31,11 +31,13 @@ or takes the default for a new person; other blank cells mean "empty" (flags mea
 
 import datetime
 from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import NamedTuple
+from typing import Any, NamedTuple, TypeVar, cast
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Model
 from django.utils import timezone
 
 from fedorg.masking import mask_id_number
@@ -48,7 +50,9 @@ from ..models import Person, Post, pinyin_initials
 from ..signals import roster_certificates_checking, roster_certificates_recording
 from ..stewardship import kept_by
 from .cells import (
+    FileSource,
     ImportOutcome,
+    Record,
     RosterFileError,
     choices_hint,
     code_for,
@@ -72,6 +76,13 @@ POST_FIELDS = ["mode", "method", "end_date", "two_committees", "note"]
 KEEP_WHEN_BLANK = {"id_number", "mobile", "gender", "ethnicity", "political_status", "education", "source"}
 KEEP_WHEN_BLANK_POST = {"mode", "method"}
 
+# Who a row names: ("pk", person id) for a stored person, ("id", ID number) or
+# ("nb", name, birth month, unit id) for a new one.
+PersonRef = tuple[Any, ...]
+# An audit event's changes: {field: [old, new]}.
+Changes = dict[str, list[Any]]
+_T = TypeVar("_T")
+
 
 @dataclass
 class CellError:
@@ -79,7 +90,7 @@ class CellError:
     column: str | None
     message: str
 
-    def __str__(self):
+    def __str__(self) -> str:
         if self.row is None:
             return f"{self.column}：{self.message}" if self.column else self.message
         return f"第{self.row}行 {self.column}：{self.message}"
@@ -93,13 +104,13 @@ class RowOutcome:
     unit_name: str
     role_label: str
     person_is_new: bool
-    changes: dict = field(default_factory=dict)  # column header -> [old, new] as shown to users
+    changes: dict[str, list[str]] = field(default_factory=dict)  # column header -> [old, new] as shown to users
     kept_elsewhere: bool = False  # an existing person whose data another unit keeps: shown masked
 
     ACTION_LABELS = {"add": "新增", "update": "更新", "unchanged": "未变"}
 
     @property
-    def action_label(self):
+    def action_label(self) -> str:
         if self.action == "add" and not self.person_is_new:
             return "新增任职"
         return self.ACTION_LABELS[self.action]
@@ -110,9 +121,9 @@ class ImportResult(ImportOutcome):
     dry_run: bool
     sheet_name: str = ""
     header_row: int | None = None
-    column_index: dict = field(default_factory=dict)  # key -> 1-based column number in the file
-    rows: list = field(default_factory=list)
-    errors: list = field(default_factory=list)
+    column_index: dict[str, int] = field(default_factory=dict)  # key -> 1-based column number in the file
+    rows: list[RowOutcome] = field(default_factory=list)
+    errors: list[CellError] = field(default_factory=list)
     written: bool = False
     persons_added: int = 0
     persons_updated: int = 0
@@ -121,10 +132,10 @@ class ImportResult(ImportOutcome):
     posts_updated: int = 0
     posts_unchanged: int = 0
 
-    def rows_with(self, action):
+    def rows_with(self, action: str) -> list[RowOutcome]:
         return [r for r in self.rows if r.action == action]
 
-    def summary(self):
+    def summary(self) -> str:
         return (
             f"人员：新增 {self.persons_added} 人，更新 {self.persons_updated} 人，未变 {self.persons_unchanged} 人；"
             f"任职：新增 {self.posts_added} 条，更新 {self.posts_updated} 条，未变 {self.posts_unchanged} 条。"
@@ -137,14 +148,14 @@ class ImportResult(ImportOutcome):
 @dataclass
 class Row:
     number: int
-    raw: dict
-    values: dict = field(default_factory=dict)  # parsed person and post values, by field name
+    raw: Record
+    values: dict[str, Any] = field(default_factory=dict)  # parsed person and post values, by field name
     unit: Unit | None = None
     person: Person | None = None
-    person_ref: tuple | None = None
+    person_ref: PersonRef | None = None
     post: Post | None = None
-    bad: set = field(default_factory=set)  # keys with an error
-    silenced: set = field(default_factory=set)  # keys already explained (a formula without a value)
+    bad: set[str] = field(default_factory=set)  # keys with an error
+    silenced: set[str] = field(default_factory=set)  # keys already explained (a formula without a value)
 
 
 class _FileRow(NamedTuple):
@@ -155,13 +166,24 @@ class _FileRow(NamedTuple):
     end_date: datetime.date | None
     row: int
     source: Row
+    unit: Unit  # the source row's unit
+
+
+class Plan(NamedTuple):
+    """What _Engine.plan decided and _Engine.write writes."""
+
+    new_people: dict[PersonRef, Person]
+    changed_people: dict[PersonRef, Person]
+    person_changes: dict[PersonRef, Changes]
+    new_posts: list[tuple[PersonRef, Row, Post]]
+    changed_posts: list[tuple[Row, Post, Changes]]
 
 
 class _Collector:
-    def __init__(self, result):
+    def __init__(self, result: ImportResult) -> None:
         self.result = result
 
-    def add(self, row, key, message):
+    def add(self, row: Row, key: str, message: str | ValidationError) -> None:
         if key in row.silenced:  # one message per cell: the formula's, not "请填写姓名" after it
             row.bad.add(key)
             return
@@ -171,7 +193,7 @@ class _Collector:
         row.bad.add(key)
 
 
-def _name_error(name):
+def _name_error(name: str) -> ValidationError | None:
     """The shared name rule (no invisible or text-direction characters), as a message or None."""
     try:
         validators.clean_person_name(name)
@@ -185,7 +207,7 @@ FORMULA_WITHOUT_VALUE = (
 )
 
 
-def _parse_row(row, present, err):
+def _parse_row(row: Row, present: set[str], err: _Collector) -> None:
     raw, values = row.raw, row.values
     for key, value in list(raw.items()):
         if isinstance(value, FormulaWithoutValue):
@@ -193,7 +215,7 @@ def _parse_row(row, present, err):
             row.silenced.add(key)
             raw[key] = None
 
-    def text(key):
+    def text(key: str) -> str:
         return normalize_text(raw.get(key))
 
     name = normalize_name(raw.get("name"))
@@ -302,22 +324,22 @@ def _parse_row(row, present, err):
             err.add(row, "end_date", e)
 
 
-def _chunks(items, size=QUERY_CHUNK):
-    items = list(items)
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
+def _chunks(items: Iterable[_T], size: int = QUERY_CHUNK) -> Iterator[list[_T]]:
+    listed = list(items)
+    for start in range(0, len(listed), size):
+        yield listed[start : start + size]
 
 
 class _Engine:
-    def __init__(self, *, unit, actor, result):
+    def __init__(self, *, unit: Unit, actor: Any, result: ImportResult) -> None:
         self.unit = unit
         self.actor = actor
         self.result = result
         self.err = _Collector(result)
-        self.outside_people = set()  # matched by ID number, but outside the actor's subtree
+        self.outside_people: set[int] = set()  # matched by ID number, but outside the actor's subtree
 
     # units -----------------------------------------------------------------------------------
-    def resolve_units(self, rows, present):
+    def resolve_units(self, rows: list[Row], present: set[str]) -> None:
         codes_in_file = {normalize_text(r.raw.get("unit_code")) for r in rows} - {""}
         by_code = {self.unit.code: self.unit}
         if codes_in_file - {self.unit.code}:
@@ -335,10 +357,11 @@ class _Engine:
                 row.unit = unit
 
     # people ----------------------------------------------------------------------------------
-    def resolve_people(self, rows):
+    def resolve_people(self, rows: list[Row]) -> None:
         ids = {r.values["person_id"] for r in rows if r.values.get("person_id")}
         id_numbers = {r.values["id_number"] for r in rows if r.values.get("id_number")}
-        by_pk, by_id_number = {}, {}
+        by_pk: dict[int, Person] = {}
+        by_id_number: dict[str | None, Person] = {}
         visible = visible_units(self.actor) if self.actor is not None else None
         for chunk in _chunks(ids):
             people = Person.objects.filter(pk__in=chunk)
@@ -347,7 +370,7 @@ class _Engine:
             by_pk.update({p.pk: p for p in people})
         for chunk in _chunks(id_numbers):
             by_id_number.update({p.id_number: p for p in Person.objects.filter(id_number__in=chunk)})
-        seen = None  # people found by ID number who hold or held a post in the subtree
+        seen: set[int] | None = None  # people found by ID number who hold or held a post in the subtree
         if visible is not None and by_id_number:
             found = {p.pk for p in by_id_number.values()}
             seen = set()
@@ -357,9 +380,9 @@ class _Engine:
                 )
 
         unnamed = [r for r in rows if r.unit and not r.values.get("person_id") and not r.values.get("id_number")]
-        by_name_birth = defaultdict(dict)
+        by_name_birth: defaultdict[tuple[str, datetime.date | None, int], dict[int, Person]] = defaultdict(dict)
         if unnamed:
-            unit_ids = {r.unit.pk for r in unnamed}
+            unit_ids = {r.unit.pk for r in unnamed if r.unit is not None}
             for chunk in _chunks({r.values["name"] for r in unnamed}):
                 candidates = Post.objects.filter(person__name__in=chunk, unit_id__in=unit_ids).select_related("person")
                 for post in candidates:
@@ -414,9 +437,9 @@ class _Engine:
 
         # A row without an ID number names the same new person as a row with one (same unit,
         # name and birth month), so the file cannot create her twice.
-        known = {}
+        known: dict[tuple[Any, ...], PersonRef] = {}
         for row in rows:
-            if row.person_ref and row.person_ref[0] != "nb":
+            if row.person_ref and row.person_ref[0] != "nb" and row.unit is not None:
                 known.setdefault((row.values["name"], row.values["birth_date"], row.unit.pk), row.person_ref)
         for row in rows:
             if row.person_ref and row.person_ref[0] == "nb" and row.person_ref[1:] in known:
@@ -424,9 +447,9 @@ class _Engine:
                 if row.person_ref[0] == "pk":
                     row.person = next(r.person for r in rows if r.person_ref == row.person_ref and r.person)
 
-    def check_people_agree(self, rows, present):
+    def check_people_agree(self, rows: list[Row], present: set[str]) -> None:
         """The same person in several rows must be written the same way each time."""
-        first_row = {}
+        first_row: dict[PersonRef, Row] = {}
         for row in rows:
             if row.person_ref is None:
                 continue
@@ -447,25 +470,27 @@ class _Engine:
                     )
 
     # posts -----------------------------------------------------------------------------------
-    def load_posts(self, rows):
+    def load_posts(self, rows: list[Row]) -> list[Post]:
         person_ids = {r.person_ref[1] for r in rows if r.person_ref and r.person_ref[0] == "pk"}
         unit_ids = {r.unit.pk for r in rows if r.unit}
-        posts = []
+        posts: list[Post] = []
         for chunk in _chunks(person_ids):
             posts.extend(Post.objects.filter(person_id__in=chunk, unit_id__in=unit_ids).select_related("certificate"))
         return posts
 
-    def match_posts(self, rows, existing):
+    def match_posts(self, rows: list[Row], existing: list[Post]) -> None:
         """Each row's stored post: by 任职编号 when the file has it, else by (person, unit, role, 任职时间)."""
-        by_key, by_pk = {}, {post.pk: post for post in existing}
+        by_key: dict[tuple[Any, ...], Post] = {}
+        by_pk = {post.pk: post for post in existing}
         for post in existing:
             by_key.setdefault((("pk", post.person_id), post.unit_id, post.role, post.start_date), post)
-        seen, seen_ids = {}, {}
+        seen: dict[tuple[Any, ...], Row] = {}
+        seen_ids: dict[int, Row] = {}
         for row in rows:
             post_id = row.values.get("post_id")
             if post_id and row.person_ref is not None and row.unit is not None:
-                post = by_pk.get(post_id)
-                if post is None or ("pk", post.person_id) != row.person_ref or post.unit_id != row.unit.pk:
+                stored = by_pk.get(post_id)
+                if stored is None or ("pk", stored.person_id) != row.person_ref or stored.unit_id != row.unit.pk:
                     self.err.add(row, "post_id", f"任职编号 {post_id} 不存在，或不是该人员在该组织的任职。")
                 elif post_id in seen_ids:
                     self.err.add(
@@ -473,9 +498,11 @@ class _Engine:
                     )
                 else:
                     seen_ids[post_id] = row
-                    row.post = post
+                    row.post = stored
                 continue
-            if row.person_ref is None or not row.values.get("role") or not row.values.get("start_date"):
+            if row.person_ref is None or row.unit is None:
+                continue
+            if not row.values.get("role") or not row.values.get("start_date"):
                 continue
             key = (row.person_ref, row.unit.pk, row.values["role"], row.values["start_date"])
             if key in seen:
@@ -488,7 +515,7 @@ class _Engine:
             seen[key] = row
             row.post = by_key.get(key)
 
-    def check_certificates(self, rows):
+    def check_certificates(self, rows: list[Row]) -> None:
         """证书编号 typed in the file against the certificate register (selection/certificates.py, which
         answers members.signals.roster_certificates_checking)."""
         typed = [r for r in rows if r.values.get("certificate_no") and "certificate_no" not in r.bad]
@@ -502,10 +529,11 @@ class _Engine:
             return
         entries = [(r.post, r.values["certificate_no"]) for r in typed]
         for _receiver, faults in roster_certificates_checking.send(sender=_Engine, entries=entries):
-            for i, message in faults.items():
+            # django-stubs types a receiver's answer as str | None; this signal's answer {index: message}.
+            for i, message in cast("dict[int, str]", faults).items():
                 self.err.add(typed[i], "certificate_no", message)
 
-    def check_rules(self, rows, existing):
+    def check_rules(self, rows: list[Row], existing: list[Post]) -> None:
         """The post rules of members.services.check_post on every row, then the one about leadership."""
         for row in rows:
             v = row.values
@@ -534,14 +562,16 @@ class _Engine:
                     self.err.add(row, "birth_date", e)
         self._check_leadership(rows, existing)
 
-    def _check_leadership(self, rows, existing):
+    def _check_leadership(self, rows: list[Row], existing: list[Post]) -> None:
         """One current leadership post per person per unit, across the stored posts and the file.
 
         Each row is checked (services.leadership_clash) against the posts that start before it,
         stored or in the file, and against the stored posts that start after it.
         """
         replaced = {row.post.pk for row in rows if row.post is not None}
-        spans = defaultdict(list)  # (person ref, unit id) -> [stored Post or _FileRow]
+        spans: defaultdict[tuple[PersonRef, int], list[Post | _FileRow]] = defaultdict(
+            list
+        )  # (person ref, unit id) -> [stored Post or _FileRow]
         for post in existing:
             if post.pk not in replaced and post.role != Post.Role.DELEGATE:
                 spans[(("pk", post.person_id), post.unit_id)].append(post)
@@ -552,7 +582,9 @@ class _Engine:
             if v["role"] == Post.Role.DELEGATE or {"role", "start_date", "end_date"} & row.bad:
                 continue
             end = v.get("end_date", row.post.end_date if row.post else None)
-            spans[(row.person_ref, row.unit.pk)].append(_FileRow(v["role"], v["start_date"], end, row.number, row))
+            spans[(row.person_ref, row.unit.pk)].append(
+                _FileRow(v["role"], v["start_date"], end, row.number, row, row.unit)
+            )
         for items in spans.values():
             if len(items) < 2:
                 continue
@@ -563,7 +595,7 @@ class _Engine:
                 later_stored = [other for other in items[index + 1 :] if not isinstance(other, _FileRow)]
                 message = services.leadership_clash(
                     name=item.source.values["name"],
-                    unit=item.source.unit,
+                    unit=item.unit,
                     role=item.role,
                     start_date=item.start_date,
                     end_date=item.end_date,
@@ -573,16 +605,21 @@ class _Engine:
                     self.err.add(item.source, "role", message)
 
     # changes ---------------------------------------------------------------------------------
-    def plan(self, rows, present):
+    def plan(self, rows: list[Row], present: set[str]) -> Plan:
         """Decide add / update / unchanged per row; returns the objects to write."""
-        new_people, changed_people, unchanged_people = {}, {}, set()
-        person_changes = {}  # ref -> {field: [old, new]}
-        new_posts, changed_posts = [], []
+        new_people: dict[PersonRef, Person] = {}
+        changed_people: dict[PersonRef, Person] = {}
+        unchanged_people: set[PersonRef] = set()
+        person_changes: dict[PersonRef, Changes] = {}  # ref -> {field: [old, new]}
+        new_posts: list[tuple[PersonRef, Row, Post]] = []
+        changed_posts: list[tuple[Row, Post, Changes]] = []
         for row in rows:
             v = row.values
-            ref = row.person_ref
+            ref, unit = row.person_ref, row.unit
+            # plan runs only on a file without errors, where every row found its unit and its person.
+            assert ref is not None and unit is not None
             first_of_person = ref not in new_people and ref not in changed_people and ref not in unchanged_people
-            row_changes = {}
+            row_changes: dict[str, list[str]] = {}
             if first_of_person:
                 if row.person is None:
                     person = Person(name=v["name"], birth_date=v["birth_date"])
@@ -593,7 +630,8 @@ class _Engine:
                     new_people[ref] = person
                     person_changes[ref] = services.person_created_changes(person)
                 else:
-                    person, diff = row.person, {}
+                    person = row.person
+                    diff: dict[str, tuple[Any, Any]] = {}
                     for key in PERSON_FIELDS:
                         if key not in v or (key in KEEP_WHEN_BLANK and v[key] in (None, "")):
                             continue
@@ -631,7 +669,8 @@ class _Engine:
                 new_posts.append((ref, row, post))
                 action = "add"
             else:
-                post, diff = row.post, {}
+                post = row.post
+                diff = {}
                 # Matched by 任职编号, the row may correct the post's 妇联职务 and 任职时间 too.
                 for key in ("role", "start_date", *POST_FIELDS):
                     if key not in v or (key in KEEP_WHEN_BLANK_POST and v[key] is None):
@@ -657,8 +696,10 @@ class _Engine:
                     action=action,
                     # Not the file's name beside an existing person of another unit: it would read
                     # as "新增 <name>" and confirm who holds the number (issue 12).
-                    name=f"已有人员（身份证号 {mask_id_number(row.person.id_number)}）" if elsewhere else v["name"],
-                    unit_name=row.unit.name,
+                    name=f"已有人员（身份证号 {mask_id_number(row.person.id_number)}）"
+                    if elsewhere and row.person is not None
+                    else v["name"],
+                    unit_name=unit.name,
                     role_label=str(Post.Role(v["role"]).label),
                     person_is_new=person_is_new,
                     changes=row_changes,
@@ -673,17 +714,17 @@ class _Engine:
         )
         r.posts_added, r.posts_updated = len(new_posts), len(changed_posts)
         r.posts_unchanged = len(rows) - len(new_posts) - len(changed_posts)
-        return new_people, changed_people, person_changes, new_posts, changed_posts
+        return Plan(new_people, changed_people, person_changes, new_posts, changed_posts)
 
-    def write(self, rows, plan, reason):
+    def write(self, rows: list[Row], plan: Plan, reason: str) -> None:
         new_people, changed_people, person_changes, new_posts, changed_posts = plan
         now = timezone.now()
-        unit_of_person = {}
+        unit_of_person: dict[PersonRef | None, Unit | None] = {}
         for row in rows:
             unit_of_person.setdefault(row.person_ref, row.unit)
-        events = []
+        events: list[AuditEvent] = []
 
-        def event(action, unit, obj, changes):
+        def event(action: str, unit: Unit | None, obj: Model, changes: Changes) -> None:
             events.append(
                 services.audit_event(
                     actor=self.actor, action=action, unit=unit, obj=obj, changes=changes, reason=reason
@@ -731,19 +772,30 @@ class _Engine:
         typed = []
         for row in rows:
             number = row.values.get("certificate_no")
-            post = row.post or post_of_row.get(row.number)
-            if number and post is not None and post.certificate_no != number:
-                typed.append((post, number))
+            holder = row.post or post_of_row.get(row.number)
+            if number and holder is not None and holder.certificate_no != number:
+                typed.append((holder, number))
         if typed:
             for _receiver, recorded in roster_certificates_recording.send(
                 sender=_Engine, entries=typed, actor=self.actor
             ):
-                for post, changes in recorded:
+                # django-stubs types a receiver's answer as str | None; this signal's is [(post, changes)].
+                for post, changes in cast("list[tuple[Post, Changes]]", recorded):
                     event("certificate.record", post.unit, post, changes)
         AuditEvent.objects.bulk_create(events, batch_size=QUERY_CHUNK)
 
 
-def import_roster(*, unit, file, actor, dry_run=False, filename="", budget=None, progress=None, on_write=None):
+def import_roster(
+    *,
+    unit: Unit,
+    file: FileSource,
+    actor: Any,
+    dry_run: bool = False,
+    filename: str = "",
+    budget: Budget | None = None,
+    progress: Callable[[int, int], object] | None = None,
+    on_write: Callable[[], object] | None = None,
+) -> ImportResult:
     """Validate the whole file, then write all of it in one transaction, or nothing.
 
     `file` is a path, bytes, or a file object. `actor` is the user importing (the web page's
@@ -757,7 +809,7 @@ def import_roster(*, unit, file, actor, dry_run=False, filename="", budget=None,
     writes (to spend the upload's token with them).
     """
 
-    def stage(share):
+    def stage(share: float) -> None:
         if progress is not None:
             progress(int(len(rows) * share), len(rows))
 
@@ -824,6 +876,6 @@ def import_roster(*, unit, file, actor, dry_run=False, filename="", budget=None,
     return result
 
 
-def _column_order(header):
+def _column_order(header: str | None) -> int:
     order = [PERSON_ID.header, POST_ID.header, *(c.header for c in COLUMNS)]
     return order.index(header) if header in order else len(order)

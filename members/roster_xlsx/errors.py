@@ -8,6 +8,8 @@ write-only workbook, and only values are copied. Formatting of the original is n
 
 import io
 from collections import defaultdict
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
@@ -17,8 +19,11 @@ from openpyxl.styles import Font, PatternFill
 from fedorg.uploads import Budget
 from fedorg.xlsx import safe_text
 
-from .cells import open_workbook, read_file_bytes, sheet_rows
+from .cells import FileSource, open_workbook, read_file_bytes, sheet_rows
 from .columns import COLUMN_BY_KEY, HEADER_SCAN_ROWS, MAX_ROWS
+
+if TYPE_CHECKING:  # the engine is not loaded to mark a file's errors
+    from .engine import ImportResult
 
 # Comments are slow to write (each is a VML shape): past this many, faulty cells are only filled
 # red, and the 导入错误 column still names every fault.
@@ -28,21 +33,22 @@ ERROR_FONT = Font(color="9C0006")
 HEADER_FONT = Font(bold=True, color="9C0006")
 
 
-def mark_errors(file, result, *, budget=None):
+def mark_errors(file: FileSource, result: "ImportResult", *, budget: Budget | None = None) -> io.BytesIO:
     """The uploaded sheet with each faulty cell filled red and commented, plus a 导入错误 column."""
     budget = budget or Budget("import")
     data = read_file_bytes(file)
     source = open_workbook(data, budget=budget)
     try:
         ws = source[result.sheet_name] if result.sheet_name in source.sheetnames else source.worksheets[0]
-        by_row = defaultdict(list)
-        by_cell = defaultdict(list)
+        by_row: defaultdict[int, list[str]] = defaultdict(list)
+        by_cell: defaultdict[tuple[int, int], list[str]] = defaultdict(list)
         key_by_header = {c.header: c.key for c in COLUMN_BY_KEY.values()}
         for error in result.errors:
             if error.row is None:
                 continue
             by_row[error.row].append(f"{error.column}：{error.message}")
-            column = result.column_index.get(key_by_header.get(error.column))
+            key = key_by_header.get(error.column) if error.column else None
+            column = result.column_index.get(key) if key else None
             if column:
                 by_cell[(error.row, column)].append(error.message)
         rows = list(sheet_rows(ws, budget=budget, max_rows=(result.header_row or 0) + MAX_ROWS + HEADER_SCAN_ROWS))
@@ -88,14 +94,14 @@ def mark_errors(file, result, *, budget=None):
     return stream
 
 
-def _last_filled(values):
+def _last_filled(values: Sequence[object]) -> int:
     for index in range(len(values), 0, -1):
         if values[index - 1] is not None:
             return index
     return 0
 
 
-def _letter(column):
+def _letter(column: int) -> str:
     from openpyxl.utils import get_column_letter
 
     return get_column_letter(max(column, 1))

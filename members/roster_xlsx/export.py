@@ -11,12 +11,15 @@ and no model instance is built, so memory stays flat from ten to half a million 
 (bench/bench_export.py measures time and peak memory against the same query written bare).
 """
 
+import datetime
 import io
+from collections.abc import Callable, Iterable, Iterator
 from functools import cache
+from typing import IO, Any
 
 import xlsxwriter
 from django.db import connection
-from django.db.models import Case, IntegerField, Value, When
+from django.db.models import Case, IntegerField, QuerySet, Value, When
 from django.utils import timezone
 
 from fedorg.dates import year_month
@@ -64,7 +67,7 @@ FIELDS = (
 )
 
 
-def roster_posts(unit, *, as_of, history=False):
+def roster_posts(unit: Unit, *, as_of: datetime.date, history: bool = False) -> QuerySet[Post]:
     """The posts of the whole subtree on `as_of` (with --history, also those ended by then).
 
     Ordered as the roster reads: units in tree order, then highest post first.
@@ -81,28 +84,29 @@ def roster_posts(unit, *, as_of, history=False):
     )
 
 
-def roster_rows(unit, *, as_of, history=False):
+def roster_rows(unit: Unit, *, as_of: datetime.date, history: bool = False) -> QuerySet[Post, tuple[Any, ...]]:
     """The export's query: one row of FIELDS per post, no model instances."""
     return roster_posts(unit, as_of=as_of, history=history).values_list(*FIELDS)
 
 
 @cache
-def _label_maps():
+def _label_maps() -> dict[str, dict[str, str]]:
     """{column key: {code: label}} for every coded column, built once per process."""
     return {key: {code: str(label) for code, label in choices} for key, choices in CODE_LISTS.items()}
 
 
 @cache
-def _tier_label(kind, level):
+def _tier_label(kind: str, level: int) -> str:
     unit = Unit(kind=kind, level=level)
-    return TIER_LABELS.get(unit.tier, unit.level_text)
+    tier = unit.tier
+    return TIER_LABELS.get(tier, unit.level_text) if tier is not None else unit.level_text
 
 
-def _flag(value):
+def _flag(value: object) -> str:
     return "是" if value else "否"
 
 
-def roster_values(row, *, show_personal_data):
+def roster_values(row: tuple[Any, ...], *, show_personal_data: bool) -> dict[str, Any]:
     """One row of the export's query as {column key: value} (the labels the importer reads)."""
     (
         person_id,
@@ -166,13 +170,13 @@ def roster_values(row, *, show_personal_data):
     }
 
 
-def roster_row(row, *, show_personal_data):
+def roster_row(row: tuple[Any, ...], *, show_personal_data: bool) -> list[Any]:
     """One row of the export's query as the export's cells, in EXPORT_COLUMNS order."""
     values = roster_values(row, show_personal_data=show_personal_data)
     return [safe_text(values[c.key]) for c in EXPORT_COLUMNS]
 
 
-def start_sheet(workbook):
+def start_sheet(workbook: xlsxwriter.Workbook) -> Any:
     """The 名册 sheet with widths, the bold header row, frozen panes and a filter on the header."""
     ws = workbook.add_worksheet(SHEET)
     header = workbook.add_format(
@@ -196,7 +200,7 @@ def start_sheet(workbook):
     return ws
 
 
-def write_cells(ws, row_number, cells):
+def write_cells(ws: Any, row_number: int, cells: Iterable[Any]) -> None:
     """One row, each cell by its type: text, a number, or nothing for an empty value."""
     for col, value in enumerate(cells):
         if value is None or value == "":
@@ -207,7 +211,9 @@ def write_cells(ws, row_number, cells):
             ws.write_number(row_number, col, value)
 
 
-def stream_rows(posts, *, chunk_size=2000, by_chunks=None):
+def stream_rows(
+    posts: QuerySet[Post], *, chunk_size: int = 2000, by_chunks: bool | None = None
+) -> Iterator[tuple[Any, ...]]:
     """The export's rows of `posts`, in order, without holding a read open on SQLite.
 
     PostgreSQL streams one cursor. On SQLite an open cursor keeps its read lock while a background
@@ -225,7 +231,15 @@ def stream_rows(posts, *, chunk_size=2000, by_chunks=None):
         yield from list(posts.filter(pk__in=ids[start : start + chunk_size]).values_list(*FIELDS))
 
 
-def export_roster(*, unit, actor, as_of=None, history=False, out=None, progress=None):
+def export_roster(
+    *,
+    unit: Unit,
+    actor: Any,
+    as_of: datetime.date | None = None,
+    history: bool = False,
+    out: str | IO[bytes] | None = None,
+    progress: Callable[[int, int], object] | None = None,
+) -> str | IO[bytes]:
     """Write the roster of `unit`'s subtree to `out` (a path or binary stream); returns `out`.
 
     `actor` None is the command line (a system user, full personal data); otherwise ID numbers
@@ -236,11 +250,11 @@ def export_roster(*, unit, actor, as_of=None, history=False, out=None, progress=
     as_of = as_of or timezone.localdate()
     show = actor is None or can_see_personal_data(actor, unit)
     posts = roster_posts(unit, as_of=as_of, history=history)
-    total = None
+    total = 0
     if progress is not None:
         total = posts.count()
         progress(0, total)
-    target = io.BytesIO() if out is None else out
+    target: str | IO[bytes] = io.BytesIO() if out is None else out
     workbook = xlsxwriter.Workbook(target, {"constant_memory": True})
     try:
         ws = start_sheet(workbook)
@@ -258,10 +272,13 @@ def export_roster(*, unit, actor, as_of=None, history=False, out=None, progress=
     return target
 
 
-def export_roster_for_download(*, unit, actor, as_of, history, filename):
+def export_roster_for_download(
+    *, unit: Unit, actor: Any, as_of: datetime.date, history: bool, filename: str
+) -> io.BytesIO:
     """The roster file a user downloads from the page (export_roster); when it carries full ID numbers
     and mobiles, one audit event records who took them, and which file."""
-    stream = export_roster(unit=unit, actor=actor, as_of=as_of, history=history)
+    stream = io.BytesIO()
+    export_roster(unit=unit, actor=actor, as_of=as_of, history=history, out=stream)
     if actor.can_see_personal_data:  # the caller fetched the unit through the access rule: it is in her subtree
         AuditEvent.objects.record(
             actor=actor,

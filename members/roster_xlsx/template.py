@@ -1,11 +1,14 @@
 """The roster template (名册模板.xlsx): the importer's columns, drop-down lists and instructions."""
 
+import io
+
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from fedorg.xlsx import BODY_FONT, BORDER, CENTER, HEADER_FILL, HEADER_FONT, workbook_bytes
+from orgtree.models import Unit
 
 from ..models import Post
 from ..validators import id_check_char
@@ -41,10 +44,10 @@ HELP = {
 }
 
 
-def _code_lists():
+def _code_lists() -> dict[str, tuple[str, list[str]]]:
     """(header, labels) per 代码表 column; the key names the importer column they feed."""
 
-    def labels(key):
+    def labels(key: str) -> list[str]:
         return [str(label) for _code, label in CODE_LISTS[key]]
 
     return {
@@ -65,13 +68,13 @@ def _code_lists():
     }
 
 
-def example_id_number():
+def example_id_number() -> str:
     """A made-up but valid ID number for the example row (born 1975-03-15, female)."""
     first17 = "23010219750315002"
     return first17 + id_check_char(first17)
 
 
-def _example_row(unit):
+def _example_row(unit: Unit) -> list[str]:
     role = Post.Role.MEMBER if unit.is_congress else Post.Role.EXECUTIVE
     values = {
         "unit_code": unit.code,
@@ -99,7 +102,7 @@ def _example_row(unit):
     return [values[c.key] for c in COLUMNS]
 
 
-def template_workbook(unit):
+def template_workbook(unit: Unit) -> io.BytesIO:
     """The .xlsx a clerk fills in for `unit` (its code goes in the example row)."""
     wb = Workbook()
     roster = wb.active

@@ -6,12 +6,17 @@ cost a few milliseconds (bench/bench_pages.py holds the page to 1.5x its own SQL
 Every value is escaped; the markup is the same as the template's loop was.
 """
 
+from collections.abc import Iterable
 from html import escape
+from typing import TYPE_CHECKING
 
 from django import template
-from django.utils.safestring import mark_safe
+from django.utils.safestring import SafeString, mark_safe
 
 from orgtree.models import Unit
+
+if TYPE_CHECKING:
+    from ..rules import Finding
 
 register = template.Library()
 
@@ -20,7 +25,7 @@ ORG_FORM_LABELS = {value: str(label) for value, label in Unit.OrgForm.choices}
 
 
 @register.simple_tag
-def finding_rows(rows, on_param):
+def finding_rows(rows: Iterable[tuple["Finding", tuple[str, str] | None]], on_param: str) -> SafeString:
     """<tr> per (finding, fix link or None), as members.views.compliance hands them over."""
     on = escape(on_param)
     out = []

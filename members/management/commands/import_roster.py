@@ -6,8 +6,10 @@ get posts but keep their personal data; every write is audited with her as the a
 reads under the import budget and, being its own process, also caps its address space.
 """
 
+from typing import Any
+
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from fedorg.uploads import address_space_limit
 from members.roster_xlsx.engine import import_roster
@@ -18,7 +20,7 @@ from orgtree.models import Unit, User
 class Command(BaseCommand):
     help = "从 Excel 名册导入人员和任职。任何一行有错误就不写入任何数据，并逐条列出“第N行 列名：原因”。"
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("file", help="名册文件（.xlsx）")
         parser.add_argument("--unit", required=True, help="导入到哪个组织（组织代码）；文件中的组织代码须在其范围内")
         parser.add_argument(
@@ -26,7 +28,7 @@ class Command(BaseCommand):
         )
         parser.add_argument("--dry-run", action="store_true", help="只检查并报告将新增、更新的数量，不写入")
 
-    def handle(self, *args, file, unit, user, dry_run, **options):
+    def handle(self, *args: Any, file: str, unit: str, user: str, dry_run: bool, **options: Any) -> None:
         actor = User.objects.filter(username=user.strip(), is_active=True).first()
         if actor is None:
             raise CommandError(f"账号 {user} 不存在或已停用。")
@@ -39,7 +41,7 @@ class Command(BaseCommand):
             handle = open(file, "rb")  # noqa: SIM115 - closed below; the engine reads it once
         except OSError as e:
             raise CommandError(f"无法打开文件 {file}：{e.strerror}") from None
-        memory = settings.UPLOAD_BUDGET["import"]["memory_mb"] * 1024 * 1024
+        memory = int(settings.UPLOAD_BUDGET["import"]["memory_mb"] * 1024 * 1024)
         with handle, address_space_limit(2 * memory):
             result = import_roster(unit=target, file=handle, actor=actor, dry_run=dry_run, filename=str(file))
         if not result.ok:
