@@ -229,6 +229,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Two choice sets are called "status" (a return's, a candidate's): each gets a name of its own.
+    "ENUM_NAME_OVERRIDES": {
+        "ReturnStatusEnum": "returns.models.Return.Status",
+        "CandidateStatusEnum": "selection.models.Candidate.Status",
+    },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "fedorg.restapi.add_error_responses",

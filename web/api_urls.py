@@ -12,6 +12,7 @@ from members import api as members_api
 from orgtree import api as orgtree_api
 from reports import api as reports_api
 from returns import api as returns_api
+from selection import api as selection_api
 
 urlpatterns = [
     # The schema and its docs
@@ -35,6 +36,10 @@ urlpatterns = [
     path("posts/", members_api.PostList.as_view(), name="api-post-list"),
     path("posts/<int:pk>/", members_api.PostDetail.as_view(), name="api-post-detail"),
     path("posts/<int:pk>/end/", members_api.PostEnd.as_view(), name="api-post-end"),
+    # The register, candidates and 妇女群众会议 (selection; read-only)
+    path("units/<str:code>/register/", selection_api.RegisterList.as_view(), name="api-register-list"),
+    path("units/<str:code>/candidates/", selection_api.CandidateList.as_view(), name="api-candidate-list"),
+    path("units/<str:code>/meetings/", selection_api.MeetingList.as_view(), name="api-meeting-list"),
     # 附表1–5 (reports)
     path("reports/<int:form_no>/", reports_api.ReportTable.as_view(), name="api-report"),
     # Campaigns, returns, review, verification (returns)
