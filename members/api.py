@@ -29,6 +29,8 @@ from rest_framework.views import APIView
 
 from fedorg.masking import mask_id_number, mask_mobile
 from fedorg.restapi import (
+    StrictCharField,
+    StrictModelSerializer,
     choice_param,
     count_date_parameter,
     date_param,
@@ -58,18 +60,18 @@ def show_personal_data(user: Any, unit: Unit | None = None) -> bool:
     return can_see_personal_data(user, unit)
 
 
-class PersonSerializer(serializers.ModelSerializer):
+class PersonSerializer(StrictModelSerializer):
     """A person; 身份证号 and 手机号码 are masked unless context["show_personal_data"]."""
 
-    gender_label = serializers.CharField(source="get_gender_display", read_only=True)
-    ethnicity_label = serializers.CharField(source="get_ethnicity_display", read_only=True)
-    political_status_label = serializers.CharField(source="get_political_status_display", read_only=True)
-    education_label = serializers.CharField(source="get_education_display", read_only=True)
-    source_label = serializers.CharField(source="get_source_display", read_only=True)
+    gender_label = StrictCharField(source="get_gender_display", read_only=True)
+    ethnicity_label = StrictCharField(source="get_ethnicity_display", read_only=True)
+    political_status_label = StrictCharField(source="get_political_status_display", read_only=True)
+    education_label = StrictCharField(source="get_education_display", read_only=True)
+    source_label = StrictCharField(source="get_source_display", read_only=True)
     birth_month = serializers.SerializerMethodField(help_text="出生年月，如 1975-03")
     id_number = serializers.SerializerMethodField(help_text="身份证号；无权查看时打码")
     mobile = serializers.SerializerMethodField(help_text="手机号码；无权查看时打码")
-    url = serializers.CharField(source="get_absolute_url", read_only=True)
+    url = StrictCharField(source="get_absolute_url", read_only=True)
 
     class Meta:
         model = Person
@@ -107,16 +109,16 @@ class PersonSerializer(serializers.ModelSerializer):
         return person.mobile if self.context.get("show_personal_data") else mask_mobile(person.mobile)
 
 
-class PostSerializer(serializers.ModelSerializer):
+class PostSerializer(StrictModelSerializer):
     unit: "serializers.SlugRelatedField[Unit]" = serializers.SlugRelatedField(
         slug_field="code", read_only=True, help_text="组织代码"
     )
-    role_label = serializers.CharField(source="get_role_display", read_only=True)
-    mode_label = serializers.CharField(source="get_mode_display", read_only=True)
-    method_label = serializers.CharField(source="get_method_display", read_only=True)
-    unit_name = serializers.CharField(source="unit.name", read_only=True)
+    role_label = StrictCharField(source="get_role_display", read_only=True)
+    mode_label = StrictCharField(source="get_mode_display", read_only=True)
+    method_label = StrictCharField(source="get_method_display", read_only=True)
+    unit_name = StrictCharField(source="unit.name", read_only=True)
     # From the certificate register, the one source of a certificate's number.
-    certificate_no = serializers.CharField(read_only=True)
+    certificate_no = StrictCharField(read_only=True)
     certificate_date = serializers.DateField(read_only=True, allow_null=True)
 
     class Meta:
@@ -165,21 +167,21 @@ class PersonDetailSerializer(PersonSerializer):
 class PersonInputSerializer(serializers.Serializer):
     """The person fields a client may write; the services check them as on the pages."""
 
-    name = serializers.CharField(max_length=50, help_text="姓名")
+    name = StrictCharField(max_length=50, help_text="姓名")
     gender = serializers.ChoiceField(choices=Person.Gender.choices, required=False)
     ethnicity = serializers.ChoiceField(choices=codes.ETHNICITY, required=False, help_text="民族代码")
     birth_date = serializers.DateField(help_text="出生年月，日按 1 日计，如 1975-03-01")
-    id_number = serializers.CharField(max_length=18, required=False, allow_blank=True, allow_null=True)
+    id_number = StrictCharField(max_length=18, required=False, allow_blank=True, allow_null=True)
     political_status = serializers.ChoiceField(choices=codes.POLITICAL_STATUS, required=False)
     education = serializers.ChoiceField(choices=codes.EDUCATION, required=False)
-    workplace_title = serializers.CharField(max_length=200, required=False, allow_blank=True)
-    mobile = serializers.CharField(max_length=11, required=False, allow_blank=True)
+    workplace_title = StrictCharField(max_length=200, required=False, allow_blank=True)
+    mobile = StrictCharField(max_length=11, required=False, allow_blank=True)
     # DRF's metaclass takes declared fields off the class, so this 来源类别 field does not replace Field.source.
     source = serializers.ChoiceField(choices=codes.SOURCE, required=False)  # type: ignore[assignment]
-    sector = serializers.CharField(max_length=50, required=False, allow_blank=True)
+    sector = StrictCharField(max_length=50, required=False, allow_blank=True)
     is_frontline = serializers.BooleanField(required=False)
     is_women_worker = serializers.BooleanField(required=False)
-    note = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    note = StrictCharField(max_length=200, required=False, allow_blank=True)
 
 
 class PostFieldsSerializer(serializers.Serializer):
@@ -188,7 +190,7 @@ class PostFieldsSerializer(serializers.Serializer):
     mode = serializers.ChoiceField(choices=Post.Mode.choices, required=False, help_text="任职方式")
     method = serializers.ChoiceField(choices=Post.Method.choices, required=False, help_text="产生方式")
     two_committees = serializers.ChoiceField(choices=Post.TwoCommittees.choices, required=False, allow_blank=True)
-    note = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    note = StrictCharField(max_length=200, required=False, allow_blank=True)
 
 
 class NewPostSerializer(PostFieldsSerializer):
@@ -206,12 +208,12 @@ class AppointSerializer(PostFieldsSerializer):
 
 class PostUpdateSerializer(PostFieldsSerializer):
     end_date = serializers.DateField(required=False, allow_null=True, help_text="离任时间")
-    end_reason = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    end_reason = StrictCharField(max_length=200, required=False, allow_blank=True)
 
 
 class EndPostSerializer(serializers.Serializer):
     end_date = serializers.DateField(help_text="离任时间（不再担任的第一天）")
-    reason = serializers.CharField(max_length=200, help_text="离任原因，如 换届、调离、退休")
+    reason = StrictCharField(max_length=200, help_text="离任原因，如 换届、调离、退休")
 
 
 def _valid(
@@ -460,17 +462,17 @@ class RosterUploadSerializer(serializers.Serializer):
 
 class RowErrorSerializer(serializers.Serializer):
     row = serializers.IntegerField(allow_null=True, help_text="Excel 行号；整份文件的错误为 null")
-    column = serializers.CharField(allow_null=True, help_text="列标题")
-    message = serializers.CharField(help_text="中文说明")
+    column = StrictCharField(allow_null=True, help_text="列标题")
+    message = StrictCharField(help_text="中文说明")
 
 
 class RosterRowSerializer(serializers.Serializer):
     row = serializers.IntegerField(help_text="Excel 行号")
     action = serializers.ChoiceField(choices=["add", "update", "unchanged"])
-    action_label = serializers.CharField(help_text="新增、更新或未变")
-    name = serializers.CharField()
-    unit_name = serializers.CharField()
-    role_label = serializers.CharField()
+    action_label = StrictCharField(help_text="新增、更新或未变")
+    name = StrictCharField()
+    unit_name = StrictCharField()
+    role_label = StrictCharField()
     person_is_new = serializers.BooleanField()
     changes = serializers.DictField(help_text="列标题 → [原值, 新值]")
 
@@ -480,9 +482,9 @@ RosterResultSerializer = inline_serializer(
     {
         "dry_run": serializers.BooleanField(),
         "written": serializers.BooleanField(help_text="是否已写入"),
-        "sheet_name": serializers.CharField(),
+        "sheet_name": StrictCharField(),
         "header_row": serializers.IntegerField(allow_null=True),
-        "summary": serializers.CharField(),
+        "summary": StrictCharField(),
         "counts": serializers.DictField(child=serializers.IntegerField()),
         "rows": RosterRowSerializer(many=True),
     },

@@ -17,6 +17,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from fedorg.restapi import (
+    StrictCharField,
+    StrictModelSerializer,
     bool_param,
     bool_parameter,
     choice_param,
@@ -54,9 +56,9 @@ class UnitCodeField(serializers.CharField):
         return value.code if isinstance(value, Unit) else value
 
 
-class UnitSerializer(serializers.ModelSerializer):
-    kind_label = serializers.CharField(source="get_kind_display", read_only=True, help_text="类型（中文）")
-    org_form_label = serializers.CharField(source="get_org_form_display", read_only=True, help_text="组织形式（中文）")
+class UnitSerializer(StrictModelSerializer):
+    kind_label = StrictCharField(source="get_kind_display", read_only=True, help_text="类型（中文）")
+    org_form_label = StrictCharField(source="get_org_form_display", read_only=True, help_text="组织形式（中文）")
     tier = serializers.IntegerField(
         read_only=True,
         allow_null=True,
@@ -67,7 +69,7 @@ class UnitSerializer(serializers.ModelSerializer):
         slug_field="code", read_only=True, allow_null=True, help_text="上级组织代码"
     )
     has_children = serializers.SerializerMethodField(help_text="是否有下级组织")
-    url = serializers.CharField(source="get_absolute_url", read_only=True, help_text="页面地址")
+    url = StrictCharField(source="get_absolute_url", read_only=True, help_text="页面地址")
 
     class Meta:
         model = Unit
@@ -95,8 +97,8 @@ class UnitSerializer(serializers.ModelSerializer):
 
 class UnitCreateSerializer(serializers.Serializer):
     parent = UnitCodeField(help_text="上级组织代码")  # type: ignore[assignment]  # a field named parent, not Field.parent
-    name = serializers.CharField(max_length=100, help_text="组织名称")
-    code = serializers.CharField(
+    name = StrictCharField(max_length=100, help_text="组织名称")
+    code = StrictCharField(
         max_length=UNIT_CODE_MAX_LENGTH, help_text="组织代码（统计用区划代码；新领域妇联为上级代码加“-”和 2–3 位数字）"
     )
     kind = serializers.ChoiceField(choices=Unit.Kind.choices, help_text="类型")
@@ -108,8 +110,8 @@ class UnitCreateSerializer(serializers.Serializer):
 
 
 class UnitRenameSerializer(serializers.Serializer):
-    name = serializers.CharField(max_length=100, help_text="新名称")
-    code = serializers.CharField(max_length=UNIT_CODE_MAX_LENGTH, required=False, help_text="新组织代码（不改可省略）")
+    name = StrictCharField(max_length=100, help_text="新名称")
+    code = StrictCharField(max_length=UNIT_CODE_MAX_LENGTH, required=False, help_text="新组织代码（不改可省略）")
 
 
 class UnitMoveSerializer(serializers.Serializer):
@@ -118,11 +120,11 @@ class UnitMoveSerializer(serializers.Serializer):
 
 class UnitMergeSerializer(serializers.Serializer):
     target = UnitCodeField(help_text="并入的组织代码")
-    reason = serializers.CharField(max_length=200, required=False, default="", allow_blank=True)
+    reason = StrictCharField(max_length=200, required=False, default="", allow_blank=True)
 
 
 class UnitArchiveSerializer(serializers.Serializer):
-    reason = serializers.CharField(max_length=200, help_text="撤销原因")
+    reason = StrictCharField(max_length=200, help_text="撤销原因")
 
 
 class UnitConvertSerializer(serializers.Serializer):

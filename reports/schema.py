@@ -9,6 +9,8 @@ panels, header and cells mean.
 from drf_spectacular.utils import OpenApiExample, extend_schema_field
 from rest_framework import serializers
 
+from fedorg.restapi import StrictCharField
+
 
 @extend_schema_field(
     {
@@ -37,13 +39,13 @@ class FormField(serializers.JSONField):
 
 class SnapshotUnitSerializer(serializers.Serializer):
     id = serializers.IntegerField(help_text="组织编号")
-    code = serializers.CharField(help_text="组织代码（截止时间那天的）")
-    name = serializers.CharField(help_text="组织名称（截止时间那天的）")
-    federation = serializers.CharField(help_text="落款的妇联名称，如 道里区妇联")
+    code = StrictCharField(help_text="组织代码（截止时间那天的）")
+    name = StrictCharField(help_text="组织名称（截止时间那天的）")
+    federation = StrictCharField(help_text="落款的妇联名称，如 道里区妇联")
 
 
 class HeaderCellSerializer(serializers.Serializer):
-    text = serializers.CharField(help_text="表头文字")
+    text = StrictCharField(help_text="表头文字")
     row = serializers.IntegerField(min_value=0, help_text="所在表头行（从 0 起）")
     col = serializers.IntegerField(min_value=0, help_text="起始列（从 0 起）")
     rowspan = serializers.IntegerField(min_value=1, help_text="跨行数")
@@ -51,18 +53,18 @@ class HeaderCellSerializer(serializers.Serializer):
 
 
 class ColumnSerializer(serializers.Serializer):
-    key = serializers.CharField(help_text="栏目键，如 b2_after")
-    number = serializers.CharField(help_text="栏号：数字栏 1、2…，文字栏 甲、乙…")
+    key = StrictCharField(help_text="栏目键，如 b2_after")
+    number = StrictCharField(help_text="栏号：数字栏 1、2…，文字栏 甲、乙…")
     numeric = serializers.BooleanField(required=False, help_text="是否数字栏（统计表）")
     width = serializers.IntegerField(required=False, help_text="Excel 列宽（统计表）")
     drill = serializers.BooleanField(required=False, help_text="可否查看此栏所计人员（统计表）")
-    label = serializers.CharField(required=False, help_text="栏目名称（文字报告；统计表的栏目名称在 header 中）")  # type: ignore[assignment]  # Field.label in the stubs only: see above
+    label = StrictCharField(required=False, help_text="栏目名称（文字报告；统计表的栏目名称在 header 中）")  # type: ignore[assignment]  # Field.label in the stubs only: see above
 
 
 class RowSerializer(serializers.Serializer):
-    key = serializers.CharField(help_text="行键：total（合计）、u<组织编号> 等")
-    label = serializers.CharField(help_text="行名称，如 合计、道里区")  # type: ignore[assignment]  # Field.label in the stubs only: see above
-    kind = serializers.CharField(help_text="行类别，如 total、unit、attachment")
+    key = StrictCharField(help_text="行键：total（合计）、u<组织编号> 等")
+    label = StrictCharField(help_text="行名称，如 合计、道里区")  # type: ignore[assignment]  # Field.label in the stubs only: see above
+    kind = StrictCharField(help_text="行类别，如 total、unit、attachment")
     cells = serializers.ListField(child=CellField(), help_text="各栏的值，与 columns 一一对应")
     drill = serializers.BooleanField(required=False, help_text="可否查看此行所计人员")
     unit_id = serializers.IntegerField(required=False, help_text="此行对应的组织编号")
@@ -70,31 +72,31 @@ class RowSerializer(serializers.Serializer):
 
 
 class PanelSerializer(serializers.Serializer):
-    key = serializers.CharField(help_text="分表键，如 4-1；单元格引用为 <分表键>/<行键>/<栏号>")
-    label = serializers.CharField(help_text="分表名称，如 附表4（续）")  # type: ignore[assignment]  # Field.label in the stubs only: see above
-    title = serializers.CharField()
-    subtitle = serializers.CharField(allow_blank=True)
+    key = StrictCharField(help_text="分表键，如 4-1；单元格引用为 <分表键>/<行键>/<栏号>")
+    label = StrictCharField(help_text="分表名称，如 附表4（续）")  # type: ignore[assignment]  # Field.label in the stubs only: see above
+    title = StrictCharField()
+    subtitle = StrictCharField(allow_blank=True)
     header = serializers.ListField(
         child=serializers.ListField(child=HeaderCellSerializer()),
         required=False,
         help_text="表头各行，每行为若干合并单元格（统计表）",
     )
     columns = ColumnSerializer(many=True, help_text="末级栏目，自左至右")
-    column_numbers = serializers.ListField(child=serializers.CharField(), help_text="各栏栏号")
+    column_numbers = serializers.ListField(child=StrictCharField(), help_text="各栏栏号")
     rows = RowSerializer(many=True)
-    notes = serializers.CharField(required=False, help_text="此分表自己的填表说明（与全表不同时）")
+    notes = StrictCharField(required=False, help_text="此分表自己的填表说明（与全表不同时）")
 
 
 class CheckSerializer(serializers.Serializer):
     ok = serializers.BooleanField(help_text="是否通过")
-    message = serializers.CharField(help_text="中文说明，指明分表、行与栏")
-    cell = serializers.CharField(help_text="单元格引用 <分表键>/<行键>/<栏号>")
+    message = StrictCharField(help_text="中文说明，指明分表、行与栏")
+    cell = StrictCharField(help_text="单元格引用 <分表键>/<行键>/<栏号>")
 
 
 class RulesSerializer(serializers.Serializer):
     id = serializers.IntegerField(allow_null=True, help_text="配额规则集编号；2016 年默认规则为 null")
-    name = serializers.CharField()
-    source = serializers.CharField()  # type: ignore[assignment]  # Field.source in the stubs only: see above
+    name = StrictCharField()
+    source = StrictCharField()  # type: ignore[assignment]  # Field.source in the stubs only: see above
 
 
 class TableSnapshotSerializer(serializers.Serializer):
@@ -102,15 +104,15 @@ class TableSnapshotSerializer(serializers.Serializer):
 
     version = serializers.IntegerField(help_text="快照格式版本")
     form = serializers.IntegerField(min_value=1, max_value=5, help_text="附表编号")
-    label = serializers.CharField(help_text="如 附表4")  # type: ignore[assignment]  # Field.label in the stubs only: see above
-    title = serializers.CharField()
+    label = StrictCharField(help_text="如 附表4")  # type: ignore[assignment]  # Field.label in the stubs only: see above
+    title = StrictCharField()
     unit = SnapshotUnitSerializer()
     as_of = serializers.DateField(help_text="截止时间")
-    as_of_text = serializers.CharField(help_text="截止时间的中文写法，如 2016年8月31日")
+    as_of_text = StrictCharField(help_text="截止时间的中文写法，如 2016年8月31日")
     baseline = serializers.DateField(help_text="扩员前的基准日")
     statistics = serializers.BooleanField(help_text="是否统计表（附表4、附表5）")
-    unit_note = serializers.CharField(allow_blank=True, help_text="如 单位：个、人")
-    notes = serializers.CharField(allow_blank=True, help_text="填表说明")
+    unit_note = StrictCharField(allow_blank=True, help_text="如 单位：个、人")
+    notes = StrictCharField(allow_blank=True, help_text="填表说明")
     masked = serializers.BooleanField(help_text="个人信息（电话）是否已打码")
     checks = CheckSerializer(many=True, help_text="表内核对：未通过的项 ok 为 false")
     rules = RulesSerializer(required=False, help_text="附表4 所用的配额规则集")
@@ -119,7 +121,7 @@ class TableSnapshotSerializer(serializers.Serializer):
         child=serializers.ListField(child=HeaderCellSerializer()), help_text="第一张分表的 header"
     )
     columns = ColumnSerializer(many=True, help_text="第一张分表的 columns")
-    column_numbers = serializers.ListField(child=serializers.CharField(), help_text="第一张分表的 column_numbers")
+    column_numbers = serializers.ListField(child=StrictCharField(), help_text="第一张分表的 column_numbers")
     rows = RowSerializer(many=True, help_text="第一张分表的 rows")
 
 
@@ -128,8 +130,8 @@ class FrozenSnapshotSerializer(serializers.Serializer):
     experience: one panel of rows and the report's text)."""
 
     form = FormField()
-    label = serializers.CharField()  # type: ignore[assignment]  # Field.label in the stubs only: see above
-    title = serializers.CharField()
+    label = StrictCharField()  # type: ignore[assignment]  # Field.label in the stubs only: see above
+    title = StrictCharField()
     unit = SnapshotUnitSerializer()
     as_of = serializers.DateField(help_text="截止时间（计数日）")
     masked = serializers.BooleanField(help_text="个人信息（电话）是否已为本账号打码")
@@ -138,17 +140,15 @@ class FrozenSnapshotSerializer(serializers.Serializer):
     columns = ColumnSerializer(many=True)
     rows = RowSerializer(many=True)
     version = serializers.IntegerField(required=False)
-    as_of_text = serializers.CharField(required=False)
+    as_of_text = StrictCharField(required=False)
     baseline = serializers.DateField(required=False)
     statistics = serializers.BooleanField(required=False)
-    unit_note = serializers.CharField(required=False, allow_blank=True)
-    notes = serializers.CharField(required=False, allow_blank=True)
+    unit_note = StrictCharField(required=False, allow_blank=True)
+    notes = StrictCharField(required=False, allow_blank=True)
     rules = RulesSerializer(required=False)
     header = serializers.ListField(child=serializers.ListField(child=HeaderCellSerializer()), required=False)
-    column_numbers = serializers.ListField(child=serializers.CharField(), required=False)
-    report = serializers.CharField(
-        required=False, allow_blank=True, help_text="文字报告的正文（示范点情况报告、经验材料）"
-    )
+    column_numbers = serializers.ListField(child=StrictCharField(), required=False)
+    report = StrictCharField(required=False, allow_blank=True, help_text="文字报告的正文（示范点情况报告、经验材料）")
 
 
 _HEADER = [

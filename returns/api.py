@@ -19,6 +19,8 @@ from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from fedorg.restapi import (
+    StrictCharField,
+    StrictModelSerializer,
     choice_param,
     datetime_param,
     datetime_parameter,
@@ -37,8 +39,8 @@ from .exports import mask_snapshot
 from .models import Campaign, CampaignForm, CampaignQuerySet, Return, ReturnSnapshot
 
 
-class CampaignFormSerializer(serializers.ModelSerializer):
-    label = serializers.CharField(source="get_form_no_display", read_only=True)  # type: ignore[assignment]
+class CampaignFormSerializer(StrictModelSerializer):
+    label = StrictCharField(source="get_form_no_display", read_only=True)  # type: ignore[assignment]
     as_of = serializers.DateField(read_only=True, help_text="统计截止日期")
 
     class Meta:
@@ -46,7 +48,7 @@ class CampaignFormSerializer(serializers.ModelSerializer):
         fields = ["id", "form_no", "label", "due_date", "as_of"]
 
 
-class CampaignSerializer(serializers.ModelSerializer):
+class CampaignSerializer(StrictModelSerializer):
     unit: serializers.SlugRelatedField = serializers.SlugRelatedField(
         slug_field="code", read_only=True, allow_null=True, help_text="发起单位组织代码"
     )
@@ -57,17 +59,17 @@ class CampaignSerializer(serializers.ModelSerializer):
         fields = ["id", "doc_number", "title", "unit", "baseline_date", "cut_off_date", "forms"]
 
 
-class ReturnSerializer(serializers.ModelSerializer):
+class ReturnSerializer(StrictModelSerializer):
     campaign = serializers.IntegerField(source="campaign_id", read_only=True)
     campaign_form = serializers.IntegerField(source="form_id", read_only=True)
-    unit = serializers.CharField(source="unit.code", read_only=True, help_text="填报单位组织代码")
-    unit_name = serializers.CharField(source="unit.name", read_only=True)
-    form = serializers.CharField(source="form.form_no", read_only=True, help_text="附表编号")
+    unit = StrictCharField(source="unit.code", read_only=True, help_text="填报单位组织代码")
+    unit_name = StrictCharField(source="unit.name", read_only=True)
+    form = StrictCharField(source="form.form_no", read_only=True, help_text="附表编号")
     due_date = serializers.DateField(source="form.due_date", read_only=True)
-    status_label = serializers.CharField(source="get_status_display", read_only=True)
+    status_label = StrictCharField(source="get_status_display", read_only=True)
     version = serializers.IntegerField(read_only=True, help_text="版本号：提交、审核等操作须带上您看到的版本号")
-    verification_code = serializers.CharField(source="snapshot.code", read_only=True, default=None, allow_null=True)
-    url = serializers.CharField(source="get_absolute_url", read_only=True)
+    verification_code = StrictCharField(source="snapshot.code", read_only=True, default=None, allow_null=True)
+    url = StrictCharField(source="get_absolute_url", read_only=True)
 
     class Meta:
         model = Return
@@ -104,9 +106,9 @@ class ReturnDetailSerializer(ReturnSerializer):
         allow_null=True,
         help_text="上报时冻结的报表数据（未上报过为 null）",
     )
-    explanation = serializers.CharField(read_only=True)
+    explanation = StrictCharField(read_only=True)
     pinned_cells = serializers.ListField(
-        child=serializers.CharField(),
+        child=StrictCharField(),
         read_only=True,
         help_text="退回时标注的单元格或行：<分表键>/<行键>/<栏号> 或 <分表键>/<行键>",
     )
@@ -219,28 +221,28 @@ class VersionSerializer(serializers.Serializer):
 
 
 class SubmitFieldsSerializer(VersionSerializer):
-    unit_leader = serializers.CharField(max_length=50, help_text="单位负责人")
-    filled_by = serializers.CharField(max_length=50, help_text="填表人")
-    phone = serializers.CharField(max_length=30, help_text="联系电话")
-    explanation = serializers.CharField(required=False, default="", allow_blank=True, help_text="上报说明")
-    pilot_report = serializers.CharField(required=False, default="", allow_blank=True, help_text="示范点报告正文")
+    unit_leader = StrictCharField(max_length=50, help_text="单位负责人")
+    filled_by = StrictCharField(max_length=50, help_text="填表人")
+    phone = StrictCharField(max_length=30, help_text="联系电话")
+    explanation = StrictCharField(required=False, default="", allow_blank=True, help_text="上报说明")
+    pilot_report = StrictCharField(required=False, default="", allow_blank=True, help_text="示范点报告正文")
 
 
 class SubmitSerializer(SubmitFieldsSerializer):
     campaign_form = serializers.IntegerField(
         min_value=1, help_text="报送任务中的报表编号（campaigns 接口的 forms[].id）"
     )
-    unit = serializers.CharField(max_length=20, help_text="填报单位（区、县）组织代码")
+    unit = StrictCharField(max_length=20, help_text="填报单位（区、县）组织代码")
     version = serializers.IntegerField(min_value=0, default=0, help_text="首次上报为 0；再次上报为读取时的版本号")
 
 
 class ApproveSerializer(VersionSerializer):
-    note = serializers.CharField(required=False, default="", allow_blank=True, help_text="审核意见")
+    note = StrictCharField(required=False, default="", allow_blank=True, help_text="审核意见")
 
 
 class SendBackSerializer(VersionSerializer):
-    reason = serializers.CharField(help_text="退回原因")
-    cells = serializers.CharField(
+    reason = StrictCharField(help_text="退回原因")
+    cells = StrictCharField(
         required=False,
         default="",
         allow_blank=True,
@@ -249,7 +251,7 @@ class SendBackSerializer(VersionSerializer):
 
 
 class ReopenSerializer(VersionSerializer):
-    reason = serializers.CharField(help_text="重新打开的原因")
+    reason = StrictCharField(help_text="重新打开的原因")
 
 
 def _submit(request: Request, *, campaign_form: CampaignForm, unit: Unit, data: dict[str, Any]) -> Return:
@@ -347,19 +349,19 @@ class ReturnReopen(APIView):
 
 
 class VerificationSerializer(serializers.Serializer):
-    code = serializers.CharField(help_text="验证码")
-    unit = serializers.CharField(help_text="填报单位组织代码")
-    unit_name = serializers.CharField()
-    form = serializers.CharField(help_text="附表编号")
-    form_label = serializers.CharField()
-    campaign = serializers.CharField(help_text="报送任务文号")
-    campaign_title = serializers.CharField()
+    code = StrictCharField(help_text="验证码")
+    unit = StrictCharField(help_text="填报单位组织代码")
+    unit_name = StrictCharField()
+    form = StrictCharField(help_text="附表编号")
+    form_label = StrictCharField()
+    campaign = StrictCharField(help_text="报送任务文号")
+    campaign_title = StrictCharField()
     cut_off_date = serializers.DateField()
     submitted_at = serializers.DateTimeField(help_text="上报时间")
     number = serializers.IntegerField(help_text="第几次上报")
     is_current = serializers.BooleanField(help_text="是否仍是该报表的最新上报")
     status = serializers.ChoiceField(choices=Return.Status.choices, help_text="报表当前状态")
-    status_label = serializers.CharField()
+    status_label = StrictCharField()
     reviewed_at = serializers.DateTimeField(allow_null=True)
 
 

@@ -16,7 +16,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, serializers
 
 from fedorg.masking import mask_id_number, mask_mobile
-from fedorg.restapi import text_param
+from fedorg.restapi import StrictCharField, StrictModelSerializer, text_param
 from members.search import text_match
 from orgtree.access import can_see_personal_data, get_unit_by_code_for_user
 from orgtree.models import Unit
@@ -27,13 +27,13 @@ from .models import Candidate, Meeting, RegisterEntry
 TAGS = ["人选与会议"]
 
 
-class RegisterEntrySerializer(serializers.ModelSerializer[RegisterEntry]):
-    unit = serializers.CharField(source="unit.code", read_only=True, help_text="所属组织代码")
-    unit_name = serializers.CharField(source="unit.name", read_only=True)
+class RegisterEntrySerializer(StrictModelSerializer[RegisterEntry]):
+    unit = StrictCharField(source="unit.code", read_only=True, help_text="所属组织代码")
+    unit_name = StrictCharField(source="unit.name", read_only=True)
     id_number = serializers.SerializerMethodField(help_text="身份证号；无权查看时打码")
     mobile = serializers.SerializerMethodField(help_text="联系电话；无权查看时打码")
-    source_label = serializers.CharField(source="get_source_display", read_only=True)
-    organisation = serializers.CharField(source="organisation.name", read_only=True, allow_null=True, default=None)
+    source_label = StrictCharField(source="get_source_display", read_only=True)
+    organisation = StrictCharField(source="organisation.name", read_only=True, allow_null=True, default=None)
     person = serializers.IntegerField(
         source="person_id", read_only=True, allow_null=True, help_text="已任职时的人员编号"
     )
@@ -66,14 +66,14 @@ class RegisterEntrySerializer(serializers.ModelSerializer[RegisterEntry]):
         return entry.mobile if self.context.get("show_personal_data") else mask_mobile(entry.mobile)
 
 
-class CandidateSerializer(serializers.ModelSerializer[Candidate]):
-    unit = serializers.CharField(source="unit.code", read_only=True, help_text="拟任组织代码")
-    name = serializers.CharField(source="entry.name", read_only=True)
+class CandidateSerializer(StrictModelSerializer[Candidate]):
+    unit = StrictCharField(source="unit.code", read_only=True, help_text="拟任组织代码")
+    name = StrictCharField(source="entry.name", read_only=True)
     entry = serializers.IntegerField(source="entry_id", read_only=True, help_text="档案编号")
-    role_label = serializers.CharField(source="get_role_display", read_only=True)
-    method_label = serializers.CharField(source="get_method_display", read_only=True)
-    mode_label = serializers.CharField(source="get_mode_display", read_only=True)
-    status_label = serializers.CharField(source="get_status_display", read_only=True)
+    role_label = StrictCharField(source="get_role_display", read_only=True)
+    method_label = StrictCharField(source="get_method_display", read_only=True)
+    mode_label = StrictCharField(source="get_mode_display", read_only=True)
+    status_label = StrictCharField(source="get_status_display", read_only=True)
     post = serializers.IntegerField(source="post_id", read_only=True, allow_null=True, help_text="任命后的任职编号")
 
     class Meta:
@@ -99,8 +99,8 @@ class CandidateSerializer(serializers.ModelSerializer[Candidate]):
         ]
 
 
-class MeetingSerializer(serializers.ModelSerializer[Meeting]):
-    unit = serializers.CharField(source="unit.code", read_only=True, help_text="组织代码")
+class MeetingSerializer(StrictModelSerializer[Meeting]):
+    unit = StrictCharField(source="unit.code", read_only=True, help_text="组织代码")
     post_count = serializers.IntegerField(read_only=True, help_text="会上任命的职务数")
     filed = serializers.SerializerMethodField(help_text="是否已向同级党组织和上级妇联备案")
 

@@ -67,3 +67,17 @@ def test_good_parameters_still_page_and_filter(tree, staff_a, login, member):
     assert encoded.status_code == 200 and encoded.json()["count"] == 2
     future = client.get("/api/v1/people/?updated_since=2999-01-01T00:00:00Z")
     assert future.status_code == 200 and future.json()["count"] == 0
+
+
+def test_a_number_where_the_schema_says_text_is_refused(tree, staff_a, member, client):
+    """schemathesis (ST201) found PATCH /people/<id>/ {"note": 0} accepted: DRF's CharField stores "0"."""
+    post = member(tree.community_a)
+    client.force_login(staff_a)
+    for body in ({"note": 0}, {"name": 12}, {"workplace_title": True}):
+        response = client.patch(f"/api/v1/people/{post.person.pk}/", body, content_type="application/json")
+        assert response.status_code == 400, body
+        assert list(response.json()["error"]["fields"]) == list(body), response.json()
+    assert (
+        client.patch(f"/api/v1/people/{post.person.pk}/", {"note": "0"}, content_type="application/json").status_code
+        == 200
+    )
