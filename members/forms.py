@@ -7,14 +7,14 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from fedorg.dates import CountDateField, year_month
+from orgtree.models import Unit
+from orgtree.versions import form_on, form_spans
 
 from . import validators
 from .models import Person, Post
 from .services import PERSON_FIELDS
 
 if TYPE_CHECKING:
-    from orgtree.models import Unit
-
     from .rules import Rules
 
 
@@ -97,7 +97,8 @@ class PersonForm(forms.ModelForm):
 
 
 class PostForm(forms.ModelForm):
-    """A post in one unit; the role list follows the unit's org form (妇联 or 妇代会)."""
+    """A post in one unit; the role list follows the unit's org form (妇联 or 妇代会), for a stored post
+    the form on the post's start date."""
 
     class Meta:
         model = Post
@@ -115,7 +116,11 @@ class PostForm(forms.ModelForm):
     def __init__(self, *args: Any, unit: "Unit", with_end: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.unit = unit
-        allowed = Post.CONGRESS_ROLES if unit.is_congress else Post.FEDERATION_ROLES
+        form = unit.org_form
+        if self.instance.pk is not None and self.instance.start_date is not None:
+            # A stored post is corrected under the form the unit had on its start date (before a 会改联: 妇代会).
+            form = form_on(form_spans([unit.pk]).get(unit.pk, []), self.instance.start_date) or form
+        allowed = Post.CONGRESS_ROLES if form == Unit.OrgForm.CONGRESS else Post.FEDERATION_ROLES
         role = cast(forms.ChoiceField, self.fields["role"])
         role.choices = [("", "请选择")] + [(r.value, r.label) for r in allowed]
         term = cast(forms.ModelChoiceField, self.fields["term"])

@@ -6,7 +6,7 @@ can show each message next to the input at fault.
 """
 
 import datetime
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
@@ -15,6 +15,7 @@ from django.db.models import Model, Q
 from django.utils import timezone
 
 from orgtree.models import AuditEvent, Unit
+from orgtree.versions import FormSpan, form_on, form_spans
 
 from . import validators
 from .models import Person, Post
@@ -168,16 +169,27 @@ def check_post(
     birth_date: datetime.date | None = None,
     two_committees: str | None = "",
     held: Iterable[Any] | None = None,
+    spans: Sequence[FormSpan] | None = None,
 ) -> dict[str, list[str]]:
     """The rules a post must meet, whoever writes it: the forms, the API and the Excel import.
 
     Any argument may be None when the caller could not read it; its rules are then skipped.
     The leadership rule (see leadership_clash) is checked when `held` is given and every other
     rule on role and dates passed. Returns {field: [messages]}, empty when the post may be written.
+
+    The role is judged against the unit's form (妇联/妇代会) on the post's own dates: the form it had
+    on the start date, and a 妇代会 role may not run past the 会改联 that ended it. `spans` are the
+    unit's forms through time (orgtree.versions.form_spans), read here when not given.
     """
     errors: dict[str, list[str]] = {}
+    if role and start_date and spans is None:
+        spans = form_spans([unit.pk]).get(unit.pk, []) if unit.pk is not None else []
     if role:
-        _collect(errors, "role", validators.check_role_for_unit, role, unit)
+        form = form_on(spans, start_date) if spans and start_date else None
+        on = start_date if spans and form != spans[-1].org_form else None  # named when the form has changed since
+        _collect(errors, "role", validators.check_role_for_unit, role, unit, org_form=form, on=on)
+        if spans and start_date and "role" not in errors and (end_date is None or end_date > start_date):
+            _collect(errors, "end_date", validators.check_role_through, role, unit, start_date, end_date, spans)
     if start_date:
         _collect(errors, "start_date", validators.check_post_date, start_date, "任职时间")
         plausible = "start_date" not in errors  # an implausible start is reported once, on its own field

@@ -15,7 +15,10 @@ from django.utils import timezone
 from fedorg.dates import year_month
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from orgtree.models import Unit
+    from orgtree.versions import FormSpan
 
 ID_WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
 ID_CHECK_CHARS = "10X98765432"
@@ -175,11 +178,57 @@ def check_dates(start_date: datetime.date | None, end_date: datetime.date | None
         raise ValidationError(f"离任时间 {end_date:%Y-%m-%d} 必须晚于任职时间 {start_date:%Y-%m-%d}。")
 
 
-def check_role_for_unit(role: str, unit: "Unit") -> None:
-    """A 妇代会 has 主任/副主任/委员; a 妇联 has 主席/副主席/常委/执委, and 代表."""
+def check_role_for_unit(
+    role: str, unit: "Unit", *, org_form: str | None = None, on: datetime.date | None = None
+) -> None:
+    """A 妇代会 has 主任/副主任/委员; a 妇联 has 主席/副主席/常委/执委, and 代表.
+
+    `org_form` is the unit's form on the post's start date when known, else the form it has today: a
+    主任 post from before a 会改联 is judged as a post of the 妇代会 the unit then was. `on`, when given,
+    is named in the message (the form then differs from today's).
+    """
+    from orgtree.models import Unit
+
     from .models import Post
 
-    allowed = Post.CONGRESS_ROLES if unit.is_congress else Post.FEDERATION_ROLES
+    form = org_form or unit.org_form
+    allowed = Post.CONGRESS_ROLES if form == Unit.OrgForm.CONGRESS else Post.FEDERATION_ROLES
     if role not in allowed:
         names = "、".join(str(Post.Role(r).label) for r in allowed)
-        raise ValidationError(f"{unit.name}是{unit.get_org_form_display()}，职务只能是：{names}。")
+        label = Unit.OrgForm(form).label
+        when = f"在 {on:%Y-%m-%d} " if on is not None else ""
+        raise ValidationError(f"{unit.name}{when}是{label}，职务只能是：{names}。")
+
+
+def check_role_through(
+    role: str,
+    unit: "Unit",
+    start_date: datetime.date,
+    end_date: datetime.date | None,
+    spans: "Sequence[FormSpan]",
+) -> None:
+    """A post whose role fits the unit's form on its start date ends by the day that form changes.
+
+    The 会改联 ends the open 主任/副主任/委员 posts on its date and continues them as 主席/副主席/执委
+    (members.services.convert_posts_for_federation); a 妇代会 role held past that date is refused.
+    """
+    from orgtree.models import Unit
+
+    from .models import Post
+
+    for span in spans:
+        if span.valid_from is None or span.valid_from <= start_date:
+            continue
+        if end_date is not None and end_date <= span.valid_from:
+            break
+        allowed = Post.CONGRESS_ROLES if span.org_form == Unit.OrgForm.CONGRESS else Post.FEDERATION_ROLES
+        if role in allowed:
+            continue
+        day = f"{span.valid_from:%Y-%m-%d}"
+        change = (
+            "会改联为妇联" if span.org_form == Unit.OrgForm.FEDERATION else f"改为{Unit.OrgForm(span.org_form).label}"
+        )
+        raise ValidationError(
+            f"{unit.name}于 {day} {change}，{Post.Role(role).label}职务只能任至这一天：离任时间不能晚于 {day}"
+            f"；此后的职务请按{Unit.OrgForm(span.org_form).label}的职务登记。"
+        )

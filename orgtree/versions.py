@@ -7,6 +7,10 @@ it with `tree_cte`, so a report and the compliance page for the same unit and da
 units. Plain SQL, identical on SQLite and PostgreSQL but for the sort key.
 """
 
+import datetime
+from collections.abc import Iterable, Sequence
+from typing import NamedTuple
+
 from django.db import connection
 
 from .models import UnitVersion
@@ -51,3 +55,43 @@ def tree_cte(on: str = "on") -> str:
     FROM {VERSION} v JOIN sub t ON v.parent_id = t.id
     WHERE {valid_on_sql("v", on)}
 )"""  # noqa: S608 - our own table name
+
+
+class FormSpan(NamedTuple):
+    """妇联 or 妇代会 (`org_form`) from `valid_from` until the day before `valid_to` (None: open)."""
+
+    valid_from: datetime.date | None
+    valid_to: datetime.date | None
+    org_form: str
+
+
+def form_spans(unit_ids: Iterable[int]) -> dict[int, list[FormSpan]]:
+    """{unit_id: [FormSpan]}: the 妇联/妇代会 of each unit through its versions, oldest first.
+
+    Consecutive versions of the same form (a rename, a move) are one span, so a 会改联 is where one
+    span ends and the next begins. One query; a unit without versions is missing from the answer.
+    """
+    rows = (
+        UnitVersion.objects.filter(unit_id__in=set(unit_ids))
+        .order_by("unit_id", "valid_from", "pk")
+        .values_list("unit_id", "valid_from", "valid_to", "org_form")
+    )
+    spans: dict[int, list[FormSpan]] = {}
+    for unit_id, valid_from, valid_to, org_form in sorted(rows, key=lambda r: (r[0], r[1] or datetime.date.min)):
+        runs = spans.setdefault(unit_id, [])
+        if runs and runs[-1].org_form == org_form and runs[-1].valid_to == valid_from:
+            runs[-1] = runs[-1]._replace(valid_to=valid_to)
+        else:
+            runs.append(FormSpan(valid_from, valid_to, org_form))
+    return spans
+
+
+def form_on(spans: Sequence[FormSpan], day: datetime.date) -> str | None:
+    """The form a unit had on `day`: its span then; before its first span the first, after its last the last."""
+    if not spans:
+        return None
+    for span in spans:
+        if (span.valid_from is None or span.valid_from <= day) and (span.valid_to is None or day < span.valid_to):
+            return span.org_form
+    first = spans[0]
+    return first.org_form if first.valid_from is not None and day < first.valid_from else spans[-1].org_form

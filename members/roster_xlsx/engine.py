@@ -44,6 +44,7 @@ from fedorg.masking import mask_id_number
 from fedorg.uploads import Budget, BudgetExceeded, FormulaWithoutValue
 from orgtree.access import visible_units
 from orgtree.models import AuditEvent, Unit
+from orgtree.versions import form_spans
 
 from .. import services, validators
 from ..models import Person, Post, pinyin_initials
@@ -534,23 +535,26 @@ class _Engine:
                 self.err.add(typed[i], "certificate_no", message)
 
     def check_rules(self, rows: list[Row], existing: list[Post]) -> None:
-        """The post rules of members.services.check_post on every row, then the one about leadership."""
+        """The post rules of members.services.check_post on every row, then the one about leadership.
+
+        Each role is judged against its unit's form on the post's dates (the units' forms read in one
+        query): a 主任 post ended by 会改联 stays a 主任 post of what was then a 妇代会.
+        """
+        spans = form_spans({row.unit.pk for row in rows if row.unit is not None})
         for row in rows:
             v = row.values
             if row.unit is None or row.person_ref is None:
                 continue
             end = v.get("end_date", row.post.end_date if row.post else None)
-            # A stored post keeping its role is not judged again against the unit's form today: a
-            # 主任 post ended by 会改联 stays a 主任 post of what was then a 妇代会.
-            kept_role = row.post is not None and row.post.role == v.get("role")
             problems = services.check_post(
                 name=v["name"],
                 unit=row.unit,
-                role=v.get("role") if "role" not in row.bad and not kept_role else None,
+                role=v.get("role") if "role" not in row.bad else None,
                 start_date=v.get("start_date"),
                 end_date=end if "end_date" not in row.bad else None,
                 birth_date=v.get("birth_date"),
                 two_committees=v.get("two_committees"),
+                spans=spans.get(row.unit.pk, []),
             )
             for key, messages in problems.items():
                 self.err.add(row, key, " ".join(messages))
