@@ -101,6 +101,9 @@ class CandidateSerializer(StrictModelSerializer[Candidate]):
 
 class MeetingSerializer(StrictModelSerializer[Meeting]):
     unit = StrictCharField(source="unit.code", read_only=True, help_text="组织代码")
+    # Declared: a model's PositiveIntegerField gets its bounds from the database backend, and the schema
+    # must be the same on SQLite and PostgreSQL (docs/openapi.yaml).
+    attendance = serializers.IntegerField(read_only=True, help_text="参会人数")
     post_count = serializers.IntegerField(read_only=True, help_text="会上任命的职务数")
     filed = serializers.SerializerMethodField(help_text="是否已向同级党组织和上级妇联备案")
 

@@ -15,7 +15,7 @@ from returns import pdfs
 from returns.models import RenderSlot, SnapshotPdf
 
 
-def submit_through_the_page(client, campaign_2016, unit, form_no="2"):
+def submit_through_the_page(client, campaign_2016, unit, form_no="1"):
     form = campaign_2016.forms.get(form_no=form_no)
     url = reverse("returns:return_submit", args=[form.pk, unit.pk])
     page = client.get(url)
@@ -34,6 +34,12 @@ def submit_through_the_page(client, campaign_2016, unit, form_no="2"):
 def test_submission_queues_both_renditions_and_downloads_come_from_storage(
     tree, campaign_2016, staff_a, city_reviewer, viewer_a, login, monkeypatch, django_capture_on_commit_callbacks
 ):
+    from orgtree import services as tree_services
+
+    # 附表1 carries the contacts: the reviewing unit's rendition shows the mobile, everyone else's masks it.
+    contact = {"name": "李梅", "title": "组织部长", "office_phone": "0451-84661234", "mobile": "13904510099"}
+    leader = {"name": "张红", "title": "副主席", "office_phone": "0451-84660001", "mobile": "13904510001"}
+    tree_services.update_contacts(unit=tree.district_a, contacts={"leader": leader, "contact": contact}, actor=staff_a)
     with django_capture_on_commit_callbacks(execute=True):  # the job is queued once the submission commits
         ret = submit_through_the_page(login(staff_a), campaign_2016, tree.district_a)
     assert not SnapshotPdf.objects.exists()  # queued, not rendered in the submitting request
