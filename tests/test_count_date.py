@@ -358,3 +358,31 @@ def test_the_campaign_pages_list_each_form_reference_date_by_its_due_date(campai
     assert f"期限 {form4.due_date.month}月{form4.due_date.day}日 · 统计截止 8月31日" in board
     listing = client.get(reverse("returns:campaigns")).content.decode()
     assert "（统计截止 8月31日）" in listing and "6月20日（统计截止 6月20日）" in listing
+
+
+def header_right(xlsx):
+    ws = load_workbook(io.BytesIO(xlsx)).worksheets[0]
+    return [c.value for c in ws[3] if isinstance(c.value, str) and c.value.startswith("截止时间")]
+
+
+def test_the_stamped_file_explains_an_early_count_date_and_keeps_the_form_plain_otherwise(
+    staffed_district_a, campaign_2016, staff_a
+):
+    from returns.exports import stamped_xlsx
+
+    unit = staffed_district_a.district_a
+    early = services.submit_return(
+        form=campaign_2016.forms.get(form_no="2"), unit=unit, actor=staff_a, now=at(2016, 6, 17), **FOOTER
+    )
+    assert header_right(stamped_xlsx(early.snapshot)) == [
+        "截止时间：2016年6月17日，截至报出日（早于本表的统计截止日 2016-06-20）　　单位：个、人"
+    ]
+    late = services.submit_return(
+        form=campaign_2016.forms.get(form_no="4"),
+        unit=unit,
+        actor=staff_a,
+        now=at(2016, 9, 15),
+        explanation="已核实。",
+        **FOOTER,
+    )
+    assert header_right(stamped_xlsx(late.snapshot)) == ["截止时间：2016年8月31日　　单位：个、人"]
