@@ -139,7 +139,7 @@ def text_report_context(
         "columns": columns,
         "rows": rows,
         "report": snapshot.get("report", ""),
-        "as_of_text": cn_date(snapshot.get("as_of")),
+        "as_of_text": snapshot.get("as_of_text") or cn_date(snapshot.get("as_of")),
         **_signed(snapshot, seal, footer, verification_code, verify_url),
     }
 

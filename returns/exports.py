@@ -48,9 +48,20 @@ def mask_snapshot(data: dict[str, Any]) -> dict[str, Any]:
     return masked
 
 
+def _count_date_explained(snapshot: ReturnSnapshot, data: dict[str, Any]) -> dict[str, Any]:
+    """`data` with its 截止时间 saying so when it is the report date, earlier than the form's reference date.
+
+    A return filed on time counts on the reference date and keeps the form's plain 截止时间.
+    """
+    form = snapshot.ret.form
+    if snapshot.as_of is None or snapshot.report_date >= form.reference_date:
+        return data
+    return {**data, "as_of_text": f"{cn_date(snapshot.as_of)}，{form.count_date_reason(snapshot.report_date)}"}
+
+
 def stamped_xlsx(snapshot: ReturnSnapshot, *, mask_personal_data: bool = False) -> bytes:
     """The official-layout file of one snapshot, with seal, footer and verification code."""
-    data = snapshot.data
+    data = _count_date_explained(snapshot, snapshot.data)
     # The seal frozen with the snapshot, never the unit's current one: an approved return stays as it was.
     seal = snapshot.seal_bytes
     if data.get("form") in CampaignForm.TEXT_REPORTS:
@@ -63,7 +74,7 @@ def stamped_xlsx(snapshot: ReturnSnapshot, *, mask_personal_data: bool = False) 
 
 def stamped_pdf(snapshot: ReturnSnapshot, *, mask_personal_data: bool = False, verify_url: str | None = None) -> bytes:
     """The PDF rendition of the same snapshot: frozen seal, footer, 验证码 and a QR code to `verify_url`."""
-    data = snapshot.data
+    data = _count_date_explained(snapshot, snapshot.data)
     if mask_personal_data and data.get("form") not in CampaignForm.TEXT_REPORTS:  # written reports hold no phones
         data = mask_snapshot(data)
     return render_pdf(
@@ -89,7 +100,7 @@ def pilot_xlsx(snapshot: ReturnSnapshot, *, seal: bytes | None = None) -> bytes:
     last = PILOT_LETTERS[len(columns) - 1]
     ws.merge_cells(f"A1:{last}1")
     ws["A2"] = f"填报单位（盖章）：{filer_name(data)}"
-    ws[f"{last}2"] = f"截止时间：{cn_date(data['as_of'])}"
+    ws[f"{last}2"] = f"截止时间：{_count_date_explained(snapshot, data).get('as_of_text') or cn_date(data['as_of'])}"
     for col, column in zip(PILOT_LETTERS, columns, strict=False):
         cell = ws[f"{col}{PILOT_FIRST_ROW - 1}"]
         cell.value = column["label"]

@@ -153,6 +153,14 @@ class CampaignForm(models.Model):
         Printed as 截止时间; 报出日期 is `submitted_on`."""
         return min(self.reference_date, submitted_on)
 
+    def count_date_reason(self, submitted_on: datetime.date) -> str:
+        """Which rule of count_date gave the count date of a return submitted on `submitted_on`, in words."""
+        reference = self.reference_date.isoformat()
+        if submitted_on < self.reference_date:
+            return f"截至报出日（早于本表的统计截止日 {reference}）"
+        source = "任务截止时间" if self.form_no in self.CUT_OFF_FORMS else "报送期限"
+        return f"本表的统计截止日 {reference}（{source}）"
+
     @property
     def is_pilot_report(self) -> bool:
         return self.form_no == self.FormNo.PILOT

@@ -246,6 +246,7 @@ def return_submit(request: AuthenticatedHttpRequest, form_pk: int, unit_pk: int)
         "form": form,
         "preview": preview,
         "count_date": campaign_form.count_date(timezone.localdate()),
+        "count_date_reason": campaign_form.count_date_reason(timezone.localdate()),
         "problems": problems,
         "warnings": warnings,
         "last_send_back": _last_send_back(ret),
@@ -398,6 +399,11 @@ def _return_context(
     can_review = states.may(user, "approve", ret)
     # Cells are clickable only on the return's current snapshot: the pins name its cells.
     pin_form = PIN_FORM_ID if can_review and shown is not None and shown.pk == ret.snapshot_id else ""
+    # The day the figures count: the frozen one of the shown submission, else today's count date.
+    today = timezone.localdate()
+    count_date, submitted_on = ret.form.count_date(today), today
+    if shown is not None and shown.as_of is not None:
+        count_date, submitted_on = shown.as_of, shown.report_date
     return {
         "ret": ret,
         "unit": ret.unit,
@@ -427,9 +433,9 @@ def _return_context(
             pin_form=pin_form,
             checked=clicked,
         ),
-        "today": timezone.localdate(),
-        # The day the figures count: the frozen one of the shown submission, else today's count date.
-        "count_date": (shown.as_of if shown and shown.as_of else ret.form.count_date(timezone.localdate())),
+        "today": today,
+        "count_date": count_date,
+        "count_date_reason": ret.form.count_date_reason(submitted_on),
     }
 
 

@@ -195,24 +195,26 @@ def record_typed_numbers(
 
 
 def pages(posts: Iterable[Post], *, issuer: Unit) -> list[dict[str, Any]]:
-    """One printable page per numbered certificate, in print order."""
+    """One printable page per numbered certificate, in print order.
+
+    A page holds the parts of the wording; the wording itself is in templates/selection/_certificate.html,
+    so the city can adjust it in one place.
+    """
     result: list[dict[str, Any]] = []
     for post in _print_order(posts):
         if not has_certificate(post):
             continue
         certificate = post.certificate
-        role = post.get_role_display()
-        if certificate.kind == Certificate.Kind.VOLUNTEER:
-            body = f"兹聘请{post.person.name}同志为{post.unit.name}{role}（志愿者）。"
-        else:
-            body = f"{post.person.name}同志任{post.unit.name}{role}。"
         result.append(
             {
                 "certificate": certificate,
                 "title": certificate.get_kind_display(),
-                "body": body,
-                "since": cn_date(post.start_date),
+                "is_volunteer": certificate.kind == Certificate.Kind.VOLUNTEER,
+                "name": post.person.name,
+                "unit_name": post.unit.federation_name,
+                "role": post.get_role_display(),
                 "issuer": issuer,
+                "issuer_name": issuer.federation_name,
                 "issued_on": cn_date(certificate.issued_on),
             }
         )

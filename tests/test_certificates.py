@@ -77,7 +77,7 @@ def test_a_single_post_prints_its_own_certificate(tree, member, staff_a, login):
     assert "待编号（1 人）" in client.get(url).content.decode()
     client.post(url, ISSUED)
     body = client.get(url).content.decode()
-    assert "周副主席同志任兆麟街道副主席" in body and "2016-230102-0001" in body
+    assert "兹任命 周副主席 同志为 兆麟街道妇联 副主席" in body and "2016-230102-0001" in body
 
 
 def test_a_delegate_gets_no_certificate(tree, member, staff_a, login):
@@ -108,6 +108,87 @@ def test_certificate_pages_answer_404_outside_the_subtree(tree, member, staff_b,
 def test_a_viewer_cannot_issue_certificates(tree, member, viewer_a, login):
     member(tree.street_a, role="chair")
     assert login(viewer_a).get(reverse("selection:unit_certificates", args=[tree.street_a.pk])).status_code == 403
+
+
+# --- the certificate as issued (issue 26) ---------------------------------------------------
+
+
+def seal_png():
+    import io
+
+    from PIL import Image
+
+    stream = io.BytesIO()
+    Image.new("RGBA", (120, 120), (200, 0, 0, 180)).save(stream, "PNG")
+    return stream.getvalue()
+
+
+def certificate_text(body):
+    """The printed certificates only, without the page's controls."""
+    return body.split('class="certificate"', 1)[1]
+
+
+def test_a_congress_post_is_appointed_to_the_congress_by_the_federation_above(tree, member, street_staff, login):
+    """经纬社区 is a 妇代会: its 主任 is appointed to 经纬社区妇代会, by 兆麟街道妇联, on the issue date."""
+    post = member(tree.community_a2, role="director", name="隋娟", start_date=datetime.date(2016, 6, 1))
+    client = login(street_staff)
+    url = reverse("selection:post_certificate", args=[post.pk])
+    client.post(url, {"issued_on": "2016-09-20"})
+    text = certificate_text(client.get(url).content.decode())
+    assert "兹任命 隋娟 同志为 经纬社区妇代会 主任" in text
+    assert "兆麟街道妇联" in text and "（盖章）" in text
+    assert "2016年9月20日" in text and "2016年6月1日" not in text
+    assert "同志任" not in text and "聘任" not in text.replace("聘任证书", "")
+
+
+def test_a_federation_post_names_the_unit_federation(tree, member, street_staff, login):
+    post = member(tree.community_a, role="chair", name="冯晓丽")
+    client = login(street_staff)
+    url = reverse("selection:post_certificate", args=[post.pk])
+    client.post(url, ISSUED)
+    assert "兹任命 冯晓丽 同志为 兆麟社区妇联 主席" in certificate_text(client.get(url).content.decode())
+
+
+def test_a_volunteer_certificate_says_pinren(tree, member, staff_a, login):
+    post = member_services.appoint(
+        person=member_services.create_person(
+            data={"name": "孙志愿", "birth_date": datetime.date(1990, 5, 1)}, actor=None
+        ),
+        unit=tree.street_a,
+        role="executive",
+        mode="volunteer",
+        start_date=datetime.date(2016, 7, 1),
+        actor=None,
+    )
+    client = login(staff_a)
+    url = reverse("selection:post_certificate", args=[post.pk])
+    client.post(url, ISSUED)
+    text = certificate_text(client.get(url).content.decode())
+    assert "聘任证书" in text and "兹聘任 孙志愿 同志为 兆麟街道妇联 执委（志愿者）" in text
+    assert "道里区妇联" in text and "2016年9月1日" in text
+
+
+def test_the_issuer_seal_is_printed_in_the_seal_place_and_served_to_the_issuer(
+    tree, member, admin_a, street_staff, login, settings, tmp_path
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from orgtree import services as tree_services
+
+    settings.MEDIA_ROOT = tmp_path
+    tree_services.set_seal(
+        unit=tree.street_a,
+        image=SimpleUploadedFile("seal.png", seal_png(), content_type="image/png"),
+        actor=admin_a,
+    )
+    post = member(tree.community_a2, role="director")
+    client = login(street_staff)
+    url = reverse("selection:post_certificate", args=[post.pk])
+    client.post(url, ISSUED)
+    text = certificate_text(client.get(url).content.decode())
+    seal_url = reverse("orgtree:seal_image", args=[tree.street_a.pk])
+    assert f'src="{seal_url}"' in text and "（盖章）" not in text
+    assert client.get(seal_url).status_code == 200
 
 
 # --- one certificate number: the register's (issue 8) -----------------------------------------

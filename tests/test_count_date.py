@@ -300,3 +300,89 @@ def test_the_roster_badge_judges_the_unit_as_it_was_on_its_date(staffed_district
     assert not [f for f in then.findings if f.rule.startswith("quota.")]
     assert now.quota.block == "village_federation" and not now.is_compliant
     assert "quota.total_low" in [f.rule for f in now.findings]
+
+
+# --- the count date explained (issue 26) -------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("form_no", "submitted_on", "reason"),
+    [
+        ("2", datetime.date(2016, 6, 17), "截至报出日（早于本表的统计截止日 2016-06-20）"),
+        ("2", datetime.date(2016, 6, 20), "本表的统计截止日 2016-06-20（报送期限）"),
+        ("2", datetime.date(2016, 7, 5), "本表的统计截止日 2016-06-20（报送期限）"),
+        ("4", datetime.date(2016, 8, 20), "截至报出日（早于本表的统计截止日 2016-08-31）"),
+        ("4", datetime.date(2016, 9, 15), "本表的统计截止日 2016-08-31（任务截止时间）"),
+    ],
+)
+def test_the_count_date_reason_names_the_rule_that_gave_it(campaign_2016, form_no, submitted_on, reason):
+    assert campaign_2016.forms.get(form_no=form_no).count_date_reason(submitted_on) == reason
+
+
+def test_a_return_filed_early_says_it_counts_on_its_report_date(staffed_district_a, campaign_2016, staff_a, login):
+    form = campaign_2016.forms.get(form_no="2")
+    ret = services.submit_return(
+        form=form, unit=staffed_district_a.district_a, actor=staff_a, now=at(2016, 6, 17), **FOOTER
+    )
+    body = login(staff_a).get(ret.get_absolute_url()).content.decode()
+    assert "截止时间 2016-06-17：截至报出日（早于本表的统计截止日 2016-06-20）" in body
+
+
+def test_a_return_filed_late_says_it_counts_on_the_reference_date(staffed_district_a, campaign_2016, staff_a, login):
+    form = campaign_2016.forms.get(form_no="4")
+    ret = services.submit_return(
+        form=form,
+        unit=staffed_district_a.district_a,
+        actor=staff_a,
+        now=at(2016, 9, 15),
+        explanation="已核实。",
+        **FOOTER,
+    )
+    body = login(staff_a).get(ret.get_absolute_url()).content.decode()
+    assert "截止时间 2016-08-31：本表的统计截止日 2016-08-31（任务截止时间）" in body
+    assert "截至报出日" not in body
+
+
+def test_the_submit_page_explains_its_count_date(staffed_district_a, campaign_2016, staff_a, login):
+    """Submitted today (after the 2016 dates), a 附表2 counts on its due date, and says so."""
+    form = campaign_2016.forms.get(form_no="2")
+    url = reverse("returns:return_submit", args=[form.pk, staffed_district_a.district_a.pk])
+    body = login(staff_a).get(url).content.decode()
+    assert "按截止时间 2016-06-20 统计：本表的统计截止日 2016-06-20（报送期限）" in body
+
+
+def test_the_campaign_pages_list_each_form_reference_date_by_its_due_date(campaign_2016, staff_a, login):
+    client = login(staff_a)
+    board = client.get(reverse("returns:campaign", args=[campaign_2016.pk])).content.decode()
+    form4 = campaign_2016.forms.get(form_no="4")
+    assert f"期限 {form4.due_date.month}月{form4.due_date.day}日 · 统计截止 8月31日" in board
+    listing = client.get(reverse("returns:campaigns")).content.decode()
+    assert "（统计截止 8月31日）" in listing and "6月20日（统计截止 6月20日）" in listing
+
+
+def header_right(xlsx):
+    ws = load_workbook(io.BytesIO(xlsx)).worksheets[0]
+    return [c.value for c in ws[3] if isinstance(c.value, str) and c.value.startswith("截止时间")]
+
+
+def test_the_stamped_file_explains_an_early_count_date_and_keeps_the_form_plain_otherwise(
+    staffed_district_a, campaign_2016, staff_a
+):
+    from returns.exports import stamped_xlsx
+
+    unit = staffed_district_a.district_a
+    early = services.submit_return(
+        form=campaign_2016.forms.get(form_no="2"), unit=unit, actor=staff_a, now=at(2016, 6, 17), **FOOTER
+    )
+    assert header_right(stamped_xlsx(early.snapshot)) == [
+        "截止时间：2016年6月17日，截至报出日（早于本表的统计截止日 2016-06-20）　　单位：个、人"
+    ]
+    late = services.submit_return(
+        form=campaign_2016.forms.get(form_no="4"),
+        unit=unit,
+        actor=staff_a,
+        now=at(2016, 9, 15),
+        explanation="已核实。",
+        **FOOTER,
+    )
+    assert header_right(stamped_xlsx(late.snapshot)) == ["截止时间：2016年8月31日　　单位：个、人"]

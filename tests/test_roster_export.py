@@ -243,7 +243,7 @@ def test_a_person_id_outside_the_importers_subtree_is_refused(tree, rosters, sta
     wb.save(stream := io.BytesIO())
     result = import_roster(unit=tree.district_a, file=stream.getvalue(), actor=staff_a)
     outsider = rosters["outsider"].person.pk
-    assert f"第{outsider_row}行 人员编号：人员编号 {outsider} 不存在，或不在您的管辖范围内。" in result.error_lines()
+    assert f"第{outsider_row}行 人员编号 {outsider} 不存在，或不在您的管辖范围内。" in result.error_lines()
 
 
 # --- the command and the pages ------------------------------------------------------------------

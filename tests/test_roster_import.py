@@ -126,7 +126,7 @@ def test_title_rows_above_the_header_are_skipped_and_rows_are_numbered_as_in_exc
     rows = [entry(tree.community_a, mobile="123")]
     result = run(tree.district_a, rows, title_rows=[["道里区妇联成员名册"], ["填报日期：2016年8月31日"]])
     assert result.header_row == 3
-    assert result.error_lines() == ["第4行 手机号码：手机号码“123”不是有效的 11 位大陆手机号。"]
+    assert result.error_lines() == ["第4行 手机号码“123”不是有效的 11 位大陆手机号。"]
 
 
 def test_a_delegate_row_with_a_certificate_number_is_refused_at_the_check(tree, staff_a):
@@ -356,36 +356,36 @@ def test_a_dry_run_reports_the_plan_and_writes_nothing(tree):
         ({"unit_code": "230102001", "two_committees": "支委"}, "第2行 进两委：进“两委”只适用于村（社区）一级的成员。"),
         (
             {"id_number": id_number()[:-1] + "9"},
-            f"第2行 身份证号：身份证号“{id_number()[:-1]}9”校验位不正确，请核对是否抄错。",
+            f"第2行 身份证号“{id_number()[:-1]}9”校验位不正确，请核对是否抄错。",
         ),
-        ({"birth_date": "1976.03"}, "第2行 出生年月：出生年月 1976.03 与身份证号中的 1975.03 不一致。"),
-        ({"mobile": "1381234"}, "第2行 手机号码：手机号码“1381234”不是有效的 11 位大陆手机号。"),
+        ({"birth_date": "1976.03"}, "第2行 出生年月 1976.03 与身份证号中的 1975.03 不一致。"),
+        ({"mobile": "1381234"}, "第2行 手机号码“1381234”不是有效的 11 位大陆手机号。"),
         (
             {"birth_date": "2005.01", "id_number": ""},
             "第2行 任职时间：任职时年龄为 11 岁，应在 16–90 岁之间，请核对出生年月和任职时间。",
         ),
-        ({"end_date": "2016-01-01"}, "第2行 离任时间：离任时间 2016-01-01 必须晚于任职时间 2016-06-02。"),
+        ({"end_date": "2016-01-01"}, "第2行 离任时间 2016-01-01 必须晚于任职时间 2016-06-02。"),
         ({"role": "委员"}, "第2行 妇联职务：兆麟社区是妇联，职务只能是：主席、副主席、常委、执委、代表。"),
         (
             {"role": "会长"},
             "第2行 妇联职务：“会长”不是有效的妇联职务，可填：主席、副主席、常委、执委、代表、主任、副主任、委员。",
         ),
         ({"ethnicity": "火星族"}, "第2行 民族：“火星族”不是有效的民族，请从模板的下拉列表中选择。"),
-        ({"birth_date": "七五年三月"}, "第2行 出生年月：出生年月“七五年三月”无法识别，请写成 1975.03 这样的格式。"),
+        ({"birth_date": "七五年三月"}, "第2行 出生年月“七五年三月”无法识别，请写成 1975.03 这样的格式。"),
         (
             {"start_date": "去年"},
-            "第2行 任职时间：任职时间“去年”不是有效日期，请写成 2016-06-02 或 2016.06.02 这样的格式。",
+            "第2行 任职时间“去年”不是有效日期，请写成 2016-06-02 或 2016.06.02 这样的格式。",
         ),
         ({"name": ""}, "第2行 姓名：请填写姓名。"),
         ({"is_frontline": "也许"}, "第2行 基层一线：“也许”应填“是”或“否”（也可填 √ 或留空表示否）。"),
-        ({"unit_code": "230103001001"}, "第2行 组织代码：组织代码 230103001001 不存在，或不在道里区的范围内。"),
+        ({"unit_code": "230103001001"}, "第2行 组织代码 230103001001 不存在，或不在道里区的范围内。"),
         (
             {"id_number": "230102********0026"},
-            "第2行 身份证号：身份证号已打码，无法导入。请填写完整号码，或清空此格以保留系统中的号码。",
+            "第2行 身份证号已打码，无法导入。请填写完整号码，或清空此格以保留系统中的号码。",
         ),
         (
             {"id_number": 230102197503150020},
-            "第2行 身份证号：身份证号被 Excel 存成了数字，后几位已丢失。请把该列设为“文本”格式后重新填写。",
+            "第2行 身份证号被 Excel 存成了数字，后几位已丢失。请把该列设为“文本”格式后重新填写。",
         ),
     ],
     ids=[
@@ -452,7 +452,7 @@ def test_one_bad_row_among_good_ones_writes_nothing_at_all(tree, staff_a):
     good = [entry(tree.community_a, name=f"成员{i}", id_number=id_number(seq=f"{i:02d}4")) for i in range(1, 8)]
     bad = entry(tree.community_a, name="坏行", id_number="", mobile="12345")
     result = run(tree.district_a, [*good, bad], actor=staff_a)
-    assert result.error_lines() == ["第9行 手机号码：手机号码“12345”不是有效的 11 位大陆手机号。"]
+    assert result.error_lines() == ["第9行 手机号码“12345”不是有效的 11 位大陆手机号。"]
     assert not result.written
     assert not Person.objects.exists() and not Post.objects.exists()
     assert not AuditEvent.objects.filter(action__endswith=".import").exists()
@@ -460,13 +460,14 @@ def test_one_bad_row_among_good_ones_writes_nothing_at_all(tree, staff_a):
 
 def test_several_faults_are_all_reported_in_row_then_column_order(tree):
     rows = [entry(tree.community_a, mobile="1", role="会长"), entry(tree.community_a, name="", birth_date="x")]
-    lines = run(tree.district_a, rows).error_lines()
-    assert [line.split("：")[0] for line in lines] == [
-        "第2行 手机号码",
-        "第2行 妇联职务",
-        "第3行 姓名",
-        "第3行 出生年月",
+    result = run(tree.district_a, rows)
+    assert [(e.row, e.column) for e in result.errors] == [
+        (2, "手机号码"),
+        (2, "妇联职务"),
+        (3, "姓名"),
+        (3, "出生年月"),
     ]
+    assert [line.split(" ")[0] for line in result.error_lines()] == ["第2行", "第2行", "第3行", "第3行"]
 
 
 # --- faults in the file as a whole --------------------------------------------------------------
@@ -559,7 +560,18 @@ def test_the_marked_file_fills_faulty_cells_red_and_comments_them(tree):
     assert "不是有效的 11 位大陆手机号" in mobile.comment.text
     assert ws.cell(row=2, column=HEADERS.index("手机号码") + 1).comment is None
     assert ws.cell(row=1, column=len(HEADERS) + 1).value == "导入错误"
-    assert ws.cell(row=3, column=len(HEADERS) + 1).value.startswith("手机号码：")
+    assert ws.cell(row=3, column=len(HEADERS) + 1).value.startswith("手机号码“555”不是有效的 11 位大陆手机号")
+
+
+def test_the_marked_file_names_a_column_once_when_its_message_already_does(tree):
+    """A message that starts with its column's name is not prefixed with it again ("身份证号：身份证号“…”")."""
+    bad_id = id_number()[:-1] + "9"
+    data = xlsx([entry(tree.community_a, id_number=bad_id, name="李红")])
+    result = import_roster(unit=tree.district_a, file=data, actor=None)
+    ws = load_workbook(mark_errors(data, result))["名册"]
+    note = ws.cell(row=2, column=len(HEADERS) + 1).value
+    assert note.startswith(f"身份证号“{bad_id}”校验位不正确") and "身份证号：身份证号" not in note
+    assert str(result.errors[0]) == f"第2行 身份证号“{bad_id}”校验位不正确，请核对是否抄错。"
 
 
 # --- the command --------------------------------------------------------------------------------
@@ -597,7 +609,7 @@ def test_the_command_prints_one_line_per_fault_and_exits_1(tree, staff_a, tmp_pa
     assert "未写入任何数据" in str(excinfo.value)
     lines = out.getvalue().splitlines()
     assert lines == [
-        "第2行 手机号码：手机号码“1”不是有效的 11 位大陆手机号。",
+        "第2行 手机号码“1”不是有效的 11 位大陆手机号。",
         "第3行 妇联职务：“会长”不是有效的妇联职务，可填：主席、副主席、常委、执委、代表、主任、副主任、委员。",
     ]
     assert not Person.objects.exists()

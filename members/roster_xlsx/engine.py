@@ -93,8 +93,15 @@ class CellError:
 
     def __str__(self) -> str:
         if self.row is None:
-            return f"{self.column}：{self.message}" if self.column else self.message
-        return f"第{self.row}行 {self.column}：{self.message}"
+            return self.column_and_message
+        return f"第{self.row}行 {self.column_and_message}"
+
+    @property
+    def column_and_message(self) -> str:
+        """The line without its row: "身份证号：…", or the message alone when it starts with the column's name."""
+        if not self.column or self.message.startswith(self.column):
+            return self.message
+        return f"{self.column}：{self.message}"
 
 
 @dataclass

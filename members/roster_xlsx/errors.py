@@ -46,7 +46,7 @@ def mark_errors(file: FileSource, result: "ImportResult", *, budget: Budget | No
         for error in result.errors:
             if error.row is None:
                 continue
-            by_row[error.row].append(f"{error.column}：{error.message}")
+            by_row[error.row].append(error.column_and_message)
             key = key_by_header.get(error.column) if error.column else None
             column = result.column_index.get(key) if key else None
             if column:
