@@ -58,10 +58,11 @@ def test_submission_queues_both_renditions_and_downloads_come_from_storage(
     assert masked.content == bytes(SnapshotPdf.objects.get(snapshot=ret.snapshot, masked=True).content)
 
 
-def test_an_unstored_rendition_is_rendered_once_then_served(tree, campaign_2016, staff_a, city_reviewer, login):
+def submit_form_2(tree, campaign_2016, staff_a):
+    """道里区's 附表2, submitted by the service (no render is queued: that is the page's and the API's doing)."""
     from returns import services
 
-    ret = services.submit_return(
+    return services.submit_return(
         form=campaign_2016.forms.get(form_no="2"),
         unit=tree.district_a,
         actor=staff_a,
@@ -69,6 +70,10 @@ def test_an_unstored_rendition_is_rendered_once_then_served(tree, campaign_2016,
         filled_by="李娜",
         phone="0451-84661234",
     )
+
+
+def test_an_unstored_rendition_is_rendered_once_then_served(tree, campaign_2016, staff_a, city_reviewer, login):
+    ret = submit_form_2(tree, campaign_2016, staff_a)
     url = reverse("returns:return_export_pdf", args=[ret.pk])
     client = login(city_reviewer)
     first = client.get(url)
@@ -80,16 +85,7 @@ def test_an_unstored_rendition_is_rendered_once_then_served(tree, campaign_2016,
 
 
 def test_a_second_render_by_the_same_user_waits_for_the_first(tree, campaign_2016, staff_a, city_reviewer, login):
-    from returns import services
-
-    ret = services.submit_return(
-        form=campaign_2016.forms.get(form_no="2"),
-        unit=tree.district_a,
-        actor=staff_a,
-        unit_leader="王丽",
-        filled_by="李娜",
-        phone="0451-84661234",
-    )
+    ret = submit_form_2(tree, campaign_2016, staff_a)
     RenderSlot.objects.create(user=city_reviewer)  # her other render, still running
     response = login(city_reviewer).get(reverse("returns:return_export_pdf", args=[ret.pk]), follow=True)
     assert "您的另一份 PDF 正在生成" in response.content.decode()
@@ -101,16 +97,7 @@ def test_a_second_render_by_the_same_user_waits_for_the_first(tree, campaign_201
 @pytest.mark.django_db(transaction=True)
 def test_six_parallel_downloads_by_one_user_render_at_most_once_at_a_time(tree, campaign_2016, staff_a, city_reviewer):
     """Issue 25: six parallel PDF downloads by one viewer tied up every web worker."""
-    from returns import services
-
-    ret = services.submit_return(
-        form=campaign_2016.forms.get(form_no="2"),
-        unit=tree.district_a,
-        actor=staff_a,
-        unit_leader="王丽",
-        filled_by="李娜",
-        phone="0451-84661234",
-    )
+    ret = submit_form_2(tree, campaign_2016, staff_a)
     url = reverse("returns:return_export_pdf", args=[ret.pk])
     barrier, statuses, rendering, most = threading.Barrier(6), [], [0], [0]
     lock = threading.Lock()
