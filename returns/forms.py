@@ -105,10 +105,19 @@ class SubmitForm(forms.Form):
 
 
 class AttachmentForm(forms.Form):
+    # Not marked required: attachments of a 经验材料 are optional, and a star beside 附件 read as if one had to be
+    # uploaded (issue 26). Choosing no file and pressing 上传 still gets a message.
     file = forms.FileField(
         label="附件",
-        help_text="PDF、Word（.docx）、Excel（.xlsx）、JPG 或 PNG，按文件内容判断类型；全部附件合计不超过 10 MB。",
+        required=False,
+        help_text="可选。PDF、Word（.docx）、Excel（.xlsx）、JPG 或 PNG，按文件内容判断类型；全部附件合计不超过 10 MB。",
     )
+
+    def clean_file(self) -> Any:
+        file = self.cleaned_data.get("file")
+        if not file:
+            raise forms.ValidationError("请先选择要上传的文件。")
+        return file
 
 
 class SendBackForm(forms.Form):

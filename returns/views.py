@@ -278,7 +278,9 @@ def attachment_add(request: AuthenticatedHttpRequest, form_pk: int, unit_pk: int
         return redirect(submit_url)
     form = AttachmentForm(request.POST, request.FILES)
     if not form.is_valid():
-        messages.error(request, "请选择要上传的附件。")
+        for errors in form.errors.values():
+            for message in errors:
+                messages.error(request, str(message))
         return redirect(submit_url)
     upload = form.cleaned_data["file"]
     data = upload.read(services.MAX_ATTACHMENT_BYTES + 1)

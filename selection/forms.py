@@ -77,7 +77,13 @@ class VetForm(forms.Form):
         widget=forms.RadioSelect,
     )
     vetted_on = forms.DateField(label="考核日期", widget=DateInput())
-    body = forms.CharField(label="考核单位", max_length=100, required=False, help_text="例如 街道党工委、区妇联。")
+    # Required, as the service requires it: the form marks it before the round trip (issue 26).
+    body = forms.CharField(
+        label="考核单位",
+        max_length=100,
+        help_text="例如 街道党工委、区妇联。",
+        error_messages={"required": "请填写考核单位，例如 街道党工委、区妇联。"},
+    )
     note = forms.CharField(label="考核意见", max_length=200, required=False)
 
 

@@ -215,3 +215,16 @@ def test_it_appears_on_the_completeness_dashboard(tree, staff_a, city_reviewer, 
     cells = {(c["district"].name, c["form"].form_no): c["status"] for _d, row in board.rows for c in row}
     assert cells[("道里区", "experience")] == Return.Status.SUBMITTED
     assert cells[("南岗区", "experience")] == Return.Status.DRAFT
+
+
+def test_the_attachment_box_does_not_mark_an_optional_file_required(tree, staff_a, login, experience_form):
+    """Issue 26: the box said attachments are optional but marked 附件 with the required star."""
+    client = login(staff_a)
+    page = client.get(submit_url(experience_form, tree.district_a)).content.decode()
+    label = page[page.index('for="id_file"') :]
+    assert "附件</label>" in label[: label.index("</label>") + 8]  # no star inside the label
+    url = reverse("returns:attachment_add", args=[experience_form.pk, tree.district_a.pk])
+    response = client.post(url, {}, follow=True)
+    assert response.redirect_chain[-1][0] == submit_url(experience_form, tree.district_a)
+    assert "请先选择要上传的文件" in response.content.decode()
+    assert not ReturnAttachment.objects.exists()

@@ -463,3 +463,12 @@ def test_the_register_exports_to_excel_masked_for_readers(tree, staff_a, viewer_
     masked = cells(viewer_a)
     assert "钱淑芬" in masked and entry.id_number not in masked
     assert AuditEvent.objects.filter(action="register.export_unmasked").count() == 1
+
+
+def test_the_vetting_form_marks_the_vetting_body_required(tree, staff_a, login):
+    """Issue 26: 考核单位 was required by the service but not marked on the form."""
+    from selection.forms import VetForm
+
+    assert VetForm.base_fields["body"].required
+    form = VetForm({"passed": "1", "vetted_on": "2016-07-01", "body": ""})
+    assert not form.is_valid() and form.errors["body"] == ["请填写考核单位，例如 街道党工委、区妇联。"]
