@@ -19,7 +19,7 @@ from fedorg.restapi import StrictCharField
     }
 )
 class CellField(serializers.JSONField):
-    pass
+    """A cell as the table holds it (a count, a text or blank); only its schema differs from JSONField's."""
 
 
 @extend_schema_field(
@@ -29,7 +29,7 @@ class CellField(serializers.JSONField):
     }
 )
 class FormField(serializers.JSONField):
-    pass
+    """A snapshot's form: a 附表 number or the key of a written report; only its schema differs from JSONField's."""
 
 
 # A field named `label` or `source` below collides, for mypy, with Field.label / Field.source (a serializer
