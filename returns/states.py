@@ -72,21 +72,13 @@ class Transition:
     sources: frozenset[str]  # the states it leaves
     target: str  # the state it enters
     who: Callable[[Any, Any], bool]  # (user, district) -> may this user do it
-    who_label: str  # named in the refusal
-    needs_reason: bool  # a reason must be written (send back, reopen)
 
 
 TRANSITIONS: tuple[Transition, ...] = (
-    Transition(
-        "submit", "上报", frozenset({"draft", "returned"}), "submitted", can_submit, "本区或上级的填报员、管理员", False
-    ),
-    Transition(
-        "approve", "审核通过", frozenset({"submitted"}), "approved", can_review, "上级妇联的审核员或管理员", False
-    ),
-    Transition(
-        "send_back", "退回修改", frozenset({"submitted"}), "returned", can_review, "上级妇联的审核员或管理员", True
-    ),
-    Transition("reopen", "重新打开", frozenset({"approved"}), "returned", can_reopen, "市妇联管理员", True),
+    Transition("submit", "上报", frozenset({"draft", "returned"}), "submitted", can_submit),
+    Transition("approve", "审核通过", frozenset({"submitted"}), "approved", can_review),
+    Transition("send_back", "退回修改", frozenset({"submitted"}), "returned", can_review),
+    Transition("reopen", "重新打开", frozenset({"approved"}), "returned", can_reopen),
 )
 BY_ACTION = {t.action: t for t in TRANSITIONS}
 
@@ -116,7 +108,3 @@ def refusal(action: str, status: str) -> str:
 def reported_values() -> list[str]:
     """The states that count as filed (completeness, notifications)."""
     return [s.value for s in STATES if s.reported]
-
-
-def choices() -> list[tuple[str, str]]:
-    return [(s.value, s.label) for s in STATES]
