@@ -86,11 +86,15 @@ def ratio_line(label, ours, base, target, base_label, *, key=None):
     With `key`, also a result line for bench/run.py's closing table (see `result`).
     """
     ratio = median_ms(ours) / median_ms(base)
+    load = " / ".join(f"{x:.2f}" for x in os.getloadavg())
     print(
         f"{label}：{median_ms(ours):.0f} ms；{base_label} {median_ms(base):.1f} ms；"
-        f"比值 {ratio:.3f}（目标 ≤ {target}，{verdict(ratio, target)}）",
+        f"比值 {ratio:.3f}（目标 ≤ {target}，{verdict(ratio, target)}）；负载 {load}",
         flush=True,
     )
+    # Every run, not only the median: round i's pair ran back to back (interleaved).
+    runs = "  ".join(f"{a * 1000:.0f}/{b * 1000:.1f}={a / b:.2f}" for a, b in zip(ours, base, strict=False))
+    print(f"  每轮（本页/基准=比值）：{runs}", flush=True)
     if key:
         result(key, ratio, f"≤ {target}", ratio <= target, f"{median_ms(ours):.0f} / {median_ms(base):.1f} ms")
     return ratio
