@@ -10,8 +10,7 @@ import datetime
 import importlib
 
 import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
+from migrating import migrate_to, migrate_to_latest
 
 BEFORE_THE_MOVE = [
     ("orgtree", "0001_initial"),
@@ -21,16 +20,9 @@ BEFORE_THE_MOVE = [
 ]
 
 
-def _migrate(targets):
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(targets)
-    return executor.loader.project_state([t for t in targets if t[1] is not None]).apps
-
-
 @pytest.mark.django_db(transaction=True)
 def test_a_database_seeded_before_the_move_upgrades_with_every_row_readable():
-    old = _migrate(BEFORE_THE_MOVE)
+    old = migrate_to(BEFORE_THE_MOVE)
     Unit = old.get_model("orgtree", "Unit")
     AuditEvent = old.get_model("orgtree", "AuditEvent")
     Person = old.get_model("members", "Person")
@@ -64,7 +56,7 @@ def test_a_database_seeded_before_the_move_upgrades_with_every_row_readable():
     AuditEvent.objects.create(action="return.submit", unit=district, object_type="reports.return", object_id=ret.pk)
     ContentType.objects.get_or_create(app_label="reports", model="return")
 
-    _migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
+    migrate_to_latest()
 
     from django.contrib.contenttypes.models import ContentType as CurrentContentType
 

@@ -9,8 +9,7 @@ through the historical models, migrates forward and reads every row back through
 import datetime
 
 import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
+from migrating import migrate_to, migrate_to_latest
 
 BEFORE_THE_MOVE = [
     ("members", "0010_rule_sets"),
@@ -18,16 +17,9 @@ BEFORE_THE_MOVE = [
 ]
 
 
-def _migrate(targets):
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(targets)
-    return executor.loader.project_state([t for t in targets if t[1] is not None]).apps
-
-
 @pytest.mark.django_db(transaction=True)
 def test_a_database_seeded_before_the_selection_app_upgrades_with_every_row_readable():
-    old = _migrate(BEFORE_THE_MOVE)
+    old = migrate_to(BEFORE_THE_MOVE)
     Unit = old.get_model("orgtree", "Unit")
     AuditEvent = old.get_model("orgtree", "AuditEvent")
     ContentType = old.get_model("contenttypes", "ContentType")
@@ -72,7 +64,7 @@ def test_a_database_seeded_before_the_selection_app_upgrades_with_every_row_read
     )
     ContentType.objects.get_or_create(app_label="members", model="meeting")
 
-    _migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
+    migrate_to_latest()
 
     from django.contrib.contenttypes.models import ContentType as CurrentContentType
 
