@@ -34,6 +34,24 @@ FIELD_LABELS = {
     "forms": "报表",
     "person": "人员",
     "unit": "组织",
+    # Post.certificate_no/certificate_date were fields until members 0005 moved the number to
+    # selection.Certificate; events recorded before then still carry these keys.
+    "certificate_no": "证书编号",
+    "certificate_date": "发证日期",
+    "filename": "文件名",
+    "history": "含已离任的任职",
+    "ip": "IP 地址",
+    "posts_converted": "改换职务的任职数",
+    "request": "请求",
+    "revoked": "已停用",
+    "attachment": "附件",
+    # Bookkeeping columns that many models share, labelled once here.
+    "id": "编号",
+    "created_at": "录入时间",
+    "updated_at": "修改时间",
+    "created_by": "录入人",
+    "recorded_by": "录入人",
+    "recorded_at": "录入时间",
 }
 # The same key means different things on different objects.
 OBJECT_FIELD_LABELS = {

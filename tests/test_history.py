@@ -93,3 +93,50 @@ def test_the_merge_target_page_shows_what_merged_into_it(tree, city_admin, login
     response = login(city_admin).get(f"/units/{tree.community_a.pk}/")
     assert response.status_code == 200
     assert tree.community_a2.name in response.content.decode()
+
+
+def test_a_certificate_in_the_history_reads_in_chinese(tree, staff_a, login, member):
+    """certificate.issue records certificate_no/certificate_date, which are no longer Post fields: the page
+    printed the raw keys ("certificate_no：— → …")."""
+    from selection import certificates
+
+    post = member(tree.community_a, name="隋娟", actor=staff_a)
+    certificates.issue_certificates(posts=[post], actor=staff_a, issued_on=datetime.date(2016, 7, 1))
+    page = login(staff_a).get(f"/people/{post.person.pk}/").content.decode()
+    assert "证书编号：" in page and "发证日期：" in page
+    assert "certificate_no" not in page and "certificate_date" not in page
+
+
+def _recorded_change_keys():
+    """Every key written as a literal in a `changes={...}` of the app's code."""
+    import ast
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    for package in ("orgtree", "members", "selection", "returns", "reports", "jobs"):
+        for path in (root / package).rglob("*.py"):
+            if "migrations" in path.parts:
+                continue
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if isinstance(node, ast.keyword) and node.arg == "changes" and isinstance(node.value, ast.Dict):
+                    for key in node.value.keys:
+                        if isinstance(key, ast.Constant) and isinstance(key.value, str):
+                            yield path.relative_to(root), key.value
+
+
+def test_every_key_the_code_records_has_a_chinese_label():
+    """A history row names a change in Chinese whichever record it belongs to."""
+    import re
+
+    from django.apps import apps
+
+    from fedorg.history import field_label
+
+    object_types = [""] + [m._meta.label_lower for m in apps.get_models()]
+    unlabelled = {
+        (str(path), key)
+        for path, key in _recorded_change_keys()
+        if not any(re.search(r"[\u4e00-\u9fff]", field_label(key, kind)) for kind in object_types)
+    }
+    assert len(list(_recorded_change_keys())) > 20
+    assert not unlabelled
