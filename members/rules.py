@@ -26,7 +26,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, connection
-from django.db.models import Exists, Q, Subquery
+from django.db.models import Exists, F, Q, Subquery
 from django.db.models.base import ModelState
 from django.urls import reverse
 
@@ -103,6 +103,8 @@ class Rules:
     name: str
     source: str
     quotas: tuple[Quota | None, ...]
+    # The unit that made the rule set (RuleSet.unit); None for a rule set for everyone, like the 2016 one.
+    issuer_id: int | None = None
 
     def by_block(self, block: str) -> Quota | None:
         return dict(zip(BLOCK_ORDER, self.quotas, strict=True)).get(block)
@@ -115,6 +117,14 @@ class Rules:
     @property
     def label(self) -> str:
         return f"按《{self.name}》判定"
+
+    def label_for(self, unit: Unit) -> str:
+        """The label as `unit`'s own pages read it. A province judged by a rule set it did not make (the
+        2016 one is Harbin's 哈妇发〔2016〕8号, seeded for everyone) says so, instead of citing a city's
+        document as the province's rule."""
+        if unit.kind == unit.Kind.PROVINCE and self.issuer_id != unit.pk:
+            return f"暂按《{self.name}》的选聘数额判定（省妇联未另定全省配额，可在“配额规则集”中制定）"
+        return self.label
 
 
 DEFAULT_RULES = Rules(None, RULES_2016_NAME, RULES_2016_SOURCE, tuple(QUOTAS))
@@ -139,7 +149,7 @@ def rules_from(rule_set: RuleSet, quota_rows: Iterable[QuotaRule]) -> Rules:
                 vice_min=row.vice_min,
             )
         )
-    return Rules(rule_set.pk, rule_set.name, rule_set.source, tuple(quotas))
+    return Rules(rule_set.pk, rule_set.name, rule_set.source, tuple(quotas), rule_set.unit_id)
 
 
 def rules_of(rule_set: RuleSet) -> Rules:
@@ -154,7 +164,11 @@ def rules_in_effect(*, on: datetime.date, unit: Unit | None = None) -> Rules:
     起用日期 on or before `on`; before the first one, the earliest. No rule set at all: the 2016 plan.
     """
     applicable = RuleSet.objects.applicable_to(unit)
-    best = applicable.filter(effective_from__lte=on).order_by("-effective_from", "-unit__level", "-id")
+    # On the same 起用日期 the rule set of the unit nearest below wins, and a rule set for everyone (no unit)
+    # last: explicit, because PostgreSQL sorts NULL first in a descending order and SQLite last.
+    best = applicable.filter(effective_from__lte=on).order_by(
+        "-effective_from", F("unit__level").desc(nulls_last=True), "-id"
+    )
     earliest = applicable.order_by("effective_from", "id")
     rows = list(
         QuotaRule.objects.filter(

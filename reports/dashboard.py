@@ -91,7 +91,7 @@ def unit_dashboard(
     get = lambda key: totals.get(key, 0)  # noqa: E731 - a local shorthand
     return {
         "as_of": as_of,
-        "rules": judged_by.label,
+        "rules": judged_by.label_for(unit),
         "blocks": list(per_block.values()),
         "units": sum(s["units"] for s in per_block.values()),
         "done": sum(s["done"] for s in per_block.values()),

@@ -382,3 +382,28 @@ def test_the_dashboard_and_the_list_name_who_issued_a_provincial_campaign_and_a_
     # The scope line stands above the counters it scopes.
     scope = opened.index("以下各数只计齐齐哈尔市的区、县（市）")
     assert scope < opened.index("上报率（")
+
+
+def test_the_provincial_dashboard_does_not_cite_a_citys_document_as_its_rule(province, province_reviewer, login):
+    """The 2016 rule set is Harbin's 哈妇发〔2016〕8号, seeded for everyone: the province's dashboard says it
+    judges by those numbers for want of its own, and names its own rule set once it makes one."""
+    from members.models import RuleSet
+    from members.rules import RULES_2016_NAME
+
+    client = login(province_reviewer)
+    page = client.get(f"/units/{province.province.pk}/").content.decode()
+    assert f"暂按《{RULES_2016_NAME}》的选聘数额判定（省妇联未另定全省配额" in page
+    assert f"达标按《{RULES_2016_NAME}》判定" not in page
+    harbin = client.get(f"/units/{province.city.pk}/").content.decode()
+    assert f"达标按《{RULES_2016_NAME}》判定" in harbin
+    from members.models import QuotaRule
+
+    # The same 起用日期 as the 2016 set: the province's own wins over the one for everyone, on both databases.
+    own = RuleSet.objects.create(
+        name="黑龙江省基层妇联扩员配额", unit=province.province, effective_from=datetime.date(2016, 6, 2)
+    )
+    for row in QuotaRule.objects.filter(rule_set__unit__isnull=True):
+        row.pk, row.rule_set = None, own
+        row.save()
+    page = client.get(f"/units/{province.province.pk}/").content.decode()
+    assert "达标按《黑龙江省基层妇联扩员配额》判定" in page
