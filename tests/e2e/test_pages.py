@@ -62,3 +62,24 @@ def test_main_pages_have_no_serious_accessibility_violations(
     }
     page.goto(live_server.url + paths[page_name])
     assert axe_violations(page) == []
+
+
+def test_the_narrow_roster_says_more_columns_are_to_the_right_and_keeps_the_name_in_view(
+    tree, staff_a, page_as, live_server, member
+):
+    """At 390 px the roster's 身份证号 and 编辑/离任 are 600 px to the right: a hint says so, and the name column
+    stays in view while the table scrolls."""
+    member(tree.community_a, name="张秀梅")
+    page = page_as(staff_a, width=390, height=844)
+    page.goto(live_server.url + reverse("members:roster", args=[tree.community_a.pk]))
+    hint = page.locator(".scroll-hint").first
+    assert hint.is_visible() and "身份证号" in hint.inner_text() and "离任" in hint.inner_text()
+    card = page.locator(".card:has(> table.roster)").first
+    name_cell = card.locator("td").first
+    before = name_cell.bounding_box()["x"]
+    card.evaluate("el => { el.scrollLeft = 600; }")
+    assert abs(name_cell.bounding_box()["x"] - before) <= 1
+    screenshot(page, "narrow_roster")
+    wide = page_as(staff_a, width=1280, height=800)
+    wide.goto(live_server.url + reverse("members:roster", args=[tree.community_a.pk]))
+    assert not wide.locator(".scroll-hint").first.is_visible()
