@@ -144,6 +144,8 @@ def _render_preview(request: HttpRequest, unit: Unit, result: ImportResult, toke
         more_changed=max(0, len(changed) - PREVIEW_LIMIT),
         unchanged_rows=unchanged[:PREVIEW_LIMIT],
         unchanged_count=len(unchanged),
+        readings=result.readings[:PREVIEW_LIMIT],
+        more_readings=max(0, len(result.readings) - PREVIEW_LIMIT),
     )
     return render(request, "members/import_preview.html", context)
 

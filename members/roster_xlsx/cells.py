@@ -11,7 +11,8 @@ import os
 import re
 import unicodedata
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from functools import cache
+from dataclasses import dataclass
+from functools import cache, lru_cache
 from typing import IO, Any, Literal, overload
 
 from django.core.exceptions import ValidationError
@@ -283,6 +284,81 @@ def code_for(key: str, value: object) -> str | None:
     mapping = code_maps()[key]
     found = mapping.get(label_key(value))
     return found if found is not None else mapping.get(loose_key(value))
+
+
+# Near spellings (issue 26): a clerk writes the plan's category with a word added or left out
+# ("辖区内机关和企事业单位退休的女干部、女职工"). Words that carry no meaning in a category are dropped
+# first; then a value within a few characters of exactly one code's spellings reads as that code.
+FILLER_RE = re.compile(r"辖区内|本辖区|以及|或者|的|和|与|及|或|等")
+NEAR_MIN = 5  # shorter spellings (汉族, 群众, 专职) are too close to each other to guess between
+NEAR_MAX_TEXT = 60  # a longer cell is not a category; never compared (bounded work per cell)
+
+
+@dataclass(frozen=True)
+class CodeReading:
+    """How a cell was read: its code, the label it was read as when it was only near one ("读作"),
+    or the labels of the two or more codes it is near (refused)."""
+
+    code: str | None
+    read_as: str = ""
+    ambiguous: tuple[str, ...] = ()
+
+
+def _edit_distance(a: str, b: str, limit: int) -> int:
+    """Levenshtein distance, or limit + 1 as soon as it must exceed `limit` (both strings are short)."""
+    if abs(len(a) - len(b)) > limit:
+        return limit + 1
+    previous = list(range(len(b) + 1))
+    for i, ca in enumerate(a, start=1):
+        current = [i]
+        for j, cb in enumerate(b, start=1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
+        if min(current) > limit:
+            return limit + 1
+        previous = current
+    return previous[-1]
+
+
+@cache
+def _near_spellings(key: str) -> tuple[tuple[str, frozenset[str], str], ...]:
+    """(spelling without punctuation and filler words, its characters, code) for every label and alias
+    of `key` long enough to be told apart."""
+    spellings = {FILLER_RE.sub("", loose_key(s)): code for s, code in code_maps()[key].items()}
+    return tuple((s, frozenset(s), code) for s, code in spellings.items() if len(s) >= NEAR_MIN - 1)
+
+
+def read_code(key: str, value: object) -> CodeReading:
+    return _read_code(key, normalize_text(value))
+
+
+@lru_cache(maxsize=4096)  # a roster repeats its spellings: each distinct one is compared once
+def _read_code(key: str, value: str) -> CodeReading:
+    """code_for, then near spellings: the value without filler words equals one spelling, or differs
+    from the spellings of exactly one code by at most a fifth of its length (two characters at
+    least: a word or two). A value near two codes is refused with both named, never guessed."""
+    exact = code_for(key, value)
+    if exact is not None:
+        return CodeReading(exact)
+    text = FILLER_RE.sub("", loose_key(value))
+    if not NEAR_MIN <= len(text) <= NEAR_MAX_TEXT:
+        return CodeReading(None)
+    near: dict[str, int] = {}
+    chars = frozenset(text)
+    for spelling, spelling_chars, code in _near_spellings(key):
+        limit = max(2, len(spelling) // 5)
+        # Cheap lower bounds first: the length difference, and each character of the spelling the
+        # value lacks must be edited in.
+        if abs(len(text) - len(spelling)) > limit or len(spelling_chars - chars) > limit:
+            continue
+        distance = _edit_distance(text, spelling, limit)
+        if distance <= limit:
+            near[code] = min(distance, near.get(code, distance))
+    if not near:
+        return CodeReading(None)
+    codes = sorted(near)
+    if len(codes) > 1:
+        return CodeReading(None, ambiguous=tuple(str(code_label(key, code)) for code in codes))
+    return CodeReading(codes[0], read_as=str(code_label(key, codes[0])))
 
 
 def choices_hint(key: str) -> str:

@@ -56,12 +56,12 @@ from .cells import (
     Record,
     RosterFileError,
     choices_hint,
-    code_for,
     display_value,
     normalize_name,
     normalize_text,
     parse_day,
     parse_flag,
+    read_code,
     read_file_bytes,
     read_sheet,
 )
@@ -104,6 +104,19 @@ class CellError:
         return f"{self.column}：{self.message}"
 
 
+@dataclass(frozen=True)
+class CellReading:
+    """A code cell accepted as near one entry of its list, shown in the preview as "读作：…"."""
+
+    row: int
+    column: str
+    spelled: str
+    read_as: str
+
+    def __str__(self) -> str:
+        return f"第{self.row}行 {self.column}“{self.spelled}”读作：{self.read_as}"
+
+
 @dataclass
 class RowOutcome:
     row: int
@@ -132,6 +145,7 @@ class ImportResult(ImportOutcome):
     column_index: dict[str, int] = field(default_factory=dict)  # key -> 1-based column number in the file
     rows: list[RowOutcome] = field(default_factory=list)
     errors: list[CellError] = field(default_factory=list)
+    readings: list[CellReading] = field(default_factory=list)  # near spellings accepted, for the preview
     written: bool = False
     persons_added: int = 0
     persons_updated: int = 0
@@ -199,6 +213,20 @@ class _Collector:
             message = " ".join(message.messages)
         self.result.errors.append(CellError(row.number, COLUMN_BY_KEY[key].header, message))
         row.bad.add(key)
+
+    def read(self, row: Row, key: str, spelled: str, hint: str) -> str | None:
+        """The code `spelled` gives in code list `key` (members.roster_xlsx.cells.read_code), noting a near
+        spelling for the preview; None after adding the error (unknown, or near two entries)."""
+        header = COLUMN_BY_KEY[key].header
+        reading = read_code(key, spelled)
+        if reading.ambiguous:
+            named = "”“".join(reading.ambiguous)
+            self.add(row, key, f"“{spelled}”与“{named}”都相近，无法确定是哪一项，请写明其中一项。")
+        elif reading.code is None:
+            self.add(row, key, f"“{spelled}”不是有效的{header}，{hint}")
+        elif reading.read_as:
+            self.result.readings.append(CellReading(row.number, header, spelled, reading.read_as))
+        return reading.code
 
 
 def _name_error(name: str) -> ValidationError | None:
@@ -277,29 +305,22 @@ def _parse_row(row: Row, present: set[str], err: _Collector) -> None:
         if not spelled:
             values[key] = None  # keep or default
             continue
-        code = code_for(key, spelled)
-        if code is None:
-            err.add(row, key, f"“{spelled}”不是有效的{COLUMN_BY_KEY[key].header}，{choices_hint(key)}。")
-        else:
+        code = err.read(row, key, spelled, f"{choices_hint(key)}。")
+        if code is not None:
             values[key] = code
 
     spelled_role = text("role")
     if not spelled_role:
         err.add(row, "role", "请填写妇联职务。")
     else:
-        role = code_for("role", spelled_role)
-        if role is None:
-            err.add(row, "role", f"“{spelled_role}”不是有效的妇联职务，{choices_hint('role')}。")
-        values["role"] = role
+        values["role"] = err.read(row, "role", spelled_role, f"{choices_hint('role')}。")
 
     if "two_committees" in present:
         spelled = text("two_committees")
-        code = code_for("two_committees", spelled) if spelled else ""
-        if code is None:
-            err.add(
-                row, "two_committees", f"“{spelled}”不是有效的进两委情况，{choices_hint('two_committees')}，或留空。"
-            )
-        else:
+        code = (
+            err.read(row, "two_committees", spelled, f"{choices_hint('two_committees')}，或留空。") if spelled else ""
+        )
+        if code is not None:
             values["two_committees"] = code
 
     for key in ("is_women_worker", "is_frontline"):

@@ -48,5 +48,7 @@ class Command(BaseCommand):
             for line in result.error_lines():
                 self.stdout.write(line)
             raise CommandError(f"导入失败：共 {len(result.errors)} 处错误，未写入任何数据。")
+        for reading in result.readings:  # near spellings accepted: say how each was read
+            self.stdout.write(str(reading))
         prefix = "检查通过（试运行，未写入）" if dry_run else "导入完成"
         self.stdout.write(f"{prefix}：共 {result.row_count} 行。{result.summary()}")
