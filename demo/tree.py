@@ -27,8 +27,9 @@ CITY_CODE = "2301"
 
 PLACES = Path(settings.BASE_DIR) / "fixtures" / "harbin_places.json"
 
-# City scale: communities and villages the demo promises (issue 2); streets and townships are
-# the real ones of fixtures/harbin_places.json, all of them at city scale.
+# City scale: the Harbin review's counts ("127个街、172个乡(镇)妇联,845个社区、1887个村妇代会", shared/reference/
+# harbin-federation-70-years.txt). Streets and townships are those of fixtures/harbin_places.json: the
+# compiled real names, plus the generated streets that bring them to the review's 127 (marked there).
 CITY_TOTALS = {"community": 845, "village": 1887}
 
 URBAN_CORE = {"230102", "230103", "230104", "230110"}
@@ -66,11 +67,16 @@ def plan_places():
     return [(p["district"], p["parent"], p["name"]) for p in load_places()["plan_places"]]
 
 
+def street_names(places):
+    """A district's streets: the compiled real ones, then the generated ones (codes follow on)."""
+    return places["streets"] + places["generated_streets"]
+
+
 def city_tier3_totals():
     """{"street": n, "township": m} at city scale: every street and township of the fixture."""
     districts = load_places()["districts"].values()
     return {
-        "street": sum(len(d["streets"]) for d in districts),
+        "street": sum(len(street_names(d)) for d in districts),
         "township": sum(len(d["townships"]) for d in districts),
     }
 
@@ -147,7 +153,7 @@ def _tier3_units(scale, code, places, required):
     The index keeps a unit's code the same at both scales. The small city has the first one or
     two streets and the first township of each district, plus every parent of a plan place.
     """
-    streets = list(enumerate(places["streets"]))
+    streets = list(enumerate(street_names(places)))
     townships = list(enumerate(places["townships"]))
     if scale == "city":
         return streets, townships

@@ -85,7 +85,9 @@ def test_the_preview_page_says_how_a_near_spelling_was_read_and_the_import_store
     assert Person.objects.get().source == "04"
 
 
-@pytest.mark.parametrize("written", ["大学本科毕肄", "本科" * 30, "机" * 61, "辖区内机关和企事业单位退休的女干部、女职工x"])
+@pytest.mark.parametrize(
+    "written", ["大学本科毕肄", "本科" * 30, "机" * 61, "辖区内机关和企事业单位退休的女干部、女职工x"]
+)
 def test_reading_a_near_spelling_is_bounded_work_whatever_the_cell(written):
     """Every spelling of the list compared once with early exits: a hostile cell (the longest comparable,
     or near many spellings) costs at most a few thousand Python lines in the largest list (education)."""

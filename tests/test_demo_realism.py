@@ -76,12 +76,14 @@ class TestDemoRealism:
             repeated = [n for n, c in names.items() if c > 1]
             assert not repeated, (district.name, repeated[:5])
 
-    def test_streets_and_townships_are_the_real_ones_and_counties_have_no_streets(self):
+    def test_streets_and_townships_are_the_fixtures_ones_and_counties_have_no_streets(self):
+        """The compiled real names, and at city scale the generated streets the fixture marks as generated."""
         places = load_places()["districts"]
         for district in Unit.objects.filter(level=1):
             real = places[district.code]
             children = district.get_children()
-            assert set(children.filter(kind="street").values_list("name", flat=True)) <= set(real["streets"])
+            streets = set(children.filter(kind="street").values_list("name", flat=True))
+            assert streets <= set(real["streets"] + real["generated_streets"])
             assert set(children.filter(kind="township").values_list("name", flat=True)) <= set(real["townships"])
             if district.kind != Unit.Kind.DISTRICT:
                 assert not children.filter(kind="street").exists(), district.name
@@ -181,8 +183,9 @@ class TestDemoRealism:
 def test_city_tiers_are_counted_once():
     """Guard for the fixture itself: no repeated street or township name within a district."""
     for code, places in load_places()["districts"].items():
-        names = places["streets"] + places["townships"]
+        names = places["streets"] + places["generated_streets"] + places["townships"] + places["omitted_townships"]
         assert len(names) == len(set(names)), code
+        assert not set(places["omitted_townships"]) & {parent for _d, parent, _n in plan_places()}
     assert sum(1 for _ in plan_places()) == 5
 
 

@@ -307,8 +307,10 @@ def test_the_city_scale_builds_the_exact_counts_in_bulk_and_soundly(db):
     with CaptureQueriesContext(connection) as statements:
         out = seed("--scale", "city", "--no-rosters")
     counts = kind_counts()
-    expected = CITY_TOTALS | city_tier3_totals()
+    # The Harbin review's figures, written out: "127个街、172个乡(镇)妇联,845个社区、1887个村妇代会".
+    expected = {"street": 127, "township": 172, "community": 845, "village": 1887}
     assert {kind: counts[kind] for kind in expected} == expected
+    assert CITY_TOTALS | city_tier3_totals() == expected
     assert counts["district"] + counts["county"] + counts["county_city"] == 18
     assert f"新建 {1 + 18 + sum(expected.values())} 个" in out
     # Written in bulk: a statement per unit (3,050 units) would be the slow path; bench/ holds the timing.
