@@ -8,10 +8,12 @@ units. Plain SQL, identical on SQLite and PostgreSQL but for the sort key.
 """
 
 import datetime
+import re
 from collections.abc import Iterable, Sequence
 from typing import NamedTuple
 
 from django.db import connection
+from django.db.models.expressions import RawSQL
 
 from .models import UnitVersion
 
@@ -95,3 +97,62 @@ def form_on(spans: Sequence[FormSpan], day: datetime.date) -> str | None:
             return span.org_form
     first = spans[0]
     return first.org_form if first.valid_from is not None and day < first.valid_from else spans[-1].org_form
+
+
+def positional(sql: str, params: dict[str, object]) -> tuple[str, list[object]]:
+    """A statement with %(name)s placeholders as one with %s and its parameters in order, for the places
+    that take positional parameters (RawSQL inside an ORM filter)."""
+    order: list[object] = []
+
+    def take(match: re.Match[str]) -> str:
+        order.append(params[match.group(1)])
+        return "%s"
+
+    return re.sub(r"%\((\w+)\)s", take, sql), order
+
+
+def subtree_ids_on(unit_id: int, day: datetime.date) -> RawSQL:
+    """The ids of the units in the subtree of `unit_id` as it stood on `day` (tree_cte), as a subquery
+    an ORM filter takes: `Post.objects.filter(unit_id__in=subtree_ids_on(unit.pk, day))`."""
+    statement = f"WITH RECURSIVE {tree_cte()} SELECT id FROM sub"  # noqa: S608 - our own SQL
+    sql, params = positional(statement, {"unit_id": unit_id, "on": day})
+    return RawSQL(sql, params)  # noqa: S611 - our own SQL, values bound
+
+
+class UnitOn(NamedTuple):
+    """A unit of a subtree as it stood on a day: its version then, and its parent's code then."""
+
+    unit_id: int
+    code: str
+    name: str
+    kind: str
+    org_form: str
+    level: int
+    parent_code: str
+    valid_from: datetime.date | None
+    valid_to: datetime.date | None
+
+
+def subtree_on(unit_id: int, day: datetime.date) -> list[UnitOn]:
+    """The subtree of `unit_id` as it stood on `day`, in tree order (tree_cte's sort), each unit with the
+    version in force then. Two queries. Empty when the unit did not exist on `day`."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"WITH RECURSIVE {tree_cte()} SELECT id FROM sub ORDER BY sort",  # noqa: S608 - our own SQL
+            {"unit_id": unit_id, "on": day},
+        )
+        order = [row[0] for row in cursor.fetchall()]
+    versions = {v.unit_id: v for v in UnitVersion.objects.valid_on(day).filter(unit_id__in=order)}
+    codes = {unit: v.code for unit, v in versions.items()}
+    parent_codes = dict(
+        UnitVersion.objects.valid_on(day)
+        .filter(unit_id__in={v.parent_id for v in versions.values() if v.parent_id not in codes})
+        .values_list("unit_id", "code")
+    )
+    codes |= parent_codes
+    rows = []
+    for unit in order:
+        v = versions[unit]
+        parent = codes.get(v.parent_id, "") if v.parent_id else ""
+        rows.append(UnitOn(unit, v.code, v.name, v.kind, v.org_form, v.level, parent, v.valid_from, v.valid_to))
+    return rows

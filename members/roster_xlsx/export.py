@@ -19,14 +19,15 @@ from typing import IO, Any
 
 import xlsxwriter
 from django.db import connection
-from django.db.models import Case, IntegerField, QuerySet, Value, When
+from django.db.models import Case, F, IntegerField, OuterRef, QuerySet, Subquery, Value, When
 from django.utils import timezone
 
 from fedorg.dates import year_month
 from fedorg.masking import mask_id_number, mask_mobile
 from fedorg.xlsx import safe_text
 from orgtree.access import can_see_personal_data
-from orgtree.models import AuditEvent, Unit
+from orgtree.models import AuditEvent, Unit, UnitVersion
+from orgtree.versions import subtree_ids_on
 
 from ..models import Post
 from .columns import CODE_LISTS, COLUMNS, EXPORT_EXTRA, PERSON_ID, POST_ID
@@ -40,10 +41,10 @@ PROGRESS_EVERY = 1000
 FIELDS = (
     "person_id",
     "id",
-    "unit__code",
-    "unit__name",
-    "unit__kind",
-    "unit__level",
+    "at_code",  # the unit as it stood on the export's date (roster_posts)
+    "at_name",
+    "at_kind",
+    "at_level",
     "person__name",
     "person__gender",
     "person__ethnicity",
@@ -70,18 +71,33 @@ FIELDS = (
 def roster_posts(unit: Unit, *, as_of: datetime.date, history: bool = False) -> QuerySet[Post]:
     """The posts of the whole subtree on `as_of` (with --history, also those ended by then).
 
-    Ordered as the roster reads: units in tree order, then highest post first.
+    Ordered as the roster reads: units in tree order, then highest post first. Each post stands under
+    its unit as it was on `as_of` (`at_code`, `at_name`, `at_kind`, `at_level`): for a past date the
+    subtree is the one of that day (orgtree.versions) and the unit's code and name those of its version
+    then, so a unit moved, recoded or merged since is where a table of that day counted it; the rows then
+    follow the codes of that day. For today both are today's tree.
     """
     rank = Case(
         *(When(role=role, then=Value(n)) for role, n in Post.RANK.items()),
         default=Value(99),
         output_field=IntegerField(),
     )
-    posts = Post.objects.filter(unit__in=Unit.objects.subtree_of(unit))
+    if as_of >= timezone.localdate():
+        posts = Post.objects.filter(unit__in=Unit.objects.subtree_of(unit)).annotate(
+            at_code=F("unit__code"), at_name=F("unit__name"), at_kind=F("unit__kind"), at_level=F("unit__level")
+        )
+        order: tuple[str, ...] = ("unit__tree_id", "unit__lft")
+    else:
+        then = UnitVersion.objects.valid_on(as_of).filter(unit_id=OuterRef("unit_id"))
+        posts = Post.objects.filter(unit_id__in=subtree_ids_on(unit.pk, as_of)).annotate(
+            at_code=Subquery(then.values("code")[:1]),
+            at_name=Subquery(then.values("name")[:1]),
+            at_kind=Subquery(then.values("kind")[:1]),
+            at_level=Subquery(then.values("level")[:1]),
+        )
+        order = ("at_code",)
     posts = posts.filter(start_date__lte=as_of) if history else posts.current(on=as_of)
-    return posts.annotate(rank_order=rank).order_by(
-        "unit__tree_id", "unit__lft", "rank_order", "start_date", "person__name", "pk"
-    )
+    return posts.annotate(rank_order=rank).order_by(*order, "rank_order", "start_date", "person__name", "pk")
 
 
 def roster_rows(unit: Unit, *, as_of: datetime.date, history: bool = False) -> QuerySet[Post, tuple[Any, ...]]:
