@@ -24,7 +24,7 @@ from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.urls import reverse  # noqa: E402
 
-from members import freshness  # noqa: E402
+from fedorg import freshness  # noqa: E402
 from orgtree.models import User  # noqa: E402
 
 REVIEWER = "shi_shenhe"

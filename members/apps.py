@@ -11,12 +11,12 @@ class MembersConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_delete, post_save
 
+        from fedorg.freshness import bump_on_commit
         from orgtree.models import Unit
         from orgtree.signals import unit_archiving, unit_conversion_preview, unit_converting, unit_merging
 
         from . import background  # noqa: F401 - registers the background job kinds
-        from .freshness import bump_on_commit
-        from .models import Person, Post
+        from .models import Person, Post, QuotaRule, RuleSet
         from .services import (
             conversion_preview,
             convert_posts_for_federation,
@@ -49,6 +49,7 @@ class MembersConfig(AppConfig):
         def changed(**_kwargs: Any) -> None:
             bump_on_commit()
 
-        for model in (Person, Post, Unit):
+        # A rule set changes 达标 without any roster change: cached figures key on the version too.
+        for model in (Person, Post, Unit, RuleSet, QuotaRule):
             post_save.connect(changed, sender=model, weak=False, dispatch_uid=f"freshness-{model.__name__}")
             post_delete.connect(changed, sender=model, weak=False, dispatch_uid=f"freshness-del-{model.__name__}")

@@ -8,18 +8,18 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 
+from fedorg.freshness import VersionedQuerySet
 from fedorg.pinyin import pinyin_initials  # noqa: F401 - re-exported: members.models.pinyin_initials
 
 from . import codes
 from .birth import birth_date_rule, full_birth_date
-from .freshness import VersionedQuerySet
 
 if TYPE_CHECKING:
     from orgtree.models import Unit
 
 
 class DataVersion(models.Model):
-    """One row: changes after every committed write to people, posts or units (members.freshness)."""
+    """One row: changes after every committed write to people, posts or units (fedorg.freshness)."""
 
     value = models.BigIntegerField()
 

@@ -30,6 +30,7 @@ from django.db.models import Exists, F, Q, Subquery
 from django.db.models.base import ModelState
 from django.urls import reverse
 
+from fedorg import freshness
 from orgtree.models import Unit, UnitVersion
 from orgtree.versions import tree_cte, valid_on_sql
 
@@ -158,11 +159,17 @@ def rules_of(rule_set: RuleSet) -> Rules:
 
 
 def rules_in_effect(*, on: datetime.date, unit: Unit | None = None) -> Rules:
-    """The Rules in effect on `on` for `unit` (docs/forms.md "Rule sets"), in one query.
+    """The Rules in effect on `on` for `unit` (docs/forms.md "Rule sets"), in one query, cached until
+    the data (rule sets included) change (fedorg.freshness).
 
     The applicable rule set (for everyone, or defined by the unit or one above it) with the latest
     起用日期 on or before `on`; before the first one, the earliest. No rule set at all: the 2016 plan.
     """
+    where = f"{unit.pk}:{unit.tree_id}:{unit.lft}:{unit.rght}" if unit is not None else "all"
+    return freshness.cached(f"rules:{on.isoformat()}:{where}", lambda: _rules_in_effect(on=on, unit=unit))
+
+
+def _rules_in_effect(*, on: datetime.date, unit: Unit | None) -> Rules:
     applicable = RuleSet.objects.applicable_to(unit)
     # On the same 起用日期 the rule set of the unit nearest below wins, and a rule set for everyone (no unit)
     # last: explicit, because PostgreSQL sorts NULL first in a descending order and SQLite last.

@@ -10,8 +10,9 @@ from typing import Any
 
 from django.core.cache import cache
 
+from fedorg import freshness
 from fedorg.dates import DEFAULT_AS_OF, DEFAULT_BASELINE
-from members import codes, freshness, rules
+from members import codes, rules
 from orgtree.models import Unit
 
 from . import specs
@@ -113,7 +114,7 @@ def unit_dashboard(
 def cached_unit_dashboard(
     unit: Unit, *, as_of: datetime.date = DEFAULT_AS_OF, baseline: datetime.date = DEFAULT_BASELINE, fresh: bool = False
 ) -> dict[str, Any]:
-    """unit_dashboard, cached until people, posts or units change (members.freshness).
+    """unit_dashboard, cached until people, posts or units change (fedorg.freshness).
 
     The key holds the unit's tree bounds (a unit added or moved below it changes them), both
     dates and the data version. A transaction with uncommitted changes of its own computes afresh.

@@ -5,7 +5,7 @@ import datetime
 import pytest
 from django.urls import reverse
 
-from members import freshness
+from fedorg import freshness
 from members import services as members
 from members.models import Post
 from orgtree import services as tree_services
@@ -82,3 +82,53 @@ def test_a_transaction_sees_its_own_uncommitted_change(tree, city_reviewer, logi
     hire(tree.community_a, "chair", "主席甲")
     assert freshness.pending_bump()
     assert page_dash(client, tree.city)["people"] == 1
+
+
+def _page_context(client, unit, key):
+    response = client.get(reverse("orgtree:unit", args=[unit.pk]))
+    assert response.status_code == 200
+    return next(c[key] for c in response.context if key in c)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_unit_pages_counts_of_units_below_are_kept_until_the_tree_changes(tree, city_reviewer, login):
+    """Issue 21: counting the units below a city read its whole subtree twice on every view (20 ms of 69)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = login(city_reviewer)
+    before = dict(_page_context(client, tree.city, "subtree_counts"))
+    with CaptureQueriesContext(connection) as statements:
+        again = dict(_page_context(client, tree.city, "subtree_counts"))
+    assert again == before
+    assert not [q for q in statements if "COUNT" in q["sql"] and "orgtree_unit" in q["sql"] and "GROUP BY" in q["sql"]]
+    versions = [q for q in statements if "members_dataversion" in q["sql"]]
+    assert len(versions) == 1, "the data version is read once per request"
+
+    street = Unit.objects.get(pk=tree.street_a.pk)
+    tree_services.create_unit(parent=street, name="新建社区", code="230102001009", kind=Unit.Kind.COMMUNITY, actor=None)
+    after = dict(_page_context(client, Unit.objects.get(pk=tree.city.pk), "subtree_counts"))
+    assert after["社区"] == before["社区"] + 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_new_rule_set_judges_at_once_though_the_rules_are_cached(tree, city_reviewer, login):
+    """The rule set in effect is cached per data version; a rule set's save changes the version."""
+    from members.models import QuotaRule, RuleSet
+    from members.rules import QUOTAS, rules_in_effect
+
+    on = datetime.date(2016, 8, 31)
+    assert rules_in_effect(on=on, unit=tree.city).name.startswith("2016年扩员配额")
+    own = RuleSet.objects.create(name="2016年哈尔滨市补充配额", unit=tree.city, effective_from=datetime.date(2016, 8, 1))
+    for q in QUOTAS:  # one save() each: the signal, not a bulk write
+        QuotaRule.objects.create(
+            rule_set=own,
+            block=q.block,
+            total_min=q.total_min,
+            total_max=q.total_max,
+            member_min=q.member_min,
+            member_max=q.member_max,
+            heads=q.heads,
+            vice_min=q.vice_min,
+        )
+    assert rules_in_effect(on=on, unit=tree.city).name == "2016年哈尔滨市补充配额"

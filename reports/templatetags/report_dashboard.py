@@ -15,7 +15,7 @@ register = template.Library()
 @register.inclusion_tag("reports/_dashboard.html")
 def unit_dashboard(unit: Unit, as_of: datetime.date | None = None) -> dict[str, Any]:
     # The unit page has just fetched `unit` through orgtree.access: its bounds are current.
-    # Cached until the data change (members.freshness): the page no longer counts the whole
+    # Cached until the data change (fedorg.freshness): the page no longer counts the whole
     # subtree on every view.
     as_of = as_of or timezone.localdate()
     return {"unit": unit, "as_of": as_of, "dash": cached_unit_dashboard(unit, as_of=as_of, fresh=True)}

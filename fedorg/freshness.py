@@ -16,16 +16,47 @@ Bumping after commit, in its own statement, keeps the row from serialising write
 import does not hold a lock on it. Until the bump lands, the writing transaction itself bypasses
 the cache (read-your-writes: pending_bump). The row starts at a random value, so a database
 rebuilt from scratch (tests, a re-seed) never meets a cache entry from an earlier one.
+
+A request reads the version once (`current` is remembered until the request ends or a bump lands),
+and `cached` keeps any figure of the tree or the rosters until the version changes: the unit page's
+counts of units below, the rule set in effect (issue 21). The row lives in the members app
+(members.DataVersion, looked up by label), so that every layer, the tree included, can key on it.
 """
 
 import secrets
+import threading
+from collections.abc import Callable
 from typing import Any, TypeVar
 
 from django.apps import apps
+from django.core.cache import cache
+from django.core.signals import request_finished, request_started
 from django.db import IntegrityError, connection, models, transaction
 from django.db.models import F
 
 _M = TypeVar("_M", bound=models.Model)
+_T = TypeVar("_T")
+# An entry is also dropped by any change of the data version; this bounds memory.
+CACHE_SECONDS = 3600
+# The version this request has read (a thread serves one request at a time). Outside a request (a
+# command, a job, a test calling a function) nothing is remembered: each call reads the row.
+_seen = threading.local()
+
+
+def _forget(**kwargs: Any) -> None:
+    _seen.value = None
+
+
+def _request_started(**kwargs: Any) -> None:
+    _seen.in_request, _seen.value = True, None
+
+
+def _request_finished(**kwargs: Any) -> None:
+    _seen.in_request, _seen.value = False, None
+
+
+request_started.connect(_request_started, dispatch_uid="fedorg-freshness-start")
+request_finished.connect(_request_finished, dispatch_uid="fedorg-freshness-end")
 
 
 def _version_model() -> Any:
@@ -35,6 +66,7 @@ def _version_model() -> Any:
 
 
 def _bump() -> None:
+    _forget()
     DataVersion = _version_model()  # noqa: N806 - a model class
     if not DataVersion.objects.filter(pk=1).update(value=F("value") + 1):
         current()
@@ -53,16 +85,34 @@ def bump_on_commit() -> None:
 
 
 def current() -> int:
-    """The version now, creating the row (at a random value) the first time."""
+    """The version now, creating the row (at a random value) the first time; read once per request."""
+    remembered = getattr(_seen, "value", None)
+    if remembered is not None:
+        return int(remembered)
     DataVersion = _version_model()  # noqa: N806 - a model class
     value = DataVersion.objects.filter(pk=1).values_list("value", flat=True).first()
     if value is not None:
-        return value
+        if getattr(_seen, "in_request", False):
+            _seen.value = value
+        return int(value)
     try:
         with transaction.atomic():
             return DataVersion.objects.create(pk=1, value=secrets.randbelow(1 << 62)).value
     except IntegrityError:  # created by a concurrent request meanwhile
         return DataVersion.objects.filter(pk=1).values_list("value", flat=True).get()
+
+
+def cached(key: str, compute: Callable[[], _T]) -> _T:
+    """compute(), kept in the cache under `key` until people, posts or units change. Inside a
+    transaction with changes of its own not yet committed, computed afresh (read-your-writes)."""
+    if pending_bump():
+        return compute()
+    full_key = f"fedorg:{current()}:{key}"
+    found = cache.get(full_key)
+    if found is None:
+        found = compute()
+        cache.set(full_key, found, CACHE_SECONDS)
+    return found
 
 
 class VersionedQuerySet(models.QuerySet[_M]):
