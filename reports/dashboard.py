@@ -8,8 +8,6 @@ import datetime
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from django.core.cache import cache
-
 from fedorg import freshness
 from fedorg.dates import DEFAULT_AS_OF, DEFAULT_BASELINE
 from members import codes, rules
@@ -20,7 +18,6 @@ from .facts import scope_params
 from .tables import form5_groups, unit_and_new_field_figures
 
 FURTHEST = 8
-CACHE_SECONDS = 3600  # an entry is also dropped by any change of the data version; this bounds memory
 
 
 def _gap(quota: rules.Quota, figures: Mapping[str, int]) -> int:
@@ -114,22 +111,16 @@ def unit_dashboard(
 def cached_unit_dashboard(
     unit: Unit, *, as_of: datetime.date = DEFAULT_AS_OF, baseline: datetime.date = DEFAULT_BASELINE, fresh: bool = False
 ) -> dict[str, Any]:
-    """unit_dashboard, cached until people, posts or units change (fedorg.freshness).
+    """unit_dashboard, cached until people, posts, units or rule sets change (fedorg.freshness).
 
-    The key holds the unit's tree bounds (a unit added or moved below it changes them), both
-    dates and the data version. A transaction with uncommitted changes of its own computes afresh.
+    The key holds the unit's tree bounds (a unit added or moved below it changes them), both dates and
+    the rule set judging 达标. A transaction with uncommitted changes of its own computes afresh.
     """
     judged_by = rules.rules_in_effect(on=as_of, unit=unit)
-    if freshness.pending_bump():
-        return unit_dashboard(unit, as_of=as_of, baseline=baseline, fresh=fresh, judged_by=judged_by)
-    params = scope_params(unit, on=as_of, base=baseline, fresh=fresh)
-    # The rule set's identity and figures are in the key: a new rule set changes 达标 without any roster change.
     key = (
-        f"fedorg:dashboard:{unit.pk}:{params['tree_id']}:{params['lft']}:{params['rght']}:"
-        f"{as_of.isoformat()}:{baseline.isoformat()}:{freshness.current()}:{judged_by.id}:{hash(judged_by.quotas)}"
+        f"dashboard:{unit.pk}:{unit.tree_id}:{unit.lft}:{unit.rght}:"
+        f"{as_of.isoformat()}:{baseline.isoformat()}:{judged_by.id}:{hash(judged_by.quotas)}"
     )
-    dash = cache.get(key)
-    if dash is None:
-        dash = unit_dashboard(unit, as_of=as_of, baseline=baseline, fresh=fresh, judged_by=judged_by)
-        cache.set(key, dash, CACHE_SECONDS)
-    return dash
+    return freshness.cached(
+        key, lambda: unit_dashboard(unit, as_of=as_of, baseline=baseline, fresh=fresh, judged_by=judged_by)
+    )

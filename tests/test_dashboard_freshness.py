@@ -119,7 +119,9 @@ def test_a_new_rule_set_judges_at_once_though_the_rules_are_cached(tree, city_re
 
     on = datetime.date(2016, 8, 31)
     assert rules_in_effect(on=on, unit=tree.city).name.startswith("2016年扩员配额")
-    own = RuleSet.objects.create(name="2016年哈尔滨市补充配额", unit=tree.city, effective_from=datetime.date(2016, 8, 1))
+    own = RuleSet.objects.create(
+        name="2016年哈尔滨市补充配额", unit=tree.city, effective_from=datetime.date(2016, 8, 1)
+    )
     for q in QUOTAS:  # one save() each: the signal, not a bulk write
         QuotaRule.objects.create(
             rule_set=own,
