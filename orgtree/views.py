@@ -17,7 +17,9 @@ from django.db.models import Count, Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_POST
 
 from fedorg import freshness
@@ -61,8 +63,11 @@ def roots(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(request, "orgtree/roots.html", {"units": units})
 
 
-def _unit_counts(unit: Unit) -> tuple[list[tuple[str, int]], dict[int, list[tuple[str, int]]]]:
-    """([(kind label, n)] of the active units below `unit`, {child id: the same below each child})."""
+def _children_html(unit: Unit, *, show_archived: bool) -> SafeString:
+    """The unit page's list of the units below: each child with the units below it, by kind."""
+    children = unit.get_children().territorial_first()
+    if not show_archived:
+        children = children.filter(archived_at__isnull=True)
     rows = (
         Unit.objects.subtree_of(unit)
         .active()
@@ -72,7 +77,12 @@ def _unit_counts(unit: Unit) -> tuple[list[tuple[str, int]], dict[int, list[tupl
         .order_by("kind")
     )
     below = [(str(Unit.Kind(r["kind"]).label), r["n"]) for r in sorted(rows, key=lambda r: Unit.KIND_ORDER[r["kind"]])]
-    return below, Unit.objects.child_subtree_kind_counts(unit)
+    child_counts = Unit.objects.child_subtree_kind_counts(unit)
+    listed = list(children)
+    for child in listed:
+        child.kind_counts = child_counts.get(child.pk, [])
+    html = render_to_string("orgtree/_children.html", {"children": listed, "subtree_counts": below})
+    return mark_safe(html)  # noqa: S308 - our own template, rendered with autoescape
 
 
 @login_required
@@ -80,16 +90,12 @@ def unit_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     user = request.user
     unit = get_unit_for_user(user, pk)
     show_archived = request.GET.get("archived") == "1"
-    children = unit.get_children().territorial_first()
-    if not show_archived:
-        children = children.filter(archived_at__isnull=True)
-    children = list(children)
-    # Counting the units below a city reads its whole subtree twice (20 ms): kept until the tree changes.
-    subtree_counts, child_counts = freshness.cached(
-        f"unit-counts:{unit.pk}:{unit.tree_id}:{unit.lft}:{unit.rght}", lambda: _unit_counts(unit)
+    # The units below (a city counts its whole subtree twice, 20 ms) are the same for every viewer the
+    # access check lets in: rendered once and kept until the tree changes (issue 21).
+    children_html = freshness.cached(
+        f"unit-children:{unit.pk}:{unit.tree_id}:{unit.lft}:{unit.rght}:{show_archived}",
+        lambda: _children_html(unit, show_archived=show_archived),
     )
-    for child in children:
-        child.kind_counts = child_counts.get(child.pk, [])
     contacts = {c.role: c for c in unit.contacts.all()}
     # get_unit_for_user already placed the unit inside the user's subtree: the role decides.
     show_personal_data = user.can_see_personal_data
@@ -99,8 +105,7 @@ def unit_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         "as_of": as_of,
         "as_of_error": as_of_error,
         "breadcrumb": visible_breadcrumb(user, unit),
-        "children": children,
-        "subtree_counts": subtree_counts,
+        "children_html": children_html,
         "archived_children": unit.get_children().filter(archived_at__isnull=False).count(),
         "show_archived": show_archived,
         "leader": contacts.get(Contact.Role.LEADER),
