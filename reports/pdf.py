@@ -14,6 +14,7 @@ WeasyPrint is imported lazily: the web process only pays for it when someone ask
 from __future__ import annotations
 
 import base64
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -30,6 +31,8 @@ from .snapshot import Snapshot
 STATIC = Path(settings.BASE_DIR) / "static"
 STYLESHEET = STATIC / "fedorg" / "pdf.css"
 FONT = STATIC / "fonts" / "wqy-microhei.ttf"
+SERIF = STATIC / "fonts" / "noto-serif-sc-regular.otf"  # the 公文's serif (scripts/subset_serif_font.py)
+SERIF_BOLD = STATIC / "fonts" / "noto-serif-sc-bold.otf"
 PRINTABLE_PT = 277 / 25.4 * 72 - 8  # A4 landscape (297 mm) less 10 mm margins each side, in points
 MAX_FONT_PT = 10.5
 MIN_FONT_PT = 5.5
@@ -123,6 +126,26 @@ def _signed(
     }
 
 
+# A numbered heading as the writer typed it: 一、 (first level), （一） (second), 1. / 1、 (third).
+HEADING_LEVELS = (
+    (re.compile(r"^[一二三四五六七八九十]+、"), "h1"),
+    (re.compile(r"^[（(][一二三四五六七八九十]+[）)]"), "h2"),
+    (re.compile(r"^\d+[.．、]"), "h3"),
+)
+
+
+def report_paragraphs(text: str) -> list[dict[str, str]]:
+    """The report's text as 公文 paragraphs: one per typed line, a numbered heading marked by its level."""
+    paragraphs = []
+    for line in (text or "").splitlines():
+        line = line.strip()
+        if not line:
+            continue
+        level = next((cls for pattern, cls in HEADING_LEVELS if pattern.match(line)), "")
+        paragraphs.append({"text": line, "cls": level})
+    return paragraphs
+
+
 def text_report_context(
     snapshot: Snapshot,
     *,
@@ -131,16 +154,36 @@ def text_report_context(
     verification_code: str | None = None,
     verify_url: str | None = None,
 ) -> dict[str, Any]:
-    """A written report (示范点情况报告, 经验材料; returns.services.text_report_snapshot): its table, then its text."""
+    """A written report (示范点情况报告, 经验材料; returns.services.text_report_snapshot) as a 公文: the title,
+    the text in paragraphs, 附件：1. …, 落款 and date with the seal, and the 验证码 small in the page footer.
+
+    The pilot report's table of pilot units is its 附件 1, printed after the 落款; the 经验材料 lists its
+    attached files by name (their checksums stay in the snapshot for /verify/, not on paper)."""
+    footer = footer or {}
     columns = snapshot.get("columns") or snapshot["panels"][0]["columns"]
-    rows = [[_display(value) for value in row["cells"]] for row in snapshot.get("rows", [])]
+    rows = snapshot.get("rows", [])
+    is_pilot = snapshot.get("form") == "pilot"
+    annex_title = "示范点情况表"
+    names = [str(row.get("label") or row["cells"][1]) for row in rows]
+    attachments = [annex_title] if is_pilot else names
+    shown = [i for i, c in enumerate(columns) if c.get("key") != "sha256"]
+    signed = _signed(snapshot, seal, footer, verification_code, verify_url)
+    report_date = footer.get("报出日期") or snapshot.get("as_of")
+    contact = "，".join(
+        f"{label}：{footer[name]}"
+        for name, label in (("填表人", "联系人"), ("联系电话", "联系电话"))
+        if footer.get(name)
+    )
     return {
         "table": snapshot,
-        "columns": columns,
-        "rows": rows,
-        "report": snapshot.get("report", ""),
-        "as_of_text": snapshot.get("as_of_text") or cn_date(snapshot.get("as_of")),
-        **_signed(snapshot, seal, footer, verification_code, verify_url),
+        "paragraphs": report_paragraphs(snapshot.get("report", "")),
+        "attachments": attachments,
+        "contact": contact,
+        "date_text": report_date if isinstance(report_date, str) and "年" in report_date else cn_date(report_date),
+        "annex_title": annex_title if is_pilot else "",
+        "columns": [columns[i] for i in shown],
+        "rows": [[_display(row["cells"][i]) for i in shown if i < len(row["cells"])] for row in rows],
+        **signed,
     }
 
 
@@ -148,6 +191,23 @@ def render_html(snapshot: Snapshot, **kwargs: Any) -> str:
     if "report" in snapshot:  # a written report (returns.services.text_report_snapshot) carries its text
         return render_to_string("reports/pdf_text.html", text_report_context(snapshot, **kwargs))
     return render_to_string("reports/pdf.html", pdf_context(snapshot, **kwargs))
+
+
+def html_to_pdf(html: str, *, serif: bool = False) -> bytes:
+    """WeasyPrint with the vendored fonts and pdf.css: the sans always, the serif (9 MB, loaded on each
+    render) only for a document that sets text in it (a 公文, the 备案表)."""
+    from weasyprint import CSS, HTML
+    from weasyprint.text.fonts import FontConfiguration
+
+    fonts = FontConfiguration()
+    font_face = f"@font-face {{ font-family: 'FedOrg CJK'; src: url('{FONT.as_uri()}'); }}"
+    if serif:
+        font_face += (
+            f"@font-face {{ font-family: 'FedOrg Serif'; src: url('{SERIF.as_uri()}'); }}"
+            f"@font-face {{ font-family: 'FedOrg Serif'; font-weight: bold; src: url('{SERIF_BOLD.as_uri()}'); }}"
+        )
+    stylesheets = [CSS(string=font_face, font_config=fonts), CSS(filename=str(STYLESHEET), font_config=fonts)]
+    return bytes(HTML(string=html, base_url=str(STATIC)).write_pdf(stylesheets=stylesheets, font_config=fonts))
 
 
 def render_pdf(
@@ -159,12 +219,6 @@ def render_pdf(
     verify_url: str | None = None,
 ) -> bytes:
     """The PDF bytes of a snapshot: seal (PNG bytes) over 填报单位, footer as in render_xlsx, QR to verify_url.
-    A written report (the pilot report, 经验材料) prints as its table and then its text."""
-    from weasyprint import CSS, HTML
-    from weasyprint.text.fonts import FontConfiguration
-
+    A written report (the pilot report, 经验材料) prints as a 公文 (portrait, serif, 落款 and date)."""
     html = render_html(snapshot, seal=seal, footer=footer, verification_code=verification_code, verify_url=verify_url)
-    fonts = FontConfiguration()
-    font_face = f"@font-face {{ font-family: 'FedOrg CJK'; src: url('{FONT.as_uri()}'); }}"
-    stylesheets = [CSS(string=font_face, font_config=fonts), CSS(filename=str(STYLESHEET), font_config=fonts)]
-    return HTML(string=html, base_url=str(STATIC)).write_pdf(stylesheets=stylesheets, font_config=fonts)
+    return html_to_pdf(html, serif="report" in snapshot)
