@@ -14,6 +14,7 @@ WeasyPrint is imported lazily: the web process only pays for it when someone ask
 from __future__ import annotations
 
 import base64
+import math
 import re
 from collections.abc import Mapping
 from pathlib import Path
@@ -39,7 +40,17 @@ MIN_FONT_PT = 5.5
 EXCEL_WIDTH_EM = 1 / (2 * layout.UNIT_WIDTH)  # an Excel width unit in em: a CJK character is 2 units, 1 em
 PDF_NARROW = 1.3  # WenQuanYi Micro Hei draws a digit about 0.6 em wide: 1.3 half-em units with some room
 SIGN_PT = 10.5  # the 填报单位 line's font size (pdf.css .signline)
-SEAL_MM = 22
+SEAL_MM = 20
+# Page planning (pdf.css keeps these in step): a table of up to ROWS_PER_PAGE rows prints on one page, a longer
+# one on as few pages as that allows, with its rows shared evenly among them and the header on each.
+ROWS_PER_PAGE = 30
+PRINTABLE_HEIGHT_PT = (210 - 10 - 12) / 25.4 * 72  # A4 landscape less the top and bottom margins
+TOP_PT = 12 * 1.3 + 16 * 1.3 + 2 / 25.4 * 72 + 20 / 25.4 * 72  # 附表N, the title, the 填报单位 line (20 mm)
+FOOTER_PT = 20 / 25.4 * 72  # the signatures line, 填表说明 and the 验证码, beside a 18 mm QR code: at least
+NOTES_PT, NOTES_CHARS = 8 * 1.3, 110  # one line of 填表说明 (8 pt) and about how many characters it holds
+ROW_PAD_PT = 2 * 0.5 / 25.4 * 72 + 0.6  # a cell's top and bottom padding (0.5 mm each) and its border
+LINE_HEIGHT = 1.2  # pdf.css table.form line-height
+SLACK = 0.94  # room for what the estimate does not see (rounding, a wrapped line more)
 SIGNED_BY = "填报单位（盖章）："
 
 
@@ -54,6 +65,33 @@ def _display(value: Any) -> Any:
 def _font_pt(total_width: float) -> float:
     """The body size at which a table `total_width` Excel units wide fills the printable width."""
     return max(MIN_FONT_PT, min(MAX_FONT_PT, PRINTABLE_PT / (total_width * EXCEL_WIDTH_EM)))
+
+
+def _line_count(height_pt: float) -> int:
+    """Lines of text in a row that reports.layout made `height_pt` high for 11 pt text."""
+    return max(1, round((height_pt - layout.PAD_PT) / layout.LINE_PT))
+
+
+def page_chunks(count: int) -> list[tuple[int, int]]:
+    """(start, stop) of each page's rows: one page up to ROWS_PER_PAGE rows, else the rows shared evenly."""
+    pages = max(1, math.ceil(count / ROWS_PER_PAGE))
+    per_page = math.ceil(count / pages) if count else 0
+    return [(start, min(start + per_page, count)) for start in range(0, max(count, 1), max(per_page, 1))]
+
+
+def _page_font_pt(fit: layout.PanelLayout, chunks: list[tuple[int, int]], notes: str, width_pt: float) -> float:
+    """The body size at which the fullest page of a panel holds its header, rows, heading and footer."""
+    notes_lines = sum(math.ceil(max(len(line), 1) / NOTES_CHARS) for line in (notes or "").splitlines() or [""])
+    fixed = TOP_PT + max(FOOTER_PT, 14 + notes_lines * NOTES_PT)
+    header_rows = len(fit.header_heights) + 1
+    header_lines = sum(_line_count(h) for h in fit.header_heights) + 1
+    worst = 0.0
+    for start, stop in chunks:
+        lines = sum(_line_count(h) for h in fit.row_heights[start:stop])
+        rows = stop - start
+        room = (PRINTABLE_HEIGHT_PT - fixed) * SLACK - ROW_PAD_PT * (rows + header_rows)
+        worst = max(worst, (lines + header_lines) * LINE_HEIGHT / max(room, 1.0))
+    return round(max(MIN_FONT_PT, min(width_pt, 1 / worst if worst else width_pt)), 2)
 
 
 def _qr_data_uri(url: str) -> str:
@@ -85,13 +123,14 @@ def pdf_context(
             }
             for row in panel["rows"]
         ]
+        chunks = page_chunks(len(rows))
         panels.append(
             {
                 **panel,
-                "view_rows": rows,
+                "pages": [rows[start:stop] for start, stop in chunks],
                 "width": len(panel["columns"]),
                 "col_widths": [round(100 * w / total, 3) for w in fit.widths],
-                "font_pt": round(_font_pt(total), 2),
+                "font_pt": _page_font_pt(fit, chunks, panel.get("notes") or snapshot["notes"], _font_pt(total)),
             }
         )
     return {"table": snapshot, "panels": panels, **_signed(snapshot, seal, footer, verification_code, verify_url)}
