@@ -41,9 +41,7 @@ EXCEL_WIDTH_EM = 1 / (2 * layout.UNIT_WIDTH)  # an Excel width unit in em: a CJK
 PDF_NARROW = 1.3  # WenQuanYi Micro Hei draws a digit about 0.6 em wide: 1.3 half-em units with some room
 SIGN_PT = 10.5  # the 填报单位 line's font size (pdf.css .signline)
 SEAL_MM = 20
-# Page planning (pdf.css keeps these in step): a table of up to ROWS_PER_PAGE rows prints on one page, a longer
-# one on as few pages as that allows, with its rows shared evenly among them and the header on each.
-ROWS_PER_PAGE = 30
+# Page planning (layout.page_chunks; pdf.css keeps these heights in step).
 PRINTABLE_HEIGHT_PT = (210 - 10 - 12) / 25.4 * 72  # A4 landscape less the top and bottom margins
 TOP_PT = 12 * 1.3 + 16 * 1.3 + 2 / 25.4 * 72 + 20 / 25.4 * 72  # 附表N, the title, the 填报单位 line (20 mm)
 FOOTER_PT = 20 / 25.4 * 72  # the signatures line, 填表说明 and the 验证码, beside a 18 mm QR code: at least
@@ -70,13 +68,6 @@ def _font_pt(total_width: float) -> float:
 def _line_count(height_pt: float) -> int:
     """Lines of text in a row that reports.layout made `height_pt` high for 11 pt text."""
     return max(1, round((height_pt - layout.PAD_PT) / layout.LINE_PT))
-
-
-def page_chunks(count: int) -> list[tuple[int, int]]:
-    """(start, stop) of each page's rows: one page up to ROWS_PER_PAGE rows, else the rows shared evenly."""
-    pages = max(1, math.ceil(count / ROWS_PER_PAGE))
-    per_page = math.ceil(count / pages) if count else 0
-    return [(start, min(start + per_page, count)) for start in range(0, max(count, 1), max(per_page, 1))]
 
 
 def _page_font_pt(fit: layout.PanelLayout, chunks: list[tuple[int, int]], notes: str, width_pt: float) -> float:
@@ -123,7 +114,7 @@ def pdf_context(
             }
             for row in panel["rows"]
         ]
-        chunks = page_chunks(len(rows))
+        chunks = layout.page_chunks(len(rows))
         panels.append(
             {
                 **panel,
