@@ -217,24 +217,37 @@ def explanation(findings, cut_off):
 
 
 def pilot_report(district):
-    """The text of a district's 示范点情况报告, naming its pilot units."""
+    """The text of a district's 示范点情况报告, naming its pilot units: each point said once, one line a paragraph."""
     pilots = list(Unit.objects.subtree_of(district).active().filter(is_pilot=True).order_by("lft"))
     names = "、".join(p.name for p in pilots) or "（暂无）"
-    return (
-        f"根据哈妇发〔2016〕8号文件要求，{district.name}妇联确定{names}为扩大基层妇联组织成员工作示范点。"
-        "示范点妇联按照“会改联”和扩大执委会的要求，已于6月中旬召开动员会，逐村（社区）摸排巾帼带头人、"
-        "女能人和志愿者人选，成员推选采取个人自荐、群众推荐和组织推荐相结合的方式，并在村（社区）公示。"
-        "下一步将总结示范点做法，7月底前在全区（县）推开，8月底前完成扩员。"
+    return "\n".join(
+        [
+            f"根据哈妇发〔2016〕8号文件要求，{district.name}妇联确定{names}为扩大基层妇联组织成员工作示范点，"
+            "现将示范点工作情况报告如下。",
+            "一、工作进展",
+            "示范点妇联按照“会改联”和扩大执委会的要求，于6月中旬召开动员会，逐村（社区）摸排巾帼带头人、"
+            "女能人和志愿者人选。",
+            "二、主要做法",
+            "成员推选采取个人自荐、群众推荐和组织推荐相结合的方式，人选经考核后在村（社区）公示。",
+            "三、下一步打算",
+            "总结示范点做法，7月底前在全区（县）推开，8月底前完成扩员。",
+        ]
     )
 
 
 def experience_report(district):
-    """The text of a district's 经验材料 (its good practice, experience and results, due 9/20)."""
-    return (
-        f"{district.name}妇联扩大基层妇联组织成员工作经验材料。一、摸底建档：各街道（乡镇）逐村（社区）建立优秀女性和"
-        "妇女社会组织档案。二、多种方式产生人选：个人自荐、群众举荐、单位推荐、直接选拔相结合，经考核合格后在妇女群众会议上"
-        "选举产生，由上一级妇联颁发任职证书，选拔结果报同级党组织和上级妇联备案。三、成效：基层妇联组织成员结构明显优化，"
-        "社工、志愿者和社会组织负责人进入执委会。"
+    """The text of a district's 经验材料 (its good practice, experience and results, due 9/20), one line a paragraph."""
+    return "\n".join(
+        [
+            f"今年以来，{district.name}妇联按照哈妇发〔2016〕8号文件部署，扎实推进扩大基层妇联组织成员工作。",
+            "一、摸底建档",
+            "各街道（乡镇）逐村（社区）建立优秀女性和妇女社会组织档案，做到底数清、情况明。",
+            "二、多种方式产生人选",
+            "个人自荐、群众举荐、单位推荐、直接选拔相结合，经考核合格后在妇女群众会议上选举产生，"
+            "由上一级妇联颁发任职证书，选拔结果报同级党组织和上级妇联备案。",
+            "三、工作成效",
+            "基层妇联组织成员结构明显优化，社工、志愿者和社会组织负责人进入执委会。",
+        ]
     )
 
 

@@ -137,7 +137,14 @@ class ContactForm(forms.ModelForm):
 
 
 class SealForm(forms.Form):
-    image = forms.ImageField(label="公章图片（PNG）")
+    image = forms.ImageField(
+        label="公章图片（PNG）",
+        help_text=(
+            "好的公章图片：在白纸上盖一个清晰、端正的章，按 300 dpi 扫描（约 4 厘米的章即约 470×470 像素，"
+            "不小于 300×300 像素），裁去四周空白，去掉白底后存为 PNG：红色印文、透明背景，不超过 2 MB。"
+            "打印的报表把它盖在“填报单位（盖章）”和落款处；白底或灰底的图片会盖住下面的文字。"
+        ),
+    )
 
     def clean_image(self) -> UploadedFile:
         image = self.cleaned_data["image"]

@@ -34,12 +34,16 @@ def xlsx_filename(snapshot: Snapshot) -> str:
     return f"{snapshot['unit']['code']}-{snapshot['label']}-{snapshot['as_of']}.xlsx"
 
 
+def pdf_filename(snapshot: Snapshot) -> str:
+    return f"{snapshot['unit']['code']}-{snapshot['label']}-{snapshot['as_of']}.pdf"
+
+
 def report_export_params(*, form_no: int, as_of: datetime.date) -> dict[str, Any]:
     return {"form": form_no, "as_of": as_of.isoformat(), "unit_word": "步"}
 
 
-def report_export_title(unit: Unit, form_no: int, as_of: datetime.date) -> str:
-    return f"{unit.name}附表{form_no}（截止 {as_of:%Y-%m-%d}）"
+def report_export_title(unit: Unit, form_no: int, as_of: datetime.date, *, pdf: bool = False) -> str:
+    return f"{unit.name}附表{form_no}（截止 {as_of:%Y-%m-%d}）" + ("的 PDF" if pdf else "")
 
 
 @register("report_export")
@@ -61,4 +65,31 @@ def run_report_export(job: Job, progress: Callable[..., None], out: Path) -> Job
     return JobOutcome(
         filename=xlsx_filename(snapshot),
         message=f"已生成{snapshot['label']}（{unit.name}，截止 {snapshot['as_of_text']}）{note}。",
+    )
+
+
+PDF_JOB_KIND = "report_pdf"
+
+
+@register(PDF_JOB_KIND)
+def run_report_pdf(job: Job, progress: Callable[..., None], out: Path) -> JobOutcome:
+    """A live (unsubmitted) 附表 as PDF: WeasyPrint takes seconds for a district's table, too long for a web
+    worker, so it is always a job, counted against the requester's cap of active jobs (jobs.services). A
+    submitted return's PDF is rendered once and stored instead (returns.pdfs)."""
+    from .pdf import render_pdf
+
+    unit, user = job.unit, job.requester
+    if not requester_may_still(job):
+        raise JobError("您已无权查看这个组织的报表。")
+    form_no = int(job.params["form"])
+    if form_no not in tables.FORM_TITLES:
+        raise JobError(f"没有附表{form_no}。")
+    progress(0, 2, force=True)
+    snapshot = tables.compute(form_no, unit=unit, as_of=parse_count_date(job.params["as_of"]), user=user)
+    progress(1, 2, force=True)
+    out.write_bytes(render_pdf(snapshot, seal=unit.seal_bytes()))
+    progress(2, 2, force=True)
+    return JobOutcome(
+        filename=pdf_filename(snapshot),
+        message=f"已生成{snapshot['label']}的 PDF（{unit.name}，截止 {snapshot['as_of_text']}，未上报的实时统计）。",
     )

@@ -30,6 +30,7 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.units import pixels_to_EMU
 from openpyxl.worksheet.cell_range import CellRange
+from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.worksheet import Worksheet
 
 from fedorg.dates import cn_date
@@ -233,9 +234,15 @@ def _write_panel(
     heights[numbers_row] = fit.number_height
 
     # Data rows: 合计 first, as in the snapshot. Text wraps inside its column; the row is as tall as it needs.
-    for row, row_height in zip(panel["rows"], fit.row_heights, strict=True):
+    # A page break after each page's share of rows (layout.page_chunks), and the sheet scaled to that many pages.
+    chunks = layout.page_chunks(len(panel["rows"]))
+    breaks_after = {stop for _start, stop in chunks[:-1]}
+    for index, (row, row_height) in enumerate(zip(panel["rows"], fit.row_heights, strict=True)):
         if row["kind"] == "section":
-            heights[out.merged_line(row["label"], font=BOLD_BODY, alignment=LEFT, border=True)] = row_height
+            section_row = out.merged_line(row["label"], font=BOLD_BODY, alignment=LEFT, border=True)
+            heights[section_row] = row_height
+            if index + 1 in breaks_after:
+                ws.row_breaks.append(Break(id=section_row))
             continue
         font = BOLD_BODY if row["kind"] in ("total", "subtotal") else BODY_FONT
         sheet_row = len(out.rows) + 1
@@ -250,6 +257,8 @@ def _write_panel(
             )
         out.rows.append(cells)
         heights[sheet_row] = row_height
+        if index + 1 in breaks_after:
+            ws.row_breaks.append(Break(id=sheet_row))
 
     # Footer: the signatures line, 填表说明, and the verification code of a stamped export.
     out.rows.append([])
@@ -269,7 +278,7 @@ def _write_panel(
     ws.page_setup.orientation = "landscape"
     ws.page_setup.paperSize = Worksheet.PAPERSIZE_A4
     ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
+    ws.page_setup.fitToHeight = len(chunks)  # one page wide, and each page's share of rows on its page
     ws.sheet_properties.pageSetUpPr.fitToPage = True
     ws.print_options.horizontalCentered = True
     ws.page_margins.left = ws.page_margins.right = 0.4

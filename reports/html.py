@@ -18,6 +18,7 @@ from django.urls import reverse
 
 from fedorg.dates import cn_date
 
+from . import layout
 from .excel import FOOTER_FIELDS
 from .snapshot import Snapshot
 
@@ -55,7 +56,9 @@ def table_context(
     for panel in snapshot["panels"]:
         columns = panel["columns"]
         rows = []
-        for row in panel["rows"]:
+        # Where the print view starts a new page (print-landscape.css): the same even split as the PDF's.
+        page_starts = {start for start, _stop in layout.page_chunks(len(panel["rows"]))[1:]}
+        for index, row in enumerate(panel["rows"]):
             cells = []
             for column, value in zip(columns, row["cells"], strict=False):
                 ref = f"{panel['key']}/{row['key']}/{column['number']}"
@@ -73,8 +76,19 @@ def table_context(
                     cell["pin_label"] = f"{panel['label']}“{row['label'].strip()}”行第{column['number']}栏"
                     cell["checked"] = ref in ticked
                 cells.append(cell)
-            rows.append({"kind": row["kind"], "label": row["label"], "cells": cells, "key": row["key"]})
-        panels.append({**panel, "view_rows": rows, "width": len(columns)})
+            rows.append(
+                {
+                    "kind": row["kind"],
+                    "label": row["label"],
+                    "cells": cells,
+                    "key": row["key"],
+                    "page_start": index in page_starts,
+                }
+            )
+        # A table longer than a printed page scrolls in a box the height of the window (header in view); a
+        # shorter one shows whole: a box 820 px high cut the last of 道里区's 23 附表4 rows (831 px).
+        tall = len(panel["rows"]) > layout.ROWS_PER_PAGE
+        panels.append({**panel, "view_rows": rows, "width": len(columns), "tall": tall})
     footer = footer or {}
     footer_items = []
     for name in FOOTER_FIELDS:

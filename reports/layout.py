@@ -36,6 +36,16 @@ MIN_NUMBER_WIDTH = 6.5  # "12345" and a header number
 MAX_DATA_UNITS = 28  # a text column widens up to 14 characters per line; longer text wraps
 HEADER_MAX_LINES = 4  # a leaf header wraps into at most this many lines before its column widens
 GROUP_HEADER_MAX_LINES = 2
+# A printed table of up to ROWS_PER_PAGE rows fits one page (PDF, xlsx print set-up, print view); a longer one
+# takes as few pages as that allows, its rows shared evenly among them, the header repeated on each.
+ROWS_PER_PAGE = 30
+
+
+def page_chunks(count: int) -> list[tuple[int, int]]:
+    """(start, stop) of each printed page's rows: one page up to ROWS_PER_PAGE rows, else the rows shared evenly."""
+    pages = max(1, math.ceil(count / ROWS_PER_PAGE))
+    per_page = math.ceil(count / pages) if count else 0
+    return [(start, min(start + per_page, count)) for start in range(0, max(count, 1), max(per_page, 1))]
 
 
 def text_width(text: object, narrow: float = 1.0) -> float:

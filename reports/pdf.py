@@ -14,6 +14,8 @@ WeasyPrint is imported lazily: the web process only pays for it when someone ask
 from __future__ import annotations
 
 import base64
+import math
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -30,13 +32,23 @@ from .snapshot import Snapshot
 STATIC = Path(settings.BASE_DIR) / "static"
 STYLESHEET = STATIC / "fedorg" / "pdf.css"
 FONT = STATIC / "fonts" / "wqy-microhei.ttf"
+SERIF = STATIC / "fonts" / "noto-serif-sc-regular.otf"  # the 公文's serif (scripts/subset_serif_font.py)
+SERIF_BOLD = STATIC / "fonts" / "noto-serif-sc-bold.otf"
 PRINTABLE_PT = 277 / 25.4 * 72 - 8  # A4 landscape (297 mm) less 10 mm margins each side, in points
 MAX_FONT_PT = 10.5
 MIN_FONT_PT = 5.5
 EXCEL_WIDTH_EM = 1 / (2 * layout.UNIT_WIDTH)  # an Excel width unit in em: a CJK character is 2 units, 1 em
 PDF_NARROW = 1.3  # WenQuanYi Micro Hei draws a digit about 0.6 em wide: 1.3 half-em units with some room
 SIGN_PT = 10.5  # the 填报单位 line's font size (pdf.css .signline)
-SEAL_MM = 22
+SEAL_MM = 20
+# Page planning (layout.page_chunks; pdf.css keeps these heights in step).
+PRINTABLE_HEIGHT_PT = (210 - 10 - 12) / 25.4 * 72  # A4 landscape less the top and bottom margins
+TOP_PT = 12 * 1.3 + 16 * 1.3 + 2 / 25.4 * 72 + 20 / 25.4 * 72  # 附表N, the title, the 填报单位 line (20 mm)
+FOOTER_PT = 20 / 25.4 * 72  # the signatures line, 填表说明 and the 验证码, beside a 18 mm QR code: at least
+NOTES_PT, NOTES_CHARS = 8 * 1.3, 110  # one line of 填表说明 (8 pt) and about how many characters it holds
+ROW_PAD_PT = 2 * 0.5 / 25.4 * 72 + 0.6  # a cell's top and bottom padding (0.5 mm each) and its border
+LINE_HEIGHT = 1.2  # pdf.css table.form line-height
+SLACK = 0.94  # room for what the estimate does not see (rounding, a wrapped line more)
 SIGNED_BY = "填报单位（盖章）："
 
 
@@ -51,6 +63,26 @@ def _display(value: Any) -> Any:
 def _font_pt(total_width: float) -> float:
     """The body size at which a table `total_width` Excel units wide fills the printable width."""
     return max(MIN_FONT_PT, min(MAX_FONT_PT, PRINTABLE_PT / (total_width * EXCEL_WIDTH_EM)))
+
+
+def _line_count(height_pt: float) -> int:
+    """Lines of text in a row that reports.layout made `height_pt` high for 11 pt text."""
+    return max(1, round((height_pt - layout.PAD_PT) / layout.LINE_PT))
+
+
+def _page_font_pt(fit: layout.PanelLayout, chunks: list[tuple[int, int]], notes: str, width_pt: float) -> float:
+    """The body size at which the fullest page of a panel holds its header, rows, heading and footer."""
+    notes_lines = sum(math.ceil(max(len(line), 1) / NOTES_CHARS) for line in (notes or "").splitlines() or [""])
+    fixed = TOP_PT + max(FOOTER_PT, 14 + notes_lines * NOTES_PT)
+    header_rows = len(fit.header_heights) + 1
+    header_lines = sum(_line_count(h) for h in fit.header_heights) + 1
+    worst = 0.0
+    for start, stop in chunks:
+        lines = sum(_line_count(h) for h in fit.row_heights[start:stop])
+        rows = stop - start
+        room = (PRINTABLE_HEIGHT_PT - fixed) * SLACK - ROW_PAD_PT * (rows + header_rows)
+        worst = max(worst, (lines + header_lines) * LINE_HEIGHT / max(room, 1.0))
+    return round(max(MIN_FONT_PT, min(width_pt, 1 / worst if worst else width_pt)), 2)
 
 
 def _qr_data_uri(url: str) -> str:
@@ -82,13 +114,14 @@ def pdf_context(
             }
             for row in panel["rows"]
         ]
+        chunks = layout.page_chunks(len(rows))
         panels.append(
             {
                 **panel,
-                "view_rows": rows,
+                "pages": [rows[start:stop] for start, stop in chunks],
                 "width": len(panel["columns"]),
                 "col_widths": [round(100 * w / total, 3) for w in fit.widths],
-                "font_pt": round(_font_pt(total), 2),
+                "font_pt": _page_font_pt(fit, chunks, panel.get("notes") or snapshot["notes"], _font_pt(total)),
             }
         )
     return {"table": snapshot, "panels": panels, **_signed(snapshot, seal, footer, verification_code, verify_url)}
@@ -123,6 +156,26 @@ def _signed(
     }
 
 
+# A numbered heading as the writer typed it: 一、 (first level), （一） (second), 1. / 1、 (third).
+HEADING_LEVELS = (
+    (re.compile(r"^[一二三四五六七八九十]+、"), "h1"),
+    (re.compile(r"^[（(][一二三四五六七八九十]+[）)]"), "h2"),
+    (re.compile(r"^\d+[.．、]"), "h3"),
+)
+
+
+def report_paragraphs(text: str) -> list[dict[str, str]]:
+    """The report's text as 公文 paragraphs: one per typed line, a numbered heading marked by its level."""
+    paragraphs = []
+    for line in (text or "").splitlines():
+        line = line.strip()
+        if not line:
+            continue
+        level = next((cls for pattern, cls in HEADING_LEVELS if pattern.match(line)), "")
+        paragraphs.append({"text": line, "cls": level})
+    return paragraphs
+
+
 def text_report_context(
     snapshot: Snapshot,
     *,
@@ -131,16 +184,36 @@ def text_report_context(
     verification_code: str | None = None,
     verify_url: str | None = None,
 ) -> dict[str, Any]:
-    """A written report (示范点情况报告, 经验材料; returns.services.text_report_snapshot): its table, then its text."""
+    """A written report (示范点情况报告, 经验材料; returns.services.text_report_snapshot) as a 公文: the title,
+    the text in paragraphs, 附件：1. …, 落款 and date with the seal, and the 验证码 small in the page footer.
+
+    The pilot report's table of pilot units is its 附件 1, printed after the 落款; the 经验材料 lists its
+    attached files by name (their checksums stay in the snapshot for /verify/, not on paper)."""
+    footer = footer or {}
     columns = snapshot.get("columns") or snapshot["panels"][0]["columns"]
-    rows = [[_display(value) for value in row["cells"]] for row in snapshot.get("rows", [])]
+    rows = snapshot.get("rows", [])
+    is_pilot = snapshot.get("form") == "pilot"
+    annex_title = "示范点情况表"
+    names = [str(row.get("label") or row["cells"][1]) for row in rows]
+    attachments = [annex_title] if is_pilot else names
+    shown = [i for i, c in enumerate(columns) if c.get("key") != "sha256"]
+    signed = _signed(snapshot, seal, footer, verification_code, verify_url)
+    report_date = footer.get("报出日期") or snapshot.get("as_of")
+    contact = "，".join(
+        f"{label}：{footer[name]}"
+        for name, label in (("填表人", "联系人"), ("联系电话", "联系电话"))
+        if footer.get(name)
+    )
     return {
         "table": snapshot,
-        "columns": columns,
-        "rows": rows,
-        "report": snapshot.get("report", ""),
-        "as_of_text": snapshot.get("as_of_text") or cn_date(snapshot.get("as_of")),
-        **_signed(snapshot, seal, footer, verification_code, verify_url),
+        "paragraphs": report_paragraphs(snapshot.get("report", "")),
+        "attachments": attachments,
+        "contact": contact,
+        "date_text": report_date if isinstance(report_date, str) and "年" in report_date else cn_date(report_date),
+        "annex_title": annex_title if is_pilot else "",
+        "columns": [columns[i] for i in shown],
+        "rows": [[_display(row["cells"][i]) for i in shown if i < len(row["cells"])] for row in rows],
+        **signed,
     }
 
 
@@ -148,6 +221,23 @@ def render_html(snapshot: Snapshot, **kwargs: Any) -> str:
     if "report" in snapshot:  # a written report (returns.services.text_report_snapshot) carries its text
         return render_to_string("reports/pdf_text.html", text_report_context(snapshot, **kwargs))
     return render_to_string("reports/pdf.html", pdf_context(snapshot, **kwargs))
+
+
+def html_to_pdf(html: str, *, serif: bool = False) -> bytes:
+    """WeasyPrint with the vendored fonts and pdf.css: the sans always, the serif (9 MB, loaded on each
+    render) only for a document that sets text in it (a 公文, the 备案表)."""
+    from weasyprint import CSS, HTML
+    from weasyprint.text.fonts import FontConfiguration
+
+    fonts = FontConfiguration()
+    font_face = f"@font-face {{ font-family: 'FedOrg CJK'; src: url('{FONT.as_uri()}'); }}"
+    if serif:
+        font_face += (
+            f"@font-face {{ font-family: 'FedOrg Serif'; src: url('{SERIF.as_uri()}'); }}"
+            f"@font-face {{ font-family: 'FedOrg Serif'; font-weight: bold; src: url('{SERIF_BOLD.as_uri()}'); }}"
+        )
+    stylesheets = [CSS(string=font_face, font_config=fonts), CSS(filename=str(STYLESHEET), font_config=fonts)]
+    return bytes(HTML(string=html, base_url=str(STATIC)).write_pdf(stylesheets=stylesheets, font_config=fonts))
 
 
 def render_pdf(
@@ -159,12 +249,6 @@ def render_pdf(
     verify_url: str | None = None,
 ) -> bytes:
     """The PDF bytes of a snapshot: seal (PNG bytes) over 填报单位, footer as in render_xlsx, QR to verify_url.
-    A written report (the pilot report, 经验材料) prints as its table and then its text."""
-    from weasyprint import CSS, HTML
-    from weasyprint.text.fonts import FontConfiguration
-
+    A written report (the pilot report, 经验材料) prints as a 公文 (portrait, serif, 落款 and date)."""
     html = render_html(snapshot, seal=seal, footer=footer, verification_code=verification_code, verify_url=verify_url)
-    fonts = FontConfiguration()
-    font_face = f"@font-face {{ font-family: 'FedOrg CJK'; src: url('{FONT.as_uri()}'); }}"
-    stylesheets = [CSS(string=font_face, font_config=fonts), CSS(filename=str(STYLESHEET), font_config=fonts)]
-    return HTML(string=html, base_url=str(STATIC)).write_pdf(stylesheets=stylesheets, font_config=fonts)
+    return html_to_pdf(html, serif="report" in snapshot)

@@ -8,5 +8,6 @@ urlpatterns = [
     path("units/<int:pk>/reports/<int:form_no>/", views.report_table, name="table"),
     path("units/<int:pk>/reports/<int:form_no>/print/", views.report_print, name="print"),
     path("units/<int:pk>/reports/<int:form_no>/export.xlsx", views.report_xlsx, name="xlsx"),
+    path("units/<int:pk>/reports/<int:form_no>/export.pdf", views.report_pdf, name="pdf"),
     path("units/<int:pk>/reports/<int:form_no>/cell/", views.report_cell, name="cell"),
 ]

@@ -20,7 +20,13 @@ from orgtree.access import can_see_personal_data, get_unit_for_user
 from orgtree.models import Unit
 
 from . import tables
-from .background import report_export_params, report_export_title, report_in_background, xlsx_filename
+from .background import (
+    PDF_JOB_KIND,
+    report_export_params,
+    report_export_title,
+    report_in_background,
+    xlsx_filename,
+)
 from .excel import render_xlsx
 from .html import render_table
 from .snapshot import Snapshot
@@ -107,6 +113,30 @@ def report_xlsx(request: HttpRequest, pk: int, form_no: int) -> HttpResponse:
     response = HttpResponse(data, content_type=XLSX)
     response["Content-Disposition"] = f"attachment; filename*=UTF-8''{_quote(xlsx_filename(snapshot))}"
     return response
+
+
+@login_required
+def report_pdf(request: HttpRequest, pk: int, form_no: int) -> HttpResponse:
+    """A live table's PDF, made by the worker (background.run_report_pdf): the link asks first (a GET never
+    starts work), the POST starts the job, or finds the same one, and shows its progress page."""
+    unit = get_unit_for_user(request.user, pk)  # 404 outside the user's subtree, before anything else
+    as_of, _error = _as_of(request)
+    form_no = _form_no(form_no)
+    if request.method != "POST":
+        context = {"unit": unit, "form_no": form_no, "title": tables.FORM_TITLES[form_no], "as_of": as_of, "pdf": True}
+        return render(request, "reports/export_background.html", context)
+    try:
+        job, _created = start_job(
+            kind=PDF_JOB_KIND,
+            requester=request.user,
+            unit=unit,
+            params=report_export_params(form_no=form_no, as_of=as_of),
+            title=report_export_title(unit, form_no, as_of, pdf=True),
+        )
+    except JobRefused as e:
+        messages.error(request, str(e))
+        return redirect(f"{reverse('reports:table', args=[unit.pk, form_no])}?as_of={as_of:%Y-%m-%d}")
+    return redirect("jobs:detail", job.pk)
 
 
 def _quote(name: str) -> str:

@@ -8,6 +8,17 @@ with a sample seal and footer, then:
   and the PDF rendition (reports.pdf, WeasyPrint) through pdftoppm (poppler-utils), page by page to PNG;
 - writes docs/screenshots/print-form<N>-xlsx-<page>.png and print-form<N>-pdf-<page>.png.
 
+With --documents (issue 26) it proofs the printed documents instead, into docs/screenshots/print/:
+
+    DATABASE_URL=sqlite:////tmp/city.sqlite3 .venv/bin/python scripts/print_proof.py --documents
+
+- certificate-1.png: a 任职证书 of a community 妇代会 post, issued by its street's 妇联 (the certificate page
+  as printed, through WeasyPrint);
+- form4-daoli-<page>.png: 道里区's 附表4 PDF (reports.pdf), with the district's (demo) seal;
+- pilot-<page>.png, experience-<page>.png: 道里区's filed 示范点情况报告 and 经验材料 (returns.exports.stamped_pdf);
+- filing-<page>.png: a meeting's 备案表 page as printed.
+Seed a city first (`seed_demo --scale city`): 道里区 then has its 22 streets.
+
 Only for people and for the screenshots in docs/; CI does not run it (LibreOffice is not installed there).
 """
 
@@ -63,11 +74,15 @@ def main():
     parser.add_argument("--as-of", default="2016-08-31")
     parser.add_argument("--pages", type=int, default=2, help="每份文件最多输出几页")
     parser.add_argument("--out", default=str(ROOT / "docs" / "screenshots"))
+    parser.add_argument("--documents", action="store_true", help="证书、道里区附表4、经验材料、示范点情况报告、备案表")
     args = parser.parse_args()
 
     import django
 
     django.setup()
+    if args.documents:
+        documents(ROOT / "docs" / "screenshots" / "print")
+        return
     from fedorg.dates import parse_count_date
     from orgtree.models import Unit
     from reports import tables
@@ -113,6 +128,75 @@ def main():
             )
             for path in to_png(pdf, f"print-form{form_no}-pdf", out_dir, first_pages=args.pages):
                 print(path)
+
+
+def page_pdf(path, user, *, landscape=False):
+    """A page of the site as printed (its print CSS), through WeasyPrint, logged in as `user`."""
+    from django.test import Client
+    from weasyprint import CSS, HTML
+
+    from reports.pdf import FONT, STATIC
+
+    client = Client()
+    client.force_login(user)
+    response = client.get(path, HTTP_HOST="localhost")
+    assert response.status_code == 200, (path, response.status_code)
+
+    font = CSS(string=f"@font-face {{ font-family: 'WenQuanYi Micro Hei'; src: url('{FONT.as_uri()}'); }}")
+    page = response.content.decode().replace('"/static/', f'"{STATIC.as_uri()}/')  # the stylesheets from the files
+    html = HTML(string=page, base_url=str(STATIC), media_type="print")
+    return html.write_pdf(stylesheets=[font])
+
+
+def documents(out_dir):
+    from orgtree.models import Unit, User
+    from reports import tables
+    from reports.pdf import render_pdf
+    from returns.exports import stamped_pdf
+    from returns.models import Return
+    from selection.models import Certificate, Filing
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for old in out_dir.glob("*.png"):
+        old.unlink()
+    admin = User.objects.get(username="shi_admin")
+    daoli = Unit.objects.get(code="230102")
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp_dir = Path(tmp)
+
+        def proof(name, content, pages=2):
+            pdf = tmp_dir / f"{name}.pdf"
+            pdf.write_bytes(content)
+            for path in to_png(pdf, name, out_dir, first_pages=pages):
+                print(path)
+
+        certificate = (
+            Certificate.objects.filter(post__unit__kind=Unit.Kind.COMMUNITY, post__unit__org_form="congress")
+            .select_related("post")
+            .order_by("post__unit__lft")
+            .first()
+        )
+        proof("certificate", page_pdf(f"/posts/{certificate.post_id}/certificate/", admin), pages=1)
+        from fedorg.dates import parse_count_date
+
+        snap = tables.compute(4, unit=daoli, as_of=parse_count_date("2016-08-31"))
+        footer = {"单位负责人": "王丽华", "填表人": "李淑琴", "联系电话": "0451-84661234", "报出日期": "2016年9月5日"}
+        verify = "https://fedorg.example.gov.cn/verify/PROOF2345ABC/"
+        proof(
+            "form4-daoli",
+            render_pdf(
+                snap, seal=daoli.seal_bytes(), footer=footer, verification_code="PROOF2345ABC", verify_url=verify
+            ),
+            pages=4,
+        )
+        for form in ("pilot", "experience"):
+            ret = Return.objects.filter(unit=daoli, form__form_no=form).exclude(snapshot=None).first()
+            proof(form, stamped_pdf(ret.snapshot, verify_url=verify))
+        filing = (
+            Filing.objects.filter(meeting__unit__parent=daoli).select_related("meeting").first()
+            or Filing.objects.first()
+        )
+        proof("filing", page_pdf(f"/meetings/{filing.meeting_id}/filing/", admin))
 
 
 if __name__ == "__main__":

@@ -238,6 +238,15 @@ def clear_demo_city():
         Unit.objects.filter(level=level).delete()
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _media_outside_the_work_tree(tmp_path_factory):
+    """Files saved by code under test (the demo's seals, seeding in a class fixture) go to a temporary folder,
+    not the work tree's media/. Set before any storage is used; the `media` fixture still overrides it per test."""
+    from django.conf import settings as django_settings
+
+    django_settings.MEDIA_ROOT = tmp_path_factory.mktemp("media")
+
+
 @pytest.fixture(autouse=True)
 def _fresh_cache():
     """Rate-limit counters live in the cache: each test starts with none."""

@@ -467,7 +467,7 @@ FORM_URL_NAMES = {
 NO_REQUIRED_INPUT = {
     "orgtree:contacts", "orgtree:pilot", "orgtree:restore", "returns:notifications_read", "returns:return_approve",
     "returns:return_reopen", "returns:campaign_bulk_approve", "selection:unit_certificates",
-    "selection:post_certificate", "members:roster_export_job", "selection:propose",
+    "selection:post_certificate", "members:roster_export_job", "selection:propose", "reports:pdf",
 }  # fmt: skip
 HUGE = "测" * 5000
 LETTERS = "abc年月"

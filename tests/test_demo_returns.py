@@ -250,6 +250,18 @@ class TestSeededCampaign:
         checked = client.post(reverse("returns:verify", args=[code]), {"file": upload})
         assert checked.context["result"].matches
 
+    def test_the_demo_returns_download_with_the_demo_seal(self, client, reviewer, campaign):
+        """Issue 26: every return the demo filed froze its district's demo seal; the stamped Excel carries it."""
+        from demo.seals import seal_png
+
+        filed = ReturnSnapshot.objects.filter(ret__campaign=campaign)
+        assert filed.exists() and not filed.filter(seal__isnull=True).exists()
+        ret = Return.objects.filter(campaign=campaign, status=Return.Status.APPROVED, form__form_no="4").first()
+        assert ret.snapshot.seal_bytes == seal_png(f"{ret.unit.name}妇女联合会")
+        client.force_login(reviewer)
+        workbook = load_workbook(io.BytesIO(client.get(reverse("returns:return_export", args=[ret.pk])).content))
+        assert any(ws._images for ws in workbook.worksheets)
+
     def test_a_second_seed_demo_run_adds_nothing(self, campaign):
         counts = lambda: [  # noqa: E731 - a local shorthand
             m.objects.count() for m in (Return, ReturnSnapshot, ReturnEvent, Notification, AuditEvent, User, Post)

@@ -120,10 +120,12 @@ def test_submit_send_back_resubmit_approve(tree, staff_a, city_reviewer, login, 
         "新增成员 1,200 人",
         "经验.docx",
         "照片.png",
-        "填报单位（盖章）：道里区妇联",
+        "附件：1.",
+        "道里区妇联",
         ret.snapshot.code,
     ):
         assert expected in text, expected
+    assert "SHA-256" not in text and "摘要" not in text  # the files are listed by name; checksums stay for /verify/
 
 
 def test_too_big_in_all_is_refused_and_nothing_saved(tree, staff_a, login, experience_form, private_media):

@@ -345,7 +345,7 @@ def test_the_pdf_masks_phones_for_a_browsing_viewer_and_is_404_outside(
 def test_the_pilot_report_prints_as_a_pdf_with_its_table_text_seal_and_code(
     sealed, campaign_2016, staff_a, staff_b, city_admin, city_reviewer, login
 ):
-    """示范点情况报告 goes to the city on paper too: its table, its text, the seal and the 验证码."""
+    """示范点情况报告 goes to the city on paper as a 公文: portrait, its text, 附件 the table, 落款 with the seal, 验证码."""
     tree_services.set_pilot(unit=sealed.community_a, is_pilot=True, actor=city_admin)
     text = "兆麟社区作为示范点，先行扩员。\n第二段：做法与成效。"
     ret = submit(campaign_2016, "pilot", sealed.district_a, staff_a, pilot_report=text, explanation="尚在选聘")
@@ -356,16 +356,21 @@ def test_the_pilot_report_prints_as_a_pdf_with_its_table_text_seal_and_code(
     reader, printed = pdf_text(response.content)
     for expected in (
         "扩大基层妇联组织成员工作示范点情况报告",
-        "填报单位（盖章）：道里区妇联",
-        "示范点名称",
-        "兆麟社区",
-        "报告正文",
         "兆麟社区作为示范点，先行扩员。",
         "第二段：做法与成效。",
-        "填表人：李梅",
+        "附件：示范点情况表",
+        "道里区妇联",
+        "示范点名称",
+        "兆麟社区",
+        "联系人：李梅",
+        "— 1 —",
         ret.snapshot.code,
     ):
         assert expected in printed, expected
+    assert "填报单位（盖章）" not in printed and "报告正文" not in printed and "SHA-256" not in printed
+    page = reader.pages[0]
+    assert float(page.mediabox.width) < float(page.mediabox.height)  # portrait
+    assert printed.index("第二段") < printed.index("附件：示范点情况表") < printed.index("示范点名称")
     assert [img for p in reader.pages for img in p.images]  # the seal
     assert login(staff_b).get(reverse("returns:return_export_pdf", args=[ret.pk])).status_code == 404
 

@@ -43,6 +43,13 @@ class Command(BaseCommand):
             f"组织：新建 {created['units']} 个（共 {Unit.objects.count()} 个）；账号 {created['accounts']} 个；"
             f"联系人 {created['contacts']} 个单位；届次 {created['congresses']} 个。用时 {time.monotonic() - started:.1f} 秒。"
         )
+        from demo.seals import filing_units, seed_seals
+
+        seals_started = time.monotonic()
+        sealed = seed_seals(filing_units())  # before any return is filed: each return freezes its unit's seal
+        self.stdout.write(
+            f"演示公章：{sealed} 个（红色圆章，中间标“演示”）。用时 {time.monotonic() - seals_started:.1f} 秒。"
+        )
         if not no_rosters:
             # members owns people and posts; it only reads the tree built above.
             from demo.rosters import seed_rosters
