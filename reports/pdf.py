@@ -5,10 +5,8 @@ every page (<thead>), the seal over 填报单位（盖章）, page numbers 第 N
 and for a return the 验证码 with a QR code that opens /verify/<code>/. One panel per page group
 (附表4, 附表4（续）; 附表3 one per district).
 
-The text is set in WenQuanYi Micro Hei, vendored in static/fonts/ (see its licence note there), so
-a bare server with no CJK font renders the same file. Column widths are the Excel ones
-(reports.layout) as proportions; the font size is chosen so the table fills the page width.
-WeasyPrint is imported lazily: the web process only pays for it when someone asks for a PDF.
+The text is set in the vendored fonts (fedorg.pdf, which renders every PDF). Column widths are the
+Excel ones (reports.layout) as proportions; the font size is chosen so the table fills the page width.
 """
 
 from __future__ import annotations
@@ -17,23 +15,17 @@ import base64
 import math
 import re
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
-from django.conf import settings
 from django.template.loader import render_to_string
 
 from fedorg.dates import cn_date
+from fedorg.pdf import html_to_pdf
 
 from . import layout
 from .excel import FOOTER_FIELDS, filer_name
 from .snapshot import Snapshot
 
-STATIC = Path(settings.BASE_DIR) / "static"
-STYLESHEET = STATIC / "fedorg" / "pdf.css"
-FONT = STATIC / "fonts" / "wqy-microhei.ttf"
-SERIF = STATIC / "fonts" / "noto-serif-sc-regular.otf"  # the 公文's serif (scripts/subset_serif_font.py)
-SERIF_BOLD = STATIC / "fonts" / "noto-serif-sc-bold.otf"
 PRINTABLE_PT = 277 / 25.4 * 72 - 8  # A4 landscape (297 mm) less 10 mm margins each side, in points
 MAX_FONT_PT = 10.5
 MIN_FONT_PT = 5.5
@@ -221,23 +213,6 @@ def render_html(snapshot: Snapshot, **kwargs: Any) -> str:
     if "report" in snapshot:  # a written report (returns.services.text_report_snapshot) carries its text
         return render_to_string("reports/pdf_text.html", text_report_context(snapshot, **kwargs))
     return render_to_string("reports/pdf.html", pdf_context(snapshot, **kwargs))
-
-
-def html_to_pdf(html: str, *, serif: bool = False) -> bytes:
-    """WeasyPrint with the vendored fonts and pdf.css: the sans always, the serif (9 MB, loaded on each
-    render) only for a document that sets text in it (a 公文, the 备案表)."""
-    from weasyprint import CSS, HTML
-    from weasyprint.text.fonts import FontConfiguration
-
-    fonts = FontConfiguration()
-    font_face = f"@font-face {{ font-family: 'FedOrg CJK'; src: url('{FONT.as_uri()}'); }}"
-    if serif:
-        font_face += (
-            f"@font-face {{ font-family: 'FedOrg Serif'; src: url('{SERIF.as_uri()}'); }}"
-            f"@font-face {{ font-family: 'FedOrg Serif'; font-weight: bold; src: url('{SERIF_BOLD.as_uri()}'); }}"
-        )
-    stylesheets = [CSS(string=font_face, font_config=fonts), CSS(filename=str(STYLESHEET), font_config=fonts)]
-    return bytes(HTML(string=html, base_url=str(STATIC)).write_pdf(stylesheets=stylesheets, font_config=fonts))
 
 
 def render_pdf(

@@ -135,7 +135,7 @@ def page_pdf(path, user, *, landscape=False):
     from django.test import Client
     from weasyprint import CSS, HTML
 
-    from reports.pdf import FONT, STATIC
+    from fedorg.pdf import FONT, STATIC
 
     client = Client()
     client.force_login(user)
@@ -196,7 +196,9 @@ def documents(out_dir):
             Filing.objects.filter(meeting__unit__parent=daoli).select_related("meeting").first()
             or Filing.objects.first()
         )
-        proof("filing", page_pdf(f"/meetings/{filing.meeting_id}/filing/", admin))
+        from selection.filing import pdf as filing_pdf
+
+        proof("filing", filing_pdf(filing.meeting, printed_by=admin))
 
 
 if __name__ == "__main__":

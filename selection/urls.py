@@ -26,6 +26,7 @@ urlpatterns = [
     path("meetings/<int:pk>/filing/", v.filing_print, name="filing_print"),
     path("meetings/<int:pk>/filing/record/", v.filing_record, name="filing_record"),
     path("meetings/<int:pk>/filing.xlsx", v.filing_xlsx, name="filing_xlsx"),
+    path("meetings/<int:pk>/filing.pdf", v.filing_pdf, name="filing_pdf"),
     path("posts/<int:pk>/certificate/", v.post_certificate, name="post_certificate"),
     path("units/<int:pk>/certificates/", v.unit_certificates, name="unit_certificates"),
     path("units/<int:pk>/filings/", v.filing_overview, name="filing_overview"),

@@ -5,7 +5,8 @@ Thin views: fetch through selection.access / members.access / orgtree.access (40
 that may not act), parse with a form, call selection.services, render.
 """
 
-from collections.abc import Callable, Iterable
+import io
+from collections.abc import Callable
 from typing import Any
 
 from django import forms
@@ -18,11 +19,10 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
-from openpyxl import Workbook
 
-from fedorg.dates import as_of_from, cn_date
+from fedorg import ratelimit
+from fedorg.dates import as_of_from
 from fedorg.forms import add_service_errors, xlsx_file_input
-from fedorg.xlsx import workbook_bytes, write_simple_sheet
 from members.access import get_post_for_user
 from members.models import Post, RosterImport
 from members.roster_xlsx.cells import RosterFileError, read_file_bytes
@@ -41,6 +41,7 @@ from orgtree.access import can_see_personal_data, get_unit_for_user, visible_bre
 from orgtree.models import Unit
 
 from . import certificates
+from . import filing as filing_form
 from . import services as selection
 from .access import get_candidate_for_user, get_entry_for_user, get_meeting_for_user
 from .forms import (
@@ -62,6 +63,8 @@ from .register_xlsx import (
     import_register,
     register_template,
 )
+
+FILING_PDFS_PER_MINUTE = 10
 
 
 def _page(user: Any, unit: Unit, **context: Any) -> dict[str, Any]:
@@ -380,7 +383,7 @@ def _meeting_context(request: HttpRequest, meeting: Meeting, **extra: Any) -> di
     unit = meeting.unit
     posts = selection.meeting_posts(meeting)
     may_issue, issuer = _may_issue(user, unit)
-    filing = Filing.objects.filter(meeting=meeting).first()
+    recorded = Filing.objects.filter(meeting=meeting).first()
     pending = list(
         Candidate.objects.filter(unit=unit, status=Candidate.Status.PASSED)
         .select_related("entry")
@@ -396,7 +399,7 @@ def _meeting_context(request: HttpRequest, meeting: Meeting, **extra: Any) -> di
         may_issue=may_issue,
         issuer=issuer,
         unnumbered=[p for p in posts if certificates.is_eligible(p) and not certificates.has_certificate(p)],
-        filing=filing,
+        filing=recorded,
         filing_form=extra.pop("filing_form", None)
         or FilingForm(initial={"party_filed_on": timezone.localdate(), "parent_filed_on": timezone.localdate()}),
         issue_form=extra.pop("issue_form", None) or IssueForm(initial={"issued_on": meeting.held_on}),
@@ -466,92 +469,45 @@ def filing_record(request: HttpRequest, pk: int) -> HttpResponse:
     form = FilingForm(request.POST)
     if form.is_valid():
         try:
-            filing, created = selection.record_filing(meeting=meeting, data=form.cleaned_data, actor=request.user)
+            recorded, created = selection.record_filing(meeting=meeting, data=form.cleaned_data, actor=request.user)
         except ValidationError as e:
             add_service_errors([form], e)
         else:
             if created:
-                messages.success(request, f"已记录备案：报{filing.party_org}和上级妇联。")
+                messages.success(request, f"已记录备案：报{recorded.party_org}和上级妇联。")
             else:
                 messages.info(request, "这次会议的选拔结果已备案，未重复记录。")
             return redirect(meeting)
     return render(request, "selection/meeting.html", _meeting_context(request, meeting, filing_form=form), status=400)
 
 
-FILING_HEADERS = ["序号", "姓名", "妇联职务", "产生方式", "任职方式", "社工", "社会组织负责人", "任职时间", "证书编号"]
-
-
-def _filing_rows(posts: Iterable[Post]) -> list[list[Any]]:
-    rows: list[list[Any]] = []
-    for n, post in enumerate(posts, start=1):
-        person = post.person
-        rows.append(
-            [
-                n,
-                person.name,
-                post.get_role_display(),
-                post.get_method_display(),
-                post.get_mode_display(),
-                # A yes/no column of an official form says 是 or 否: a blank reads as "not filled in".
-                "是" if person.is_social_worker else "否",
-                "是" if person.is_org_leader else "否",
-                post.start_date.isoformat(),
-                post.certificate_no,
-            ]
-        )
-    return rows
-
-
-def _filing_lines(meeting: Meeting, filing: Filing | None) -> dict[str, str]:
-    """The 备案表's heading, meeting, filing and signature lines: the same on paper and in Excel."""
-    unit = meeting.unit
-    if filing:
-        party = f"{filing.party_org}，{filing.party_filed_on:%Y-%m-%d}"
-        parent = f"{unit.parent.name if unit.parent else ''}，{filing.parent_filed_on:%Y-%m-%d}"
-    else:
-        party, parent = "＿＿＿＿", unit.parent.name if unit.parent else ""
-    return {
-        "title": f"{unit.federation_name}组织成员选拔结果备案表",
-        "meeting": f"妇女群众会议：{cn_date(meeting.held_on)}，{meeting.place}，参会 {meeting.attendance} 人。",
-        "report": f"报送：同级党组织（{party}）；上级妇联（{parent}）。",
-        "sign": f"填报单位（盖章）：{unit.federation_name}　　　　日期：",
-    }
-
-
 @login_required
 def filing_print(request: HttpRequest, pk: int) -> HttpResponse:
     """备案表: who was selected at the meeting, how, and with which certificate; printable on A4."""
     meeting = get_meeting_for_user(request.user, pk)
-    posts = selection.meeting_posts(meeting)
-    context = _page(
-        request.user,
-        meeting.unit,
-        meeting=meeting,
-        headers=FILING_HEADERS,
-        rows=_filing_rows(posts),
-        lines=_filing_lines(meeting, Filing.objects.filter(meeting=meeting).first()),
-    )
+    context = _page(request.user, meeting.unit, **filing_form.print_context(meeting, printed_by=request.user))
     return render(request, "selection/filing_print.html", context)
+
+
+def _filing_filename(meeting: Meeting, suffix: str) -> str:
+    return f"{meeting.unit.code}-{meeting.unit.name}-选拔结果备案表-{meeting.held_on:%Y%m%d}.{suffix}"
 
 
 @login_required
 def filing_xlsx(request: HttpRequest, pk: int) -> HttpResponseBase:
     meeting = get_meeting_for_user(request.user, pk)
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "备案表"
-    lines = _filing_lines(meeting, Filing.objects.filter(meeting=meeting).first())
-    write_simple_sheet(
-        ws,
-        FILING_HEADERS,
-        _filing_rows(selection.meeting_posts(meeting)),
-        [6, 12, 10, 10, 10, 6, 14, 12, 20],
-        title=lines["title"],
-        above=[lines["meeting"]],
-        below=[lines["report"], lines["sign"]],
-    )
-    filename = f"{meeting.unit.code}-{meeting.unit.name}-选拔结果备案表-{meeting.held_on:%Y%m%d}.xlsx"
-    return FileResponse(workbook_bytes(wb), as_attachment=True, filename=filename)
+    data = filing_form.xlsx(meeting, printed_by=request.user)
+    return FileResponse(data, as_attachment=True, filename=_filing_filename(meeting, "xlsx"))
+
+
+@login_required
+def filing_pdf(request: HttpRequest, pk: int) -> HttpResponseBase:
+    """The 备案表 as a PDF (about a second to render): at most FILING_PDFS_PER_MINUTE per user."""
+    meeting = get_meeting_for_user(request.user, pk)
+    if not ratelimit.allow("filing-pdf", str(request.user.pk), FILING_PDFS_PER_MINUTE):
+        return HttpResponse("生成 PDF 过于频繁，请一分钟后再试。", status=429, content_type="text/plain; charset=utf-8")
+    data = filing_form.pdf(meeting, printed_by=request.user)
+    return FileResponse(io.BytesIO(data), as_attachment=True, filename=_filing_filename(meeting, "pdf"))
 
 
 @login_required

@@ -58,6 +58,12 @@ def _meeting(unit, actor=None, day=MEETING_DAY):
 # --- the whole path, as district staff and then as the city's reviewer ----------------------------
 
 
+def _pdf_text(data):
+    from pypdf import PdfReader
+
+    return "".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
+
+
 def test_the_whole_path_for_one_community(tree, staff_a, staff_b, city_reviewer, login, campaign_2016):
     """District staff walk register → candidate → vetting → meeting → posts → certificates → 备案 → 附表4,
     then the city's reviewer reads it all; at every step an outsider (南岗区's staff) gets 404 and
@@ -160,11 +166,28 @@ def test_the_whole_path_for_one_community(tree, staff_a, staff_b, city_reviewer,
     assert cells[0] == [f"{meeting.unit.federation_name}组织成员选拔结果备案表"] and cells[1][0].startswith(
         "妇女群众会议："
     )
-    assert cells[2][:3] == ["序号", "姓名", "妇联职务"] and ws.freeze_panes == "A4"
-    assert "王秀兰" in cells[3] and "2016-230102001-0001" in cells[3]
-    assert all(value in ("是", "否") for value in cells[3][5:7]), "社工 and 社会组织负责人 say 是 or 否, never blank"
-    assert "兆麟社区党委，2016-07-25" in cells[-2][0] and cells[-1][0].startswith("填报单位（盖章）：")
-    for name in ("selection:filing_print", "selection:filing_xlsx"):
+    # A personnel filing's columns (issue 26): 性别, 出生年月, 民族, 政治面貌, 文化程度 beside the post.
+    assert cells[2] == [
+        "序号", "姓名", "性别", "出生年月", "民族", "政治面貌", "文化程度",
+        "妇联职务", "任职方式", "产生方式", "社工", "社会组织负责人", "任职时间", "证书编号",
+    ]  # fmt: skip
+    assert ws.freeze_panes == "A4" and ws.page_setup.orientation == "landscape"
+    row = dict(zip(cells[2], cells[3], strict=True))
+    assert row["姓名"] == "王秀兰" and row["证书编号"] == "2016-230102001-0001" and row["性别"] == "女"
+    assert all(row[k] in ("是", "否") for k in ("社工", "社会组织负责人")), "是 or 否, never blank"
+    assert (
+        "兆麟社区党委，2016年7月25日报备" in cells[-2][0]
+        and "上级妇联：兆麟街道妇联，2016年7月25日报备" in cells[-2][0]
+    )
+    sign = cells[-1][0]
+    assert sign.startswith(f"填报单位（盖章）：{meeting.unit.federation_name}")
+    assert "单位负责人：" in sign and f"填表人：{staff_a}" in sign and "日期：2016年7月25日" in sign
+    pdf = client.get(reverse("selection:filing_pdf", args=[meeting.pk]))
+    assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf"
+    text = _pdf_text(b"".join(pdf.streaming_content))
+    for expected in ("选拔结果备案表", "王秀兰", "1978.05", "兆麟社区党委", "单位负责人", "填表人", "日期："):
+        assert expected in text, expected
+    for name in ("selection:filing_print", "selection:filing_xlsx", "selection:filing_pdf"):
         refused("get", name, meeting.pk)
     refused("get", "selection:filing_overview", tree.district_a.pk)
     # 附表4 of 道里区 counts her as a new member of 兆麟街道's subtree, chosen by 单位推荐 (4-2)
@@ -229,6 +252,7 @@ def _urls(tree, entry, candidate, meeting):
         ("get", reverse("selection:filing_print", args=[meeting.pk])),
         ("post", reverse("selection:filing_record", args=[meeting.pk])),
         ("get", reverse("selection:filing_xlsx", args=[meeting.pk])),
+        ("get", reverse("selection:filing_pdf", args=[meeting.pk])),
         ("get", reverse("selection:filing_overview", args=[unit])),
     ]
 
@@ -472,3 +496,38 @@ def test_the_vetting_form_marks_the_vetting_body_required(tree, staff_a, login):
     assert VetForm.base_fields["body"].required
     form = VetForm({"passed": "1", "vetted_on": "2016-07-01", "body": ""})
     assert not form.is_valid() and form.errors["body"] == ["请填写考核单位，例如 街道党工委、区妇联。"]
+
+
+def test_the_filing_form_carries_the_units_seal_in_excel_and_pdf(tree, staff_a, login, settings, tmp_path):
+    """The 备案表 is stamped like the returns (issue 26): the unit's seal over its name, in both files."""
+    from django.core.files.base import ContentFile
+
+    from demo.seals import seal_png
+
+    settings.MEDIA_ROOT = str(tmp_path)
+    community = tree.community_a
+    community.seal.save("seal.png", ContentFile(seal_png("兆麟社区妇女联合会")))
+    meeting = _meeting(community)
+    client = login(staff_a)
+    xlsx = client.get(reverse("selection:filing_xlsx", args=[meeting.pk]))
+    ws = load_workbook(io.BytesIO(b"".join(xlsx.streaming_content)))["备案表"]
+    assert len(ws._images) == 1
+    pdf = client.get(reverse("selection:filing_pdf", args=[meeting.pk]))
+    from pypdf import PdfReader
+
+    page = PdfReader(io.BytesIO(b"".join(pdf.streaming_content))).pages[0]
+    assert page.images, "the seal is drawn on the page"
+
+
+def test_filing_pdfs_are_rate_limited_per_user(tree, staff_a, viewer_a, login):
+    """A PDF costs about a second to render: a user gets FILING_PDFS_PER_MINUTE a minute, then a 429 that
+    says so; another user is not held up by her."""
+    from selection.views import FILING_PDFS_PER_MINUTE
+
+    meeting = _meeting(tree.community_a)
+    url = reverse("selection:filing_pdf", args=[meeting.pk])
+    client = login(staff_a)
+    codes = [client.get(url).status_code for _ in range(FILING_PDFS_PER_MINUTE + 1)]
+    assert codes[:-1] == [200] * FILING_PDFS_PER_MINUTE and codes[-1] == 429
+    assert "过于频繁" in client.get(url).content.decode()
+    assert login(viewer_a).get(url).status_code == 200
