@@ -8,6 +8,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 
+from fedorg.choices import fast_choice_display
 from fedorg.freshness import VersionedQuerySet
 from fedorg.pinyin import pinyin_initials  # noqa: F401 - re-exported: members.models.pinyin_initials
 
@@ -27,6 +28,7 @@ class DataVersion(models.Model):
         return str(self.value)
 
 
+@fast_choice_display
 class Person(models.Model):
     """A person exists once, however many posts she holds."""
 
@@ -128,6 +130,7 @@ class PostQuerySet(VersionedQuerySet["Post"]):
         return self.order_by(rank, "role", "start_date", "pk")
 
 
+@fast_choice_display
 class Post(models.Model):
     """One person holding one role in one unit from start_date until end_date (null while current)."""
 

@@ -12,7 +12,8 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Q
+from django.core.paginator import Paginator
+from django.db.models import Count, Q
 from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -68,14 +69,39 @@ def _carried_initial(request: HttpRequest) -> dict[str, str]:
     return {name: request.GET[name] for name in CARRIED_POST_FIELDS if request.GET.get(name)}
 
 
+ROSTER_PAGE = 50
+# ?sort=: the roster's order is by post (highest first) unless one of these is asked for.
+ROSTER_SORTS = {
+    "name": ("按姓名", ("person__name_initials", "person__name")),
+    "start": ("按任职时间", ("start_date",)),
+}
+
+
 @login_required
 def roster(request: HttpRequest, pk: int) -> HttpResponse:
     """Current posts of a unit on a date, grouped by role, with the quota and its 达标 badge."""
     user: Any = request.user  # signed in (login_required): our User
     unit = get_unit_for_user(user, pk)
     on, as_of_form = _as_of(request)
-    posts = list(Post.objects.current(on=on).filter(unit=unit).select_related("person", "meeting").by_rank())
+    held = Post.objects.current(on=on).filter(unit=unit)
+    by_role = dict(held.order_by().values_list("role").annotate(n=Count("id")))
+    shown = held
+    role = request.GET.get("role", "")
+    if role in by_role:
+        shown = shown.filter(role=role)
+    query = request.GET.get("q", "").strip()[:50]
+    if query:
+        shown = shown.filter(Q(person__name__contains=query) | Q(person__name_initials__startswith=query.lower()))
+    sort = request.GET.get("sort", "")
+    ordered = shown.order_by(*ROSTER_SORTS[sort][1], "pk") if sort in ROSTER_SORTS else shown.by_rank()
+    # A district's own roster holds its 代表 too (hundreds): one page of ROSTER_PAGE rows at a time,
+    # the whole roster being the Excel export (issue 21).
+    paginator = Paginator(ordered.select_related("person", "meeting"), ROSTER_PAGE)
+    page = paginator.get_page(request.GET.get("page"))
+    posts = list(page.object_list)
     groups = [(Post.Role(role).label, list(items)) for role, items in groupby(posts, key=lambda p: p.role)]
+    if sort in ROSTER_SORTS:  # sorted across roles: one table
+        groups = [(ROSTER_SORTS[sort][0], posts)] if posts else []
     ended = (
         Post.objects.filter(unit=unit, end_date__lte=on)
         .select_related("person")
@@ -90,7 +116,14 @@ def roster(request: HttpRequest, pk: int) -> HttpResponse:
         "cut_off": CUTOFF_2016,
         "as_of_form": as_of_form,
         "groups": groups,
-        "post_count": len(posts),
+        "post_count": sum(by_role.values()),
+        "page": page,
+        "shown_count": paginator.count,
+        "role_counts": [(r, Post.Role(r).label, by_role[r]) for r in Post.RANK if r in by_role],
+        "role": role if role in by_role else "",
+        "q": query,
+        "sort": sort if sort in ROSTER_SORTS else "",
+        "sorts": [(key, label) for key, (label, _fields) in ROSTER_SORTS.items()],
         "ended": list(ended),
         "assessment": assessment,
         "finding_rows": [(f, _fix_link(user, f, on)) for f in assessment.findings],

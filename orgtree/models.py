@@ -18,6 +18,7 @@ from mptt.managers import TreeManager
 from mptt.models import MPTTModel, TreeForeignKey
 from mptt.querysets import TreeQuerySet
 
+from fedorg.choices import fast_choice_display
 from fedorg.pinyin import pinyin_initials
 from fedorg.usernames import account_name
 
@@ -121,6 +122,7 @@ class UnitQuerySet(TreeQuerySet):
         return counts
 
 
+@fast_choice_display
 class Unit(MPTTModel):
     class Kind(models.TextChoices):
         PROVINCE = "province", "省"

@@ -177,3 +177,23 @@ class TestRulesThroughTheServices:
             services.create_person(data={"name": "另一人", "birth_date": BIRTH, "id_number": GOOD_ID}, actor=None)
         message = excinfo.value.message_dict["id_number"][0]
         assert f"人员编号 {first.pk}" in message and "张秀梅" not in message
+
+
+def test_every_fast_choice_label_is_djangos_own():
+    """fedorg.choices replaces get_FOO_display with a lookup (issue 21): the labels are Django's, an unknown
+    code reads as itself, and a blank as blank."""
+    from django.db.models import Model
+
+    from members.models import Person, Post
+    from orgtree.models import Unit
+
+    for model in (Person, Post, Unit):
+        for field in model._meta.concrete_fields:
+            if not field.choices:
+                continue
+            display = getattr(model, f"get_{field.name}_display")
+            for value, label in [*field.flatchoices, ("未知代码", "未知代码")]:
+                obj = model()
+                setattr(obj, field.attname, value)
+                assert display(obj) == label, (model.__name__, field.name, value)
+                assert display(obj) == Model._get_FIELD_display(obj, field)
