@@ -11,6 +11,7 @@ from typing import Any
 from django.core.cache import cache
 
 from fedorg.dates import DEFAULT_AS_OF, DEFAULT_BASELINE
+from fedorg.dbrouting import read_from_replica
 from members import codes, freshness, rules
 from orgtree.models import Unit
 
@@ -110,6 +111,7 @@ def unit_dashboard(
     }
 
 
+@read_from_replica
 def cached_unit_dashboard(
     unit: Unit, *, as_of: datetime.date = DEFAULT_AS_OF, baseline: datetime.date = DEFAULT_BASELINE, fresh: bool = False
 ) -> dict[str, Any]:
