@@ -238,7 +238,7 @@ class ReplicaMiddleware:
         finally:
             _pinned.reset(pin)
             _lag_seen.reset(seen)
-        if writes and REPLICA in settings.DATABASES:
+        if writes and replica_configured():
             seconds = int(getattr(settings, "REPLICA_PIN_SECONDS", 15))
             response.set_cookie(
                 PIN_COOKIE,
