@@ -285,6 +285,9 @@ UPLOAD_BUDGET = {
 # Background jobs (jobs/, `manage.py run_jobs`): where finished files wait for their requester, 24 hours.
 # Never under MEDIA_ROOT, which is served publicly.
 JOB_FILES_DIR = Path(os.environ.get("JOB_FILES_DIR", BASE_DIR / "var" / "jobs"))
+# A worker's claim on a job lasts this long without a heartbeat (its thread beats every quarter of it); then
+# another worker puts the job back in the queue. Short enough to recover a killed worker's job soon.
+JOB_LEASE_SECONDS = float(os.environ.get("FEDORG_JOB_LEASE_SECONDS", "60"))
 
 # Rate limits (fedorg/ratelimit.py) count in the database, so every web process and machine shares
 # one count (issue 25: with a per-process cache, 4 gunicorn workers allowed 4x the limit). Django's
