@@ -19,7 +19,7 @@ from collections.abc import Iterator
 
 import pytest
 from django.conf import settings
-from django.db import connections
+from django.db import OperationalError, connections
 
 from fedorg import dbrouting
 from tests.conftest import build_tree, make_persona
@@ -183,3 +183,21 @@ def test_a_stopped_standby_fails_over_to_the_primary_with_a_log_line(client, rep
     lines = [r.getMessage() for r in caplog.records if r.name == "fedorg.dbrouting"]
     # One line: the second page did not try the standby again within REPLICA_RETRY_SECONDS.
     assert len(lines) == 1 and lines[0].startswith("read replica unavailable, reading from the primary")
+
+
+def test_a_standby_lost_half_way_through_a_page_reruns_it_on_the_primary(client, replicated_tree, served, caplog):
+    def lost_at_the_facts(execute, sql, params, many, context):
+        if "members_post" in sql:
+            context["connection"].connection.close()  # the standby went away under the statement
+            raise OperationalError("server closed the connection unexpectedly")
+        return execute(sql, params, many, context)
+
+    client.force_login(replicated_tree.staff)
+    with (
+        caplog.at_level(logging.WARNING, logger="fedorg.dbrouting"),
+        connections["replica"].execute_wrapper(lost_at_the_facts),
+    ):
+        response = client.get(f"/units/{replicated_tree.district_a.pk}/reports/4/")
+    assert response.status_code == 200
+    assert False in served.on("members_post")  # counted again, on the primary
+    assert any(r.getMessage().startswith("read replica unavailable") for r in caplog.records)
