@@ -3,6 +3,7 @@
     make standby
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/fedorg_rep_bench \\
       REPLICA_URL=postgres://postgres@127.0.0.1:5433/fedorg_rep_bench .venv/bin/python bench/bench_replica.py
+    # a province (seed_demo --scale province, ~600,000 posts): SCOPE=province LOAD_SECONDS=30
 
 Two gunicorn servers (deploy.md's command) on the same database: one without DATABASE_REPLICA_URL (every
 read on the primary), one with it (附表 and dashboard read on the standby). For each page, ROUNDS rounds
@@ -28,6 +29,8 @@ from orgtree.models import Unit, User  # noqa: E402
 
 ROUNDS = int(os.environ.get("ROUNDS", "5"))
 SECONDS = float(os.environ.get("LOAD_SECONDS", "6"))
+# city: the demo city (seeded if the database is empty); province: the province of `seed_demo --scale province`.
+SCOPE = os.environ.get("SCOPE", "city")
 
 
 def load(port, paths, cookie):
@@ -69,14 +72,16 @@ def main():
     replica_url = os.environ.get("REPLICA_URL")
     if not replica_url:
         sys.exit("REPLICA_URL (the standby's URL of the same database) is needed: see the docstring")
-    city = ensure_city()
+    city = ensure_city() if SCOPE == "city" else Unit.objects.get(parent__isnull=True, kind=Unit.Kind.PROVINCE)
     if not User.objects.filter(username=REVIEWER).exists():
         call_command("demo_logins", verbosity=0)
     day = datetime.date(2016, 8, 31)
     dates = [(day - datetime.timedelta(days=n)).isoformat() for n in range(5000)]
     pages = {
-        "附表4（全市）": [reverse("reports:table", args=[city.pk, 4])],
-        "仪表盘（全市，每次另一个日期）": [f"{reverse('orgtree:unit', args=[city.pk])}?as_of={d}" for d in dates],
+        f"附表4（{city.name}）": [reverse("reports:table", args=[city.pk, 4])],
+        f"仪表盘（{city.name}，每次另一个日期）": [
+            f"{reverse('orgtree:unit', args=[city.pk])}?as_of={d}" for d in dates
+        ],
     }
     cookie = session_cookie(REVIEWER)
     os.environ.pop("DATABASE_REPLICA_URL", None)
@@ -94,7 +99,7 @@ def main():
         for name, paths in pages.items():
             for port in servers.values():  # warm-up, untimed
                 load_one = paths[:1] if len(paths) == 1 else paths[-50:]
-                for path in load_one[: 2 * int(workers)]:
+                for path in load_one[: int(workers)]:
                     import http.client
 
                     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
