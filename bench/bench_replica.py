@@ -83,7 +83,7 @@ def main():
             f"{reverse('orgtree:unit', args=[city.pk])}?as_of={d}" for d in dates
         ],
     }
-    cookie = session_cookie(REVIEWER)
+    cookie = session_cookie(REVIEWER if SCOPE == "city" else "sheng_shenhe")  # the province's reviewer
     os.environ.pop("DATABASE_REPLICA_URL", None)
     primary_port = free_port()
     primary, workers = start_server(primary_port)

@@ -79,6 +79,8 @@ fi
 
 # 3. A new cluster, its data directory replaced by a base backup of the primary; -R writes
 #    standby.signal and primary_conninfo, -X stream carries the WAL written during the copy.
+#    It copies the whole cluster: a few seconds for CI's test databases, minutes with big scratch
+#    databases beside them (make bench-national's is ~5 GB). Only this first clone pays it.
 say "cloning the primary (port $PRIMARY_PORT) into $VERSION/$NAME (port $STANDBY_PORT)"
 pg_createcluster "$VERSION" "$NAME" -p "$STANDBY_PORT" >/dev/null
 sync_hba
