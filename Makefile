@@ -6,7 +6,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 SCALE ?= city
 
-.PHONY: run test venv lint fmt openapi ci seed bench bench-national clean screenshots
+.PHONY: run test venv lint fmt openapi ci seed bench bench-national clean screenshots standby
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -c 'import sys; sys.exit("FedOrg needs Python 3.11 or newer") if sys.version_info < (3, 11) else None'
@@ -58,6 +58,13 @@ bench: venv
 # Opt-in: ~700,000 units and ~10 million posts generated into fedorg_bench_national (PostgreSQL, ~5 GB).
 bench-national: venv
 	$(PY) bench/national.py
+
+# A hot standby of the local PostgreSQL (port 5432) on port 5433, for the replica tests (tests/test_replicas.py):
+#   make standby && DATABASE_URL=postgres://postgres@127.0.0.1:5432/fedorg \
+#     DATABASE_REPLICA_URL=postgres://postgres@127.0.0.1:5433/fedorg make test
+# Reused when already streaming; needs root (pg_createcluster, pg_basebackup).
+standby:
+	bash scripts/standby.sh
 
 ci:
 	bash .ci/run

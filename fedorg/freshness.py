@@ -23,6 +23,7 @@ counts of units below, the rule set in effect (issue 21). The row lives in the m
 (members.DataVersion, looked up by label), so that every layer, the tree included, can key on it.
 """
 
+import contextvars
 import secrets
 import threading
 from collections.abc import Callable
@@ -31,8 +32,10 @@ from typing import Any, TypeVar
 from django.apps import apps
 from django.core.cache import cache
 from django.core.signals import request_finished, request_started
-from django.db import IntegrityError, connection, models, transaction
+from django.db import DEFAULT_DB_ALIAS, IntegrityError, connection, models, transaction
 from django.db.models import F
+
+from fedorg import dbrouting
 
 _M = TypeVar("_M", bound=models.Model)
 _T = TypeVar("_T")
@@ -41,6 +44,8 @@ CACHE_SECONDS = 3600
 # The version this request has read (a thread serves one request at a time). Outside a request (a
 # command, a job, a test calling a function) nothing is remembered: each call reads the row.
 _seen = threading.local()
+# Set while computing a cached figure that read from a standby behind the version (see _replica_has).
+_behind: contextvars.ContextVar[bool] = contextvars.ContextVar("fedorg_freshness_behind", default=False)
 
 
 def _forget(**kwargs: Any) -> None:
@@ -107,12 +112,33 @@ def cached(key: str, compute: Callable[[], _T]) -> _T:
     transaction with changes of its own not yet committed, computed afresh (read-your-writes)."""
     if pending_bump():
         return compute()
-    full_key = f"fedorg:{current()}:{key}"
+    version = current()
+    full_key = f"fedorg:{version}:{key}"
     found = cache.get(full_key)
     if found is None:
-        found = compute()
-        cache.set(full_key, found, CACHE_SECONDS)
+        outer = _behind.set(False)
+        try:
+            found = compute()
+            behind = _behind.get() or not _replica_has(version)
+        finally:
+            _behind.reset(outer)
+        if behind:  # an enclosing cached() (a panel's HTML around its figures) must not keep it either
+            _behind.set(True)
+        else:
+            cache.set(full_key, found, CACHE_SECONDS)
     return found
+
+
+def _replica_has(version: int) -> bool:
+    """True unless the figures were just read from a standby that has not yet replayed `version` (the bump
+    commits after the data it versions, so a standby showing this version holds that data). Figures read
+    from a lagging standby are shown, but not kept under a version they do not yet reflect."""
+    if dbrouting.read_alias() == DEFAULT_DB_ALIAS:
+        return True
+    with dbrouting.reading_connection().cursor() as cursor:
+        cursor.execute(f"SELECT value FROM {_version_model()._meta.db_table} WHERE id = 1")  # noqa: S608 - ours
+        row = cursor.fetchone()
+    return row is not None and int(row[0]) == version
 
 
 class VersionedQuerySet(models.QuerySet[_M]):

@@ -72,6 +72,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "fedorg.middleware.IdleSessionRefreshMiddleware",
+    # Reads of a browser that just wrote stay on the primary (fedorg.dbrouting; inert without a replica).
+    "fedorg.dbrouting.ReplicaMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -115,6 +117,32 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # can never interleave read-then-write on SQLite (PostgreSQL uses an advisory lock).
     DATABASES["default"].setdefault("OPTIONS", {}).update({"transaction_mode": "IMMEDIATE", "timeout": 30})
 DATABASES["default"]["ATOMIC_REQUESTS"] = True
+
+# An optional PostgreSQL hot standby of the primary (docs/deploy.md). Unset: no `replica` alias, no router,
+# everything on the primary. Set: fedorg.dbrouting sends the 附表, dashboards, compliance, exports and the
+# reading of export jobs there; the rest stays on the primary.
+DATABASE_REPLICA_URL = os.environ.get("DATABASE_REPLICA_URL", "").strip()
+if DATABASE_REPLICA_URL:
+    try:
+        _replica = dj_database_url.parse(DATABASE_REPLICA_URL, conn_max_age=int(os.environ.get("DB_CONN_MAX_AGE", "0")))
+    except ValueError as e:
+        raise ImproperlyConfigured(f"DATABASE_REPLICA_URL is not a database URL Django understands: {e}") from None
+    if _replica["ENGINE"] != "django.db.backends.postgresql" or DATABASES["default"]["ENGINE"] != _replica["ENGINE"]:
+        raise ImproperlyConfigured("DATABASE_REPLICA_URL needs PostgreSQL, as DATABASE_URL: a standby of the primary")
+    # A stopped standby must cost a page a moment, not a long TCP timeout (it is then skipped for a while).
+    _replica.setdefault("OPTIONS", {}).setdefault("connect_timeout", 3)
+    # Tests: the replica reads the standby's copy of the primary's test database (same NAME, its own server).
+    _replica["TEST"] = {"MIRROR": "default"}
+    DATABASES["replica"] = _replica
+    DATABASE_ROUTERS = ["fedorg.dbrouting.ReplicaRouter"]
+# Reads go to the replica at all (tests turn it on where they check it: their data is committed and replayed).
+REPLICA_READS = env_bool("FEDORG_REPLICA_READS", default=FEDORG_ENV != "test")
+# After a request that writes, the same browser reads from the primary for this long (its own write shows).
+REPLICA_PIN_SECONDS = int(os.environ.get("FEDORG_REPLICA_PIN_SECONDS", "15"))
+# A standby that did not answer is left alone this long before it is tried again.
+REPLICA_RETRY_SECONDS = int(os.environ.get("FEDORG_REPLICA_RETRY_SECONDS", "30"))
+# A page read from the standby says how far behind it is past this many seconds.
+REPLICA_LAG_NOTICE_SECONDS = int(os.environ.get("FEDORG_REPLICA_LAG_NOTICE_SECONDS", "5"))
 
 AUTH_USER_MODEL = "orgtree.User"
 AUTH_PASSWORD_VALIDATORS = [
@@ -257,6 +285,9 @@ UPLOAD_BUDGET = {
 # Background jobs (jobs/, `manage.py run_jobs`): where finished files wait for their requester, 24 hours.
 # Never under MEDIA_ROOT, which is served publicly.
 JOB_FILES_DIR = Path(os.environ.get("JOB_FILES_DIR", BASE_DIR / "var" / "jobs"))
+# A worker's claim on a job lasts this long without a heartbeat (its thread beats every quarter of it); then
+# another worker puts the job back in the queue. Short enough to recover a killed worker's job soon.
+JOB_LEASE_SECONDS = float(os.environ.get("FEDORG_JOB_LEASE_SECONDS", "60"))
 
 # Rate limits (fedorg/ratelimit.py) count in the database, so every web process and machine shares
 # one count (issue 25: with a per-process cache, 4 gunicorn workers allowed 4x the limit). Django's

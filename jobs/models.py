@@ -44,6 +44,9 @@ class Job(models.Model):
     result_file = models.CharField(max_length=255, blank=True)
     result_name = models.CharField(max_length=255, blank=True)
     worker = models.CharField(max_length=80, blank=True)
+    # How many times a worker has claimed it: a run whose worker stopped beating is claimed again, up to
+    # jobs.services.MAX_ATTEMPTS; (worker, attempts) names one run, so a run that lost its lease writes nothing.
+    attempts = models.PositiveSmallIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     heartbeat_at = models.DateTimeField(null=True, blank=True)

@@ -3,6 +3,12 @@
 Claiming is one conditional UPDATE (`status = queued` -> `running`), so two workers never run
 the same job, on PostgreSQL and on SQLite alike, without a lock table. Progress is written at
 most every PROGRESS_SECONDS in one UPDATE that also reads the cancel flag and beats the heart.
+
+Workers on several machines: a claim is a lease of JOB_LEASE_SECONDS, renewed by a heartbeat thread
+while the job runs. A worker killed mid-job (SIGKILL, a machine lost) stops renewing; any worker then
+puts the job back in the queue (requeue_stale) and it runs again from the start, up to MAX_ATTEMPTS.
+Every write of a run is fenced by (worker, attempts): a run that lost its lease (stalled past it, then
+woke) writes neither progress nor result, so a job finishes exactly once.
 """
 
 from __future__ import annotations
@@ -13,6 +19,7 @@ import logging
 import os
 import secrets
 import socket
+import threading
 import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -21,7 +28,8 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, connection, connections, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from orgtree.models import AuditEvent, Unit
@@ -34,7 +42,7 @@ log = logging.getLogger(__name__)
 MAX_ACTIVE_PER_USER = 3  # bounded: a user cannot fill the queue
 DOUBLE_CLICK_SECONDS = 30  # a finished job this young is still "the same job" for a repeated click
 PROGRESS_SECONDS = 0.5
-STALE_AFTER = timedelta(minutes=10)  # a running job whose worker stopped beating is failed
+MAX_ATTEMPTS = 3  # a job whose worker died this many times is failed, not retried again
 KEEP_FILES = timedelta(hours=24)
 KEEP_JOBS = timedelta(days=7)
 
@@ -107,6 +115,11 @@ def worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"[:80]
 
 
+def lease() -> timedelta:
+    """How long a claim holds without a heartbeat (settings.JOB_LEASE_SECONDS)."""
+    return timedelta(seconds=float(getattr(settings, "JOB_LEASE_SECONDS", 60)))
+
+
 def claim_next(worker: str) -> Job | None:
     """The oldest queued job, now running under `worker`; None when the queue is empty."""
     for _attempt in range(5):
@@ -116,21 +129,67 @@ def claim_next(worker: str) -> Job | None:
             return None
         now = timezone.now()
         if Job.objects.filter(pk=pk, status=Job.Status.QUEUED).update(
-            status=Job.Status.RUNNING, worker=worker, started_at=now, heartbeat_at=now
+            status=Job.Status.RUNNING, worker=worker, started_at=now, heartbeat_at=now, attempts=F("attempts") + 1
         ):
             return Job.objects.get(pk=pk)
     return None  # other workers keep winning: let the caller poll again
 
 
+def _this_run(job: Job) -> Any:
+    """The job's row while this run still holds it (same worker, same attempt, still running)."""
+    return Job.objects.filter(pk=job.pk, worker=job.worker, attempts=job.attempts, status=Job.Status.RUNNING)
+
+
+class LeaseLost(Cancelled):
+    """Another worker took the job over: this run's lease expired. It stops and writes nothing."""
+
+
+class Heartbeat:
+    """Renews the run's lease every quarter lease from a thread of its own, so a job busy in one long
+    statement or file write keeps its claim; `lost` turns true when the row is no longer this run's."""
+
+    def __init__(self, job: Job) -> None:
+        self.job = job
+        self.lost = False
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._beat, name=f"job-{job.pk}-heartbeat", daemon=True)
+
+    def __enter__(self) -> Heartbeat:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _beat(self) -> None:
+        every = lease().total_seconds() / 4
+        try:
+            while not self._stop.wait(every):
+                try:
+                    if not _this_run(self.job).update(heartbeat_at=timezone.now()):
+                        self.lost = True
+                        return
+                except DatabaseError:
+                    log.warning("background job %s: heartbeat failed, trying again", self.job.pk, exc_info=True)
+        finally:
+            connections.close_all()  # this thread's own connections
+
+
 class Progress:
     """The callable a job reports through: progress(done, total). Raises Cancelled when asked to stop."""
 
-    def __init__(self, job: Job, should_stop: Callable[[], bool] = lambda: False) -> None:
+    def __init__(
+        self, job: Job, should_stop: Callable[[], bool] = lambda: False, heartbeat: Heartbeat | None = None
+    ) -> None:
         self.job = job
         self.should_stop = should_stop
+        self.heartbeat = heartbeat
         self.last = 0.0
 
     def __call__(self, done: int, total: int | None = None, *, force: bool = False) -> None:
+        if self.heartbeat is not None and self.heartbeat.lost:
+            raise LeaseLost("lease lost")
         if self.should_stop():
             raise Cancelled("worker stopping")
         now = time.monotonic()
@@ -140,7 +199,9 @@ class Progress:
         fields: dict[str, Any] = {"rows_done": done, "heartbeat_at": timezone.now()}
         if total is not None:
             fields["rows_total"] = total
-        if not Job.objects.filter(pk=self.job.pk, cancel_requested=False).update(**fields):
+        if not _this_run(self.job).filter(cancel_requested=False).update(**fields):
+            if not _this_run(self.job).exists():
+                raise LeaseLost("lease lost")
             raise Cancelled("cancelled by the requester")
         self.job.rows_done = done
         if total is not None:
@@ -149,19 +210,30 @@ class Progress:
 
 def run_job(job: Job, *, should_stop: Callable[[], bool] = lambda: False) -> Job:
     """Run a claimed job to its end: done with a file, cancelled, failed, or back in the queue."""
+    if connection.in_atomic_block:  # a test's transaction: no other connection could see the row to beat it
+        return _run(job, should_stop, None)
+    with Heartbeat(job) as heartbeat:
+        return _run(job, should_stop, heartbeat)
+
+
+def _run(job: Job, should_stop: Callable[[], bool], heartbeat: Heartbeat | None) -> Job:
     func = KINDS.get(job.kind)
     relative = f"job-{job.pk}-{secrets.token_hex(8)}.bin"  # never a file left by an earlier run
     out = files_dir() / relative
-    progress = Progress(job, should_stop)
+    progress = Progress(job, should_stop, heartbeat)
     fields: dict[str, object] = {}
     try:
         if func is None:
             raise JobError("未知的任务类型。")
         outcome = func(job, progress, out)
+    except LeaseLost:
+        out.unlink(missing_ok=True)
+        log.warning("background job %s: lease lost, another worker runs it; this run writes nothing", job.pk)
+        return Job.objects.get(pk=job.pk)
     except Cancelled:
         out.unlink(missing_ok=True)
         if should_stop():  # the worker is shutting down: someone else runs it later, from the start
-            Job.objects.filter(pk=job.pk).update(status=Job.Status.QUEUED, worker="", rows_done=0, started_at=None)
+            _this_run(job).update(status=Job.Status.QUEUED, worker="", rows_done=0, started_at=None)
             return Job.objects.get(pk=job.pk)
         fields = {"status": Job.Status.CANCELLED, "message": "已取消。"}
     except JobError as e:
@@ -181,7 +253,9 @@ def run_job(job: Job, *, should_stop: Callable[[], bool] = lambda: False) -> Job
             "rows_done": job.rows_total if job.rows_total is not None else job.rows_done,
         }
     fields["finished_at"] = timezone.now()
-    Job.objects.filter(pk=job.pk).update(**fields)
+    if (heartbeat is not None and heartbeat.lost) or not _this_run(job).update(**fields):
+        out.unlink(missing_ok=True)
+        log.warning("background job %s: lease lost before the end, another worker runs it; result dropped", job.pk)
     return Job.objects.get(pk=job.pk)
 
 
@@ -211,12 +285,20 @@ def download(*, job: Job, actor: Any) -> Path | None:
     return path
 
 
-def reap_stale(now: datetime | None = None) -> int:
-    """Fail running jobs whose worker stopped reporting (killed, machine restarted)."""
+def requeue_stale(now: datetime | None = None) -> int:
+    """Running jobs whose worker stopped renewing its lease (killed, machine lost) go back to the queue, to
+    run again from the start; after MAX_ATTEMPTS claims they fail instead. The number of jobs taken back."""
     now = now or timezone.now()
-    return Job.objects.filter(status=Job.Status.RUNNING, heartbeat_at__lt=now - STALE_AFTER).update(
-        status=Job.Status.FAILED, finished_at=now, message="后台进程中断，任务未完成，请重新提交。"
+    stale = Job.objects.filter(status=Job.Status.RUNNING, heartbeat_at__lt=now - lease())
+    for job in stale.filter(attempts__lt=MAX_ATTEMPTS).values("pk", "worker"):
+        log.warning("background job %s: worker %s stopped renewing its lease, back in the queue", *job.values())
+    requeued = stale.filter(attempts__lt=MAX_ATTEMPTS).update(
+        status=Job.Status.QUEUED, worker="", rows_done=0, started_at=None, heartbeat_at=None
     )
+    failed = stale.update(
+        status=Job.Status.FAILED, finished_at=now, message="后台进程多次中断，任务未完成，请重新提交。"
+    )
+    return requeued + failed
 
 
 def sweep_old(now: datetime | None = None) -> None:

@@ -14,6 +14,7 @@ from typing import Any
 from django.conf import settings
 
 from fedorg.dates import parse_count_date
+from fedorg.dbrouting import read_from_replica
 from jobs.access import requester_may_still
 from jobs.models import Job
 from jobs.registry import JobError, JobOutcome, register
@@ -52,6 +53,7 @@ def roster_export_title(unit: Unit, as_of: datetime.date, history: bool) -> str:
 
 
 @register("roster_export")
+@read_from_replica
 def run_roster_export(job: Job, progress: Callable[[int, int], None], out: Path) -> JobOutcome:
     unit, user = job.unit, job.requester
     if not requester_may_still(job):

@@ -25,12 +25,13 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from django.db import DEFAULT_DB_ALIAS, connection
+from django.db import DEFAULT_DB_ALIAS
 from django.db.models import Exists, F, Q, Subquery
 from django.db.models.base import ModelState
 from django.urls import reverse
 
 from fedorg import freshness
+from fedorg.dbrouting import reading_connection
 from orgtree.models import Unit, UnitVersion
 from orgtree.versions import tree_cte, valid_on_sql
 
@@ -352,7 +353,7 @@ def tally_subtree(
     params.update(delegate=Post.Role.DELEGATE.value, on=on)
     names = {rank: group for group, rank in GROUP_RANK.items()}
     tallies: dict[int, Tally] = {}
-    with connection.cursor() as cursor:
+    with reading_connection().cursor() as cursor:
         cursor.execute(sql, params)
         for unit_id, rank, count in cursor.fetchall():
             tally = tallies.setdefault(unit_id, Tally())
@@ -500,7 +501,7 @@ def _unit_missing_parent_seats(unit: Unit, *, on: datetime.date) -> list[tuple[A
         "WHERE u.id = %(unit_id)s AND u.archived_at IS NULL)\n"
         f"{_missing_parent_seats_sql(f'{unit_table} pn ON pn.id = s.parent_id')}\nORDER BY pe.name, p.id"
     )
-    with connection.cursor() as cursor:
+    with reading_connection().cursor() as cursor:
         cursor.execute(sql, {"unit_id": unit.pk, "on": on.isoformat()})
         return cursor.fetchall()
 
@@ -644,7 +645,7 @@ def dated_units(unit: Unit, *, on: datetime.date, posts_on: datetime.date | None
     if posts_on is not None:
         params["posts_on"] = posts_on.isoformat()
     units: dict[int, DatedUnit] = {}
-    with connection.cursor() as cursor:
+    with reading_connection().cursor() as cursor:
         cursor.execute(dated_subtree_sql("on" if posts_on is None else "posts_on"), params)
         for tag, pk, name, kind, org_form, _parent, _pname, _level, code, head, vice, member, _sort in cursor:
             if tag == UNIT_ROW:
@@ -669,7 +670,7 @@ def review_subtree(unit: Unit, *, on: datetime.date, rules: Rules | None = None)
     params = {"unit_id": unit.pk, "on": on.isoformat(), "delegate": Post.Role.DELEGATE.value}
     rows: list[list[Any]] = []
     missing: list[list[Any]] = []
-    with connection.cursor() as cursor:
+    with reading_connection().cursor() as cursor:
         cursor.execute(dated_subtree_sql(), params)
         for tag, *row in cursor.fetchall():
             (rows if tag == UNIT_ROW else missing).append(row)

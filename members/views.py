@@ -22,6 +22,7 @@ from django.utils.http import urlencode
 from openpyxl import Workbook
 
 from fedorg.dates import CUTOFF_2016, cn_date
+from fedorg.dbrouting import read_from_replica
 from fedorg.forms import add_service_errors
 from fedorg.history import change_rows
 from fedorg.xlsx import workbook_bytes, write_simple_sheet
@@ -368,6 +369,7 @@ def _fix_link(
 
 
 @login_required
+@read_from_replica
 def compliance(request: HttpRequest, pk: int) -> HttpResponse:
     """Every unit of the subtree that is not 达标 and every head missing from her parent's 执委会."""
     user: Any = request.user  # signed in (login_required): our User
@@ -404,6 +406,7 @@ def compliance(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@read_from_replica
 def compliance_xlsx(request: HttpRequest, pk: int) -> HttpResponseBase:
     """The compliance page as .xlsx: the findings (with each unit's path and code) and the 达标 counts."""
     unit = get_unit_for_user(request.user, pk)

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from fedorg.dates import parse_count_date
+from fedorg.dbrouting import read_from_replica
 from jobs.access import requester_may_still
 from jobs.models import Job
 from jobs.registry import JobError, JobOutcome, register
@@ -47,6 +48,7 @@ def report_export_title(unit: Unit, form_no: int, as_of: datetime.date, *, pdf: 
 
 
 @register("report_export")
+@read_from_replica
 def run_report_export(job: Job, progress: Callable[..., None], out: Path) -> JobOutcome:
     """Two steps, shown as such on the progress page: count the table, then write the file."""
     unit, user = job.unit, job.requester

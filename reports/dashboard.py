@@ -10,6 +10,7 @@ from typing import Any
 
 from fedorg import freshness
 from fedorg.dates import DEFAULT_AS_OF, DEFAULT_BASELINE
+from fedorg.dbrouting import read_from_replica
 from members import codes, rules
 from orgtree.models import Unit
 
@@ -108,6 +109,7 @@ def unit_dashboard(
     }
 
 
+@read_from_replica
 def cached_unit_dashboard(
     unit: Unit, *, as_of: datetime.date = DEFAULT_AS_OF, baseline: datetime.date = DEFAULT_BASELINE, fresh: bool = False
 ) -> dict[str, Any]:

@@ -22,6 +22,7 @@ from typing import Any
 
 from django.db import connection
 
+from fedorg.dbrouting import reading_connection
 from members import codes
 from members.models import Person, Post, held_on_sql
 from orgtree.models import Unit, UnitVersion
@@ -392,7 +393,7 @@ def aggregate(
         sql += f" GROUP BY {', '.join(best_cols)}" if best_cols else ""
         keys += list(HEADCOUNTS)
     result: dict[tuple[Any, ...], dict[str, int]] = {}
-    with connection.cursor() as cursor:
+    with reading_connection().cursor() as cursor:
         cursor.execute(sql, params)
         for row in cursor.fetchall():
             group, values = tuple(row[: len(group_cols)]), row[len(group_cols) :]
@@ -416,7 +417,7 @@ def per_unit_counts(params: SqlParams, *, measures: Mapping[str, str]) -> dict[i
         f"{_facts_cte(leadership=True)}\n"  # noqa: S608 - our own SQL
         f"SELECT f.unit_id, {select} FROM ranked f GROUP BY f.unit_id"
     )
-    with connection.cursor() as cursor:
+    with reading_connection().cursor() as cursor:
         cursor.execute(sql, params)
         return {row[0]: {k: int(v or 0) for k, v in zip(keys, row[1:], strict=True)} for row in cursor.fetchall()}
 
@@ -464,7 +465,7 @@ FROM facts f WHERE {fact_where} AND f.row_id IS NOT NULL GROUP BY f.row_id
 """  # noqa: S608 - our own SQL; values are bound
     keys = ["units", "done", *unit_keys, *fact_keys]
     result: dict[tuple[int, int], dict[str, int]] = {}
-    with connection.cursor() as cursor:
+    with reading_connection().cursor() as cursor:
         cursor.execute(sql, params)
         for row_id, block, *values in cursor.fetchall():
             acc = result.setdefault((row_id, block), {})
@@ -516,7 +517,7 @@ def fact_rows(
         f"{_facts_cte(unit_where, leadership=leadership, tree_on=tree_on)}\n"  # noqa: S608 - our own SQL
         f"SELECT {cols} FROM facts f JOIN sub un ON un.id = f.unit_id WHERE {where} ORDER BY {order_by}"
     )
-    with connection.cursor() as cursor:
+    with reading_connection().cursor() as cursor:
         cursor.execute(sql, params)
         return [dict(zip(FACT_COLUMNS, row, strict=True)) for row in cursor.fetchall()]
 
@@ -525,6 +526,6 @@ def units_in_scope(params: SqlParams, *, where: str = "1 = 1") -> list[tuple[Any
     """Units of the subtree on %(on)s with their block and tier, in tree order:
     (id, parent_id, sort, top, name, code, block, tier); see scope_sql."""
     sql = f"WITH RECURSIVE {tree_cte()}\n{scope_sql(where)} ORDER BY s.sort"  # noqa: S608 - our own SQL
-    with connection.cursor() as cursor:
+    with reading_connection().cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()

@@ -14,6 +14,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from fedorg.dates import DEFAULT_BASELINE, as_of_from
+from fedorg.dbrouting import read_from_replica
 from fedorg.masking import mask_mobile
 from jobs.services import JobRefused, start_job
 from orgtree.access import can_see_personal_data, get_unit_for_user
@@ -61,6 +62,7 @@ def report_index(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@read_from_replica
 def report_table(request: HttpRequest, pk: int, form_no: int) -> HttpResponse:
     unit = get_unit_for_user(request.user, pk)
     as_of, error = _as_of(request)
@@ -77,6 +79,7 @@ def report_table(request: HttpRequest, pk: int, form_no: int) -> HttpResponse:
 
 
 @login_required
+@read_from_replica
 def report_print(request: HttpRequest, pk: int, form_no: int) -> HttpResponse:
     unit = get_unit_for_user(request.user, pk)
     as_of, _error = _as_of(request)
@@ -87,6 +90,7 @@ def report_print(request: HttpRequest, pk: int, form_no: int) -> HttpResponse:
 
 
 @login_required
+@read_from_replica
 def report_xlsx(request: HttpRequest, pk: int, form_no: int) -> HttpResponse:
     unit = get_unit_for_user(request.user, pk)
     as_of, _error = _as_of(request)
@@ -146,6 +150,7 @@ def _quote(name: str) -> str:
 
 
 @login_required
+@read_from_replica
 def report_cell(request: HttpRequest, pk: int, form_no: int) -> HttpResponse:
     """The people counted in one cell, each linking to her roster entry."""
     unit = get_unit_for_user(request.user, pk)

@@ -19,6 +19,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from fedorg.dates import BASELINE_2016, CUTOFF_2016, DOC_NUMBER_2016, DUE_DATES_2016, TITLE_2016
+from fedorg.dbrouting import read_from_primary
 from members.models import Post, RuleSet
 from members.rules import dated_units, evaluate_subtree, quota_for, reaches_quota
 from orgtree.models import AuditEvent, Unit
@@ -148,6 +149,7 @@ def create_campaign(
 # --- snapshots -------------------------------------------------------------------------------
 
 
+@read_from_primary  # a return is always frozen from the primary, never from a standby that may lag
 def build_snapshot(
     form: CampaignForm,
     unit: Unit,

@@ -144,3 +144,27 @@ def test_a_new_rule_set_judges_at_once_though_the_rules_are_cached(tree, city_re
             vice_min=q.vice_min,
         )
     assert rules_in_effect(on=on, unit=tree.city).name == "2016年哈尔滨市补充配额"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_figures_read_from_a_standby_behind_the_version_are_shown_but_not_kept(monkeypatch):
+    """A standby that has not yet replayed the current data version shows older figures: they may be shown
+    (the page says how far behind it is) but never kept under that version, nor any panel around them."""
+    calls = []
+
+    def figure():
+        calls.append("inner")
+        return 1
+
+    def panel():
+        calls.append("outer")
+        return f"<p>{freshness.cached('inner-figure', figure)}</p>"
+
+    monkeypatch.setattr(freshness, "_replica_has", lambda version: False)
+    assert freshness.cached("panel", panel) == "<p>1</p>"
+    assert freshness.cached("panel", panel) == "<p>1</p>"
+    assert calls == ["outer", "inner"] * 2, "nothing kept while the standby is behind"
+    monkeypatch.setattr(freshness, "_replica_has", lambda version: True)
+    freshness.cached("panel", panel)
+    freshness.cached("panel", panel)
+    assert calls == ["outer", "inner"] * 3, "kept once the figures are current"

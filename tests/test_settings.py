@@ -11,7 +11,11 @@ REAL_KEY = "k3Yv9x2Qw8Lr5Tz1Np7Hs4Dm6Fb0Gc3Jx9Vq2Wy5Ez8Ru1Ti4Ok7Pl0As3Df6Gh9"
 
 def run(args, **env):
     """Run Python in a fresh interpreter so settings are imported from scratch with `env`."""
-    base = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DEBUG", "FEDORG_ENV", "DATABASE_URL"}}
+    base = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"SECRET_KEY", "DEBUG", "FEDORG_ENV", "DATABASE_URL", "DATABASE_REPLICA_URL"}
+    }
     return subprocess.run(  # noqa: S603 - our own interpreter and arguments
         [sys.executable, *args],
         env={**base, "DJANGO_SETTINGS_MODULE": "fedorg.settings", **env},
@@ -81,3 +85,23 @@ def test_production_without_collected_static_files_says_what_to_do(tmp_path):
     )
     assert result.returncode != 0
     assert "fedorg.E001" in result.stderr and "manage.py collectstatic --noinput" in result.stderr
+
+
+def test_without_a_replica_url_there_is_no_replica_and_no_router():
+    code = "import fedorg.settings as s; print(sorted(s.DATABASES), getattr(s, 'DATABASE_ROUTERS', []))"
+    result = run(["-c", code], FEDORG_ENV="development")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["['default']", "[]"]
+
+
+def test_a_replica_url_adds_the_replica_and_its_router_on_postgresql_only():
+    code = (
+        "import fedorg.settings as s; r = s.DATABASES['replica'];"
+        " print(r['PORT'], r['NAME'], r['TEST']['MIRROR'], s.DATABASE_ROUTERS[0])"
+    )
+    pg = "postgres://postgres@127.0.0.1:5432/fedorg"
+    result = run(["-c", code], DATABASE_URL=pg, DATABASE_REPLICA_URL="postgres://postgres@127.0.0.1:5433/fedorg")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["5433", "fedorg", "default", "fedorg.dbrouting.ReplicaRouter"]
+    refused = run(["-c", "import fedorg.settings"], DATABASE_REPLICA_URL="postgres://postgres@127.0.0.1:5433/fedorg")
+    assert refused.returncode != 0 and "DATABASE_REPLICA_URL needs PostgreSQL" in refused.stderr

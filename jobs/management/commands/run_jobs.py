@@ -3,9 +3,10 @@
     manage.py run_jobs              # poll for jobs until stopped (SIGTERM/SIGINT finish cleanly)
     manage.py run_jobs --once       # run every queued job, then exit (tests, cron)
 
-A job interrupted by SIGTERM goes back to the queue and starts again from the beginning on the
-next worker; a worker that died without a word leaves a job that the next worker fails after
-jobs.services.STALE_AFTER without a heartbeat.
+Run as many as wanted, on as many machines, against one database: each job runs once. A job
+interrupted by SIGTERM goes back to the queue and starts again from the beginning on the next
+worker; a worker that died without a word stops renewing its job's lease, and after
+JOB_LEASE_SECONDS any worker puts the job back in the queue (failed after jobs.services.MAX_ATTEMPTS).
 """
 
 import signal
@@ -34,10 +35,13 @@ class Command(BaseCommand):
             signal.signal(signal.SIGINT, self._stop)
         worker = services.worker_name()
         ran = 0
-        last_sweep = 0.0
+        last_sweep = last_requeue = 0.0
+        requeue_every = services.lease().total_seconds() / 2
         while not self.stopping:
+            if time.monotonic() - last_requeue > requeue_every:  # one indexed UPDATE: cheap
+                services.requeue_stale()
+                last_requeue = time.monotonic()
             if time.monotonic() - last_sweep > 600:
-                services.reap_stale()
                 services.sweep_old()
                 last_sweep = time.monotonic()
             job = services.claim_next(worker)
