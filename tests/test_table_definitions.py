@@ -69,3 +69,105 @@ def test_a_drilled_cell_lists_as_many_people_as_it_counts(report_city):  # noqa:
                             definition, unit=t.city, row=row["key"], col=column["key"], as_of=CUTOFF_2016
                         )
                         assert len(facts) == value, (panel["key"], row["key"], column["key"])
+
+
+# --- storage, versions and the commands ----------------------------------------------------------
+
+
+def test_load_table_stores_a_version_and_loading_it_again_changes_nothing(db, tmp_path):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from reports.models import TableDefinition
+
+    out = StringIO()
+    call_command("load_table", str(TABLEDEFS / "form4.yaml"), stdout=out)
+    call_command("load_table", str(TABLEDEFS / "form4.yaml"), stdout=out)
+    assert TableDefinition.objects.filter(key="form4").count() == 1
+    assert "未改变" in out.getvalue()
+    changed = tmp_path / "form4.yaml"
+    changed.write_text(
+        (TABLEDEFS / "form4.yaml").read_text(encoding="utf-8").replace("label: 附表4\n", "label: 附表四\n")
+    )
+    call_command("load_table", str(changed), stdout=out)
+    assert list(TableDefinition.objects.filter(key="form4").values_list("version", flat=True)) == [2, 1]
+    listed = StringIO()
+    call_command("dump_table", "--list", stdout=listed)
+    assert listed.getvalue() == "form4\t扩大基层妇联组织成员情况统计表\t第2版\n"
+    dumped = StringIO()
+    call_command("dump_table", "form4", "--table-version", "1", stdout=dumped)
+    assert dumped.getvalue() == (TABLEDEFS / "form4.yaml").read_text(encoding="utf-8")
+
+
+def test_load_table_refuses_a_wrong_file_naming_the_line(db, tmp_path):
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    wrong = tmp_path / "wrong.yaml"
+    wrong.write_text(MINIMAL.replace("where: {rank: 1}", "where: {colour: red}"), encoding="utf-8")
+    with pytest.raises(CommandError, match="第9行：没有“colour”这个筛选维度"):
+        call_command("load_table", str(wrong))
+
+
+MINIMAL = """\
+key: chairs
+title: 主席统计表
+rows:
+  children: {}
+columns:
+  - {label: 单位, key: unit, text: row, width: 14}
+  - label: 人数
+    columns:
+      - {label: 主席, key: chairs, count: people, where: {rank: 1}}
+      - {label: 组织, key: units, count: units}
+"""
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (("where: {rank: 1}", "where: {colour: red}"), "第9行：没有“colour”这个筛选维度"),
+        (
+            ("where: {rank: 1}", "where: {mode: part}"),
+            "第9行：“mode”（任职方式）没有“part”这个取值，永远不会有记录符合",
+        ),
+        (("where: {rank: 1}", "where: {age: {min: 50, max: 40}}"), "第9行：“age”的下限 50 大于上限 40"),
+        (("where: {rank: 1}", "where: {mode: []}"), "第9行：“mode”的取值列表是空的"),
+        (("count: people", "count: households"), "第9行：没有“households”这种数据来源"),
+        (
+            (
+                "{label: 组织, key: units, count: units}",
+                "{label: 组织, key: units, count: units, where: {mode: full_time}}",
+            ),
+            "第10行：没有“mode”这个筛选维度",
+        ),
+        (("key: chairs\n", "key: chairs\ncolour: red\n"), "第2行：不认识的键“colour”"),
+        (("title: 主席统计表", "title: [主席]"), "第2行：title 应是一段文字"),
+        (("  - label: 人数", "  - label: &a 人数\n    x: *a"), "第8行：不支持 YAML 引用"),
+        (("rows:\n  children: {}", "rows:\n  children: {"), "不是有效的 YAML"),
+    ],
+)
+def test_a_wrong_definition_is_refused_with_a_message_naming_the_line(change, message):
+    with pytest.raises(definitions.DefinitionError) as refused:
+        definitions.parse(MINIMAL.replace(*change))
+    assert message in str(refused.value)
+
+
+def test_more_than_200_columns_or_more_than_256_kb_is_refused():
+    many = "\n".join(f"  - {{label: 栏{i}, key: c{i}, count: people}}" for i in range(201))
+    text = "key: wide\ntitle: 宽表\nrows:\n  children: {}\ncolumns:\n" + many + "\n"
+    with pytest.raises(definitions.DefinitionError, match="第206行：一张表最多 200 栏"):
+        definitions.parse(text)
+    with pytest.raises(definitions.DefinitionError, match="不能超过 256 KB"):
+        definitions.parse(MINIMAL + "#" * (256 * 1024))
+
+
+def test_a_minimal_definition_counts_chairs_and_units_per_district(report_city):  # noqa: F811
+    t = report_city
+    snapshot = compute_defined(definitions.parse(MINIMAL), unit=t.city, as_of=CUTOFF_2016)
+    by_key = {row["key"]: row["cells"] for row in snapshot["rows"]}
+    assert [row["label"] for row in snapshot["rows"]] == ["合计", "道里区", "南岗区"]
+    assert by_key[f"u{t.district_a.pk}"][0] == "道里区"
+    assert by_key["total"][1] == sum(cells[1] for key, cells in by_key.items() if key != "total")
+    assert snapshot["form"] == "chairs" and snapshot["unit_note"] == "单位：个、人"
