@@ -24,8 +24,8 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, key: str, table_version: int | None, list: bool, **options: Any) -> None:
         if list:
-            for found in TableDefinition.objects.latest_versions().order_by("key"):
-                self.stdout.write(f"{found.key}\t{found.title}\t第{found.version}版")
+            for listed in TableDefinition.objects.latest_versions().order_by("key"):
+                self.stdout.write(f"{listed.key}\t{listed.title}\t第{listed.version}版")
             return
         if not key:
             raise CommandError("请写出表的标识（key），或用 --list 列出全部表。")
