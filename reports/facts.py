@@ -370,18 +370,20 @@ def aggregate(
     unit_where: str = "1 = 1",
     leadership: bool = False,
     headcounts: bool = False,
+    tree_on: str = "on",
 ) -> dict[tuple[Any, ...], dict[str, int]]:
     """{group tuple: {measure: int}} for SUM(CASE WHEN cond) of each measure over the facts.
 
     leadership=True when `where` keeps leadership facts only: delegates' posts are then not read.
     headcounts=True adds the HEADCOUNTS measures, counted over `best` in the same statement (a
     UNION ALL branch grouped the same way; `group_by` may then use only unit_id, block and rnk).
+    `tree_on` names the parameter of the day whose tree places the facts (as fact_rows').
     """
     group_cols = list(group_by)
     select = [*group_cols] + [f"{expr} AS m{i}" for i, expr in enumerate(measures.values())]
     keys = list(measures)
     grouped = f" GROUP BY {', '.join(group_cols)}" if group_cols else ""
-    sql = f"{_facts_cte(unit_where, leadership=leadership)}\nSELECT {', '.join(select)}"  # noqa: S608 - our own SQL
+    sql = f"{_facts_cte(unit_where, leadership=leadership, tree_on=tree_on)}\nSELECT {', '.join(select)}"  # noqa: S608 - our own SQL
     if headcounts:
         sql += ", 0 AS h0, 0 AS h1"
     sql += f" FROM facts f WHERE {where}{grouped}"

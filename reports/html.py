@@ -51,6 +51,8 @@ def table_context(
     base_url = None
     if drilldown and snapshot["form"] in (2, 4, 5):
         base_url = reverse("reports:cell", args=[snapshot["unit"]["id"], snapshot["form"]])
+    elif drilldown and snapshot.get("definition"):
+        base_url = reverse("reports:defined_table", args=[snapshot["unit"]["id"], snapshot["form"]]) + "cell/"
     failed = {check["cell"] for check in snapshot["checks"] if not check["ok"]}
     panels = []
     for panel in snapshot["panels"]:

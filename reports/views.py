@@ -30,9 +30,16 @@ from .background import (
 )
 from .excel import render_xlsx
 from .html import render_table
+from .models import TableDefinition
 from .snapshot import Snapshot
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def may_define(user: Any, unit: Unit) -> bool:
+    """An administrator of a city or a province (or a superuser) may define statistics tables for a unit
+    that runs campaigns (reports/defined_views.py)."""
+    return bool(user.is_superuser or (user.can_manage_tree and unit.runs_campaigns))
 
 
 def _form_no(form_no: int) -> int:
@@ -57,7 +64,15 @@ def report_index(request: HttpRequest, pk: int) -> HttpResponse:
     unit = get_unit_for_user(request.user, pk)
     as_of, error = _as_of(request)
     forms = [(number, f"附表{number}", title) for number, title in tables.FORM_TITLES.items()]
-    context = {"unit": unit, "forms": forms, "as_of": as_of, "as_of_error": error, "baseline": DEFAULT_BASELINE}
+    context = {
+        "unit": unit,
+        "forms": forms,
+        "as_of": as_of,
+        "as_of_error": error,
+        "baseline": DEFAULT_BASELINE,
+        "defined": TableDefinition.objects.usable_by(unit).latest_versions().order_by("key"),
+        "may_define": may_define(request.user, unit),
+    }
     return render(request, "reports/index.html", context)
 
 

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from django import forms
 
 from members.models import RuleSet
+from reports.models import TableDefinition
 
 from .models import Campaign, CampaignForm
 
@@ -44,9 +45,20 @@ class CampaignCreateForm(forms.Form):
             self.fields[f"due_{value}"] = forms.DateField(
                 label=f"{label} 报送期限", required=False, widget=DATE_INPUT, help_text="不需要报送此表则留空。"
             )
+        # The tables defined as data this unit may ask for (its own, a unit's above, the shared ones).
+        self.defined = list(TableDefinition.objects.usable_by(unit).latest_versions().order_by("key"))
+        for definition in self.defined:
+            self.fields[f"due_t_{definition.key}"] = forms.DateField(
+                label=f"{definition.title}（自定义统计表 {definition.key}）报送期限",
+                required=False,
+                widget=DATE_INPUT,
+                help_text="不需要报送此表则留空。",
+            )
 
     def due_dates(self) -> dict[str, datetime.date | None]:
-        return {value: self.cleaned_data.get(f"due_{value}") for value in CampaignForm.FormNo.values}
+        dates = {value: self.cleaned_data.get(f"due_{value}") for value in CampaignForm.FormNo.values}
+        dates.update({d.key: self.cleaned_data.get(f"due_t_{d.key}") for d in self.defined})
+        return dates
 
 
 class SubmitForm(forms.Form):

@@ -118,8 +118,19 @@ class CampaignForm(models.Model):
         EXPERIENCE = "experience", "经验材料"
 
     campaign = models.ForeignKey(Campaign, verbose_name="报送任务", on_delete=models.CASCADE, related_name="forms")
-    form_no = models.CharField("报表", max_length=10, choices=FormNo.choices)
+    # 附表1–5, the pilot report, 经验材料, or the key of a table defined as data (then `definition` is set).
+    form_no = models.CharField("报表", max_length=40, choices=FormNo.choices)
     due_date = models.DateField("报送期限")
+    # A statistics table defined as data (reports.TableDefinition): the version the campaign asked for. A
+    # return counts with the newest version of its key when it is submitted; its snapshot names that version.
+    definition = models.ForeignKey(
+        "reports.TableDefinition",
+        verbose_name="自定义统计表",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
 
     class Meta:
         db_table = "reports_campaignform"
@@ -138,9 +149,24 @@ class CampaignForm(models.Model):
     def reference_date(self) -> datetime.date:
         """The day this form counts on by default: the campaign's cut-off for 附表4 and 附表5, the
         due date for the others (附表1–3 and the pilot report of the 2016 plan are due in June)."""
+        if self.definition_id is not None:
+            rule = self.count_rule
+            if rule == "cut_off":
+                return self.campaign.cut_off_date
+            if rule == "year_end":
+                return datetime.date(self.campaign.cut_off_date.year, 12, 31)
+            return self.due_date
         if self.form_no in self.CUT_OFF_FORMS:
             return self.campaign.cut_off_date
         return self.due_date
+
+    @property
+    def count_rule(self) -> str:
+        """A defined table's count date rule (cut_off, due, year_end: reports.definitions.COUNT_DATES)."""
+        assert self.definition is not None  # noqa: S101 - only asked of a defined table
+        if not hasattr(self, "_count_rule"):
+            self._count_rule = self.definition.newest().compiled().count_date
+        return self._count_rule
 
     @property
     def as_of(self) -> datetime.date:
@@ -158,7 +184,12 @@ class CampaignForm(models.Model):
         reference = self.reference_date.isoformat()
         if submitted_on < self.reference_date:
             return f"截至报出日（早于本表的统计截止日 {reference}）"
-        source = "任务截止时间" if self.form_no in self.CUT_OFF_FORMS else "报送期限"
+        if self.definition_id is not None:
+            from reports.definitions import COUNT_DATES
+
+            source = COUNT_DATES[self.count_rule]
+        else:
+            source = "任务截止时间" if self.form_no in self.CUT_OFF_FORMS else "报送期限"
         return f"本表的统计截止日 {reference}（{source}）"
 
     @property
@@ -182,7 +213,16 @@ class CampaignForm(models.Model):
             return "示范点报告"
         if self.is_experience_report:
             return "经验材料"
+        if self.definition is not None:
+            return self.definition.title
         return f"附表{self.form_no}"
+
+    @property
+    def display_label(self) -> str:
+        """附表4 扩大基层妇联组织成员情况统计表, or a defined table's title."""
+        if self.definition is not None:
+            return self.definition.title
+        return self.get_form_no_display()
 
 
 class Return(models.Model):

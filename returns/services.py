@@ -23,6 +23,8 @@ from fedorg.dbrouting import read_from_primary
 from members.models import Post, RuleSet
 from members.rules import dated_units, evaluate_subtree, quota_for, reaches_quota
 from orgtree.models import AuditEvent, Unit
+from reports.defined import compute_defined
+from reports.models import TableDefinition
 from reports.tables import compute
 
 from . import notifications, states
@@ -83,7 +85,8 @@ def create_campaign(
     due_dates: dict[str, datetime.date | None],
     rule_set: RuleSet | None = None,
 ) -> Campaign:
-    """A new campaign run by the actor's unit; `due_dates` maps CampaignForm.FormNo to a date.
+    """A new campaign run by the actor's unit; `due_dates` maps CampaignForm.FormNo, or the key of a table
+    defined as data that the actor's unit may use (reports.TableDefinition.usable_by), to a date.
 
     `rule_set` (members.RuleSet) judges 达标 in its returns; None: the one in effect on the cut-off.
     """
@@ -107,10 +110,20 @@ def create_campaign(
     dated = {k: v for k, v in due_dates.items() if v}
     if not dated:
         errors["__all__"] = "请至少为一张报表设定报送期限。"
+    defined: dict[str, TableDefinition] = {}
+    usable = TableDefinition.objects.usable_by(actor.unit).latest_versions()
+    for form_no in dated:
+        if form_no not in CampaignForm.FormNo.values:
+            found = usable.filter(key=form_no).first()
+            if found is None:
+                errors["__all__"] = f"没有可用的统计表“{form_no}”。"
+            else:
+                defined[form_no] = found
+    labels = {**dict(CampaignForm.FormNo.choices), **{k: d.title for k, d in defined.items()}}
     for form_no, due in dated.items():
         # A form may be due before the cut-off (it is then counted on its due date, CampaignForm.as_of),
         # but it must come after the baseline, or 扩员前 and 扩员后 would be the same day or reversed.
-        label = CampaignForm.FormNo(form_no).label
+        label = labels.get(form_no, form_no)
         if due <= baseline_date:
             errors[f"due_{form_no}"] = (
                 f"{label}的报送期限 {due:%Y-%m-%d} 必须晚于扩员基准日期 {baseline_date:%Y-%m-%d}。"
@@ -129,7 +142,10 @@ def create_campaign(
         created_by=actor,
     )
     CampaignForm.objects.bulk_create(
-        [CampaignForm(campaign=campaign, form_no=form_no, due_date=due) for form_no, due in dated.items()]
+        [
+            CampaignForm(campaign=campaign, form_no=form_no, due_date=due, definition=defined.get(form_no))
+            for form_no, due in dated.items()
+        ]
     )
     AuditEvent.objects.record(
         actor=actor,
@@ -140,7 +156,7 @@ def create_campaign(
             "doc_number": [None, doc_number],
             "cut_off_date": [None, str(cut_off_date)],
             "rule_set": [None, rule_set.name if rule_set else "按截止时间适用的规则集"],
-            "forms": {CampaignForm.FormNo(k).label: str(v) for k, v in dated.items()},
+            "forms": {labels[k]: str(v) for k, v in dated.items()},
         },
     )
     return campaign
@@ -171,6 +187,13 @@ def build_snapshot(
     if form.is_experience_report:
         return experience_snapshot(unit, as_of=as_of, report=pilot_report, attachments=attachments)
 
+    if form.definition is not None:
+        newest = form.definition.newest()
+        definition = newest.compiled()
+        rules = campaign.rules() if definition.uses_rules else None
+        return compute_defined(
+            definition, unit=unit, as_of=as_of, baseline=campaign.baseline_date, rules=rules, stored=newest.stored
+        )
     rules = campaign.rules() if form.form_no == CampaignForm.FormNo.FORM_4 else None
     return compute(int(form.form_no), unit=unit, as_of=as_of, baseline=campaign.baseline_date, rules=rules)
 
