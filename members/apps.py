@@ -12,7 +12,7 @@ class MembersConfig(AppConfig):
         from django.db.models.signals import post_delete, post_save
 
         from fedorg.freshness import bump_on_commit
-        from orgtree.models import Unit
+        from orgtree.models import Congress, Contact, Unit
         from orgtree.signals import unit_archiving, unit_conversion_preview, unit_converting, unit_merging
 
         from . import background  # noqa: F401 - registers the background job kinds
@@ -49,7 +49,8 @@ class MembersConfig(AppConfig):
         def changed(**_kwargs: Any) -> None:
             bump_on_commit()
 
-        # A rule set changes 达标 without any roster change: cached figures key on the version too.
-        for model in (Person, Post, Unit, RuleSet, QuotaRule):
+        # A rule set changes 达标 without any roster change, a contact 附表1 and a congress 附表2: cached
+        # figures and tables key on the version, so these change it too.
+        for model in (Person, Post, Unit, RuleSet, QuotaRule, Contact, Congress):
             post_save.connect(changed, sender=model, weak=False, dispatch_uid=f"freshness-{model.__name__}")
             post_delete.connect(changed, sender=model, weak=False, dispatch_uid=f"freshness-del-{model.__name__}")

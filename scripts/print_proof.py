@@ -176,7 +176,10 @@ def documents(out_dir):
             .order_by("post__unit__lft")
             .first()
         )
-        proof("certificate", page_pdf(f"/posts/{certificate.post_id}/certificate/", admin), pages=1)
+        from selection import certificates as certs
+
+        issuer = certs.issuing_unit_for(certificate.post.unit)
+        proof("certificate", certs.pdf([certificate.post], issuer=issuer), pages=1)
         from fedorg.dates import parse_count_date
 
         snap = tables.compute(4, unit=daoli, as_of=parse_count_date("2016-08-31"))

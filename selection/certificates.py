@@ -9,6 +9,7 @@ it. A number typed by hand (a roster import of certificates issued on paper) is 
 register as typed, and only when the register does not already give it to another post.
 """
 
+import base64
 import datetime
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -16,8 +17,10 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
+from django.template.loader import render_to_string
 
 from fedorg.dates import cn_date
+from fedorg.pdf import html_to_pdf
 from members.models import Post
 from orgtree.models import AuditEvent, Unit
 
@@ -219,3 +222,13 @@ def pages(posts: Iterable[Post], *, issuer: Unit) -> list[dict[str, Any]]:
             }
         )
     return result
+
+
+def pdf(posts: Iterable[Post], *, issuer: Unit) -> bytes:
+    """The numbered certificates of `posts` as a PDF, one portrait A4 page each, with the issuer's seal."""
+    seal = issuer.seal_bytes()
+    context = {
+        "pages": pages(posts, issuer=issuer),
+        "seal_uri": "data:image/png;base64," + base64.b64encode(seal).decode("ascii") if seal else "",
+    }
+    return html_to_pdf(render_to_string("selection/certificates_pdf.html", context), serif=True)

@@ -28,6 +28,7 @@ urlpatterns = [
     path("meetings/<int:pk>/filing.xlsx", v.filing_xlsx, name="filing_xlsx"),
     path("meetings/<int:pk>/filing.pdf", v.filing_pdf, name="filing_pdf"),
     path("posts/<int:pk>/certificate/", v.post_certificate, name="post_certificate"),
+    path("posts/<int:pk>/certificate.pdf", v.post_certificate_pdf, name="post_certificate_pdf"),
     path("units/<int:pk>/certificates/", v.unit_certificates, name="unit_certificates"),
     path("units/<int:pk>/filings/", v.filing_overview, name="filing_overview"),
 ]

@@ -558,6 +558,21 @@ def post_certificate(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+def post_certificate_pdf(request: HttpRequest, pk: int) -> HttpResponseBase:
+    """The post's numbered certificate as a PDF, signed by the federation above under its seal."""
+    post = get_post_for_user(request.user, pk)
+    issuer = _issuing_unit_for_user(request.user, post.unit)
+    if not Certificate.objects.filter(post=post).exists():
+        messages.error(request, "这项任职还没有证书编号，请先编号再下载 PDF。")
+        return redirect("selection:post_certificate", pk=post.pk)
+    if not ratelimit.allow("certificate-pdf", str(request.user.pk), FILING_PDFS_PER_MINUTE):
+        return HttpResponse("生成 PDF 过于频繁，请一分钟后再试。", status=429, content_type="text/plain; charset=utf-8")
+    data = certificates.pdf([post], issuer=issuer)
+    filename = f"{post.unit.name}-{post.person.name}-{post.get_role_display()}-证书.pdf"
+    return FileResponse(io.BytesIO(data), as_attachment=True, filename=filename)
+
+
+@login_required
 def unit_certificates(request: HttpRequest, pk: int) -> HttpResponse:
     """Batch print: every current post of the unit that earns a certificate, one A4 page each."""
     unit = get_unit_for_user(request.user, pk, write=True)

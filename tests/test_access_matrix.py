@@ -139,6 +139,11 @@ def build_world(import_dir, media_dir):
     )
     for form in campaign_2016.forms.all():
         CampaignForm.objects.create(campaign=campaign_c, form_no=form.form_no, due_date=form.due_date)
+    # A table defined as data (issue 23), the 2016 city's, usable by everyone below it: like form_no, shared.
+    from reports.models import save_definition
+
+    tabledef = Path(__file__).resolve().parent.parent / "reports" / "tabledefs" / "form5.yaml"
+    table_key = save_definition(tabledef.read_text(encoding="utf-8"), owner=None)[0].key
     zones, returns, attachments, secrets_ = {}, {}, {}, []
     for n, (zone, (street_attr, unit_attr, district_attr)) in enumerate(ZONES.items(), start=1):
         street, unit, district = getattr(t, street_attr), getattr(t, unit_attr), getattr(t, district_attr)
@@ -224,6 +229,7 @@ def build_world(import_dir, media_dir):
                 "import_token": upload_token,
                 "seal_path": f"seals/{street.code}.png",
                 "form_no": 4,
+                "table_key": table_key,
                 # Campaigns are shared down the tree: only the other city's is outside anyone's reach.
                 "campaign": outside_campaign.pk if outside_campaign else campaign_2016.pk,
                 "campaign_form": (outside_campaign or campaign_2016).forms.get(form_no="4").pk,
@@ -253,7 +259,7 @@ def build_world(import_dir, media_dir):
 
 # Kinds whose value in zones A1, A2 and B is shared with the inside zone (the 2016 campaign, 附表4):
 # an "outside" call with them alone is not outside, so it is skipped there.
-SHARED_KINDS = {"campaign", "campaign_form", "form_no"}
+SHARED_KINDS = {"campaign", "campaign_form", "form_no", "table_key"}
 
 
 # --- kwarg resolvers -------------------------------------------------------------------------
@@ -281,6 +287,7 @@ RESOLVERS = {
     "token": {"units": "import_token"},
     "code": {"units": "unit_code", "verify": "snapshot_code"},
     "path": {"media": "seal_path"},
+    "key": {"units": "table_key"},
 }
 
 

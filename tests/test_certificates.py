@@ -251,3 +251,25 @@ def test_a_number_the_register_issued_cannot_be_overwritten_by_a_typed_one(tree,
     post.refresh_from_db()
     faults = certificates.typed_number_faults([(post, "手写-1")])
     assert "系统编号" in faults[0]
+
+
+def test_the_certificate_pdf_reads_as_issued(tree, member, street_staff, staff_b, login):
+    """The PDF's own text (issue 26): the post of the unit's 妇代会, the issuer's full name, the issue date."""
+    import io
+
+    from pypdf import PdfReader
+
+    post = member(tree.community_a2, role="director", name="隋娟", start_date=datetime.date(2016, 6, 1))
+    client = login(street_staff)
+    pdf_url = reverse("selection:post_certificate_pdf", args=[post.pk])
+    assert client.get(pdf_url).status_code == 302  # not numbered yet: back to the page that numbers it
+    client.post(reverse("selection:post_certificate", args=[post.pk]), {"issued_on": "2016-09-20"})
+    response = client.get(pdf_url)
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    reader = PdfReader(io.BytesIO(b"".join(response.streaming_content)))
+    text = "".join(page.extract_text() for page in reader.pages).replace("\n", "").replace(" 职 证 ", "职证")
+    assert len(reader.pages) == 1 and reader.pages[0].mediabox.height > reader.pages[0].mediabox.width  # portrait
+    assert "第 1 页" not in text  # a certificate carries no page number
+    for expected in ("任职证书", "隋娟", "经纬社区妇代会", "主任", "兆麟街道妇联", "2016年9月20日"):
+        assert expected in text, expected
+    assert login(staff_b).get(pdf_url).status_code == 404

@@ -42,6 +42,13 @@ def demo_city(django_db_setup, django_db_blocker):
         outer = transaction.atomic()
         outer.__enter__()
         call_command("seed_demo", scale="small", stdout=io.StringIO())
+        # A table defined as data (issue 23), so that its routes are crawled too.
+        from pathlib import Path
+
+        from reports.models import save_definition
+
+        tabledef = Path(__file__).resolve().parent.parent / "reports" / "tabledefs" / "form5.yaml"
+        save_definition(tabledef.read_text(encoding="utf-8"), owner=Unit.objects.get(code="2301"))
     yield
     with django_db_blocker.unblock():
         transaction.set_rollback(True)
@@ -378,6 +385,10 @@ def sample_url(name, route, names, root):
             kwargs[key] = snapshot.code if snapshot else None
         elif key == "token":
             kwargs[key] = "0" * 32
+        elif key == "key":  # a table defined as data (reports.TableDefinition)
+            from reports.models import TableDefinition
+
+            kwargs[key] = TableDefinition.objects.values_list("key", flat=True).first()
     if None in kwargs.values():
         return None
     url = reverse(name, kwargs=kwargs)

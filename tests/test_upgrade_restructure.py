@@ -71,4 +71,5 @@ def test_a_database_seeded_before_the_move_upgrades_with_every_row_readable():
     assert CurrentAuditEvent.objects.for_object(upgraded).count() == 1
     assert not CurrentAuditEvent.objects.filter(object_type__startswith="reports.").exists()
     assert CurrentContentType.objects.filter(app_label="returns", model="return").exists()
-    assert not CurrentContentType.objects.filter(app_label="reports").exists()
+    # reports keeps one model of its own since issue 23 (TableDefinition); none of the moved ones.
+    assert not CurrentContentType.objects.filter(app_label="reports").exclude(model="tabledefinition").exists()
