@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "jobs",
     "members",
     "selection",
+    "grassroots",
     "reports",
     "returns",
     "demo",
