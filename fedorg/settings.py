@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "jobs",
     "members",
     "selection",
+    "grassroots",
     "reports",
     "returns",
     "demo",
@@ -261,6 +262,8 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "ReturnStatusEnum": "returns.models.Return.Status",
         "CandidateStatusEnum": "selection.models.Candidate.Status",
+        "ActivityKindEnum": "grassroots.models.WomenHomeActivity.Kind",
+        "OrganisationKindEnum": "grassroots.models.Organisation.Kind",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

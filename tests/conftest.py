@@ -206,6 +206,7 @@ def clear_demo_city():
     """
     from django.apps import apps
 
+    from grassroots.models import Organisation, TwoCommittees, WomenHome
     from members.models import Person, Post
     from orgtree.models import AuditEvent, Congress, Contact
     from returns.models import Notification, Return, ReturnEvent, ReturnSnapshot
@@ -220,6 +221,9 @@ def clear_demo_city():
     )
 
     Return.objects.update(snapshot=None)
+    # The grassroots registers (issue 24) protect their units (and the activities go with their homes).
+    for model in (WomenHome, TwoCommittees, Organisation):
+        model.objects.all().delete()
     # The selection path (issue 11) protects posts, register entries and units: it goes first.
     selection = (Filing, Candidate, RegisterEntry, WomenOrganisation)
     returns_ = (ReturnEvent, ReturnSnapshot, Return, Notification)

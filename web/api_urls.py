@@ -8,6 +8,7 @@ from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from fedorg.restapi import not_found
+from grassroots import api as grassroots_api
 from members import api as members_api
 from orgtree import api as orgtree_api
 from reports import api as reports_api
@@ -40,6 +41,14 @@ urlpatterns = [
     path("units/<str:code>/register/", selection_api.RegisterList.as_view(), name="api-register-list"),
     path("units/<str:code>/candidates/", selection_api.CandidateList.as_view(), name="api-candidate-list"),
     path("units/<str:code>/meetings/", selection_api.MeetingList.as_view(), name="api-meeting-list"),
+    # 妇女之家, the two committees and the area's organisations (grassroots)
+    path("units/<str:code>/women-homes/", grassroots_api.WomenHomeList.as_view(), name="api-women-home-list"),
+    path("women-homes/<int:pk>/", grassroots_api.WomenHomeDetail.as_view(), name="api-women-home-detail"),
+    path("women-homes/<int:pk>/activities/", grassroots_api.ActivityList.as_view(), name="api-women-home-activities"),
+    path("units/<str:code>/two-committees/", grassroots_api.TwoCommitteesList.as_view(), name="api-two-committees"),
+    path(
+        "units/<str:code>/area-organisations/", grassroots_api.OrganisationList.as_view(), name="api-area-organisations"
+    ),
     # 附表1–5 (reports)
     path("reports/<int:form_no>/", reports_api.ReportTable.as_view(), name="api-report"),
     # Campaigns, returns, review, verification (returns)

@@ -14,6 +14,7 @@ urlpatterns = [
     path("", include("orgtree.urls")),
     path("", include("members.urls")),
     path("", include("selection.urls")),
+    path("", include("grassroots.urls")),
     path("", include("reports.urls")),
     path("", include("returns.urls")),
     path("", include("jobs.urls")),

@@ -62,6 +62,11 @@ class Command(BaseCommand):
             else:
                 seed_rosters(scale=scale, stdout=self.stdout)
             seed_selection(scale=scale, stdout=self.stdout)  # the 2016 campaign through the selection path (issue 11)
+            from demo.grassroots import seed_grassroots
+
+            grassroots_started = time.monotonic()
+            seed_grassroots(stdout=self.stdout)  # 妇女之家, two committees, 组建率 (issue 24): reads the rosters
+            self.stdout.write(f"基层阵地与覆盖用时 {time.monotonic() - grassroots_started:.1f} 秒。")
             refresh_planner_statistics()
             self.stdout.write(f"名册用时 {time.monotonic() - rosters_started:.1f} 秒。")
         if not no_rosters and not no_returns:
