@@ -109,6 +109,7 @@ class World:
 
 def build_world(import_dir, media_dir):
     """build_tree() plus a second city, and in each zone a person, post, return, account, token, upload."""
+    from grassroots.models import Organisation, TwoCommittees, WomenHome
     from members import services as member_services
     from members.models import Post
     from returns import services as return_services
@@ -170,6 +171,13 @@ def build_world(import_dir, media_dir):
             unit=unit, entry=entry, role=post.role, method=Post.Method.UNIT, proposed_on=datetime.date(2016, 6, 1)
         )
         meeting = Meeting.objects.create(unit=unit, held_on=datetime.date(2016, 6, 20), place="活动室", attendance=40)
+        # The grassroots registers (issue 24): a 妇女之家 and a 两委 record of the unit, an organisation of the street.
+        home = WomenHome.objects.create(unit=unit, name=f"{unit.name}妇女之家", opened_on=datetime.date(2016, 3, 8))
+        committees = TwoCommittees.objects.create(unit=unit, elected_on=datetime.date(2014, 3, 1), members=7, women=2)
+        organisation = Organisation.objects.create(
+            unit=street, name=f"{street.name}某企业", kind=Organisation.Kind.choices[0][0],
+            listed_on=datetime.date(2016, 1, 1),
+        )  # fmt: skip
         contact_mobile = f"1390451{n:04d}"
         Contact.objects.create(unit=street, role=Contact.Role.CONTACT, name=contact_name, mobile=contact_mobile)
         account = make_user(f"clerk_{zone.lower()}", street, User.Role.STAFF, full_name=account_name)
@@ -239,6 +247,9 @@ def build_world(import_dir, media_dir):
                 "meeting": meeting.pk,
                 "job": job.pk,
                 "attachment": attachments[district.pk].pk,
+                "women_home": home.pk,
+                "two_committees": committees.pk,
+                "area_organisation": organisation.pk,
             },
             [
                 (unit.pk, name),
@@ -280,6 +291,9 @@ RESOLVERS = {
         "meetings": "meeting",
         "jobs": "job",
         "attachments": "attachment",
+        "women-homes": "women_home",
+        "two-committees": "two_committees",
+        "area-organisations": "area_organisation",
     },
     "unit_pk": {"*": "unit"},
     "form_pk": {"*": "campaign_form"},

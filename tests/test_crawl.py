@@ -339,6 +339,7 @@ def named_routes(resolver=None, prefix="", namespace=""):
 
 def sample_url(name, route, names, root):
     """The route's URL with real keys from the subtree of `root`, or None when it holds no such object."""
+    from grassroots.models import Organisation, TwoCommittees, WomenHome
     from jobs.models import Job
     from members.models import Person, Post
     from returns.models import Campaign, CampaignForm, Return, ReturnAttachment, ReturnSnapshot
@@ -365,6 +366,9 @@ def sample_url(name, route, names, root):
         "meetings/": lambda: pk(Meeting.objects.filter(unit__in=units)),
         "jobs/": lambda: pk(Job.objects.filter(unit__in=units)),
         "attachments/": lambda: pk(ReturnAttachment.objects.filter(ret__unit__in=units)),
+        "women-homes/": lambda: pk(WomenHome.objects.filter(unit__in=units)),
+        "two-committees/": lambda: pk(TwoCommittees.objects.filter(unit__in=units)),
+        "area-organisations/": lambda: pk(Organisation.objects.filter(unit__in=units)),
     }
     kwargs = {}
     for key in names:
