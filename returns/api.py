@@ -38,9 +38,20 @@ from .access import get_campaign_for_user, get_campaign_form_for_user, get_retur
 from .exports import mask_snapshot
 from .models import Campaign, CampaignForm, CampaignQuerySet, Return, ReturnSnapshot
 
+FORM_HELP = "报表编号：1–5（附表1–5）、pilot（示范点情况报告）、experience（经验材料），或自定义统计表的代号"
+
+
+def _form_param(request: Request) -> str | None:
+    """?form=: one of the built-in forms, or the key of a table defined as data that some campaign asks for."""
+    value = request.query_params.get("form", "")
+    if 0 < len(value) <= 40 and CampaignForm.objects.filter(form_no=value, definition__isnull=False).exists():
+        return value
+    return choice_param(request, "form", CampaignForm.FormNo)
+
 
 class CampaignFormSerializer(StrictModelSerializer):
-    label = StrictCharField(source="get_form_no_display", read_only=True)  # type: ignore[assignment]
+    form_no = StrictCharField(read_only=True, help_text=FORM_HELP)
+    label = StrictCharField(source="full_label", read_only=True)  # type: ignore[assignment]
     as_of = serializers.DateField(read_only=True, help_text="统计截止日期")
 
     class Meta:
@@ -64,7 +75,7 @@ class ReturnSerializer(StrictModelSerializer):
     campaign_form = serializers.IntegerField(source="form_id", read_only=True)
     unit = StrictCharField(source="unit.code", read_only=True, help_text="填报单位组织代码")
     unit_name = StrictCharField(source="unit.name", read_only=True)
-    form = StrictCharField(source="form.form_no", read_only=True, help_text="附表编号")
+    form = StrictCharField(source="form.form_no", read_only=True, help_text=FORM_HELP)
     due_date = serializers.DateField(source="form.due_date", read_only=True)
     status_label = StrictCharField(source="get_status_display", read_only=True)
     version = serializers.IntegerField(read_only=True, help_text="版本号：提交、审核等操作须带上您看到的版本号")
@@ -144,7 +155,7 @@ class CampaignList(generics.ListAPIView):
 
 RETURN_PARAMETERS = [
     int_parameter("campaign", "报送任务编号", minimum=1),
-    OpenApiParameter("form", str, enum=CampaignForm.FormNo.values, description="附表编号"),
+    OpenApiParameter("form", str, pattern=r"^[-a-zA-Z0-9_]{1,40}$", description=FORM_HELP),
     OpenApiParameter("status", str, enum=Return.Status.values, description="状态"),
     OpenApiParameter("under", str, description="只列此组织代码及其下级的报表"),
     datetime_parameter("updated_since", "只列此时间之后变化过的报表（增量同步）"),
@@ -167,7 +178,7 @@ class ReturnList(generics.ListAPIView):
         campaign = int_param(request, "campaign", minimum=1)
         if campaign is not None:
             returns = returns.filter(campaign=get_campaign_for_user(request.user, campaign))
-        form_no = choice_param(request, "form", CampaignForm.FormNo)
+        form_no = _form_param(request)
         if form_no:
             returns = returns.filter(form__form_no=form_no)
         state = choice_param(request, "status", Return.Status)
@@ -397,7 +408,7 @@ class Verify(APIView):
                     "unit": ret.unit.code,
                     "unit_name": ret.unit.name,
                     "form": ret.form.form_no,
-                    "form_label": ret.form.get_form_no_display(),
+                    "form_label": ret.form.full_label,
                     "campaign": ret.campaign.doc_number,
                     "campaign_title": ret.campaign.title,
                     "cut_off_date": ret.campaign.cut_off_date,

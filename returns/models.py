@@ -208,6 +208,13 @@ class CampaignForm(models.Model):
         return self.form_no in self.TEXT_REPORTS
 
     @property
+    def full_label(self) -> str:
+        """The form's whole name: "附表4 扩大基层妇联组织成员情况统计表", or a defined table's title."""
+        if self.definition is not None:
+            return self.definition.title
+        return str(self.get_form_no_display())
+
+    @property
     def short_label(self) -> str:
         if self.is_pilot_report:
             return "示范点报告"

@@ -172,3 +172,41 @@ def test_a_defined_table_its_excel_and_its_drill_down_follow_the_access_rule(
     other = login(staff_b)
     assert other.get(table).status_code == 404  # 道里区 is outside 南岗区's subtree
     assert other.get(cell, {"row": "total", "col": "b1_members"}).status_code == 404
+
+
+def test_the_api_lists_and_filters_returns_of_a_defined_table_by_its_key(
+    staffed_district_a, city_admin, staff_a, city_reviewer, login
+):
+    """The returns API (issue 23): a defined table's return carries its key as `form`, `?form=<key>` finds it,
+    the campaign names the table by its title, and a key no campaign asks for is refused (400)."""
+    tree = staffed_district_a
+    admin = login(city_admin)
+    admin.post(define_url(tree.city), {"source": DEFINITION, "action": "save"})
+    admin.post(
+        reverse("returns:campaign_create"),
+        {
+            "doc_number": "哈妇发〔2017〕9号",
+            "title": "2017年基层妇联主席统计",
+            "baseline_date": "2016-06-02",
+            "cut_off_date": "2016-08-31",
+            "due_t_chairs2017": "2016-09-20",
+        },
+    )
+    campaign = Campaign.objects.get(doc_number="哈妇发〔2017〕9号")
+    form = campaign.forms.get()
+    district = login(staff_a)
+    assert (
+        district.post(reverse("returns:return_submit", args=[form.pk, tree.district_a.pk]), FOOTER).status_code == 302
+    )
+    reviewer = login(city_reviewer)
+    listed = reviewer.get("/api/v1/returns/", {"form": "chairs2017"}).json()
+    assert [r["form"] for r in listed["results"]] == ["chairs2017"]
+    assert reviewer.get("/api/v1/returns/", {"form": "4"}).json()["results"] == []
+    refused = reviewer.get("/api/v1/returns/", {"form": "no_such_table"})
+    assert refused.status_code == 400 and "不是可选值" in refused.content.decode()
+    campaigns = reviewer.get("/api/v1/campaigns/").json()["results"]
+    forms = next(c["forms"] for c in campaigns if c["id"] == campaign.pk)
+    assert forms == [
+        {"id": form.pk, "form_no": "chairs2017", "label": "基层妇联主席和执委统计表", "due_date": "2016-09-20",
+         "as_of": "2016-08-31"}
+    ]  # fmt: skip
