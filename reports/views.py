@@ -109,7 +109,7 @@ def _counted_table(
         snapshot = tables.compute(form_no, unit=unit, as_of=as_of, user=request.user)
         return snapshot, render_table(snapshot, drilldown=drilldown)
 
-    return freshness.cached(key, count)
+    return freshness.cached(key, count, in_memory=True)
 
 
 @login_required

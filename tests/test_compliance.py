@@ -315,3 +315,29 @@ def test_the_compliance_table_escapes_what_it_shows(tree, staff_a, login):
     page = response.content.decode()
     assert "&lt;b&gt;经纬&lt;/b&gt;社区" in page and "<b>经纬</b>" not in page
     assert 'class="sev-error"' in page and "社区 · 妇代会" in page
+
+
+def test_the_compliance_page_lists_its_findings_a_page_at_a_time_with_the_excel_for_all(
+    tree, city_reviewer, staff_b, login, monkeypatch
+):
+    """A city has about 1,500 findings (issue 21): the page shows COMPLIANCE_PAGE of them at a time, keeps the
+    severity filter in its page links, and offers the whole list as Excel; another district's staff gets 404."""
+    import re
+
+    from django.urls import reverse
+
+    from members import views
+
+    monkeypatch.setattr(views, "COMPLIANCE_PAGE", 2)
+    client = login(city_reviewer)
+    url = reverse("members:compliance", args=[tree.city.pk])
+    first = client.get(url, {"on": "2016-08-31"}).content.decode()
+    total = int(re.search(r"共 (\d+) 条", first).group(1))
+    assert total > 2 and first.count('<tr class="sev-') == 2 and "全部问题：下载 Excel" in first
+    pages = -(-total // 2)
+    last = client.get(url, {"on": "2016-08-31", "page": pages}).content.decode()
+    assert last.count('<tr class="sev-') == total - 2 * (pages - 1)
+    filtered = client.get(url, {"on": "2016-08-31", "severity": "error"}).content.decode()
+    if "下一页" in filtered:
+        assert "severity=error&amp;page=2" in filtered
+    assert login(staff_b).get(reverse("members:compliance", args=[tree.district_a.pk])).status_code == 404
