@@ -304,3 +304,20 @@ def test_import_reaches_only_the_uploaders_subtree(tree, street_staff):
     data = workbook([row("230102100201", 2, "2016-01-01")])  # 新农村 is under 新农镇, not 兆麟街道
     result = congress_xlsx.import_congresses(unit=tree.street_a, data=data, actor=street_staff, dry_run=False)
     assert not result.ok and "不在本组织及下级组织中" in str(result.errors[0])
+
+
+def test_a_post_links_to_the_congress_that_elected_her_through_the_api(tree, login, staff_a, member):
+    congresses.record_congress(unit=tree.street_a, data={"number": 4, "held_on": datetime.date(2016, 1, 1)}, actor=None)
+    post = member(tree.street_a, start_date=datetime.date(2016, 1, 1))
+    c = login(staff_a)
+    response = c.patch(f"/api/v1/posts/{post.pk}/", {"congress": 4}, content_type="application/json")
+    assert response.status_code == 200 and response.json()["congress"] == 4
+    post.refresh_from_db()
+    assert post.term.number == 4
+    assert c.get(api(tree.street_a)).json()["results"][0]["posts_linked"] == 1
+    missing = c.patch(f"/api/v1/posts/{post.pk}/", {"congress": 5}, content_type="application/json")
+    assert missing.status_code == 400 and "没有第5届换届记录" in missing.json()["error"]["message"]
+    assert (
+        c.patch(f"/api/v1/posts/{post.pk}/", {"congress": None}, content_type="application/json").json()["congress"]
+        is None
+    )
