@@ -20,7 +20,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
@@ -210,7 +210,10 @@ def _plain(value: Any) -> Any:
 
 
 def _lock(unit: Unit) -> Unit:
-    """The unit row locked until the end of the transaction: two clerks saving one 届 at once queue up."""
+    """The unit row locked until the end of the transaction: two clerks saving one 届 at once queue up. SQLite
+    has no row locks: every transaction there begins IMMEDIATE (settings), which serialises writers already."""
+    if connection.vendor != "postgresql":
+        return unit
     return Unit.objects.select_for_update().get(pk=unit.pk)
 
 
