@@ -152,7 +152,7 @@ def test_street_staff_records_for_its_street_and_below_but_not_its_district(tree
 def test_the_unit_page_links_the_congress_list(tree, login, staff_a):
     congresses.record_congress(unit=tree.street_a, data={"number": 4, "held_on": datetime.date(2016, 1, 1)}, actor=None)
     page = login(staff_a).get(f"/units/{tree.street_a.pk}/").content.decode()
-    assert f"/units/{tree.street_a.pk}/congresses/" in page and "现任第4届" in page
+    assert f"/units/{tree.street_a.pk}/congresses/" in page
 
 
 def test_the_list_shows_the_posts_elected_at_the_congress(tree, login, staff_a, member):
