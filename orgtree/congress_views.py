@@ -33,15 +33,12 @@ def _list_url(unit: Unit) -> str:
 @login_required
 def congress_list(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     unit = get_unit_for_user(request.user, pk)
-    rows = list(congresses.congresses_of(unit).select_related("created_by"))
-    posts = {
-        c.pk: list(c.posts.select_related("person").order_by("start_date", "pk"))  # members.Post.term
-        for c in rows
-    }
+    # The posts each 届 elected (members.Post.term), people with them: three queries whatever the count.
+    rows = list(congresses.congresses_of(unit).prefetch_related("posts__person"))
     context = {
         "unit": unit,
         "breadcrumb": visible_breadcrumb(request.user, unit),
-        "rows": [(c, posts[c.pk]) for c in rows],
+        "rows": [(c, sorted(c.posts.all(), key=lambda p: (p.start_date, p.pk))) for c in rows],
         "can_edit": request.user.can_edit,
         "tolerance": congresses.TIMING_TOLERANCE_MONTHS,
     }

@@ -321,3 +321,22 @@ def test_a_post_links_to_the_congress_that_elected_her_through_the_api(tree, log
         c.patch(f"/api/v1/posts/{post.pk}/", {"congress": None}, content_type="application/json").json()["congress"]
         is None
     )
+
+
+def test_the_list_page_reads_a_fixed_number_of_queries(tree, login, staff_a):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    c = login(staff_a)
+
+    def queries(unit):
+        with CaptureQueriesContext(connection) as captured:
+            assert c.get(f"/units/{unit.pk}/congresses/").status_code == 200
+        return len(captured)
+
+    congresses.record_congress(unit=tree.street_a, data={"number": 1, "held_on": datetime.date(2011, 1, 1)}, actor=None)
+    for number, year in ((1, 2006), (2, 2011), (3, 2016)):
+        congresses.record_congress(
+            unit=tree.township_a, data={"number": number, "held_on": datetime.date(year, 1, 1)}, actor=None
+        )
+    assert queries(tree.township_a) == queries(tree.street_a)
