@@ -78,14 +78,14 @@ def main():
     district = city.get_children().filter(code="230102").first() or city.get_children().first()
     # Every page of the issue 21 target, each warm (counted once per data version), against /login/.
     others = {
-        "district_roster": (f"{district.name}名册（第 1 页）", reverse("members:roster", args=[district.pk])),
-        "compliance_page": ("全市达标检查页", compliance_url),
-        "form4_city": ("全市附表4页", reverse("reports:table", args=[city.pk, 4]) + "?as_of=2016-08-31"),
-        "form4_district": (
+        "page_district_roster": (f"{district.name}名册（第 1 页）", reverse("members:roster", args=[district.pk])),
+        "page_compliance_page": ("全市达标检查页", compliance_url),
+        "page_form4_city": ("全市附表4页", reverse("reports:table", args=[city.pk, 4]) + "?as_of=2016-08-31"),
+        "page_form4_district": (
             f"{district.name}附表4页",
             reverse("reports:table", args=[district.pk, 4]) + "?as_of=2016-08-31",
         ),
-        "form5_city": ("全市附表5页", reverse("reports:table", args=[city.pk, 5]) + "?as_of=2016-08-31"),
+        "page_form5_city": ("全市附表5页", reverse("reports:table", args=[city.pk, 5]) + "?as_of=2016-08-31"),
     }
     pages = {
         "trivial": lambda: get(anonymous, "/login/"),

@@ -34,11 +34,19 @@ SQLITE_PATH = os.environ.get("BENCH_SQLITE", str(Path(tempfile.gettempdir()) / "
 
 # The issue's table, in its order: key -> what.
 TARGETS = {
-    "unit_page": "组织页（市级）÷ 简单页面，≤ 5",
+    "unit_page": "组织页（市级）÷ 匿名 /login/，≤ 5",
     "landing_page": "首页 ÷ 简单页面，≤ 5",
-    "load_p95_landing": "首页 p95，8 个并发客户端，≤ 150 ms",
-    "load_p95_unit": "区级组织页 p95，8 个并发客户端，≤ 150 ms",
-    "load_landing_ratio": "首页中位 ÷ 简单页面（并发下），≤ 5",
+    "page_district_roster": "区级名册页（第 1 页）÷ 简单页面，≤ 5",
+    "page_compliance_page": "全市达标检查页 ÷ 简单页面，≤ 5",
+    "page_form4_city": "附表4 页面（全市）÷ 简单页面，≤ 5",
+    "page_form4_district": "附表4 页面（区）÷ 简单页面，≤ 5",
+    "page_form5_city": "附表5 页面（全市）÷ 简单页面，≤ 5",
+    "load_unit_city": "并发下本级组织页：p95 ≤ 5× /login/，吞吐 ≥ 1/5",
+    "load_unit_district": "并发下区级组织页：p95 ≤ 5× /login/，吞吐 ≥ 1/5",
+    "load_roster": "并发下区级名册页：p95 ≤ 5× /login/，吞吐 ≥ 1/5",
+    "load_compliance": "并发下全市达标检查页：p95 ≤ 5× /login/，吞吐 ≥ 1/5",
+    "load_form4_city": "并发下附表4 页面（全市）：p95 ≤ 5× /login/，吞吐 ≥ 1/5",
+    "load_form4_district": "并发下附表4 页面（区）：p95 ≤ 5× /login/，吞吐 ≥ 1/5",
     "form4_city": "附表4 全市 ÷ 最佳单条 SQL，≤ 1.5",
     "form5_city": "附表5 全市 ÷ 最佳单条 SQL，≤ 1.5",
     "form4_city_in_province": "附表4（一个市）13 城市库 ÷ 单城市库，≤ 1.1",
@@ -47,7 +55,6 @@ TARGETS = {
     "export_memory": "名册导出峰值内存，区 → 全市，平稳",
     "import": "名册导入（正式）÷ openpyxl 只读读取，≤ 2",
     "import_vs_die": "名册导入 比 django-import-export 快，≥ 10×",
-    "load_roster_share": "区级名册页吞吐 ÷ 简单页面，≥ 1/5",
     "form4_province": "附表4 全省（13 个市），≤ 2 s",
     "tree_write_province": "新建组织 13 城市库 ÷ 单城市库，≤ 1.2",
 }

@@ -18,7 +18,7 @@ from django.db import transaction
 
 from demo import people
 from fedorg.dates import CUTOFF_2016
-from orgtree import services
+from orgtree import congresses, services
 from orgtree.models import Congress, Contact, Unit, User
 
 FIXTURE = Path(settings.BASE_DIR) / "fixtures" / "harbin.json"
@@ -312,10 +312,13 @@ def seed_contacts(*, rng):
 
 
 def seed_congresses(*, rng):
-    """The current 届 of every district: held 2011–2013 for five years, so some have expired by 2016-08-31."""
+    """The current 届 of every district (held 2011–2013 for five years, so some have expired by 2016-08-31),
+    and the 换届 of a share of the streets, townships, communities and villages below them, all recorded
+    through orgtree.congresses as a clerk records them (issue 23). A unit that has a congress already is left
+    as it is, so a second run adds nothing."""
     districts = Unit.objects.filter(parent__code=CITY_CODE).order_by("code")
     existing = set(Congress.objects.filter(unit__in=districts).values_list("unit_id", flat=True))
-    new = []
+    created = 0
     for district in districts:
         number = rng.randint(11, 16)
         held_on = datetime.date(rng.choice([2011, 2011, 2012, 2012, 2013]), rng.randint(3, 11), rng.randint(1, 28))
@@ -323,18 +326,76 @@ def seed_congresses(*, rng):
         expired = expires_on <= CUTOFF_2016
         next_planned_on = datetime.date(2016 if expired else expires_on.year, 11 if expired else expires_on.month, 1)
         if district.pk not in existing:
-            new.append(
-                Congress(
-                    unit=district,
-                    number=number,
-                    held_on=held_on,
-                    term_years=5,
-                    expires_on=expires_on,
-                    next_planned_on=next_planned_on,
-                )
-            )
-    Congress.objects.bulk_create(new)
-    return len(new)
+            data = {"number": number, "held_on": held_on, "term_years": 5, "expires_on": expires_on,
+                    "next_planned_on": next_planned_on}  # fmt: skip
+            created += congresses.record_congress(unit=district, data=data, actor=None)[1]
+    return created + seed_grassroots_congresses()
+
+
+# Of the units below the districts, these shares have their 换届 on record in the demo: a clerk records her
+# own unit's congresses as the year goes on, and not every unit has yet.
+GRASSROOTS_CONGRESS_SHARE = {3: 0.3, 4: 0.1}
+LATE_REASON = "村（社区）“两委”换届推迟，妇代会随之延期换届。"
+EARLY_REASON = "乡镇（街道）区划调整，提前换届。"
+
+
+def _elected(rng, unit):
+    """Delegates by category and the committee elected, in the ranges of the 2016 plan's quotas."""
+    total = rng.randint(40, 80) if unit.tier == 3 else rng.randint(15, 40)
+    executives = (
+        rng.randint(25, 35) if unit.tier == 3 else rng.randint(7, 13) if unit.is_congress else rng.randint(15, 25)
+    )
+    return {
+        "delegates_total": total,
+        "delegates_women_workers": round(total * rng.uniform(0.1, 0.3)),
+        "delegates_frontline": round(total * rng.uniform(0.4, 0.7)),
+        "delegates_party": round(total * rng.uniform(0.3, 0.6)),
+        "delegates_minority": round(total * rng.uniform(0.0, 0.08)),
+        "delegates_young": round(total * rng.uniform(0.1, 0.3)),
+        "executives_elected": executives,
+        "standing_elected": None if unit.is_congress else rng.randint(5, 9),
+        "vice_chairs_elected": 2,
+    }
+
+
+def seed_grassroots_congresses():
+    """Streets and townships: the 届 held in 2011–2012 and, for most, its successor 5 years on. Communities and
+    villages: 3-year terms, 2011 and 2014 with the village two committees; a few 换届 were held late or early,
+    with the reason the service asks for. Its own random stream, so the districts' figures stay as they were."""
+    rng = random.Random("harbin-congresses")
+    units = list(
+        Unit.objects.filter(kind__in=[*Unit.KINDS_BY_TIER[3], *Unit.KINDS_BY_TIER[4]])
+        .filter(tree_id__in=Unit.objects.filter(code=CITY_CODE).values("tree_id"))
+        .order_by("code")
+    )
+    # Every unit draws from the stream whether or not it is written, so a second run draws the same numbers.
+    recorded = set(Congress.objects.filter(unit__in=units).values_list("unit_id", flat=True))
+    created = 0
+    for unit in units:
+        tier = unit.tier
+        if tier not in GRASSROOTS_CONGRESS_SHARE or rng.random() >= GRASSROOTS_CONGRESS_SHARE[tier]:
+            continue
+        years = 5 if tier == 3 else 3
+        first = rng.randint(1, 8)
+        held = datetime.date(rng.choice([2011, 2012]) if tier == 3 else 2011, rng.randint(3, 10), rng.randint(1, 28))
+        plan = [({"number": first, "held_on": held, "term_years": years}, "")]
+        due = held.replace(year=held.year + years)
+        if due <= CUTOFF_2016 + datetime.timedelta(days=90):
+            draw = rng.random()
+            if draw < 0.08:
+                again, reason = congresses.add_months(due, rng.randint(5, 9)), LATE_REASON
+            elif draw < 0.12 and tier == 3:
+                again, reason = congresses.add_months(due, -rng.randint(5, 9)), EARLY_REASON
+            else:
+                again, reason = congresses.add_months(due, rng.randint(-2, 2)), ""
+            if again <= CUTOFF_2016:
+                plan.append(({"number": first + 1, "held_on": again, "term_years": years}, reason))
+        plan[-1][0].update(_elected(rng, unit))
+        if unit.pk in recorded:
+            continue
+        for data, reason in plan:
+            created += congresses.record_congress(unit=unit, data={**data, "timing_reason": reason}, actor=None)[1]
+    return created
 
 
 @transaction.atomic

@@ -41,7 +41,7 @@ from fedorg.restapi import (
 )
 from orgtree.access import can_see_personal_data, get_unit_by_code_for_user, visible_units
 from orgtree.api import UnitCodeField
-from orgtree.models import Unit
+from orgtree.models import Congress, Unit
 
 from . import codes, services
 from .access import get_person_for_user, get_post_for_user
@@ -120,6 +120,9 @@ class PostSerializer(StrictModelSerializer):
     # From the certificate register, the one source of a certificate's number.
     certificate_no = StrictCharField(read_only=True)
     certificate_date = serializers.DateField(read_only=True, allow_null=True)
+    congress = serializers.IntegerField(
+        source="term.number", read_only=True, allow_null=True, default=None, help_text="选举产生本任职的换届届次"
+    )
 
     class Meta:
         model = Post
@@ -140,6 +143,7 @@ class PostSerializer(StrictModelSerializer):
             "certificate_no",
             "certificate_date",
             "two_committees",
+            "congress",
             "updated_at",
         ]
         read_only_fields = fields
@@ -191,6 +195,13 @@ class PostFieldsSerializer(serializers.Serializer):
     method = serializers.ChoiceField(choices=Post.Method.choices, required=False, help_text="产生方式")
     two_committees = serializers.ChoiceField(choices=Post.TwoCommittees.choices, required=False, allow_blank=True)
     note = StrictCharField(max_length=200, required=False, allow_blank=True)
+    congress = serializers.IntegerField(
+        min_value=1,
+        max_value=99,
+        required=False,
+        allow_null=True,
+        help_text="选举产生本任职的换届届次（须是任职组织已记录的一届）；null 取消",
+    )
 
 
 class NewPostSerializer(PostFieldsSerializer):
@@ -222,6 +233,19 @@ def _valid(
     serializer = serializer_class(data=request.data, context={"request": request}, partial=partial)
     serializer.is_valid(raise_exception=True)
     return dict(serializer.validated_data)
+
+
+def _with_term(data: dict[str, Any], unit: Unit) -> dict[str, Any]:
+    """`congress` (a 届次 of the post's unit) as the post's `term`: the congress that elected her."""
+    if "congress" not in data:
+        return data
+    number = data.pop("congress")
+    if number is None:
+        return {**data, "term": None}
+    term = Congress.objects.filter(unit=unit, number=number).first()
+    if term is None:
+        raise serializers.ValidationError({"congress": f"{unit.name}没有第{number}届换届记录。"})
+    return {**data, "term": term}
 
 
 def _write_unit(user: Any, unit: Unit) -> Unit:
@@ -318,6 +342,7 @@ class PersonList(_ScopedList):
         data = _valid(PersonCreateSerializer, request)
         post_data = data.pop("post")
         unit = _write_unit(request.user, post_data.pop("unit"))
+        post_data = _with_term(post_data, unit)
         post = services.create_person_and_appoint(person_data=data, unit=unit, post_data=post_data, actor=request.user)
         return Response(_person_detail(request, post.person), status=status.HTTP_201_CREATED)
 
@@ -325,7 +350,7 @@ class PersonList(_ScopedList):
 def _person_detail(request: Request, person: Person) -> ReturnDict:
     posts = (
         Post.objects.filter(person=person, unit__in=visible_units(request.user))
-        .select_related("unit", "certificate")
+        .select_related("unit", "certificate", "term")
         .order_by("-start_date", "-pk")
     )
     context = {"show_personal_data": show_personal_data(request.user), "posts": posts, "request": request}
@@ -393,7 +418,7 @@ class PostList(_ScopedList):
         code = text_param(request, "unit")
         unit = get_unit_by_code_for_user(request.user, code) if code else None
         self.scope_unit = unit
-        posts = Post.objects.filter(unit__in=self.scope_units()).select_related("person", "unit", "certificate")
+        posts = Post.objects.filter(unit__in=self.scope_units()).select_related("person", "unit", "certificate", "term")
         if unit is not None:
             posts = posts.filter(unit=unit)
         posts = self.by_role(posts)
@@ -416,6 +441,7 @@ class PostList(_ScopedList):
         except Http404:
             raise serializers.ValidationError({"person": "人员不存在或不在您的管辖范围内。"}) from None
         role, start_date = data.pop("role"), data.pop("start_date")
+        data = _with_term(data, unit)
         post = services.appoint(person=person, unit=unit, role=role, start_date=start_date, actor=request.user, **data)
         return Response(_post_data(request, post), status=status.HTTP_201_CREATED)
 
@@ -437,7 +463,7 @@ class PostDetail(APIView):
 
     def patch(self, request: Request, pk: int) -> Response:
         post = get_post_for_user(request.user, pk, write=True)
-        data = _valid(PostUpdateSerializer, request, partial=True)
+        data = _with_term(_valid(PostUpdateSerializer, request, partial=True), post.unit)
         return Response(_post_data(request, services.update_post(post=post, data=data, actor=request.user)))
 
 

@@ -10,6 +10,8 @@ from django.core.files.uploadedfile import UploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
+from fedorg.forms import xlsx_file_input
+
 from .access import visible_paths, visible_units
 from .models import UNIT_CODE_MAX_LENGTH, Contact, Unit, User, validate_unit_code
 
@@ -244,3 +246,51 @@ class ApiTokenForm(ScopedFormMixin, forms.Form):
             self.initial.setdefault("expires_on", timezone.localdate() + datetime.timedelta(days=90))
             if user.unit is not None:
                 self.initial.setdefault("unit", user.unit.code)
+
+
+class CongressForm(forms.Form):
+    """A 届 as the clerk enters it; orgtree/congresses.py checks it (the same checks as the API and import)."""
+
+    number = forms.IntegerField(label="届次", min_value=1, max_value=99)
+    held_on = forms.DateField(label="召开时间", widget=forms.DateInput(attrs={"type": "date"}))
+    term_years = forms.IntegerField(label="任期（年）", min_value=1, max_value=10, initial=5)
+    expires_on = forms.DateField(
+        label="届满时间",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="不填按召开时间和任期推算。",
+    )
+    next_planned_on = forms.DateField(
+        label="计划换届时间", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    delegates_total = forms.IntegerField(label="代表总数", required=False, min_value=0, max_value=9999)
+    delegates_women_workers = forms.IntegerField(
+        label="其中专职妇女工作者",
+        required=False,
+        min_value=0,
+        max_value=9999,
+        help_text="其余代表计为各族各界优秀代表。",
+    )
+    delegates_frontline = forms.IntegerField(label="其中基层一线", required=False, min_value=0, max_value=9999)
+    delegates_party = forms.IntegerField(label="其中中共党员", required=False, min_value=0, max_value=9999)
+    delegates_minority = forms.IntegerField(label="其中少数民族", required=False, min_value=0, max_value=9999)
+    delegates_young = forms.IntegerField(label="其中35岁及以下", required=False, min_value=0, max_value=9999)
+    executives_elected = forms.IntegerField(label="当选执委（委员）人数", required=False, min_value=0, max_value=9999)
+    standing_elected = forms.IntegerField(
+        label="当选常委人数", required=False, min_value=0, max_value=9999, help_text="妇代会不设常委。"
+    )
+    vice_chairs_elected = forms.IntegerField(
+        label="当选副主席（副主任）人数", required=False, min_value=0, max_value=9999
+    )
+    chair_name = forms.CharField(label="当选主席（主任）", required=False, max_length=50)
+    timing_reason = forms.CharField(
+        label="提前或延期换届原因",
+        required=False,
+        max_length=200,
+        help_text="比上一届届满时间提前或推迟超过 3 个月召开时必填。",
+    )
+    note = forms.CharField(label="备注", required=False, max_length=200)
+
+
+class CongressUploadForm(forms.Form):
+    file = forms.FileField(label="换届记录文件（.xlsx）", widget=xlsx_file_input())

@@ -438,12 +438,41 @@ class Contact(models.Model):
 class Congress(models.Model):
     """A women's congress (妇女代表大会) of a unit: 第N届, when held, when its term runs out."""
 
+    class Timing(models.TextChoices):
+        FIRST = "first", "首次记录"
+        ON_TIME = "on_time", "按期换届"
+        EARLY = "early", "提前换届"
+        LATE = "late", "延期换届"
+
     unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="congresses")
     number = models.PositiveSmallIntegerField("届次")
     held_on = models.DateField("召开时间")
     term_years = models.PositiveSmallIntegerField("任期（年）", default=5)
     expires_on = models.DateField("届满时间")
     next_planned_on = models.DateField("计划换届时间", null=True, blank=True)
+    # 代表 by the categories 附表2 columns 6–12 count (各族各界优秀代表 is total minus 专职妇女工作者), as the
+    # congress declared them; empty for a congress recorded without its delegate figures (the 2016 seeds).
+    delegates_total = models.PositiveSmallIntegerField("代表总数", null=True, blank=True)
+    delegates_women_workers = models.PositiveSmallIntegerField("其中专职妇女工作者", null=True, blank=True)
+    delegates_frontline = models.PositiveSmallIntegerField("其中基层一线", null=True, blank=True)
+    delegates_party = models.PositiveSmallIntegerField("其中中共党员", null=True, blank=True)
+    delegates_minority = models.PositiveSmallIntegerField("其中少数民族", null=True, blank=True)
+    delegates_young = models.PositiveSmallIntegerField("其中35岁及以下", null=True, blank=True)
+    # Who the congress elected, as counts; the posts themselves link here through members.Post.term.
+    executives_elected = models.PositiveSmallIntegerField("当选执委（委员）人数", null=True, blank=True)
+    standing_elected = models.PositiveSmallIntegerField("当选常委人数", null=True, blank=True)
+    vice_chairs_elected = models.PositiveSmallIntegerField("当选副主席（副主任）人数", null=True, blank=True)
+    chair_name = models.CharField("当选主席（主任）", max_length=50, blank=True)
+    # Against the previous 届's 届满时间 (orgtree/congresses.py): held more than the tolerance before or after
+    # it is 提前 or 延期, and needs a reason.
+    timing = models.CharField("换届时间", max_length=10, choices=Timing.choices, default=Timing.FIRST)
+    timing_reason = models.CharField("提前或延期换届原因", max_length=200, blank=True)
+    note = models.CharField("备注", max_length=200, blank=True)
+    created_by = models.ForeignKey(
+        "orgtree.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name="录入人"
+    )
+    created_at = models.DateTimeField("录入时间", auto_now_add=True, null=True)
+    updated_at = models.DateTimeField("修改时间", auto_now=True, null=True)
 
     class Meta:
         verbose_name = "妇女代表大会"

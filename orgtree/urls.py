@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import congress_views, views
 
 app_name = "orgtree"
 urlpatterns = [
@@ -21,6 +21,11 @@ urlpatterns = [
     path("units/<int:pk>/seal/", views.unit_seal, name="seal"),
     path("units/<int:pk>/seal.png", views.unit_seal_image, name="seal_image"),
     path("units/<int:pk>/export.xlsx", views.unit_export, name="export"),
+    path("units/<int:pk>/congresses/", congress_views.congress_list, name="congresses"),
+    path("units/<int:pk>/congresses/new/", congress_views.congress_create, name="congress_create"),
+    path("units/<int:pk>/congresses/<int:number>/edit/", congress_views.congress_edit, name="congress_edit"),
+    path("units/<int:pk>/congresses/export.xlsx", congress_views.congress_export, name="congress_export"),
+    path("units/<int:pk>/congresses/import/", congress_views.congress_import, name="congress_import"),
     path("accounts/", views.account_list, name="accounts"),
     path("accounts/new/", views.account_edit, name="account_create"),
     path("accounts/<int:pk>/", views.account_edit, name="account_edit"),

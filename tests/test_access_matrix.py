@@ -47,6 +47,7 @@ from django.utils import timezone
 
 from jobs.models import Job
 from orgtree import services as tree_services
+from orgtree.congresses import record_congress
 from orgtree.models import ApiToken, Contact, Unit, User
 
 # The personas of the matrix (tests/conftest.py PERSONAS) and anonymous (None).
@@ -178,6 +179,10 @@ def build_world(import_dir, media_dir):
             unit=street, name=f"{street.name}某企业", kind=Organisation.Kind.choices[0][0],
             listed_on=datetime.date(2016, 1, 1),
         )  # fmt: skip
+        # A 换届 of the street (issue 23), its 主席 named: only the street's subtree may read her name there.
+        record_congress(
+            unit=street, data={"number": 1, "held_on": datetime.date(2016, 1, 1), "chair_name": name}, actor=None
+        )
         contact_mobile = f"1390451{n:04d}"
         Contact.objects.create(unit=street, role=Contact.Role.CONTACT, name=contact_name, mobile=contact_mobile)
         account = make_user(f"clerk_{zone.lower()}", street, User.Role.STAFF, full_name=account_name)
@@ -245,6 +250,7 @@ def build_world(import_dir, media_dir):
                 "register_entry": entry.pk,
                 "candidate": candidate.pk,
                 "meeting": meeting.pk,
+                "congress_number": 1,
                 "job": job.pk,
                 "attachment": attachments[district.pk].pk,
                 "women_home": home.pk,
@@ -302,6 +308,7 @@ RESOLVERS = {
     "code": {"units": "unit_code", "verify": "snapshot_code"},
     "path": {"media": "seal_path"},
     "key": {"units": "table_key"},
+    "number": {"units": "congress_number"},
 }
 
 

@@ -49,7 +49,8 @@ SHAPES = [
     (r"/roster/import/", {"dry_run", "written", "summary", "counts", "rows"}),
     (r"/reports/\d/", {"form", "as_of", "panels", "header", "columns", "rows"}),
     (r"/returns/\d+/", {"id", "status", "version", "snapshot", "verification_code"}),
-    (r"/(register|candidates|meetings)/", {"count", "next", "previous", "results"}),
+    (r" -d .*/congresses/", {"id", "unit", "number", "held_on", "expires_on", "timing", "timing_label"}),
+    (r"/(register|candidates|meetings|congresses)/", {"count", "next", "previous", "results"}),
     (r"/api/v1/\w+/(\?|\")", {"count", "next", "previous", "results"}),
 ]
 

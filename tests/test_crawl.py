@@ -23,7 +23,7 @@ from django.db import transaction
 from django.test import Client
 from django.urls import Resolver404, URLResolver, get_resolver, resolve, reverse
 
-from orgtree.models import ApiToken, Unit, User
+from orgtree.models import ApiToken, Congress, Unit, User
 
 PERSONAS = ["shi_admin", "shi_shenhe", "daoli", "nangang", "jiedao", None]
 SAMPLES_PER_PATTERN = 2
@@ -393,6 +393,8 @@ def sample_url(name, route, names, root):
             from reports.models import TableDefinition
 
             kwargs[key] = TableDefinition.objects.values_list("key", flat=True).first()
+        elif key == "number":  # a 届 of the street (issue 23); the demo records one for a share of them
+            kwargs[key] = Congress.objects.filter(unit=street).values_list("number", flat=True).first()
     if None in kwargs.values():
         return None
     url = reverse(name, kwargs=kwargs)

@@ -11,6 +11,7 @@ from fedorg.restapi import not_found
 from grassroots import api as grassroots_api
 from members import api as members_api
 from orgtree import api as orgtree_api
+from orgtree import congress_api
 from reports import api as reports_api
 from returns import api as returns_api
 from selection import api as selection_api
@@ -30,6 +31,13 @@ urlpatterns = [
     path("units/<str:code>/archive/", orgtree_api.UnitArchive.as_view(), name="api-unit-archive"),
     path("units/<str:code>/restore/", orgtree_api.UnitRestore.as_view(), name="api-unit-restore"),
     path("units/<str:code>/convert/", orgtree_api.UnitConvert.as_view(), name="api-unit-convert"),
+    # 换届: a unit's congresses (orgtree)
+    path("units/<str:code>/congresses/", congress_api.CongressList.as_view(), name="api-congress-list"),
+    path(
+        "units/<str:code>/congresses/<int:number>/",
+        congress_api.CongressDetail.as_view(),
+        name="api-congress-detail",
+    ),
     # People, posts and the roster workbook (members)
     path("units/<str:code>/roster/import/", members_api.RosterImport.as_view(), name="api-roster-import"),
     path("people/", members_api.PersonList.as_view(), name="api-person-list"),
