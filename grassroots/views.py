@@ -63,13 +63,13 @@ def _form_page(
     form: forms.ModelForm,
     *,
     title: str,
-    save: Callable[[dict[str, Any]], Any],
+    save: Callable[[dict[str, Any]], tuple[Any, bool]],
     done: str,
     back: str,
 ) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
-            saved = save(form.cleaned_data)
+            saved, _created = save(form.cleaned_data)
         except ValidationError as e:
             add_service_errors([form], e)
         else:
