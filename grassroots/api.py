@@ -119,14 +119,9 @@ class _UnitRecords(generics.ListAPIView):
         super().initial(request, *args, **kwargs)
         self.unit = get_unit_by_code_for_user(request.user, kwargs["code"], write=request.method == "POST")
 
-    def _created(self, obj: Any, before: int) -> Response:
+    def _saved(self, obj: Any, created: bool) -> Response:
         serializer = self.get_serializer(obj)
-        return Response(serializer.data, status=status.HTTP_201_CREATED if obj.pk > before else status.HTTP_200_OK)
-
-
-def _last_pk(model: Any) -> int:
-    last = model.objects.order_by("-pk").values_list("pk", flat=True).first()
-    return int(last or 0)
+        return Response(serializer.data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
 
 @extend_schema(tags=TAGS)
@@ -139,9 +134,8 @@ class WomenHomeList(_UnitRecords):
     @extend_schema(summary="登记妇女之家（同名则更新）", request=WomenHomeSerializer, responses=WomenHomeSerializer)
     def post(self, request: Request, code: str) -> Response:
         data = _valid(WomenHomeSerializer, request)
-        before = _last_pk(WomenHome)
-        home = services.save_home(unit=self.unit, data=data, actor=request.user)
-        return self._created(home, before)
+        home, created = services.save_home(unit=self.unit, data=data, actor=request.user)
+        return self._saved(home, created)
 
 
 @extend_schema(tags=TAGS)
@@ -158,7 +152,7 @@ class WomenHomeDetail(APIView):
         data = _valid(WomenHomeSerializer, request, partial=True)
         if "functions" not in data:
             data["functions"] = home.functions
-        home = services.save_home(unit=home.unit, data=data, actor=request.user, home=home)
+        home, _created = services.save_home(unit=home.unit, data=data, actor=request.user, home=home)
         return Response(WomenHomeSerializer(home).data)
 
 
@@ -198,9 +192,8 @@ class TwoCommitteesList(_UnitRecords):
     )
     def post(self, request: Request, code: str) -> Response:
         data = _valid(TwoCommitteesSerializer, request)
-        before = _last_pk(TwoCommittees)
-        record = services.save_two_committees(unit=self.unit, data=data, actor=request.user)
-        return self._created(record, before)
+        record, created = services.save_two_committees(unit=self.unit, data=data, actor=request.user)
+        return self._saved(record, created)
 
 
 @extend_schema(tags=TAGS)
@@ -217,6 +210,5 @@ class OrganisationList(_UnitRecords):
     )
     def post(self, request: Request, code: str) -> Response:
         data = _valid(OrganisationSerializer, request)
-        before = _last_pk(Organisation)
-        organisation = services.save_organisation(unit=self.unit, data=data, actor=request.user)
-        return self._created(organisation, before)
+        organisation, created = services.save_organisation(unit=self.unit, data=data, actor=request.user)
+        return self._saved(organisation, created)

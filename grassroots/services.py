@@ -62,7 +62,8 @@ def _plain(value: Any) -> Any:
     return value.isoformat() if hasattr(value, "isoformat") else value
 
 
-def _apply(obj: Any, data: Mapping[str, Any], fields: tuple[str, ...]) -> dict[str, list[Any]]:
+def differences(obj: Any, data: Mapping[str, Any], fields: tuple[str, ...]) -> dict[str, list[Any]]:
+    """{field: [stored, wanted]} for the fields of `data` that would change `obj` (plain values, as audited)."""
     changes: dict[str, list[Any]] = {}
     for name in fields:
         if name not in data:
@@ -70,7 +71,13 @@ def _apply(obj: Any, data: Mapping[str, Any], fields: tuple[str, ...]) -> dict[s
         before, after = getattr(obj, name, None), data[name]
         if _plain(before) != _plain(after):
             changes[name] = [_plain(before), _plain(after)]
-            setattr(obj, name, after)
+    return changes
+
+
+def _apply(obj: Any, data: Mapping[str, Any], fields: tuple[str, ...]) -> dict[str, list[Any]]:
+    changes = differences(obj, data, fields)
+    for name in changes:
+        setattr(obj, name, data[name])
     return changes
 
 
@@ -103,8 +110,13 @@ def _check_home(unit: Unit, home: WomenHome) -> None:
         raise ValidationError(errors)
 
 
-def save_home(*, unit: Unit, data: Mapping[str, Any], actor: Any, home: WomenHome | None = None) -> WomenHome:
-    """Create (home None: or update the unit's home of that name) or update a 妇女之家."""
+def save_home(
+    *, unit: Unit, data: Mapping[str, Any], actor: Any, home: WomenHome | None = None
+) -> tuple[WomenHome, bool]:
+    """(home, created): create (home None: or update the unit's home of that name) or update a 妇女之家.
+
+    `created` is decided in the transaction that saved the row, so the API's 201/200 holds under
+    concurrent requests (comparing ids after the fact does not)."""
     _check_unit(unit, HOME_KINDS, "妇女之家")
     with transaction.atomic():
         if home is None:
@@ -114,7 +126,7 @@ def save_home(*, unit: Unit, data: Mapping[str, Any], actor: Any, home: WomenHom
         changes = _apply(home, {**data, "functions": list(data.get("functions") or [])}, HOME_FIELDS)
         _check_home(unit, home)
         if not changes and not created:
-            return home
+            return home, False
         clash = WomenHome.objects.filter(unit=unit, name=home.name).exclude(pk=home.pk).exists()
         if clash:
             raise ValidationError({"name": f"{unit.name}已有名为“{home.name}”的妇女之家。"})
@@ -126,7 +138,7 @@ def save_home(*, unit: Unit, data: Mapping[str, Any], actor: Any, home: WomenHom
             obj=home,
             changes=changes,
         )
-    return home
+    return home, created
 
 
 def add_activity(*, home: WomenHome, data: Mapping[str, Any], actor: Any) -> tuple[WomenHomeActivity, bool]:
@@ -157,8 +169,9 @@ def add_activity(*, home: WomenHome, data: Mapping[str, Any], actor: Any) -> tup
 
 def save_two_committees(
     *, unit: Unit, data: Mapping[str, Any], actor: Any, record: TwoCommittees | None = None
-) -> TwoCommittees:
-    """Create (or update the unit's record of that election date) or update a two-committee record."""
+) -> tuple[TwoCommittees, bool]:
+    """(record, created): create (or update the unit's record of that election date) or update a
+    two-committee record."""
     _check_unit(unit, GRASSROOTS_KINDS, "村（居）两委")
     with transaction.atomic():
         if record is None:
@@ -178,7 +191,7 @@ def save_two_committees(
         if errors:
             raise ValidationError(errors)
         if not changes and not created:
-            return record
+            return record, False
         if TwoCommittees.objects.filter(unit=unit, elected_on=record.elected_on).exclude(pk=record.pk).exists():
             raise ValidationError({"elected_on": "这一天的换届已登记。"})
         record.save()
@@ -189,13 +202,13 @@ def save_two_committees(
             obj=record,
             changes=changes,
         )
-    return record
+    return record, created
 
 
 def save_organisation(
     *, unit: Unit, data: Mapping[str, Any], actor: Any, organisation: Organisation | None = None
-) -> Organisation:
-    """Create (or update the street's organisation of that name) or update an organisation."""
+) -> tuple[Organisation, bool]:
+    """(organisation, created): create (or update the street's organisation of that name) or update one."""
     _check_unit(unit, STREET_KINDS, "辖区组织")
     with transaction.atomic():
         if organisation is None:
@@ -211,7 +224,7 @@ def save_organisation(
         if errors:
             raise ValidationError(errors)
         if not changes and not created:
-            return organisation
+            return organisation, False
         if Organisation.objects.filter(unit=unit, name=organisation.name).exclude(pk=organisation.pk).exists():
             raise ValidationError({"name": f"{unit.name}已登记名为“{organisation.name}”的组织。"})
         organisation.save()
@@ -222,4 +235,4 @@ def save_organisation(
             obj=organisation,
             changes=changes,
         )
-    return organisation
+    return organisation, created

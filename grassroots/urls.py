@@ -7,6 +7,9 @@ from . import views as v
 app_name = "grassroots"
 urlpatterns = [
     path("units/<int:pk>/grassroots/", v.unit_page, name="unit"),
+    path("units/<int:pk>/grassroots.xlsx", v.grassroots_export, name="export"),
+    path("units/<int:pk>/grassroots/import/", v.grassroots_import, name="import"),
+    path("units/<int:pk>/grassroots/import/confirm/", v.grassroots_import_confirm, name="import_confirm"),
     path("units/<int:pk>/women-homes/add/", v.women_home_add, name="women_home_add"),
     path("women-homes/<int:pk>/", v.women_home, name="women_home"),
     path("women-homes/<int:pk>/edit/", v.women_home_edit, name="women_home_edit"),

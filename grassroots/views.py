@@ -11,12 +11,27 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.db import IntegrityError, transaction
+from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from fedorg.forms import add_service_errors
+from fedorg.forms import add_service_errors, xlsx_file_input
+from members.models import RosterImport
+from members.roster_xlsx.cells import RosterFileError, read_file_bytes
+from members.roster_xlsx.columns import MAX_FILE_BYTES
+from members.views_excel import (
+    ERROR_LIMIT,
+    PREVIEW_LIMIT,
+    SESSION_KEY,
+    _forget_upload,
+    _remember_upload,
+    _upload_for,
+    oversized_upload,
+    spent_upload,
+)
 from orgtree.access import get_unit_for_user, visible_breadcrumb
 from orgtree.models import Unit
 
@@ -24,6 +39,7 @@ from . import services
 from .access import get_for_user
 from .forms import ActivityForm, OrganisationForm, TwoCommitteesForm, WomenHomeForm
 from .models import FUNCTIONS, GRASSROOTS_KINDS, HOME_KINDS, STREET_KINDS, Organisation, TwoCommittees, WomenHome
+from .xlsx import LAYOUTS, GrassrootsImportResult, grassroots_workbook, import_grassroots
 
 
 def _page(user: Any, unit: Unit, **context: Any) -> dict[str, Any]:
@@ -63,13 +79,13 @@ def _form_page(
     form: forms.ModelForm,
     *,
     title: str,
-    save: Callable[[dict[str, Any]], Any],
+    save: Callable[[dict[str, Any]], tuple[Any, bool]],
     done: str,
     back: str,
 ) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
-            saved = save(form.cleaned_data)
+            saved, _created = save(form.cleaned_data)
         except ValidationError as e:
             add_service_errors([form], e)
         else:
@@ -210,3 +226,120 @@ def organisation_edit(request: HttpRequest, pk: int) -> HttpResponse:
         done="组织已保存。",
         back=unit_url(unit),
     )
+
+
+# --- Excel export and import (grassroots.xlsx), on the roster's upload -> preview -> confirm helpers -----
+
+UPLOAD_KIND = "grassroots"
+
+
+class GrassrootsUploadForm(forms.Form):
+    file = forms.FileField(
+        label="文件（.xlsx）",
+        help_text=f"使用导出的文件（“{'”“'.join(LAYOUTS)}”四张表）；每个文件最多 {MAX_FILE_BYTES // 1048576} MB。",
+        widget=xlsx_file_input(),
+    )
+
+
+@login_required
+def grassroots_export(request: HttpRequest, pk: int) -> HttpResponseBase:
+    """Every 妇女之家 (with its activities), two-committee record and area organisation of the unit's
+    subtree as .xlsx; with no record it is the empty template."""
+    unit = get_unit_for_user(request.user, pk)
+    stream, _rows = grassroots_workbook(unit)
+    return FileResponse(stream, as_attachment=True, filename=f"{unit.code}-{unit.name}-妇女之家两委组建.xlsx")
+
+
+def _import_page(request: HttpRequest, unit: Unit, status: int = 200, **context: Any) -> HttpResponse:
+    context.setdefault("form", GrassrootsUploadForm())
+    return render(request, "grassroots/import.html", _page(request.user, unit, **context), status=status)
+
+
+def _result_page(
+    request: HttpRequest, unit: Unit, result: GrassrootsImportResult, token: str, filename: str
+) -> HttpResponse:
+    changed = [r for r in result.rows if r.action != "unchanged"]
+    return _import_page(
+        request,
+        unit,
+        status=200 if result.ok else 400,
+        result=result,
+        token=token,
+        filename=filename,
+        changed_rows=changed[:PREVIEW_LIMIT],
+        more_changed=max(0, len(changed) - PREVIEW_LIMIT),
+        unchanged_count=len(result.rows) - len(changed),
+        errors=result.errors[:ERROR_LIMIT],
+        more_errors=max(0, len(result.errors) - ERROR_LIMIT),
+    )
+
+
+@login_required
+def grassroots_import(request: HttpRequest, pk: int) -> HttpResponse:
+    """Upload a grassroots workbook: a dry run shows what would change, or lists every fault by sheet,
+    row and column."""
+    unit = get_unit_for_user(request.user, pk, write=True)
+    refusal = oversized_upload(request)
+    if refusal:
+        return _import_page(request, unit, status=413, conflict=refusal)
+    form = GrassrootsUploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            data = read_file_bytes(upload)
+        except RosterFileError as e:
+            form.add_error("file", str(e))
+        else:
+            result = import_grassroots(unit=unit, file=data, actor=request.user, dry_run=True, filename=upload.name)
+            if result.file_refused:
+                for error in result.errors:
+                    form.add_error("file", str(error))
+            else:
+                token = _remember_upload(request, unit, data, upload.name, rows=result.row_count)
+                request.session[SESSION_KEY][token]["kind"] = UPLOAD_KIND
+                request.session.modified = True
+                return _result_page(request, unit, result, token, upload.name)
+    status = 400 if form.is_bound else 200
+    return _import_page(request, unit, status=status, form=form)
+
+
+def _already_imported(request: HttpRequest, unit: Unit, done: RosterImport) -> HttpResponse:
+    messages.info(request, f"“{done.filename}”已导入，未重复写入。{done.summary}")
+    return redirect(unit_url(unit))
+
+
+@login_required
+@require_POST
+def grassroots_import_confirm(request: HttpRequest, pk: int) -> HttpResponse:
+    """Write the previewed file: the engine runs again, all or nothing, once per upload (the RosterImport
+    token is spent in the transaction of the writes, as the roster's and the register's confirmations do)."""
+    unit = get_unit_for_user(request.user, pk, write=True)
+    token = request.POST.get("token", "")[:64]
+    done = spent_upload(request, unit, token)
+    if done is not None:
+        return _already_imported(request, unit, done)
+    upload = _upload_for(request, unit, token)
+    if upload is None or request.session[SESSION_KEY][token].get("kind") != UPLOAD_KIND:
+        messages.error(request, "上传的文件已过期或已导入，请重新上传。")
+        return redirect("grassroots:import", unit.pk)
+    path, filename = upload
+    try:
+        with transaction.atomic():
+            actor: Any = request.user  # signed in (login_required): our User
+            claim = RosterImport.objects.create(token=token, unit=unit, actor=actor, filename=filename[:255])
+            result = import_grassroots(unit=unit, file=path.read_bytes(), actor=actor, filename=filename)
+            if result.written:
+                claim.rows, claim.summary = result.row_count, result.summary()
+                claim.save(update_fields=["rows", "summary"])
+            else:
+                transaction.set_rollback(True)
+    except (IntegrityError, FileNotFoundError):  # a second confirmation of the same upload lost the race
+        done = spent_upload(request, unit, token)
+        if done is not None:
+            return _already_imported(request, unit, done)
+        return _import_page(request, unit, status=409, conflict="这个文件正在由另一个请求导入，请稍候刷新查看。")
+    if not result.ok:
+        return _result_page(request, unit, result, token, filename)
+    _forget_upload(request, token)
+    messages.success(request, f"已导入“{filename}”。{result.summary()}")
+    return redirect(unit_url(unit))
