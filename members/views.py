@@ -110,7 +110,10 @@ def roster(request: HttpRequest, pk: int) -> HttpResponse:
         .select_related("person")
         .order_by("-end_date", "person__name")[:30]
     )
-    assessment = rules.assess_unit(unit, on=on)
+    # The unit's counts, quota and findings: kept per data version like the other figures (issue 21).
+    assessment = freshness.cached(
+        f"assess:{unit.pk}:{on.isoformat()}", lambda: rules.assess_unit(unit, on=on), in_memory=True
+    )
     context = {
         "unit": unit,
         "breadcrumb": visible_breadcrumb(user, unit),
