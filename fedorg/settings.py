@@ -264,6 +264,7 @@ SPECTACULAR_SETTINGS = {
         "CandidateStatusEnum": "selection.models.Candidate.Status",
         "ActivityKindEnum": "grassroots.models.WomenHomeActivity.Kind",
         "OrganisationKindEnum": "grassroots.models.Organisation.Kind",
+        "UnitKindEnum": "orgtree.models.Unit.Kind",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

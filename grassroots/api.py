@@ -131,7 +131,11 @@ class WomenHomeList(_UnitRecords):
     def get_queryset(self) -> QuerySet[WomenHome]:
         return self.unit.women_homes.select_related("unit").order_by("opened_on", "pk")
 
-    @extend_schema(summary="登记妇女之家（同名则更新）", request=WomenHomeSerializer, responses=WomenHomeSerializer)
+    @extend_schema(
+        summary="登记妇女之家（同名则更新）",
+        request=WomenHomeSerializer,
+        responses={201: WomenHomeSerializer, 200: WomenHomeSerializer},
+    )
     def post(self, request: Request, code: str) -> Response:
         data = _valid(WomenHomeSerializer, request)
         home, created = services.save_home(unit=self.unit, data=data, actor=request.user)
@@ -169,7 +173,9 @@ class ActivityList(generics.ListAPIView):
         return self.home.activities.order_by("held_on", "pk")
 
     @extend_schema(
-        summary="记录妇女之家活动（同日同名则更新）", request=ActivitySerializer, responses=ActivitySerializer
+        summary="记录妇女之家活动（同日同名则更新）",
+        request=ActivitySerializer,
+        responses={201: ActivitySerializer, 200: ActivitySerializer},
     )
     def post(self, request: Request, pk: int) -> Response:
         data = _valid(ActivitySerializer, request)
@@ -188,7 +194,7 @@ class TwoCommitteesList(_UnitRecords):
     @extend_schema(
         summary="登记一次换届的两委女性成员（同一选举日期则更新）",
         request=TwoCommitteesSerializer,
-        responses=TwoCommitteesSerializer,
+        responses={201: TwoCommitteesSerializer, 200: TwoCommitteesSerializer},
     )
     def post(self, request: Request, code: str) -> Response:
         data = _valid(TwoCommitteesSerializer, request)
@@ -206,7 +212,7 @@ class OrganisationList(_UnitRecords):
     @extend_schema(
         summary="登记辖区组织及其妇女组织（同名则更新）",
         request=OrganisationSerializer,
-        responses=OrganisationSerializer,
+        responses={201: OrganisationSerializer, 200: OrganisationSerializer},
     )
     def post(self, request: Request, code: str) -> Response:
         data = _valid(OrganisationSerializer, request)

@@ -209,7 +209,7 @@ def clear_demo_city():
     from grassroots.models import Organisation, TwoCommittees, WomenHome
     from members.models import Person, Post
     from orgtree.models import AuditEvent, Congress, Contact
-    from returns.models import Notification, Return, ReturnEvent, ReturnSnapshot
+    from returns.models import Notification, Return, ReturnEvent, ReturnSnapshot, SealImage
     from selection.models import (
         Candidate,
         Certificate,
@@ -226,7 +226,8 @@ def clear_demo_city():
         model.objects.all().delete()
     # The selection path (issue 11) protects posts, register entries and units: it goes first.
     selection = (Filing, Candidate, RegisterEntry, WomenOrganisation)
-    returns_ = (ReturnEvent, ReturnSnapshot, Return, Notification)
+    # The demo's seals (issue 26) are frozen into its returns' snapshots: stored images go after them.
+    returns_ = (ReturnEvent, ReturnSnapshot, SealImage, Return, Notification)
     for model in (*selection, *returns_, Certificate, CertificateCounter, Post, Meeting, Person):
         model.objects.all().delete()
     # The live campaign seed_demo opens next to 2016's (its forms go with it); 2016's is migrated data.

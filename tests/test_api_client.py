@@ -230,4 +230,52 @@ def test_the_generated_client_performs_every_write(
         body=body.RosterUploadRequest(file=upload, dry_run=True),
     )
     assert preview.written is False
+    # 换届 (issue 23): a street records its congress, then corrects it
+    call(
+        "units_congresses_create",
+        admin,
+        201,
+        code=tree.street_a.code,
+        body=body.CongressWriteRequest.from_dict({"number": 3, "held_on": "2016-06-10", "delegates_total": 80}),
+    )
+    call(
+        "units_congresses_partial_update",
+        admin,
+        200,
+        code=tree.street_a.code,
+        number=3,
+        body=body.PatchedCongressUpdateRequest.from_dict({"chair_name": "王丽"}),
+    )
+    # The grassroots registers (issue 24)
+    home = call(
+        "units_women_homes_create",
+        admin,
+        201,
+        code=tree.community_a.code,
+        body=body.WomenHomeRequest.from_dict({"name": "兆麟社区妇女之家", "opened_on": "2016-03-08"}),
+    )
+    call("women_homes_partial_update", admin, 200, id=home.id, body=body.PatchedWomenHomeRequest(place_on=None))
+    call(
+        "women_homes_activities_create",
+        admin,
+        201,
+        id=home.id,
+        body=body.ActivityRequest.from_dict(
+            {"held_on": "2016-07-01", "kind": "education", "title": "家庭教育讲座", "attendance": 40}
+        ),
+    )
+    call(
+        "units_two_committees_create",
+        admin,
+        201,
+        code=tree.community_a.code,
+        body=body.TwoCommitteesRequest.from_dict({"elected_on": "2014-03-01", "members": 7, "women": 2}),
+    )
+    call(
+        "units_area_organisations_create",
+        admin,
+        201,
+        code=tree.street_a.code,
+        body=body.OrganisationRequest.from_dict({"name": "兆麟商会", "kind": "chamber", "listed_on": "2016-01-01"}),
+    )
     assert performed == write_operations(), f"not performed: {write_operations() - performed}"
