@@ -23,12 +23,11 @@ from members.models import RosterImport
 from members.roster_xlsx.cells import RosterFileError, read_file_bytes
 from members.roster_xlsx.columns import MAX_FILE_BYTES
 from members.views_excel import (
-    ERROR_LIMIT,
-    PREVIEW_LIMIT,
     SESSION_KEY,
     _forget_upload,
     _remember_upload,
     _upload_for,
+    import_result_context,
     oversized_upload,
     spent_upload,
 )
@@ -258,20 +257,7 @@ def _import_page(request: HttpRequest, unit: Unit, status: int = 200, **context:
 def _result_page(
     request: HttpRequest, unit: Unit, result: GrassrootsImportResult, token: str, filename: str
 ) -> HttpResponse:
-    changed = [r for r in result.rows if r.action != "unchanged"]
-    return _import_page(
-        request,
-        unit,
-        status=200 if result.ok else 400,
-        result=result,
-        token=token,
-        filename=filename,
-        changed_rows=changed[:PREVIEW_LIMIT],
-        more_changed=max(0, len(changed) - PREVIEW_LIMIT),
-        unchanged_count=len(result.rows) - len(changed),
-        errors=result.errors[:ERROR_LIMIT],
-        more_errors=max(0, len(result.errors) - ERROR_LIMIT),
-    )
+    return _import_page(request, unit, **import_result_context(result, token, filename))
 
 
 @login_required

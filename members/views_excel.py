@@ -9,8 +9,9 @@ else is caught, not overwritten blindly.
 import re
 import secrets
 import time
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from django import forms
 from django.contrib import messages
@@ -148,6 +149,37 @@ def _render_preview(request: HttpRequest, unit: Unit, result: ImportResult, toke
         more_readings=max(0, len(result.readings) - PREVIEW_LIMIT),
     )
     return render(request, "members/import_preview.html", context)
+
+
+class _ImportOutcome(Protocol):
+    """What import_result_context reads of a selection or grassroots import result."""
+
+    @property
+    def ok(self) -> bool: ...
+
+    @property
+    def rows(self) -> Sequence[Any]: ...
+
+    @property
+    def errors(self) -> Sequence[Any]: ...
+
+
+def import_result_context(result: _ImportOutcome, token: str, filename: str) -> dict[str, Any]:
+    """The preview-or-errors context of the register-like imports (selection's 档案, grassroots' registers):
+    the rows that change and the faults, each list cut at its limit with the rest counted, and the status
+    (400 when any row is at fault)."""
+    changed = [r for r in result.rows if r.action != "unchanged"]
+    return {
+        "status": 200 if result.ok else 400,
+        "result": result,
+        "token": token,
+        "filename": filename,
+        "changed_rows": changed[:PREVIEW_LIMIT],
+        "more_changed": max(0, len(changed) - PREVIEW_LIMIT),
+        "unchanged_count": len(result.rows) - len(changed),
+        "errors": result.errors[:ERROR_LIMIT],
+        "more_errors": max(0, len(result.errors) - ERROR_LIMIT),
+    }
 
 
 def oversized_upload(request: HttpRequest) -> str:

@@ -519,10 +519,19 @@ def test_the_filing_form_carries_the_units_seal_in_excel_and_pdf(tree, staff_a, 
     assert page.images, "the seal is drawn on the page"
 
 
-def test_filing_pdfs_are_rate_limited_per_user(tree, staff_a, viewer_a, login):
+def test_filing_pdfs_are_rate_limited_per_user(tree, staff_a, viewer_a, login, monkeypatch):
     """A PDF costs about a second to render: a user gets FILING_PDFS_PER_MINUTE a minute, then a 429 that
     says so; another user is not held up by her."""
+    from types import SimpleNamespace
+
+    from fedorg import ratelimit
+    from selection import filing
     from selection.views import FILING_PDFS_PER_MINUTE
+
+    # One minute's window throughout (the calls must not straddle a minute boundary), and no rendering: the
+    # limit is checked before the PDF is made.
+    monkeypatch.setattr(ratelimit, "time", SimpleNamespace(time=lambda: 1_800_000_000.0))
+    monkeypatch.setattr(filing, "pdf", lambda meeting, printed_by: b"%PDF-1.4 stub")
 
     meeting = _meeting(tree.community_a)
     url = reverse("selection:filing_pdf", args=[meeting.pk])
