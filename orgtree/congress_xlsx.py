@@ -10,6 +10,7 @@ import of the same file changes nothing (each 届 is unique by unit and 届次).
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import re
 from dataclasses import dataclass, field
@@ -107,10 +108,6 @@ class ImportResult:
         return f"新增 {c['add']} 届，更正 {c['update']} 届，未变 {c['unchanged']} 届。"
 
 
-class _Rollback(Exception):
-    pass
-
-
 def _cell_value(name: str, raw: Any) -> Any:
     """A cell as the service wants it, or ValueError with the Chinese message."""
     if raw is None or (isinstance(raw, str) and not raw.strip()):
@@ -122,10 +119,8 @@ def _cell_value(name: str, raw: Any) -> Any:
             return raw
         match = DOTTED.match(str(raw))
         if match:
-            try:
+            with contextlib.suppress(ValueError):  # 2017-02-30: falls through to the message below
                 return datetime.date(*(int(part) for part in match.groups()))
-            except ValueError:
-                pass
         raise ValueError(f"“{raw}”不是日期，请写成 2017-03-15 或 2017年3月15日。")
     if name in INT_FIELDS:
         if isinstance(raw, bool):
@@ -162,15 +157,13 @@ def import_congresses(*, unit: Unit, data: bytes, actor: Any, dry_run: bool = Tr
             tree_id=unit.tree_id, lft__gte=unit.lft, rght__lte=unit.rght, archived_at__isnull=True
         )
     }
-    try:
-        with transaction.atomic():
-            _apply(parsed, allowed, actor, result)
-            if dry_run or result.errors:
-                raise _Rollback
-    except _Rollback:
-        pass
-    else:
-        result.written = True
+    with transaction.atomic():
+        _apply(parsed, allowed, actor, result)
+        # A dry run, or a file with a fault: every row or none, so nothing stays written.
+        if dry_run or result.errors:
+            transaction.set_rollback(True)
+        else:
+            result.written = True
     result.rows.sort(key=lambda r: r.row)
     result.errors.sort(key=lambda e: (e.row or 0))
     return result
