@@ -58,32 +58,8 @@ class CongressSerializer(StrictModelSerializer[Congress]):
 
     class Meta:
         model = Congress
-        fields = [
-            "id",
-            "unit",
-            "unit_name",
-            "number",
-            "held_on",
-            "term_years",
-            "expires_on",
-            "next_planned_on",
-            "delegates_total",
-            "delegates_women_workers",
-            "delegates_frontline",
-            "delegates_party",
-            "delegates_minority",
-            "delegates_young",
-            "executives_elected",
-            "standing_elected",
-            "vice_chairs_elected",
-            "chair_name",
-            "timing",
-            "timing_label",
-            "timing_reason",
-            "note",
-            "posts_linked",
-            "updated_at",
-        ]
+        # The fields a clerk enters are the service's own list (congresses.FIELDS), not a copy of it.
+        fields = ["id", "unit", "unit_name", *congresses.FIELDS, "timing", "timing_label", "posts_linked", "updated_at"]
 
 
 class CongressWriteSerializer(serializers.Serializer):
