@@ -7,6 +7,7 @@ role (403 for a viewer or reviewer). Every write goes through orgtree/congresses
 from __future__ import annotations
 
 import io
+from collections.abc import Iterable
 from typing import Any
 
 from django.contrib import messages
@@ -30,6 +31,18 @@ def _list_url(unit: Unit) -> str:
     return reverse("orgtree:congresses", args=[unit.pk])
 
 
+def _elected(posts: Iterable[Any]) -> tuple[str, list[Any]]:
+    """("主席 1 人、副主席 3 人、执委 60 人、代表 240 人", the posts highest first): a district's 届 elects hundreds
+    of delegates, so the page gives the counts and folds the names away. (members.Post, read by duck type: the
+    tree may not import members.)"""
+    ranked = sorted(posts, key=lambda p: (type(p).RANK.get(p.role, 99), p.start_date, p.pk))
+    counts: dict[str, int] = {}
+    for post in ranked:
+        label = str(post.get_role_display())
+        counts[label] = counts.get(label, 0) + 1
+    return "、".join(f"{label} {n} 人" for label, n in counts.items()), ranked
+
+
 @login_required
 def congress_list(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     unit = get_unit_for_user(request.user, pk)
@@ -38,7 +51,7 @@ def congress_list(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     context = {
         "unit": unit,
         "breadcrumb": visible_breadcrumb(request.user, unit),
-        "rows": [(c, sorted(c.posts.all(), key=lambda p: (p.start_date, p.pk))) for c in rows],
+        "rows": [(c, *_elected(c.posts.all())) for c in rows],
         "can_edit": request.user.can_edit,
         "tolerance": congresses.TIMING_TOLERANCE_MONTHS,
     }
