@@ -157,7 +157,9 @@ AUTH_PASSWORD_VALIDATORS = [
 # django-axes first: it refuses a locked-out username+IP before the password is even checked.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's ModelBackend reading the user's unit in the same statement (a session signed in under the
+    # old path "django.contrib.auth.backends.ModelBackend" signs in once more).
+    "orgtree.backends.ModelBackend",
 ]
 # Lockout: 5 failures for one username from one IP lock that pair out for 15 minutes. Not the
 # IP-only default, which would lock a whole office behind one NAT out because of one typist.

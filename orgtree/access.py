@@ -11,7 +11,9 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import Http404
 
-from .models import ApiToken, Unit, UnitQuerySet
+from fedorg import freshness
+
+from .models import ApiToken, Unit, UnitQuerySet, unit_bounds
 
 
 def visible_units(user: Any) -> UnitQuerySet:
@@ -65,8 +67,31 @@ def can_see_personal_data(user: Any, unit: Unit) -> bool:
 
 
 def visible_breadcrumb(user: Any, unit: Unit) -> list[Unit]:
-    """The unit's ancestors that the user may see, down to the unit itself."""
-    return [*unit.get_ancestors().filter(pk__in=visible_units(user).values("pk")), unit]
+    """The unit's ancestors that the user may see, down to the unit itself.
+
+    The ancestors are kept per data version (ancestors_of), and the user's subtree is tested in
+    Python against her unit's bounds: no statement on a warm page."""
+    return [*(a for a in ancestors_of(unit) if may_see(user, a)), unit]
+
+
+def ancestors_of(unit: Unit) -> list[Unit]:
+    """The unit's ancestors from the root down, kept per data version: shared between requests, read-only."""
+    return freshness.cached(
+        f"unit-ancestors:{unit.pk}:{unit.tree_id}:{unit.lft}", lambda: list(unit.get_ancestors()), in_memory=True
+    )
+
+
+def may_see(user: Any, unit: Unit) -> bool:
+    """Python's reading of Unit.objects.visible_to for one unit already loaded."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    if user.unit_id is None:
+        return bool(user.is_superuser)
+    bounds = unit_bounds(user.unit_id)
+    if bounds is None:
+        return False
+    tree_id, lft, rght = bounds
+    return bool(unit.tree_id == tree_id and unit.lft >= lft and unit.rght <= rght)
 
 
 def visible_paths(user: Any, units: list[Unit]) -> dict[int, str]:
