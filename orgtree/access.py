@@ -58,12 +58,12 @@ def is_strictly_below_user_unit(user: Any, unit: Unit) -> bool:
     """True when `unit` is a proper descendant of the user's unit (a root user owns everything)."""
     if user.unit_id is None:
         return user.is_superuser
-    return unit.pk != user.unit_id and visible_units(user).filter(pk=unit.pk).exists()
+    return unit.pk != user.unit_id and may_see(user, unit)
 
 
 def can_see_personal_data(user: Any, unit: Unit) -> bool:
     """Full ID numbers and phones: editors of the unit's subtree only."""
-    return user.can_see_personal_data and visible_units(user).filter(pk=unit.pk).exists()
+    return bool(user.can_see_personal_data) and may_see(user, unit)
 
 
 def visible_breadcrumb(user: Any, unit: Unit) -> list[Unit]:
