@@ -17,6 +17,7 @@ and PostgreSQL: only the age and sort-key expressions differ by vendor.
 """
 
 import datetime
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -122,8 +123,30 @@ def political_band_sql(key: str, column: str = "f.political_status") -> str:
 
 
 # rank * RANK_SPAN + post id orders posts by rank, then by id (the tie-break of "highest post"),
-# and MIN() of it picks a person's best post in a unit without sorting; post ids stay far below.
+# and MIN() of it picks a person's best post in a unit without sorting. Below the rank the key holds
+# post id * 64 + mode * 8 + method (ids stay below 2^34): the same order, and the best post's mode and
+# method ride along, so 附表4（续） counts its new members without looking their posts up (issue 21).
 RANK_SPAN = 1 << 40
+POST_SHIFT = 64
+MODES = list(Post.Mode.values)
+METHODS = list(Post.Method.values)
+assert len(MODES) < 8 and len(METHODS) < 8, "mode and method take 3 bits each in the key"
+
+
+def _code_sql(column: str, values: list[str]) -> str:
+    """The value's index in `values`, 7 for anything else (a blank or unknown code counts as neither)."""
+    whens = " ".join(f"WHEN '{v}' THEN {i}" for i, v in enumerate(values))
+    return f"CASE {column} {whens} ELSE 7 END"
+
+
+def _decode_sql(code: str, values: list[str]) -> str:
+    whens = " ".join(f"WHEN {i} THEN '{v}'" for i, v in enumerate(values))
+    return f"CASE {code} {whens} END"
+
+
+def best_post_id_sql(key: str) -> str:
+    """The best post's id from its key (see RANK_SPAN)."""
+    return f"(({key}) %% {RANK_SPAN}) / {POST_SHIFT}"
 
 
 def scope_sql(unit_where: str = "1 = 1", *, rows: RowIds | None = None) -> str:
@@ -200,12 +223,13 @@ def _best_and_ranked(key: str, had: str, delegate: str, only_leadership: str, ro
     held = f"({held_on_sql('p', 'on')} OR {held_on_sql('p', 'base')}) {only_leadership}"
     derived = (
         f"b.k / {RANK_SPAN} AS rnk, "
-        f"CASE WHEN b.k < {DELEGATE_RANK * RANK_SPAN} AND b.had = 0 THEN 1 ELSE 0 END AS is_new"
+        f"CASE WHEN b.k < {DELEGATE_RANK * RANK_SPAN} AND b.had = 0 THEN 1 ELSE 0 END AS is_new, "
+        f"{_decode_sql('(b.k / 8) %% 8', MODES)} AS mode, {_decode_sql('b.k %% 8', METHODS)} AS method"
     )
     if connection.vendor == "postgresql":
         select = f"SELECT p.unit_id, p.person_id, s.block, s.tier, s.sort AS unit_sort, {row_id} AS row_id, {key} AS k, {had} AS had"
         group = f"GROUP BY p.unit_id, p.person_id, {delegate}, s.block, s.tier, s.sort{', s.row_id' if row_id != 'NULL' else ''}"
-        columns = "p.id, p.unit_id, p.person_id, p.role, p.start_date, p.end_date"
+        columns = "p.id, p.unit_id, p.person_id, p.role, p.mode, p.method, p.start_date, p.end_date"
         return f"""best AS (
     {select}
     FROM {POST} p JOIN scope s ON s.id = p.unit_id
@@ -250,14 +274,14 @@ def _join_back(whole: bool) -> str:
     of them), and writing the keys `id + 0` instead lost the estimates (merge joins of sorts).
     """
     if connection.vendor == "postgresql" and not whole:
-        post = f"SELECT {FACT_POST_COLUMNS} FROM {POST} p WHERE p.id = b.k %% {RANK_SPAN} OFFSET 0"  # noqa: S608
+        post = f"SELECT {FACT_POST_COLUMNS} FROM {POST} p WHERE p.id = {best_post_id_sql('b.k')} OFFSET 0"  # noqa: S608
         person = f"SELECT {FACT_PERSON_COLUMNS} FROM {PERSON} pe WHERE pe.id = b.person_id OFFSET 0"  # noqa: S608
         return f"CROSS JOIN LATERAL ({post}) p\n    CROSS JOIN LATERAL ({person}) pe"
     if connection.vendor == "postgresql":
         post = f"SELECT {FACT_POST_COLUMNS} FROM {POST} p OFFSET 0"  # noqa: S608
         person = f"SELECT pe.id, {FACT_PERSON_COLUMNS} FROM {PERSON} pe OFFSET 0"  # noqa: S608
-        return f"JOIN ({post}) p ON p.id = b.k %% {RANK_SPAN}\n    JOIN ({person}) pe ON pe.id = b.person_id"
-    return f"JOIN {POST} p ON p.id = b.k %% {RANK_SPAN}\n    JOIN {PERSON} pe ON pe.id = b.person_id"
+        return f"JOIN ({post}) p ON p.id = {best_post_id_sql('b.k')}\n    JOIN ({person}) pe ON pe.id = b.person_id"
+    return f"JOIN {POST} p ON p.id = {best_post_id_sql('b.k')}\n    JOIN {PERSON} pe ON pe.id = b.person_id"
 
 
 def _facts_select(*, whole: bool, best_where: str) -> str:
@@ -300,7 +324,8 @@ def _facts_cte(
     delegate = f"CASE WHEN p.role = '{Post.Role.DELEGATE}' THEN 1 ELSE 0 END"
     only_leadership = f"AND p.role <> '{Post.Role.DELEGATE}'" if leadership else ""
     row_id = "s.row_id" if rows is not None else "NULL"
-    key = f"MIN(CASE WHEN {held_on_sql('p', 'on')} THEN {rank} * {RANK_SPAN} + p.id END)"
+    post = f"p.id * {POST_SHIFT} + {_code_sql('p.mode', MODES)} * 8 + {_code_sql('p.method', METHODS)}"
+    key = f"MIN(CASE WHEN {held_on_sql('p', 'on')} THEN {rank} * {RANK_SPAN} + {post} END)"
     had = f"MAX(CASE WHEN p.role <> '{Post.Role.DELEGATE}' AND {held_on_sql('p', 'base')} THEN 1 ELSE 0 END)"
     # Our own table names and constant codes are interpolated; values are bound parameters.
     facts = _facts_select(whole=True, best_where=best_where)
@@ -424,6 +449,10 @@ def per_unit_counts(params: SqlParams, *, measures: Mapping[str, str]) -> dict[i
         return {row[0]: {k: int(v or 0) for k, v in zip(keys, row[1:], strict=True)} for row in cursor.fetchall()}
 
 
+# The columns a fact measure may use and still be counted without its post (see rolled_up).
+SLIM_FACT_COLUMNS = {"row_id", "rnk", "is_new", "block", "mode", "method", "source"}
+
+
 def rolled_up(
     params: SqlParams,
     *,
@@ -454,6 +483,14 @@ def rolled_up(
     # first branch only: it counts as a unit and can never be 达标.
     # The facts are read only by the third branch: only its facts are looked up.
     best_where = f"{fact_where.replace('f.', 'b.')} AND b.row_id IS NOT NULL"
+    facts = "facts"
+    if set(re.findall(r"\bf\.(\w+)", " ".join([fact_where, *fact_measures.values()]))) <= SLIM_FACT_COLUMNS:
+        # 附表4（续）: mode and method come with the key, the source is the one column of the person
+        # read, so the new members' posts are not looked up at all (issue 21: 23,094 probes for a city).
+        facts = (
+            f"(SELECT b.row_id, b.rnk, b.is_new, b.block, b.mode, b.method, pe.source "  # noqa: S608 - ours
+            f"FROM ranked b JOIN {PERSON} pe ON pe.id = b.person_id WHERE {best_where})"
+        )
     sql = f"""{_facts_cte(leadership=True, rows=rows, best_where=best_where)},
 pu AS (SELECT f.unit_id, f.row_id, f.block, {unit_select} FROM ranked f GROUP BY f.unit_id, f.row_id, f.block)
 SELECT s.row_id, s.block, COUNT(*), {nulls(1 + len(unit_keys) + len(fact_keys))}
@@ -463,7 +500,7 @@ SELECT pu.row_id, pu.block, NULL, SUM(CASE WHEN {qualifies} THEN 1 ELSE 0 END), 
 FROM pu WHERE pu.block > 0 AND pu.row_id IS NOT NULL GROUP BY pu.row_id, pu.block
 UNION ALL
 SELECT f.row_id, 0, {nulls(2 + len(unit_keys))}, {", ".join(fact_measures.values())}
-FROM facts f WHERE {fact_where} AND f.row_id IS NOT NULL GROUP BY f.row_id
+FROM {facts} f WHERE {fact_where} AND f.row_id IS NOT NULL GROUP BY f.row_id
 """  # noqa: S608 - our own SQL; values are bound
     keys = ["units", "done", *unit_keys, *fact_keys]
     result: dict[tuple[int, int], dict[str, int]] = {}
