@@ -77,9 +77,12 @@ def _sum(cond):
 
 # A person's best post in a unit is MIN(rank * SPAN + id * 64 + mode * 8 + method): the same post as
 # MIN(rank * SPAN + id) (ids stay below 2^34), and its mode and method ride in the low bits, so 附表4（续）
-# needs no lookup of the post: only the person's source, joined once by hash (issue 21).
+# needs no lookup of the post: only the person's source, joined once by hash (issue 21). 附表5 carries
+# 进两委 and mode the same way and joins only the person.
 MODE_CODE = "CASE p.mode " + " ".join(f"WHEN '{m}' THEN {i}" for i, m in enumerate(MODES)) + " ELSE 7 END"
 METHOD_CODE = "CASE p.method " + " ".join(f"WHEN '{m}' THEN {i}" for i, m in enumerate(METHODS)) + " ELSE 7 END"
+TCS = ["", "branch", "committee", "both"]
+TC_CODE = "CASE p.two_committees " + " ".join(f"WHEN '{t}' THEN {i}" for i, t in enumerate(TCS)) + " ELSE 7 END"
 FORM4_SQL = f"""
 WITH RECURSIVE {UNITS},
 b AS (
@@ -155,23 +158,24 @@ def form5_sql():
         *[_sum(c) for c in edu],
         *[_sum(c) for c in pol],
         _sum("f.ethnicity <> '01'"),
-        *[_sum(f"f.mode = '{m}'") for m in MODES],
-        _sum("f.two_committees IN ('branch', 'both')"),
-        _sum("f.two_committees IN ('committee', 'both')"),
-        _sum("f.two_committees = 'both'"),
+        *[_sum(f"f.mode = {i}") for i in range(len(MODES))],
+        _sum(f"f.tc IN ({TCS.index('branch')}, {TCS.index('both')})"),
+        _sum(f"f.tc IN ({TCS.index('committee')}, {TCS.index('both')})"),
+        _sum(f"f.tc = {TCS.index('both')}"),
     ]
     return f"""
 WITH RECURSIVE {UNITS},
 b AS (
-    SELECT p.unit_id, p.person_id, MIN({RANK} * {SPAN} + p.id) AS k
+    SELECT p.unit_id, p.person_id, MIN({RANK} * {SPAN} + p.id * 64 + {TC_CODE} * 8 + {MODE_CODE}) AS k
     FROM members_post p
     WHERE p.unit_id IN (SELECT id FROM u WHERE block > 0) AND p.role <> 'delegate' AND {HELD_ON}
     GROUP BY p.unit_id, p.person_id
 ),
 f AS (
     SELECT u.block, CASE WHEN b.k < {2 * SPAN} THEN 1 WHEN b.k < {3 * SPAN} THEN 2 ELSE 3 END AS r,
-           p.mode, p.two_committees, pe.education, pe.political_status, pe.ethnicity, {_age("pe.birth_date")} AS age
-    FROM b JOIN members_post p ON p.id = b.k %% {SPAN} JOIN members_person pe ON pe.id = b.person_id
+           b.k %% 8 AS mode, (b.k / 8) %% 8 AS tc,
+           pe.education, pe.political_status, pe.ethnicity, {_age("pe.birth_date")} AS age
+    FROM b JOIN members_person pe ON pe.id = b.person_id
     JOIN u ON u.id = b.unit_id
     {fence}
 )
