@@ -142,6 +142,9 @@ REPLICA_READS = env_bool("FEDORG_REPLICA_READS", default=FEDORG_ENV != "test")
 REPLICA_PIN_SECONDS = int(os.environ.get("FEDORG_REPLICA_PIN_SECONDS", "15"))
 # A standby that did not answer is left alone this long before it is tried again.
 REPLICA_RETRY_SECONDS = int(os.environ.get("FEDORG_REPLICA_RETRY_SECONDS", "30"))
+# A background job reads the standby once it has replayed what was committed when the job was queued, waiting
+# at most this long; then it reads the primary.
+REPLICA_WAIT_SECONDS = float(os.environ.get("FEDORG_REPLICA_WAIT_SECONDS", "10"))
 # A page read from the standby says how far behind it is past this many seconds.
 REPLICA_LAG_NOTICE_SECONDS = int(os.environ.get("FEDORG_REPLICA_LAG_NOTICE_SECONDS", "5"))
 
