@@ -29,7 +29,7 @@ from urllib.parse import urlsplit, urlunsplit
 from common import ROOT, result
 
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "5"))
-PROCESSES = int(os.environ.get("SCALE_PROCESSES", "3"))  # per database, alternating
+PROCESSES = int(os.environ.get("SCALE_PROCESSES", "5"))  # per database, alternating (issue 21: at least 5)
 CITIES = int(os.environ.get("SCALE_CITIES", "13"))
 CITY = "2301"
 
