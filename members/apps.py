@@ -57,4 +57,4 @@ class MembersConfig(AppConfig):
         for model in (Person, Post, Unit, RuleSet, QuotaRule, Contact, Congress):
             post_save.connect(changed, sender=model, weak=False, dispatch_uid=f"freshness-{model.__name__}")
             post_delete.connect(changed, sender=model, weak=False, dispatch_uid=f"freshness-del-{model.__name__}")
-        cityversions.connect_signals()
+        cityversions.connect_signals(person=Person, post=Post, rule_models=(RuleSet, QuotaRule))

@@ -18,12 +18,11 @@ import threading
 from collections.abc import Iterable
 from typing import Any
 
+from django.apps import apps
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F
+from django.db.models import F, Model
 
 from orgtree.models import Unit, UnitVersion
-
-from .models import CityVersion
 
 # Resolving more touched units than this costs more than recounting every city once (a seed, an import
 # of a whole province): every city changes instead.
@@ -79,8 +78,14 @@ def _flush() -> None:
     _bump(None if state["all"] else cities_of(units))
 
 
+def _model() -> Any:
+    # Looked up, not imported: members.models' querysets note their writes here (typed Any: CityVersion).
+    return apps.get_model("members", "CityVersion")
+
+
 def _bump(cities: set[int] | None) -> None:
     """Change these cities' rows; None: every city's."""
+    CityVersion = _model()  # noqa: N806 - a model class
     if cities is None:
         CityVersion.objects.update(value=F("value") + 1)
     elif cities:
@@ -120,6 +125,7 @@ def cities_of(unit_ids: set[int]) -> set[int] | None:
 
 def versions(city_ids: Iterable[int]) -> dict[int, int]:
     """{city id: its version now}, creating missing rows at a random value; read where the figures are read."""
+    CityVersion = _model()  # noqa: N806 - a model class
     wanted = set(city_ids)
     found = dict(CityVersion.objects.filter(city_id__in=wanted).values_list("city_id", "value"))
     missing = wanted - set(found)
@@ -136,24 +142,25 @@ def versions(city_ids: Iterable[int]) -> dict[int, int]:
     return found
 
 
-def connect_signals() -> None:
-    """Note the city of every saved or deleted person, post, unit, contact and congress (members.apps)."""
+def connect_signals(*, person: type[Model], post: type[Model], rule_models: Iterable[type[Model]]) -> None:
+    """Note the city of every saved or deleted person, post, unit, contact and congress; a rule changes every
+    city (members.apps passes its models)."""
     from django.db.models.signals import post_delete, post_save, pre_save
 
     from orgtree.models import Congress, Contact
 
-    from .models import Person, Post, QuotaRule, RuleSet
+    Person, Post = person, post  # noqa: N806 - model classes
 
     def of_unit(sender: object, instance: Any, **kwargs: Any) -> None:
         note_units([instance.unit_id])
 
-    def of_post_moved(sender: object, instance: Post, **kwargs: Any) -> None:
+    def of_post_moved(sender: object, instance: Any, **kwargs: Any) -> None:
         # A post given another unit leaves its old unit's city too.
         if instance.pk is not None:
-            note_units(Post.objects.filter(pk=instance.pk).values_list("unit_id", flat=True))
+            note_units(Post._default_manager.filter(pk=instance.pk).values_list("unit_id", flat=True))
 
-    def of_person(sender: object, instance: Person, **kwargs: Any) -> None:
-        note_units(Post.objects.filter(person_id=instance.pk).values_list("unit_id", flat=True).distinct())
+    def of_person(sender: object, instance: Any, **kwargs: Any) -> None:
+        note_units(Post._default_manager.filter(person_id=instance.pk).values_list("unit_id", flat=True).distinct())
 
     def of_unit_itself(sender: object, instance: Unit, **kwargs: Any) -> None:
         note_units([instance.pk])
@@ -172,6 +179,6 @@ def connect_signals() -> None:
     # A deleted person's posts go first (their deletes note their units); without posts she counted nowhere.
     post_save.connect(of_unit_itself, sender=Unit, weak=False, dispatch_uid="cityversion-Unit")
     post_delete.connect(of_deleted_unit, sender=Unit, weak=False, dispatch_uid="cityversion-del-Unit")
-    for rules in (RuleSet, QuotaRule):
+    for rules in rule_models:
         post_save.connect(of_everything, sender=rules, weak=False, dispatch_uid=f"cityversion-{rules.__name__}")
         post_delete.connect(of_everything, sender=rules, weak=False, dispatch_uid=f"cityversion-del-{rules.__name__}")

@@ -98,6 +98,7 @@ def test_a_change_in_one_city_recounts_that_city_only(province, counted):  # noq
     cell = f"4-1/u{province.qqhr.pk}/{tables._form4_after_number(2)}"
     assert after4[cell] == first4[cell] - 1
     assert after_dash["people"] == first_dash["people"] - 1
+    assert after5["main/total/1"] == first5["main/total/1"] - 1
     assert _clean(_by_city(province.province)) == _clean(_whole_subtree(province.province))
 
 
