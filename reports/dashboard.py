@@ -143,6 +143,11 @@ def dashboard_share(
     }
 
 
+def _blocks_only(groups: Groups) -> Groups:
+    """附表5's groups of blocks 1–3, as form5_groups gives them: the new-field 妇联 have their own line."""
+    return {key: values for key, values in groups.items() if key[0] != specs.NEW_FIELD_BLOCK}
+
+
 def _by_city(unit: Unit, *, as_of: datetime.date, baseline: datetime.date, judged_by: rules.Rules) -> dict[str, Any]:
     """dashboard_share of a province: its cities' shares (reports.percity), added up in tree order."""
     # 附表5's shares first (the same as its page's): the dashboard's charts are their totals.
@@ -154,7 +159,7 @@ def _by_city(unit: Unit, *, as_of: datetime.date, baseline: datetime.date, judge
         cities,
         key=form4_share_key(as_of=as_of, baseline=baseline, rules=judged_by),
         count=lambda city: dashboard_share(
-            units[city], as_of=as_of, baseline=baseline, judged_by=judged_by, groups=groups[city]
+            units[city], as_of=as_of, baseline=baseline, judged_by=judged_by, groups=_blocks_only(groups[city])
         ),
     )
     per_block: dict[int, dict[str, Any]] = {

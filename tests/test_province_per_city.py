@@ -20,6 +20,22 @@ from reports import dashboard, percity, tables
 from reports.facts import scope_params
 
 pytestmark = pytest.mark.django_db(transaction=True)
+K = Unit.Kind
+
+
+@pytest.fixture
+def with_new_field(province):  # noqa: F811
+    """New-field 妇联 below a city and below a district, staffed: 附表4（新领域妇联） and 附表5's own panel."""
+    below_city = tree_services.create_unit(
+        parent=fresh(province.qqhr), name="齐齐哈尔市直机关妇工委", code="2302-01", kind=K.NF_ORGAN, actor=None
+    )
+    below_district = tree_services.create_unit(
+        parent=fresh(province.district_a), name="保税区妇联", code="230102-01", kind=K.NF_PARK, actor=None
+    )
+    staff(fresh(below_city), "chair", "妇工委主席")
+    staff(fresh(below_city), "executive", "妇工委执委", 3)
+    staff(fresh(below_district), "vice_chair", "保税区副主席", 2)
+    return province
 
 
 @pytest.fixture
@@ -50,7 +66,8 @@ def _whole_subtree(unit):
     row_units, _new_field = tables._row_units(unit, params)
     sums, held = tables._form4_counts(params, row_units, rules=rules)
     groups = tables.form5_city_share(unit, as_of=TODAY, baseline=DEFAULT_BASELINE, params=params)
-    share = dashboard.dashboard_share(unit, as_of=TODAY, baseline=DEFAULT_BASELINE, judged_by=rules, groups=groups)
+    blocks = dashboard._blocks_only(groups)
+    share = dashboard.dashboard_share(unit, as_of=TODAY, baseline=DEFAULT_BASELINE, judged_by=rules, groups=blocks)
     return sums, held, groups, share
 
 
@@ -75,11 +92,21 @@ def _clean(figures):
     )
 
 
-def test_the_provincial_figures_by_city_equal_one_count_of_the_whole_province(province, counted):  # noqa: F811
+def test_the_provincial_figures_by_city_equal_one_count_of_the_whole_province(with_new_field, counted):
+    province = with_new_field  # noqa: F811 - the same province, with new-field 妇联
     whole = _clean(_whole_subtree(province.province))
     assert whole[0][province.qqhr.pk]["b2_after"] == 15
     assert _clean(_by_city(province.province)) == whole
     assert sorted(counted["form4"]) == sorted([province.city.pk, province.qqhr.pk])
+    table = tables.compute(4, unit=fresh(province.province), as_of=TODAY)
+    new_field = next(panel for panel in table["panels"] if panel["key"] == "4-nf")
+    assert [row["label"] for row in new_field["rows"]] == ["合计", "哈尔滨市", "齐齐哈尔市"]
+    assert tables.cell_values(table)["4-nf/total/1"] == 2
+    shown = dashboard.unit_dashboard(fresh(province.province), as_of=TODAY)
+    assert shown["new_field"] == {"units": 2, "people": 6, "chairs": 1, "vices": 2}
+    assert shown["people"] == sum(
+        dashboard.unit_dashboard(fresh(city), as_of=TODAY)["people"] for city in (province.city, province.qqhr)
+    )
 
 
 def test_a_change_in_one_city_recounts_that_city_only(province, counted):  # noqa: F811
