@@ -16,7 +16,7 @@ from orgtree.models import Unit
 
 from . import percity, specs
 from .facts import scope_params
-from .tables import Groups, form4_share_key, form5_groups, form5_shares, unit_and_new_field_figures
+from .tables import Groups, city_rows, form4_share_key, form5_groups, form5_shares, unit_and_new_field_figures
 
 FURTHEST = 8
 
@@ -148,10 +148,23 @@ def _blocks_only(groups: Groups) -> Groups:
     return {key: values for key, values in groups.items() if key[0] != specs.NEW_FIELD_BLOCK}
 
 
-def _by_city(unit: Unit, *, as_of: datetime.date, baseline: datetime.date, judged_by: rules.Rules) -> dict[str, Any]:
-    """dashboard_share of a province: its cities' shares (reports.percity), added up in tree order."""
+def _by_city(
+    unit: Unit,
+    *,
+    as_of: datetime.date,
+    baseline: datetime.date,
+    judged_by: rules.Rules,
+    progress: percity.Progress | None = None,
+) -> dict[str, Any]:
+    """dashboard_share of a province: its cities' shares (reports.percity), added up in tree order.
+    `progress(done, total)` counts both passes (附表5's shares, then the dashboard's) city by city."""
+    first = second = None
+    if progress is not None:
+        report = progress
+        first = lambda done, total: report(done, 2 * total)  # noqa: E731 - the first half of the steps
+        second = lambda done, total: report(total + done, 2 * total)  # noqa: E731 - the second half
     # 附表5's shares first (the same as its page's): the dashboard's charts are their totals.
-    groups = form5_shares(unit, as_of=as_of, baseline=baseline)
+    groups = form5_shares(unit, as_of=as_of, baseline=baseline, progress=first)
     cities = list(groups)
     units = {u.pk: u for u in Unit.objects.filter(pk__in=cities)}
     got = percity.shares(
@@ -161,6 +174,7 @@ def _by_city(unit: Unit, *, as_of: datetime.date, baseline: datetime.date, judge
         count=lambda city: dashboard_share(
             units[city], as_of=as_of, baseline=baseline, judged_by=judged_by, groups=_blocks_only(groups[city])
         ),
+        progress=second,
     )
     per_block: dict[int, dict[str, Any]] = {
         number: {"name": name, "units": 0, "done": 0} for number, name, _r, _q in specs.BLOCKS
@@ -199,3 +213,32 @@ def cached_unit_dashboard(
     return freshness.cached(
         key, lambda: unit_dashboard(unit, as_of=as_of, baseline=baseline, fresh=fresh, judged_by=judged_by)
     )
+
+
+def cold_seconds(unit: Unit, *, as_of: datetime.date, baseline: datetime.date = DEFAULT_BASELINE) -> float:
+    """Seconds the dashboard of `unit` would count in the request for its cities not counted yet (0 below a
+    province: a city's dashboard counts at once)."""
+    if unit.tier != 0:
+        return 0.0
+    judged_by = rules.rules_in_effect(on=as_of, unit=unit)
+    cities = city_rows(unit, as_of=as_of)
+    form5 = percity.missing("form5", cities, key=f"{as_of.isoformat()}:{baseline.isoformat()}")
+    key = form4_share_key(as_of=as_of, baseline=baseline, rules=judged_by)
+    return percity.estimate("form5", len(form5)) + percity.estimate(
+        "dashboard", len(percity.missing("dashboard", cities, key=key))
+    )
+
+
+def count_city_shares(unit: Unit, *, as_of: datetime.date, progress: percity.Progress | None = None) -> int:
+    """Count (and keep) the city shares of a province's dashboard, telling `progress(done, total)` after each
+    city of each pass: the background job behind a cold provincial dashboard. Returns the number of steps."""
+    judged_by = rules.rules_in_effect(on=as_of, unit=unit)
+    steps: list[int] = []
+
+    def report(done: int, total: int) -> None:
+        steps[:] = [total]
+        if progress is not None:
+            progress(done, total)
+
+    _by_city(unit, as_of=as_of, baseline=DEFAULT_BASELINE, judged_by=judged_by, progress=report)
+    return steps[0] if steps else 0

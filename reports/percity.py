@@ -32,6 +32,9 @@ CACHE_SECONDS = 7 * 24 * 3600  # a share is also dropped by any change of its ci
 # Seconds a city's share took to count, per kind, kept to estimate a cold province (see estimate).
 TIMING_KEY = "fedorg:percity:seconds:{kind}"
 DEFAULT_SECONDS = 0.5
+# A page counts cold cities in the request only when that is expected to take at most this long; longer,
+# a job counts them and the page shows its progress (reports.background.count_in_background).
+REQUEST_SECONDS = 2.0
 
 Progress = Callable[[int, int], None]
 

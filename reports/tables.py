@@ -692,7 +692,12 @@ def form4_city_share(
 
 
 def _form4_by_city(
-    row_units: list[dict[str, Any]], *, as_of: datetime.date, baseline: datetime.date, rules: members_rules.Rules
+    row_units: list[dict[str, Any]],
+    *,
+    as_of: datetime.date,
+    baseline: datetime.date,
+    rules: members_rules.Rules,
+    progress: Callable[[int, int], None] | None = None,
 ) -> tuple[dict[int, dict[str, int]], dict[int, int], list[tuple[int, str, bool, dict[str, int]]]]:
     """_form4_counts and the new-field rows of a table whose rows are cities, from the cities' shares."""
     from . import percity
@@ -704,6 +709,7 @@ def _form4_by_city(
         list(cities),
         key=form4_share_key(as_of=as_of, baseline=baseline, rules=rules),
         count=lambda city: form4_city_share(units[city], as_of=as_of, baseline=baseline, rules=rules),
+        progress=progress,
     )
     sums = {city: dict(share["row"]) for city, share in got.items()}
     held = _added(share["held"] for share in got.values())
@@ -770,7 +776,13 @@ def _form5_by_city(unit: Unit, *, as_of: datetime.date, baseline: datetime.date)
     return result
 
 
-def form5_shares(unit: Unit, *, as_of: datetime.date, baseline: datetime.date) -> dict[int, Groups]:
+def form5_shares(
+    unit: Unit,
+    *,
+    as_of: datetime.date,
+    baseline: datetime.date,
+    progress: Callable[[int, int], None] | None = None,
+) -> dict[int, Groups]:
     """{city: its 附表5 groups} for the cities below `unit` (a province), in tree order (reports.percity)."""
     from . import percity
 
@@ -781,7 +793,40 @@ def form5_shares(unit: Unit, *, as_of: datetime.date, baseline: datetime.date) -
         cities,
         key=f"{as_of.isoformat()}:{baseline.isoformat()}",
         count=lambda city: form5_city_share(units[city], as_of=as_of, baseline=baseline),
+        progress=progress,
     )
+
+
+def cold_seconds(form_no: int, *, unit: Unit, as_of: datetime.date, baseline: datetime.date | None = None) -> float:
+    """Seconds 附表`form_no` of `unit` would count in the request for its cities not counted yet (0 below a
+    province, and for 附表1–3, which count at once)."""
+    from . import percity
+
+    if unit.tier != 0 or form_no not in (4, 5):
+        return 0.0
+    baseline = _day(baseline, DEFAULT_BASELINE)
+    cities = city_rows(unit, as_of=as_of)
+    if form_no == 4:
+        rules = members_rules.rules_in_effect(on=as_of, unit=unit)
+        key = form4_share_key(as_of=as_of, baseline=baseline, rules=rules)
+        return percity.estimate("form4", len(percity.missing("form4", cities, key=key)))
+    key = f"{as_of.isoformat()}:{baseline.isoformat()}"
+    return percity.estimate("form5", len(percity.missing("form5", cities, key=key)))
+
+
+def count_city_shares(
+    form_no: int, *, unit: Unit, as_of: datetime.date, progress: Callable[[int, int], None] | None = None
+) -> int:
+    """Count (and keep) the city shares of 附表`form_no` (4 or 5) of a province, telling `progress(done, total)`
+    after each city: the background job behind a cold provincial table. Returns the number of cities."""
+    baseline = DEFAULT_BASELINE
+    if form_no == 5:
+        return len(form5_shares(unit, as_of=as_of, baseline=baseline, progress=progress))
+    rules = members_rules.rules_in_effect(on=as_of, unit=unit)
+    params = scope_params(unit, on=as_of, base=baseline)
+    row_units, _new_field = _row_units(unit, params)
+    _form4_by_city(row_units, as_of=as_of, baseline=baseline, rules=rules, progress=progress)
+    return len(row_units)
 
 
 def city_rows(unit: Unit, *, as_of: datetime.date) -> list[int]:

@@ -5,11 +5,15 @@ Counted today, as there. Writes commit (transactional tests), so the versions ch
 """
 
 import datetime
+import io
 
 import pytest
-from test_province import TODAY, fresh, province, staff  # noqa: F401 - the province fixture
+from django.core.management import call_command
+from django.urls import reverse
+from test_province import TODAY, fresh, province, province_reviewer, staff  # noqa: F401 - fixtures
 
 from fedorg.dates import DEFAULT_BASELINE
+from jobs.models import Job
 from members import cityversions
 from members import rules as members_rules
 from members import services as members
@@ -169,3 +173,67 @@ def test_cold_cities_are_estimated_from_the_last_count(province):  # noqa: F811
     assert percity.estimate("form4", 0) == 0
     assert percity.estimate("form4", 2) > 0
     assert Unit.objects.get(pk=province.province.pk).tier == 0
+
+
+def test_the_job_behind_a_cold_province_reports_each_city_as_a_step(province):  # noqa: F811
+    steps4, steps_dash = [], []
+    tables.count_city_shares(4, unit=fresh(province.province), as_of=TODAY, progress=lambda *s: steps4.append(s))
+    dashboard.count_city_shares(fresh(province.province), as_of=TODAY, progress=lambda *s: steps_dash.append(s))
+    assert steps4 == [(0, 2), (1, 2), (2, 2)]
+    # The dashboard's two passes: 附表5's shares (both cities cold), then the dashboard's.
+    assert steps_dash == [(0, 4), (1, 4), (2, 4), (2, 4), (3, 4), (4, 4)]
+
+
+@pytest.fixture
+def slow_cities(monkeypatch):
+    """Every cold city counts as too slow for the request: the page hands the count to a job."""
+    monkeypatch.setattr(percity, "REQUEST_SECONDS", 0.0)
+
+
+def test_a_cold_provincial_table_is_counted_by_a_job_and_then_shown(
+    province,  # noqa: F811
+    province_reviewer,  # noqa: F811
+    login,
+    slow_cities,
+):
+    client = login(province_reviewer)
+    url = reverse("reports:table", args=[province.province.pk, 4]) + f"?as_of={TODAY:%Y-%m-%d}"
+    page = client.get(url).content.decode()
+    assert "正在按市（地）统计附表4" in page and "附表4（续）" not in page
+    job = Job.objects.get(kind="province_count")
+    assert job.params["what"] == "form4" and job.requester == province_reviewer
+    assert "正在按市（地）统计附表4" in client.get(url).content.decode()
+    assert Job.objects.filter(kind="province_count").count() == 1, "a second view finds the same job"
+
+    call_command("run_jobs", "--once", stdout=io.StringIO())
+    job.refresh_from_db()
+    assert (job.status, job.rows_done, job.rows_total) == (Job.Status.DONE, 2, 2)
+    page = client.get(url).content.decode()
+    assert "附表4（续）" in page and "齐齐哈尔市" in page
+
+
+def test_a_cold_provincial_dashboard_shows_the_jobs_progress_then_the_figures(
+    province,  # noqa: F811
+    province_reviewer,  # noqa: F811
+    login,
+    slow_cities,
+):
+    client = login(province_reviewer)
+    url = reverse("orgtree:unit", args=[province.province.pk])
+    page = client.get(url).content.decode()
+    assert "正在按市（地）统计扩员情况" in page and "已完成扩员（达标）" not in page
+    call_command("run_jobs", "--once", stdout=io.StringIO())
+    job = Job.objects.get(kind="province_count")
+    assert (job.params["what"], job.status, job.rows_done, job.rows_total) == ("dashboard", Job.Status.DONE, 4, 4)
+    assert "已完成扩员（达标）" in client.get(url).content.decode()
+
+
+def test_a_city_page_never_waits_for_a_job(province, login, slow_cities):  # noqa: F811
+    from conftest import make_user
+
+    from orgtree.models import User
+
+    client = login(make_user("hrb_shenhe", province.city, User.Role.REVIEWER))
+    page = client.get(reverse("reports:table", args=[province.city.pk, 4])).content.decode()
+    assert "附表4（续）" in page
+    assert not Job.objects.filter(kind="province_count").exists()
