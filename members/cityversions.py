@@ -155,8 +155,9 @@ def connect_signals(*, person: type[Model], post: type[Model], rule_models: Iter
         note_units([instance.unit_id])
 
     def of_post_moved(sender: object, instance: Any, **kwargs: Any) -> None:
-        # A post given another unit leaves its old unit's city too.
-        if instance.pk is not None:
+        # A post given another unit leaves its old unit's city too (a save naming its fields names the unit).
+        fields = kwargs.get("update_fields")
+        if instance.pk is not None and (fields is None or "unit" in fields or "unit_id" in fields):
             note_units(Post._default_manager.filter(pk=instance.pk).values_list("unit_id", flat=True))
 
     def of_person(sender: object, instance: Any, **kwargs: Any) -> None:

@@ -186,7 +186,9 @@ def posts_of_scope_sql(alias: str, columns: str, where: str = "1 = 1") -> str:
     )
 
 
-def _best_and_ranked(key: str, had: str, delegate: str, only_leadership: str, row_id: str) -> str:
+def _best_and_ranked(
+    key: str, had: str, delegate: str, only_leadership: str, row_id: str, carry: str | None = None
+) -> str:
     """best (one row per unit, person and delegate-or-not) and ranked (best with rnk, is_new and the unit's columns).
 
     The shape differs by vendor, each measured faster on its own: PostgreSQL joins the scope
@@ -198,14 +200,17 @@ def _best_and_ranked(key: str, had: str, delegate: str, only_leadership: str, ro
     (posts_of_scope_sql); a large one joins members_post whole (whole_tables_sql picks).
     """
     held = f"({held_on_sql('p', 'on')} OR {held_on_sql('p', 'base')}) {only_leadership}"
+    carried = f", {carry} AS km" if carry else ""
     derived = (
         f"b.k / {RANK_SPAN} AS rnk, "
         f"CASE WHEN b.k < {DELEGATE_RANK * RANK_SPAN} AND b.had = 0 THEN 1 ELSE 0 END AS is_new"
     )
     if connection.vendor == "postgresql":
-        select = f"SELECT p.unit_id, p.person_id, s.block, s.tier, s.sort AS unit_sort, {row_id} AS row_id, {key} AS k, {had} AS had"
+        select = f"SELECT p.unit_id, p.person_id, s.block, s.tier, s.sort AS unit_sort, {row_id} AS row_id, {key} AS k, {had} AS had{carried}"
         group = f"GROUP BY p.unit_id, p.person_id, {delegate}, s.block, s.tier, s.sort{', s.row_id' if row_id != 'NULL' else ''}"
-        columns = "p.id, p.unit_id, p.person_id, p.role, p.start_date, p.end_date"
+        columns = "p.id, p.unit_id, p.person_id, p.role, p.start_date, p.end_date" + (
+            ", p.mode, p.method" if carry else ""
+        )
         return f"""best AS (
     {select}
     FROM {POST} p JOIN scope s ON s.id = p.unit_id
@@ -218,16 +223,43 @@ def _best_and_ranked(key: str, had: str, delegate: str, only_leadership: str, ro
     {group}
 ),
 ranked AS (SELECT b.*, {derived} FROM best b),"""  # noqa: S608 - our own SQL
+    km = ", b.km" if carry else ""
     return f"""best AS (
-    SELECT p.unit_id, p.person_id, {key} AS k, {had} AS had
+    SELECT p.unit_id, p.person_id, {key} AS k, {had} AS had{carried}
     FROM {POST} p
     WHERE p.unit_id IN (SELECT id FROM scope) AND {held}
     GROUP BY p.unit_id, p.person_id, {delegate}
 ),
 ranked AS (
-    SELECT b.unit_id, b.person_id, b.k, b.had, {derived}, s.block, s.tier, s.sort AS unit_sort, {row_id} AS row_id
+    SELECT b.unit_id, b.person_id, b.k, b.had{km}, {derived}, s.block, s.tier, s.sort AS unit_sort, {row_id} AS row_id
     FROM best b JOIN scope s ON s.id = b.unit_id
 ),"""  # noqa: S608 - our own SQL
+
+
+# 附表4（续）'s new members need only the mode and method of their best post (and their person's source):
+# both ride along in `best` as the low bits of the best post's key, so the post is never looked up again.
+# (rank * RANK_SPAN + id) * 64 orders exactly as the key itself does, so MIN picks the same post.
+MODE_CODES = [str(m) for m in Post.Mode.values]
+METHOD_CODES = [str(m) for m in Post.Method.values]
+
+
+def _code_case(column: str, codes_: Sequence[str]) -> str:
+    whens = " ".join(f"WHEN '{code}' THEN {i}" for i, code in enumerate(codes_))
+    return f"CASE {column} {whens} ELSE 7 END"
+
+
+def _mode_method_key(rank: str) -> str:
+    mode, method = _code_case("p.mode", MODE_CODES), _code_case("p.method", METHOD_CODES)
+    return (
+        f"MIN(CASE WHEN {held_on_sql('p', 'on')} THEN ({rank} * {RANK_SPAN} + p.id) * 64 "
+        f"+ ({mode}) * 8 + ({method}) END)"
+    )
+
+
+def _decoded(expr: str, codes_: Sequence[str]) -> str:
+    """A code carried in `km` back as text; NULL for a value outside the code list (which no column counts)."""
+    whens = " ".join(f"WHEN {i} THEN '{code}'" for i, code in enumerate(codes_))
+    return f"CASE {expr} {whens} END"
 
 
 # The columns of the best post and of its person that the facts carry.
@@ -278,6 +310,7 @@ def _facts_cte(
     rows: RowIds | None = None,
     best_where: str = "1 = 1",
     tree_on: str = "on",
+    carry_mode_method: bool = False,
 ) -> str:
     """WITH scope, best, facts: one row per (unit, person, delegate-or-not) current on %(on)s.
 
@@ -312,7 +345,7 @@ def _facts_cte(
     return f"""
 WITH RECURSIVE {tree_cte(tree_on)},
 scope AS MATERIALIZED ({scope_sql(unit_where, rows=rows)}),
-{_best_and_ranked(key, had, delegate, only_leadership, row_id)}
+{_best_and_ranked(key, had, delegate, only_leadership, row_id, _mode_method_key(rank) if carry_mode_method else None)}
 facts AS (
     {facts}
     {_fence()}
@@ -454,7 +487,16 @@ def rolled_up(
     # first branch only: it counts as a unit and can never be 达标.
     # The facts are read only by the third branch: only its facts are looked up.
     best_where = f"{fact_where.replace('f.', 'b.')} AND b.row_id IS NOT NULL"
-    sql = f"""{_facts_cte(leadership=True, rows=rows, best_where=best_where)},
+    mode = _decoded("(b.km / 8) %% 8", MODE_CODES)
+    method = _decoded("b.km %% 8", METHOD_CODES)
+    # The new members with the mode and method carried in `best` and their person's source, joined once:
+    # no look-up of each one's post, and the planner picks a hash join or index probes for the person.
+    new_facts = (
+        f"SELECT b.row_id, b.rnk, b.is_new, b.block, {mode} AS mode, {method} AS method, pe.source "  # noqa: S608
+        f"FROM ranked b JOIN {PERSON} pe ON pe.id = b.person_id WHERE b.k IS NOT NULL AND {best_where}"
+    )
+    sql = f"""{_facts_cte(leadership=True, rows=rows, best_where=best_where, carry_mode_method=True)},
+newf AS ({new_facts}),
 pu AS (SELECT f.unit_id, f.row_id, f.block, {unit_select} FROM ranked f GROUP BY f.unit_id, f.row_id, f.block)
 SELECT s.row_id, s.block, COUNT(*), {nulls(1 + len(unit_keys) + len(fact_keys))}
 FROM scope s WHERE s.block > 0 AND s.row_id IS NOT NULL GROUP BY s.row_id, s.block
@@ -463,7 +505,7 @@ SELECT pu.row_id, pu.block, NULL, SUM(CASE WHEN {qualifies} THEN 1 ELSE 0 END), 
 FROM pu WHERE pu.block > 0 AND pu.row_id IS NOT NULL GROUP BY pu.row_id, pu.block
 UNION ALL
 SELECT f.row_id, 0, {nulls(2 + len(unit_keys))}, {", ".join(fact_measures.values())}
-FROM facts f WHERE {fact_where} AND f.row_id IS NOT NULL GROUP BY f.row_id
+FROM newf f WHERE {fact_where} AND f.row_id IS NOT NULL GROUP BY f.row_id
 """  # noqa: S608 - our own SQL; values are bound
     keys = ["units", "done", *unit_keys, *fact_keys]
     result: dict[tuple[int, int], dict[str, int]] = {}
