@@ -209,7 +209,7 @@ def _best_and_ranked(
         select = f"SELECT p.unit_id, p.person_id, s.block, s.tier, s.sort AS unit_sort, {row_id} AS row_id, {key} AS k, {had} AS had{carried}"
         group = f"GROUP BY p.unit_id, p.person_id, {delegate}, s.block, s.tier, s.sort{', s.row_id' if row_id != 'NULL' else ''}"
         columns = "p.id, p.unit_id, p.person_id, p.role, p.start_date, p.end_date" + (
-            ", p.mode, p.method" if carry else ""
+            ", p.mode, p.method, p.two_committees" if carry else ""
         )
         return f"""best AS (
     {select}
@@ -236,11 +236,13 @@ ranked AS (
 ),"""  # noqa: S608 - our own SQL
 
 
-# 附表4（续）'s new members need only the mode and method of their best post (and their person's source):
-# both ride along in `best` as the low bits of the best post's key, so the post is never looked up again.
-# (rank * RANK_SPAN + id) * 64 orders exactly as the key itself does, so MIN picks the same post.
+# Counts that need of the best post only its mode, method and 两委 (附表4（续）'s new members, 附表5's groups) carry
+# them in `best` as the low bits of the best post's key (3 bits each), so the post is never looked up again.
+# (rank * RANK_SPAN + id) * CARRY_SPAN orders exactly as the key itself does, so MIN picks the same post.
 MODE_CODES = [str(m) for m in Post.Mode.values]
 METHOD_CODES = [str(m) for m in Post.Method.values]
+TWO_COMMITTEES_CODES = [str(m) for m in Post.TwoCommittees.values]
+CARRY_SPAN = 512
 
 
 def _code_case(column: str, codes_: Sequence[str]) -> str:
@@ -248,11 +250,12 @@ def _code_case(column: str, codes_: Sequence[str]) -> str:
     return f"CASE {column} {whens} ELSE 7 END"
 
 
-def _mode_method_key(rank: str) -> str:
+def _carried_key(rank: str) -> str:
     mode, method = _code_case("p.mode", MODE_CODES), _code_case("p.method", METHOD_CODES)
+    two = _code_case("p.two_committees", TWO_COMMITTEES_CODES)
     return (
-        f"MIN(CASE WHEN {held_on_sql('p', 'on')} THEN ({rank} * {RANK_SPAN} + p.id) * 64 "
-        f"+ ({mode}) * 8 + ({method}) END)"
+        f"MIN(CASE WHEN {held_on_sql('p', 'on')} THEN ({rank} * {RANK_SPAN} + p.id) * {CARRY_SPAN} "
+        f"+ ({mode}) * 64 + ({method}) * 8 + ({two}) END)"
     )
 
 
@@ -260,6 +263,15 @@ def _decoded(expr: str, codes_: Sequence[str]) -> str:
     """A code carried in `km` back as text; NULL for a value outside the code list (which no column counts)."""
     whens = " ".join(f"WHEN {i} THEN '{code}'" for i, code in enumerate(codes_))
     return f"CASE {expr} {whens} END"
+
+
+def carried_columns(alias: str = "b") -> str:
+    """mode, method and two_committees of the best post, read back from `km` (see _carried_key)."""
+    return (
+        f"{_decoded(f'({alias}.km / 64) %% 8', MODE_CODES)} AS mode, "
+        f"{_decoded(f'({alias}.km / 8) %% 8', METHOD_CODES)} AS method, "
+        f"{_decoded(f'{alias}.km %% 8', TWO_COMMITTEES_CODES)} AS two_committees"
+    )
 
 
 # The columns of the best post and of its person that the facts carry.
@@ -270,7 +282,7 @@ FACT_PERSON_COLUMNS = (
 )
 
 
-def _join_back(whole: bool) -> str:
+def _join_back(whole: bool, *, post: bool = True) -> str:
     """Each fact's best post and its person, by primary key.
 
     On PostgreSQL, for a scope that is a small part of the database (whole=False), each lookup is
@@ -282,24 +294,37 @@ def _join_back(whole: bool) -> str:
     of them), and writing the keys `id + 0` instead lost the estimates (merge joins of sorts).
     """
     if connection.vendor == "postgresql" and not whole:
-        post = f"SELECT {FACT_POST_COLUMNS} FROM {POST} p WHERE p.id = b.k %% {RANK_SPAN} OFFSET 0"  # noqa: S608
         person = f"SELECT {FACT_PERSON_COLUMNS} FROM {PERSON} pe WHERE pe.id = b.person_id OFFSET 0"  # noqa: S608
-        return f"CROSS JOIN LATERAL ({post}) p\n    CROSS JOIN LATERAL ({person}) pe"
+        if not post:
+            return f"CROSS JOIN LATERAL ({person}) pe"
+        post_sql = f"SELECT {FACT_POST_COLUMNS} FROM {POST} p WHERE p.id = b.k %% {RANK_SPAN} OFFSET 0"  # noqa: S608
+        return f"CROSS JOIN LATERAL ({post_sql}) p\n    CROSS JOIN LATERAL ({person}) pe"
     if connection.vendor == "postgresql":
-        post = f"SELECT {FACT_POST_COLUMNS} FROM {POST} p OFFSET 0"  # noqa: S608
         person = f"SELECT pe.id, {FACT_PERSON_COLUMNS} FROM {PERSON} pe OFFSET 0"  # noqa: S608
-        return f"JOIN ({post}) p ON p.id = b.k %% {RANK_SPAN}\n    JOIN ({person}) pe ON pe.id = b.person_id"
+        if not post:
+            return f"JOIN ({person}) pe ON pe.id = b.person_id"
+        post_sql = f"SELECT {FACT_POST_COLUMNS} FROM {POST} p OFFSET 0"  # noqa: S608
+        return f"JOIN ({post_sql}) p ON p.id = b.k %% {RANK_SPAN}\n    JOIN ({person}) pe ON pe.id = b.person_id"
+    if not post:
+        return f"JOIN {PERSON} pe ON pe.id = b.person_id"
     return f"JOIN {POST} p ON p.id = b.k %% {RANK_SPAN}\n    JOIN {PERSON} pe ON pe.id = b.person_id"
 
 
-def _facts_select(*, whole: bool, best_where: str) -> str:
-    return f"""SELECT p.id AS post_id, p.unit_id, p.person_id, p.role, p.mode, p.method, p.two_committees, p.start_date,
+def _facts_select(*, whole: bool, best_where: str, carried: bool = False) -> str:
+    """The facts; `carried`: without their post (no post_id, role or start_date), its mode, method and 两委
+    read from the key (see _carried_key), for counts that use nothing else of it."""
+    post = (
+        f"NULL AS post_id, b.unit_id, b.person_id, NULL AS role, {carried_columns('b')}, NULL AS start_date"
+        if carried
+        else "p.id AS post_id, p.unit_id, p.person_id, p.role, p.mode, p.method, p.two_committees, p.start_date"
+    )
+    return f"""SELECT {post},
            b.rnk, b.is_new, b.block, b.tier, b.unit_sort, b.row_id,
            pe.name, pe.gender, pe.birth_date, pe.ethnicity, pe.political_status, pe.education, pe.source,
            pe.is_frontline, pe.is_women_worker, pe.workplace_title, pe.mobile,
            {_age_expr("COALESCE(pe.birthday, pe.birth_date)")} AS age
     FROM ranked b
-    {_join_back(whole)}
+    {_join_back(whole, post=not carried)}
     WHERE b.k IS NOT NULL AND {best_where}"""  # noqa: S608 - our own SQL
 
 
@@ -310,7 +335,7 @@ def _facts_cte(
     rows: RowIds | None = None,
     best_where: str = "1 = 1",
     tree_on: str = "on",
-    carry_mode_method: bool = False,
+    carry: bool = False,
 ) -> str:
     """WITH scope, best, facts: one row per (unit, person, delegate-or-not) current on %(on)s.
 
@@ -336,16 +361,16 @@ def _facts_cte(
     key = f"MIN(CASE WHEN {held_on_sql('p', 'on')} THEN {rank} * {RANK_SPAN} + p.id END)"
     had = f"MAX(CASE WHEN p.role <> '{Post.Role.DELEGATE}' AND {held_on_sql('p', 'base')} THEN 1 ELSE 0 END)"
     # Our own table names and constant codes are interpolated; values are bound parameters.
-    facts = _facts_select(whole=True, best_where=best_where)
+    facts = _facts_select(whole=True, best_where=best_where, carried=carry)
     if connection.vendor == "postgresql":
         facts = (
             f"{facts} AND {whole_tables_sql()}\n    UNION ALL\n    "
-            f"{_facts_select(whole=False, best_where=best_where)} AND NOT {whole_tables_sql()}"
+            f"{_facts_select(whole=False, best_where=best_where, carried=carry)} AND NOT {whole_tables_sql()}"
         )
     return f"""
 WITH RECURSIVE {tree_cte(tree_on)},
 scope AS MATERIALIZED ({scope_sql(unit_where, rows=rows)}),
-{_best_and_ranked(key, had, delegate, only_leadership, row_id, _mode_method_key(rank) if carry_mode_method else None)}
+{_best_and_ranked(key, had, delegate, only_leadership, row_id, _carried_key(rank) if carry else None)}
 facts AS (
     {facts}
     {_fence()}
@@ -404,6 +429,7 @@ def aggregate(
     leadership: bool = False,
     headcounts: bool = False,
     tree_on: str = "on",
+    carry: bool = False,
 ) -> dict[tuple[Any, ...], dict[str, int]]:
     """{group tuple: {measure: int}} for SUM(CASE WHEN cond) of each measure over the facts.
 
@@ -411,12 +437,14 @@ def aggregate(
     headcounts=True adds the HEADCOUNTS measures, counted over `best` in the same statement (a
     UNION ALL branch grouped the same way; `group_by` may then use only unit_id, block and rnk).
     `tree_on` names the parameter of the day whose tree places the facts (as fact_rows').
+    carry=True when the measures use of the post only its mode, method and two_committees: they are carried
+    in the key, and the facts' posts are not looked up (see _carried_key).
     """
     group_cols = list(group_by)
     select = [*group_cols] + [f"{expr} AS m{i}" for i, expr in enumerate(measures.values())]
     keys = list(measures)
     grouped = f" GROUP BY {', '.join(group_cols)}" if group_cols else ""
-    sql = f"{_facts_cte(unit_where, leadership=leadership, tree_on=tree_on)}\nSELECT {', '.join(select)}"  # noqa: S608 - our own SQL
+    sql = f"{_facts_cte(unit_where, leadership=leadership, tree_on=tree_on, carry=carry)}\nSELECT {', '.join(select)}"  # noqa: S608 - our own SQL
     if headcounts:
         sql += ", 0 AS h0, 0 AS h1"
     sql += f" FROM facts f WHERE {where}{grouped}"
@@ -487,15 +515,13 @@ def rolled_up(
     # first branch only: it counts as a unit and can never be 达标.
     # The facts are read only by the third branch: only its facts are looked up.
     best_where = f"{fact_where.replace('f.', 'b.')} AND b.row_id IS NOT NULL"
-    mode = _decoded("(b.km / 8) %% 8", MODE_CODES)
-    method = _decoded("b.km %% 8", METHOD_CODES)
     # The new members with the mode and method carried in `best` and their person's source, joined once:
     # no look-up of each one's post, and the planner picks a hash join or index probes for the person.
     new_facts = (
-        f"SELECT b.row_id, b.rnk, b.is_new, b.block, {mode} AS mode, {method} AS method, pe.source "  # noqa: S608
+        f"SELECT b.row_id, b.rnk, b.is_new, b.block, {carried_columns('b')}, pe.source "  # noqa: S608
         f"FROM ranked b JOIN {PERSON} pe ON pe.id = b.person_id WHERE b.k IS NOT NULL AND {best_where}"
     )
-    sql = f"""{_facts_cte(leadership=True, rows=rows, best_where=best_where, carry_mode_method=True)},
+    sql = f"""{_facts_cte(leadership=True, rows=rows, best_where=best_where, carry=True)},
 newf AS ({new_facts}),
 pu AS (SELECT f.unit_id, f.row_id, f.block, {unit_select} FROM ranked f GROUP BY f.unit_id, f.row_id, f.block)
 SELECT s.row_id, s.block, COUNT(*), {nulls(1 + len(unit_keys) + len(fact_keys))}

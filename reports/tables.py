@@ -753,8 +753,14 @@ def form5_city_share(
     # leadership=True reads leadership posts only; block 0 (city, district) is dropped here rather
     # than in SQL, where a filter made PostgreSQL misjudge the row count. New-field 妇联 (tier NULL)
     # are grouped apart as specs.NEW_FIELD_BLOCK, in the same statement.
+    # Of the post, 附表5 reads only mode and 两委: carried in the key, so no post is looked up again.
     groups = aggregate(
-        params, measures=measures, group_by=["f.block", "f.rnk", "f.tier IS NULL"], leadership=True, headcounts=True
+        params,
+        measures=measures,
+        group_by=["f.block", "f.rnk", "f.tier IS NULL"],
+        leadership=True,
+        headcounts=True,
+        carry=True,
     )
     result: Groups = {}
     for (block, rnk, new_field), values in groups.items():
