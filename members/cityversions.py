@@ -27,7 +27,6 @@ from orgtree.models import Unit, UnitVersion
 # Resolving more touched units than this costs more than recounting every city once (a seed, an import
 # of a whole province): every city changes instead.
 MAX_RESOLVED_UNITS = 2_000
-ALL = "all"
 
 CITY_KINDS = tuple(str(kind) for kind in Unit.KINDS_BY_TIER[1])
 
