@@ -331,7 +331,13 @@ if PRODUCTION:
     SECURE_HSTS_PRELOAD = True
     SECURE_CONTENT_TYPE_NOSNIFF = True
 
+# A province's 附表 and dashboard count their cold cities side by side, one database connection each
+# (reports.percity; PostgreSQL only). Measured on 2 cores: bench/RESULTS.md, 2026-12-07 "the province per city".
+REPORT_CITY_WORKERS = int(os.environ.get("REPORT_CITY_WORKERS", "2"))
+
 if FEDORG_ENV == "test":
+    # A test's data is in its own open transaction: other connections would not see it.
+    REPORT_CITY_WORKERS = 1
     JOB_FILES_DIR = Path(tempfile.mkdtemp(prefix="fedorg-test-jobs-"))
     if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         # A file, not Django's default in-memory database: in memory, the browser tests' live server
