@@ -147,6 +147,7 @@ def connect_signals(*, person: type[Model], post: type[Model], rule_models: Iter
     from django.db.models.signals import post_delete, post_save, pre_save
 
     from orgtree.models import Congress, Contact
+    from orgtree.signals import units_bulk_loaded
 
     Person, Post = person, post  # noqa: N806 - model classes
 
@@ -171,6 +172,9 @@ def connect_signals(*, person: type[Model], post: type[Model], rule_models: Iter
     def of_everything(sender: object, **kwargs: Any) -> None:
         note_all()
 
+    def of_bulk_loaded(sender: object, *, units: list[Unit], **kwargs: Any) -> None:
+        note_units([unit.pk for unit in units])
+
     for model in (Post, Contact, Congress):
         post_save.connect(of_unit, sender=model, weak=False, dispatch_uid=f"cityversion-{model.__name__}")
         post_delete.connect(of_unit, sender=model, weak=False, dispatch_uid=f"cityversion-del-{model.__name__}")
@@ -179,6 +183,7 @@ def connect_signals(*, person: type[Model], post: type[Model], rule_models: Iter
     # A deleted person's posts go first (their deletes note their units); without posts she counted nowhere.
     post_save.connect(of_unit_itself, sender=Unit, weak=False, dispatch_uid="cityversion-Unit")
     post_delete.connect(of_deleted_unit, sender=Unit, weak=False, dispatch_uid="cityversion-del-Unit")
+    units_bulk_loaded.connect(of_bulk_loaded, weak=False, dispatch_uid="cityversion-bulk-loaded")
     for rules in rule_models:
         post_save.connect(of_everything, sender=rules, weak=False, dispatch_uid=f"cityversion-{rules.__name__}")
         post_delete.connect(of_everything, sender=rules, weak=False, dispatch_uid=f"cityversion-del-{rules.__name__}")

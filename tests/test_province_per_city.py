@@ -237,3 +237,17 @@ def test_a_city_page_never_waits_for_a_job(province, login, slow_cities):  # noq
     page = client.get(reverse("reports:table", args=[province.city.pk, 4])).content.decode()
     assert "附表4（续）" in page
     assert not Job.objects.filter(kind="province_count").exists()
+
+
+def test_units_loaded_in_bulk_change_their_city_and_the_data_version(province):  # noqa: F811
+    """bulk_load_units writes without post_save: it changes the data version and its units' cities all the same."""
+    from fedorg import freshness
+
+    cities = [province.qqhr.pk]
+    before, version = cityversions.versions(cities)[province.qqhr.pk], freshness.current()
+    loaded = tree_services.bulk_load_units(
+        rows=[("230202001002", "新建社区", Unit.Kind.COMMUNITY, Unit.OrgForm.FEDERATION, False, "230202001")]
+    )
+    assert loaded == 1
+    assert cityversions.versions(cities)[province.qqhr.pk] > before
+    assert freshness.current() != version
