@@ -32,6 +32,8 @@ from .columns import (
     MAX_FILE_BYTES,
     MAX_ROWS,
     ROSTER_LAYOUT,
+    ROSTER_LIMITS,
+    SECONDS_PER_ROW,
     SheetLayout,
     code_label,
 )
@@ -431,13 +433,27 @@ def read_file_bytes(file: FileSource) -> bytes:
     return data
 
 
-def open_workbook(data: bytes, *, budget: uploads.Budget | None = None) -> Any:
+def import_budget(max_rows: int = MAX_ROWS) -> uploads.Budget:
+    """The "import" budget, with SECONDS_PER_ROW for each row the cap allows (settings' seconds the floor)."""
+    return uploads.Budget.scaled("import", units=max_rows, seconds_per_unit=SECONDS_PER_ROW)
+
+
+def open_workbook(
+    data: bytes,
+    *,
+    budget: uploads.Budget | None = None,
+    limits: uploads.Limits = ROSTER_LIMITS,
+    fast_rows: int | None = None,
+) -> Any:
     """The workbook, read-only, after fedorg.uploads has checked the file (RosterFileError if refused).
 
     Formula cells without a computed value read as uploads.FormulaWithoutValue, not as blank.
+    `fast_rows`: let python-calamine read a plain file of at most that many rows (uploads.open_workbook).
     """
     try:
-        wb = uploads.open_workbook(data, budget=budget or uploads.Budget("import"), what="文件")
+        wb = uploads.open_workbook(
+            data, budget=budget or import_budget(), limits=limits, what="文件", fast_rows=fast_rows
+        )
     except uploads.UploadRefused as e:
         raise RosterFileError(str(e)) from e
     return uploads.mark_formulas_without_value(wb)
@@ -516,8 +532,8 @@ def read_sheet(
     is refused at row max_rows + 1, not after a million empty rows), and at most MAX_COLUMNS columns.
     `optional`: a workbook with no such sheet, or one with a header and no data, gives None.
     """
-    budget = budget or uploads.Budget("import")
-    wb = open_workbook(data, budget=budget)
+    budget = budget or import_budget(layout.max_rows)
+    wb = open_workbook(data, budget=budget, limits=layout.limits, fast_rows=HEADER_SCAN_ROWS + layout.max_rows)
     try:
         for ws in sorted(wb.worksheets, key=lambda ws: ws.title != layout.sheet_name):
             head = list(

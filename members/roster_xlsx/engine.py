@@ -57,6 +57,7 @@ from .cells import (
     RosterFileError,
     choices_hint,
     display_value,
+    import_budget,
     normalize_name,
     normalize_text,
     parse_day,
@@ -852,7 +853,7 @@ def import_roster(
     if unit.is_archived:
         result.errors.append(CellError(None, None, f"{unit.name}已撤销，不能导入名册。"))
         return result
-    budget = budget or Budget("import")
+    budget = budget or import_budget()
     try:
         data = read_file_bytes(file)
         result.sheet_name, result.header_row, result.column_index, records = read_sheet(data, budget=budget)
