@@ -64,7 +64,7 @@ from .cells import (
     parse_flag,
     read_code,
     read_file_bytes,
-    read_sheet,
+    read_sheet_as,
 )
 from .columns import COLUMN_BY_KEY, COLUMNS, PERSON_ID, POST_ID
 
@@ -168,17 +168,33 @@ class ImportResult(ImportOutcome):
 # --- parsing and matching rows ------------------------------------------------------------------
 
 
-@dataclass
+NO_KEYS: frozenset[str] = frozenset()
+
+
+@dataclass(slots=True)
 class Row:
+    """One data row, parsed as it is read (its raw cells are not kept: a city's file is 48,000 rows)."""
+
     number: int
-    raw: Record
     values: dict[str, Any] = field(default_factory=dict)  # parsed person and post values, by field name
     unit: Unit | None = None
     person: Person | None = None
     person_ref: PersonRef | None = None
     post: Post | None = None
-    bad: set[str] = field(default_factory=set)  # keys with an error
-    silenced: set[str] = field(default_factory=set)  # keys already explained (a formula without a value)
+    # Keys with an error, and keys already explained (a formula without a value): shared and empty
+    # until the row's first fault, so a clean row holds no sets of its own.
+    bad: set[str] | frozenset[str] = NO_KEYS
+    silenced: set[str] | frozenset[str] = NO_KEYS
+
+    def mark_bad(self, key: str) -> None:
+        if not isinstance(self.bad, set):
+            self.bad = set()
+        self.bad.add(key)
+
+    def mark_silenced(self, key: str) -> None:
+        if not isinstance(self.silenced, set):
+            self.silenced = set()
+        self.silenced.add(key)
 
 
 class _FileRow(NamedTuple):
@@ -208,14 +224,14 @@ class _Collector:
 
     def add(self, row: Row, key: str, message: str | ValidationError) -> None:
         if key in row.silenced:  # one message per cell: the formula's, not "请填写姓名" after it
-            row.bad.add(key)
+            row.mark_bad(key)
             return
         if isinstance(message, ValidationError):
             message = " ".join(message.messages)
         self.result.errors.append(CellError(row.number, COLUMN_BY_KEY[key].header, message))
-        row.bad.add(key)
+        row.mark_bad(key)
 
-    def read(self, row: Row, key: str, spelled: str, hint: str) -> str | None:
+    def read(self, row: Row, key: str, spelled: str, after: str = "。") -> str | None:
         """The code `spelled` gives in code list `key` (members.roster_xlsx.cells.read_code), noting a near
         spelling for the preview; None after adding the error (unknown, or near two entries)."""
         header = COLUMN_BY_KEY[key].header
@@ -224,7 +240,7 @@ class _Collector:
             named = "”“".join(reading.ambiguous)
             self.add(row, key, f"“{spelled}”与“{named}”都相近，无法确定是哪一项，请写明其中一项。")
         elif reading.code is None:
-            self.add(row, key, f"“{spelled}”不是有效的{header}，{hint}")
+            self.add(row, key, f"“{spelled}”不是有效的{header}，{choices_hint(key)}{after}")
         elif reading.read_as:
             self.result.readings.append(CellReading(row.number, header, spelled, reading.read_as))
         return reading.code
@@ -244,13 +260,16 @@ FORMULA_WITHOUT_VALUE = (
 )
 
 
-def _parse_row(row: Row, present: set[str], err: _Collector) -> None:
-    raw, values = row.raw, row.values
+def _parse_row(row: Row, raw: Record, present: set[str], err: _Collector) -> None:
+    """Fill row.values from the file's cells (raw, which the caller then drops), noting each fault."""
+    values = row.values
     for key, value in list(raw.items()):
         if isinstance(value, FormulaWithoutValue):
             err.add(row, key, FORMULA_WITHOUT_VALUE)
-            row.silenced.add(key)
+            row.mark_silenced(key)
             raw[key] = None
+    if "unit_code" in present:
+        values["unit_code"] = normalize_text(raw.get("unit_code"))
 
     def text(key: str) -> str:
         return normalize_text(raw.get(key))
@@ -306,7 +325,7 @@ def _parse_row(row: Row, present: set[str], err: _Collector) -> None:
         if not spelled:
             values[key] = None  # keep or default
             continue
-        code = err.read(row, key, spelled, f"{choices_hint(key)}。")
+        code = err.read(row, key, spelled)
         if code is not None:
             values[key] = code
 
@@ -314,13 +333,11 @@ def _parse_row(row: Row, present: set[str], err: _Collector) -> None:
     if not spelled_role:
         err.add(row, "role", "请填写妇联职务。")
     else:
-        values["role"] = err.read(row, "role", spelled_role, f"{choices_hint('role')}。")
+        values["role"] = err.read(row, "role", spelled_role)
 
     if "two_committees" in present:
         spelled = text("two_committees")
-        code = (
-            err.read(row, "two_committees", spelled, f"{choices_hint('two_committees')}，或留空。") if spelled else ""
-        )
+        code = err.read(row, "two_committees", spelled, "，或留空。") if spelled else ""
         if code is not None:
             values["two_committees"] = code
 
@@ -370,14 +387,14 @@ class _Engine:
 
     # units -----------------------------------------------------------------------------------
     def resolve_units(self, rows: list[Row], present: set[str]) -> None:
-        codes_in_file = {normalize_text(r.raw.get("unit_code")) for r in rows} - {""}
+        codes_in_file = {r.values.get("unit_code", "") for r in rows} - {""}
         by_code = {self.unit.code: self.unit}
         if codes_in_file - {self.unit.code}:
             subtree = Unit.objects.subtree_of(self.unit)
             for chunk in _chunks(codes_in_file - {self.unit.code}):
                 by_code.update({u.code: u for u in subtree.filter(code__in=chunk)})
         for row in rows:
-            code = normalize_text(row.raw.get("unit_code")) if "unit_code" in present else ""
+            code = row.values.get("unit_code", "")
             unit = by_code.get(code) if code else self.unit
             if unit is None:
                 self.err.add(row, "unit_code", f"组织代码 {code} 不存在，或不在{self.unit.name}的范围内。")
@@ -471,11 +488,12 @@ class _Engine:
         for row in rows:
             if row.person_ref and row.person_ref[0] != "nb" and row.unit is not None:
                 known.setdefault((row.values["name"], row.values["birth_date"], row.unit.pk), row.person_ref)
+        person_of = {row.person_ref: row.person for row in rows if row.person is not None}
         for row in rows:
             if row.person_ref and row.person_ref[0] == "nb" and row.person_ref[1:] in known:
                 row.person_ref = known[row.person_ref[1:]]
                 if row.person_ref[0] == "pk":
-                    row.person = next(r.person for r in rows if r.person_ref == row.person_ref and r.person)
+                    row.person = person_of[row.person_ref]
 
     def check_people_agree(self, rows: list[Row], present: set[str]) -> None:
         """The same person in several rows must be written the same way each time."""
@@ -660,8 +678,7 @@ class _Engine:
                         if v.get(key) is not None and key in v:
                             setattr(person, key, v[key])
                     person.id_number = person.id_number or None
-                    new_people[ref] = person
-                    person_changes[ref] = services.person_created_changes(person)
+                    new_people[ref] = person  # its audit changes are made at the write (a dry run needs none)
                 else:
                     person = row.person
                     diff: dict[str, tuple[Any, Any]] = {}
@@ -758,11 +775,15 @@ class _Engine:
         events: list[AuditEvent] = []
 
         def event(action: str, unit: Unit | None, obj: Model, changes: Changes) -> None:
+            """Queue one audit row; they are saved by the chunk, so a city's file never holds them all."""
             events.append(
                 services.audit_event(
                     actor=self.actor, action=action, unit=unit, obj=obj, changes=changes, reason=reason
                 )
             )
+            if len(events) >= QUERY_CHUNK:
+                AuditEvent.objects.bulk_create(events)
+                events.clear()
 
         # bulk_create skips Person.save(), so the pinyin search key is filled here.
         for person in new_people.values():
@@ -781,7 +802,9 @@ class _Engine:
                     person.fill_birthday()
                     fields.add("birthday")
             Person.objects.bulk_update(changed_people.values(), sorted(fields), batch_size=QUERY_CHUNK)
-        for ref, person in [*new_people.items(), *changed_people.items()]:
+        for ref, person in new_people.items():
+            event("person.import", unit_of_person[ref], person, services.person_created_changes(person))
+        for ref, person in changed_people.items():
             event("person.import", unit_of_person[ref], person, person_changes[ref])
 
         # Posts ended by the file are saved before new ones open, so the one-open-leadership
@@ -794,9 +817,11 @@ class _Engine:
             Post.objects.bulk_update([p for _r, p, _c in changed_posts], sorted(fields), batch_size=QUERY_CHUNK)
             for row, post, changes in changed_posts:
                 event("post.import", row.unit, post, changes)
-        people = {**new_people, **changed_people}
+        people = {row.person_ref: row.person for row in rows if row.person is not None}
+        people.update(new_people)
+        people.update(changed_people)
         for ref, _row, post in new_posts:
-            post.person = people.get(ref) or next(r.person for r in rows if r.person_ref == ref and r.person)
+            post.person = people[ref]
         Post.objects.bulk_create([p for _ref, _row, p in new_posts], batch_size=QUERY_CHUNK)
         for _ref, row, post in new_posts:
             event("post.import", row.unit, post, services.post_created_changes(post))
@@ -856,14 +881,18 @@ def import_roster(
     budget = budget or import_budget()
     try:
         data = read_file_bytes(file)
-        result.sheet_name, result.header_row, result.column_index, records = read_sheet(data, budget=budget)
-        present = set(result.column_index)
-        rows = [Row(number=number, raw=raw) for number, raw in records]
-        stage(0.2)
         engine = _Engine(unit=unit, actor=actor, result=result)
-        for row in rows:
-            _parse_row(row, present, engine.err)
-        budget.check()
+        present: set[str] = set()
+
+        def parsed(number: int, raw: Record) -> Row:
+            if not present:
+                present.update(raw)  # every record has the header's keys
+            row = Row(number=number)
+            _parse_row(row, raw, present, engine.err)
+            return row
+
+        result.sheet_name, result.header_row, result.column_index, rows = read_sheet_as(data, parsed, budget=budget)
+        stage(0.3)
         stage(0.3)
         engine.resolve_units(rows, present)
         engine.resolve_people(rows)
