@@ -49,7 +49,7 @@ def raw_rows(unit):
     writes the kind in that column and drops the level, so it writes as many cells as the app.
     """
     sql, params = roster_rows(unit, as_of=AS_OF).query.sql_with_params()
-    level = FIELDS.index("unit__level")
+    level = FIELDS.index("at_level")
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         while chunk := cursor.fetchmany(2000):

@@ -209,12 +209,13 @@ class _FileRow(NamedTuple):
 
 
 class Plan(NamedTuple):
-    """What _Engine.plan decided and _Engine.write writes."""
+    """What _Engine.plan decided and _Engine.write writes: rows, not unsaved objects, for what is new
+    (write builds those by the chunk, so a city's file never holds 48,000 of them at once)."""
 
-    new_people: dict[PersonRef, Person]
+    new_people: dict[PersonRef, Row]  # each new person's first row
     changed_people: dict[PersonRef, Person]
     person_changes: dict[PersonRef, Changes]
-    new_posts: list[tuple[PersonRef, Row, Post]]
+    new_posts: list[Row]
     changed_posts: list[tuple[Row, Post, Changes]]
 
 
@@ -656,37 +657,24 @@ class _Engine:
                     self.err.add(item.source, "role", message)
 
     # changes ---------------------------------------------------------------------------------
-    def plan(self, rows: list[Row], present: set[str], *, build: bool = True) -> Plan:
-        """Decide add / update / unchanged per row; returns the objects to write.
-
-        `build` False (a dry run): the counts and the preview only, no unsaved Person and Post for the
-        new ones (~0.9 KB a row of a city's file).
-        """
-        new_people: dict[PersonRef, Person] = {}
-        new_refs: set[PersonRef] = set()  # new_people's keys, also when nothing is built
-        new_post_count = 0
+    def plan(self, rows: list[Row], present: set[str]) -> Plan:
+        """Decide add / update / unchanged per row; returns what to write."""
+        new_people: dict[PersonRef, Row] = {}
         changed_people: dict[PersonRef, Person] = {}
         unchanged_people: set[PersonRef] = set()
         person_changes: dict[PersonRef, Changes] = {}  # ref -> {field: [old, new]}
-        new_posts: list[tuple[PersonRef, Row, Post]] = []
+        new_posts: list[Row] = []
         changed_posts: list[tuple[Row, Post, Changes]] = []
         for row in rows:
             v = row.values
             ref, unit = row.person_ref, row.unit
             # plan runs only on a file without errors, where every row found its unit and its person.
             assert ref is not None and unit is not None
-            first_of_person = ref not in new_refs and ref not in changed_people and ref not in unchanged_people
+            first_of_person = ref not in new_people and ref not in changed_people and ref not in unchanged_people
             row_changes: dict[str, list[str]] = {}
             if first_of_person:
                 if row.person is None:
-                    new_refs.add(ref)
-                    if build:  # its audit changes are made at the write
-                        person = Person(name=v["name"], birth_date=v["birth_date"])
-                        for key in PERSON_FIELDS:
-                            if v.get(key) is not None and key in v:
-                                setattr(person, key, v[key])
-                        person.id_number = person.id_number or None
-                        new_people[ref] = person
+                    new_people[ref] = row
                 else:
                     person = row.person
                     diff: dict[str, tuple[Any, Any]] = {}
@@ -711,7 +699,7 @@ class _Engine:
                         )
                     else:
                         unchanged_people.add(ref)
-            person_is_new = ref in new_refs
+            person_is_new = ref in new_people
 
             number = v.get("certificate_no") or ""
             if number and (row.post is None or row.post.certificate_no != number):
@@ -720,13 +708,7 @@ class _Engine:
                     number,
                 ]
             if row.post is None:
-                new_post_count += 1
-                if build:
-                    post = Post(unit=row.unit, role=v["role"], start_date=v["start_date"])
-                    for key in POST_FIELDS:
-                        if v.get(key) is not None:
-                            setattr(post, key, v[key])
-                    new_posts.append((ref, row, post))
+                new_posts.append(row)
                 action = "add"
             else:
                 post = row.post
@@ -768,12 +750,12 @@ class _Engine:
             )
         r = self.result
         r.persons_added, r.persons_updated, r.persons_unchanged = (
-            len(new_refs),
+            len(new_people),
             len(changed_people),
             len(unchanged_people),
         )
-        r.posts_added, r.posts_updated = new_post_count, len(changed_posts)
-        r.posts_unchanged = len(rows) - new_post_count - len(changed_posts)
+        r.posts_added, r.posts_updated = len(new_posts), len(changed_posts)
+        r.posts_unchanged = len(rows) - len(new_posts) - len(changed_posts)
         return Plan(new_people, changed_people, person_changes, new_posts, changed_posts)
 
     def write(self, rows: list[Row], plan: Plan, reason: str) -> None:
@@ -795,11 +777,14 @@ class _Engine:
                 AuditEvent.objects.bulk_create(events)
                 events.clear()
 
-        # bulk_create skips Person.save(), so the pinyin search key is filled here.
-        for person in new_people.values():
-            person.name_initials = pinyin_initials(person.name)
-            person.fill_birthday()
-        Person.objects.bulk_create(new_people.values(), batch_size=QUERY_CHUNK)
+        # New people by the chunk: built, saved, audited and let go; a post needs only her key and name.
+        saved: dict[PersonRef, tuple[int, str]] = {}
+        for chunk in _chunks(new_people.items()):
+            created = [_new_person(row.values) for _ref, row in chunk]
+            Person.objects.bulk_create(created)
+            for (ref, row), person in zip(chunk, created, strict=True):
+                saved[ref] = (person.pk, person.name)
+                event("person.import", row.unit, person, services.person_created_changes(person))
         if changed_people:
             fields = {"updated_at"}
             for ref, person in changed_people.items():
@@ -812,8 +797,6 @@ class _Engine:
                     person.fill_birthday()
                     fields.add("birthday")
             Person.objects.bulk_update(changed_people.values(), sorted(fields), batch_size=QUERY_CHUNK)
-        for ref, person in new_people.items():
-            event("person.import", unit_of_person[ref], person, services.person_created_changes(person))
         for ref, person in changed_people.items():
             event("person.import", unit_of_person[ref], person, person_changes[ref])
 
@@ -827,16 +810,24 @@ class _Engine:
             Post.objects.bulk_update([p for _r, p, _c in changed_posts], sorted(fields), batch_size=QUERY_CHUNK)
             for row, post, changes in changed_posts:
                 event("post.import", row.unit, post, changes)
-        people = {row.person_ref: row.person for row in rows if row.person is not None}
-        people.update(new_people)
-        people.update(changed_people)
-        for ref, _row, post in new_posts:
-            post.person = people[ref]
-        Post.objects.bulk_create([p for _ref, _row, p in new_posts], batch_size=QUERY_CHUNK)
-        for _ref, row, post in new_posts:
-            event("post.import", row.unit, post, services.post_created_changes(post))
+        post_of_row: dict[int, Post] = {}  # new posts with a 证书编号 typed in the file
+        for post_rows in _chunks(new_posts):
+            posts = []
+            for row in post_rows:
+                post = _new_post(row)
+                if row.person is not None:
+                    post.person = row.person
+                else:
+                    assert row.person_ref is not None  # planned rows all found their person
+                    pk, name = saved[row.person_ref]
+                    post.person = Person(pk=pk, name=name)
+                posts.append(post)
+            Post.objects.bulk_create(posts)
+            for row, post in zip(post_rows, posts, strict=True):
+                event("post.import", row.unit, post, services.post_created_changes(post))
+                if row.values.get("certificate_no"):
+                    post_of_row[row.number] = post
         # 证书编号 typed in the file go to the certificate register, the one source of the number.
-        post_of_row = {row.number: post for _ref, row, post in new_posts}
         typed = []
         for row in rows:
             number = row.values.get("certificate_no")
@@ -851,6 +842,27 @@ class _Engine:
                 for post, changes in cast("list[tuple[Post, Changes]]", recorded):
                     event("certificate.record", post.unit, post, changes)
         AuditEvent.objects.bulk_create(events, batch_size=QUERY_CHUNK)
+
+
+def _new_person(values: dict[str, Any]) -> Person:
+    """The unsaved Person a row's values describe, with what bulk_create skips (Person.save's pinyin key, birthday)."""
+    person = Person(name=values["name"], birth_date=values["birth_date"])
+    for key in PERSON_FIELDS:
+        if values.get(key) is not None and key in values:
+            setattr(person, key, values[key])
+    person.id_number = person.id_number or None
+    person.name_initials = pinyin_initials(person.name)
+    person.fill_birthday()
+    return person
+
+
+def _new_post(row: Row) -> Post:
+    v = row.values
+    post = Post(unit=row.unit, role=v["role"], start_date=v["start_date"])
+    for key in POST_FIELDS:
+        if v.get(key) is not None:
+            setattr(post, key, v[key])
+    return post
 
 
 def import_roster(
@@ -918,7 +930,7 @@ def import_roster(
         if result.errors:
             result.errors.sort(key=lambda e: (e.row or 0, _column_order(e.column)))
             return result
-        plan = engine.plan(rows, present, build=not dry_run)
+        plan = engine.plan(rows, present)
         budget.check()
         stage(0.7)
     except (RosterFileError, BudgetExceeded) as e:
