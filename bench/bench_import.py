@@ -18,6 +18,8 @@ every round printed with the load average:
 Then a dry run, one import and a re-import of the unchanged file, with seconds, rows/s, the ratio
 to the read pass and the number of SQL queries.
 
+    .venv/bin/python bench/bench_import.py --reads FILE.xlsx   # the read passes only, of any file (a city's export)
+
 Memory (target ≤ 2 KB a row beyond a fixed base): each of 5,000 and 20,000 rows, dry run and import,
 in a fresh process (`--memory ROWS dry|real`), whose resident set is sampled every 5 ms during the
 call (C and Rust allocations count); per row = (growth at 20,000 − growth at 5,000) / 15,000.
@@ -175,6 +177,46 @@ def read_as_the_app_does(data):
     count = sum(1 for _ in uploads.iter_rows(wb.worksheets[0], max_rows=MAX_ROWS, max_cols=MAX_COLUMNS, budget=budget))
     wb.close()
     return count
+
+
+def read_passes(path):
+    """The three read passes of one file, interleaved in ROUNDS rounds, every round and the medians printed."""
+    data = Path(path).read_bytes()
+
+    def openpyxl_pass():
+        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        count = sum(1 for _ in wb.worksheets[0].iter_rows(values_only=True))
+        wb.close()
+        return count
+
+    passes = {
+        "openpyxl": openpyxl_pass,
+        "calamine": lambda: read_calamine(data),
+        "app_read": lambda: read_as_the_app_does(data),
+    }
+    print(f"文件 {path}：{len(data) / 2**20:.1f} MB；交替 {ROUNDS} 轮；负载 {load()}", flush=True)
+    times = {name: [] for name in passes}
+    for i in range(ROUNDS):
+        counts = set()
+        for name, func in passes.items():
+            started = time.perf_counter()
+            counts.add(func())
+            times[name].append(time.perf_counter() - started)
+        assert len(counts) == 1, counts  # every reader sees as many rows
+        print(
+            f"第 {i + 1} 轮（{counts.pop():,} 行）："
+            + "；".join(f"{name} {times[name][-1]:.3f} 秒" for name in passes)
+            + f"；负载 {load()}",
+            flush=True,
+        )
+    medians = {name: statistics.median(values) for name, values in times.items()}
+    print(
+        "中位数："
+        + "；".join(f"{name} {seconds:.3f} 秒" for name, seconds in medians.items())
+        + f"；openpyxl ÷ calamine = {medians['openpyxl'] / medians['calamine']:.1f}×，"
+        f"openpyxl ÷ 应用的读取 = {medians['openpyxl'] / medians['app_read']:.1f}×",
+        flush=True,
+    )
 
 
 def rss():
@@ -446,6 +488,8 @@ def main():
 if __name__ == "__main__":
     if sys.argv[1:2] == ["--memory"]:
         memory_run(int(sys.argv[2]), sys.argv[3], sys.argv[4])
+    elif sys.argv[1:2] == ["--reads"]:
+        read_passes(sys.argv[2])
     else:
         main()
         memory_per_row()

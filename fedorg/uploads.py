@@ -301,7 +301,7 @@ def _scan_xml(archive: zipfile.ZipFile, info: zipfile.ZipInfo, limits: Limits, w
                 # which the limits' margin absorbs); markers on the window, less those wholly in the
                 # tail (counted with the chunk before), so a marker split between chunks counts once.
                 tags += chunk.count(b"<") - chunk.count(b"</")
-                scan.cells += _count_new(CELL_MARKERS, window, tail)
+                scan.cells += _count_cells(window, tail)
                 if tags > limits.max_tags:
                     raise UploadRefused(
                         f"{what}的“{info.filename}”包含超过 {limits.max_tags:,} 个 XML 元素，请删除多余的行和列后再上传。"
@@ -316,6 +316,17 @@ def _scan_xml(archive: zipfile.ZipFile, info: zipfile.ZipInfo, limits: Limits, w
             f"{what}已损坏（“{info.filename}”无法解压），请在 Excel 中重新保存为 .xlsx 后再上传。"
         ) from exc
     return scan
+
+
+UNPREFIXED_CELL_MARKERS = tuple(marker for marker in CELL_MARKERS if marker[:1] == b"<")
+
+
+def _count_cells(window: bytes, tail: bytes) -> int:
+    """CELL_MARKERS that end in the window's new chunk; the prefixed forms (<x:c ...>) only where a
+    ":c" occurs at all, which saves six passes over a sheet written without prefixes."""
+    if b":c" in window:
+        return _count_new(CELL_MARKERS, window, tail)
+    return _count_new(UNPREFIXED_CELL_MARKERS, window, tail)
 
 
 def _count_new(markers: tuple[bytes, ...], window: bytes, tail: bytes) -> int:
