@@ -654,6 +654,12 @@ class CalamineSheet:
             self.budget.check()
         return self._sheet
 
+    @property
+    def last_row(self) -> int:
+        """The number of the sheet's last row with a cell (0 when empty): known before any row is read."""
+        end = self._load().end
+        return 0 if end is None else end[0] + 1
+
     def iter_rows(self, *, min_row: int = 1, max_col: int, values_only: bool = True) -> Iterator[tuple[Any, ...]]:
         sheet = self._load()
         start = sheet.start
@@ -713,15 +719,19 @@ def iter_rows(
     """
     if hasattr(ws, "reset_dimensions"):
         ws.reset_dimensions()
+    too_many = RowLimitExceeded(
+        f"{what}“{ws.title}”超过 {max_rows:,} 行（空行也计算在内）。"
+        "请删除表格下方多余的空行（选中后“删除行”，而不只是清除内容），或拆分成几个文件分批上传。"
+    )
     number = min_row - 1
     try:
+        # A sheet calamine has read knows its last row: refused before its rows are read and parsed.
+        if getattr(ws, "last_row", 0) > max_rows:
+            raise too_many
         for values in ws.iter_rows(min_row=min_row, max_col=max_cols, values_only=True):
             number += 1
             if number > max_rows:
-                raise RowLimitExceeded(
-                    f"{what}“{ws.title}”超过 {max_rows:,} 行（空行也计算在内）。"
-                    "请删除表格下方多余的空行（选中后“删除行”，而不只是清除内容），或拆分成几个文件分批上传。"
-                )
+                raise too_many
             budget.check()
             yield number, values
     except UploadRefused:

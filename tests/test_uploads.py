@@ -365,3 +365,15 @@ def test_a_character_xml_forbids_goes_to_openpyxl_which_calls_the_file_damaged()
     assert check_xlsx(data).fast_refusal == "control characters"
     with pytest.raises(UploadRefused, match="已损坏"):
         rows_read(data, fast=True)
+
+
+def test_a_sheet_calamine_read_past_the_row_cap_is_refused_before_any_row_is_yielded():
+    data = sheet_with(
+        "".join(f'<row r="{n}"><c r="A{n}" t="inlineStr"><is><t>x</t></is></c></row>' for n in range(2, 62))
+    )
+    budget = Budget(seconds=30)
+    wb = uploads.open_workbook(data, budget=budget, fast_rows=100)
+    assert type(wb).__name__ == "CalamineBook" and wb.worksheets[0].last_row == 61
+    rows = iter_rows(wb.worksheets[0], max_rows=60, max_cols=3, budget=budget)
+    with pytest.raises(UploadRefused, match="超过 60 行"):
+        next(rows)
