@@ -129,7 +129,7 @@ def main():
     as_of = "?as_of=2016-08-31"
     pages = {
         "login": ("匿名 GET /login/（基准）", "/login/", None),
-        "unit_city": ("本级组织页（“/”跳转到此）", reverse("orgtree:unit", args=[city.pk]), REVIEWER),
+        "unit_city": ("首页 “/”（本级组织页）", "/", REVIEWER),
         "unit_district": (f"{district.name}组织页", reverse("orgtree:unit", args=[district.pk]), REVIEWER),
         "roster": (f"{district.name}名册（第 1 页）", reverse("members:roster", args=[district.pk]), REVIEWER),
         "compliance": ("全市达标检查页", reverse("members:compliance", args=[city.pk]) + "?on=2016-08-31", REVIEWER),

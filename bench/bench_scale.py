@@ -29,7 +29,7 @@ from urllib.parse import urlsplit, urlunsplit
 from common import ROOT, result
 
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "5"))
-PROCESSES = int(os.environ.get("SCALE_PROCESSES", "3"))  # per database, alternating
+PROCESSES = int(os.environ.get("SCALE_PROCESSES", "5"))  # per database, alternating (issue 21: at least 5)
 CITIES = int(os.environ.get("SCALE_CITIES", "13"))
 CITY = "2301"
 
@@ -147,13 +147,17 @@ def compare(one, many, *, label, city_key, write_key):
         runs["one"].append(run_child(one, "measure"))
         runs["many"].append(run_child(many, "measure_province"))
     med = {side: {k: statistics.median(r[k] for r in rs) for k in rs[0]} for side, rs in runs.items()}
+    load = " / ".join(f"{x:.2f}" for x in os.getloadavg())
     for key, name, target, result_key in (
         ("app4", f"附表4（{CITY}）", 1.1, city_key),
         ("tree_write", f"在 {CITY} 新建一个社区（回滚）", 1.2, write_key),
     ):
         ratio = med["many"][key] / med["one"][key]
         detail = f"单城市库 {med['one'][key]:.0f} ms，{label} {med['many'][key]:.0f} ms"
-        print(f"{name}：{detail}，比值 {ratio:.2f}（目标 ≤ {target}）", flush=True)
+        print(f"{name}：{detail}，比值 {ratio:.2f}（目标 ≤ {target}）；负载 {load}", flush=True)
+        # Every process, not only the median (each process's figure is the median of its ROUNDS rounds).
+        pairs = "  ".join(f"{a[key]:.0f}/{b[key]:.0f}" for a, b in zip(runs["one"], runs["many"], strict=True))
+        print(f"  每个进程（单城市库/{label}，ms）：{pairs}", flush=True)
         result(result_key, ratio, f"≤ {target}", ratio <= target, detail)
     return med
 

@@ -28,7 +28,7 @@ sys.path.insert(0, str(HERE))
 
 from common import RESULT_PREFIX  # noqa: E402
 
-SCRIPTS = ["bench_reports", "bench_pages", "bench_export", "bench_import", "bench_load", "bench_scale"]
+SCRIPTS = ["bench_reports", "bench_pages", "bench_export", "bench_import", "bench_load", "bench_scale", "bench_pdf"]
 PG_URL = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432/fedorg_bench")
 SQLITE_PATH = os.environ.get("BENCH_SQLITE", str(Path(tempfile.gettempdir()) / "fedorg_bench.sqlite3"))
 
@@ -57,6 +57,8 @@ TARGETS = {
     "import_vs_die": "名册导入 比 django-import-export 快，≥ 10×",
     "form4_province": "附表4 全省（13 个市），≤ 2 s",
     "tree_write_province": "新建组织 13 城市库 ÷ 单城市库，≤ 1.2",
+    "pdf_render": "区附表4 PDF 生成一次，≤ 1 s",
+    "pdf_stored_download": "已报送报表 PDF 再次下载（取存储），≤ 0.2 s",
 }
 
 

@@ -16,6 +16,10 @@ nothing changes, SQLite included. With it:
 - A standby that cannot be reached is marked down for REPLICA_RETRY_SECONDS with one log line and the
   page is read from the primary; an error on the standby half-way through a page reruns it on the primary.
 - How far behind the standby is: see replica_lag_seconds().
+- Work queued for later (a background export) must see what was committed before it was queued: the job
+  records the primary's WAL position when it is queued (`primary_position`), and its reading runs under
+  `standby_must_hold(position)`: the standby is read once it has replayed that far (waiting up to
+  REPLICA_WAIT_SECONDS), the primary otherwise.
 """
 
 from __future__ import annotations
@@ -55,6 +59,9 @@ _read_alias: contextvars.ContextVar[str | None] = contextvars.ContextVar("fedorg
 _pinned: contextvars.ContextVar[bool] = contextvars.ContextVar("fedorg_pinned", default=False)
 # Per request: the largest standby lag seen by a page part read from the standby (seconds), for the notice.
 _lag_seen: contextvars.ContextVar[dict[str, float] | None] = contextvars.ContextVar("fedorg_lag_seen", default=None)
+
+# A WAL position the standby must have replayed before this work reads from it (standby_must_hold).
+_must_hold: contextvars.ContextVar[str | None] = contextvars.ContextVar("fedorg_must_hold", default=None)
 
 _down_until = 0.0  # the standby failed to answer: primary only until then (time.monotonic())
 _lag_cache: tuple[float, float] = (0.0, 0.0)  # (measured at, seconds behind)
@@ -144,6 +151,39 @@ def replica_lag_seconds() -> float:
     return lag
 
 
+def primary_position() -> str | None:
+    """The primary's current WAL position (everything committed so far lies before it); None without a standby."""
+    if not replica_configured() or connections[DEFAULT_DB_ALIAS].vendor != "postgresql":
+        return None
+    with connections[DEFAULT_DB_ALIAS].cursor() as cursor:
+        cursor.execute("SELECT pg_current_wal_lsn()::text")
+        return str(cursor.fetchone()[0])
+
+
+@contextmanager
+def standby_must_hold(position: str | None) -> Iterator[None]:
+    """Reads inside use the standby only once it has replayed up to `position` (None: no condition)."""
+    token = _must_hold.set(position)
+    try:
+        yield
+    finally:
+        _must_hold.reset(token)
+
+
+def _replayed_up_to(position: str) -> bool:
+    """Wait until the standby has replayed `position`, polling, at most REPLICA_WAIT_SECONDS; False if it has not."""
+    deadline = time.monotonic() + float(getattr(settings, "REPLICA_WAIT_SECONDS", 10))
+    while True:
+        with connections[REPLICA].cursor() as cursor:
+            cursor.execute("SELECT pg_last_wal_replay_lsn() >= %s::pg_lsn", [position])
+            if cursor.fetchone()[0]:
+                return True
+        if time.monotonic() >= deadline:
+            log.info("read replica has not replayed %s yet: reading from the primary", position)
+            return False
+        time.sleep(0.1)
+
+
 def lag_seen() -> float:
     """The largest standby lag behind a part of this request's page (0 when all of it came from the primary)."""
     seen = _lag_seen.get()
@@ -177,6 +217,14 @@ def _enter_replica() -> str:
         return _read_alias.get() or DEFAULT_DB_ALIAS
     if not _standby_up():
         return DEFAULT_DB_ALIAS
+    position = _must_hold.get()
+    if position is not None:
+        try:
+            if not _replayed_up_to(position):
+                return DEFAULT_DB_ALIAS
+        except DatabaseError as e:
+            _mark_down(e)
+            return DEFAULT_DB_ALIAS
     seen = _lag_seen.get()
     if seen is not None:
         try:

@@ -144,6 +144,15 @@ def cached(key: str, compute: Callable[[], _T], *, in_memory: bool = False) -> _
     return found
 
 
+def has(key: str) -> bool:
+    """Whether cached(key, ...) would answer now without computing (a page that would rather hand a long
+    count to a job than make the user wait for it asks first)."""
+    if pending_bump():
+        return False
+    full_key = f"fedorg:{current()}:{key}"
+    return full_key in _memory or cache.has_key(full_key)
+
+
 def _replica_has(version: int) -> bool:
     """True unless the figures were just read from a standby that has not yet replayed `version` (the bump
     commits after the data it versions, so a standby showing this version holds that data). Figures read

@@ -142,6 +142,9 @@ REPLICA_READS = env_bool("FEDORG_REPLICA_READS", default=FEDORG_ENV != "test")
 REPLICA_PIN_SECONDS = int(os.environ.get("FEDORG_REPLICA_PIN_SECONDS", "15"))
 # A standby that did not answer is left alone this long before it is tried again.
 REPLICA_RETRY_SECONDS = int(os.environ.get("FEDORG_REPLICA_RETRY_SECONDS", "30"))
+# A background job reads the standby once it has replayed what was committed when the job was queued, waiting
+# at most this long; then it reads the primary.
+REPLICA_WAIT_SECONDS = float(os.environ.get("FEDORG_REPLICA_WAIT_SECONDS", "10"))
 # A page read from the standby says how far behind it is past this many seconds.
 REPLICA_LAG_NOTICE_SECONDS = int(os.environ.get("FEDORG_REPLICA_LAG_NOTICE_SECONDS", "5"))
 
@@ -157,7 +160,9 @@ AUTH_PASSWORD_VALIDATORS = [
 # django-axes first: it refuses a locked-out username+IP before the password is even checked.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's ModelBackend reading the user's unit in the same statement (a session signed in under the
+    # old path "django.contrib.auth.backends.ModelBackend" signs in once more).
+    "orgtree.backends.ModelBackend",
 ]
 # Lockout: 5 failures for one username from one IP lock that pair out for 15 minutes. Not the
 # IP-only default, which would lock a whole office behind one NAT out because of one typist.
@@ -326,7 +331,13 @@ if PRODUCTION:
     SECURE_HSTS_PRELOAD = True
     SECURE_CONTENT_TYPE_NOSNIFF = True
 
+# A province's 附表 and dashboard count their cold cities side by side, one database connection each
+# (reports.percity; PostgreSQL only). Measured on 2 cores: bench/RESULTS.md, 2026-12-07 "the province per city".
+REPORT_CITY_WORKERS = int(os.environ.get("REPORT_CITY_WORKERS", "2"))
+
 if FEDORG_ENV == "test":
+    # A test's data is in its own open transaction: other connections would not see it.
+    REPORT_CITY_WORKERS = 1
     JOB_FILES_DIR = Path(tempfile.mkdtemp(prefix="fedorg-test-jobs-"))
     if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         # A file, not Django's default in-memory database: in memory, the browser tests' live server

@@ -32,6 +32,7 @@ from django.db import DatabaseError, IntegrityError, connection, connections, tr
 from django.db.models import F
 from django.utils import timezone
 
+from fedorg import dbrouting
 from orgtree.models import AuditEvent, Unit
 
 from .models import Job
@@ -45,6 +46,7 @@ PROGRESS_SECONDS = 0.5
 MAX_ATTEMPTS = 3  # a job whose worker died this many times is failed, not retried again
 KEEP_FILES = timedelta(hours=24)
 KEEP_JOBS = timedelta(days=7)
+QUEUED_AT_WAL = "_queued_at_wal"  # params: the primary's WAL position when queued (fedorg.dbrouting)
 
 
 class JobRefused(Exception):
@@ -84,8 +86,12 @@ def start_job(*, kind: str, requester: Any, unit: Unit, params: dict[str, Any], 
             raise JobRefused(f"您已有 {MAX_ACTIVE_PER_USER} 个后台任务在排队或进行中，请等它们完成后再试。")
         try:
             with transaction.atomic():
+                # Where the primary's WAL stood when the job was queued: the worker reads the standby only
+                # once it has replayed this far (fedorg.dbrouting.standby_must_hold). Not part of the key.
+                position = dbrouting.primary_position()
+                stored = {**params, QUEUED_AT_WAL: position} if position else params
                 job = Job.objects.create(
-                    kind=kind, title=title[:200], requester=requester, unit=unit, params=params, key=key
+                    kind=kind, title=title[:200], requester=requester, unit=unit, params=stored, key=key
                 )
         except IntegrityError:  # a finished job of the same request, kept for its download
             existing = _same_request(requester, key)
@@ -225,7 +231,8 @@ def _run(job: Job, should_stop: Callable[[], bool], heartbeat: Heartbeat | None)
     try:
         if func is None:
             raise JobError("未知的任务类型。")
-        outcome = func(job, progress, out)
+        with dbrouting.standby_must_hold(job.params.get(QUEUED_AT_WAL)):
+            outcome = func(job, progress, out)
     except LeaseLost:
         out.unlink(missing_ok=True)
         log.warning("background job %s: lease lost, another worker runs it; this run writes nothing", job.pk)
@@ -280,7 +287,10 @@ def download(*, job: Job, actor: Any) -> Path | None:
             action=action,
             unit=job.unit,
             obj=job.unit,
-            changes={**{k: v for k, v in job.params.items() if k != "audit_action"}, "filename": job.result_name},
+            changes={
+                **{k: v for k, v in job.params.items() if k not in ("audit_action", QUEUED_AT_WAL)},
+                "filename": job.result_name,
+            },
         )
     return path
 

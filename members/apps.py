@@ -15,7 +15,10 @@ class MembersConfig(AppConfig):
         from orgtree.models import Congress, Contact, Unit
         from orgtree.signals import unit_archiving, unit_conversion_preview, unit_converting, unit_merging
 
-        from . import background  # noqa: F401 - registers the background job kinds
+        from . import (
+            background,  # noqa: F401 - registers the background job kinds
+            cityversions,
+        )
         from .models import Person, Post, QuotaRule, RuleSet
         from .services import (
             conversion_preview,
@@ -54,3 +57,4 @@ class MembersConfig(AppConfig):
         for model in (Person, Post, Unit, RuleSet, QuotaRule, Contact, Congress):
             post_save.connect(changed, sender=model, weak=False, dispatch_uid=f"freshness-{model.__name__}")
             post_delete.connect(changed, sender=model, weak=False, dispatch_uid=f"freshness-del-{model.__name__}")
+        cityversions.connect_signals(person=Person, post=Post, rule_models=(RuleSet, QuotaRule))

@@ -28,6 +28,43 @@ class DataVersion(models.Model):
         return str(self.value)
 
 
+class CityVersion(models.Model):
+    """One row per city (市、地区): changes after every committed write inside that city's subtree, so a
+    province's figures recount only the cities that changed (members.cityversions)."""
+
+    # The city's unit id, not a foreign key: a row outlives nothing and is never joined.
+    city_id = models.BigIntegerField(primary_key=True)
+    value = models.BigIntegerField()
+
+    def __str__(self) -> str:
+        return f"{self.city_id}:{self.value}"
+
+
+class PersonQuerySet(VersionedQuerySet["Person"]):
+    """Bulk writes of people also change the cities of their posts (members.cityversions); a new person
+    holds no post yet, and a bulk update or delete by query cannot be placed, so changes every city."""
+
+    def bulk_update(self, objs: Any, *args: Any, **kwargs: Any) -> int:
+        from .cityversions import note_units
+
+        objs = list(objs)
+        people = [person.pk for person in objs]
+        note_units(Post.objects.filter(person_id__in=people).values_list("unit_id", flat=True).distinct())
+        return super().bulk_update(objs, *args, **kwargs)
+
+    def update(self, *args: Any, **kwargs: Any) -> int:
+        from .cityversions import note_all
+
+        note_all()
+        return super().update(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        from .cityversions import note_all
+
+        note_all()
+        return super().delete(*args, **kwargs)
+
+
 @fast_choice_display
 class Person(models.Model):
     """A person exists once, however many posts she holds."""
@@ -59,7 +96,7 @@ class Person(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    objects = VersionedQuerySet.as_manager()
+    objects = PersonQuerySet.as_manager()
 
     class Meta:
         verbose_name = "人员"
@@ -114,6 +151,36 @@ def held_on_sql(alias: str, param: str) -> str:
 
 
 class PostQuerySet(VersionedQuerySet["Post"]):
+    # Bulk writes change the cities of the posts' units, old and new (members.cityversions).
+    def bulk_create(self, objs: Any, *args: Any, **kwargs: Any) -> list["Post"]:
+        from .cityversions import note_units
+
+        objs = list(objs)
+        note_units(post.unit_id for post in objs)
+        return super().bulk_create(objs, *args, **kwargs)
+
+    def bulk_update(self, objs: Any, *args: Any, **kwargs: Any) -> int:
+        from .cityversions import note_units
+
+        objs = list(objs)
+        note_units(post.unit_id for post in objs)
+        note_units(Post.objects.filter(pk__in=[post.pk for post in objs]).values_list("unit_id", flat=True).distinct())
+        return super().bulk_update(objs, *args, **kwargs)
+
+    def update(self, *args: Any, **kwargs: Any) -> int:
+        from .cityversions import note_units
+
+        note_units(self.values_list("unit_id", flat=True).distinct())
+        moved_to = kwargs.get("unit_id", kwargs.get("unit"))
+        note_units([getattr(moved_to, "pk", moved_to)] if moved_to is not None else [])
+        return super().update(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        from .cityversions import note_units
+
+        note_units(self.values_list("unit_id", flat=True).distinct())
+        return super().delete(*args, **kwargs)
+
     def current(self, *, on: datetime.date) -> "PostQuerySet":
         """Posts held on `on`: started on or before it and not ended by it (FORMS.md as-of rule; held_on_sql)."""
         return self.filter(start_date__lte=on).filter(Q(end_date__isnull=True) | Q(end_date__gt=on))

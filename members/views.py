@@ -5,6 +5,7 @@ form, call a members.services function, render.
 """
 
 import datetime
+import hashlib
 from collections.abc import Callable, Iterable, Mapping
 from itertools import groupby
 from typing import Any
@@ -14,11 +15,13 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
-from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseBase
+from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseBase, QueryDict
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
+from django.utils.safestring import SafeString, mark_safe
 from openpyxl import Workbook
 
 from fedorg import freshness
@@ -80,35 +83,90 @@ ROSTER_SORTS = {
 }
 
 
-@login_required
-def roster(request: HttpRequest, pk: int) -> HttpResponse:
-    """Current posts of a unit on a date, grouped by role, with the quota and its 达标 badge."""
-    user: Any = request.user  # signed in (login_required): our User
-    unit = get_unit_for_user(user, pk)
-    on, as_of_form = _as_of(request)
+def _roster_listing(
+    unit: Unit,
+    on: datetime.date,
+    *,
+    role: str,
+    query: str,
+    sort: str,
+    page_number: str,
+    show_personal_data: bool,
+    can_edit: bool,
+) -> tuple[SafeString, int]:
+    """The roster's filter, one page of its rows and its ended posts as HTML, and how many posts are held."""
     held = Post.objects.current(on=on).filter(unit=unit)
     by_role = dict(held.order_by().values_list("role").annotate(n=Count("id")))
     shown = held
-    role = request.GET.get("role", "")
     if role in by_role:
         shown = shown.filter(role=role)
-    query = request.GET.get("q", "").strip()[:50]
     if query:
         shown = shown.filter(Q(person__name__contains=query) | Q(person__name_initials__startswith=query.lower()))
-    sort = request.GET.get("sort", "")
     ordered = shown.order_by(*ROSTER_SORTS[sort][1], "pk") if sort in ROSTER_SORTS else shown.by_rank()
     # A district's own roster holds its 代表 too (hundreds): one page of ROSTER_PAGE rows at a time,
     # the whole roster being the Excel export (issue 21).
     paginator = Paginator(ordered.select_related("person", "meeting"), ROSTER_PAGE)
-    page = paginator.get_page(request.GET.get("page"))
+    page = paginator.get_page(page_number)
     posts = list(page.object_list)
-    groups = [(Post.Role(role).label, list(items)) for role, items in groupby(posts, key=lambda p: p.role)]
+    groups = [(Post.Role(r).label, list(items)) for r, items in groupby(posts, key=lambda p: p.role)]
     if sort in ROSTER_SORTS:  # sorted across roles: one table
         groups = [(ROSTER_SORTS[sort][0], posts)] if posts else []
     ended = (
         Post.objects.filter(unit=unit, end_date__lte=on)
         .select_related("person")
         .order_by("-end_date", "person__name")[:30]
+    )
+    # The pager's links carry exactly the parameters this listing was rendered for (it is shared).
+    params = QueryDict(mutable=True)
+    params.update({k: v for k, v in {"on": on.isoformat(), "q": query, "role": role, "sort": sort}.items() if v})
+    post_count = sum(by_role.values())
+    context = {
+        "unit": unit,
+        "on": on,
+        "groups": groups,
+        "post_count": post_count,
+        "page": page,
+        "params": params,
+        "shown_count": paginator.count,
+        "role_counts": [(r, Post.Role(r).label, by_role[r]) for r in Post.RANK if r in by_role],
+        "role": role if role in by_role else "",
+        "q": query,
+        "sort": sort if sort in ROSTER_SORTS else "",
+        "sorts": [(key, label) for key, (label, _fields) in ROSTER_SORTS.items()],
+        "ended": list(ended),
+        "show_personal_data": show_personal_data,
+        "can_edit": can_edit,
+    }
+    html = render_to_string("members/_roster_listing.html", context)
+    return mark_safe(html), post_count  # noqa: S308 - our own template, rendered with autoescape
+
+
+@login_required
+def roster(request: HttpRequest, pk: int) -> HttpResponse:
+    """Current posts of a unit on a date, grouped by role, with the quota and its 达标 badge."""
+    user: Any = request.user  # signed in (login_required): our User
+    unit = get_unit_for_user(user, pk)
+    on, as_of_form = _as_of(request)
+    role = request.GET.get("role", "")
+    query = request.GET.get("q", "").strip()[:50]
+    sort = request.GET.get("sort", "")
+    show_personal_data = can_see_personal_data(user, unit)
+    can_edit = user.can_edit and not unit.is_archived
+    # The filter, the page of rows and the ended posts depend on the data and the request's parameters
+    # only: rendered once per data version (issue 21: the page of 50 rows was most of the page's time).
+    listing = (on.isoformat(), role, query, sort, request.GET.get("page", "")[:10], show_personal_data, can_edit)
+    listing_html, post_count = freshness.cached(
+        f"roster:{unit.pk}:{hashlib.sha256(repr(listing).encode()).hexdigest()}",
+        lambda: _roster_listing(
+            unit,
+            on,
+            role=role,
+            query=query,
+            sort=sort,
+            page_number=listing[4],
+            show_personal_data=show_personal_data,
+            can_edit=can_edit,
+        ),
     )
     # The unit's counts, quota and findings: kept per data version like the other figures (issue 21).
     assessment = freshness.cached(
@@ -121,20 +179,12 @@ def roster(request: HttpRequest, pk: int) -> HttpResponse:
         "today": timezone.localdate(),
         "cut_off": CUTOFF_2016,
         "as_of_form": as_of_form,
-        "groups": groups,
-        "post_count": sum(by_role.values()),
-        "page": page,
-        "shown_count": paginator.count,
-        "role_counts": [(r, Post.Role(r).label, by_role[r]) for r in Post.RANK if r in by_role],
-        "role": role if role in by_role else "",
-        "q": query,
-        "sort": sort if sort in ROSTER_SORTS else "",
-        "sorts": [(key, label) for key, (label, _fields) in ROSTER_SORTS.items()],
-        "ended": list(ended),
+        "post_count": post_count,
+        "listing_html": listing_html,
         "assessment": assessment,
         "finding_rows": [(f, _fix_link(user, f, on)) for f in assessment.findings],
-        "show_personal_data": can_see_personal_data(user, unit),
-        "can_edit": user.can_edit and not unit.is_archived,
+        "show_personal_data": show_personal_data,
+        "can_edit": can_edit,
     }
     return render(request, "members/roster.html", context)
 

@@ -11,7 +11,9 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import Http404
 
-from .models import ApiToken, Unit, UnitQuerySet
+from fedorg import freshness
+
+from .models import ApiToken, Unit, UnitQuerySet, unit_bounds
 
 
 def visible_units(user: Any) -> UnitQuerySet:
@@ -56,17 +58,40 @@ def is_strictly_below_user_unit(user: Any, unit: Unit) -> bool:
     """True when `unit` is a proper descendant of the user's unit (a root user owns everything)."""
     if user.unit_id is None:
         return user.is_superuser
-    return unit.pk != user.unit_id and visible_units(user).filter(pk=unit.pk).exists()
+    return unit.pk != user.unit_id and may_see(user, unit)
 
 
 def can_see_personal_data(user: Any, unit: Unit) -> bool:
     """Full ID numbers and phones: editors of the unit's subtree only."""
-    return user.can_see_personal_data and visible_units(user).filter(pk=unit.pk).exists()
+    return bool(user.can_see_personal_data) and may_see(user, unit)
 
 
 def visible_breadcrumb(user: Any, unit: Unit) -> list[Unit]:
-    """The unit's ancestors that the user may see, down to the unit itself."""
-    return [*unit.get_ancestors().filter(pk__in=visible_units(user).values("pk")), unit]
+    """The unit's ancestors that the user may see, down to the unit itself.
+
+    The ancestors are kept per data version (ancestors_of), and the user's subtree is tested in
+    Python against her unit's bounds: no statement on a warm page."""
+    return [*(a for a in ancestors_of(unit) if may_see(user, a)), unit]
+
+
+def ancestors_of(unit: Unit) -> list[Unit]:
+    """The unit's ancestors from the root down, kept per data version: shared between requests, read-only."""
+    return freshness.cached(
+        f"unit-ancestors:{unit.pk}:{unit.tree_id}:{unit.lft}", lambda: list(unit.get_ancestors()), in_memory=True
+    )
+
+
+def may_see(user: Any, unit: Unit) -> bool:
+    """Python's reading of Unit.objects.visible_to for one unit already loaded."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    if user.unit_id is None:
+        return bool(user.is_superuser)
+    bounds = unit_bounds(user.unit_id)
+    if bounds is None:
+        return False
+    tree_id, lft, rght = bounds
+    return bool(unit.tree_id == tree_id and unit.lft >= lft and unit.rght <= rght)
 
 
 def visible_paths(user: Any, units: list[Unit]) -> dict[int, str]:

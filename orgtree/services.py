@@ -21,10 +21,11 @@ from django.db.models import Min, Model, Q
 from django.forms import ModelForm
 from django.utils import timezone
 
+from fedorg import freshness
 from fedorg.pinyin import pinyin_initials
 
 from .models import ApiToken, AuditEvent, Contact, Unit, UnitVersion, User, is_new_field_code, validate_unit_code
-from .signals import seal_replaced, unit_archiving, unit_converting, unit_merging
+from .signals import seal_replaced, unit_archiving, unit_converting, unit_merging, units_bulk_loaded
 
 # One lock for all trees: tree writes are rare (a few a day), so contention does not matter,
 # and creating a new root (a new city) must be serialised with everything else too.
@@ -572,6 +573,9 @@ def bulk_load_units(*, rows: Iterable[tuple[str, str, str, str, bool, str | None
         [UnitVersion(unit_id=u.pk, valid_from=None, **UnitVersion.fields_of(u)) for u in created], batch_size=1000
     )
     AuditEvent.objects.record(actor=actor, action="unit.bulk_load", changes={"created": len(new_rows)})
+    # Bulk writes send no post_save: the kept figures and pages must learn of the new units all the same.
+    freshness.bump_on_commit()
+    units_bulk_loaded.send(sender=Unit, units=created)
     return len(new_rows)
 
 

@@ -25,3 +25,7 @@ unit_conversion_preview = Signal()
 # Sent inside set_seal's transaction after a unit's seal image was stored, with unit=, actor=, old_sha256=
 # and new_sha256=. returns connects to it to tell the reviewing unit (the parent's reviewers).
 seal_replaced = Signal()
+
+# Sent inside bulk_load_units' transaction after the units were written in bulk (no post_save is sent for them),
+# with units= (the new units). members connects to it to change the data version of their cities.
+units_bulk_loaded = Signal()

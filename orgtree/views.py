@@ -29,6 +29,7 @@ from fedorg.history import change_rows
 
 from . import services
 from .access import (
+    ancestors_of,
     get_api_token_for_user,
     get_unit_for_user,
     is_strictly_below_user_unit,
@@ -63,8 +64,9 @@ def roots(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(request, "orgtree/roots.html", {"units": units})
 
 
-def _children_html(unit: Unit, *, show_archived: bool) -> SafeString:
-    """The unit page's list of the units below: each child with the units below it, by kind."""
+def _children_html(unit: Unit, *, show_archived: bool) -> tuple[SafeString, int]:
+    """The unit page's list of the units below (each child with the units below it, by kind), and how
+    many of its children are archived."""
     children = unit.get_children().territorial_first()
     if not show_archived:
         children = children.filter(archived_at__isnull=True)
@@ -82,7 +84,25 @@ def _children_html(unit: Unit, *, show_archived: bool) -> SafeString:
     for child in listed:
         child.kind_counts = child_counts.get(child.pk, [])
     html = render_to_string("orgtree/_children.html", {"children": listed, "subtree_counts": below})
-    return mark_safe(html)  # noqa: S308 - our own template, rendered with autoescape
+    archived = unit.get_children().filter(archived_at__isnull=False).count()
+    return mark_safe(html), archived  # noqa: S308 - our own template, rendered with autoescape
+
+
+def _history_html(unit: Unit, *, show_personal_data: bool) -> SafeString:
+    """The unit page's last 20 audit events as a table, rendered once per newest event: the audit is
+    append-only, so the newest event's id says whether anything changed (one indexed read per view)."""
+    events = AuditEvent.objects.filter(unit=unit)
+    newest = events.values_list("pk", flat=True).first()
+
+    def render() -> str:
+        history = [
+            (event, change_rows(event, show_personal_data=show_personal_data))
+            for event in events.select_related("actor")[:20]
+        ]
+        return render_to_string("orgtree/_history.html", {"history": history})
+
+    key = f"unit-history:{unit.pk}:{newest}:{show_personal_data}"
+    return mark_safe(freshness.cached(key, render))  # noqa: S308 - our own template, rendered with autoescape
 
 
 @login_required
@@ -92,11 +112,17 @@ def unit_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     show_archived = request.GET.get("archived") == "1"
     # The units below (a city counts its whole subtree twice, 20 ms) are the same for every viewer the
     # access check lets in: rendered once and kept until the tree changes (issue 21).
-    children_html = freshness.cached(
+    children_html, archived_children = freshness.cached(
         f"unit-children:{unit.pk}:{unit.tree_id}:{unit.lft}:{unit.rght}:{show_archived}",
         lambda: _children_html(unit, show_archived=show_archived),
     )
-    contacts = {c.role: c for c in unit.contacts.all()}
+    # Contacts change the data version too (members.apps): kept with it, read-only.
+    contacts: dict[str, Contact] = freshness.cached(
+        f"unit-contacts:{unit.pk}", lambda: {c.role: c for c in unit.contacts.all()}, in_memory=True
+    )
+    ancestors = ancestors_of(unit)
+    if ancestors:  # the parent (code_fits_parent reads its code) from the kept ancestors, not a statement
+        unit.parent = ancestors[-1]
     # get_unit_for_user already placed the unit inside the user's subtree: the role decides.
     show_personal_data = user.can_see_personal_data
     as_of, as_of_error = as_of_from(request.GET)
@@ -106,14 +132,11 @@ def unit_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         "as_of_error": as_of_error,
         "breadcrumb": visible_breadcrumb(user, unit),
         "children_html": children_html,
-        "archived_children": unit.get_children().filter(archived_at__isnull=False).count(),
+        "archived_children": archived_children,
         "show_archived": show_archived,
         "leader": contacts.get(Contact.Role.LEADER),
         "contact": contacts.get(Contact.Role.CONTACT),
-        "history": [
-            (event, change_rows(event, show_personal_data=show_personal_data))
-            for event in AuditEvent.objects.filter(unit=unit).select_related("actor")[:20]
-        ],
+        "history_html": _history_html(unit, show_personal_data=show_personal_data),
         "can_edit": user.can_edit,
         "can_manage": user.can_manage_tree,
         "has_seal": bool(unit.seal),

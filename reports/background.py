@@ -11,14 +11,15 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from fedorg.dates import parse_count_date
+from fedorg.dates import DEFAULT_AS_OF, parse_count_date
 from fedorg.dbrouting import read_from_replica
 from jobs.access import requester_may_still
 from jobs.models import Job
 from jobs.registry import JobError, JobOutcome, register
+from jobs.services import start_job
 from orgtree.models import Unit
 
-from . import tables
+from . import dashboard, percity, tables
 from .excel import render_xlsx
 from .snapshot import Snapshot
 
@@ -95,3 +96,57 @@ def run_report_pdf(job: Job, progress: Callable[..., None], out: Path) -> JobOut
         filename=pdf_filename(snapshot),
         message=f"已生成{snapshot['label']}的 PDF（{unit.name}，截止 {snapshot['as_of_text']}，未上报的实时统计）。",
     )
+
+
+COUNT_JOB_KIND = "province_count"
+COUNTED = {"form4": "附表4", "form5": "附表5", "dashboard": "仪表板"}
+
+
+def count_in_background(*, what: str, unit: Unit, as_of: datetime.date, requester: Any) -> Job | None:
+    """The job counting a province's cold cities (`what`: form4, form5 or dashboard) when counting them in
+    the request would take longer than percity.REQUEST_SECONDS, started or found; None when the page may
+    count at once (below a province, or its cities' shares are kept, or few are missing).
+
+    A page view starts it, unlike a download: the view would otherwise do the same reading in the request.
+    A second view, or another tab, finds the same job (jobs.services.start_job)."""
+    if unit.tier != 0:
+        return None
+    if what == "dashboard":
+        seconds = dashboard.cold_seconds(unit, as_of=as_of)
+    else:
+        seconds = tables.cold_seconds(int(what.removeprefix("form")), unit=unit, as_of=as_of)
+    if seconds <= percity.REQUEST_SECONDS:
+        return None
+    job, _created = start_job(
+        kind=COUNT_JOB_KIND,
+        requester=requester,
+        unit=unit,
+        params={"what": what, "as_of": as_of.isoformat(), "unit_word": "步"},
+        title=f"统计{unit.name}的{COUNTED[what]}（截止 {as_of:%Y-%m-%d}）",
+    )
+    # A job of the same request just finished, and yet cities are cold (one changed meanwhile): count here.
+    return job if job.is_active else None
+
+
+@register(COUNT_JOB_KIND, capped=False)
+@read_from_replica
+def run_province_count(job: Job, progress: Callable[..., None], out: Path) -> JobOutcome:
+    """A province's 附表4, 附表5 or dashboard, city by city: one step per city (per city and pass for the
+    dashboard), so the page waiting for it shows real progress. The shares are kept (reports.percity);
+    the page, reloading, then adds them up in well under a second."""
+    unit = job.unit
+    if not requester_may_still(job):
+        raise JobError("您已无权查看这个组织的报表。")
+    what = str(job.params.get("what", ""))
+    if what not in COUNTED:
+        raise JobError("未知的统计内容。")
+    as_of = parse_count_date(job.params["as_of"], DEFAULT_AS_OF) or DEFAULT_AS_OF
+
+    def report(done: int, total: int) -> None:
+        progress(done, total, force=True)
+
+    if what == "dashboard":
+        dashboard.count_city_shares(unit, as_of=as_of, progress=report)
+    else:
+        tables.count_city_shares(int(what.removeprefix("form")), unit=unit, as_of=as_of, progress=report)
+    return JobOutcome(message=f"{unit.name}的{COUNTED[what]}已按各市（地）统计完毕。")

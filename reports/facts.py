@@ -17,6 +17,7 @@ and PostgreSQL: only the age and sort-key expressions differ by vendor.
 """
 
 import datetime
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -122,8 +123,31 @@ def political_band_sql(key: str, column: str = "f.political_status") -> str:
 
 
 # rank * RANK_SPAN + post id orders posts by rank, then by id (the tie-break of "highest post"),
-# and MIN() of it picks a person's best post in a unit without sorting; post ids stay far below.
-RANK_SPAN = 1 << 40
+# and MIN() of it picks a person's best post in a unit without sorting. Below the rank the key holds
+# the post id and, in its low bits, the post's 进两委, mode and method: the same order, and what the
+# tables count of the best post rides along, so 附表4（续） and 附表5 look up no post (issue 21).
+RANK_SPAN = 1 << 48
+POST_SHIFT = 512  # post id * 512 + two_committees * 64 + mode * 8 + method: ids stay below 2^39
+MODES = list(Post.Mode.values)
+METHODS = list(Post.Method.values)
+TWO_COMMITTEES = list(Post.TwoCommittees.values)
+assert max(len(MODES), len(METHODS), len(TWO_COMMITTEES)) < 8, "each takes 3 bits of the key"
+
+
+def _code_sql(column: str, values: list[str]) -> str:
+    """The value's index in `values`, 7 for anything else (a blank or unknown code counts as neither)."""
+    whens = " ".join(f"WHEN '{v}' THEN {i}" for i, v in enumerate(values))
+    return f"CASE {column} {whens} ELSE 7 END"
+
+
+def _decode_sql(code: str, values: list[str]) -> str:
+    whens = " ".join(f"WHEN {i} THEN '{v}'" for i, v in enumerate(values))
+    return f"CASE {code} {whens} END"
+
+
+def best_post_id_sql(key: str) -> str:
+    """The best post's id from its key (see RANK_SPAN)."""
+    return f"(({key}) %% {RANK_SPAN}) / {POST_SHIFT}"
 
 
 def scope_sql(unit_where: str = "1 = 1", *, rows: RowIds | None = None) -> str:
@@ -200,12 +224,14 @@ def _best_and_ranked(key: str, had: str, delegate: str, only_leadership: str, ro
     held = f"({held_on_sql('p', 'on')} OR {held_on_sql('p', 'base')}) {only_leadership}"
     derived = (
         f"b.k / {RANK_SPAN} AS rnk, "
-        f"CASE WHEN b.k < {DELEGATE_RANK * RANK_SPAN} AND b.had = 0 THEN 1 ELSE 0 END AS is_new"
+        f"CASE WHEN b.k < {DELEGATE_RANK * RANK_SPAN} AND b.had = 0 THEN 1 ELSE 0 END AS is_new, "
+        f"{_decode_sql('(b.k / 64) %% 8', TWO_COMMITTEES)} AS two_committees, "
+        f"{_decode_sql('(b.k / 8) %% 8', MODES)} AS mode, {_decode_sql('b.k %% 8', METHODS)} AS method"
     )
     if connection.vendor == "postgresql":
         select = f"SELECT p.unit_id, p.person_id, s.block, s.tier, s.sort AS unit_sort, {row_id} AS row_id, {key} AS k, {had} AS had"
         group = f"GROUP BY p.unit_id, p.person_id, {delegate}, s.block, s.tier, s.sort{', s.row_id' if row_id != 'NULL' else ''}"
-        columns = "p.id, p.unit_id, p.person_id, p.role, p.start_date, p.end_date"
+        columns = "p.id, p.unit_id, p.person_id, p.role, p.mode, p.method, p.two_committees, p.start_date, p.end_date"
         return f"""best AS (
     {select}
     FROM {POST} p JOIN scope s ON s.id = p.unit_id
@@ -238,7 +264,7 @@ FACT_PERSON_COLUMNS = (
 )
 
 
-def _join_back(whole: bool) -> str:
+def _join_back(whole: bool, *, slim: bool = False) -> str:
     """Each fact's best post and its person, by primary key.
 
     On PostgreSQL, for a scope that is a small part of the database (whole=False), each lookup is
@@ -250,24 +276,38 @@ def _join_back(whole: bool) -> str:
     of them), and writing the keys `id + 0` instead lost the estimates (merge joins of sorts).
     """
     if connection.vendor == "postgresql" and not whole:
-        post = f"SELECT {FACT_POST_COLUMNS} FROM {POST} p WHERE p.id = b.k %% {RANK_SPAN} OFFSET 0"  # noqa: S608
+        post = f"SELECT {FACT_POST_COLUMNS} FROM {POST} p WHERE p.id = {best_post_id_sql('b.k')} OFFSET 0"  # noqa: S608
         person = f"SELECT {FACT_PERSON_COLUMNS} FROM {PERSON} pe WHERE pe.id = b.person_id OFFSET 0"  # noqa: S608
+        if slim:
+            return f"CROSS JOIN LATERAL ({person}) pe"
         return f"CROSS JOIN LATERAL ({post}) p\n    CROSS JOIN LATERAL ({person}) pe"
     if connection.vendor == "postgresql":
         post = f"SELECT {FACT_POST_COLUMNS} FROM {POST} p OFFSET 0"  # noqa: S608
         person = f"SELECT pe.id, {FACT_PERSON_COLUMNS} FROM {PERSON} pe OFFSET 0"  # noqa: S608
-        return f"JOIN ({post}) p ON p.id = b.k %% {RANK_SPAN}\n    JOIN ({person}) pe ON pe.id = b.person_id"
-    return f"JOIN {POST} p ON p.id = b.k %% {RANK_SPAN}\n    JOIN {PERSON} pe ON pe.id = b.person_id"
+        if slim:
+            return f"JOIN ({person}) pe ON pe.id = b.person_id"
+        return f"JOIN ({post}) p ON p.id = {best_post_id_sql('b.k')}\n    JOIN ({person}) pe ON pe.id = b.person_id"
+    if slim:
+        return f"JOIN {PERSON} pe ON pe.id = b.person_id"
+    return f"JOIN {POST} p ON p.id = {best_post_id_sql('b.k')}\n    JOIN {PERSON} pe ON pe.id = b.person_id"
 
 
-def _facts_select(*, whole: bool, best_where: str) -> str:
-    return f"""SELECT p.id AS post_id, p.unit_id, p.person_id, p.role, p.mode, p.method, p.two_committees, p.start_date,
+def _facts_select(*, whole: bool, best_where: str, slim: bool = False) -> str:
+    """The facts' SELECT; `slim` takes the best post's id and counted columns from its key (no role, no
+    start date) and reads only the person."""
+    post = (
+        f"{best_post_id_sql('b.k')} AS post_id, b.unit_id, b.person_id, NULL AS role, b.mode, b.method, "
+        "b.two_committees, NULL AS start_date"
+        if slim
+        else "p.id AS post_id, p.unit_id, p.person_id, p.role, p.mode, p.method, p.two_committees, p.start_date"
+    )
+    return f"""SELECT {post},
            b.rnk, b.is_new, b.block, b.tier, b.unit_sort, b.row_id,
            pe.name, pe.gender, pe.birth_date, pe.ethnicity, pe.political_status, pe.education, pe.source,
            pe.is_frontline, pe.is_women_worker, pe.workplace_title, pe.mobile,
            {_age_expr("COALESCE(pe.birthday, pe.birth_date)")} AS age
     FROM ranked b
-    {_join_back(whole)}
+    {_join_back(whole, slim=slim)}
     WHERE b.k IS NOT NULL AND {best_where}"""  # noqa: S608 - our own SQL
 
 
@@ -278,6 +318,7 @@ def _facts_cte(
     rows: RowIds | None = None,
     best_where: str = "1 = 1",
     tree_on: str = "on",
+    slim: bool = False,
 ) -> str:
     """WITH scope, best, facts: one row per (unit, person, delegate-or-not) current on %(on)s.
 
@@ -300,14 +341,18 @@ def _facts_cte(
     delegate = f"CASE WHEN p.role = '{Post.Role.DELEGATE}' THEN 1 ELSE 0 END"
     only_leadership = f"AND p.role <> '{Post.Role.DELEGATE}'" if leadership else ""
     row_id = "s.row_id" if rows is not None else "NULL"
-    key = f"MIN(CASE WHEN {held_on_sql('p', 'on')} THEN {rank} * {RANK_SPAN} + p.id END)"
+    post = (
+        f"p.id * {POST_SHIFT} + {_code_sql('p.two_committees', TWO_COMMITTEES)} * 64 "
+        f"+ {_code_sql('p.mode', MODES)} * 8 + {_code_sql('p.method', METHODS)}"
+    )
+    key = f"MIN(CASE WHEN {held_on_sql('p', 'on')} THEN {rank} * {RANK_SPAN} + {post} END)"
     had = f"MAX(CASE WHEN p.role <> '{Post.Role.DELEGATE}' AND {held_on_sql('p', 'base')} THEN 1 ELSE 0 END)"
     # Our own table names and constant codes are interpolated; values are bound parameters.
-    facts = _facts_select(whole=True, best_where=best_where)
+    facts = _facts_select(whole=True, best_where=best_where, slim=slim)
     if connection.vendor == "postgresql":
         facts = (
             f"{facts} AND {whole_tables_sql()}\n    UNION ALL\n    "
-            f"{_facts_select(whole=False, best_where=best_where)} AND NOT {whole_tables_sql()}"
+            f"{_facts_select(whole=False, best_where=best_where, slim=slim)} AND NOT {whole_tables_sql()}"
         )
     return f"""
 WITH RECURSIVE {tree_cte(tree_on)},
@@ -383,7 +428,9 @@ def aggregate(
     select = [*group_cols] + [f"{expr} AS m{i}" for i, expr in enumerate(measures.values())]
     keys = list(measures)
     grouped = f" GROUP BY {', '.join(group_cols)}" if group_cols else ""
-    sql = f"{_facts_cte(unit_where, leadership=leadership, tree_on=tree_on)}\nSELECT {', '.join(select)}"  # noqa: S608 - our own SQL
+    slim = counts_without_posts([where, *group_cols, *measures.values()])
+    cte = _facts_cte(unit_where, leadership=leadership, tree_on=tree_on, slim=slim)
+    sql = f"{cte}\nSELECT {', '.join(select)}"  # noqa: S608 - our own SQL
     if headcounts:
         sql += ", 0 AS h0, 0 AS h1"
     sql += f" FROM facts f WHERE {where}{grouped}"
@@ -424,6 +471,20 @@ def per_unit_counts(params: SqlParams, *, measures: Mapping[str, str]) -> dict[i
         return {row[0]: {k: int(v or 0) for k, v in zip(keys, row[1:], strict=True)} for row in cursor.fetchall()}
 
 
+# The fact columns that need no lookup of the post: best's own, the key's, and the person's.
+SLIM_FACT_COLUMNS = {
+    *("unit_id", "person_id", "post_id", "rnk", "is_new", "block", "tier", "unit_sort", "row_id", "age"),
+    *("mode", "method", "two_committees"),
+    *(c.removeprefix("pe.") for c in FACT_PERSON_COLUMNS.split(", ")),
+}
+
+
+def counts_without_posts(sql_parts: Iterable[str]) -> bool:
+    """True when conditions and measures over `f` use only SLIM_FACT_COLUMNS: the facts then read the person
+    alone (the best post's counted columns come with its key)."""
+    return set(re.findall(r"\bf\.(\w+)", " ".join(sql_parts))) <= SLIM_FACT_COLUMNS
+
+
 def rolled_up(
     params: SqlParams,
     *,
@@ -454,7 +515,10 @@ def rolled_up(
     # first branch only: it counts as a unit and can never be 达标.
     # The facts are read only by the third branch: only its facts are looked up.
     best_where = f"{fact_where.replace('f.', 'b.')} AND b.row_id IS NOT NULL"
-    sql = f"""{_facts_cte(leadership=True, rows=rows, best_where=best_where)},
+    # 附表4（续）: mode and method come with the key, the source is the one column of the person read,
+    # so the new members' posts are not looked up (issue 21: 23,094 probes for a city).
+    slim = counts_without_posts([fact_where, *fact_measures.values()])
+    sql = f"""{_facts_cte(leadership=True, rows=rows, best_where=best_where, slim=slim)},
 pu AS (SELECT f.unit_id, f.row_id, f.block, {unit_select} FROM ranked f GROUP BY f.unit_id, f.row_id, f.block)
 SELECT s.row_id, s.block, COUNT(*), {nulls(1 + len(unit_keys) + len(fact_keys))}
 FROM scope s WHERE s.block > 0 AND s.row_id IS NOT NULL GROUP BY s.row_id, s.block

@@ -23,6 +23,7 @@ not see personal data of the unit, they are masked in the snapshot itself, so wh
 """
 
 import datetime
+import hashlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -470,9 +471,8 @@ def _new_field_rows(
     return rows
 
 
-def _form4_new_field(snapshot: Snapshot, unit: Unit, params: SqlParams, new_field: list[tuple[Any, ...]]) -> None:
+def _form4_new_field(snapshot: Snapshot, rows: list[tuple[int, str, bool, dict[str, int]]]) -> None:
     """The 附表4（新领域妇联） panel and its checks: 扩员后合计 = 主席 + 副主席 + 执委, 个数 = the kinds' sum."""
-    rows = _new_field_rows(unit, params, new_field)
     _header, columns = specs.build_header(specs.FORM4_NF_HEADER)
     total: dict[str, int] = {}
     for _id, _name, _self, acc in rows:
@@ -565,29 +565,12 @@ def _form4(
 ) -> None:
     params = scope_params(unit, on=as_of, base=baseline)
     row_units, new_field = _row_units(unit, params)
-    cont = specs.conditions(specs.FORM4_CONT_HEADER)
-    counted = rolled_up(
-        params,
-        rows=[(row["id"],) for row in row_units],
-        unit_measures={key: sum_case(cond) for key, cond in specs.FORM4_UNIT_MEASURES.items()},
-        qualifies=qualifies_sql(rules),
-        # Every 附表4（续） column counts new members (specs.NEW AND ...); NEW is the WHERE of their
-        # branch, so each column tests only what it adds.
-        fact_measures={key: sum_case(_after_new(cond)) for key, cond in cont.items()},
-        fact_where=specs.NEW,
-    )
-    sums: dict[int, dict[str, int]] = {row["id"]: {} for row in row_units}
-    held: dict[int, int] = {}  # the cross-table check's recount, per block, over the whole subtree
-    for (row_id, block), values in counted.items():
-        acc = sums.get(row_id)
-        if block:
-            held[block] = held.get(block, 0) + values.get("held", 0)
-            if acc is not None:
-                for key in ("units", "done", "before", "after", "chair", "vice", "member", "new"):
-                    acc[f"b{block}_{key}"] = values.get(key, 0)
-        elif acc is not None:
-            for key in cont:
-                acc[key] = values.get(key, 0)
+    nf_rows: list[tuple[int, str, bool, dict[str, int]]] | None = None
+    if unit.tier == 0:
+        # Above a city each row is a city: its share, counted on the city alone (reports.percity).
+        sums, held, nf_rows = _form4_by_city(row_units, as_of=as_of, baseline=baseline, rules=rules)
+    else:
+        sums, held = _form4_counts(params, row_units, rules=rules)
     header41, columns41 = specs.build_header(specs.FORM4_HEADER)
     header42, columns42 = specs.build_header(specs.FORM4_CONT_HEADER)
     total: dict[str, int] = {}
@@ -651,8 +634,94 @@ def _form4(
             f"new_mode_{Post.Mode.PART_TIME}",
         )
     _cross_check(snapshot, held, form4_total=total)
-    if new_field:
-        _form4_new_field(snapshot, unit, params, new_field)
+    if nf_rows is not None:
+        if nf_rows:
+            _form4_new_field(snapshot, nf_rows)
+    elif new_field:
+        _form4_new_field(snapshot, _new_field_rows(unit, params, new_field))
+
+
+def _form4_counts(
+    params: SqlParams, row_units: list[dict[str, Any]], *, rules: members_rules.Rules
+) -> tuple[dict[int, dict[str, int]], dict[int, int]]:
+    """({row id: {column key: n}}, {block: held}) of 4-1 and 附表4（续） for the rows, in one statement."""
+    cont = specs.conditions(specs.FORM4_CONT_HEADER)
+    counted = rolled_up(
+        params,
+        rows=[(row["id"],) for row in row_units],
+        unit_measures={key: sum_case(cond) for key, cond in specs.FORM4_UNIT_MEASURES.items()},
+        qualifies=qualifies_sql(rules),
+        # Every 附表4（续） column counts new members (specs.NEW AND ...); NEW is the WHERE of their
+        # branch, so each column tests only what it adds.
+        fact_measures={key: sum_case(_after_new(cond)) for key, cond in cont.items()},
+        fact_where=specs.NEW,
+    )
+    sums: dict[int, dict[str, int]] = {row["id"]: {} for row in row_units}
+    held: dict[int, int] = {}  # the cross-table check's recount, per block, over the whole subtree
+    for (row_id, block), values in counted.items():
+        acc = sums.get(row_id)
+        if block:
+            held[block] = held.get(block, 0) + values.get("held", 0)
+            if acc is not None:
+                for key in ("units", "done", "before", "after", "chair", "vice", "member", "new"):
+                    acc[f"b{block}_{key}"] = values.get(key, 0)
+        elif acc is not None:
+            for key in cont:
+                acc[key] = values.get(key, 0)
+    return sums, held
+
+
+def _added(parts: Iterable[Mapping[str, int]]) -> dict[str, int]:
+    total: dict[str, int] = {}
+    for part in parts:
+        for key, value in part.items():
+            total[key] = total.get(key, 0) + value
+    return total
+
+
+def form4_city_share(
+    city: Unit, *, as_of: datetime.date, baseline: datetime.date, rules: members_rules.Rules
+) -> dict[str, Any]:
+    """A city's share of a provincial 附表4: {"row": its 4-1 and 附表4（续） figures, "held": {block: n},
+    "nf": its 附表4（新领域妇联） figures or None}, the same as its own table's 合计 rows."""
+    params = scope_params(city, on=as_of, base=baseline)
+    row_units, new_field = _row_units(city, params)
+    sums, held = _form4_counts(params, row_units, rules=rules)
+    nf = _added(acc for *_row, acc in _new_field_rows(city, params, new_field)) if new_field else None
+    return {"row": _added(sums.values()), "held": held, "nf": nf}
+
+
+def _form4_by_city(
+    row_units: list[dict[str, Any]],
+    *,
+    as_of: datetime.date,
+    baseline: datetime.date,
+    rules: members_rules.Rules,
+    progress: Callable[[int, int], None] | None = None,
+) -> tuple[dict[int, dict[str, int]], dict[int, int], list[tuple[int, str, bool, dict[str, int]]]]:
+    """_form4_counts and the new-field rows of a table whose rows are cities, from the cities' shares."""
+    from . import percity
+
+    cities = {row["id"]: row["name"] for row in row_units}
+    units = {u.pk: u for u in Unit.objects.filter(pk__in=cities)}
+    got = percity.shares(
+        "form4",
+        list(cities),
+        key=form4_share_key(as_of=as_of, baseline=baseline, rules=rules),
+        count=lambda city: form4_city_share(units[city], as_of=as_of, baseline=baseline, rules=rules),
+        progress=progress,
+    )
+    sums = {city: dict(share["row"]) for city, share in got.items()}
+    held = _added(share["held"] for share in got.values())
+    nf_rows = [(city, cities[city], False, dict(share["nf"])) for city, share in got.items() if share["nf"] is not None]
+    return sums, {int(block): n for block, n in held.items()}, nf_rows
+
+
+def form4_share_key(*, as_of: datetime.date, baseline: datetime.date, rules: members_rules.Rules) -> str:
+    """What a city's 附表4 share depends on besides the city's data: the dates and the rule set judging 达标."""
+    # A digest, not hash(): the key is shared between processes, and str hashes differ from one to another.
+    quotas = hashlib.sha256(repr(rules.quotas).encode()).hexdigest()[:16]
+    return f"{as_of.isoformat()}:{baseline.isoformat()}:{rules.id}:{quotas}"
 
 
 # --- 附表5 ------------------------------------------------------------------------------------
@@ -665,13 +734,27 @@ def _round1(value: float) -> float:
 def _form5_all_groups(
     unit: Unit, *, as_of: datetime.date, baseline: datetime.date, params: SqlParams | None = None
 ) -> Groups:
-    """{(block, rank): {measure: n, "age_sum": years}} for blocks 1–3 and the new-field 妇联 (block 4)."""
+    """{(block, rank): {measure: n, "age_sum": years}} for blocks 1–3 and the new-field 妇联 (block 4).
+
+    Above a city, the sum of its cities' groups (reports.percity): each fact is a (unit, person) of one city.
+    """
+    if unit.tier == 0:
+        return _form5_by_city(unit, as_of=as_of, baseline=baseline)
+    return form5_city_share(unit, as_of=as_of, baseline=baseline, params=params)
+
+
+def form5_city_share(
+    unit: Unit, *, as_of: datetime.date, baseline: datetime.date, params: SqlParams | None = None
+) -> Groups:
+    """附表5's groups counted on `unit`'s subtree in one statement (a city's share of its province's)."""
     params = params or scope_params(unit, on=as_of, base=baseline)
     measures = {key: sum_case(cond) for key, cond in specs.conditions(specs.FORM5_HEADER).items()}
     measures["age_sum"] = f"SUM({specs.AGE})"
     # leadership=True reads leadership posts only; block 0 (city, district) is dropped here rather
     # than in SQL, where a filter made PostgreSQL misjudge the row count. New-field 妇联 (tier NULL)
     # are grouped apart as specs.NEW_FIELD_BLOCK, in the same statement.
+    # Of the post, 附表5 reads only mode and 两委: carried in the key, so no post is looked up again
+    # (aggregate sees that from the measures: reports.facts.counts_without_posts).
     groups = aggregate(
         params, measures=measures, group_by=["f.block", "f.rnk", "f.tier IS NULL"], leadership=True, headcounts=True
     )
@@ -683,6 +766,77 @@ def _form5_all_groups(
             for key, value in values.items():
                 acc[key] += value
     return result
+
+
+def _form5_by_city(unit: Unit, *, as_of: datetime.date, baseline: datetime.date) -> Groups:
+    result: Groups = {}
+    for groups in form5_shares(unit, as_of=as_of, baseline=baseline).values():
+        for group, values in groups.items():
+            acc = result.setdefault(group, dict.fromkeys(values, 0))
+            for key, value in values.items():
+                acc[key] += value
+    return result
+
+
+def form5_shares(
+    unit: Unit,
+    *,
+    as_of: datetime.date,
+    baseline: datetime.date,
+    progress: Callable[[int, int], None] | None = None,
+) -> dict[int, Groups]:
+    """{city: its 附表5 groups} for the cities below `unit` (a province), in tree order (reports.percity)."""
+    from . import percity
+
+    cities = city_rows(unit, as_of=as_of)
+    units = {u.pk: u for u in Unit.objects.filter(pk__in=cities)}
+    return percity.shares(
+        "form5",
+        cities,
+        key=f"{as_of.isoformat()}:{baseline.isoformat()}",
+        count=lambda city: form5_city_share(units[city], as_of=as_of, baseline=baseline),
+        progress=progress,
+    )
+
+
+def cold_seconds(form_no: int, *, unit: Unit, as_of: datetime.date, baseline: datetime.date | None = None) -> float:
+    """Seconds 附表`form_no` of `unit` would count in the request for its cities not counted yet (0 below a
+    province, and for 附表1–3, which count at once)."""
+    from . import percity
+
+    if unit.tier != 0 or form_no not in (4, 5):
+        return 0.0
+    baseline = _day(baseline, DEFAULT_BASELINE)
+    cities = city_rows(unit, as_of=as_of)
+    if form_no == 4:
+        rules = members_rules.rules_in_effect(on=as_of, unit=unit)
+        key = form4_share_key(as_of=as_of, baseline=baseline, rules=rules)
+        return percity.estimate("form4", len(percity.missing("form4", cities, key=key)))
+    key = f"{as_of.isoformat()}:{baseline.isoformat()}"
+    return percity.estimate("form5", len(percity.missing("form5", cities, key=key)))
+
+
+def count_city_shares(
+    form_no: int, *, unit: Unit, as_of: datetime.date, progress: Callable[[int, int], None] | None = None
+) -> int:
+    """Count (and keep) the city shares of 附表`form_no` (4 or 5) of a province, telling `progress(done, total)`
+    after each city: the background job behind a cold provincial table. Returns the number of cities."""
+    baseline = DEFAULT_BASELINE
+    if form_no == 5:
+        return len(form5_shares(unit, as_of=as_of, baseline=baseline, progress=progress))
+    rules = members_rules.rules_in_effect(on=as_of, unit=unit)
+    params = scope_params(unit, on=as_of, base=baseline)
+    row_units, _new_field = _row_units(unit, params)
+    _form4_by_city(row_units, as_of=as_of, baseline=baseline, rules=rules, progress=progress)
+    return len(row_units)
+
+
+def city_rows(unit: Unit, *, as_of: datetime.date) -> list[int]:
+    """The ids of the cities below `unit` (a province) on `as_of`, in tree order: the rows of its 附表4."""
+    params = scope_params(unit, on=as_of, base=as_of)
+    return [
+        unit_id for unit_id, *_rest, tier in units_in_scope(params, where=f"u.parent_id = {int(unit.pk)}") if tier == 1
+    ]
 
 
 def form5_groups(

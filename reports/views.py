@@ -24,6 +24,7 @@ from orgtree.models import Unit
 from . import tables
 from .background import (
     PDF_JOB_KIND,
+    count_in_background,
     report_export_params,
     report_export_title,
     report_in_background,
@@ -82,6 +83,10 @@ def report_index(request: HttpRequest, pk: int) -> HttpResponse:
 def report_table(request: HttpRequest, pk: int, form_no: int) -> HttpResponse:
     unit = get_unit_for_user(request.user, pk)
     as_of, error = _as_of(request)
+    waiting = _still_counting(request, unit, _form_no(form_no), as_of, drilldown=True)
+    if waiting is not None:
+        context = {"unit": unit, "form_no": form_no, "title": tables.FORM_TITLES[form_no], "as_of": as_of}
+        return render(request, "reports/counting.html", {**context, "job": waiting, "counted": f"附表{form_no}"})
     snapshot, table_html = _counted_table(request, unit, _form_no(form_no), as_of, drilldown=True)
     context = {
         "unit": unit,
@@ -94,6 +99,22 @@ def report_table(request: HttpRequest, pk: int, form_no: int) -> HttpResponse:
     return render(request, "reports/table.html", context)
 
 
+def _table_key(request: HttpRequest, unit: Unit, form_no: int, as_of: datetime.date, *, drilldown: bool) -> str:
+    user: Any = request.user  # signed in (login_required): our User
+    masked = not user.can_see_personal_data
+    return f"table:{form_no}:{unit.pk}:{unit.tree_id}:{unit.lft}:{unit.rght}:{as_of.isoformat()}:{masked}:{drilldown}"
+
+
+def _still_counting(request: HttpRequest, unit: Unit, form_no: int, as_of: datetime.date, *, drilldown: bool) -> Any:
+    """The job counting a province's cold cities, when the table is not kept and counting them here would
+    take more than two seconds (reports.background.count_in_background); None: count (or read) it now."""
+    if unit.tier != 0 or form_no not in (4, 5):
+        return None
+    if freshness.has(_table_key(request, unit, form_no, as_of, drilldown=drilldown)):
+        return None
+    return count_in_background(what=f"form{form_no}", unit=unit, as_of=as_of, requester=request.user)
+
+
 def _counted_table(
     request: HttpRequest, unit: Unit, form_no: int, as_of: datetime.date, *, drilldown: bool
 ) -> tuple[Snapshot, str]:
@@ -101,9 +122,7 @@ def _counted_table(
     fifth of a second and renders 110 KB, the same for every viewer who may see the unit's personal data
     and the same for every viewer who may not (附表3's phones are masked in the snapshot itself)."""
     # get_unit_for_user has placed the unit inside the user's subtree: the role decides (can_see_personal_data).
-    user: Any = request.user  # signed in (login_required): our User
-    masked = not user.can_see_personal_data
-    key = f"table:{form_no}:{unit.pk}:{unit.tree_id}:{unit.lft}:{unit.rght}:{as_of.isoformat()}:{masked}:{drilldown}"
+    key = _table_key(request, unit, form_no, as_of, drilldown=drilldown)
 
     def count() -> tuple[Snapshot, str]:
         snapshot = tables.compute(form_no, unit=unit, as_of=as_of, user=request.user)
@@ -117,6 +136,10 @@ def _counted_table(
 def report_print(request: HttpRequest, pk: int, form_no: int) -> HttpResponse:
     unit = get_unit_for_user(request.user, pk)
     as_of, _error = _as_of(request)
+    waiting = _still_counting(request, unit, _form_no(form_no), as_of, drilldown=False)
+    if waiting is not None:
+        context = {"unit": unit, "form_no": form_no, "title": tables.FORM_TITLES[form_no], "as_of": as_of}
+        return render(request, "reports/counting.html", {**context, "job": waiting, "counted": f"附表{form_no}"})
     snapshot, table_html = _counted_table(request, unit, _form_no(form_no), as_of, drilldown=False)
     return render(request, "reports/print.html", {"unit": unit, "snapshot": snapshot, "table_html": table_html})
 

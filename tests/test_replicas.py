@@ -219,3 +219,74 @@ def test_a_standby_lost_half_way_through_a_page_reruns_it_on_the_primary(client,
     assert response.status_code == 200
     assert False in served.on("members_post")  # counted again, on the primary
     assert any(r.getMessage().startswith("read replica unavailable") for r in caplog.records)
+
+
+def _queue_export(tree) -> "object":
+    from django.utils import timezone
+
+    from jobs.services import start_job
+    from members.background import roster_export_params, roster_export_title
+
+    as_of = timezone.localdate()
+    job, _created = start_job(
+        kind="roster_export",
+        requester=tree.staff,
+        unit=tree.community_a,
+        params=roster_export_params(as_of=as_of, history=False, unmasked=True),
+        title=roster_export_title(tree.community_a, as_of, False),
+    )
+    return job
+
+
+def _exported_names(job) -> set[str]:
+    from openpyxl import load_workbook
+
+    from jobs.services import files_dir
+
+    with (files_dir() / job.result_file).open("rb") as file:
+        ws = load_workbook(file, read_only=True).worksheets[0]
+        return {str(cell) for row in ws.iter_rows(values_only=True) for cell in row if cell}
+
+
+@pytest.fixture
+def replay_paused() -> Iterator[None]:
+    with connections["replica"].cursor() as cursor:
+        cursor.execute("SELECT pg_wal_replay_pause()")
+    try:
+        yield
+    finally:
+        with connections["replica"].cursor() as cursor:
+            cursor.execute("SELECT pg_wal_replay_resume()")
+
+
+def test_an_export_queued_behind_a_lagging_standby_reads_the_primary(
+    client, replicated_tree, served, replay_paused, settings
+):
+    """The job was queued after the clerk's write: a standby that has not replayed it is not read (issue 21)."""
+    from jobs.services import QUEUED_AT_WAL, claim_next, run_job
+
+    settings.REPLICA_WAIT_SECONDS = 0.3
+    client.force_login(replicated_tree.staff)
+    community = replicated_tree.community_a
+    assert client.post(f"/units/{community.pk}/roster/add/", ADD_PERSON).status_code == 302
+    job = _queue_export(replicated_tree)
+    assert job.params[QUEUED_AT_WAL]
+    served.statements.clear()
+    done = run_job(claim_next("test-worker"))
+    assert done.status == "done", done.message
+    assert served.on("members_post") == {False}
+    assert "新来的委员" in _exported_names(done)
+
+
+def test_an_export_queued_behind_a_standby_that_catches_up_reads_the_standby(client, replicated_tree, served):
+    from jobs.services import claim_next, run_job
+
+    client.force_login(replicated_tree.staff)
+    community = replicated_tree.community_a
+    assert client.post(f"/units/{community.pk}/roster/add/", ADD_PERSON).status_code == 302
+    _queue_export(replicated_tree)
+    served.statements.clear()
+    done = run_job(claim_next("test-worker"))  # waits (up to REPLICA_WAIT_SECONDS) for the standby to replay the write
+    assert done.status == "done", done.message
+    assert served.on("members_post") == {True}
+    assert "新来的委员" in _exported_names(done)

@@ -466,3 +466,27 @@ def test_every_table_is_the_same_whether_the_scope_reads_whole_tables_or_looks_r
         shapes[whole] = tables.cell_values(tables.compute(form_no, unit=t.city, as_of=CUTOFF_2016))
     assert shapes[True] == shapes[False]
     assert any(v not in (0, "", None, "—") for v in shapes[True].values())
+
+
+def test_form4_continuation_reads_mode_and_method_from_the_best_posts_key(tree):
+    """附表4（续） takes each new member's mode and method from her best post's key (reports.facts.RANK_SPAN)
+    and only her source from her record: every code lands in its own column."""
+    start = datetime.date(2016, 7, 1)
+    for name, role, mode, method, source in (
+        ("挂职成员", "vice_chair", "seconded", "direct", "03"),
+        ("兼职成员", "executive", "part_time", "masses", "05"),
+    ):
+        person = members.create_person(
+            data={"name": name, "birth_date": datetime.date(1980, 1, 1), "source": source}, actor=None
+        )
+        members.appoint(
+            person=person, unit=tree.community_a, role=role, mode=mode, method=method, start_date=start, actor=None
+        )
+    snap = tables.compute(4, unit=tree.street_a, as_of=CUTOFF_2016)
+    panel = snap["panels"][1]
+    row = next(r for r in panel["rows"] if r["key"] == "total")
+    cells = dict(zip([c["key"] for c in panel["columns"]], row["cells"], strict=False))
+    assert cells["new_total"] == 2
+    assert [cells[f"new_mode_{m}"] for m in ("full_time", "part_time", "seconded", "volunteer")] == [0, 1, 1, 0]
+    assert [cells[f"new_method_{m}"] for m in ("self", "masses", "unit", "direct")] == [0, 1, 0, 1]
+    assert cells["new_source_05"] == 1 and cells["new_source_03"] == 0  # sources count 兼职 members only

@@ -8,15 +8,17 @@ from django.urls import reverse
 from members.search import search_people
 from orgtree.login_audit import audit_password_change
 from orgtree.search import pick_units
+from orgtree.views import unit_detail
 
 SUGGEST_LIMIT = 8
 
 
 @login_required
 def home(request):
-    """Each user starts at her own unit's page; an account without a unit is told why."""
+    """Each user starts at her own unit's page, shown here rather than redirected to (one request, not two:
+    issue 21); an account without a unit is told why."""
     if request.user.unit_id:
-        return redirect("orgtree:unit", pk=request.user.unit_id)
+        return unit_detail(request, pk=request.user.unit_id)
     if request.user.is_superuser:
         return redirect("orgtree:roots")
     return render(request, "no_unit.html", status=403)

@@ -32,6 +32,9 @@
         }
         if (data.active) {
           window.setTimeout(poll, 1000);
+        } else if (box.dataset.reloadWhenDone && data.status === "done") {
+          // A page waiting for its figures (a province counted city by city): they are kept now.
+          window.location.reload();
         } else {
           var cancel = box.querySelector(".job-cancel");
           if (cancel) { cancel.hidden = true; }
@@ -41,5 +44,5 @@
       })
       .catch(function () { window.setTimeout(poll, 3000); });
   };
-  if (box.querySelector(".job-cancel")) { window.setTimeout(poll, 1000); }
+  if (box.querySelector(".job-cancel") || box.dataset.reloadWhenDone) { window.setTimeout(poll, 1000); }
 })();
