@@ -3,8 +3,8 @@
     .venv/bin/python bench/profile_import.py                  # a fresh temp SQLite database
     DATABASE_URL=... .venv/bin/python bench/profile_import.py  # that database; everything is rolled back
 
-Prints the openpyxl read-only pass (the floor), then pyinstrument's tree of a dry run and of a
-real import of the same file. Not a benchmark: the profiler slows everything it watches.
+Prints the read passes (openpyxl read-only, the issue's floor; python-calamine bare; and the app's
+read, guard then calamine), then pyinstrument's tree of a dry run and of a real import of the same file. Not a benchmark: the profiler slows everything it watches.
 """
 
 import io
@@ -30,6 +30,13 @@ def main():
         sum(1 for _ in wb.active.iter_rows(values_only=True))
         wb.close()
         print(f"openpyxl 只读读取：{time.perf_counter() - started:.2f} 秒", flush=True)
+        for label, read in (
+            ("calamine 读取", bench.read_calamine),
+            ("应用的读取（检查 + calamine）", bench.read_as_the_app_does),
+        ):
+            started = time.perf_counter()
+            read(data)
+            print(f"{label}：{time.perf_counter() - started:.3f} 秒", flush=True)
         for label, dry_run in (("试运行", True), ("正式导入", False)):
             profiler = Profiler(interval=0.001)
             profiler.start()

@@ -20,10 +20,21 @@ public /verify/ page) goes through three steps, each bounded:
 
 Every refusal is an `UploadRefused` whose message is Chinese and meant for the user.
 defusedxml is installed (requirements.txt), so openpyxl parses with it as a second line.
+
+Limits scale with what a caller reads: `Limits.scaled(rows=..., columns=...)` gives every element,
+cell and byte cap as rows x columns x a stated allowance per cell (`CellAllowance`, measured on the
+city's own roster export), so raising a row cap raises the caps with it and nothing else.
+
+A caller that passes `fast_rows` to `open_workbook` has a plain workbook read by python-calamine
+(Rust, ~17x openpyxl's read-only speed) instead, behind the same step 1. The scan of step 1 says
+whether calamine can read the file exactly as openpyxl would and within bounded memory (see
+`XlsxIndex.fast_refusal`); anything else (formulas, error cells, cells without a reference, a cell
+past row 99,999 or a sheet too wide for calamine's dense grid) is read by openpyxl as before.
 """
 
 from __future__ import annotations
 
+import datetime
 import io
 import re
 import time
@@ -48,6 +59,26 @@ CELL_MARKERS = tuple(prefix + b"c" + end for prefix in (b"<", b":") for end in (
 
 
 @dataclass(frozen=True)
+class CellAllowance:
+    """What one cell of an honest workbook may cost, with headroom; every scaled limit is rows x columns x this.
+
+    Measured on the demo city's roster export (48,564 rows x 25 columns, 1,043,522 cells written by
+    XlsxWriter with inline strings, the densest XML we write): 2.95 start tags, 57 bytes of sheet XML
+    and 6.0 bytes of zip per cell. Excel's own files (shared strings) cost less per cell in the sheet
+    and add a shared-string part, which the total allows for.
+    """
+
+    tags: int = 8  # <c><is><t> for an inline string, <c><v> for a number, a rich-text run's <r><rPr>..
+    part_bytes: int = 80  # one XML part, uncompressed: the export's 57 and 40% more
+    total_bytes: int = 88  # all parts, uncompressed: one sheet as dense as that, and its shared strings
+    zip_bytes: int = 12  # the upload itself, compressed: twice the export's 6
+    fixed_bytes: int = 4 * 1024 * 1024  # styles, theme, a title row's merged cells: per file, not per cell
+
+
+CELL_ALLOWANCE = CellAllowance()
+
+
+@dataclass(frozen=True)
 class Limits:
     """What one upload may contain. The defaults let a 20,000-row, 24-column roster through."""
 
@@ -59,6 +90,27 @@ class Limits:
     ratio_floor: int = 2 * 1024 * 1024
     max_cells: int = 600_000  # cell elements in all sheets
     max_tags: int = 2_500_000  # start tags in one XML part
+
+    @classmethod
+    def scaled(cls, *, rows: int, columns: int, allowance: CellAllowance = CELL_ALLOWANCE) -> Limits:
+        """Limits for a sheet of `rows` x `columns` cells: each cap is the cells times its allowance per cell.
+
+        Never below the defaults (a small cap still admits an ordinary file's styles and theme).
+        """
+        cells = rows * columns
+        base = cls()
+        return cls(
+            max_file_bytes=max(base.max_file_bytes, _whole_mb(cells * allowance.zip_bytes + allowance.fixed_bytes)),
+            max_total_bytes=max(base.max_total_bytes, _whole_mb(cells * allowance.total_bytes + allowance.fixed_bytes)),
+            max_part_bytes=max(base.max_part_bytes, _whole_mb(cells * allowance.part_bytes)),
+            max_cells=max(base.max_cells, cells),
+            max_tags=max(base.max_tags, cells * allowance.tags),
+        )
+
+
+def _whole_mb(n: int) -> int:
+    """n bytes rounded up to whole MB, so that every message names the cap as the same number."""
+    return -(-n // (1024 * 1024)) * 1024 * 1024
 
 
 DEFAULT_LIMITS = Limits()
@@ -83,12 +135,66 @@ def _mb(n: float) -> str:
 # --- 1. the zip index and a linear scan ------------------------------------------------------------
 
 
+# What calamine must not be given (see XlsxIndex.fast_refusal), found by the same linear scan.
+FORMULA_MARKERS = (b"<f>", b"<f ", b":f>", b":f ")
+ERROR_CELL_MARKER = b't="e"'
+REFERENCED_CELL_MARKERS = (b'<c r="', b':c r="')
+ROW_MARKERS = (b"<row", b":row ", b":row>")
+# Characters XML 1.0 forbids: lxml (openpyxl) refuses the part, calamine would read it.
+XML_CONTROL_CHARACTER = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+# A reference past column Z (captured) or at row 100,000 and beyond (empty capture).
+FAR_REFERENCE = re.compile(rb'r="(?:([A-Z]{2,3})[0-9]|[A-Z]?[0-9]{6})')
+FAST_MAX_ROW = 99_999  # no reference has six digits
+# calamine builds each sheet as a dense grid (first to last cell, ~32 bytes a slot): at most this many slots.
+FAST_MAX_GRID = 4_000_000
+
+
 @dataclass
 class XlsxIndex:
     entries: int = 0
     total_bytes: int = 0
     cells: int = 0
     largest_part: str = ""
+    row_tags: int = 0  # <row> elements in the fullest worksheet
+    # Why python-calamine may not read this file ("" if it may): formulas (openpyxl marks one without a
+    # cached value, calamine reads it as blank), error cells (#N/A: openpyxl gives the text, calamine
+    # nothing), characters XML forbids (lxml refuses the part, calamine reads on), cells without a
+    # reference (placed by counting), or a grid calamine would allocate too large.
+    fast_refusal: str = ""
+
+
+@dataclass
+class _PartScan:
+    cells: int = 0
+    referenced_cells: int = 0
+    formulas: int = 0
+    error_cells: int = 0
+    control_characters: bool = False
+    row_tags: int = 0
+    last_column: int = 26  # the widest reference seen, from column Z up
+    far_row: bool = False
+
+    def fast_refusal(self) -> str:
+        if self.formulas:
+            return "formulas"
+        if self.error_cells:
+            return "error cells"
+        if self.control_characters:
+            return "control characters"
+        if self.referenced_cells != self.cells:
+            return "cells without a reference"
+        if self.far_row:
+            return "a reference at row 100,000 or beyond"
+        if FAST_MAX_ROW * self.last_column > FAST_MAX_GRID:
+            return f"a reference in column {self.last_column}"
+        return ""
+
+
+def _column_number(letters: bytes) -> int:
+    number = 0
+    for letter in letters:
+        number = number * 26 + letter - 64
+    return number
 
 
 def check_xlsx(data: bytes, *, limits: Limits = DEFAULT_LIMITS, what: str = "文件") -> XlsxIndex:
@@ -119,7 +225,11 @@ def check_xlsx(data: bytes, *, limits: Limits = DEFAULT_LIMITS, what: str = "文
             raise UploadRefused(f"{what}是压缩包，但不是 Excel 工作簿（.xlsx），请检查是否选错了文件。")
         for info in infos:
             if info.filename.lower().endswith(XML_SUFFIXES):
-                index.cells += _scan_xml(archive, info, limits, what)
+                scan = _scan_xml(archive, info, limits, what)
+                index.cells += scan.cells
+                if scan.cells or scan.row_tags:
+                    index.row_tags = max(index.row_tags, scan.row_tags)
+                    index.fast_refusal = index.fast_refusal or scan.fast_refusal()
                 if index.cells > limits.max_cells:
                     raise UploadRefused(
                         f"{what}中的单元格超过 {limits.max_cells:,} 个（含空单元格），请删除多余的行和列，或拆分后分批上传。"
@@ -169,9 +279,10 @@ def _check_index(infos: list[zipfile.ZipInfo], size: int, limits: Limits, what: 
     return index
 
 
-def _scan_xml(archive: zipfile.ZipFile, info: zipfile.ZipInfo, limits: Limits, what: str) -> int:
-    """Stream one XML part once: refuse DTDs and odd encodings, count start tags and cells."""
-    tags = cells = 0
+def _scan_xml(archive: zipfile.ZipFile, info: zipfile.ZipInfo, limits: Limits, what: str) -> _PartScan:
+    """Stream one XML part once: refuse DTDs and odd encodings, count start tags and cells, note what calamine needs."""
+    tags = 0
+    scan = _PartScan()
     tail = b""
     head = None
     try:
@@ -186,14 +297,17 @@ def _scan_xml(archive: zipfile.ZipFile, info: zipfile.ZipInfo, limits: Limits, w
                         f"{what}的“{info.filename}”含有 XML 实体声明（DOCTYPE/ENTITY），Excel 不会写这种内容，已拒绝读取。"
                         "请在 Excel 中重新保存为 .xlsx 后再上传。"
                     )
-                # Counted on the chunk alone (markers are short; a split marker is only under-counted
-                # by one per chunk, which the limits' margin absorbs).
+                # Tags are counted on the chunk alone (a split "<" is under-counted by one per chunk,
+                # which the limits' margin absorbs); markers on the window, less those wholly in the
+                # tail (counted with the chunk before), so a marker split between chunks counts once.
                 tags += chunk.count(b"<") - chunk.count(b"</")
-                cells += sum(chunk.count(marker) for marker in CELL_MARKERS)
+                scan.cells += _count_cells(window, tail)
                 if tags > limits.max_tags:
                     raise UploadRefused(
                         f"{what}的“{info.filename}”包含超过 {limits.max_tags:,} 个 XML 元素，请删除多余的行和列后再上传。"
                     )
+                if info.filename.startswith("xl/worksheets/"):
+                    _note_for_calamine(scan, chunk, window)
                 tail = chunk[-16:]
     except UploadRefused:
         raise
@@ -201,7 +315,41 @@ def _scan_xml(archive: zipfile.ZipFile, info: zipfile.ZipInfo, limits: Limits, w
         raise UploadRefused(
             f"{what}已损坏（“{info.filename}”无法解压），请在 Excel 中重新保存为 .xlsx 后再上传。"
         ) from exc
-    return cells
+    return scan
+
+
+UNPREFIXED_CELL_MARKERS = tuple(marker for marker in CELL_MARKERS if marker[:1] == b"<")
+
+
+def _count_cells(window: bytes, tail: bytes) -> int:
+    """CELL_MARKERS that end in the window's new chunk; the prefixed forms (<x:c ...>) only where a
+    ":c" occurs at all, which saves six passes over a sheet written without prefixes."""
+    if b":c" in window:
+        return _count_new(CELL_MARKERS, window, tail)
+    return _count_new(UNPREFIXED_CELL_MARKERS, window, tail)
+
+
+def _count_new(markers: tuple[bytes, ...], window: bytes, tail: bytes) -> int:
+    """Markers (each at most len(tail) bytes) that end in the window's new chunk."""
+    return sum(window.count(marker) - tail.count(marker) for marker in markers)
+
+
+def _note_for_calamine(scan: _PartScan, chunk: bytes, window: bytes) -> None:
+    """Count, in a worksheet's chunk, what decides whether calamine may read it (XlsxIndex.fast_refusal)."""
+    tail = window[: len(window) - len(chunk)]
+    scan.row_tags += _count_new(ROW_MARKERS, window, tail)
+    if scan.formulas or scan.error_cells or scan.control_characters or scan.far_row:
+        return  # openpyxl reads this file whatever else it holds: no more counting for calamine
+    scan.referenced_cells += _count_new(REFERENCED_CELL_MARKERS, window, tail)
+    scan.formulas += _count_new(FORMULA_MARKERS, window, tail)
+    scan.error_cells += _count_new((ERROR_CELL_MARKER,), window, tail)
+    scan.control_characters = XML_CONTROL_CHARACTER.search(chunk) is not None
+    # On the window, so a reference split across two chunks is still seen (perhaps twice: a maximum).
+    for columns in FAR_REFERENCE.findall(window):
+        if not columns:
+            scan.far_row = True
+            return
+        scan.last_column = max(scan.last_column, _column_number(columns))
 
 
 def _check_encoding(head: bytes, name: str, what: str) -> None:
@@ -245,6 +393,15 @@ class Budget:
         self.deadline = self.started + self.seconds
         self.rss_at_start = _rss_bytes()
         self.calls = 0
+
+    @classmethod
+    def scaled(cls, kind: str, *, units: int, seconds_per_unit: float) -> Budget:
+        """A budget whose time grows with the work a cap allows: `units` x `seconds_per_unit`, never
+        less than settings.UPLOAD_BUDGET[kind]["seconds"] (the floor for small caps)."""
+        budget = cls(kind)
+        budget.seconds = max(budget.seconds, units * seconds_per_unit)
+        budget.deadline = budget.started + budget.seconds
+        return budget
 
     @property
     def label(self) -> str:
@@ -415,15 +572,21 @@ def open_workbook(
     what: str = "文件",
     read_only: bool = True,
     data_only: bool = True,
+    fast_rows: int | None = None,
 ) -> Any:
     """check_xlsx, then openpyxl's workbook reading through a budget-checking zip.
 
-    Raises UploadRefused (BudgetExceeded included) for every fault; any other openpyxl error on
+    With `fast_rows` (the most rows the caller reads), a file whose scan found nothing calamine
+    reads differently (XlsxIndex.fast_refusal) and no sheet with more <row> elements is read by
+    python-calamine instead: a CalamineBook, whose sheets iter_rows() reads like openpyxl's.
+    Raises UploadRefused (BudgetExceeded included) for every fault; any other reader error on
     a file that passed the guard is reported as a damaged file.
     """
     reader_class, _sheet_class = _reader_classes()
-    check_xlsx(data, limits=limits, what=what)
+    index = check_xlsx(data, limits=limits, what=what)
     budget.check()
+    if fast_rows is not None and read_only and data_only and not index.fast_refusal and index.row_tags <= fast_rows:
+        return CalamineBook(data, budget=budget, what=what)
     try:
         reader = reader_class(io.BytesIO(data), read_only=read_only, data_only=data_only, keep_links=False)
         reader.archive.close()
@@ -440,6 +603,109 @@ def open_workbook(
         raise UploadRefused(f"{what}已损坏，无法打开。请在 Excel 中打开并重新保存为 .xlsx 后再上传。") from exc
 
 
+def _calamine_refusal(what: str, exc: BaseException) -> UploadRefused:
+    refusal = UploadRefused(f"{what}已损坏，无法打开。请在 Excel 中打开并重新保存为 .xlsx 后再上传。")
+    refusal.__cause__ = exc
+    return refusal
+
+
+def _as_openpyxl_reads(value: Any) -> Any:
+    """A calamine cell value as openpyxl's read-only, data-only reader gives it.
+
+    A blank cell is None, not ""; a whole number is an int (openpyxl casts "5" to 5; calamine gives
+    5.0); a date cell is a datetime at midnight (openpyxl never gives a bare date). Beyond 2**53 a
+    float has no exact int; Excel itself keeps 15 digits, so such a cell reads as the float it is.
+    Times, durations, booleans and text are the same in both.
+    """
+    kind = type(value)
+    if kind is str:
+        return value or None
+    if kind is float:
+        return int(value) if value.is_integer() and abs(value) < 2**53 else value
+    if kind is datetime.date:
+        return datetime.datetime(value.year, value.month, value.day)  # noqa: DTZ001 - Excel dates are naive
+    return value
+
+
+class CalamineSheet:
+    """One worksheet read by python-calamine, iterated as GuardedSheet is: values from row 1, max_col wide.
+
+    The sheet is parsed (in Rust, whole) on the first iteration, with the budget checked around it:
+    the scan of check_xlsx has bounded its cells and its grid. python-calamine 0.9 gives rows from
+    row 1 but columns from the first used one; the leading columns are put back here.
+    """
+
+    def __init__(self, book: Any, title: str, budget: Budget, what: str) -> None:
+        self._book = book
+        self._sheet: Any = None
+        self.title = title
+        self.budget = budget
+        self.what = what
+
+    def _load(self) -> Any:
+        if self._sheet is None:
+            self.budget.check()
+            try:
+                self._sheet = self._book.get_sheet_by_name(self.title)
+            except (KeyboardInterrupt, SystemExit):
+                raise
+            except BaseException as exc:  # calamine's errors, and a Rust panic (pyo3's PanicException is no Exception)
+                raise _calamine_refusal(self.what, exc) from exc
+            self.budget.check()
+        return self._sheet
+
+    @property
+    def last_row(self) -> int:
+        """The number of the sheet's last row with a cell (0 when empty): known before any row is read."""
+        end = self._load().end
+        return 0 if end is None else end[0] + 1
+
+    def iter_rows(self, *, min_row: int = 1, max_col: int, values_only: bool = True) -> Iterator[tuple[Any, ...]]:
+        sheet = self._load()
+        start = sheet.start
+        if start is None:
+            return
+        lead: tuple[None, ...] = (None,) * min(start[1], max_col)
+        keep = max_col - len(lead)
+        number = 0
+        for values in sheet.iter_rows():
+            number += 1
+            if number < min_row:
+                continue
+            row = lead + tuple([_as_openpyxl_reads(value) for value in values[:keep]])
+            yield row + (None,) * (max_col - len(row))
+
+
+class CalamineBook:
+    """A workbook read by python-calamine, with what the roster reader uses of openpyxl's: worksheets, close()."""
+
+    def __init__(self, data: bytes, *, budget: Budget, what: str) -> None:
+        import python_calamine
+
+        try:
+            self._book = python_calamine.CalamineWorkbook.from_object(io.BytesIO(data))
+            names = [
+                sheet.name
+                for sheet in self._book.sheets_metadata
+                if sheet.typ == python_calamine.SheetTypeEnum.WorkSheet
+            ]
+        except (KeyboardInterrupt, SystemExit):
+            raise
+        except BaseException as exc:  # calamine's errors, and a Rust panic (pyo3's PanicException is no Exception)
+            raise _calamine_refusal(what, exc) from exc
+        self.worksheets = [CalamineSheet(self._book, name, budget, what) for name in names]
+
+    @property
+    def sheetnames(self) -> list[str]:
+        return [ws.title for ws in self.worksheets]
+
+    def __getitem__(self, name: str) -> CalamineSheet:
+        return next(ws for ws in self.worksheets if ws.title == name)
+
+    def close(self) -> None:
+        self._book.close()
+
+
 # --- 3. the row loop ------------------------------------------------------------------------------
 
 
@@ -453,15 +719,19 @@ def iter_rows(
     """
     if hasattr(ws, "reset_dimensions"):
         ws.reset_dimensions()
+    too_many = RowLimitExceeded(
+        f"{what}“{ws.title}”超过 {max_rows:,} 行（空行也计算在内）。"
+        "请删除表格下方多余的空行（选中后“删除行”，而不只是清除内容），或拆分成几个文件分批上传。"
+    )
     number = min_row - 1
     try:
+        # A sheet calamine has read knows its last row: refused before its rows are read and parsed.
+        if getattr(ws, "last_row", 0) > max_rows:
+            raise too_many
         for values in ws.iter_rows(min_row=min_row, max_col=max_cols, values_only=True):
             number += 1
             if number > max_rows:
-                raise RowLimitExceeded(
-                    f"{what}“{ws.title}”超过 {max_rows:,} 行（空行也计算在内）。"
-                    "请删除表格下方多余的空行（选中后“删除行”，而不只是清除内容），或拆分成几个文件分批上传。"
-                )
+                raise too_many
             budget.check()
             yield number, values
     except UploadRefused:

@@ -9,6 +9,7 @@ from openpyxl import Workbook
 
 from members import services
 from members.models import Person, Post
+from members.roster_xlsx.columns import MAX_FILE_BYTES
 from orgtree.models import AuditEvent
 from tests.conftest import valid_id_number
 
@@ -164,7 +165,7 @@ def test_an_import_error_never_names_a_person_outside_the_subtree(tree, staff_a,
 
 
 def test_an_upload_body_over_the_limit_is_refused_before_it_is_parsed(tree, staff_a, login):
-    response = upload(login(staff_a), tree.district_a, b"PK\x03\x04" + bytes(11 * 1024 * 1024))
+    response = upload(login(staff_a), tree.district_a, b"PK\x03\x04" + bytes(MAX_FILE_BYTES + 1024 * 1024))
     assert response.status_code == 413
-    assert "文件超过 10 MB" in response.content.decode()
+    assert f"文件超过 {MAX_FILE_BYTES // 1048576} MB" in response.content.decode()
     assert not Person.objects.exists()

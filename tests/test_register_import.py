@@ -12,6 +12,7 @@ from django.urls import reverse
 from openpyxl import Workbook, load_workbook
 
 from members.models import RosterImport
+from members.roster_xlsx.columns import MAX_FILE_BYTES
 from orgtree.models import AuditEvent
 from selection.models import RegisterEntry, WomenOrganisation
 from selection.register_xlsx import ENTRY_COLUMNS, ORGANISATION_COLUMNS, import_register
@@ -231,8 +232,8 @@ def test_hostile_uploads_are_refused_cleanly(tree, staff_a, login):
     assert response.status_code == 400 and "不是 Excel" in response.content.decode()
     old_xls = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600
     assert "另存为 .xlsx" in upload(client, tree.district_a, old_xls).content.decode()
-    big = upload(client, tree.district_a, b"PK\x03\x04" + b"\0" * (10 * 1024 * 1024 + 70_000))
-    assert big.status_code == 413 and "超过 10 MB" in big.content.decode()
+    big = upload(client, tree.district_a, b"PK\x03\x04" + b"\0" * (MAX_FILE_BYTES + 70_000))
+    assert big.status_code == 413 and f"超过 {MAX_FILE_BYTES // 1048576} MB" in big.content.decode()
     assert not RegisterEntry.objects.exists() and not RosterImport.objects.exists()
 
 

@@ -14,9 +14,10 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
+from fedorg.uploads import check_xlsx
 from members import services as roster
 from members.models import Person, Post
-from members.roster_xlsx.columns import COLUMNS, EXAMPLE_MARKER
+from members.roster_xlsx.columns import COLUMNS, EXAMPLE_MARKER, ROSTER_LIMITS
 from members.roster_xlsx.engine import import_roster
 from members.roster_xlsx.export import EXPORT_COLUMNS, export_roster, roster_posts, stream_rows
 from members.roster_xlsx.template import template_workbook
@@ -244,6 +245,41 @@ def test_a_person_id_outside_the_importers_subtree_is_refused(tree, rosters, sta
     result = import_roster(unit=tree.district_a, file=stream.getvalue(), actor=staff_a)
     outsider = rosters["outsider"].person.pk
     assert f"第{outsider_row}行 人员编号 {outsider} 不存在，或不在您的管辖范围内。" in result.error_lines()
+
+
+def test_the_citys_export_reimports_through_the_command_as_a_dry_run_that_writes_nothing(
+    tree, rosters, city_admin, tmp_path
+):
+    """export_roster, then import_roster --dry-run as the city's admin: every row read back, an edited
+    cell reported as an update, and nothing written either time."""
+    out = tmp_path / "city.xlsx"
+    call_command("export_roster", "--unit", tree.city.code, "--out", str(out), stdout=io.StringIO())
+    index = check_xlsx(out.read_bytes(), limits=ROSTER_LIMITS)
+    assert index.fast_refusal == ""  # read by python-calamine, behind the guard
+    before = (Person.objects.count(), Post.objects.count(), AuditEvent.objects.count())
+    stored = list(Person.objects.order_by("pk").values_list("pk", "mobile", "updated_at"))
+
+    def dry_run(path):
+        stdout = io.StringIO()
+        call_command(
+            "import_roster", str(path), "--unit", tree.city.code, "--user", "city_admin", "--dry-run", stdout=stdout
+        )
+        return stdout.getvalue().strip()
+
+    assert dry_run(out) == (
+        "检查通过（试运行，未写入）：共 4 行。人员：新增 0 人，更新 0 人，未变 3 人；任职：新增 0 条，更新 0 条，未变 4 条。"
+    )
+    wb = load_workbook(out)
+    ws = wb["名册"]
+    header = [c.value for c in ws[1]]
+    for row in ws.iter_rows(min_row=2):
+        if row[header.index("姓名")].value == "赵敏":
+            row[header.index("手机号码")].value = "13900002222"
+    edited = tmp_path / "edited.xlsx"
+    wb.save(edited)
+    assert dry_run(edited).endswith("人员：新增 0 人，更新 1 人，未变 2 人；任职：新增 0 条，更新 0 条，未变 4 条。")
+    assert (Person.objects.count(), Post.objects.count(), AuditEvent.objects.count()) == before
+    assert list(Person.objects.order_by("pk").values_list("pk", "mobile", "updated_at")) == stored
 
 
 # --- the command and the pages ------------------------------------------------------------------

@@ -13,7 +13,7 @@ from openpyxl import Workbook, load_workbook
 
 from members import services as roster
 from members.models import Person, Post
-from members.roster_xlsx.columns import COLUMN_BY_KEY, COLUMNS, MAX_ROWS
+from members.roster_xlsx.columns import COLUMN_BY_KEY, COLUMNS, MAX_FILE_BYTES, MAX_ROWS
 from members.roster_xlsx.engine import import_roster
 from members.roster_xlsx.errors import mark_errors
 from members.validators import id_check_char
@@ -512,12 +512,14 @@ def test_a_workbook_with_damaged_sheet_xml_is_reported_as_damaged(tree):
     assert len(result.errors) == 1 and "已损坏" in result.error_lines()[0]
 
 
-def test_a_file_over_10_mb_is_refused_before_it_is_opened(tree):
-    result = import_roster(unit=tree.district_a, file=b"PK\x03\x04" + b"\0" * (10 * 1024 * 1024), actor=None)
-    assert result.error_lines() == ["文件超过 10 MB，请删除无关的工作表或拆分后分批导入。"]
+def test_a_file_over_the_size_cap_is_refused_before_it_is_opened(tree):
+    """The cap is scaled from the row cap (columns.ROSTER_LIMITS): 25 MB for 60,000 rows."""
+    result = import_roster(unit=tree.district_a, file=b"PK\x03\x04" + b"\0" * MAX_FILE_BYTES, actor=None)
+    assert result.error_lines() == [f"文件超过 {MAX_FILE_BYTES // 1048576} MB，请删除无关的工作表或拆分后分批导入。"]
+    assert MAX_FILE_BYTES == 25 * 1048576
 
 
-def test_a_file_over_20000_rows_is_refused(tree):
+def test_a_file_over_the_row_cap_is_refused(tree):
     wb = Workbook(write_only=True)
     ws = wb.create_sheet("名册")
     ws.append(HEADERS)
@@ -528,7 +530,7 @@ def test_a_file_over_20000_rows_is_refused(tree):
     wb.save(stream)
     result = import_roster(unit=tree.district_a, file=stream.getvalue(), actor=None)
     assert len(result.errors) == 1
-    assert result.error_lines()[0].startswith("表头下方超过 20,000 行（空行也计算在内）")
+    assert result.error_lines()[0].startswith("表头下方超过 60,000 行（空行也计算在内）")
 
 
 def test_a_sheet_without_a_recognisable_header_is_refused(tree):

@@ -10,10 +10,10 @@ import itertools
 import os
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache, lru_cache
-from typing import IO, Any, Literal, overload
+from typing import IO, Any, Literal, TypeVar, cast, overload
 
 from django.core.exceptions import ValidationError
 
@@ -32,6 +32,8 @@ from .columns import (
     MAX_FILE_BYTES,
     MAX_ROWS,
     ROSTER_LAYOUT,
+    ROSTER_LIMITS,
+    SECONDS_PER_ROW,
     SheetLayout,
     code_label,
 )
@@ -47,6 +49,7 @@ COMPACT_DATE_RE = re.compile(r"^(\d{4})(\d{2})(\d{2})?$")
 MAX_DATE_TEXT = 40
 MAX_HEADER_TEXT = 40
 
+_T = TypeVar("_T")
 # What a roster file arrives as: a path, its bytes, or an uploaded file / file object.
 FileSource = str | os.PathLike[str] | bytes | bytearray | IO[bytes]
 # One data row as read: {column key: raw cell value} (text, a number, a date, or None).
@@ -431,13 +434,27 @@ def read_file_bytes(file: FileSource) -> bytes:
     return data
 
 
-def open_workbook(data: bytes, *, budget: uploads.Budget | None = None) -> Any:
+def import_budget(max_rows: int = MAX_ROWS) -> uploads.Budget:
+    """The "import" budget, with SECONDS_PER_ROW for each row the cap allows (settings' seconds the floor)."""
+    return uploads.Budget.scaled("import", units=max_rows, seconds_per_unit=SECONDS_PER_ROW)
+
+
+def open_workbook(
+    data: bytes,
+    *,
+    budget: uploads.Budget | None = None,
+    limits: uploads.Limits = ROSTER_LIMITS,
+    fast_rows: int | None = None,
+) -> Any:
     """The workbook, read-only, after fedorg.uploads has checked the file (RosterFileError if refused).
 
     Formula cells without a computed value read as uploads.FormulaWithoutValue, not as blank.
+    `fast_rows`: let python-calamine read a plain file of at most that many rows (uploads.open_workbook).
     """
     try:
-        wb = uploads.open_workbook(data, budget=budget or uploads.Budget("import"), what="文件")
+        wb = uploads.open_workbook(
+            data, budget=budget or import_budget(), limits=limits, what="文件", fast_rows=fast_rows
+        )
     except uploads.UploadRefused as e:
         raise RosterFileError(str(e)) from e
     return uploads.mark_formulas_without_value(wb)
@@ -478,18 +495,35 @@ def _find_header(rows: Sequence[RowValues], layout: SheetLayout = ROSTER_LAYOUT)
     return None, {}
 
 
+class _ConvertFailed(Exception):
+    """An exception of read_sheet_as' convert, carried past the reader's "damaged file" answer."""
+
+
 def _data_records(
-    numbered_rows: Iterable[tuple[int, RowValues]], column_index: Mapping[str, int], max_rows: int = MAX_ROWS
-) -> list[tuple[int, Record]]:
-    """(excel row, {key: raw value}) for every non-blank data row, refusing more than `max_rows`."""
-    records = []
+    numbered_rows: Iterable[tuple[int, RowValues]],
+    column_index: Mapping[str, int],
+    max_rows: int = MAX_ROWS,
+    convert: Callable[[int, Record], _T] | None = None,
+) -> list[_T]:
+    """convert(excel row, {key: raw value}) for every non-blank data row, refusing more than `max_rows`.
+
+    Each record is converted as it is read, so only the converted rows are kept (without `convert`,
+    the (row, record) pairs themselves).
+    """
+    records: list[_T] = []
     for number, values in numbered_rows:
         record = {key: values[i - 1] if i - 1 < len(values) else None for key, i in column_index.items()}
         if all(normalize_text(v) == "" for v in record.values()):
             continue
         if normalize_text(record.get("note"), nfkc=False) == EXAMPLE_MARKER:
             continue
-        records.append((number, record))
+        if convert is None:
+            records.append(cast("_T", (number, record)))
+            continue
+        try:
+            records.append(convert(number, record))
+        except Exception as exc:  # the caller's own fault, not a damaged sheet: carried out unchanged
+            raise _ConvertFailed from exc
         if len(records) > max_rows:
             raise RosterFileError(
                 f"数据超过 {max_rows} 行的上限，请拆分成几个文件分批导入（每个文件不超过 {max_rows} 行）。"
@@ -516,8 +550,32 @@ def read_sheet(
     is refused at row max_rows + 1, not after a million empty rows), and at most MAX_COLUMNS columns.
     `optional`: a workbook with no such sheet, or one with a header and no data, gives None.
     """
-    budget = budget or uploads.Budget("import")
-    wb = open_workbook(data, budget=budget)
+    found: tuple[str, int, dict[str, int], list[tuple[int, Record]]] | None = _read(
+        data, budget=budget, layout=layout, optional=optional, convert=None
+    )
+    return cast("SheetRead | None", found)
+
+
+def read_sheet_as(
+    data: bytes, convert: Callable[[int, Record], _T], *, budget: uploads.Budget | None = None
+) -> tuple[str, int, dict[str, int], list[_T]]:
+    """read_sheet of the roster, each data row given to convert(excel row, record) as it is read."""
+    found = _read(data, budget=budget, layout=ROSTER_LAYOUT, optional=False, convert=convert)
+    assert found is not None  # not optional: a file without rows raised
+    return found
+
+
+def _read(
+    data: bytes,
+    *,
+    budget: uploads.Budget | None,
+    layout: SheetLayout,
+    optional: bool,
+    convert: Callable[[int, Record], _T] | None,
+) -> tuple[str, int, dict[str, int], list[_T]] | None:
+    """read_sheet, each record given to `convert` as it is read when there is one."""
+    budget = budget or import_budget(layout.max_rows)
+    wb = open_workbook(data, budget=budget, limits=layout.limits, fast_rows=HEADER_SCAN_ROWS + layout.max_rows)
     try:
         for ws in sorted(wb.worksheets, key=lambda ws: ws.title != layout.sheet_name):
             head = list(
@@ -530,7 +588,7 @@ def read_sheet(
                 continue
             _check_header(head[header_row - 1][1], column_index, layout)
             numbered = _rows_below(ws, header_row, budget, layout.max_rows)
-            records = _data_records(numbered, column_index, layout.max_rows)
+            records = _data_records(numbered, column_index, layout.max_rows, convert)
             if not records:
                 if optional:
                     return None
@@ -538,6 +596,8 @@ def read_sheet(
             return ws.title, header_row, column_index, records
     except RosterFileError:
         raise
+    except _ConvertFailed as e:
+        raise cast("Exception", e.__cause__) from None
     except uploads.UploadRefused as e:
         raise RosterFileError(str(e)) from e
     except Exception as exc:  # a damaged sheet fails lazily while its rows are read

@@ -6,14 +6,27 @@ The one list the template, the export and the import engine all read; it imports
 from dataclasses import dataclass
 from typing import Any
 
+from fedorg.uploads import Limits
+
 from .. import codes
 from ..models import Person, Post
 
-MAX_FILE_BYTES = 10 * 1024 * 1024
-MAX_ROWS = 20_000
+# A whole city's roster re-imports: the demo city's export (Harbin, 2016-08-31) holds 48,564 posts,
+# and the cap leaves a quarter more for a city that grows between elections or a --history export.
+MAX_ROWS = 60_000
+# Other registers read by the same reader (selection, grassroots) keep their own, smaller caps.
+SHEET_MAX_ROWS = 20_000
 HEADER_SCAN_ROWS = 20
 # Columns read per row: the template's 21, an export's extras, and room for a clerk's own notes.
 MAX_COLUMNS = 100
+# The width the upload's limits are scaled by (fedorg.uploads.Limits.scaled): an export's 25
+# columns and five of a clerk's own. Wider files are read too, within the same total of cells.
+BUDGET_COLUMNS = 30
+ROSTER_LIMITS = Limits.scaled(rows=HEADER_SCAN_ROWS + MAX_ROWS, columns=BUDGET_COLUMNS)
+MAX_FILE_BYTES = ROSTER_LIMITS.max_file_bytes
+# The import's time budget per row cap: the city's 48,563-row dry run took 18 s (bench/RESULTS.md),
+# 0.37 ms a row; 2 ms a row leaves room for a loaded server and the write.
+SECONDS_PER_ROW = 0.002
 # The template's example row carries this 备注 so that a file uploaded as-is does not import it.
 EXAMPLE_MARKER = "【示例行，导入时自动跳过】"
 
@@ -68,7 +81,12 @@ class SheetLayout:
     columns: tuple[Column, ...]
     sheet_name: str
     missing_header: str
-    max_rows: int = MAX_ROWS
+    max_rows: int = SHEET_MAX_ROWS
+
+    @property
+    def limits(self) -> Limits:
+        """What an upload holding this sheet may contain (fedorg.uploads), scaled by the row cap."""
+        return Limits.scaled(rows=HEADER_SCAN_ROWS + self.max_rows, columns=BUDGET_COLUMNS)
 
     def column(self, key: str) -> Column:
         return next(c for c in self.columns if c.key == key)
@@ -81,6 +99,7 @@ ROSTER_LAYOUT = SheetLayout(
         "找不到表头：前 20 行中没有一行同时包含“姓名”“出生年月”“妇联职务”等列名。"
         "请使用下载的模板，或把表头改成模板中的列名。"
     ),
+    max_rows=MAX_ROWS,
 )
 
 # The (code, label) list each coded column is written with: the template's drop-downs, the

@@ -57,13 +57,14 @@ from .cells import (
     RosterFileError,
     choices_hint,
     display_value,
+    import_budget,
     normalize_name,
     normalize_text,
     parse_day,
     parse_flag,
     read_code,
     read_file_bytes,
-    read_sheet,
+    read_sheet_as,
 )
 from .columns import COLUMN_BY_KEY, COLUMNS, PERSON_ID, POST_ID
 
@@ -167,17 +168,33 @@ class ImportResult(ImportOutcome):
 # --- parsing and matching rows ------------------------------------------------------------------
 
 
-@dataclass
+NO_KEYS: frozenset[str] = frozenset()
+
+
+@dataclass(slots=True)
 class Row:
+    """One data row, parsed as it is read (its raw cells are not kept: a city's file is 48,000 rows)."""
+
     number: int
-    raw: Record
     values: dict[str, Any] = field(default_factory=dict)  # parsed person and post values, by field name
     unit: Unit | None = None
     person: Person | None = None
     person_ref: PersonRef | None = None
     post: Post | None = None
-    bad: set[str] = field(default_factory=set)  # keys with an error
-    silenced: set[str] = field(default_factory=set)  # keys already explained (a formula without a value)
+    # Keys with an error, and keys already explained (a formula without a value): shared and empty
+    # until the row's first fault, so a clean row holds no sets of its own.
+    bad: set[str] | frozenset[str] = NO_KEYS
+    silenced: set[str] | frozenset[str] = NO_KEYS
+
+    def mark_bad(self, key: str) -> None:
+        if not isinstance(self.bad, set):
+            self.bad = set()
+        self.bad.add(key)
+
+    def mark_silenced(self, key: str) -> None:
+        if not isinstance(self.silenced, set):
+            self.silenced = set()
+        self.silenced.add(key)
 
 
 class _FileRow(NamedTuple):
@@ -192,12 +209,13 @@ class _FileRow(NamedTuple):
 
 
 class Plan(NamedTuple):
-    """What _Engine.plan decided and _Engine.write writes."""
+    """What _Engine.plan decided and _Engine.write writes: rows, not unsaved objects, for what is new
+    (write builds those by the chunk, so a city's file never holds 48,000 of them at once)."""
 
-    new_people: dict[PersonRef, Person]
+    new_people: dict[PersonRef, Row]  # each new person's first row
     changed_people: dict[PersonRef, Person]
     person_changes: dict[PersonRef, Changes]
-    new_posts: list[tuple[PersonRef, Row, Post]]
+    new_posts: list[Row]
     changed_posts: list[tuple[Row, Post, Changes]]
 
 
@@ -207,14 +225,14 @@ class _Collector:
 
     def add(self, row: Row, key: str, message: str | ValidationError) -> None:
         if key in row.silenced:  # one message per cell: the formula's, not "请填写姓名" after it
-            row.bad.add(key)
+            row.mark_bad(key)
             return
         if isinstance(message, ValidationError):
             message = " ".join(message.messages)
         self.result.errors.append(CellError(row.number, COLUMN_BY_KEY[key].header, message))
-        row.bad.add(key)
+        row.mark_bad(key)
 
-    def read(self, row: Row, key: str, spelled: str, hint: str) -> str | None:
+    def read(self, row: Row, key: str, spelled: str, after: str = "。") -> str | None:
         """The code `spelled` gives in code list `key` (members.roster_xlsx.cells.read_code), noting a near
         spelling for the preview; None after adding the error (unknown, or near two entries)."""
         header = COLUMN_BY_KEY[key].header
@@ -223,7 +241,7 @@ class _Collector:
             named = "”“".join(reading.ambiguous)
             self.add(row, key, f"“{spelled}”与“{named}”都相近，无法确定是哪一项，请写明其中一项。")
         elif reading.code is None:
-            self.add(row, key, f"“{spelled}”不是有效的{header}，{hint}")
+            self.add(row, key, f"“{spelled}”不是有效的{header}，{choices_hint(key)}{after}")
         elif reading.read_as:
             self.result.readings.append(CellReading(row.number, header, spelled, reading.read_as))
         return reading.code
@@ -243,13 +261,16 @@ FORMULA_WITHOUT_VALUE = (
 )
 
 
-def _parse_row(row: Row, present: set[str], err: _Collector) -> None:
-    raw, values = row.raw, row.values
+def _parse_row(row: Row, raw: Record, present: set[str], err: _Collector) -> None:
+    """Fill row.values from the file's cells (raw, which the caller then drops), noting each fault."""
+    values = row.values
     for key, value in list(raw.items()):
         if isinstance(value, FormulaWithoutValue):
             err.add(row, key, FORMULA_WITHOUT_VALUE)
-            row.silenced.add(key)
+            row.mark_silenced(key)
             raw[key] = None
+    if "unit_code" in present:
+        values["unit_code"] = normalize_text(raw.get("unit_code"))
 
     def text(key: str) -> str:
         return normalize_text(raw.get(key))
@@ -305,7 +326,7 @@ def _parse_row(row: Row, present: set[str], err: _Collector) -> None:
         if not spelled:
             values[key] = None  # keep or default
             continue
-        code = err.read(row, key, spelled, f"{choices_hint(key)}。")
+        code = err.read(row, key, spelled)
         if code is not None:
             values[key] = code
 
@@ -313,13 +334,11 @@ def _parse_row(row: Row, present: set[str], err: _Collector) -> None:
     if not spelled_role:
         err.add(row, "role", "请填写妇联职务。")
     else:
-        values["role"] = err.read(row, "role", spelled_role, f"{choices_hint('role')}。")
+        values["role"] = err.read(row, "role", spelled_role)
 
     if "two_committees" in present:
         spelled = text("two_committees")
-        code = (
-            err.read(row, "two_committees", spelled, f"{choices_hint('two_committees')}，或留空。") if spelled else ""
-        )
+        code = err.read(row, "two_committees", spelled, "，或留空。") if spelled else ""
         if code is not None:
             values["two_committees"] = code
 
@@ -369,14 +388,14 @@ class _Engine:
 
     # units -----------------------------------------------------------------------------------
     def resolve_units(self, rows: list[Row], present: set[str]) -> None:
-        codes_in_file = {normalize_text(r.raw.get("unit_code")) for r in rows} - {""}
+        codes_in_file = {r.values.get("unit_code", "") for r in rows} - {""}
         by_code = {self.unit.code: self.unit}
         if codes_in_file - {self.unit.code}:
             subtree = Unit.objects.subtree_of(self.unit)
             for chunk in _chunks(codes_in_file - {self.unit.code}):
                 by_code.update({u.code: u for u in subtree.filter(code__in=chunk)})
         for row in rows:
-            code = normalize_text(row.raw.get("unit_code")) if "unit_code" in present else ""
+            code = row.values.get("unit_code", "")
             unit = by_code.get(code) if code else self.unit
             if unit is None:
                 self.err.add(row, "unit_code", f"组织代码 {code} 不存在，或不在{self.unit.name}的范围内。")
@@ -470,11 +489,12 @@ class _Engine:
         for row in rows:
             if row.person_ref and row.person_ref[0] != "nb" and row.unit is not None:
                 known.setdefault((row.values["name"], row.values["birth_date"], row.unit.pk), row.person_ref)
+        person_of = {row.person_ref: row.person for row in rows if row.person is not None}
         for row in rows:
             if row.person_ref and row.person_ref[0] == "nb" and row.person_ref[1:] in known:
                 row.person_ref = known[row.person_ref[1:]]
                 if row.person_ref[0] == "pk":
-                    row.person = next(r.person for r in rows if r.person_ref == row.person_ref and r.person)
+                    row.person = person_of[row.person_ref]
 
     def check_people_agree(self, rows: list[Row], present: set[str]) -> None:
         """The same person in several rows must be written the same way each time."""
@@ -638,12 +658,12 @@ class _Engine:
 
     # changes ---------------------------------------------------------------------------------
     def plan(self, rows: list[Row], present: set[str]) -> Plan:
-        """Decide add / update / unchanged per row; returns the objects to write."""
-        new_people: dict[PersonRef, Person] = {}
+        """Decide add / update / unchanged per row; returns what to write."""
+        new_people: dict[PersonRef, Row] = {}
         changed_people: dict[PersonRef, Person] = {}
         unchanged_people: set[PersonRef] = set()
         person_changes: dict[PersonRef, Changes] = {}  # ref -> {field: [old, new]}
-        new_posts: list[tuple[PersonRef, Row, Post]] = []
+        new_posts: list[Row] = []
         changed_posts: list[tuple[Row, Post, Changes]] = []
         for row in rows:
             v = row.values
@@ -654,13 +674,7 @@ class _Engine:
             row_changes: dict[str, list[str]] = {}
             if first_of_person:
                 if row.person is None:
-                    person = Person(name=v["name"], birth_date=v["birth_date"])
-                    for key in PERSON_FIELDS:
-                        if v.get(key) is not None and key in v:
-                            setattr(person, key, v[key])
-                    person.id_number = person.id_number or None
-                    new_people[ref] = person
-                    person_changes[ref] = services.person_created_changes(person)
+                    new_people[ref] = row
                 else:
                     person = row.person
                     diff: dict[str, tuple[Any, Any]] = {}
@@ -694,11 +708,7 @@ class _Engine:
                     number,
                 ]
             if row.post is None:
-                post = Post(unit=row.unit, role=v["role"], start_date=v["start_date"])
-                for key in POST_FIELDS:
-                    if v.get(key) is not None:
-                        setattr(post, key, v[key])
-                new_posts.append((ref, row, post))
+                new_posts.append(row)
                 action = "add"
             else:
                 post = row.post
@@ -757,17 +767,24 @@ class _Engine:
         events: list[AuditEvent] = []
 
         def event(action: str, unit: Unit | None, obj: Model, changes: Changes) -> None:
+            """Queue one audit row; they are saved by the chunk, so a city's file never holds them all."""
             events.append(
                 services.audit_event(
                     actor=self.actor, action=action, unit=unit, obj=obj, changes=changes, reason=reason
                 )
             )
+            if len(events) >= QUERY_CHUNK:
+                AuditEvent.objects.bulk_create(events)
+                events.clear()
 
-        # bulk_create skips Person.save(), so the pinyin search key is filled here.
-        for person in new_people.values():
-            person.name_initials = pinyin_initials(person.name)
-            person.fill_birthday()
-        Person.objects.bulk_create(new_people.values(), batch_size=QUERY_CHUNK)
+        # New people by the chunk: built, saved, audited and let go; a post needs only her key and name.
+        saved: dict[PersonRef, tuple[int, str]] = {}
+        for chunk in _chunks(new_people.items()):
+            created = [_new_person(row.values) for _ref, row in chunk]
+            Person.objects.bulk_create(created)
+            for (ref, row), person in zip(chunk, created, strict=True):
+                saved[ref] = (person.pk, person.name)
+                event("person.import", row.unit, person, services.person_created_changes(person))
         if changed_people:
             fields = {"updated_at"}
             for ref, person in changed_people.items():
@@ -780,7 +797,7 @@ class _Engine:
                     person.fill_birthday()
                     fields.add("birthday")
             Person.objects.bulk_update(changed_people.values(), sorted(fields), batch_size=QUERY_CHUNK)
-        for ref, person in [*new_people.items(), *changed_people.items()]:
+        for ref, person in changed_people.items():
             event("person.import", unit_of_person[ref], person, person_changes[ref])
 
         # Posts ended by the file are saved before new ones open, so the one-open-leadership
@@ -793,14 +810,24 @@ class _Engine:
             Post.objects.bulk_update([p for _r, p, _c in changed_posts], sorted(fields), batch_size=QUERY_CHUNK)
             for row, post, changes in changed_posts:
                 event("post.import", row.unit, post, changes)
-        people = {**new_people, **changed_people}
-        for ref, _row, post in new_posts:
-            post.person = people.get(ref) or next(r.person for r in rows if r.person_ref == ref and r.person)
-        Post.objects.bulk_create([p for _ref, _row, p in new_posts], batch_size=QUERY_CHUNK)
-        for _ref, row, post in new_posts:
-            event("post.import", row.unit, post, services.post_created_changes(post))
+        post_of_row: dict[int, Post] = {}  # new posts with a 证书编号 typed in the file
+        for post_rows in _chunks(new_posts):
+            posts = []
+            for row in post_rows:
+                post = _new_post(row)
+                if row.person is not None:
+                    post.person = row.person
+                else:
+                    assert row.person_ref is not None  # planned rows all found their person
+                    pk, name = saved[row.person_ref]
+                    post.person = Person(pk=pk, name=name)
+                posts.append(post)
+            Post.objects.bulk_create(posts)
+            for row, post in zip(post_rows, posts, strict=True):
+                event("post.import", row.unit, post, services.post_created_changes(post))
+                if row.values.get("certificate_no"):
+                    post_of_row[row.number] = post
         # 证书编号 typed in the file go to the certificate register, the one source of the number.
-        post_of_row = {row.number: post for _ref, row, post in new_posts}
         typed = []
         for row in rows:
             number = row.values.get("certificate_no")
@@ -815,6 +842,27 @@ class _Engine:
                 for post, changes in cast("list[tuple[Post, Changes]]", recorded):
                     event("certificate.record", post.unit, post, changes)
         AuditEvent.objects.bulk_create(events, batch_size=QUERY_CHUNK)
+
+
+def _new_person(values: dict[str, Any]) -> Person:
+    """The unsaved Person a row's values describe, with what bulk_create skips (Person.save's pinyin key, birthday)."""
+    person = Person(name=values["name"], birth_date=values["birth_date"])
+    for key in PERSON_FIELDS:
+        if values.get(key) is not None and key in values:
+            setattr(person, key, values[key])
+    person.id_number = person.id_number or None
+    person.name_initials = pinyin_initials(person.name)
+    person.fill_birthday()
+    return person
+
+
+def _new_post(row: Row) -> Post:
+    v = row.values
+    post = Post(unit=row.unit, role=v["role"], start_date=v["start_date"])
+    for key in POST_FIELDS:
+        if v.get(key) is not None:
+            setattr(post, key, v[key])
+    return post
 
 
 def import_roster(
@@ -852,17 +900,21 @@ def import_roster(
     if unit.is_archived:
         result.errors.append(CellError(None, None, f"{unit.name}已撤销，不能导入名册。"))
         return result
-    budget = budget or Budget("import")
+    budget = budget or import_budget()
     try:
         data = read_file_bytes(file)
-        result.sheet_name, result.header_row, result.column_index, records = read_sheet(data, budget=budget)
-        present = set(result.column_index)
-        rows = [Row(number=number, raw=raw) for number, raw in records]
-        stage(0.2)
         engine = _Engine(unit=unit, actor=actor, result=result)
-        for row in rows:
-            _parse_row(row, present, engine.err)
-        budget.check()
+        present: set[str] = set()
+
+        def parsed(number: int, raw: Record) -> Row:
+            if not present:
+                present.update(raw)  # every record has the header's keys
+            row = Row(number=number)
+            _parse_row(row, raw, present, engine.err)
+            return row
+
+        result.sheet_name, result.header_row, result.column_index, rows = read_sheet_as(data, parsed, budget=budget)
+        stage(0.3)
         stage(0.3)
         engine.resolve_units(rows, present)
         engine.resolve_people(rows)

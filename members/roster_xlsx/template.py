@@ -12,7 +12,7 @@ from orgtree.models import Unit
 
 from ..models import Post
 from ..validators import id_check_char
-from .columns import CODE_LISTS, COLUMNS, EXAMPLE_MARKER, MAX_ROWS
+from .columns import CODE_LISTS, COLUMNS, EXAMPLE_MARKER, MAX_FILE_BYTES, MAX_ROWS
 
 CODE_SHEET = "代码表"
 FLAG_LABELS = ["是", "否"]
@@ -155,7 +155,7 @@ def template_workbook(unit: Unit) -> io.BytesIO:
     help_sheet.append(
         [
             f"在“名册”工作表中每行填写一人的一项任职，第 2 行是示例（导入时自动跳过，可删除）。"
-            f"表头上方可以有标题行；每个文件最多 {MAX_ROWS} 行、10 MB。"
+            f"表头上方可以有标题行；每个文件最多 {MAX_ROWS:,} 行、{MAX_FILE_BYTES // 1048576} MB。"
             "导入前会先全部检查，只要有一处错误就不写入任何数据，并把出错的单元格标红、加批注后返还给您。"
         ]
     )

@@ -35,6 +35,11 @@ CT_NS = "http://schemas.openxmlformats.org/package/2006/content-types"
 SHEET_CT = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
 BOOK_CT = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"
 MACRO_BOOK_CT = "application/vnd.ms-excel.sheet.macroEnabled.main+xml"
+# The roster import's caps, scaled from its row cap (members.roster_xlsx.columns.ROSTER_LIMITS; a test
+# checks they agree): the cell and element bombs are just over them, so every upload path refuses them.
+ROSTER_MAX_CELLS = 1_800_600
+ROSTER_MAX_TAGS = 14_404_800
+ROSTER_MAX_FILE_BYTES = 25 * 1024 * 1024
 
 
 @dataclass
@@ -360,7 +365,7 @@ def bombs():
         None,
         "refused",
         "空行也计算在内",
-        note="765 KB in the issue: a million empty <row> elements; the row loop stops at 20,001",
+        note="765 KB in the issue: a million empty <row> elements; the row loop stops at 60,001",
     )
     yield Sample(
         "bomb_jump_to_last_row.xlsx",
@@ -398,7 +403,7 @@ def bombs():
                 ),
             ]
         ),
-        "超过 64 MB",
+        "解压后有",
         "refused",
         note="20 million cells, ~280 MB of XML",
     )
@@ -416,7 +421,7 @@ def bombs():
                 ),
             ]
         ),
-        "超过 64 MB",
+        "解压后有",
         "refused",
         note="~2 MB expanding to ~2 GB",
     )
@@ -435,7 +440,7 @@ def bombs():
                 ),
             ]
         ),
-        "超过 64 MB",
+        "解压后有",
         "refused",
         note="the shared-string table openpyxl loads whole",
     )
@@ -462,35 +467,46 @@ def bombs():
         "内部部件",
         "refused",
     )
-    cells = Entry.repeated(
-        "xl/worksheets/sheet1.xml", SHEET_HEAD.encode(), b"<row>" + b"<c/>" * 100 + b"</row>", 4400, SHEET_TAIL.encode()
-    )
-    cells2 = Entry.repeated(
-        "xl/worksheets/sheet2.xml", SHEET_HEAD.encode(), b"<row>" + b"<c/>" * 100 + b"</row>", 4400, SHEET_TAIL.encode()
-    )
+    rows_per_sheet = ROSTER_MAX_CELLS // 4 // 100 + 10
+    sheets = [
+        Entry.repeated(
+            f"xl/worksheets/sheet{i}.xml",
+            SHEET_HEAD.encode(),
+            b"<row>" + b"<c/>" * 100 + b"</row>",
+            rows_per_sheet,
+            SHEET_TAIL.encode(),
+        )
+        for i in range(1, 5)
+    ]
     yield Sample(
-        "bomb_cells_two_sheets.xlsx",
-        build_zip([*skeleton(2), cells, cells2]),
+        "bomb_cells_four_sheets.xlsx",
+        build_zip([*skeleton(4), *sheets]),
         "单元格超过",
         "refused",
-        note="two sheets of 440,000 empty cells, each under 2 MB",
+        note="four sheets of 451,000 empty cells, each under 2 MB: just over the roster's 1,800,600",
     )
-    n = 2_600_000
-    tags = bytearray(4 * n)
-    tags[0::4], tags[2::4], tags[3::4] = b"<" * n, b"/" * n, b">" * n
-    tags[1::4] = rng.randbytes(n).translate(bytes(97 + b % 26 for b in range(256)))
-    tags = bytes(tags)
+    tag_chunk = bytearray(4 * 262_144)
+    n = len(tag_chunk) // 4
+    tag_chunk[0::4], tag_chunk[2::4], tag_chunk[3::4] = b"<" * n, b"/" * n, b">" * n
+    # Eight letters: ~8x compression keeps the file under the guard's 10 MB and the ratio under 100.
+    tag_chunk[1::4] = rng.randbytes(n).translate(bytes(97 + b % 8 for b in range(256)))
     yield Sample(
         "bomb_tags.xlsx",
         build_zip(
             [
                 *skeleton(),
-                Entry("xl/worksheets/sheet1.xml", (SHEET_HEAD + "</sheetData>").encode() + tags + b"</worksheet>"),
+                Entry.repeated(
+                    "xl/worksheets/sheet1.xml",
+                    (SHEET_HEAD + "</sheetData>").encode(),
+                    bytes(tag_chunk),
+                    ROSTER_MAX_TAGS // n + 1,
+                    b"</worksheet>",
+                ),
             ]
         ),
         "XML 元素",
         "refused",
-        note="2.6 million tiny elements after sheetData, compressing only ~5x",
+        note="14.4 million tiny elements after sheetData (the roster's cap and a chunk), compressing only ~8x",
     )
     yield Sample(
         "bomb_lying_declared_size.xlsx",
@@ -668,12 +684,13 @@ def containers():
         Entry("xl/worksheets/sheet1.xml", sheet_xml(roster(3))),
     ]
     yield Sample("duplicate_entries.xlsx", build_zip(dup), "重名", "refused")
-    noise = random.Random(3).randbytes(11 * 1024 * 1024)
+    noise = random.Random(3).randbytes(ROSTER_MAX_FILE_BYTES + 1024 * 1024)
     yield Sample(
         "oversized_upload.xlsx",
         build_zip([*skeleton(), Entry("xl/media/noise.bin", noise, method=0)]),
-        "超过 10 MB",
+        "MB，请删除无关的工作表",
         "refused",
+        note="over every path's size cap: the guard's 10 MB, the roster import's 25 MB",
     )
 
 
@@ -853,10 +870,10 @@ def contents():
     )
     yield Sample(
         "over_row_limit_real_rows.xlsx",
-        raw_workbook(roster(2), extra_rows="".join(row_xml(n, ["x"]) for n in range(4, 20_010))),
+        raw_workbook(roster(2), extra_rows="".join(row_xml(n, ["x"]) for n in range(4, 60_010))),
         None,
         "refused",
-        "20,000",
+        "60,000",
     )
 
 
