@@ -61,8 +61,15 @@ def clean_person_name(value: object) -> str:
     return name
 
 
+# Today only grows: a date up to the day this module was loaded is never in the future, so most dates are judged
+# without reading the clock (an import of 5,000 rows read it 15,000 times, a tenth of its parsing: issue 21).
+_LOADED_ON = timezone.localdate()
+
+
 def check_birth_date(birth_date: datetime.date | None) -> None:
     """出生年月 between 1900 and this month."""
+    if birth_date is None or EARLIEST_BIRTH <= birth_date <= _LOADED_ON:
+        return
     today = timezone.localdate()
     if birth_date is not None and not EARLIEST_BIRTH <= birth_date <= today:
         raise ValidationError(
@@ -72,6 +79,8 @@ def check_birth_date(birth_date: datetime.date | None) -> None:
 
 def check_post_date(day: datetime.date | None, label: str = "任职时间") -> None:
     """任职时间 / 离任时间 between 1949 and a year from today."""
+    if day is None or EARLIEST_POST <= day <= _LOADED_ON + datetime.timedelta(days=POST_DAYS_AHEAD):
+        return
     latest = timezone.localdate() + datetime.timedelta(days=POST_DAYS_AHEAD)
     if day is not None and not EARLIEST_POST <= day <= latest:
         raise ValidationError(f"{label} {day:%Y-%m-%d} 不合理，应在 1949-01-01 到 {latest:%Y-%m-%d} 之间。")
