@@ -113,7 +113,9 @@ def test_the_login_page_is_chinese_and_a_wrong_password_is_explained(tree, staff
 
 def test_logging_in_lands_on_the_users_unit_page(tree, staff_a, client):
     response = client.post(reverse("login"), {"username": "staff_a", "password": PASSWORD}, follow=True)
-    assert response.redirect_chain[-1][0] == reverse("orgtree:unit", args=[tree.district_a.pk])
+    # "/" shows her unit's page itself (issue 21: one request, not a second redirect).
+    assert response.redirect_chain[-1][0] == reverse("home")
+    assert response.context["unit"] == tree.district_a
     assert "道里区填报员" in response.content.decode()
 
 
