@@ -145,13 +145,22 @@ def _decode_sql(code: str, values: list[str]) -> str:
     return f"CASE {code} {whens} END"
 
 
+def _key_columns(key: str) -> str:
+    """mode, method, two_committees of the best post, read from its key's low bits (computed only where read)."""
+    return (
+        f"{_decode_sql(f'({key} / 8) %% 8', MODES)} AS mode, {_decode_sql(f'{key} %% 8', METHODS)} AS method, "
+        f"{_decode_sql(f'({key} / 64) %% 8', TWO_COMMITTEES)} AS two_committees"
+    )
+
+
 def best_post_id_sql(key: str) -> str:
     """The best post's id from its key (see RANK_SPAN)."""
     return f"(({key}) %% {RANK_SPAN}) / {POST_SHIFT}"
 
 
 def scope_sql(unit_where: str = "1 = 1", *, rows: RowIds | None = None) -> str:
-    """SELECT id, parent_id, sort, top, name, code, block, tier of the subtree's units on %(on)s (tier computed once).
+    """SELECT id, parent_id, sort, top, name, code, block, tier[, row_id], ord of the subtree's units on %(on)s (tier
+    computed once; `ord`, the unit's place in tree order as an integer, is what the facts group and sort by).
 
     Reads `sub` (tree_cte). `unit_where` is a condition over `sub u` (u.id, u.parent_id, u.kind,
     u.org_form, u.level, u.row_id). `top` is sub's row_id. `rows`, [(row id, ...)], adds row_id:
@@ -165,7 +174,7 @@ def scope_sql(unit_where: str = "1 = 1", *, rows: RowIds | None = None) -> str:
     return (
         "SELECT s.id, s.parent_id, s.sort, s.top, s.name, s.code, "  # noqa: S608 - our own names and codes
         f"CASE WHEN s.tier = 3 THEN 1 WHEN s.tier = 4 AND s.org_form = '{Unit.OrgForm.CONGRESS}' THEN 3 "
-        f"WHEN s.tier = 4 THEN 2 ELSE 0 END AS block, s.tier{row} "
+        f"WHEN s.tier = 4 THEN 2 ELSE 0 END AS block, s.tier{row}, ROW_NUMBER() OVER (ORDER BY s.sort) AS ord "
         f"FROM (SELECT u.id, u.parent_id, u.sort, u.row_id AS top, u.name, u.code, u.org_form, "
         f"{_tier_case('u')} AS tier FROM sub u WHERE ({unit_where})) s"
     )
@@ -224,13 +233,11 @@ def _best_and_ranked(key: str, had: str, delegate: str, only_leadership: str, ro
     held = f"({held_on_sql('p', 'on')} OR {held_on_sql('p', 'base')}) {only_leadership}"
     derived = (
         f"b.k / {RANK_SPAN} AS rnk, "
-        f"CASE WHEN b.k < {DELEGATE_RANK * RANK_SPAN} AND b.had = 0 THEN 1 ELSE 0 END AS is_new, "
-        f"{_decode_sql('(b.k / 64) %% 8', TWO_COMMITTEES)} AS two_committees, "
-        f"{_decode_sql('(b.k / 8) %% 8', MODES)} AS mode, {_decode_sql('b.k %% 8', METHODS)} AS method"
+        f"CASE WHEN b.k < {DELEGATE_RANK * RANK_SPAN} AND b.had = 0 THEN 1 ELSE 0 END AS is_new"
     )
     if connection.vendor == "postgresql":
-        select = f"SELECT p.unit_id, p.person_id, s.block, s.tier, s.sort AS unit_sort, {row_id} AS row_id, {key} AS k, {had} AS had"
-        group = f"GROUP BY p.unit_id, p.person_id, {delegate}, s.block, s.tier, s.sort{', s.row_id' if row_id != 'NULL' else ''}"
+        select = f"SELECT p.unit_id, p.person_id, s.block, s.tier, s.ord AS unit_sort, {row_id} AS row_id, {key} AS k, {had} AS had"
+        group = f"GROUP BY p.unit_id, p.person_id, {delegate}, s.block, s.tier, s.ord{', s.row_id' if row_id != 'NULL' else ''}"
         columns = "p.id, p.unit_id, p.person_id, p.role, p.mode, p.method, p.two_committees, p.start_date, p.end_date"
         return f"""best AS (
     {select}
@@ -251,7 +258,7 @@ ranked AS (SELECT b.*, {derived} FROM best b),"""  # noqa: S608 - our own SQL
     GROUP BY p.unit_id, p.person_id, {delegate}
 ),
 ranked AS (
-    SELECT b.unit_id, b.person_id, b.k, b.had, {derived}, s.block, s.tier, s.sort AS unit_sort, {row_id} AS row_id
+    SELECT b.unit_id, b.person_id, b.k, b.had, {derived}, s.block, s.tier, s.ord AS unit_sort, {row_id} AS row_id
     FROM best b JOIN scope s ON s.id = b.unit_id
 ),"""  # noqa: S608 - our own SQL
 
@@ -296,8 +303,8 @@ def _facts_select(*, whole: bool, best_where: str, slim: bool = False) -> str:
     """The facts' SELECT; `slim` takes the best post's id and counted columns from its key (no role, no
     start date) and reads only the person."""
     post = (
-        f"{best_post_id_sql('b.k')} AS post_id, b.unit_id, b.person_id, NULL AS role, b.mode, b.method, "
-        "b.two_committees, NULL AS start_date"
+        f"{best_post_id_sql('b.k')} AS post_id, b.unit_id, b.person_id, NULL AS role, {_key_columns('b.k')}, "
+        "NULL AS start_date"
         if slim
         else "p.id AS post_id, p.unit_id, p.person_id, p.role, p.mode, p.method, p.two_committees, p.start_date"
     )
@@ -591,7 +598,10 @@ def fact_rows(
 def units_in_scope(params: SqlParams, *, where: str = "1 = 1") -> list[tuple[Any, ...]]:
     """Units of the subtree on %(on)s with their block and tier, in tree order:
     (id, parent_id, sort, top, name, code, block, tier); see scope_sql."""
-    sql = f"WITH RECURSIVE {tree_cte()}\n{scope_sql(where)} ORDER BY s.sort"  # noqa: S608 - our own SQL
+    sql = (
+        f"WITH RECURSIVE {tree_cte()}\nSELECT id, parent_id, sort, top, name, code, block, tier "  # noqa: S608
+        f"FROM ({scope_sql(where)}) x ORDER BY sort"
+    )
     with reading_connection().cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()
