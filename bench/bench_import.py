@@ -168,10 +168,10 @@ def read_calamine(data):
 def read_as_the_app_does(data):
     """The app's read: fedorg.uploads' guard (zip index and XML scan), then calamine, every row through iter_rows."""
     from fedorg import uploads
-    from members.roster_xlsx.cells import import_budget, open_workbook
+    from members.roster_xlsx.cells import open_workbook
     from members.roster_xlsx.columns import HEADER_SCAN_ROWS, MAX_COLUMNS, MAX_ROWS
 
-    budget = import_budget()
+    budget = uploads.Budget("import")
     wb = open_workbook(data, budget=budget, fast_rows=HEADER_SCAN_ROWS + MAX_ROWS)
     assert type(wb).__name__ == "CalamineBook", type(wb)
     count = sum(1 for _ in uploads.iter_rows(wb.worksheets[0], max_rows=MAX_ROWS, max_cols=MAX_COLUMNS, budget=budget))

@@ -394,15 +394,6 @@ class Budget:
         self.rss_at_start = _rss_bytes()
         self.calls = 0
 
-    @classmethod
-    def scaled(cls, kind: str, *, units: int, seconds_per_unit: float) -> Budget:
-        """A budget whose time grows with the work a cap allows: `units` x `seconds_per_unit`, never
-        less than settings.UPLOAD_BUDGET[kind]["seconds"] (the floor for small caps)."""
-        budget = cls(kind)
-        budget.seconds = max(budget.seconds, units * seconds_per_unit)
-        budget.deadline = budget.started + budget.seconds
-        return budget
-
     @property
     def label(self) -> str:
         return {"import": "导入", "verify": "核对"}.get(self.kind, "处理")

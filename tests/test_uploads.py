@@ -246,14 +246,6 @@ def test_a_part_over_the_roster_cap_is_refused_from_the_zip_index_naming_the_cap
         check_xlsx(data, limits=ROSTER_LIMITS)
 
 
-def test_the_import_budget_allows_two_milliseconds_a_row_of_the_cap(settings):
-    from members.roster_xlsx.cells import import_budget
-
-    settings.UPLOAD_BUDGET = {"import": {"seconds": 30, "memory_mb": 64}}
-    assert import_budget(60_000).seconds == 120
-    assert import_budget(5_000).seconds == 30  # the settings' seconds are the floor
-
-
 # --- python-calamine behind the guard ------------------------------------------------------------
 
 

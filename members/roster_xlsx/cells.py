@@ -33,7 +33,6 @@ from .columns import (
     MAX_ROWS,
     ROSTER_LAYOUT,
     ROSTER_LIMITS,
-    SECONDS_PER_ROW,
     SheetLayout,
     code_label,
 )
@@ -434,11 +433,6 @@ def read_file_bytes(file: FileSource) -> bytes:
     return data
 
 
-def import_budget(max_rows: int = MAX_ROWS) -> uploads.Budget:
-    """The "import" budget, with SECONDS_PER_ROW for each row the cap allows (settings' seconds the floor)."""
-    return uploads.Budget.scaled("import", units=max_rows, seconds_per_unit=SECONDS_PER_ROW)
-
-
 def open_workbook(
     data: bytes,
     *,
@@ -453,7 +447,7 @@ def open_workbook(
     """
     try:
         wb = uploads.open_workbook(
-            data, budget=budget or import_budget(), limits=limits, what="文件", fast_rows=fast_rows
+            data, budget=budget or uploads.Budget("import"), limits=limits, what="文件", fast_rows=fast_rows
         )
     except uploads.UploadRefused as e:
         raise RosterFileError(str(e)) from e
@@ -574,7 +568,7 @@ def _read(
     convert: Callable[[int, Record], _T] | None,
 ) -> tuple[str, int, dict[str, int], list[_T]] | None:
     """read_sheet, each record given to `convert` as it is read when there is one."""
-    budget = budget or import_budget(layout.max_rows)
+    budget = budget or uploads.Budget("import")
     wb = open_workbook(data, budget=budget, limits=layout.limits, fast_rows=HEADER_SCAN_ROWS + layout.max_rows)
     try:
         for ws in sorted(wb.worksheets, key=lambda ws: ws.title != layout.sheet_name):

@@ -24,9 +24,6 @@ MAX_COLUMNS = 100
 BUDGET_COLUMNS = 30
 ROSTER_LIMITS = Limits.scaled(rows=HEADER_SCAN_ROWS + MAX_ROWS, columns=BUDGET_COLUMNS)
 MAX_FILE_BYTES = ROSTER_LIMITS.max_file_bytes
-# The import's time budget per row cap: the city's 48,563-row dry run took 18 s (bench/RESULTS.md),
-# 0.37 ms a row; 2 ms a row leaves room for a loaded server and the write.
-SECONDS_PER_ROW = 0.002
 # The template's example row carries this 备注 so that a file uploaded as-is does not import it.
 EXAMPLE_MARKER = "【示例行，导入时自动跳过】"
 

@@ -57,7 +57,6 @@ from .cells import (
     RosterFileError,
     choices_hint,
     display_value,
-    import_budget,
     normalize_name,
     normalize_text,
     parse_day,
@@ -900,7 +899,7 @@ def import_roster(
     if unit.is_archived:
         result.errors.append(CellError(None, None, f"{unit.name}已撤销，不能导入名册。"))
         return result
-    budget = budget or import_budget()
+    budget = budget or Budget("import")
     try:
         data = read_file_bytes(file)
         engine = _Engine(unit=unit, actor=actor, result=result)

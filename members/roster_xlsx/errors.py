@@ -19,7 +19,7 @@ from openpyxl.styles import Font, PatternFill
 from fedorg.uploads import Budget
 from fedorg.xlsx import safe_text
 
-from .cells import FileSource, import_budget, open_workbook, read_file_bytes, sheet_rows
+from .cells import FileSource, open_workbook, read_file_bytes, sheet_rows
 from .columns import COLUMN_BY_KEY, HEADER_SCAN_ROWS, MAX_ROWS
 
 if TYPE_CHECKING:  # the engine is not loaded to mark a file's errors
@@ -35,7 +35,7 @@ HEADER_FONT = Font(bold=True, color="9C0006")
 
 def mark_errors(file: FileSource, result: "ImportResult", *, budget: Budget | None = None) -> io.BytesIO:
     """The uploaded sheet with each faulty cell filled red and commented, plus a 导入错误 column."""
-    budget = budget or import_budget()
+    budget = budget or Budget("import")
     data = read_file_bytes(file)
     source = open_workbook(data, budget=budget)
     try:
