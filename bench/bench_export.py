@@ -27,7 +27,7 @@ import time
 import tracemalloc
 from pathlib import Path
 
-from common import ensure_city, median_ms, ratio_line, result, setup_django
+from common import ensure_city, median_ms, peak_rss_growth, ratio_line, result, setup_django
 
 setup_django()
 
@@ -153,33 +153,12 @@ def load():
     return " / ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
-def rss():
-    with open("/proc/self/statm", "rb") as handle:
-        return int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
-
-
 def memory_run(writer, unit_code):
     """In this fresh process: one export by `writer`, printing the peak resident-set growth during it."""
-    import gc
-    import threading
-
     unit = Unit.objects.get(code=unit_code)
     list(raw_rows(unit))  # the query once, so the database's cache is warm and no writer pays for it
-    gc.collect()
-    start = rss()
-    peak = [start]
-    stop = threading.Event()
-
-    def sample():
-        while not stop.wait(0.005):
-            peak[0] = max(peak[0], rss())
-
-    sampler = threading.Thread(target=sample, daemon=True)
-    sampler.start()
-    WRITERS[writer](unit, OUT / f"memory-{writer}.xlsx")
-    stop.set()
-    sampler.join()
-    print(f"MEMORY {max(peak[0], rss()) - start}", flush=True)
+    _done, growth = peak_rss_growth(lambda: WRITERS[writer](unit, OUT / f"memory-{writer}.xlsx"))
+    print(f"MEMORY {growth}", flush=True)
 
 
 def shape(path):

@@ -53,7 +53,7 @@ import django  # noqa: E402
 
 django.setup()
 
-from common import result  # noqa: E402
+from common import peak_rss_growth, result  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection, reset_queries, transaction  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
@@ -219,43 +219,23 @@ def read_passes(path):
     )
 
 
-def rss():
-    with open("/proc/self/statm", "rb") as handle:
-        return int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
-
-
 def memory_run(rows, mode, path):
     """In this (fresh) process: build the units, import the file at `path`, print the peak RSS growth.
 
     The file is built by the parent: memory freed after building it here would be reused by the
     import without growing the resident set, and hide what the import costs.
     """
-    import gc
-    import threading
-
     if TEMP_DB is not None:
         call_command("migrate", verbosity=0)
     with transaction.atomic():
         district, _communities = build_units()
         data = Path(path).read_bytes()
-        gc.collect()
-        start = rss()
-        peak = [start]
-        stop = threading.Event()
-
-        def sample():
-            while not stop.wait(0.005):
-                peak[0] = max(peak[0], rss())
-
-        sampler = threading.Thread(target=sample, daemon=True)
-        sampler.start()
-        outcome = import_roster(unit=district, file=data, actor=None, dry_run=mode == "dry")
-        stop.set()
-        sampler.join()
-        peak[0] = max(peak[0], rss())
+        outcome, growth = peak_rss_growth(
+            lambda: import_roster(unit=district, file=data, actor=None, dry_run=mode == "dry")
+        )
         assert outcome.ok and outcome.posts_added == rows, outcome.error_lines()[:3]
         transaction.set_rollback(True)
-    print(f"MEMORY {rows} {mode} {peak[0] - start}", flush=True)
+    print(f"MEMORY {rows} {mode} {growth}", flush=True)
 
 
 def memory_per_row():

@@ -115,3 +115,33 @@ def result(key, value, target, met, detail=""):
 
     line = {"key": key, "value": value, "target": target, "met": met, "detail": detail}
     print(RESULT_PREFIX + json.dumps(line, ensure_ascii=False), flush=True)
+
+
+def rss():
+    """This process's resident set now, in bytes (Linux)."""
+    with open("/proc/self/statm", "rb") as handle:
+        return int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+
+def peak_rss_growth(func):
+    """(func(), how far the resident set rose above its start while func ran, in bytes), sampled every 5 ms."""
+    import gc
+    import threading
+
+    gc.collect()
+    start = rss()
+    peak = [start]
+    stop = threading.Event()
+
+    def sample():
+        while not stop.wait(0.005):
+            peak[0] = max(peak[0], rss())
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    try:
+        value = func()
+    finally:
+        stop.set()
+        sampler.join()
+    return value, max(peak[0], rss()) - start
