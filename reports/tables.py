@@ -474,10 +474,7 @@ def _new_field_rows(
 def _form4_new_field(snapshot: Snapshot, rows: list[tuple[int, str, bool, dict[str, int]]]) -> None:
     """The 附表4（新领域妇联） panel and its checks: 扩员后合计 = 主席 + 副主席 + 执委, 个数 = the kinds' sum."""
     _header, columns = specs.build_header(specs.FORM4_NF_HEADER)
-    total: dict[str, int] = {}
-    for _id, _name, _self, acc in rows:
-        for key, value in acc.items():
-            total[key] = total.get(key, 0) + value
+    total = _added(acc for _id, _name, _self, acc in rows)
     # Rows drill down as 4-1's do (same row keys, same subtrees); the columns' keys (nf_…) name the panel.
     panel_rows = [_row("total", "合计", "total", _cells_from(columns, total, {"unit": "合计"}), drill=True)]
     for row_id, name, is_self, acc in rows:
@@ -573,10 +570,7 @@ def _form4(
         sums, held = _form4_counts(params, row_units, rules=rules)
     header41, columns41 = specs.build_header(specs.FORM4_HEADER)
     header42, columns42 = specs.build_header(specs.FORM4_CONT_HEADER)
-    total: dict[str, int] = {}
-    for acc in sums.values():
-        for key, value in acc.items():
-            total[key] = total.get(key, 0) + value
+    total = _added(sums.values())
     rows41 = [_row("total", "合计", "total", _cells_from(columns41, total, {"unit": "合计"}), drill=True)]
     rows42 = [_row("total", "合计", "total", _cells_from(columns42, total, {"unit": "合计"}), drill=True)]
     for row in row_units:
@@ -672,6 +666,7 @@ def _form4_counts(
 
 
 def _added(parts: Iterable[Mapping[str, int]]) -> dict[str, int]:
+    """The key-by-key sum of `parts` (a total row from its rows, a province from its cities)."""
     total: dict[str, int] = {}
     for part in parts:
         for key, value in part.items():
