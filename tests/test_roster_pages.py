@@ -235,3 +235,14 @@ def test_the_rows_written_in_one_pass_are_the_template_loops_markup(tree, member
     normal = lambda html: re.sub(r">\s+<", "><", re.sub(r"\s+", " ", html)).strip()  # noqa: E731
     assert normal(new) == normal(old)
     assert "&lt;b&gt;" in new and ("13800001234" in new) == show_personal_data
+
+
+def test_a_roster_sorted_across_roles_names_each_posts_role(big_roster, staff_a, login):
+    """Sorted by name the roster is one table: each row says which post it is, so a person's two posts differ."""
+    client = login(staff_a)
+    url = reverse("members:roster", args=[big_roster.pk])
+    first, last = (client.get(url, {"sort": "name", "page": n}).content.decode() for n in (1, 3))
+    assert "<th>姓名</th><th>职务</th>" in first
+    assert "代表000</a></td><td>代表</td>" in first and "区主席</a></td><td>主席</td>" in last
+    by_role = client.get(url).content.decode()
+    assert "<th>姓名</th><th>性别</th>" in by_role  # grouped by role: each table is headed by its role

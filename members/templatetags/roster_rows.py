@@ -27,8 +27,9 @@ def _url(name: str, pk: int) -> str:
 
 
 @register.simple_tag
-def roster_rows(posts: Iterable[Post], show_personal_data: bool, can_edit: bool) -> SafeString:
-    """<tr> per post of the page, as the roster's table lays them out."""
+def roster_rows(posts: Iterable[Post], show_personal_data: bool, can_edit: bool, show_role: bool = False) -> SafeString:
+    """<tr> per post of the page, as the roster's table lays them out; `show_role` adds the post's 职务 after the
+    name (a roster sorted across roles is one table, where one person's two posts would otherwise look alike)."""
     out = []
     for p in posts:
         person = p.person
@@ -49,7 +50,8 @@ def roster_rows(posts: Iterable[Post], show_personal_data: bool, can_edit: bool)
         out.append(
             "<tr>"
             f'<td class="nowrap"><a href="{_url("members:person", person.pk)}">{escape(person.name)}</a></td>'
-            f"<td>{escape(str(person.get_gender_display() or ''))}</td>"
+            + (f"<td>{escape(str(p.get_role_display()))}</td>" if show_role else "")
+            + f"<td>{escape(str(person.get_gender_display() or ''))}</td>"
             f"<td>{escape(str(person.get_ethnicity_display() or ''))}</td>"
             f"<td>{escape(year_month(person.birth_date))}</td>"
             f"<td>{escape(str(person.get_political_status_display() or ''))}</td>"
