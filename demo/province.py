@@ -210,8 +210,8 @@ def seed_organisation(*, harbin_scale="city", per_district=None, only=None):
         congresses = tree.seed_congresses(rng=rng)
         # After the districts' contacts and congresses, which go to every child of Harbin.
         units += _new_field_units()
-        # Last: each new-field unit is inserted one by one (create_unit), and an insert shifts the lft and
-        # rght of every unit after it, 40,000 of them with the other cities in place.
+        # Each new-field unit is inserted one by one (create_unit); an insert shifts the lft and rght of the
+        # units after it in Harbin's own nested set, whatever the other cities hold (one set per city).
         units += seed_other_cities(per_district=per_district, only=only)
         contacts += seed_city_contacts()
         _bind_2016_campaign_to_harbin()

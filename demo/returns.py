@@ -218,7 +218,7 @@ def explanation(findings, cut_off):
 
 def pilot_report(district):
     """The text of a district's 示范点情况报告, naming its pilot units: each point said once, one line a paragraph."""
-    pilots = list(Unit.objects.subtree_of(district).active().filter(is_pilot=True).order_by("lft"))
+    pilots = list(Unit.objects.subtree_of(district).active().filter(is_pilot=True).order_by("tree_id", "lft"))
     names = "、".join(p.name for p in pilots) or "（暂无）"
     return "\n".join(
         [

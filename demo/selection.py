@@ -249,7 +249,7 @@ def seed_selection(*, scale, stdout=None, city_code="2301", seed=None):
         .active()
         .filter(kind__in=[*TIER3_KINDS, *TIER4_KINDS])
         .select_related("parent")
-        .order_by("lft")
+        .order_by("tree_id", "lft")
     )
     if not units or Meeting.objects.filter(unit__in=Unit.objects.subtree_of(city)).exists():
         if stdout:
@@ -421,7 +421,11 @@ def seed_selection(*, scale, stdout=None, city_code="2301", seed=None):
 
     # 备案 for most meetings, a few days to two weeks after.
     filings = []
-    for meeting in Meeting.objects.filter(unit__in=units).order_by("unit__lft").values_list("pk", "unit_id", "held_on"):
+    for meeting in (
+        Meeting.objects.filter(unit__in=units)
+        .order_by("unit__tree_id", "unit__lft")
+        .values_list("pk", "unit_id", "held_on")
+    ):
         pk, unit_id, held_on = meeting
         if rng.random() >= FILED_SHARE:
             continue

@@ -354,11 +354,11 @@ class RosterImport(models.Model):
 class RuleSetQuerySet(models.QuerySet["RuleSet"]):
     def applicable_to(self, unit: "Unit | None") -> "RuleSetQuerySet":
         """Rule sets for everyone (no unit) or defined by `unit` or a unit above it."""
+        from orgtree.models import ancestors_q
+
         if unit is None:
             return self.filter(unit__isnull=True)
-        return self.filter(
-            Q(unit__isnull=True) | Q(unit__tree_id=unit.tree_id, unit__lft__lte=unit.lft, unit__rght__gte=unit.rght)
-        )
+        return self.filter(Q(unit__isnull=True) | ancestors_q(unit, prefix="unit__"))
 
 
 class RuleSet(models.Model):

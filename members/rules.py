@@ -26,13 +26,13 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS
-from django.db.models import Exists, F, Q, Subquery
+from django.db.models import Case, Exists, F, IntegerField, Q, Subquery, Value, When
 from django.db.models.base import ModelState
 from django.urls import reverse
 
 from fedorg import freshness
 from fedorg.dbrouting import reading_connection
-from orgtree.models import Unit, UnitVersion
+from orgtree.models import Bounds, Unit, UnitVersion, read_bounds
 from orgtree.versions import tree_cte, valid_on_sql
 
 from .models import Person, Post, QuotaRule, RuleSet, held_on_sql
@@ -174,9 +174,12 @@ def _rules_in_effect(*, on: datetime.date, unit: Unit | None) -> Rules:
     applicable = RuleSet.objects.applicable_to(unit)
     # On the same 起用日期 the rule set of the unit nearest below wins, and a rule set for everyone (no unit)
     # last: explicit, because PostgreSQL sorts NULL first in a descending order and SQLite last.
-    best = applicable.filter(effective_from__lte=on).order_by(
-        "-effective_from", F("unit__level").desc(nulls_last=True), "-id"
+    # Nearest below: deepest in the city's tree, and a province (a tree of its own, level 0 like its
+    # cities) above them all.
+    depth = Case(
+        When(unit__kind=Unit.Kind.PROVINCE, then=Value(-1)), default=F("unit__level"), output_field=IntegerField()
     )
+    best = applicable.filter(effective_from__lte=on).order_by("-effective_from", depth.desc(nulls_last=True), "-id")
     earliest = applicable.order_by("effective_from", "id")
     rows = list(
         QuotaRule.objects.filter(
@@ -324,11 +327,11 @@ def _in(values: Iterable[str]) -> str:
 
 
 def tally_subtree(
-    unit: Unit, *, on: datetime.date, bounds: tuple[int, int, int] | None = None, only_unit: bool = False
+    unit: Unit, *, on: datetime.date, bounds: Bounds | None = None, only_unit: bool = False
 ) -> dict[int, Tally]:
     """{unit_id: Tally} for the active units of the unit's subtree (or just the unit), in one query.
 
-    `bounds` is the unit's (tree_id, lft, rght) as just read from the database.
+    `bounds` is the unit's subtree as just read from the database (orgtree.models.read_bounds).
 
     The inner query finds each person's best rank per unit; the outer one counts people per
     rank, so a person holding two leadership posts in one unit still counts once.
@@ -339,9 +342,8 @@ def tally_subtree(
         scope, params = "u.id = %(unit)s", {"unit": unit.pk}
     else:
         if bounds is None:
-            bounds = Unit.objects.filter(pk=unit.pk).values_list("tree_id", "lft", "rght").get()
-        scope = "u.tree_id = %(tree)s AND u.lft >= %(lft)s AND u.rght <= %(rght)s AND u.archived_at IS NULL"
-        params = dict(zip(("tree", "lft", "rght"), bounds, strict=True))
+            bounds = read_bounds(unit.pk)
+        scope, params = f"{bounds.sql('u')} AND u.archived_at IS NULL", {}
     sql = (
         "SELECT best.unit_id, best.rank, COUNT(*) FROM ("  # noqa: S608 - table names and roles are ours; values are bound
         f"SELECT p.unit_id AS unit_id, p.person_id AS person_id, MIN(CASE p.role {rank_case} END) AS rank "
@@ -665,7 +667,7 @@ def review_subtree(unit: Unit, *, on: datetime.date, rules: Rules | None = None)
     """
     if rules is None:
         tree_id, lft, rght = Unit.objects.filter(pk=unit.pk).values_list("tree_id", "lft", "rght").get()
-        rules = rules_in_effect(on=on, unit=Unit(pk=unit.pk, tree_id=tree_id, lft=lft, rght=rght))
+        rules = rules_in_effect(on=on, unit=Unit(pk=unit.pk, kind=unit.kind, tree_id=tree_id, lft=lft, rght=rght))
     # Plain rows, in tree order: Unit instances are made only for the units that have a finding.
     params = {"unit_id": unit.pk, "on": on.isoformat(), "delegate": Post.Role.DELEGATE.value}
     rows: list[list[Any]] = []
@@ -746,7 +748,7 @@ def _unit_from_row(*, parent: Unit | None = None, **values: Any) -> Unit:
     state.adding, state.db = False, DEFAULT_DB_ALIAS
     unit.__dict__.update(values, _state=state)
     if "code" in values:  # what mptt's __init__ records, so that save() would still work
-        unit._mptt_cached_fields = {"parent": values.get("parent_id"), "code": values["code"]}
+        unit._mptt_cached_fields = {"tree_parent": values.get("tree_parent_id"), "code": values["code"]}
     if parent is not None:
         state.fields_cache["parent"] = parent
     return unit

@@ -13,7 +13,7 @@ from django.http import Http404
 
 from fedorg import freshness
 
-from .models import ApiToken, Unit, UnitQuerySet, unit_bounds
+from .models import ApiToken, Unit, UnitQuerySet, ancestors_q, forest, unit_bounds
 
 
 def visible_units(user: Any) -> UnitQuerySet:
@@ -88,10 +88,7 @@ def may_see(user: Any, unit: Unit) -> bool:
     if user.unit_id is None:
         return bool(user.is_superuser)
     bounds = unit_bounds(user.unit_id)
-    if bounds is None:
-        return False
-    tree_id, lft, rght = bounds
-    return bool(unit.tree_id == tree_id and unit.lft >= lft and unit.rght <= rght)
+    return bounds is not None and bounds.contains(unit)
 
 
 def visible_paths(user: Any, units: list[Unit]) -> dict[int, str]:
@@ -102,11 +99,14 @@ def visible_paths(user: Any, units: list[Unit]) -> dict[int, str]:
         return {}
     around = Q()
     for unit in units:
-        around |= Q(tree_id=unit.tree_id, lft__lte=unit.lft, rght__gte=unit.rght)
-    rows = list(visible_units(user).filter(around).values_list("pk", "tree_id", "lft", "rght", "name"))
+        around |= ancestors_q(unit)
+    rows = list(visible_units(user).filter(around).values_list("pk", "tree_id", "lft", "rght", "name", "kind"))
+    # The province above a unit's city, where the user sees one (the forest is read only then).
+    above = forest().above if any(r[5] == Unit.Kind.PROVINCE for r in rows) else {}
     paths: dict[int, str] = {}
     for unit in units:
-        chain = sorted(
+        top = [r for r in rows if r[0] == above.get(unit.tree_id) and r[0] != unit.pk]
+        chain = top + sorted(
             (r for r in rows if r[1] == unit.tree_id and r[2] <= unit.lft and r[3] >= unit.rght), key=lambda r: r[2]
         )
         paths[unit.pk] = " / ".join(r[4] for r in chain) or unit.name

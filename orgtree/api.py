@@ -30,7 +30,7 @@ from fedorg.restapi import (
 
 from . import services
 from .access import get_unit_by_code_for_user, is_strictly_below_user_unit, visible_breadcrumb, visible_units
-from .models import UNIT_CODE_MAX_LENGTH, Unit, UnitQuerySet
+from .models import UNIT_CODE_MAX_LENGTH, Unit, UnitQuerySet, heads_cities
 
 
 class UnitCodeField(serializers.CharField):
@@ -92,7 +92,7 @@ class UnitSerializer(StrictModelSerializer):
         ]
 
     def get_has_children(self, unit: Unit) -> bool:
-        return unit.rght - unit.lft > 1
+        return unit.rght - unit.lft > 1 or heads_cities(unit)  # a province heads its cities' trees
 
 
 class UnitCreateSerializer(serializers.Serializer):

@@ -26,7 +26,7 @@ from fedorg.xlsx import workbook_bytes, write_simple_sheet
 
 from . import congresses
 from .access import visible_units
-from .models import Congress, Unit
+from .models import Congress, Unit, bounds_of
 
 SHEET_TITLE = "换届记录"
 MAX_ROWS = 20_000
@@ -42,8 +42,10 @@ DOTTED = re.compile(r"^\s*(\d{4})\s*[-./年]\s*(\d{1,2})\s*[-./月]\s*(\d{1,2})\
 
 def export_workbook(unit: Unit, user: Any) -> bytes:
     """The congresses of `unit` and every unit below it the user may see, in tree order, latest 届 first."""
-    units = visible_units(user).filter(tree_id=unit.tree_id, lft__gte=unit.lft, rght__lte=unit.rght)
-    rows = Congress.objects.filter(unit__in=units).select_related("unit").order_by("unit__lft", "-number")
+    units = visible_units(user).filter(bounds_of(unit).q())
+    rows = (
+        Congress.objects.filter(unit__in=units).select_related("unit").order_by("unit__tree_id", "unit__lft", "-number")
+    )
     wb = Workbook()
     ws = wb.active
     ws.title = SHEET_TITLE
@@ -151,12 +153,7 @@ def import_congresses(*, unit: Unit, data: bytes, actor: Any, dry_run: bool = Tr
         result.errors.append(RowError(None, None, "文件中没有换届记录。"))
     if not parsed:
         return result
-    allowed = {
-        u.code: u
-        for u in visible_units(actor).filter(
-            tree_id=unit.tree_id, lft__gte=unit.lft, rght__lte=unit.rght, archived_at__isnull=True
-        )
-    }
+    allowed = {u.code: u for u in visible_units(actor).filter(bounds_of(unit).q(), archived_at__isnull=True)}
     with transaction.atomic():
         _apply(parsed, allowed, actor, result)
         # A dry run, or a file with a fault: every row or none, so nothing stays written.

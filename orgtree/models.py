@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 import re
-from typing import Any, ClassVar
+from typing import Any, ClassVar, NamedTuple
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
@@ -50,18 +50,104 @@ def validate_unit_code(code: str | None) -> None:
         )
 
 
-def unit_bounds(pk: int) -> tuple[int, int, int] | None:
-    """(tree_id, lft, rght) of a unit as stored now, None if there is none.
+# The right end of "all of a tree": a province's subtree is its cities' whole trees.
+WHOLE_TREE = 2**31 - 1
+
+
+class Bounds(NamedTuple):
+    """A unit's subtree as stored: the nested sets it spans and the range within them.
+
+    One nested set per city (issue 21): a unit in a city spans its own tree between its lft and rght;
+    a province spans its own one-unit tree and the whole trees of its cities."""
+
+    trees: tuple[int, ...]
+    lft: int
+    rght: int
+
+    def q(self, prefix: str = "") -> Q:
+        """The ORM filter `tree_id IN (…) AND lft >= … AND rght <= …` (prefix "unit__" through a relation)."""
+        trees: dict[str, Any] = (
+            {f"{prefix}tree_id": self.trees[0]} if len(self.trees) == 1 else {f"{prefix}tree_id__in": self.trees}
+        )
+        return Q(**trees, **{f"{prefix}lft__gte": self.lft, f"{prefix}rght__lte": self.rght})
+
+    def sql(self, alias: str) -> str:
+        """The same filter as SQL on the unit table aliased `alias`; every value an int we read ourselves."""
+        trees = ", ".join(str(int(tree)) for tree in self.trees)
+        return f"{alias}.tree_id IN ({trees}) AND {alias}.lft >= {int(self.lft)} AND {alias}.rght <= {int(self.rght)}"
+
+    def contains(self, unit: Unit) -> bool:
+        return unit.tree_id in self.trees and self.lft <= unit.lft and unit.rght <= self.rght
+
+
+class Forest(NamedTuple):
+    """How the nested sets hang together above the cities: each city heads a tree of its own, and a
+    province (one tree of one unit) links to its cities through their `parent` alone."""
+
+    above: dict[int, int]  # tree id -> the unit above its root (a city's province)
+    spans: dict[int, tuple[int, ...]]  # a unit above cities -> its own tree and its cities' trees
+
+
+def forest() -> Forest:
+    """The links above the cities, kept per data version (a few hundred roots even for the nation)."""
+
+    def read() -> Forest:
+        roots = list(Unit.objects.filter(tree_parent__isnull=True).values_list("pk", "tree_id", "parent_id"))
+        tree_of = {pk: tree for pk, tree, _parent in roots}
+        above: dict[int, int] = {}
+        spans: dict[int, list[int]] = {}
+        for _pk, tree, parent_id in sorted(roots, key=lambda row: row[1]):
+            if parent_id is not None:
+                above[tree] = parent_id
+                spans.setdefault(parent_id, [tree_of[parent_id]]).append(tree)
+        return Forest(above, {pk: tuple(trees) for pk, trees in spans.items()})
+
+    return freshness.cached("unit-forest", read, in_memory=True)
+
+
+def heads_cities(unit: Unit) -> bool:
+    """A province with cities below it: its subtree is more than its own nested set."""
+    return unit.kind == Unit.Kind.PROVINCE and unit.pk in forest().spans
+
+
+def bounds_of(unit: Unit) -> Bounds:
+    """The subtree of a unit by the tree fields and kind it carries (read them fresh where a write may have
+    moved it). Only a province reads the forest: every other unit's subtree is a range of its own set."""
+    if heads_cities(unit):
+        return Bounds(forest().spans[unit.pk], 1, WHOLE_TREE)
+    return Bounds((unit.tree_id,), unit.lft, unit.rght)
+
+
+def read_bounds(pk: int) -> Bounds:
+    """The subtree of the unit `pk` as stored now (Unit.DoesNotExist if there is none)."""
+    tree_id, lft, rght, kind = Unit.objects.filter(pk=pk).values_list("tree_id", "lft", "rght", "kind").get()
+    return bounds_of(Unit(pk=pk, tree_id=tree_id, lft=lft, rght=rght, kind=kind))
+
+
+def unit_bounds(pk: int) -> Bounds | None:
+    """The subtree of a unit as stored now, None if there is none.
 
     Every page reads the bounds of its user's unit (the access rule) and of its ancestors: they are
     kept in this process per data version, which every tree write changes when it commits (a unit's
     save bumps it), and read afresh inside a transaction that has written (issue 21: one statement
     fewer per page, two on pages with a breadcrumb)."""
 
-    def read() -> tuple[int, int, int] | None:
-        return Unit.objects.filter(pk=pk).values_list("tree_id", "lft", "rght").first()
+    def read() -> Bounds | None:
+        try:
+            return read_bounds(pk)
+        except Unit.DoesNotExist:
+            return None
 
     return freshness.cached(f"unit-bounds:{pk}", read, in_memory=True)
+
+
+def ancestors_q(unit: Unit, *, include_self: bool = True, prefix: str = "") -> Q:
+    """The units above `unit` (and itself): the ranges around it in its city's tree, and the unit its tree's
+    root links up to (a city's province), found by the root's one index probe in the same statement."""
+    lt, gt = ("lte", "gte") if include_self else ("lt", "gt")
+    q = Q(**{f"{prefix}tree_id": unit.tree_id, f"{prefix}lft__{lt}": unit.lft, f"{prefix}rght__{gt}": unit.rght})
+    root_parent = Unit.objects.filter(tree_id=unit.tree_id, lft=1, parent__isnull=False).values("parent_id")
+    return q | Q(**{f"{prefix}pk__in": root_parent})
 
 
 class UnitQuerySet(TreeQuerySet):
@@ -73,7 +159,7 @@ class UnitQuerySet(TreeQuerySet):
         new_field = models.Case(
             models.When(kind__in=Unit.NEW_FIELD_KINDS, then=models.Value(1)), default=models.Value(0)
         )
-        return self.order_by(new_field, "lft")
+        return self.order_by(new_field, "tree_id", "lft")
 
     def visible_to(self, user: Any) -> UnitQuerySet:
         """Units in the subtree of the user's unit (archived included); none for anonymous users.
@@ -88,13 +174,11 @@ class UnitQuerySet(TreeQuerySet):
         bounds = unit_bounds(user.unit_id)
         if bounds is None:
             return self.none()
-        tree_id, lft, rght = bounds
-        return self.filter(tree_id=tree_id, lft__gte=lft, rght__lte=rght)
+        return self.filter(bounds.q())
 
     def subtree_of(self, unit: Unit) -> UnitQuerySet:
         """The unit and all its descendants, by the unit's bounds as stored now."""
-        tree_id, lft, rght = Unit.objects.filter(pk=unit.pk).values_list("tree_id", "lft", "rght").get()
-        return self.filter(tree_id=tree_id, lft__gte=lft, rght__lte=rght)
+        return self.filter(read_bounds(unit.pk).q())
 
     def matching(self, query: str | None) -> UnitQuerySet:
         """Units whose name contains `query`, whose code starts with it, or whose pinyin initials
@@ -111,9 +195,11 @@ class UnitQuerySet(TreeQuerySet):
     def subtree_paths(self, unit: Unit) -> dict[int, tuple[str, str]]:
         """{pk: (path, code)} for `unit` and its descendants in one query, the path naming each unit
         with its parents from `unit` down ("道里区 / 兆麟街道 / 康乐社区"): many communities share a name."""
-        rows = self.subtree_of(unit).order_by("lft").values_list("pk", "parent_id", "name", "code")
+        rows = self.subtree_of(unit).values_list("pk", "parent_id", "name", "code")
+        # The unit first: below a province, its cities head trees of their own (lft 1 like the province's).
+        ordered = sorted(rows.order_by("tree_id", "lft"), key=lambda row: row[0] != unit.pk)
         paths: dict[int, tuple[str, str]] = {}
-        for pk, parent_id, name, code in rows:
+        for pk, parent_id, name, code in ordered:
             parent = paths.get(parent_id) if pk != unit.pk else None
             paths[pk] = (f"{parent[0]} / {name}" if parent else name, code)
         return paths
@@ -169,9 +255,16 @@ class Unit(MPTTModel):
     code = models.CharField("组织代码", max_length=UNIT_CODE_MAX_LENGTH, unique=True, validators=[validate_unit_code])
     kind = models.CharField("类型", max_length=20, choices=Kind.choices)
     org_form = models.CharField("组织形式", max_length=20, choices=OrgForm.choices, default=OrgForm.FEDERATION)
-    parent = TreeForeignKey(
+    parent = models.ForeignKey(
         "self", verbose_name="上级组织", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
     )
+    # One nested set per city (issue 21): mptt's parent is the real parent everywhere below a city, and none
+    # for a city or a province, so a city heads a tree of its own and a write never shifts another city's
+    # units. A province links to its cities through `parent` alone (see Forest). Kept in step by save().
+    tree_parent = TreeForeignKey(
+        "self", verbose_name="树内上级", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        editable=False,
+    )  # fmt: skip
     is_pilot = models.BooleanField("示范点", default=False)
     archived_at = models.DateTimeField("撤销时间", null=True, blank=True)
     merged_into = models.ForeignKey(
@@ -186,6 +279,7 @@ class Unit(MPTTModel):
     objects = TreeManager.from_queryset(UnitQuerySet)()
 
     class MPTTMeta:
+        parent_attr = "tree_parent"
         order_insertion_by = ["code"]
 
     class Meta:
@@ -214,6 +308,7 @@ class Unit(MPTTModel):
         # Every save path keeps the pickers' search key in step with the name; the bulk loader
         # (services.bulk_load_units) fills it itself.
         self.name_initials = pinyin_initials(self.name)
+        self.tree_parent_id = self.tree_parent_for(self.kind, self.parent_id)
         update_fields = kwargs.get("update_fields")
         if update_fields is not None and "name" in update_fields:
             kwargs["update_fields"] = {*update_fields, "name_initials"}
@@ -221,6 +316,48 @@ class Unit(MPTTModel):
 
     def get_absolute_url(self) -> str:
         return reverse("orgtree:unit", args=[self.pk])
+
+    # Kinds that head a nested set of their own: a province (alone in its set) and a city with everything
+    # below it. A tree write then shifts one city's units at most (issue 21), whatever the province holds.
+    TREE_ROOT_KINDS = ("province", "city", "prefecture")
+
+    @classmethod
+    def tree_parent_for(cls, kind: str, parent_id: int | None) -> int | None:
+        """mptt's parent for a unit of `kind` below `parent_id`: the real parent, except at a tree's root."""
+        return None if kind in cls.TREE_ROOT_KINDS else parent_id
+
+    def get_ancestors(self, ascending: bool = False, include_self: bool = False) -> UnitQuerySet:
+        """mptt's ancestors inside the city's tree, and the province above the city (one nested set per city)."""
+        top_first = models.Case(models.When(kind=Unit.Kind.PROVINCE, then=0), default=1)
+        order = (top_first.desc(), "-lft") if ascending else (top_first.asc(), "lft")
+        return Unit.objects.filter(ancestors_q(self, include_self=include_self)).order_by(*order)
+
+    def is_descendant_of(self, other: MPTTModel, include_self: bool = False) -> bool:
+        """Below `other` (or `other` itself with include_self), across the link from a province to its cities."""
+        if self.pk == other.pk:
+            return include_self
+        return isinstance(other, Unit) and bounds_of(other).contains(self)
+
+    def is_ancestor_of(self, other: MPTTModel, include_self: bool = False) -> bool:
+        return isinstance(other, Unit) and other.is_descendant_of(self, include_self=include_self)
+
+    # A province heads no mptt children: its cities are trees of their own. mptt's readers of what lies
+    # below follow the link, so that a province's children are its cities and its descendants their units.
+    def get_children(self) -> UnitQuerySet:
+        if heads_cities(self):
+            return Unit.objects.filter(parent=self)
+        return super().get_children()
+
+    def get_descendants(self, include_self: bool = False) -> UnitQuerySet:
+        if heads_cities(self):
+            below = Unit.objects.filter(bounds_of(self).q())
+            return below if include_self else below.exclude(pk=self.pk)
+        return super().get_descendants(include_self=include_self)
+
+    def get_descendant_count(self) -> int:
+        if heads_cities(self):
+            return Unit.objects.filter(bounds_of(self).q()).count() - 1
+        return super().get_descendant_count()
 
     @property
     def code_fits_parent(self) -> bool:

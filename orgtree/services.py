@@ -27,16 +27,38 @@ from fedorg.pinyin import pinyin_initials
 from .models import ApiToken, AuditEvent, Contact, Unit, UnitVersion, User, is_new_field_code, validate_unit_code
 from .signals import seal_replaced, unit_archiving, unit_converting, unit_merging, units_bulk_loaded
 
-# One lock for all trees: tree writes are rare (a few a day), so contention does not matter,
-# and creating a new root (a new city) must be serialised with everything else too.
+# One nested set per city, and a lock per set: writers in two cities never wait for each other (issue 21).
+# A write that adds or renumbers trees (a new city or province: mptt inserts a root in code order and shifts the
+# tree ids after it; a bulk load) takes TREE_LOCK_KEY alone, and every other writer holds it shared, then the
+# locks of its trees (the two-key form, a key space of its own) in tree order, so no two writers deadlock.
 TREE_LOCK_KEY = 730_201_6
+TREE_LOCK_CLASS = 730_202
 
 
-def lock_tree() -> None:
-    """Serialise tree writers until the end of the current transaction."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
+def lock_tree(*units: Unit | None) -> None:
+    """Serialise writers of the trees holding `units` until the end of the current transaction; with no
+    unit, or None among them (a new root), serialise with every tree writer."""
+    if connection.vendor != "postgresql":
+        return  # SQLite: every transaction begins IMMEDIATE (settings), one writer at a time
+    with connection.cursor() as cursor:
+        if not units or any(unit is None for unit in units):
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [TREE_LOCK_KEY])
+            return
+        cursor.execute("SELECT pg_advisory_xact_lock_shared(%s)", [TREE_LOCK_KEY])
+        # Read after the shared lock: no tree id can shift while it is held.
+        pks = [unit.pk for unit in units if unit is not None]
+        for tree in sorted(set(Unit.objects.filter(pk__in=pks).values_list("tree_id", flat=True))):
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [TREE_LOCK_CLASS, tree])
+
+
+def _reparent(unit: Unit, new_parent: Unit) -> None:
+    """Put `unit` below `new_parent`: mptt moves it (and its subtree) inside the nested sets, unless it heads
+    a tree of its own (a city changing province), whose numbers stay as they are."""
+    unit.parent = new_parent
+    if Unit.tree_parent_for(unit.kind, new_parent.pk) is None:
+        unit.save(update_fields=["parent", "updated_at"])
+    else:
+        unit.move_to(new_parent, "last-child")
 
 
 def _fresh(unit: Unit) -> Unit:
@@ -99,7 +121,7 @@ def _check_after(version: UnitVersion, unit: Unit, on: datetime.date) -> None:
 
 def _record_subtree_versions(unit: Unit, *, on: datetime.date) -> None:
     """After a move: the unit's and its descendants' versions (their depth may have changed)."""
-    for node in Unit.objects.subtree_of(unit).order_by("lft"):
+    for node in Unit.objects.subtree_of(unit).order_by("tree_id", "lft"):
         record_version(node, on=on)
 
 
@@ -155,7 +177,8 @@ def create_unit(
 ) -> Unit:
     """A new unit below `parent`. `founded_on` (成立日期) dates it: a table counted on an earlier day leaves
     it out; without one it counts on every day (a unit that existed before it was entered)."""
-    lock_tree()
+    # A unit heading a tree of its own (a city, a province) adds a tree: every writer waits.
+    lock_tree(None if parent is None or Unit.tree_parent_for(kind, parent.pk) is None else parent)
     parent = _fresh(parent) if parent is not None else None
     name, code = name.strip(), code.strip()
     if not name:
@@ -198,7 +221,7 @@ def create_unit(
 def rename_unit(
     *, unit: Unit, name: str, actor: Any, code: str | None = None, effective_date: datetime.date | None = None
 ) -> Unit:
-    lock_tree()
+    lock_tree(unit)
     on = effective_day(effective_date)
     unit = _fresh(unit)
     name = name.strip()
@@ -225,7 +248,7 @@ def rename_unit(
 
 @transaction.atomic
 def move_unit(*, unit: Unit, new_parent: Unit, actor: Any, effective_date: datetime.date | None = None) -> Unit:
-    lock_tree()
+    lock_tree(unit, new_parent)
     on = effective_day(effective_date)
     unit, new_parent = _fresh(unit), _fresh(new_parent)
     if new_parent.pk == unit.pk or new_parent.is_descendant_of(unit):
@@ -237,7 +260,7 @@ def move_unit(*, unit: Unit, new_parent: Unit, actor: Any, effective_date: datet
     old_parent = unit.parent
     if old_parent is not None and old_parent.pk == new_parent.pk:
         return unit
-    unit.move_to(new_parent, "last-child")
+    _reparent(unit, new_parent)
     # move_to leaves the in-memory instance's neighbours stale; return a fresh copy.
     unit = _fresh(unit)
     _record_subtree_versions(unit, on=on)
@@ -267,7 +290,9 @@ def recode_plan(unit: Unit) -> list[tuple[Unit, str, str]]:
         raise ValidationError(
             f"“{unit.name}”的组织代码 {unit.code} 不比上级“{parent.name}”（{parent.code}）长，无法按上级代码重新编码，请用“更名”直接改代码。"
         )
-    subtree = list(Unit.objects.subtree_of(unit).order_by("lft").only("pk", "code", "name", "lft"))
+    subtree = list(
+        Unit.objects.subtree_of(unit).order_by("tree_id", "lft").only("pk", "code", "name", "tree_id", "lft")
+    )
     mine = {u.code for u in subtree}
     taken = set(Unit.objects.filter(code__startswith=parent.code).exclude(code__in=mine).values_list("code", flat=True))
 
@@ -291,7 +316,7 @@ def recode_subtree(*, unit: Unit, actor: Any, expected: str | None = None) -> Un
     """Give `unit` and its subtree codes under its parent's (the plan of recode_plan), in one
     transaction with one audit event. `expected` is the plan's new code for `unit` as shown to
     the user: if the tree changed meanwhile, nothing is written and the user sees the new plan."""
-    lock_tree()
+    lock_tree(unit)
     unit = _fresh(unit)
     plan = recode_plan(unit)
     if not plan:
@@ -316,11 +341,11 @@ def recode_subtree(*, unit: Unit, actor: Any, expected: str | None = None) -> Un
 def archive_unit(*, unit: Unit, actor: Any, reason: str = "", end_posts: bool = False) -> Unit:
     """Archive a unit with no active children. Its open posts are refused, or with `end_posts`
     (the page's confirmation box) ended today in the same transaction."""
-    lock_tree()
+    lock_tree(unit)
     unit = _fresh(unit)
     if unit.is_archived:
         raise ValidationError(f"“{unit.name}”已经撤销。")
-    active_children = unit.get_children().filter(archived_at__isnull=True)
+    active_children = unit.children.filter(archived_at__isnull=True)
     if active_children.exists():
         names = "、".join(active_children.values_list("name", flat=True)[:5])
         raise ValidationError(f"“{unit.name}”还有未撤销的下级组织（{names}），请先迁出、合并或撤销它们。")
@@ -341,7 +366,7 @@ def _archive_hook(*, unit: Unit, actor: Any, reason: str, confirmed: bool) -> in
 
 @transaction.atomic
 def restore_unit(*, unit: Unit, actor: Any) -> Unit:
-    lock_tree()
+    lock_tree(unit)
     unit = _fresh(unit)
     if not unit.is_archived:
         raise ValidationError(f"“{unit.name}”没有撤销，无需恢复。")
@@ -364,7 +389,7 @@ def merge_units(
     """Merge `source` into `target` on `effective_date` (today by default): children move over, the
     source's open posts end on that day and continue in the target (members), source is archived.
     Reports for earlier days still see the source with its own people."""
-    lock_tree()
+    lock_tree(source, target)
     on = effective_day(effective_date)
     source, target = _fresh(source), _fresh(target)
     if source.pk == target.pk:
@@ -378,13 +403,13 @@ def merge_units(
     if source.kind != target.kind and target.tier != source.tier:
         raise ValidationError({"target": f"只能合并同一层级的组织：“{source.name}”与“{target.name}”层级不同。"})
     moved_children = []
-    for child in list(source.get_children()):
+    for child in list(source.children.order_by("tree_id", "lft")):
         child = _fresh(child)
         try:
             child.check_parent(target)
         except ValidationError as e:
             raise ValidationError({"target": [f"下级组织“{child.name}”无法迁入：", *e.messages]}) from None
-        child.move_to(_fresh(target), "last-child")
+        _reparent(child, _fresh(target))
         _record_subtree_versions(_fresh(child), on=on)
         moved_children.append(child.name)
     moved_posts = _merge_hook(source=source, target=target, actor=actor, on=on)
@@ -420,7 +445,7 @@ def convert_to_federation(*, unit: Unit, actor: Any, effective_date: datetime.da
     matching 主席/副主席/执委 posts begin (members, through unit_converting); reports for earlier
     days still see a 妇代会 with its 主任 and 委员.
     """
-    lock_tree()
+    lock_tree(unit)
     effective_date = effective_day(effective_date)
     unit = _fresh(unit)
     if unit.org_form == Unit.OrgForm.FEDERATION:
@@ -555,6 +580,7 @@ def bulk_load_units(*, rows: Iterable[tuple[str, str, str, str, bool, str | None
                     org_form=org_form,
                     is_pilot=is_pilot,
                     parent_id=existing[parent_code] if parent_code else None,
+                    tree_parent_id=Unit.tree_parent_for(kind, existing[parent_code] if parent_code else None),
                     lft=0,
                     rght=0,
                     tree_id=0,
@@ -591,7 +617,8 @@ def _read_back_pks(units: list[Unit]) -> None:
 
 
 def rebuild_tree() -> dict[int, tuple[int, int, int, int]]:
-    """Set lft, rght, level and tree_id of every unit from the parent links; returns {pk: (lft, rght, level,
+    """Set lft, rght, level and tree_id of every unit from mptt's parent links (a city or a province heads a
+    tree of its own: Unit.tree_parent_for); returns {pk: (lft, rght, level,
     tree_id)}. Only the caller's lock makes it safe: bulk_load_units holds the tree lock.
 
     The same numbering as mptt's rebuild(): roots and siblings in code order (as the database sorts codes),
@@ -599,7 +626,7 @@ def rebuild_tree() -> dict[int, tuple[int, int, int, int]]:
     the 40,322 units of the province demo on PostgreSQL (issue 10). This computes the numbers in one pass and
     writes only the rows that changed, a few statements in all: 3 s for the same tree.
     """
-    rows = list(Unit.objects.order_by("code").values_list("pk", "parent_id", "lft", "rght", "level", "tree_id"))
+    rows = list(Unit.objects.order_by("code").values_list("pk", "tree_parent_id", "lft", "rght", "level", "tree_id"))
     children: dict[int | None, list[int]] = {}
     for pk, parent_id, *_ in rows:
         children.setdefault(parent_id, []).append(pk)

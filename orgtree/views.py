@@ -67,7 +67,7 @@ def roots(request: AuthenticatedHttpRequest) -> HttpResponse:
 def _children_html(unit: Unit, *, show_archived: bool) -> tuple[SafeString, int]:
     """The unit page's list of the units below (each child with the units below it, by kind), and how
     many of its children are archived."""
-    children = unit.get_children().territorial_first()
+    children = unit.children.territorial_first()
     if not show_archived:
         children = children.filter(archived_at__isnull=True)
     rows = (
@@ -84,7 +84,7 @@ def _children_html(unit: Unit, *, show_archived: bool) -> tuple[SafeString, int]
     for child in listed:
         child.kind_counts = child_counts.get(child.pk, [])
     html = render_to_string("orgtree/_children.html", {"children": listed, "subtree_counts": below})
-    archived = unit.get_children().filter(archived_at__isnull=False).count()
+    archived = unit.children.filter(archived_at__isnull=False).count()
     return mark_safe(html), archived  # noqa: S308 - our own template, rendered with autoescape
 
 
@@ -232,7 +232,7 @@ def unit_rename(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 def unit_move(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     def run(unit: Unit, data: dict[str, Any]) -> Unit:
         moved = services.move_unit(unit=unit, new_parent=data["new_parent"], actor=request.user)
-        if not moved.code_fits_parent:
+        if not moved.code_fits_parent and moved.parent is not None:
             messages.warning(
                 request,
                 f"“{moved.name}”的组织代码 {moved.code} 仍是原上级的代码，与新上级“{moved.parent.name}”"

@@ -187,7 +187,7 @@ class ReturnList(generics.ListAPIView):
         since = datetime_param(request, "updated_since")
         if since:
             returns = returns.filter(updated_at__gte=since)
-        return returns.order_by("campaign_id", "unit__lft", "form__due_date", "form__form_no", "pk")
+        return returns.order_by("campaign_id", "unit__tree_id", "unit__lft", "form__due_date", "form__form_no", "pk")
 
 
 @extend_schema(

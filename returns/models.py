@@ -34,18 +34,17 @@ if TYPE_CHECKING:
 class CampaignQuerySet(models.QuerySet["Campaign"]):
     def visible_to(self, user: Any) -> CampaignQuerySet:
         """Campaigns run by a unit above, at or below the user's unit (and those bound to no unit)."""
-        from orgtree.models import Unit
+        from orgtree.models import Unit, ancestors_q, bounds_of
 
         if not user.is_authenticated or not user.is_active:
             return self.none()
         if user.unit_id is None:
             return self if user.is_superuser else self.none()
-        tree_id, lft, rght = Unit.objects.filter(pk=user.unit_id).values_list("tree_id", "lft", "rght").get()
-        return self.filter(
-            Q(unit__isnull=True)
-            | Q(unit__tree_id=tree_id, unit__lft__lte=lft, unit__rght__gte=rght)
-            | Q(unit__tree_id=tree_id, unit__lft__gte=lft, unit__rght__lte=rght)
+        tree_id, lft, rght, kind = (
+            Unit.objects.filter(pk=user.unit_id).values_list("tree_id", "lft", "rght", "kind").get()
         )
+        mine = Unit(pk=user.unit_id, tree_id=tree_id, lft=lft, rght=rght, kind=kind)
+        return self.filter(Q(unit__isnull=True) | ancestors_q(mine, prefix="unit__") | bounds_of(mine).q("unit__"))
 
 
 class Campaign(models.Model):

@@ -18,7 +18,7 @@ from django.db.models import Max
 from django.urls import reverse
 from django.utils import timezone
 
-from orgtree.models import Congress, Unit, User
+from orgtree.models import Congress, Unit, User, ancestors_q
 
 from . import states
 from .models import CampaignForm, Notification, Return
@@ -65,7 +65,7 @@ def district_users(unit: Unit) -> list[User]:
 
 def reviewers_above(unit: Unit) -> list[User]:
     """Reviewers and admins bound to a proper ancestor of `unit`."""
-    ancestors = Unit.objects.filter(tree_id=unit.tree_id, lft__lt=unit.lft, rght__gt=unit.rght)
+    ancestors = Unit.objects.filter(ancestors_q(unit, include_self=False))
     return list(User.objects.filter(unit__in=ancestors, is_active=True, role__in=[User.Role.REVIEWER, User.Role.ADMIN]))
 
 

@@ -173,7 +173,7 @@ def documents(out_dir):
         certificate = (
             Certificate.objects.filter(post__unit__kind=Unit.Kind.COMMUNITY, post__unit__org_form="congress")
             .select_related("post")
-            .order_by("post__unit__lft")
+            .order_by("post__unit__tree_id", "post__unit__lft")
             .first()
         )
         from selection import certificates as certs

@@ -52,7 +52,7 @@ def is_eligible(post: Post) -> bool:
 
 def issuing_unit_for(unit: Unit) -> Unit:
     """The parent federation; a root unit (a city) issues its own."""
-    return unit.parent if unit.parent_id else unit
+    return unit.parent if unit.parent is not None else unit
 
 
 def eligible_posts(unit: Unit, *, on: datetime.date) -> QuerySet[Post]:

@@ -56,7 +56,7 @@ def register_of(unit: Unit) -> QuerySet[RegisterEntry]:
     return (
         RegisterEntry.objects.filter(unit__in=Unit.objects.subtree_of(unit))
         .select_related("unit", "organisation")
-        .order_by("unit__lft", "name", "pk")
+        .order_by("unit__tree_id", "unit__lft", "name", "pk")
     )
 
 
@@ -76,7 +76,7 @@ def organisations_of(unit: Unit) -> QuerySet[WomenOrganisation]:
         WomenOrganisation.objects.filter(unit__in=Unit.objects.subtree_of(unit))
         .select_related("unit")
         .prefetch_related("leaders")
-        .order_by("unit__lft", "name")
+        .order_by("unit__tree_id", "unit__lft", "name")
     )
 
 
@@ -545,7 +545,7 @@ def filing_overview(unit: Unit) -> list[FilingStatus]:
         .filter(kind__in=[*rules.TIER3_KINDS, *rules.TIER4_KINDS])
         .exclude(pk=unit.pk)
         .select_related("parent")
-        .order_by("lft")
+        .order_by("tree_id", "lft")
     )
     ids = [u.pk for u in units]
     meetings: dict[int, Mapping[str, Any]] = {

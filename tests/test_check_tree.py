@@ -72,12 +72,48 @@ def test_a_wrong_level_is_detected(tree):
 
 
 def test_a_second_root_in_one_tree_is_detected(tree):
-    corrupt(tree.district_b, parent_id=None, level=0)
+    corrupt(tree.district_b, parent_id=None, tree_parent_id=None, level=0)
     faults = find_tree_faults()
     assert any("应有且只有一个根组织，实际为 2 个" in f and "南岗区（230103）" in f for f in faults)
 
 
 def test_a_parent_in_another_tree_is_detected(tree):
     other = services.create_unit(parent=None, name="齐齐哈尔市", code="2302", kind=Unit.Kind.CITY, actor=None)
-    corrupt(tree.district_b, parent_id=other.pk)
+    corrupt(tree.district_b, parent_id=other.pk, tree_parent_id=other.pk)
     assert any("南岗区（230103）" in f and "不在同一棵树中" in f for f in find_tree_faults())
+
+
+# One nested set per city (issue 21): the links above the cities are checked too.
+
+
+@pytest.fixture
+def province(tree):
+    sheng = services.create_unit(parent=None, name="黑龙江省", code="23", kind=Unit.Kind.PROVINCE, actor=None)
+    services.move_unit(unit=tree.city, new_parent=sheng, actor=None)
+    services.create_unit(parent=sheng, name="齐齐哈尔市", code="2302", kind=Unit.Kind.CITY, actor=None)
+    return sheng
+
+
+def test_a_province_and_each_of_its_cities_are_trees_of_their_own(province):
+    out = io.StringIO()
+    call_command("check_tree", stdout=out)
+    assert "树结构完好：12 个组织，3 棵树" in out.getvalue()
+    assert Unit.objects.get(code="23").rght == 2
+    assert Unit.objects.get(code="2301").lft == Unit.objects.get(code="2302").lft == 1
+
+
+def test_a_city_inside_its_provinces_nested_set_is_detected(province):
+    corrupt(Unit.objects.get(code="2302"), tree_parent_id=province.pk)
+    faults = find_tree_faults()
+    assert f"齐齐哈尔市（2302）：树内上级（id={province.pk}）应为 无（自成一棵树）" in faults
+
+
+def test_a_district_outside_its_citys_nested_set_is_detected(province, tree):
+    corrupt(tree.district_b, tree_parent_id=None)
+    faults = find_tree_faults()
+    assert f"南岗区（230103）：树内上级（id=None）应为 上级组织（id={tree.city.pk}）" in faults
+
+
+def test_a_city_below_a_unit_that_is_not_a_province_root_is_detected(province, tree):
+    corrupt(Unit.objects.get(code="2302"), parent_id=tree.district_a.pk)
+    assert any("齐齐哈尔市（2302）：上级组织" in f and "应是自成一棵树的省级组织" in f for f in find_tree_faults())

@@ -103,6 +103,59 @@ def test_a_province_is_a_root_and_a_city_sits_below_it(province):
     assert fresh(province.province).get_descendant_count() == 14
 
 
+# One nested set per city (issue 21): the province is a tree of one unit, each city a tree of its own.
+
+
+def test_each_city_is_a_nested_set_of_its_own_and_the_province_reaches_them(province):
+    sheng, harbin, qqhr = fresh(province.province), fresh(province.city), fresh(province.qqhr)
+    assert (sheng.lft, sheng.rght) == (1, 2) and harbin.lft == qqhr.lft == 1
+    assert len({sheng.tree_id, harbin.tree_id, qqhr.tree_id}) == 3
+    assert Unit.objects.subtree_of(sheng).count() == Unit.objects.count()
+    assert {u.code for u in sheng.get_children()} == {"2301", "2302"}
+    assert [u.code for u in fresh(province.qq_community).get_ancestors()] == ["23", "2302", "230202", "230202001"]
+    assert fresh(province.qq_community).is_descendant_of(sheng)
+    assert not fresh(province.qq_community).is_descendant_of(harbin)
+
+
+def test_a_write_in_one_city_leaves_every_other_citys_rows_as_they_were(province):
+    others = lambda: list(  # noqa: E731 - read twice below
+        Unit.objects.exclude(tree_id=province.city.tree_id).order_by("pk").values_list("pk", "tree_id", "lft", "rght")
+    )
+    before = others()
+    services.create_unit(
+        parent=fresh(province.street_a), name="新开社区", code="230102001099", kind=K.COMMUNITY, actor=None
+    )
+    services.move_unit(unit=fresh(province.community_a2), new_parent=fresh(province.street_b), actor=None)
+    assert others() == before
+
+
+def test_a_province_user_sees_every_city_and_a_city_user_only_her_own(province, province_reviewer, harbin_admin):
+    from orgtree.access import may_see, visible_breadcrumb
+
+    assert Unit.objects.visible_to(province_reviewer).count() == Unit.objects.count()
+    assert not Unit.objects.visible_to(harbin_admin).filter(code__startswith="2302").exists()
+    community = fresh(province.qq_community)
+    assert may_see(province_reviewer, community) and not may_see(harbin_admin, community)
+    assert [u.code for u in visible_breadcrumb(province_reviewer, community)][:2] == ["23", "2302"]
+    assert [u.code for u in visible_breadcrumb(harbin_admin, fresh(province.street_a))][0] == "2301"
+
+
+def test_a_citys_own_rule_set_beats_the_provinces_of_the_same_day(province):
+    from members.models import QuotaRule, RuleSet
+    from members.rules import rules_in_effect
+
+    day = datetime.date(2017, 1, 1)
+    made = {}
+    # The city's first: the newer id must not be what decides.
+    for unit, name in ((province.city, "市规则"), (province.province, "省规则")):
+        made[name] = RuleSet.objects.create(name=name, unit=unit, effective_from=day)
+        for row in QuotaRule.objects.filter(rule_set__unit__isnull=True):
+            row.pk, row.rule_set = None, made[name]
+            row.save()
+    assert rules_in_effect(on=day, unit=fresh(province.district_a)).name == "市规则"
+    assert rules_in_effect(on=day, unit=fresh(province.longsha)).name == "省规则"
+
+
 def test_an_unknown_kind_is_a_message_not_a_key_error(db):
     with pytest.raises(ValidationError) as e:
         services.create_unit(parent=None, name="某地", code="24", kind="provence", actor=None)

@@ -122,3 +122,92 @@ def test_a_tree_writer_waits_for_the_lock_held_by_another_transaction():
     assert released and finished
     assert finished[0] >= released[0]
     assert find_tree_faults() == []
+
+
+# One nested set per city, and a lock per set (issue 21).
+
+
+def hold_lock_then_write(lock_on, write):
+    """A transaction holds the lock of `lock_on`'s tree for a second while `write` runs in another thread;
+    returns (when the lock was released, when the write finished)."""
+    locked, released, finished = threading.Event(), [], []
+
+    def holder():
+        try:
+            with transaction.atomic():
+                services.lock_tree(lock_on)
+                locked.set()
+                time.sleep(1.0)
+                released.append(time.monotonic())
+        finally:
+            connection.close()
+
+    def writer():
+        try:
+            locked.wait(timeout=10)
+            write()
+            finished.append(time.monotonic())
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=holder), threading.Thread(target=writer)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert released and finished
+    return released[0], finished[0]
+
+
+@pytest.fixture
+def province():
+    sheng = make(None, "黑龙江省", "23", K.PROVINCE)
+    harbin = make(sheng, "哈尔滨市", "2301", K.CITY)
+    qiqihar = make(sheng, "齐齐哈尔市", "2302", K.CITY)
+    return sheng, harbin, qiqihar
+
+
+def test_a_writer_in_another_city_does_not_wait_for_a_citys_lock(province):
+    _sheng, harbin, qiqihar = province
+    released, finished = hold_lock_then_write(harbin, lambda: make(qiqihar, "龙沙区", "230202", K.DISTRICT))
+    assert finished < released
+    assert find_tree_faults() == []
+
+
+def test_a_writer_in_the_same_city_waits_for_its_lock(province):
+    _sheng, harbin, _qiqihar = province
+    released, finished = hold_lock_then_write(harbin, lambda: make(harbin, "道里区", "230102", K.DISTRICT))
+    assert finished >= released
+    assert find_tree_faults() == []
+
+
+def test_a_new_city_waits_for_every_citys_writer(province):
+    """A new city adds a tree (mptt renumbers the trees after it): it serialises with every writer."""
+    sheng, _harbin, qiqihar = province
+    released, finished = hold_lock_then_write(qiqihar, lambda: make(sheng, "牡丹江市", "2310", K.CITY))
+    assert finished >= released
+    assert find_tree_faults() == []
+
+
+def test_writers_in_two_cities_and_new_cities_at_once_leave_sound_trees(province):
+    sheng, harbin, qiqihar = province
+    districts = [make(city, f"{city.name}一区", f"{city.code}01", K.DISTRICT) for city in (harbin, qiqihar)]
+
+    def work(i):
+        if i % 6 == 5:
+            make(sheng, f"新市{i}", f"23{40 + i:02d}", K.CITY)
+            return
+        district = districts[i % 2]
+        street = make(district, f"街道{i}", f"{district.code}{100 + i:03d}", K.STREET)
+        services.move_unit(unit=street, new_parent=districts[(i + 1) % 2], actor=None)
+
+    assert run_in_threads(THREADS, work) == []
+    assert find_tree_faults() == []
+    assert Unit.objects.filter(parent=sheng).count() == 2 + THREADS // 6
+    # Every street moved once into the other city's district: the odd threads' (8) into the first district,
+    # the even threads' (12) into the second.
+    counts = [Unit.objects.get(pk=district.pk).get_descendant_count() for district in districts]
+    assert counts == [8, 12]
+    # Each city is a tree of its own, and the province's subtree is all of them.
+    assert Unit.objects.values("tree_id").distinct().count() == 3 + THREADS // 6
+    assert Unit.objects.subtree_of(sheng).count() == Unit.objects.count()

@@ -31,7 +31,7 @@ def finding_rows(rows: Iterable[tuple["Finding", tuple[str, str] | None]], on_pa
     out = []
     for finding, fix in rows:
         unit = finding.unit
-        parent = unit.parent.name if unit.parent_id else "—"
+        parent = unit.parent.name if unit.parent is not None else "—"
         severity = escape(finding.severity)
         fix_cell = f'<a href="{escape(fix[1])}">{escape(fix[0])}</a>' if fix else "—"
         kind = KIND_LABELS.get(unit.kind, unit.kind)
