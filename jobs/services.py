@@ -64,11 +64,14 @@ def request_key(kind: str, unit: Unit, params: dict[str, Any]) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
-def start_job(*, kind: str, requester: Any, unit: Unit, params: dict[str, Any], title: str) -> tuple[Job, bool]:
+def start_job(
+    *, kind: str, requester: Any, unit: Unit, params: dict[str, Any], title: str, reuse_finished: bool = True
+) -> tuple[Job, bool]:
     """(job, created): a new queued job, or the one this same request already made.
 
     Repeating a request while its job is queued or running (a double click, a second tab)
-    returns that job; so does repeating it within DOUBLE_CLICK_SECONDS of its finishing.
+    returns that job; so does repeating it within DOUBLE_CLICK_SECONDS of its finishing, unless
+    `reuse_finished` is False (a count asked for again because what it counted has changed since).
     """
     if kind not in KINDS:
         raise ValueError(f"unknown job kind {kind!r}")
@@ -79,7 +82,7 @@ def start_job(*, kind: str, requester: Any, unit: Unit, params: dict[str, Any], 
         # a cap of 3 (issue 25). The double-click check runs under the same lock.
         list(get_user_model().objects.select_for_update().filter(pk=requester.pk).values_list("pk", flat=True))
         existing = _same_request(requester, key)
-        if existing is not None:
+        if existing is not None and (reuse_finished or existing.is_active):
             return existing, False
         active = Job.objects.active().filter(requester=requester).exclude(kind__in=UNCAPPED)
         if kind not in UNCAPPED and active.count() >= MAX_ACTIVE_PER_USER:

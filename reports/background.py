@@ -123,9 +123,11 @@ def count_in_background(*, what: str, unit: Unit, as_of: datetime.date, requeste
         unit=unit,
         params={"what": what, "as_of": as_of.isoformat(), "unit_word": "步"},
         title=f"统计{unit.name}的{COUNTED[what]}（截止 {as_of:%Y-%m-%d}）",
+        # A job of the same request that finished a moment ago, and yet the cities are too cold to count here
+        # (a rule set changed meanwhile, or the shared cache was emptied): count them again in a new job.
+        reuse_finished=False,
     )
-    # A job of the same request just finished, and yet cities are cold (one changed meanwhile): count here.
-    return job if job.is_active else None
+    return job
 
 
 @register(COUNT_JOB_KIND, capped=False)
