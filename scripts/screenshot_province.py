@@ -111,6 +111,8 @@ def main() -> None:
                 started = time.perf_counter()
                 page.goto(url, wait_until="domcontentloaded")
                 print(f"{name}：再次打开（第 {attempt} 次）{time.perf_counter() - started:.2f} s", flush=True)
+            # The tree navigator fetches the province's cities after the page has loaded.
+            page.wait_for_selector("text=加载中", state="detached", timeout=10_000)
             page.screenshot(path=str(OUT / f"{name}.png"), full_page=False)
         browser.close()
     print(f"截图：{OUT}")
