@@ -11,7 +11,7 @@ from django.contrib.auth.models import AbstractUser, UserManager
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import connection, models
-from django.db.models import Q
+from django.db.models import Q, Subquery
 from django.db.models.functions import Lower
 from django.urls import reverse
 from mptt.managers import TreeManager
@@ -146,8 +146,10 @@ def ancestors_q(unit: Unit, *, include_self: bool = True, prefix: str = "") -> Q
     root links up to (a city's province), found by the root's one index probe in the same statement."""
     lt, gt = ("lte", "gte") if include_self else ("lt", "gt")
     q = Q(**{f"{prefix}tree_id": unit.tree_id, f"{prefix}lft__{lt}": unit.lft, f"{prefix}rght__{gt}": unit.rght})
-    root_parent = Unit.objects.filter(tree_id=unit.tree_id, lft=1, parent__isnull=False).values("parent_id")
-    return q | Q(**{f"{prefix}pk__in": root_parent})
+    # `= (SELECT … LIMIT 1)`, not `IN (…)`: PostgreSQL ORs a scalar with the range as two index scans, where
+    # the IN made it scan the whole unit table (7.9 ms on a province against 0.9 ms).
+    root_parent = Unit.objects.filter(tree_id=unit.tree_id, lft=1, parent__isnull=False).values("parent_id")[:1]
+    return q | Q(**{f"{prefix}pk": Subquery(root_parent)})
 
 
 class UnitQuerySet(TreeQuerySet):

@@ -7,9 +7,7 @@ numbers them: roots and siblings in code order, tree ids from 1. A unit's open v
 (the depth inside its city's tree); closed versions keep what they recorded.
 """
 
-import django.db.models.deletion
-import mptt.fields
-from django.db import migrations, models
+from django.db import migrations
 
 TREE_ROOT_KINDS = ("province", "city", "prefecture")
 
@@ -65,34 +63,9 @@ def one_per_root(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("orgtree", "0011_congress_record"),
+        ("orgtree", "0012_unit_tree_parent"),
     ]
 
     operations = [
-        migrations.AddField(
-            model_name="unit",
-            name="tree_parent",
-            field=mptt.fields.TreeForeignKey(
-                blank=True,
-                editable=False,
-                null=True,
-                on_delete=django.db.models.deletion.PROTECT,
-                related_name="+",
-                to="orgtree.unit",
-                verbose_name="树内上级",
-            ),
-        ),
-        migrations.AlterField(
-            model_name="unit",
-            name="parent",
-            field=models.ForeignKey(
-                blank=True,
-                null=True,
-                on_delete=django.db.models.deletion.PROTECT,
-                related_name="children",
-                to="orgtree.unit",
-                verbose_name="上级组织",
-            ),
-        ),
         migrations.RunPython(per_city, one_per_root, elidable=False),
     ]
