@@ -3,19 +3,22 @@
     DATABASE_URL=postgres://…/fedorg_bench .venv/bin/python bench/bench_scale.py
 
 DATABASE_URL holds the demo city alone (seeded first if empty). bench/gen_cities.py makes
-SCALE_DATABASE_URL (default: DATABASE_URL's name + "_province") from it: the city and 12 copies
-below a province root, one nested set, 39,443 units and 634,985 posts. Before timing, the city's
-附表4 is computed in both databases and compared cell by cell (every city is the same city, so they
-must be equal). Then, in alternating processes, one per database:
+SCALE_DATABASE_URL (default: DATABASE_URL's name + "_province") from it as the app lays a province
+out (one nested set per city, issue 21): province 23 a tree of one unit, the city and 12 copies each
+a tree of its own linked to it by `parent`. Before timing, the city's 附表4 is computed in both
+databases and compared cell by cell (every city is the same city, so they must be equal). Then, in
+alternating processes, one per database (SCALE_PROCESSES each), each timing BENCH_ROUNDS rounds:
 
-- 附表4 of city 2301 (reports.tables.compute), medians of BENCH_ROUNDS runs;
-- a tree write: a community opened under the first street of 2301 through orgtree.services
-  (rolled back). 2301 is the province's first city, so in the province database the write shifts
-  the lft/rght of all 13 cities: the worst case;
+- 附表4 of city 2301 (reports.tables.compute);
+- the tree writes of the target, through orgtree.services and rolled back: a community opened under
+  the first street of 2301, and that street's first community moved to another street of 2301;
 - in the province database only, 附表4 of the province (rows: its 13 cities).
 
-Targets (issue 15): the city's 附表4 in the 13-city database <= 1.1x its time alone; the province's
-附表4 <= 2 s; a tree write <= 1.2x its single-city time.
+After timing, each process runs both writes once more inside a transaction that compares every
+unit's tree fields before and after (then rolls back): the rows changed outside 2301's tree must be 0.
+
+Targets (issue 21): the city's 附表4 in the 13-city database <= 1.1x its time alone; the province's
+附表4 <= 2 s; a tree write in a 13-city province <= 1.2x the same write in one city.
 """
 
 import json
@@ -42,29 +45,78 @@ def sibling_url(url, suffix):
 # --- in a child process, set up on one database ------------------------------------------------
 
 
-def tree_write(street):
-    """Open a community below `street` through the service, then roll it back."""
-    from django.db import transaction
-
+def open_community(street):
+    """The create of the target: a community opened below `street` through the service."""
     from orgtree import services
     from orgtree.models import Unit
 
+    services.create_unit(
+        parent=Unit.objects.get(pk=street.pk), name="基准测试社区", code=street.code + "999",
+        kind=Unit.Kind.COMMUNITY, actor=None,
+    )  # fmt: skip
+
+
+def move_community(community, street):
+    """The move of the target: `community` moved below another street through the service."""
+    from orgtree import services
+    from orgtree.models import Unit
+
+    services.move_unit(unit=Unit.objects.get(pk=community.pk), new_parent=Unit.objects.get(pk=street.pk), actor=None)
+
+
+def rolled_back(write):
+    from django.db import transaction
+
     with transaction.atomic():
-        services.create_unit(
-            parent=Unit.objects.get(pk=street.pk), name="基准测试社区", code=street.code + "999",
-            kind=Unit.Kind.COMMUNITY, actor=None,
-        )  # fmt: skip
+        write()
         transaction.set_rollback(True)
 
 
-def first_street(city):
+def write_targets(city):
+    """(first street, its first community, the street it moves to) in `city`: the next street of the same
+    district, else the next street."""
     from orgtree.models import Unit
 
-    return (
-        Unit.objects.filter(tree_id=city.tree_id, lft__gt=city.lft, rght__lt=city.rght, kind=Unit.Kind.STREET)
-        .order_by("lft")
-        .first()
+    streets = list(
+        Unit.objects.filter(tree_id=city.tree_id, lft__gt=city.lft, rght__lt=city.rght, kind=Unit.Kind.STREET).order_by(
+            "lft"
+        )
     )
+    street = next(s for s in streets if s.get_descendant_count())
+    community = street.get_children().filter(kind=Unit.Kind.COMMUNITY).order_by("lft").first()
+    others = [s for s in streets if s.pk != street.pk]
+    target = next((s for s in others if s.parent_id == street.parent_id), others[0])
+    return street, community, target
+
+
+TREE_FIELDS = "tree_id, lft, rght, level, tree_parent_id, parent_id"
+
+
+def rows_changed(city, write):
+    """Run `write` in a transaction that is rolled back, and count the units whose tree fields it changed (or
+    that it added or removed) outside `city`'s tree and inside it, and the row versions it wrote (UPDATE)."""
+    from django.db import connection, transaction
+
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(f"CREATE TEMP TABLE bench_before ON COMMIT DROP AS SELECT id, {TREE_FIELDS} FROM orgtree_unit")
+        cursor.execute("SELECT pg_stat_get_xact_tuples_updated('orgtree_unit'::regclass)")
+        updated_before = cursor.fetchone()[0]
+        write()
+        cursor.execute("SELECT pg_stat_get_xact_tuples_updated('orgtree_unit'::regclass)")
+        updated = cursor.fetchone()[0] - updated_before
+        fields = ", ".join(f"{{0}}.{f.strip()}" for f in TREE_FIELDS.split(","))
+        cursor.execute(
+            "SELECT COUNT(*) FILTER (WHERE COALESCE(b.tree_id, a.tree_id) <> %s), "
+            "COUNT(*) FILTER (WHERE COALESCE(b.tree_id, a.tree_id) = %s) "
+            "FROM bench_before b FULL JOIN orgtree_unit a ON a.id = b.id "
+            f"WHERE ({fields.format('a')}) IS DISTINCT FROM ({fields.format('b')})",
+            [city.tree_id, city.tree_id],
+        )
+        outside, inside = cursor.fetchone()
+        cursor.execute("SELECT COUNT(*) FILTER (WHERE tree_id <> %s), COUNT(*) FROM orgtree_unit", [city.tree_id])
+        outside_total, total = cursor.fetchone()
+        transaction.set_rollback(True)
+    return {"outside": outside, "inside": inside, "updated": updated, "outside_total": outside_total, "total": total}
 
 
 def timed_rounds(funcs, rounds):
@@ -84,24 +136,27 @@ def measure(what):
 
     from fedorg.dates import CUTOFF_2016
     from members.models import Post
-    from orgtree.models import Unit
+    from orgtree.models import Unit, bounds_of
     from reports import tables
 
     city = Unit.objects.get(code=CITY)
     if what == "cells":
         return {"cells": tables.cell_values(tables.compute(4, unit=city, as_of=CUTOFF_2016))}
-    street = first_street(city)
-    funcs = {
-        "app4": lambda: tables.compute(4, unit=city, as_of=CUTOFF_2016),
-        "tree_write": lambda: tree_write(street),
+    street, community, target = write_targets(city)
+    writes = {
+        "tree_write": lambda: open_community(street),
+        "tree_move": lambda: move_community(community, target),
     }
+    funcs = {"app4": lambda: tables.compute(4, unit=city, as_of=CUTOFF_2016)}
+    funcs.update({key: (lambda write=write: rolled_back(write)) for key, write in writes.items()})
     out = timed_rounds(funcs, ROUNDS)
     if what == "measure_province":
         province = Unit.objects.get(pk=city.parent_id)
         out["province4"] = timed_rounds({"p": lambda: tables.compute(4, unit=province, as_of=CUTOFF_2016)}, 2)["p"]
-        out["province_posts"] = Post.objects.filter(
-            unit__tree_id=province.tree_id, unit__lft__gte=province.lft, unit__rght__lte=province.rght
-        ).count()
+        out["province_posts"] = Post.objects.filter(bounds_of(province).q("unit__")).count()
+    # Untimed: what each write changed, outside 2301's tree and in it.
+    out["changed"] = {key: rows_changed(city, write) for key, write in writes.items()}
+    out["load"] = os.getloadavg()[0]
     with connection.cursor() as cursor:
         # The rolled-back tree writes leave dead rows, and this server runs without autovacuum.
         cursor.execute("VACUUM ANALYZE orgtree_unit")
@@ -135,7 +190,13 @@ def run_child(url, what, script=__file__):
 # --- the comparison -------------------------------------------------------------------------------
 
 
-def compare(one, many, *, label, city_key, write_key):
+WRITES = (
+    ("tree_write", f"在 {CITY} 新建一个社区（回滚）"),
+    ("tree_move", f"在 {CITY} 把一个社区迁到另一个街道（回滚）"),
+)
+
+
+def compare(one, many, *, label, city_key, write_key, move_key):
     """Cells equal in both databases, then alternating measuring processes; prints and returns medians."""
     cells_one, cells_many = run_child(one, "cells")["cells"], run_child(many, "cells")["cells"]
     differ = [k for k in cells_one if cells_one[k] != cells_many.get(k)]
@@ -146,11 +207,16 @@ def compare(one, many, *, label, city_key, write_key):
     for _ in range(PROCESSES):
         runs["one"].append(run_child(one, "measure"))
         runs["many"].append(run_child(many, "measure_province"))
-    med = {side: {k: statistics.median(r[k] for r in rs) for k in rs[0]} for side, rs in runs.items()}
+    med = {
+        side: {k: statistics.median(r[k] for r in rs) for k in rs[0] if k not in ("changed", "load")}
+        for side, rs in runs.items()
+    }
     load = " / ".join(f"{x:.2f}" for x in os.getloadavg())
+    loads = "  ".join(f"{a['load']:.1f}/{b['load']:.1f}" for a, b in zip(runs["one"], runs["many"], strict=True))
+    print(f"每个进程结束时的 1 分钟负载（单城市库/{label}）：{loads}", flush=True)
     for key, name, target, result_key in (
         ("app4", f"附表4（{CITY}）", 1.1, city_key),
-        ("tree_write", f"在 {CITY} 新建一个社区（回滚）", 1.2, write_key),
+        *((key, name, 1.2, result_key) for (key, name), result_key in zip(WRITES, (write_key, move_key), strict=True)),
     ):
         ratio = med["many"][key] / med["one"][key]
         detail = f"单城市库 {med['one'][key]:.0f} ms，{label} {med['many'][key]:.0f} ms"
@@ -159,6 +225,19 @@ def compare(one, many, *, label, city_key, write_key):
         pairs = "  ".join(f"{a[key]:.0f}/{b[key]:.0f}" for a, b in zip(runs["one"], runs["many"], strict=True))
         print(f"  每个进程（单城市库/{label}，ms）：{pairs}", flush=True)
         result(result_key, ratio, f"≤ {target}", ratio <= target, detail)
+    for key, name in WRITES:
+        # One nested set per city: a write in 2301 must leave every other tree as it was.
+        many_changed = [r["changed"][key] for r in runs["many"]]
+        one_changed = [r["changed"][key] for r in runs["one"]]
+        outside = [c["outside"] for c in many_changed]
+        print(
+            f"{name}，{label}中 {CITY} 之外的 {many_changed[0]['outside_total']:,} 个组织："
+            f"树字段有变化的 {max(outside)} 行（每个进程：{'、'.join(map(str, outside))}）"
+            f"{'' if not any(outside) else '，不符：一次写入动了别的树'}；{CITY} 之内 {many_changed[0]['inside']:,} 行有变化，"
+            f"写出 {many_changed[0]['updated']:,} 个行版本（UPDATE）；单城市库：{one_changed[0]['inside']:,} 行有变化，"
+            f"写出 {one_changed[0]['updated']:,} 个行版本",
+            flush=True,
+        )
     return med
 
 
@@ -166,7 +245,7 @@ def main():
     one = os.environ.get("DATABASE_URL", "")
     if not one.startswith("postgres"):
         print("跳过：bench_scale.py 需要 PostgreSQL（DATABASE_URL=postgres://…，单城市数据库）")
-        for key in ("form4_city_in_province", "form4_province", "tree_write_province"):
+        for key in ("form4_city_in_province", "form4_province", "tree_write_province", "tree_move_province"):
             result(key, None, "", None, "只在 PostgreSQL 上测")
         return None
     import gen_cities
@@ -180,6 +259,7 @@ def main():
         label=f"{CITIES} 城市库",
         city_key="form4_city_in_province",
         write_key="tree_write_province",
+        move_key="tree_move_province",
     )
     province_ms = med["many"]["province4"]
     print(

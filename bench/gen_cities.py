@@ -5,20 +5,23 @@
 
 SOURCE_URL holds the demo city 2301 alone (seed_demo --scale city). TARGET_URL (a database named
 fedorg_bench*, dropped and made again) starts as a file copy of it (CREATE DATABASE … TEMPLATE),
-then in SQL, inside the server:
+then in SQL, inside the server, the layout the app builds (one nested set per city, issue 21):
 
-- the city moves in place below a province root "23" (same tree, lft/rght shifted by one, level + 1,
-  its unit versions too), and becomes city 01 of province 23;
-- every other (province, city) is a copy of it: units, unit versions, people and posts, ids shifted
-  by a multiple of each table's largest id, unit codes re-prefixed (PPCC + the rest of the code),
-  each province one tree (the cities of a province share their province's nested set, as the app
-  builds them), no ID numbers or phones on copied people, no terms or meetings on copied posts;
-- each table is written by one INSERT … SELECT over generate_series of the copies (the rows never
+- each province is a tree of one unit (lft 1, rght 2, level 0, tree_parent NULL) with one open version;
+- each city heads a tree of its own: the source city keeps its units' lft/rght/level and takes
+  its new tree id and province 23 as `parent` (its open version too); every other (province, city)
+  is a copy of it with the same lft/rght/level in a tree of its own: units, unit versions, people
+  and posts, ids shifted by a multiple of each table's largest id (tree_parent_id too, NULL at the
+  city), `parent` of the city its province, unit codes re-prefixed (PPCC + the rest of the code),
+  no ID numbers or phones on copied people, no terms or meetings on copied posts;
+- tree ids in code order, as orgtree.services.rebuild_tree numbers them: a province, then its
+  cities, then the next province (11, 1101, …, 23, 2301, …);
+- each table is written by one INSERT … SELECT joined to a temp table of the copies (the rows never
   leave the server, which is what COPY would buy), with the big tables' secondary indexes dropped
   first and built again after (Django's own index definitions), then VACUUM ANALYZE.
 
-Every city is the same city, so a copy's 附表4 must equal the source's cell by cell: bench_scale.py
-checks that before timing. PostgreSQL only.
+`manage.py check_tree` on the result finds no fault. Every city is the same city, so a copy's 附表4
+must equal the source's cell by cell: bench_scale.py checks that before timing. PostgreSQL only.
 """
 
 import argparse
@@ -98,33 +101,38 @@ def expand(provinces, cities):
     """In the current database (one city): provinces × cities copies of it, as described above."""
     from django.db import connection, transaction
 
+    from fedorg import freshness
+    from members import cityversions
     from members.models import Person, Post
     from orgtree.models import Unit, UnitVersion
 
     city = Unit.objects.get(parent__isnull=True, code=CITY_CODE)
-    assert city.lft == 1 and Unit.objects.filter(parent__isnull=True).count() == 1, "SOURCE must hold one city"
-    width = city.rght  # lft/rght of the city run 1 … width
+    assert city.lft == 1 and Unit.objects.filter(tree_parent__isnull=True).count() == 1, "SOURCE must hold one city"
     ids = {m: (m.objects.order_by("-pk").values_list("pk", flat=True).first() or 0) + 1 for m in (Unit, UnitVersion)}
     ids[Person] = (Person.objects.order_by("-pk").values_list("pk", flat=True).first() or 0) + 1
     ids[Post] = (Post.objects.order_by("-pk").values_list("pk", flat=True).first() or 0) + 1
     total = provinces * cities
     first_province_id = ids[Unit] * total  # above every copied unit id
+    # Tree ids in code order, as rebuild_tree numbers them: a province ("23"), then its cities ("2301", …),
+    # then the next province by code. Copy j = p * cities + c keeps its ids whatever its tree.
+    province_tree = {}
+    for rank, p in enumerate(sorted(range(provinces), key=lambda p: PROVINCES[p])):
+        province_tree[p] = 1 + rank * (cities + 1)
+    rows = [
+        (p * cities + c, PROVINCES[p] + f"{c + 1:02d}", province_tree[p] + 1 + c, first_province_id + p)
+        for p in range(provinces)
+        for c in range(cities)
+    ]
+    source_tree = rows[0][2]
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
         cursor.execute("SET LOCAL synchronous_commit = off")
         # Copies are consistent by construction: no per-row foreign-key triggers (a bulk load's usual
         # setting; it needs the superuser a scratch database is made by).
         cursor.execute("SET LOCAL session_replication_role = replica")
-        # One row per copy (j = 0 is the source city itself, moved in place).
-        cursor.execute(
-            "CREATE TEMP TABLE bench_copy (j int PRIMARY KEY, prefix text, tree int, shift int, province int)"
-        )
-        rows = []
-        for p in range(provinces):
-            tree = city.tree_id if p == 0 else city.tree_id + p
-            for c in range(cities):
-                rows.append((p * cities + c, PROVINCES[p] + f"{c + 1:02d}", tree, 1 + c * width, first_province_id + p))
-        cursor.executemany("INSERT INTO bench_copy VALUES (%s, %s, %s, %s, %s)", rows)
+        # One row per city (j = 0 is the source city itself, renumbered in place).
+        cursor.execute("CREATE TEMP TABLE bench_copy (j int PRIMARY KEY, prefix text, tree int, province int)")
+        cursor.executemany("INSERT INTO bench_copy VALUES (%s, %s, %s, %s)", rows)
 
         dropped = []
         for model in (Post, Person, UnitVersion):
@@ -133,33 +141,38 @@ def expand(provinces, cities):
                 dropped.append(ddl)
 
         started = time.perf_counter()
-        # The source city moves below province 23 in its own tree.
+        # The source city keeps its nested set (lft, rght, level, tree_parent) under its new tree id, and
+        # links up to province 23 by `parent` alone, as its open version does.
         cursor.execute(
-            f"UPDATE {Unit._meta.db_table} SET lft = lft + 1, rght = rght + 1, level = level + 1, "  # noqa: S608
+            f"UPDATE {Unit._meta.db_table} SET tree_id = %s, "  # noqa: S608
             f"parent_id = CASE WHEN id = %s THEN %s ELSE parent_id END WHERE tree_id = %s",
-            [city.pk, first_province_id, city.tree_id],
+            [source_tree, city.pk, first_province_id, city.tree_id],
         )
         cursor.execute(
-            f"UPDATE {UnitVersion._meta.db_table} SET level = level + 1, "  # noqa: S608
-            f"parent_id = CASE WHEN unit_id = %s THEN %s ELSE parent_id END",
-            [city.pk, first_province_id],
+            f"UPDATE {UnitVersion._meta.db_table} SET parent_id = %s WHERE unit_id = %s AND valid_to IS NULL",  # noqa: S608
+            [first_province_id, city.pk],
         )
-        # The province roots, each a tree of its own, with one open version.
-        for p in range(provinces):
-            tree = city.tree_id if p == 0 else city.tree_id + p
-            Unit.objects.bulk_create(
-                [
-                    Unit(
-                        id=first_province_id + p, name=f"{PROVINCES[p]}省（基准）", name_initials="jz",
-                        code=PROVINCES[p], kind=Unit.Kind.PROVINCE, parent=None,
-                        tree_id=tree, lft=1, rght=2 + cities * width, level=0,
-                    )
-                ]
-            )  # fmt: skip
-            UnitVersion.objects.create(
-                id=ids[UnitVersion] * total + p, unit_id=first_province_id + p, valid_from=None, name=f"{PROVINCES[p]}省（基准）",
-                code=PROVINCES[p], kind=Unit.Kind.PROVINCE, org_form=Unit.OrgForm.FEDERATION, parent=None, level=0,
-            )  # fmt: skip
+        # The provinces, each a tree of one unit, with one open version.
+        Unit.objects.bulk_create(
+            [
+                Unit(
+                    id=first_province_id + p, name=f"{PROVINCES[p]}省（基准）", name_initials="jz",
+                    code=PROVINCES[p], kind=Unit.Kind.PROVINCE, parent=None, tree_parent=None,
+                    tree_id=province_tree[p], lft=1, rght=2, level=0,
+                )
+                for p in range(provinces)
+            ]
+        )  # fmt: skip
+        UnitVersion.objects.bulk_create(
+            [
+                UnitVersion(
+                    id=ids[UnitVersion] * total + p, unit_id=first_province_id + p, valid_from=None,
+                    name=f"{PROVINCES[p]}省（基准）", code=PROVINCES[p], kind=Unit.Kind.PROVINCE,
+                    org_form=Unit.OrgForm.FEDERATION, parent=None, level=0,
+                )
+                for p in range(provinces)
+            ]
+        )  # fmt: skip
         uoff, voff, poff, foff = ids[Unit], ids[UnitVersion], ids[Person], ids[Post]
         copies = "bench_copy c"
         cols, select = _columns(
@@ -168,10 +181,9 @@ def expand(provinces, cities):
                 "id": f"t.id + c.j * {uoff}",
                 "parent_id": f"CASE WHEN t.parent_id = {first_province_id} THEN c.province "
                 f"ELSE t.parent_id + c.j * {uoff} END",
+                "tree_parent_id": f"t.tree_parent_id + c.j * {uoff}",  # NULL at the city: a tree of its own
                 "merged_into_id": f"t.merged_into_id + c.j * {uoff}",
                 "tree_id": "c.tree",
-                "lft": "t.lft + c.shift - 1",
-                "rght": "t.rght + c.shift - 1",
                 "code": "c.prefix || substr(t.code, 5)",
             },
         )
@@ -179,7 +191,7 @@ def expand(provinces, cities):
             (
                 "组织",
                 f"INSERT INTO {Unit._meta.db_table} ({cols}) SELECT {select} "  # noqa: S608 - our own names
-                f"FROM {Unit._meta.db_table} t, {copies} WHERE c.j > 0 AND t.tree_id = {city.tree_id} AND t.level > 0",
+                f"FROM {Unit._meta.db_table} t, {copies} WHERE c.j > 0 AND t.tree_id = {source_tree}",
             )
         ]
         cols, select = _columns(
@@ -235,6 +247,11 @@ def expand(provinces, cities):
         for model in (Unit, UnitVersion, Person, Post):
             table = model._meta.db_table
             cursor.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT MAX(id) FROM {table}))")
+        # The clone came with the source's cache and data versions, under which the source's city alone (no
+        # province, one tree) may be kept: none of it describes these trees.
+        cursor.execute("DELETE FROM fedorg_shared_cache")
+        freshness.bump_on_commit()
+        cityversions.note_all()
         print(f"  写入用时 {time.perf_counter() - started:.0f} 秒", flush=True)
     with connection.cursor() as cursor:
         step = time.perf_counter()

@@ -57,6 +57,7 @@ TARGETS = {
     "import_vs_die": "名册导入 比 django-import-export 快，≥ 10×",
     "form4_province": "附表4 全省（13 个市），≤ 2 s",
     "tree_write_province": "新建组织 13 城市库 ÷ 单城市库，≤ 1.2",
+    "tree_move_province": "迁移组织 13 城市库 ÷ 单城市库，≤ 1.2",
     "pdf_render": "区附表4 PDF 生成一次，≤ 1 s",
     "pdf_stored_download": "已报送报表 PDF 再次下载（取存储），≤ 0.2 s",
 }
