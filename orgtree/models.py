@@ -69,12 +69,16 @@ class Bounds(NamedTuple):
         trees: dict[str, Any] = (
             {f"{prefix}tree_id": self.trees[0]} if len(self.trees) == 1 else {f"{prefix}tree_id__in": self.trees}
         )
-        return Q(**trees, **{f"{prefix}lft__gte": self.lft, f"{prefix}rght__lte": self.rght})
+        # lft <= rght bounds the index range to the subtree (a descendant's lft lies inside it): without it
+        # the scan ran from lft to the end of the city's tree, filtering rght.
+        bounds = {f"{prefix}lft__gte": self.lft, f"{prefix}lft__lte": self.rght, f"{prefix}rght__lte": self.rght}
+        return Q(**trees, **bounds)
 
     def sql(self, alias: str) -> str:
         """The same filter as SQL on the unit table aliased `alias`; every value an int we read ourselves."""
         trees = ", ".join(str(int(tree)) for tree in self.trees)
-        return f"{alias}.tree_id IN ({trees}) AND {alias}.lft >= {int(self.lft)} AND {alias}.rght <= {int(self.rght)}"
+        lft, rght = int(self.lft), int(self.rght)
+        return f"{alias}.tree_id IN ({trees}) AND {alias}.lft BETWEEN {lft} AND {rght} AND {alias}.rght <= {rght}"
 
     def contains(self, unit: Unit) -> bool:
         return unit.tree_id in self.trees and self.lft <= unit.lft and unit.rght <= self.rght
@@ -263,6 +267,9 @@ class Unit(MPTTModel):
     # One nested set per city (issue 21): mptt's parent is the real parent everywhere below a city, and none
     # for a city or a province, so a city heads a tree of its own and a write never shifts another city's
     # units. A province links to its cities through `parent` alone (see Forest). Kept in step by save().
+    # Declared here, not by mptt, for its index: mptt indexes tree_id alone and (tree_id, lft), and a tree write
+    # rewrites every index entry of each row it shifts. (tree_id, lft), unit_tree_range below, serves both.
+    tree_id = models.PositiveIntegerField(editable=False)
     tree_parent = TreeForeignKey(
         "self", verbose_name="树内上级", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
         editable=False,
@@ -288,8 +295,9 @@ class Unit(MPTTModel):
         verbose_name = "组织"
         verbose_name_plural = "组织"
         indexes = [
-            # visible_to / subtree_of: tree_id = %s AND lft BETWEEN ... (every scoped query)
-            models.Index(fields=["tree_id", "lft", "rght"], name="unit_tree_range"),
+            # visible_to / subtree_of: tree_id = %s AND lft BETWEEN ... (every scoped query); mptt's own
+            # (tree_id, lft) index, which it adds unless the model has one.
+            models.Index(fields=["tree_id", "lft"], name="unit_tree_range"),
             # the navigator's search box: name LIKE %s
             models.Index(fields=["name"], name="unit_name"),
             # the pickers: name_initials LIKE 'zl%'
