@@ -258,7 +258,8 @@ class Unit(MPTTModel):
         CONGRESS = "congress", "妇代会"
 
     name = models.CharField("组织名称", max_length=100)
-    code = models.CharField("组织代码", max_length=UNIT_CODE_MAX_LENGTH, unique=True, validators=[validate_unit_code])
+    # Unique through unit_code_unique below: one index for equality and for prefix LIKE.
+    code = models.CharField("组织代码", max_length=UNIT_CODE_MAX_LENGTH, validators=[validate_unit_code])
     kind = models.CharField("类型", max_length=20, choices=Kind.choices)
     org_form = models.CharField("组织形式", max_length=20, choices=OrgForm.choices, default=OrgForm.FEDERATION)
     parent = models.ForeignKey(
@@ -277,7 +278,13 @@ class Unit(MPTTModel):
     is_pilot = models.BooleanField("示范点", default=False)
     archived_at = models.DateTimeField("撤销时间", null=True, blank=True)
     merged_into = models.ForeignKey(
-        "self", verbose_name="并入", null=True, blank=True, on_delete=models.PROTECT, related_name="merged_from"
+        "self",
+        verbose_name="并入",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="merged_from",
+        db_index=False,  # unit_merged_into, partial
     )
     seal = models.ImageField("公章图片", upload_to="seals/", blank=True)
     # The pickers' search key (兆麟街道 -> zljd), kept in step with the name by save().
@@ -302,8 +309,21 @@ class Unit(MPTTModel):
             models.Index(fields=["name"], name="unit_name"),
             # the pickers: name_initials LIKE 'zl%'
             models.Index(fields=["name_initials"], name="unit_initials"),
+            # A merged unit's target: almost every unit has none, and those rows stay out of the index.
+            models.Index(
+                fields=["merged_into"], condition=models.Q(merged_into__isnull=False), name="unit_merged_into"
+            ),
         ]
         constraints = [
+            # One index where a unique CharField has two on PostgreSQL (the constraint's, and a
+            # varchar_pattern_ops copy for LIKE 'prefix%'): the pattern operator class answers both, and
+            # every row a tree write shifts rewrites an entry in each index (issue 21).
+            models.UniqueConstraint(
+                fields=["code"],
+                name="unit_code_unique",
+                opclasses=["varchar_pattern_ops"],
+                violation_error_message="组织代码已被其他组织使用。",
+            ),
             models.CheckConstraint(
                 condition=models.Q(code__regex=UNIT_CODE_PATTERN),
                 name="unit_code_statistical_pattern",
