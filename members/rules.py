@@ -32,7 +32,7 @@ from django.urls import reverse
 
 from fedorg import freshness
 from fedorg.dbrouting import reading_connection
-from orgtree.models import Bounds, Unit, UnitVersion, read_bounds
+from orgtree.models import Unit, UnitVersion
 from orgtree.versions import tree_cte, valid_on_sql
 
 from .models import Person, Post, QuotaRule, RuleSet, held_on_sql
@@ -326,41 +326,27 @@ def _in(values: Iterable[str]) -> str:
     return "(" + ", ".join(f"'{v}'" for v in values) + ")"
 
 
-def tally_subtree(
-    unit: Unit, *, on: datetime.date, bounds: Bounds | None = None, only_unit: bool = False
-) -> dict[int, Tally]:
-    """{unit_id: Tally} for the active units of the unit's subtree (or just the unit), in one query.
+def tally_unit(unit: Unit, *, on: datetime.date) -> Tally:
+    """The unit's leadership posts held on `on`, by group, in one query (a whole subtree is review_subtree's).
 
-    `bounds` is the unit's subtree as just read from the database (orgtree.models.read_bounds).
-
-    The inner query finds each person's best rank per unit; the outer one counts people per
+    The inner query finds each person's best rank in the unit; the outer one counts people per
     rank, so a person holding two leadership posts in one unit still counts once.
     """
-    rank_case = _rank_case()
-    post_table, unit_table = Post._meta.db_table, Unit._meta.db_table
-    if only_unit:
-        scope, params = "u.id = %(unit)s", {"unit": unit.pk}
-    else:
-        if bounds is None:
-            bounds = read_bounds(unit.pk)
-        scope, params = f"{bounds.sql('u')} AND u.archived_at IS NULL", {}
     sql = (
-        "SELECT best.unit_id, best.rank, COUNT(*) FROM ("  # noqa: S608 - table names and roles are ours; values are bound
-        f"SELECT p.unit_id AS unit_id, p.person_id AS person_id, MIN(CASE p.role {rank_case} END) AS rank "
-        f"FROM {post_table} p JOIN {unit_table} u ON u.id = p.unit_id "
-        f"WHERE {scope} AND p.role <> %(delegate)s AND {held_on_sql('p', 'on')} "
-        "GROUP BY p.unit_id, p.person_id"
-        ") best GROUP BY best.unit_id, best.rank"
+        "SELECT best.rank, COUNT(*) FROM ("  # noqa: S608 - table name and roles are ours; values are bound
+        f"SELECT p.person_id, MIN(CASE p.role {_rank_case()} END) AS rank FROM {Post._meta.db_table} p "
+        f"WHERE p.unit_id = %(unit)s AND p.role <> %(delegate)s AND {held_on_sql('p', 'on')} "
+        "GROUP BY p.person_id"
+        ") best GROUP BY best.rank"
     )
-    params.update(delegate=Post.Role.DELEGATE.value, on=on)
+    params = {"unit": unit.pk, "delegate": Post.Role.DELEGATE.value, "on": on}
     names = {rank: group for group, rank in GROUP_RANK.items()}
-    tallies: dict[int, Tally] = {}
+    tally = Tally()
     with reading_connection().cursor() as cursor:
         cursor.execute(sql, params)
-        for unit_id, rank, count in cursor.fetchall():
-            tally = tallies.setdefault(unit_id, Tally())
+        for rank, count in cursor.fetchall():
             setattr(tally, names[rank], count)
-    return tallies
+    return tally
 
 
 # The quota rules whose failure makes a unit 未达标.
@@ -667,7 +653,7 @@ def review_subtree(unit: Unit, *, on: datetime.date, rules: Rules | None = None)
     """
     if rules is None:
         tree_id, lft, rght = Unit.objects.filter(pk=unit.pk).values_list("tree_id", "lft", "rght").get()
-        rules = rules_in_effect(on=on, unit=Unit(pk=unit.pk, kind=unit.kind, tree_id=tree_id, lft=lft, rght=rght))
+        rules = rules_in_effect(on=on, unit=Unit(pk=unit.pk, tree_id=tree_id, lft=lft, rght=rght))
     # Plain rows, in tree order: Unit instances are made only for the units that have a finding.
     params = {"unit_id": unit.pk, "on": on.isoformat(), "delegate": Post.Role.DELEGATE.value}
     rows: list[list[Any]] = []
@@ -770,7 +756,7 @@ def assess_unit(unit: Unit, *, on: datetime.date, rules: Rules | None = None) ->
     then = UnitVersion.objects.valid_on(on).filter(unit_id=unit.pk).values_list("kind", "org_form").first()
     kind, org_form = then or (unit.kind, unit.org_form)
     quota = _quota_of(kind, org_form, rules)
-    tally = tally_subtree(unit, on=on, only_unit=True).get(unit.pk, Tally())
+    tally = tally_unit(unit, on=on)
     findings: list[Finding] = []
     if quota is not None and not unit.is_archived:
         findings += _quota_findings(unit, quota, tally)

@@ -543,7 +543,7 @@ def conversion_preview(*, unit: Unit, on: datetime.date) -> dict[str, Any]:
 
     before = rules.quota_for(unit)
     after = rules.quota_for(Unit(kind=unit.kind, org_form=Unit.OrgForm.FEDERATION))
-    tally = rules.tally_subtree(unit, on=on, only_unit=True).get(unit.pk, rules.Tally())
+    tally = rules.tally_unit(unit, on=on)
     counts = {"total": tally.total, "head": tally.head, "vice": tally.vice}
     return {
         "posts": [

@@ -307,7 +307,7 @@ def look_ahead(unit: Unit, *, on: datetime.date, now: rules.Tally | None = None)
     page): then one query, or two when a candidate is already a registered person; else one more.
     """
     if now is None:
-        now = rules.tally_subtree(unit, on=on, only_unit=True).get(unit.pk, rules.Tally())
+        now = rules.tally_unit(unit, on=on)
     pending = list(
         Candidate.objects.filter(unit=unit, status=Candidate.Status.PASSED)
         .select_related("entry")

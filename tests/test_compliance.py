@@ -112,7 +112,7 @@ def test_a_person_counts_once_under_her_highest_post_and_delegates_do_not_count(
     staff(tree.district_a, head=1, vice=2, members=3)
     vice = Post.objects.filter(unit=tree.district_a, role=R.VICE_CHAIR).first()
     services.appoint(person=vice.person, unit=tree.district_a, role=R.DELEGATE, start_date=START, actor=None)
-    tally = rules.tally_subtree(tree.district_a, on=ON, only_unit=True)[tree.district_a.pk]
+    tally = rules.tally_unit(tree.district_a, on=ON)
     assert (tally.head, tally.vice, tally.member, tally.total) == (1, 2, 3, 6)
 
 
