@@ -8,7 +8,7 @@ write touches one row, and every subtree read becomes a recursive walk. For the 
 cities, each pair of statements is first checked to return the same rows, then timed interleaved:
 
 - the subtree's unit ids: the nested set's range (`tree_id = ? AND lft BETWEEN ? AND ?`; a province's is its own
-  tree and its cities' whole trees, `tree_id IN (…)`, as orgtree.models.Bounds reads it) against a recursive CTE
+  tree and its cities' whole trees, `tree_id IN (…)`, the statement orgtree.models.Bounds.q gives) against a recursive CTE
   down `parent_id`;
 - the posts held in the subtree on a day (what every 附表 and dashboard joins): the same two subtrees
   joined to members_post;
@@ -31,11 +31,10 @@ setup_django()
 from django.db import connection, transaction  # noqa: E402
 
 from orgtree import services  # noqa: E402
-from orgtree.models import Unit, bounds_of  # noqa: E402
+from orgtree.models import Unit, ancestors_q, bounds_of  # noqa: E402
 
 ROUNDS = int(os.environ.get("ROUNDS", "7"))
 
-RANGE_IDS = "SELECT id FROM orgtree_unit WHERE {bounds}"  # Bounds.sql of the scope
 CTE_IDS = """WITH RECURSIVE s AS (
     SELECT id FROM orgtree_unit WHERE id = %(id)s
     UNION ALL SELECT u.id FROM orgtree_unit u JOIN s ON u.parent_id = s.id
@@ -43,13 +42,17 @@ CTE_IDS = """WITH RECURSIVE s AS (
 POSTS = """SELECT count(*), count(DISTINCT p.person_id) FROM members_post p
 WHERE p.unit_id IN ({ids}) AND p.start_date <= DATE '2016-08-31'
   AND (p.end_date IS NULL OR p.end_date > DATE '2016-08-31')"""
-# One nested set per city: the ranges around the unit in its city's tree, and the province above the tree's root.
-RANGE_UP = """SELECT id FROM orgtree_unit WHERE (tree_id = %(tree)s AND lft <= %(lft)s AND rght >= %(rght)s)
-   OR id IN (SELECT parent_id FROM orgtree_unit WHERE tree_id = %(tree)s AND lft = 1 AND parent_id IS NOT NULL)"""
 CTE_UP = """WITH RECURSIVE a AS (
     SELECT id, parent_id FROM orgtree_unit WHERE id = %(id)s
     UNION ALL SELECT u.id, u.parent_id FROM orgtree_unit u JOIN a ON u.id = a.parent_id
 ) SELECT id FROM a"""
+
+
+def app_sql(queryset):
+    """The statement the app runs for `queryset` (as a subquery: no ordering), its values inlined."""
+    sql, params = queryset.order_by().values_list("id").query.sql_with_params()
+    with connection.cursor() as cursor:
+        return cursor.mogrify(sql, params).decode()
 
 
 def rows(sql, params):
@@ -131,7 +134,7 @@ def main():
     print(f"{province.name}：{units} 个组织；{city.name} {city.get_descendant_count() + 1} 个；负载 {load()}")
     for scope in (city, province):
         params = {"id": scope.pk}
-        range_ids = RANGE_IDS.format(bounds=bounds_of(scope).sql("orgtree_unit"))
+        range_ids = app_sql(Unit.objects.filter(bounds_of(scope).q()))
         compare(f"{scope.name} 下属组织", (("嵌套集", range_ids), ("递归 CTE", CTE_IDS)), params)
         compare(
             f"{scope.name} 在任任职（2016-08-31）",
@@ -139,8 +142,8 @@ def main():
             params,
         )
     village = Unit.objects.filter(tree_id=city.tree_id, kind=Unit.Kind.VILLAGE).order_by("-lft").first()
-    params = {"id": village.pk, "tree": village.tree_id, "lft": village.lft, "rght": village.rght}
-    compare(f"{village.name} 的上级（面包屑、权限）", (("嵌套集", RANGE_UP), ("递归 CTE", CTE_UP)), params)
+    range_up = app_sql(Unit.objects.filter(ancestors_q(village)))  # the ranges around it, and its province
+    compare(f"{village.name} 的上级（面包屑、权限）", (("嵌套集", range_up), ("递归 CTE", CTE_UP)), {"id": village.pk})
     street = city.get_descendants().filter(kind=Unit.Kind.STREET).order_by("lft").first()
     create_pair(street)
 

@@ -74,12 +74,6 @@ class Bounds(NamedTuple):
         bounds = {f"{prefix}lft__gte": self.lft, f"{prefix}lft__lte": self.rght, f"{prefix}rght__lte": self.rght}
         return Q(**trees, **bounds)
 
-    def sql(self, alias: str) -> str:
-        """The same filter as SQL on the unit table aliased `alias`; every value an int we read ourselves."""
-        trees = ", ".join(str(int(tree)) for tree in self.trees)
-        lft, rght = int(self.lft), int(self.rght)
-        return f"{alias}.tree_id IN ({trees}) AND {alias}.lft BETWEEN {lft} AND {rght} AND {alias}.rght <= {rght}"
-
     def contains(self, unit: Unit) -> bool:
         return unit.tree_id in self.trees and self.lft <= unit.lft and unit.rght <= self.rght
 
@@ -114,18 +108,21 @@ def heads_cities(unit: Unit) -> bool:
     return unit.kind == Unit.Kind.PROVINCE and unit.pk in forest().spans
 
 
+def _bounds(pk: int, kind: str, tree_id: int, lft: int, rght: int) -> Bounds:
+    """Only a province reads the forest: every other unit's subtree is a range of its own set."""
+    spans = forest().spans.get(pk) if kind == Unit.Kind.PROVINCE else None
+    return Bounds(spans, 1, WHOLE_TREE) if spans else Bounds((tree_id,), lft, rght)
+
+
 def bounds_of(unit: Unit) -> Bounds:
     """The subtree of a unit by the tree fields and kind it carries (read them fresh where a write may have
-    moved it). Only a province reads the forest: every other unit's subtree is a range of its own set."""
-    if heads_cities(unit):
-        return Bounds(forest().spans[unit.pk], 1, WHOLE_TREE)
-    return Bounds((unit.tree_id,), unit.lft, unit.rght)
+    moved it)."""
+    return _bounds(unit.pk, unit.kind, unit.tree_id, unit.lft, unit.rght)
 
 
 def read_bounds(pk: int) -> Bounds:
     """The subtree of the unit `pk` as stored now (Unit.DoesNotExist if there is none)."""
-    tree_id, lft, rght, kind = Unit.objects.filter(pk=pk).values_list("tree_id", "lft", "rght", "kind").get()
-    return bounds_of(Unit(pk=pk, tree_id=tree_id, lft=lft, rght=rght, kind=kind))
+    return _bounds(pk, *Unit.objects.filter(pk=pk).values_list("kind", "tree_id", "lft", "rght").get())
 
 
 def unit_bounds(pk: int) -> Bounds | None:
