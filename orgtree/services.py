@@ -45,10 +45,18 @@ def lock_tree(*units: Unit | None) -> None:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [TREE_LOCK_KEY])
             return
         cursor.execute("SELECT pg_advisory_xact_lock_shared(%s)", [TREE_LOCK_KEY])
-        # Read after the shared lock: no tree id can shift while it is held.
+        # Read after the shared lock: no tree id can shift while it is held. A unit can still move to another
+        # city's tree while we wait for its old tree's lock, so read again once locked, until every tree the
+        # units are in is one we hold.
         pks = [unit.pk for unit in units if unit is not None]
-        for tree in sorted(set(Unit.objects.filter(pk__in=pks).values_list("tree_id", flat=True))):
-            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [TREE_LOCK_CLASS, tree])
+        held: set[int] = set()
+        while True:
+            trees = set(Unit.objects.filter(pk__in=pks).values_list("tree_id", flat=True))
+            if trees <= held:
+                return
+            for tree in sorted(trees - held):
+                cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [TREE_LOCK_CLASS, tree])
+                held.add(tree)
 
 
 def _reparent(unit: Unit, new_parent: Unit) -> None:

@@ -184,3 +184,49 @@ def test_writers_in_two_cities_and_new_cities_at_once_leave_sound_trees(province
     # Each city is a tree of its own, and the province's subtree is all of them.
     assert Unit.objects.values("tree_id").distinct().count() == 3 + THREADS // 6
     assert Unit.objects.subtree_of(sheng).count() == Unit.objects.count()
+
+
+def test_a_writer_waiting_for_a_unit_that_moves_to_another_city_takes_that_citys_lock_too(province):
+    """The writer reads the unit's tree, waits for its lock, and meanwhile the holder moves the unit to another
+    city: once locked it reads again and takes the new city's lock as well, so a third writer there waits."""
+    _sheng, harbin, qiqihar = province
+    street = make(make(harbin, "道里区", "230102", K.DISTRICT), "兆麟街道", "230102001", K.STREET)
+    longsha = make(qiqihar, "龙沙区", "230202", K.DISTRICT)
+    moved, locked, times = threading.Event(), threading.Event(), {}
+
+    def holder():
+        try:
+            with transaction.atomic():
+                services.move_unit(unit=street, new_parent=longsha, actor=None)
+                moved.set()
+                time.sleep(0.5)
+        finally:
+            connection.close()
+
+    def writer():
+        try:
+            moved.wait(timeout=10)
+            with transaction.atomic():
+                services.lock_tree(street)  # reads Harbin's tree, waits, then finds the street in Qiqihar's
+                locked.set()
+                time.sleep(1.0)
+                times["writer_released"] = time.monotonic()
+        finally:
+            connection.close()
+
+    def third():
+        try:
+            locked.wait(timeout=10)
+            with transaction.atomic():
+                services.lock_tree(longsha)
+                times["third_locked"] = time.monotonic()
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=f) for f in (holder, writer, third)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert times["third_locked"] >= times["writer_released"]
+    assert Unit.objects.get(pk=street.pk).tree_id == Unit.objects.get(pk=qiqihar.pk).tree_id
